@@ -1,0 +1,78 @@
+// Full analytical predictions per second on one core, file I/O excluded (issue: >= 1,000,000 per second).
+// Usage: predict_bench [STUDY.json ...] [--seconds S] [--rounds R]; prints the median rate over R rounds.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "models/prediction.hpp"
+#include "sim/config/config_error.hpp"
+#include "sim/config/study_loader.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Evaluates predict() on copies of the study whose seq_len cycles through nearby values, so that every call
+// does the full work; returns evaluations per second.
+double rate(const cascadesim::models::Study& base, cascadesim::models::Accounting accounting, double seconds,
+            double& checksum) {
+  std::vector<cascadesim::models::Study> variants(8, base);
+  for (std::size_t i = 0; i < variants.size(); ++i) variants[i].workload.seq_len = base.workload.seq_len - static_cast<std::int64_t>(i);
+  std::int64_t evaluations = 0;
+  const auto start = Clock::now();
+  const auto stop_at = start + std::chrono::duration<double>(seconds);
+  auto now = start;
+  while (now < stop_at) {
+    for (int i = 0; i < 1024; ++i) {
+      const auto p = cascadesim::models::predict(variants[static_cast<std::size_t>(i) & 7], accounting);
+      checksum += p.amdahl_speedup + p.end_to_end_speedup;
+    }
+    evaluations += 1024;
+    now = Clock::now();
+  }
+  return static_cast<double>(evaluations) / std::chrono::duration<double>(now - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace cascadesim;
+  std::vector<std::string> studies;
+  double seconds = 1.0;
+  int rounds = 5;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    else studies.push_back(a);
+  }
+  if (studies.empty()) studies.push_back(std::string(sim::builtin_prefix) + std::string(sim::default_study_path));
+  double checksum = 0;
+  std::printf("%-60s %10s %16s %16s\n", "study", "accounting", "median eval/s", "min..max eval/s");
+  try {
+    for (const std::string& path : studies) {
+      const sim::LoadedStudy loaded = sim::load_study(path, sim::LoadOptions{});
+      for (auto accounting : {models::Accounting::exact, models::Accounting::seed}) {
+        std::vector<double> rates;
+        for (int r = 0; r < rounds; ++r) rates.push_back(rate(loaded.study, accounting, seconds, checksum));
+        std::printf("%-60s %10s %16.0f %9.0f..%.0f\n", path.c_str(), std::string(to_string(accounting)).c_str(),
+                    median(rates), *std::min_element(rates.begin(), rates.end()),
+                    *std::max_element(rates.begin(), rates.end()));
+      }
+    }
+  } catch (const sim::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  std::fprintf(stderr, "(checksum %g)\n", checksum);
+  return 0;
+}

@@ -1,0 +1,74 @@
+// FLOPs and off-chip bytes of each operation of one transformer layer, prefill or decode, exact accounting.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "models/hardware_spec.hpp"
+#include "models/layer_schedule.hpp"
+#include "models/tiles.hpp"
+#include "models/transformer_model.hpp"
+#include "models/workload.hpp"
+
+namespace cascadesim::models {
+
+enum class Op : std::uint8_t { qkv_projection, attention, anchor_scoring, o_projection, mlp };
+inline constexpr std::size_t op_count = 5;
+std::string_view to_string(Op op);
+
+// Elementwise work is counted in "vector FLOPs": one per arithmetic or compare operation.
+// Online softmax per score: running max, subtract, exp, running sum, rescale (FlashAttention-2, Dao 2023, Alg. 1).
+inline constexpr double softmax_ops_per_score = 5.0;
+// SiLU(g) * u: exp, add, divide, multiply, multiply; tanh-GELU: about 8 operations per element.
+inline constexpr double swiglu_ops_per_element = 5.0;
+inline constexpr double gelu_ops_per_element = 8.0;
+inline constexpr double index_bytes = 4.0;        // int32 key-tile indices in the top-k lists
+inline constexpr double tile_score_bytes = 4.0;   // fp32 per-tile scores an anchor writes for selection
+
+struct OpCost {
+  double matrix_flops = 0;  // on the matrix unit (2 per multiply-accumulate)
+  double vector_flops = 0;  // on the vector / special-function unit
+  double hbm_bytes = 0;     // off-chip traffic after on-chip reuse
+  double kernels = 0;       // launches (fractional only for expected values)
+
+  OpCost& operator+=(const OpCost& o);
+  double flops() const { return matrix_flops + vector_flops; }
+};
+OpCost operator*(double scale, const OpCost& c);
+
+struct LayerCost {
+  std::array<OpCost, op_count> ops{};
+  const OpCost& operator[](Op op) const { return ops[static_cast<std::size_t>(op)]; }
+  OpCost& operator[](Op op) { return ops[static_cast<std::size_t>(op)]; }
+  OpCost total() const;
+  OpCost attention_part() const;  // attention + anchor_scoring: what Kascade changes
+};
+
+// The token shape of one layer invocation.
+struct LayerShape {
+  double batch = 1;               // may be fractional: an expected number of members (cascade compaction)
+  std::int64_t query_tokens = 0;  // per sequence: S in prefill, 1 in decode
+  std::int64_t key_tokens = 0;    // per sequence: S, or the KV-cache length in decode
+  std::int64_t tile_tokens = 128;
+  std::int64_t top_k = 0;
+  std::int64_t bytes_per_element = 2;
+  AttentionKernel kernel = AttentionKernel::fused;
+  AnchorScoring scoring = AnchorScoring::tile_max;
+};
+
+LayerShape layer_shape(const Workload& w);
+
+// Tiling seen by one head: decode has a single query tile of one row.
+TileGrid layer_tile_grid(const LayerShape& s);
+std::int64_t executed_query_rows(const LayerShape& s);  // rows per query tile as the kernel computes them
+
+// GEMM Y[m x n] = X[m x k] W[k x n]: 2mkn FLOPs; X, W read and Y written once (ideal operand reuse).
+OpCost gemm_cost(double m, double k, double n, double bytes_per_element);
+
+// One layer of the given kind. hw supplies the on-chip capacities that decide K/V reuse in L2.
+LayerCost layer_cost(const TransformerModel& model, const LayerShape& shape, LayerKind kind,
+                     const HardwareSpec& hw);
+
+}  // namespace cascadesim::models

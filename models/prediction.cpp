@@ -1,0 +1,236 @@
+// Composes the analytical models into one prediction per study (seed 002 for Kascade, 000 for cascades,
+// 004 for early exit), in the seed's accounting or the exact one.
+#include "models/prediction.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/amdahl.hpp"
+#include "models/early_exit.hpp"
+#include "models/tiles.hpp"
+
+namespace cascadesim::models {
+
+std::string_view to_string(Accounting accounting) {
+  return accounting == Accounting::seed ? "seed" : "exact";
+}
+
+namespace {
+
+constexpr std::size_t index(LayerKind k) { return static_cast<std::size_t>(k); }
+constexpr std::array<LayerKind, 3> all_kinds{LayerKind::dense, LayerKind::anchor, LayerKind::reuse};
+
+struct StackCosts {
+  std::array<LayerCost, 3> cost{};
+  std::array<std::array<RooflineTime, op_count>, 3> op_time{};
+  std::array<RooflineTime, 3> layer_time{};
+  std::array<RooflineTime, 3> attention_time{};
+};
+
+StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const HardwareSpec& hw) {
+  StackCosts s;
+  for (LayerKind kind : all_kinds) {
+    const std::size_t k = index(kind);
+    s.cost[k] = layer_cost(m, shape, kind, hw);
+    for (std::size_t op = 0; op < op_count; ++op) {
+      s.op_time[k][op] = roofline_time(s.cost[k].ops[op], hw);
+      s.layer_time[k] += s.op_time[k][op];
+    }
+    s.attention_time[k] = s.op_time[k][static_cast<std::size_t>(Op::attention)];
+    s.attention_time[k] += s.op_time[k][static_cast<std::size_t>(Op::anchor_scoring)];
+  }
+  return s;
+}
+
+ModelTotals totals(const StackCosts& s, const LayerCounts& counts) {
+  const std::array<double, 3> n{static_cast<double>(counts.dense), static_cast<double>(counts.anchor),
+                                static_cast<double>(counts.reuse)};
+  ModelTotals t;
+  for (LayerKind kind : all_kinds) {
+    const std::size_t k = index(kind);
+    if (n[k] == 0) continue;
+    t.cost += n[k] * s.cost[k].total();
+    t.time += n[k] * s.layer_time[k];
+    t.attention += n[k] * s.attention_time[k];
+  }
+  return t;
+}
+
+LayerCounts schedule_counts(const Study& st) {
+  if (st.workload.schedule.layers.empty()) return LayerCounts{st.model.n_layers, 0, 0};
+  return st.workload.schedule.counts();
+}
+
+double effective_speedup(const LayerCounts& c, double anchor_cost, double reuse_cost) {
+  const double scheduled = static_cast<double>(c.dense) + static_cast<double>(c.anchor) * anchor_cost +
+                           static_cast<double>(c.reuse) * reuse_cost;
+  return static_cast<double>(c.total()) / scheduled;
+}
+
+LayerShape stage_shape(const LayerShape& full, const Workload& w, std::int64_t tokens, double batch) {
+  LayerShape s = full;
+  s.batch = batch;
+  s.key_tokens = tokens;
+  s.query_tokens = w.phase == Phase::prefill ? tokens : 1;
+  return s;
+}
+
+// Deciding whether to stop: pool the stage's hidden states and score them (one vector op per element).
+OpCost decision_cost(const TransformerModel& m, double members, std::int64_t tokens, double bytes_per_element) {
+  const double elements = members * static_cast<double>(tokens) * static_cast<double>(m.d_model);
+  return OpCost{0.0, elements, elements * bytes_per_element, 1.0};
+}
+
+CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const LayerCounts& counts,
+                                const ModelTotals& full_pass) {
+  const CascadeSpec& spec = *st.workload.cascade;
+  const Workload& w = st.workload;
+  const double batch = static_cast<double>(w.batch);
+  CascadePrediction r;
+  r.stage_count = spec.stages.size();
+  double expected_flops = 0;
+  double expected_time = 0;
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    CascadeStagePrediction& p = r.stages[i];
+    p.token_fraction = stage_token_fraction(spec, i);
+    p.tokens = std::max<std::int64_t>(1, std::llround(static_cast<double>(w.seq_len) * p.token_fraction));
+    p.reach_fraction = stage_reach_fraction(spec, i);
+    p.run_fraction = batch_runs_stage_probability(p.reach_fraction, batch);
+    if (p.run_fraction <= 0) continue;
+    // Waiting for the slowest runs the whole batch; compaction runs the expected members given any remain.
+    const double members = spec.batch_policy == BatchPolicy::wait_for_slowest
+                               ? batch
+                               : p.reach_fraction * batch / p.run_fraction;
+    const ModelTotals stage = totals(stack_costs(st.model, stage_shape(full, w, p.tokens, members), st.hardware),
+                                     counts);
+    double flops = stage.cost.flops();
+    double time = stage.time.total_s;
+    if (i + 1 < spec.stages.size()) {
+      const OpCost decide = decision_cost(st.model, members, p.tokens, static_cast<double>(w.bytes_per_element));
+      flops += decide.flops();
+      time += roofline_time(decide, st.hardware).total_s;
+    }
+    p.cost_fraction = p.run_fraction * flops / full_pass.cost.flops();
+    expected_flops += p.run_fraction * flops;
+    expected_time += p.run_fraction * time;
+  }
+  r.compute_fraction = expected_flops / full_pass.cost.flops();
+  r.theoretical_speedup = 1.0 / r.compute_fraction;
+  r.practical_speedup = full_pass.time.total_s / expected_time;
+  r.overhead_fraction = 1.0 - r.practical_speedup / r.theoretical_speedup;
+  return r;
+}
+
+CascadePrediction cascade_by_seed(const CascadeSpec& spec) {
+  const CascadeSeedResult seed = cascade_seed(spec);
+  CascadePrediction r;
+  r.stage_count = spec.stages.size();
+  const std::size_t last = spec.stages.size() - 1;
+  double coarse = 0;
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    CascadeStagePrediction& p = r.stages[i];
+    p.token_fraction = stage_token_fraction(spec, i);
+    p.reach_fraction = stage_reach_fraction(spec, i);
+    p.run_fraction = i == last ? p.reach_fraction : 1.0;
+    p.cost_fraction = i == last ? (1.0 - coarse) * p.reach_fraction : p.token_fraction;
+    coarse += p.token_fraction;
+  }
+  r.compute_fraction = seed.compute_fraction;
+  r.theoretical_speedup = seed.theoretical_speedup;
+  r.overhead_fraction = seed.overhead_fraction;
+  r.practical_speedup = seed.practical_speedup;
+  return r;
+}
+
+EarlyExitPrediction early_exit_prediction(const Study& st, Accounting accounting, const StackCosts& costs,
+                                          const LayerShape& shape, const ModelTotals& full_pass) {
+  const EarlyExitSpec& spec = *st.workload.early_exit;
+  const std::int64_t layers = st.model.n_layers;
+  const double tokens = shape.batch * static_cast<double>(shape.query_tokens);
+  const OpCost head{spec.exit_head_flops_per_token * tokens, 0.0,
+                    tokens * static_cast<double>(st.model.d_model * shape.bytes_per_element), 1.0};
+  std::array<double, 3> layer_flops{};
+  std::array<double, 3> layer_seconds{};
+  for (LayerKind kind : all_kinds) {
+    layer_flops[index(kind)] = costs.cost[index(kind)].total().flops();
+    layer_seconds[index(kind)] = costs.layer_time[index(kind)].total_s;
+  }
+  EarlyExitPrediction r;
+  r.average_depth_fraction = average_depth_fraction(spec, layers);
+  const double expected_seconds = expected_early_exit_cost(spec, st.workload.schedule, layers, layer_seconds,
+                                                           roofline_time(head, st.hardware).total_s);
+  r.time_speedup = full_pass.time.total_s / expected_seconds;
+  if (accounting == Accounting::seed) {
+    r.speedup = 1.0 / r.average_depth_fraction;
+  } else {
+    r.speedup = full_pass.cost.flops() /
+                expected_early_exit_cost(spec, st.workload.schedule, layers, layer_flops, head.flops());
+  }
+  return r;
+}
+
+}  // namespace
+
+Prediction predict(const Study& st, Accounting accounting) {
+  const TransformerModel& m = st.model;
+  const Workload& w = st.workload;
+  const LayerShape shape = layer_shape(w);
+  const TileGrid grid = layer_tile_grid(shape);
+
+  Prediction p;
+  p.accounting = accounting;
+  p.layers = schedule_counts(st);
+
+  const StackCosts costs = stack_costs(m, shape, st.hardware);
+  p.layer_costs = costs.cost;
+  p.layer_times = costs.op_time;
+  p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0});
+  p.schedule_model = totals(costs, p.layers);
+  p.end_to_end_speedup = p.dense_model.time.total_s / p.schedule_model.time.total_s;
+  p.flash_io_bound_bytes_per_head =
+      flash_attention_io_bound_bytes(static_cast<double>(w.seq_len), static_cast<double>(m.head_dim),
+                                     st.hardware.sram_per_core_bytes, static_cast<double>(w.bytes_per_element));
+
+  p.tiles.query_tiles = grid.query_tiles;
+  p.tiles.key_tiles = grid.key_tiles;
+  p.tiles.tile_tokens = grid.tile_tokens;
+  p.tiles.last_key_tile_tokens = grid.last_key_tile_tokens;
+  p.tiles.dense_per_head = dense_tiles(grid, m.causal);
+  const double executed_scores = static_cast<double>(p.tiles.dense_per_head) *
+                                 static_cast<double>(executed_query_rows(shape) * shape.tile_tokens);
+  p.tiles.padding_fraction =
+      1.0 - useful_token_pairs(shape.query_tokens, shape.key_tokens, m.causal) / executed_scores;
+
+  if (accounting == Accounting::seed) {
+    // Seed 002 §2, per layer divided by d: 2 S^2 attention, 4 S d projections, 3 S d_MLP (SwiGLU).
+    const double s_kv = static_cast<double>(w.seq_len);
+    const double attention = 2.0 * s_kv;
+    const double linear = 4.0 * static_cast<double>(m.d_model) +
+                          static_cast<double>(m.mlp_matrices()) * static_cast<double>(m.d_mlp);
+    p.attention_fraction = attention / (attention + linear);
+    p.tiles.sparse_per_head = sparse_tiles_seed(grid, w.top_k);
+    p.anchor_cost = 1.0;  // seed 002 §3: "ANCHOR (->DENSE in timing)"
+    p.reuse_cost = static_cast<double>(w.top_k) / static_cast<double>(grid.key_tiles);
+  } else {
+    const std::size_t dense = index(LayerKind::dense);
+    const double dense_attention = costs.cost[dense].attention_part().flops();
+    p.attention_fraction = dense_attention / costs.cost[dense].total().flops();
+    p.tiles.sparse_per_head = sparse_tiles_exact(grid, w.top_k, m.causal);
+    p.anchor_cost = costs.cost[index(LayerKind::anchor)].attention_part().flops() / dense_attention;
+    p.reuse_cost = costs.cost[index(LayerKind::reuse)].attention_part().flops() / dense_attention;
+  }
+  p.tiles.reduction = 1.0 - static_cast<double>(p.tiles.sparse_per_head) /
+                                static_cast<double>(p.tiles.dense_per_head);
+  p.effective_attention_speedup = effective_speedup(p.layers, p.anchor_cost, p.reuse_cost);
+  p.amdahl_speedup = amdahl_speedup(p.attention_fraction, p.effective_attention_speedup);
+  p.amdahl_limit = amdahl_limit(p.attention_fraction);
+
+  if (w.cascade) {
+    p.cascade = accounting == Accounting::seed ? cascade_by_seed(*w.cascade)
+                                               : cascade_exact(st, shape, p.layers, p.schedule_model);
+  }
+  if (w.early_exit) p.early_exit = early_exit_prediction(st, accounting, costs, shape, p.schedule_model);
+  return p;
+}
+
+}  // namespace cascadesim::models

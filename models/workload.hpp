@@ -1,0 +1,61 @@
+// What is run on the model: phase, lengths, tiling, the Kascade schedule, and optional cascade / early exit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/layer_schedule.hpp"
+
+namespace cascadesim::models {
+
+enum class Phase { prefill, decode };
+enum class AttentionKernel { fused, materialized };  // FlashAttention-style tiles vs S x S scores in memory
+enum class AnchorScoring { tile_max, pooled };      // how an anchor rates key tiles for top-k
+
+// One stage of a coarse-to-fine cascade (seed 000 "Stage-Wise Computational Costs").
+struct CascadeStage {
+  double resolution = 1.0;     // linear resolution relative to full, per spatial dimension
+  double exit_fraction = 0.0;  // fraction of all inputs that stop after this stage
+};
+
+// How a batch runs a cascade: it waits for its slowest member, or exited members are compacted out.
+enum class BatchPolicy { wait_for_slowest, compact };
+
+struct CascadeSpec {
+  std::vector<CascadeStage> stages;  // coarse to fine; the last stage has resolution 1
+  std::int64_t spatial_dims = 2;     // tokens scale as resolution^spatial_dims (2 for images)
+  BatchPolicy batch_policy = BatchPolicy::compact;
+  // Seed 000's overhead terms, as fractions of the theoretical speedup ("Theoretical vs Practical Speedup Gap").
+  double memory_overhead = 0.125;
+  double transition_overhead = 0.065;
+  double decision_overhead = 0.025;
+};
+
+// Early exit over layers (seed 004 "Theoretical Analysis").
+struct EarlyExitPoint {
+  std::int64_t after_layer = 0;  // 1-based: this many layers run before the exit
+  double fraction = 0.0;         // fraction of inputs that exit here
+};
+
+struct EarlyExitSpec {
+  std::vector<EarlyExitPoint> exits;       // ascending after_layer; fractions sum to 1
+  double exit_head_flops_per_token = 0.0;  // cost of one confidence head evaluation, per token
+};
+
+struct Workload {
+  Phase phase = Phase::prefill;
+  std::int64_t seq_len = 0;  // prefill: tokens per sequence; decode: KV-cache length
+  std::int64_t batch = 1;
+  std::int64_t tile_tokens = 128;  // query and key tile edge (seed 002: 128)
+  std::int64_t top_k = 0;          // key tiles kept per query tile in reuse layers
+  LayerSchedule schedule;          // empty: all layers dense
+  AnchorScoring anchor_scoring = AnchorScoring::tile_max;
+  AttentionKernel attention_kernel = AttentionKernel::fused;
+  std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache
+  std::optional<CascadeSpec> cascade;
+  std::optional<EarlyExitSpec> early_exit;
+};
+
+}  // namespace cascadesim::models

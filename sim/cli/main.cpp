@@ -1,0 +1,53 @@
+// The cascadesim executable: picks the subcommand; bad input exits 2 with one line per problem.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "sim/cli/predict_command.hpp"
+#include "sim/config/config_error.hpp"
+
+namespace {
+
+const char* const usage =
+    "usage: cascadesim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
+    "\n"
+    "cascadesim <command> --help shows a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace cascadesim::sim;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "predict") {
+      for (const std::string& a : args) {
+        if (a == "--help" || a == "-h") {
+          std::cout << predict_usage;
+          return 0;
+        }
+      }
+      run_predict(parse_predict_args(args), std::cout);
+      return 0;
+    }
+    std::cerr << "cascadesim: unknown command '" << command << "'\n" << usage;
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "cascadesim " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cascadesim " << command << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

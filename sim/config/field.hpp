@@ -1,0 +1,152 @@
+// One declaration per config parameter: key, unit, bounds, meaning and the struct member it fills. The loader
+// reads through it and `describe` (with the schema writer) lists it, so the two never disagree.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/config/config_node.hpp"
+
+namespace cascadesim::sim {
+
+enum class Presence { required, optional };
+
+// An enum member written in JSON as one of a fixed set of names.
+template <class S>
+struct Choice {
+  std::span<const std::string_view> names;
+  void (*set)(S&, std::size_t index);
+  std::size_t (*get)(const S&);
+};
+
+template <class S>
+struct Field {
+  std::string_view key;
+  std::string_view unit;  // "" for counts and names
+  std::string_view doc;
+  Presence presence = Presence::optional;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;  // "> min" rather than ">= min"
+  std::variant<double S::*, std::int64_t S::*, bool S::*, std::string S::*, Choice<S>> target;
+  std::span<const std::string_view> text_choices{};  // for a string member restricted to these values
+};
+
+std::string format_number(double value);
+
+// Checks a number against a field's bounds; "" when it is within them, else the reason.
+std::string bound_violation(double value, double min, double max, bool min_exclusive);
+
+template <class S>
+std::vector<std::string_view> field_keys(std::span<const Field<S>> fields) {
+  std::vector<std::string_view> keys;
+  for (const Field<S>& f : fields) keys.push_back(f.key);
+  return keys;
+}
+
+namespace detail {
+inline std::string choice_list(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+inline bool read_choice(const ConfigNode& node, std::string_view key, const Json& value,
+                        std::span<const std::string_view> names, std::size_t& index) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == text) {
+        index = i;
+        return true;
+      }
+    }
+  }
+  std::string message = "must be one of " + choice_list(names) + " (got " + describe_value(value) + ")";
+  if (value.is_string()) {
+    const std::string hint = closest_key(value.get_ref<const std::string&>(),
+                                         std::vector<std::string_view>(names.begin(), names.end()));
+    if (!hint.empty()) message += "; did you mean '" + hint + "'?";
+  }
+  node.error_at(key, std::move(message));
+  return false;
+}
+}  // namespace detail
+
+// Reads every field present in node into out, checking type and bounds; reports missing required fields.
+// Unknown keys are left to the caller (it may allow more keys than the fields).
+template <class S>
+void read_fields(const ConfigNode& node, std::span<const Field<S>> fields, S& out) {
+  for (const Field<S>& f : fields) {
+    const Json* value = node.find(f.key);
+    if (!value) {
+      if (f.presence == Presence::required) {
+        std::string what = std::string(f.doc);
+        if (!f.unit.empty()) what += ", in " + std::string(f.unit);
+        node.error_at(f.key, "missing required key (" + what + ")");
+      }
+      continue;
+    }
+    std::visit(
+        [&](auto&& target) {
+          using T = std::decay_t<decltype(target)>;
+          if constexpr (std::is_same_v<T, Choice<S>>) {
+            std::size_t index = 0;
+            if (detail::read_choice(node, f.key, *value, target.names, index)) target.set(out, index);
+          } else if constexpr (std::is_same_v<T, bool S::*>) {
+            if (!value->is_boolean()) {
+              node.error_at(f.key, "expected true or false (got " + describe_value(*value) + ")");
+              return;
+            }
+            out.*target = value->template get<bool>();
+          } else if constexpr (std::is_same_v<T, std::string S::*>) {
+            if (!f.text_choices.empty()) {
+              std::size_t index = 0;
+              if (detail::read_choice(node, f.key, *value, f.text_choices, index))
+                out.*target = std::string(f.text_choices[index]);
+              return;
+            }
+            if (!value->is_string()) {
+              node.error_at(f.key, "expected a string (got " + describe_value(*value) + ")");
+              return;
+            }
+            out.*target = value->template get<std::string>();
+          } else {
+            if (!value->is_number()) {
+              node.error_at(f.key, "expected a number (got " + describe_value(*value) + ")");
+              return;
+            }
+            const double number = value->template get<double>();
+            if (!std::isfinite(number)) {
+              node.error_at(f.key, "must be finite (got " + describe_value(*value) + ")");
+              return;
+            }
+            if (std::string why = bound_violation(number, f.min, f.max, f.min_exclusive); !why.empty()) {
+              node.error_at(f.key, why);
+              return;
+            }
+            if constexpr (std::is_same_v<T, std::int64_t S::*>) {
+              if (number != std::floor(number)) {
+                node.error_at(f.key, "must be a whole number (got " + describe_value(*value) + ")");
+                return;
+              }
+              out.*target = static_cast<std::int64_t>(number);
+            } else {
+              out.*target = number;
+            }
+          }
+        },
+        f.target);
+  }
+}
+
+}  // namespace cascadesim::sim

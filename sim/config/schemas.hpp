@@ -1,0 +1,23 @@
+// The parameter declarations of every config section: hardware, model, workload, cascade, early exit.
+#pragma once
+
+#include <span>
+
+#include "models/study.hpp"
+#include "sim/config/field.hpp"
+
+namespace cascadesim::sim {
+
+std::span<const Field<models::HardwareSpec>> hardware_fields();
+std::span<const Field<models::TransformerModel>> model_fields();
+std::span<const Field<models::Workload>> workload_fields();
+std::span<const Field<models::CascadeSpec>> cascade_fields();
+std::span<const Field<models::CascadeStage>> cascade_stage_fields();
+std::span<const Field<models::EarlyExitSpec>> early_exit_fields();
+std::span<const Field<models::EarlyExitPoint>> early_exit_point_fields();
+
+// Upper bounds that keep every tile and FLOP count inside 64-bit integers and doubles with margin.
+inline constexpr double max_seq_len = 1LL << 31;
+inline constexpr double max_count = 1LL << 20;
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,541 @@
+// Study loading: preset resolution, field reading, and the cross-field checks no single field can make.
+#include "sim/config/study_loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <set>
+
+#include "models/layer_schedule.hpp"
+#include "models/cascade.hpp"
+#include "models/tiles.hpp"
+#include "sim/config/embedded_configs.hpp"
+#include "sim/config/schemas.hpp"
+
+namespace cascadesim::sim {
+
+namespace fs = std::filesystem;
+using models::Study;
+
+namespace {
+
+constexpr int max_preset_depth = 8;
+const std::vector<std::string_view> meta_keys{"schema_version", "description", "source", "preset"};
+
+bool is_builtin(std::string_view path) { return path.substr(0, builtin_prefix.size()) == builtin_prefix; }
+
+bool valid_preset_name(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+bool looks_like_path(std::string_view name) {
+  return name.find('/') != std::string_view::npos ||
+         (name.size() > 5 && name.substr(name.size() - 5) == ".json");
+}
+
+// Owns every document read during one load, so that ConfigNode layers can point into them.
+class Loader {
+ public:
+  Loader(const LoadOptions& options, ConfigErrors& errors) : options_(options), errors_(errors) {}
+
+  const Json* read_document(const std::string& path) {
+    if (is_builtin(path)) {
+      const EmbeddedFile* f = find_embedded_config(path.substr(builtin_prefix.size()));
+      if (!f) {
+        errors_.add(path, "", "no such built-in config");
+        return nullptr;
+      }
+      return keep(parse_json_text(f->text, path, errors_), path);
+    }
+    return keep(load_json_file(path, errors_), path);
+  }
+
+  const Json* read_text(std::string_view text, const std::string& label) {
+    return keep(parse_json_text(text, label, errors_), label);
+  }
+
+  void set_study_root(const std::string& study_path) {
+    if (is_builtin(study_path)) return;
+    const fs::path parent = fs::path(study_path).parent_path();
+    if (parent.filename() == "studies") study_root_ = parent.parent_path().string();
+  }
+
+  // The layers of a section: its own object (if it is one) on top of the chain of presets it names.
+  std::vector<ConfigNode::Layer> section_layers(const Json& value, const SourceLocation& where,
+                                                std::string_view kind, int depth = 0) {
+    std::vector<ConfigNode::Layer> layers;
+    if (depth > max_preset_depth) {
+      errors_.add(where.file, where.pointer, "presets nest deeper than " + std::to_string(max_preset_depth) +
+                                                 " levels (a preset that names itself?)");
+      return layers;
+    }
+    if (value.is_string()) {
+      const std::string name = value.get<std::string>();
+      std::string file;
+      const Json* doc = find_preset(name, where, kind, file);
+      if (!doc) return layers;
+      check_preset_document(*doc, file);
+      if (!doc->is_object()) return layers;
+      return section_layers(*doc, SourceLocation{file, ""}, kind, depth + 1);
+    }
+    if (!value.is_object()) {
+      errors_.add(where.file, where.pointer,
+                  "expected a preset name or an object (got " + describe_value(value) + ")");
+      return layers;
+    }
+    layers.push_back(ConfigNode::Layer{&value, where.file, where.pointer});
+    if (const auto it = value.find("preset"); it != value.end()) {
+      SourceLocation preset_where{where.file, where.pointer + "/preset"};
+      if (!it->is_string()) {
+        errors_.add(preset_where.file, preset_where.pointer,
+                    "expected a preset name (got " + describe_value(*it) + ")");
+      } else {
+        auto below = section_layers(*it, preset_where, kind, depth + 1);
+        layers.insert(layers.end(), below.begin(), below.end());
+      }
+    }
+    return layers;
+  }
+
+  const std::vector<std::string>& files() const { return files_; }
+
+ private:
+  const Json* keep(Json doc, const std::string& label) {
+    if (doc.is_discarded() || doc.is_null()) return nullptr;
+    files_.push_back(label);
+    documents_.push_back(std::move(doc));
+    return &documents_.back();
+  }
+
+  void check_preset_document(const Json& doc, const std::string& file) {
+    if (!doc.is_object()) {
+      errors_.add(file, "", "expected a JSON object (got " + describe_value(doc) + ")");
+      return;
+    }
+    const auto it = doc.find("schema_version");
+    if (it == doc.end())
+      errors_.add(file, "/schema_version", "missing required key (the config format version, 1)");
+    else if (!it->is_number_integer() || it->get<std::int64_t>() != supported_schema_version)
+      errors_.add(file, "/schema_version",
+                  "unsupported schema_version " + describe_value(*it) + " (this build reads 1)");
+  }
+
+  std::string relative_to(const SourceLocation& where, const std::string& name) {
+    if (fs::path(name).is_absolute() || is_builtin(where.file)) return name;
+    return (fs::path(where.file).parent_path() / name).lexically_normal().string();
+  }
+
+  const Json* find_preset(const std::string& name, const SourceLocation& where, std::string_view kind,
+                          std::string& file) {
+    if (looks_like_path(name)) {
+      file = relative_to(where, name);
+      if (!fs::exists(file)) {
+        errors_.add(where.file, where.pointer, "preset file '" + file + "' does not exist");
+        return nullptr;
+      }
+      return read_document(file);
+    }
+    if (!valid_preset_name(name)) {
+      errors_.add(where.file, where.pointer,
+                  "invalid preset name '" + name + "' (letters, digits, '.', '_', '-'; or a path to a .json file)");
+      return nullptr;
+    }
+    const std::string relative = std::string(kind) + "/" + name + ".json";
+    for (const std::string& root : search_roots()) {
+      const fs::path candidate = fs::path(root) / relative;
+      if (fs::is_regular_file(candidate)) {
+        file = candidate.string();
+        return read_document(file);
+      }
+    }
+    const std::string builtin = "configs/" + relative;
+    if (find_embedded_config(builtin)) {
+      file = std::string(builtin_prefix) + builtin;
+      return read_document(file);
+    }
+    const std::vector<std::string> names = available(kind);
+    std::string message = "unknown " + std::string(kind == "hw" ? "hardware" : "model") + " preset '" + name + "'";
+    std::vector<std::string_view> views(names.begin(), names.end());
+    if (const std::string hint = closest_key(name, views); !hint.empty()) message += " (did you mean '" + hint + "'?)";
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    message += "; available: " + list;
+    errors_.add(where.file, where.pointer, message);
+    return nullptr;
+  }
+
+  std::vector<std::string> search_roots() const {
+    std::vector<std::string> roots = options_.config_dirs;
+    if (const char* env = std::getenv("CASCADESIM_CONFIG_PATH")) {
+      std::string_view rest(env);
+      while (!rest.empty()) {
+        const auto colon = rest.find(':');
+        const std::string_view part = rest.substr(0, colon);
+        if (!part.empty()) roots.emplace_back(part);
+        if (colon == std::string_view::npos) break;
+        rest.remove_prefix(colon + 1);
+      }
+    }
+    if (!study_root_.empty()) roots.push_back(study_root_);
+    return roots;
+  }
+
+  std::vector<std::string> available(std::string_view kind) const {
+    std::set<std::string> names;
+    for (const std::string& root : search_roots()) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(fs::path(root) / std::string(kind), ec))
+        if (entry.path().extension() == ".json") names.insert(entry.path().stem().string());
+    }
+    const std::string prefix = "configs/" + std::string(kind) + "/";
+    for (const EmbeddedFile& f : embedded_configs()) {
+      if (f.path.substr(0, prefix.size()) != prefix) continue;
+      std::string_view rest = f.path.substr(prefix.size());
+      if (rest.find('/') != std::string_view::npos) continue;
+      names.insert(std::string(rest.substr(0, rest.size() - 5)));
+    }
+    return {names.begin(), names.end()};
+  }
+
+  const LoadOptions& options_;
+  ConfigErrors& errors_;
+  std::deque<Json> documents_;
+  std::vector<std::string> files_;
+  std::string study_root_;
+};
+
+template <class S>
+std::vector<std::string_view> section_keys(std::span<const Field<S>> fields) {
+  std::vector<std::string_view> keys = field_keys(fields);
+  keys.insert(keys.end(), meta_keys.begin(), meta_keys.end());
+  return keys;
+}
+
+// Presets cite a public source for every figure they set: "source": {"key": "where it comes from"}.
+void check_sources(const ConfigNode& node, const std::vector<std::string_view>& figure_keys) {
+  for (const ConfigNode::Layer& layer : node.layers()) {
+    if (!layer.pointer.empty()) continue;  // overrides inside a study need no citation
+    const auto source = layer.object->find("source");
+    if (source == layer.object->end()) {
+      node.errors().add(layer.file, "/source", "missing required key (a citation for each figure)");
+      continue;
+    }
+    if (!source->is_object()) {
+      node.errors().add(layer.file, "/source", "expected an object mapping each figure to its source");
+      continue;
+    }
+    for (const auto& [key, text] : source->items()) {
+      if (std::find(figure_keys.begin(), figure_keys.end(), key) == figure_keys.end() || !layer.object->contains(key))
+        node.errors().add(layer.file, "/source/" + json_pointer_token(key), "cites '" + key +
+                                                                             "', which this file does not set");
+      else if (!text.is_string() || text.get_ref<const std::string&>().empty())
+        node.errors().add(layer.file, "/source/" + json_pointer_token(key), "expected a non-empty citation");
+    }
+    for (std::string_view key : figure_keys) {
+      if (layer.object->contains(key) && !source->contains(key))
+        node.errors().add(layer.file, "/source", "no citation for '" + std::string(key) + "'");
+    }
+  }
+}
+
+void read_hardware(Loader& loader, const Json& value, const SourceLocation& where, models::HardwareSpec& hw,
+                   ConfigErrors& errors) {
+  ConfigNode node(loader.section_layers(value, where, "hw"), errors);
+  if (node.empty()) return;
+  read_fields(node, hardware_fields(), hw);
+  node.reject_unknown_keys(section_keys(hardware_fields()));
+  std::vector<std::string_view> figures;
+  for (const auto& f : hardware_fields())
+    if (f.key != "name") figures.push_back(f.key);
+  check_sources(node, figures);
+}
+
+void read_model(Loader& loader, const Json& value, const SourceLocation& where, models::TransformerModel& m,
+                ConfigErrors& errors) {
+  ConfigNode node(loader.section_layers(value, where, "models"), errors);
+  if (node.empty()) return;
+  const std::size_t before = errors.size();
+  read_fields(node, model_fields(), m);
+  node.reject_unknown_keys(section_keys(model_fields()));
+  std::vector<std::string_view> figures;
+  for (const auto& f : model_fields())
+    if (f.key != "name") figures.push_back(f.key);
+  check_sources(node, figures);
+  if (errors.size() != before) return;
+  if (m.n_heads % m.n_kv_heads != 0)
+    node.error_at("n_kv_heads", "must divide n_heads (" + std::to_string(m.n_heads) + "), got " +
+                                    std::to_string(m.n_kv_heads));
+}
+
+void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_layers) {
+  SourceLocation where;
+  const Json* value = node.find("schedule", &where);
+  if (!value) return;
+  try {
+    if (value->is_string()) {
+      w.schedule = models::parse_layer_schedule(value->get_ref<const std::string&>());
+    } else if (value->is_array()) {
+      for (std::size_t i = 0; i < value->size(); ++i) {
+        const Json& entry = (*value)[i];
+        if (!entry.is_string()) {
+          node.errors().add(where.file, where.pointer + "/" + std::to_string(i),
+                            "expected \"D\", \"A\" or \"R\" (got " + describe_value(entry) + ")");
+          return;
+        }
+        try {
+          w.schedule.layers.push_back(models::parse_layer_kind(entry.get_ref<const std::string&>()));
+        } catch (const models::ScheduleError& e) {
+          node.errors().add(where.file, where.pointer + "/" + std::to_string(i), e.what());
+          return;
+        }
+      }
+    } else {
+      node.errors().add(where.file, where.pointer,
+                        "expected a schedule string like \"1D+3A+12R\" or a list of layer kinds (got " +
+                            describe_value(*value) + ")");
+      return;
+    }
+    if (n_layers > 0) models::check_layer_schedule(w.schedule, n_layers);
+  } catch (const models::ScheduleError& e) {
+    node.errors().add(where.file, where.pointer, e.what());
+  }
+}
+
+template <class S>
+std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, std::span<const Field<S>> fields,
+                                std::size_t max_entries) {
+  std::vector<S> out;
+  SourceLocation where;
+  const Json* list = parent.find(key, &where);
+  if (!list) {
+    parent.error_at(key, "missing required key");
+    return out;
+  }
+  if (!list->is_array() || list->empty() || list->size() > max_entries) {
+    parent.errors().add(where.file, where.pointer,
+                        "expected a list of 1 to " + std::to_string(max_entries) + " objects (got " +
+                            describe_value(*list) + (list->is_array() ? " of " + std::to_string(list->size()) : "") +
+                            ")");
+    return out;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const Json& entry = (*list)[i];
+    const std::string pointer = where.pointer + "/" + std::to_string(i);
+    if (!entry.is_object()) {
+      parent.errors().add(where.file, pointer, "expected an object (got " + describe_value(entry) + ")");
+      continue;
+    }
+    ConfigNode node({ConfigNode::Layer{&entry, where.file, pointer}}, parent.errors());
+    S item;
+    read_fields(node, fields, item);
+    node.reject_unknown_keys(field_keys(fields));
+    out.push_back(item);
+  }
+  return out;
+}
+
+void read_cascade(const ConfigNode& workload, models::Workload& w) {
+  if (!workload.has("cascade")) return;
+  const ConfigNode node = workload.child("cascade");
+  if (node.empty()) return;
+  models::CascadeSpec spec;
+  const std::size_t before = node.errors().size();
+  read_fields(node, cascade_fields(), spec);
+  std::vector<std::string_view> keys = field_keys(cascade_fields());
+  keys.push_back("stages");
+  node.reject_unknown_keys(keys);
+  spec.stages = read_object_list(node, "stages", cascade_stage_fields(), models::max_cascade_stages);
+  if (node.errors().size() != before) return;
+  const SourceLocation stages = node.location_of("stages");
+  double exits = 0;
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    exits += spec.stages[i].exit_fraction;
+    if (i > 0 && !(spec.stages[i].resolution > spec.stages[i - 1].resolution))
+      node.errors().add(stages.file, stages.pointer + "/" + std::to_string(i) + "/resolution",
+                        "stages must go from coarse to fine: resolution must exceed the previous stage's (" +
+                            format_number(spec.stages[i - 1].resolution) + ")");
+  }
+  if (spec.stages.back().resolution != 1.0)
+    node.errors().add(stages.file, stages.pointer + "/" + std::to_string(spec.stages.size() - 1) + "/resolution",
+                      "the last stage must be full resolution (1)");
+  if (std::abs(exits - 1.0) > 1e-9)
+    node.errors().add(stages.file, stages.pointer,
+                      "exit fractions must sum to 1: every input stops somewhere (got " + format_number(exits) + ")");
+  if (spec.memory_overhead + spec.transition_overhead + spec.decision_overhead >= 1.0)
+    node.error("overhead fractions must sum to less than 1");
+  w.cascade = spec;
+}
+
+void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64_t n_layers) {
+  if (!workload.has("early_exit")) return;
+  const ConfigNode node = workload.child("early_exit");
+  if (node.empty()) return;
+  models::EarlyExitSpec spec;
+  const std::size_t before = node.errors().size();
+  read_fields(node, early_exit_fields(), spec);
+  std::vector<std::string_view> keys = field_keys(early_exit_fields());
+  keys.push_back("exits");
+  node.reject_unknown_keys(keys);
+  spec.exits = read_object_list(node, "exits", early_exit_point_fields(), static_cast<std::size_t>(max_count));
+  if (node.errors().size() != before) return;
+  const SourceLocation exits = node.location_of("exits");
+  double total = 0;
+  for (std::size_t i = 0; i < spec.exits.size(); ++i) {
+    total += spec.exits[i].fraction;
+    const std::string at = exits.pointer + "/" + std::to_string(i) + "/after_layer";
+    if (n_layers > 0 && spec.exits[i].after_layer > n_layers)
+      node.errors().add(exits.file, at, "exit after layer " + std::to_string(spec.exits[i].after_layer) +
+                                            " but the model has " + std::to_string(n_layers) + " layers");
+    if (i > 0 && spec.exits[i].after_layer <= spec.exits[i - 1].after_layer)
+      node.errors().add(exits.file, at, "exits must be in increasing layer order");
+  }
+  if (std::abs(total - 1.0) > 1e-9)
+    node.errors().add(exits.file, exits.pointer,
+                      "exit fractions must sum to 1: every input exits somewhere (got " + format_number(total) + ")");
+  w.early_exit = spec;
+}
+
+void read_workload(const ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
+                   bool model_ok) {
+  const std::size_t before = node.errors().size();
+  read_fields(node, workload_fields(), w);
+  std::vector<std::string_view> keys = field_keys(workload_fields());
+  for (std::string_view k : {"schedule", "cascade", "early_exit"}) keys.push_back(k);
+  node.reject_unknown_keys(keys);
+  const std::int64_t n_layers = model_ok ? m.n_layers : 0;
+  read_schedule(node, w, n_layers);
+  read_cascade(node, w);
+  read_early_exit(node, w, n_layers);
+  if (node.errors().size() != before) return;
+
+  const models::LayerCounts counts = w.schedule.counts();
+  const std::int64_t query_tokens = w.phase == models::Phase::prefill ? w.seq_len : 1;
+  const models::TileGrid grid = models::tile_grid(query_tokens, w.seq_len, w.tile_tokens);
+  if (counts.reuse + counts.anchor > 0 && w.top_k < 1)
+    node.error_at("top_k", "must be >= 1 when the schedule has anchor or reuse layers (got " +
+                               std::to_string(w.top_k) + ")");
+  if (w.top_k > grid.key_tiles)
+    node.error_at("top_k", "top_k " + std::to_string(w.top_k) + " exceeds the " + std::to_string(grid.key_tiles) +
+                               " key tiles of seq_len " + std::to_string(w.seq_len) + " / tile_tokens " +
+                               std::to_string(w.tile_tokens));
+}
+
+LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& label, const LoadOptions& options,
+                          ConfigErrors& errors) {
+  LoadedStudy loaded;
+  if (!doc) {
+    errors.throw_if_any();
+    return loaded;
+  }
+  if (!doc->is_object()) {
+    errors.add(label, "", "expected a JSON object (got " + describe_value(*doc) + ")");
+    errors.throw_if_any();
+  }
+  const ConfigNode root({ConfigNode::Layer{doc, label, ""}}, errors);
+  root.reject_unknown_keys({"schema_version", "name", "description", "hardware", "model", "workload"});
+  SourceLocation where;
+  if (const Json* v = root.find("schema_version", &where); !v)
+    root.error_at("schema_version", "missing required key (the config format version, 1)");
+  else if (!v->is_number_integer() || v->get<std::int64_t>() != supported_schema_version)
+    errors.add(where.file, where.pointer, "unsupported schema_version " + describe_value(*v) + " (this build reads 1)");
+  Study& st = loaded.study;
+  if (const Json* v = root.find("name"); v && v->is_string()) st.name = v->get<std::string>();
+  else if (v) root.error_at("name", "expected a string (got " + describe_value(*v) + ")");
+  if (const Json* v = root.find("description"); v && !v->is_string())
+    root.error_at("description", "expected a string (got " + describe_value(*v) + ")");
+
+  const Json override_hw = options.hardware_preset;
+  if (!options.hardware_preset.empty()) {
+    read_hardware(loader, override_hw, SourceLocation{"--hw", ""}, st.hardware, errors);
+  } else if (const Json* v = root.find("hardware", &where)) {
+    read_hardware(loader, *v, where, st.hardware, errors);
+  } else {
+    root.error_at("hardware", "missing required key (a hardware preset name or object)");
+  }
+
+  const std::size_t before_model = errors.size();
+  if (const Json* v = root.find("model", &where)) {
+    read_model(loader, *v, where, st.model, errors);
+  } else {
+    root.error_at("model", "missing required key (a model preset name or object)");
+  }
+  const bool model_ok = errors.size() == before_model;
+
+  if (root.has("workload")) {
+    const ConfigNode workload = root.child("workload");
+    if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
+  } else {
+    root.error_at("workload", "missing required key (sequence length, phase, tiling, schedule)");
+  }
+  errors.throw_if_any();
+  loaded.files = loader.files();
+  return loaded;
+}
+
+}  // namespace
+
+LoadedStudy load_study(const std::string& path, const LoadOptions& options) {
+  ConfigErrors errors;
+  Loader loader(options, errors);
+  loader.set_study_root(path);
+  const Json* doc = loader.read_document(path);
+  return load_document(loader, doc, path, options, errors);
+}
+
+LoadedStudy load_study_text(std::string_view text, const std::string& label, const LoadOptions& options) {
+  ConfigErrors errors;
+  Loader loader(options, errors);
+  const Json* doc = loader.read_text(text, label);
+  return load_document(loader, doc, label, options, errors);
+}
+
+namespace {
+template <class S>
+Json fields_to_json(std::span<const Field<S>> fields, const S& s) {
+  Json out = Json::object();
+  for (const Field<S>& f : fields) {
+    std::visit(
+        [&](auto&& target) {
+          using T = std::decay_t<decltype(target)>;
+          if constexpr (std::is_same_v<T, Choice<S>>) {
+            out[std::string(f.key)] = std::string(target.names[target.get(s)]);
+          } else {
+            out[std::string(f.key)] = s.*target;
+          }
+        },
+        f.target);
+  }
+  return out;
+}
+}  // namespace
+
+Json study_to_json(const models::Study& st) {
+  Json out = Json::object();
+  out["schema_version"] = supported_schema_version;
+  out["name"] = st.name;
+  out["hardware"] = fields_to_json(hardware_fields(), st.hardware);
+  out["model"] = fields_to_json(model_fields(), st.model);
+  Json w = fields_to_json(workload_fields(), st.workload);
+  if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();
+  if (st.workload.cascade) {
+    Json c = fields_to_json(cascade_fields(), *st.workload.cascade);
+    c["stages"] = Json::array();
+    for (const auto& stage : st.workload.cascade->stages) c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
+    w["cascade"] = c;
+  }
+  if (st.workload.early_exit) {
+    Json e = fields_to_json(early_exit_fields(), *st.workload.early_exit);
+    e["exits"] = Json::array();
+    for (const auto& p : st.workload.early_exit->exits) e["exits"].push_back(fields_to_json(early_exit_point_fields(), p));
+    w["early_exit"] = e;
+  }
+  out["workload"] = w;
+  return out;
+}
+
+}  // namespace cascadesim::sim

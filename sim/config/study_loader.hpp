@@ -1,0 +1,41 @@
+// Loads a study JSON (with hardware and model presets by name, file or inline, plus overrides) into a Study,
+// checking every value; all problems are reported together as one ConfigError.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/study.hpp"
+#include "sim/config/config_node.hpp"
+
+namespace cascadesim::sim {
+
+inline constexpr int supported_schema_version = 1;
+inline constexpr std::string_view default_study_path = "configs/studies/kascade-llama-3.2-1b-32k.json";
+inline constexpr std::string_view builtin_prefix = "builtin:";
+
+struct LoadOptions {
+  // Config roots (folders holding hw/ and models/) searched for presets before the built-in copies.
+  std::vector<std::string> config_dirs;
+  // When set, replaces the study's hardware section with this preset (name or path).
+  std::string hardware_preset;
+};
+
+struct LoadedStudy {
+  models::Study study;
+  std::vector<std::string> files;  // every file read, study first, then presets in order of use
+};
+
+// path "builtin:configs/..." reads a compiled-in file. Presets named in a study are looked up in
+// options.config_dirs, then in the config root of the study file itself (its grandparent folder when the study
+// sits in <root>/studies/), then among the built-in configs. Throws ConfigError.
+LoadedStudy load_study(const std::string& path, const LoadOptions& options);
+
+// The same from text already in memory; label names it in messages.
+LoadedStudy load_study_text(std::string_view text, const std::string& label, const LoadOptions& options);
+
+// The study as resolved JSON (every field, presets applied) in the study file format, for records and reports.
+Json study_to_json(const models::Study& study);
+
+}  // namespace cascadesim::sim
