@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,20 +17,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Evaluates predict() on copies of the study whose seq_len cycles through nearby values, so that every call
+// One evaluation: predict() in one accounting, or predict_both() (what `cascadesim predict` computes).
+enum class Mode { exact, seed, both };
+
+// Evaluates on copies of the study whose seq_len cycles through nearby values, so that every call
 // does the full work; returns evaluations per second.
-double rate(const cascadesim::models::Study& base, cascadesim::models::Accounting accounting, double seconds,
-            double& checksum) {
+double rate(const cascadesim::models::Study& base, Mode mode, double seconds, double& checksum) {
   std::vector<cascadesim::models::Study> variants(8, base);
-  for (std::size_t i = 0; i < variants.size(); ++i) variants[i].workload.seq_len = base.workload.seq_len - static_cast<std::int64_t>(i);
+  for (std::size_t i = 0; i < variants.size(); ++i)
+    variants[i].workload.seq_len = base.workload.seq_len - static_cast<std::int64_t>(i);
   std::int64_t evaluations = 0;
   const auto start = Clock::now();
   const auto stop_at = start + std::chrono::duration<double>(seconds);
   auto now = start;
   while (now < stop_at) {
     for (int i = 0; i < 1024; ++i) {
-      const auto p = cascadesim::models::predict(variants[static_cast<std::size_t>(i) & 7], accounting);
-      checksum += p.amdahl_speedup + p.end_to_end_speedup;
+      const auto& study = variants[static_cast<std::size_t>(i) & 7];
+      if (mode == Mode::both) {
+        const auto p = cascadesim::models::predict_both(study);
+        checksum += p.seed.amdahl_speedup + p.exact.end_to_end_speedup;
+      } else {
+        const auto accounting =
+            mode == Mode::seed ? cascadesim::models::Accounting::seed : cascadesim::models::Accounting::exact;
+        const auto p = cascadesim::models::predict(study, accounting);
+        checksum += p.amdahl_speedup + p.end_to_end_speedup;
+      }
     }
     evaluations += 1024;
     now = Clock::now();
@@ -51,9 +63,12 @@ int main(int argc, char** argv) {
   int rounds = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else studies.push_back(a);
+    if (a == "--seconds" && i + 1 < argc)
+      seconds = std::atof(argv[++i]);
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else
+      studies.push_back(a);
   }
   if (studies.empty()) studies.push_back(std::string(sim::builtin_prefix) + std::string(sim::default_study_path));
   double checksum = 0;
@@ -61,12 +76,12 @@ int main(int argc, char** argv) {
   try {
     for (const std::string& path : studies) {
       const sim::LoadedStudy loaded = sim::load_study(path, sim::LoadOptions{});
-      for (auto accounting : {models::Accounting::exact, models::Accounting::seed}) {
+      for (Mode mode : {Mode::both, Mode::exact, Mode::seed}) {
         std::vector<double> rates;
-        for (int r = 0; r < rounds; ++r) rates.push_back(rate(loaded.study, accounting, seconds, checksum));
-        std::printf("%-60s %10s %16.0f %9.0f..%.0f\n", path.c_str(), std::string(to_string(accounting)).c_str(),
-                    median(rates), *std::min_element(rates.begin(), rates.end()),
-                    *std::max_element(rates.begin(), rates.end()));
+        for (int r = 0; r < rounds; ++r) rates.push_back(rate(loaded.study, mode, seconds, checksum));
+        const char* name = mode == Mode::both ? "both" : mode == Mode::exact ? "exact" : "seed";
+        std::printf("%-60s %10s %16.0f %9.0f..%.0f\n", path.c_str(), name, median(rates),
+                    *std::min_element(rates.begin(), rates.end()), *std::max_element(rates.begin(), rates.end()));
       }
     }
   } catch (const sim::ConfigError& e) {

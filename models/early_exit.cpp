@@ -20,8 +20,8 @@ double expected_early_exit_cost(const EarlyExitSpec& spec, const LayerSchedule& 
   std::size_t ramps = 0;
   for (const EarlyExitPoint& e : spec.exits) {
     for (; layer < e.after_layer && layer < n_layers; ++layer) {
-      const LayerKind kind = schedule.layers.empty() ? LayerKind::dense
-                                                     : schedule.layers[static_cast<std::size_t>(layer)];
+      const LayerKind kind =
+          schedule.layers.empty() ? LayerKind::dense : schedule.layers[static_cast<std::size_t>(layer)];
       prefix += cost_by_kind[static_cast<std::size_t>(kind)];
     }
     ++ramps;

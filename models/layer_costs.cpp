@@ -10,11 +10,16 @@ namespace cascadesim::models {
 
 std::string_view to_string(Op op) {
   switch (op) {
-    case Op::qkv_projection: return "qkv_projection";
-    case Op::attention: return "attention";
-    case Op::anchor_scoring: return "anchor_scoring";
-    case Op::o_projection: return "o_projection";
-    case Op::mlp: return "mlp";
+    case Op::qkv_projection:
+      return "qkv_projection";
+    case Op::attention:
+      return "attention";
+    case Op::anchor_scoring:
+      return "anchor_scoring";
+    case Op::o_projection:
+      return "o_projection";
+    case Op::mlp:
+      return "mlp";
   }
   return "?";
 }
@@ -74,8 +79,7 @@ bool kv_reused_in_l2(const TransformerModel& m, const LayerShape& s, const TileG
   if (hw.l2_bytes <= 0) return false;
   if (s.query_tokens == 1) return true;
   const std::int64_t group = m.n_heads / m.n_kv_heads;
-  const std::int64_t q_heads = std::clamp<std::int64_t>((hw.cores + g.query_tiles - 1) / g.query_tiles, 1,
-                                                        m.n_heads);
+  const std::int64_t q_heads = std::clamp<std::int64_t>((hw.cores + g.query_tiles - 1) / g.query_tiles, 1, m.n_heads);
   const std::int64_t kv_heads = (q_heads + group - 1) / group;
   const double working_set = static_cast<double>(kv_heads) * static_cast<double>(s.key_tokens) *
                              static_cast<double>(m.head_dim) * 2.0 * static_cast<double>(s.bytes_per_element);
@@ -99,8 +103,8 @@ OpCost attention_cost(const TransformerModel& m, const LayerShape& s, LayerKind 
     const double kv_streamed = heads * blocks * tile * dh * 2.0 * e;
     c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;  // Q K^T and P V per block
     c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-    c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_streamed, kv_compulsory) : kv_streamed) +
-                  heads * blocks * index_bytes;
+    c.hbm_bytes =
+        q_and_o_bytes + (reused ? std::min(kv_streamed, kv_compulsory) : kv_streamed) + heads * blocks * index_bytes;
     c.kernels = 1;
     return c;
   }
@@ -150,8 +154,8 @@ AnchorScoringCost anchor_scoring_cost(const TransformerModel& m, const LayerShap
     c.separate.kernels = 1;
   } else {
     // Mean-pool Q and K per tile, score pooled Q against pooled K, select: kernels of their own.
-    const double pooled_elements = s.batch * static_cast<double>(s.query_tokens * m.q_width() +
-                                                                 s.key_tokens * m.kv_width());
+    const double pooled_elements =
+        s.batch * static_cast<double>(s.query_tokens * m.q_width() + s.key_tokens * m.kv_width());
     c.separate.matrix_flops = heads * rated * 2.0 * static_cast<double>(m.head_dim);
     c.separate.vector_flops = pooled_elements + select_ops;
     c.separate.hbm_bytes = pooled_elements * e + heads * kept * index_bytes;

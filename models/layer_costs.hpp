@@ -24,8 +24,8 @@ inline constexpr double softmax_ops_per_score = 5.0;
 // SiLU(g) * u: exp, add, divide, multiply, multiply; tanh-GELU: about 8 operations per element.
 inline constexpr double swiglu_ops_per_element = 5.0;
 inline constexpr double gelu_ops_per_element = 8.0;
-inline constexpr double index_bytes = 4.0;        // int32 key-tile indices in the top-k lists
-inline constexpr double tile_score_bytes = 4.0;   // fp32 per-tile scores an anchor writes for selection
+inline constexpr double index_bytes = 4.0;       // int32 key-tile indices in the top-k lists
+inline constexpr double tile_score_bytes = 4.0;  // fp32 per-tile scores an anchor writes for selection
 
 struct OpCost {
   double matrix_flops = 0;  // on the matrix unit (2 per multiply-accumulate)
@@ -68,7 +68,6 @@ std::int64_t executed_query_rows(const LayerShape& s);  // rows per query tile a
 OpCost gemm_cost(double m, double k, double n, double bytes_per_element);
 
 // One layer of the given kind. hw supplies the on-chip capacities that decide K/V reuse in L2.
-LayerCost layer_cost(const TransformerModel& model, const LayerShape& shape, LayerKind kind,
-                     const HardwareSpec& hw);
+LayerCost layer_cost(const TransformerModel& model, const LayerShape& shape, LayerKind kind, const HardwareSpec& hw);
 
 }  // namespace cascadesim::models

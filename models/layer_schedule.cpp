@@ -8,9 +8,12 @@ namespace cascadesim::models {
 
 std::string_view to_string(LayerKind kind) {
   switch (kind) {
-    case LayerKind::dense: return "dense";
-    case LayerKind::anchor: return "anchor";
-    case LayerKind::reuse: return "reuse";
+    case LayerKind::dense:
+      return "dense";
+    case LayerKind::anchor:
+      return "anchor";
+    case LayerKind::reuse:
+      return "reuse";
   }
   return "?";
 }
@@ -19,9 +22,15 @@ LayerCounts LayerSchedule::counts() const {
   LayerCounts c;
   for (LayerKind k : layers) {
     switch (k) {
-      case LayerKind::dense: ++c.dense; break;
-      case LayerKind::anchor: ++c.anchor; break;
-      case LayerKind::reuse: ++c.reuse; break;
+      case LayerKind::dense:
+        ++c.dense;
+        break;
+      case LayerKind::anchor:
+        ++c.anchor;
+        break;
+      case LayerKind::reuse:
+        ++c.reuse;
+        break;
     }
   }
   return c;
@@ -75,8 +84,7 @@ LayerSchedule parse_layer_schedule(std::string_view text) {
     std::int64_t count = 1;
     if (digits > 0) {
       auto [ptr, ec] = std::from_chars(term.data(), term.data() + digits, count);
-      if (ec != std::errc() || count > max_layers_per_term)
-        throw ScheduleError(where + ": layer count too large");
+      if (ec != std::errc() || count > max_layers_per_term) throw ScheduleError(where + ": layer count too large");
       if (count == 0) throw ScheduleError(where + ": layer count must be >= 1");
     }
     const std::string_view letter = trim(term.substr(digits));

@@ -11,9 +11,7 @@
 
 namespace cascadesim::models {
 
-std::string_view to_string(Accounting accounting) {
-  return accounting == Accounting::seed ? "seed" : "exact";
-}
+std::string_view to_string(Accounting accounting) { return accounting == Accounting::seed ? "seed" : "exact"; }
 
 namespace {
 
@@ -27,10 +25,14 @@ struct StackCosts {
   std::array<RooflineTime, 3> attention_time{};
 };
 
-StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const HardwareSpec& hw) {
+// Costs of each layer kind; kinds absent from `needed` (a count of zero) are left empty.
+StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const HardwareSpec& hw,
+                       const LayerCounts& needed = LayerCounts{1, 1, 1}) {
+  const std::array<std::int64_t, 3> wanted{needed.dense, needed.anchor, needed.reuse};
   StackCosts s;
   for (LayerKind kind : all_kinds) {
     const std::size_t k = index(kind);
+    if (wanted[k] == 0) continue;
     s.cost[k] = layer_cost(m, shape, kind, hw);
     for (std::size_t op = 0; op < op_count; ++op) {
       s.op_time[k][op] = roofline_time(s.cost[k].ops[op], hw);
@@ -98,11 +100,10 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
     p.run_fraction = batch_runs_stage_probability(p.reach_fraction, batch);
     if (p.run_fraction <= 0) continue;
     // Waiting for the slowest runs the whole batch; compaction runs the expected members given any remain.
-    const double members = spec.batch_policy == BatchPolicy::wait_for_slowest
-                               ? batch
-                               : p.reach_fraction * batch / p.run_fraction;
-    const ModelTotals stage = totals(stack_costs(st.model, stage_shape(full, w, p.tokens, members), st.hardware),
-                                     counts);
+    const double members =
+        spec.batch_policy == BatchPolicy::wait_for_slowest ? batch : p.reach_fraction * batch / p.run_fraction;
+    const ModelTotals stage =
+        totals(stack_costs(st.model, stage_shape(full, w, p.tokens, members), st.hardware, counts), counts);
     double flops = stage.cost.flops();
     double time = stage.time.total_s;
     if (i + 1 < spec.stages.size()) {
@@ -169,9 +170,7 @@ EarlyExitPrediction early_exit_prediction(const Study& st, Accounting accounting
   return r;
 }
 
-}  // namespace
-
-Prediction predict(const Study& st, Accounting accounting) {
+Prediction derive(const Study& st, Accounting accounting, const StackCosts& costs) {
   const TransformerModel& m = st.model;
   const Workload& w = st.workload;
   const LayerShape shape = layer_shape(w);
@@ -181,7 +180,6 @@ Prediction predict(const Study& st, Accounting accounting) {
   p.accounting = accounting;
   p.layers = schedule_counts(st);
 
-  const StackCosts costs = stack_costs(m, shape, st.hardware);
   p.layer_costs = costs.cost;
   p.layer_times = costs.op_time;
   p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0});
@@ -196,31 +194,31 @@ Prediction predict(const Study& st, Accounting accounting) {
   p.tiles.tile_tokens = grid.tile_tokens;
   p.tiles.last_key_tile_tokens = grid.last_key_tile_tokens;
   p.tiles.dense_per_head = dense_tiles(grid, m.causal);
-  const double executed_scores = static_cast<double>(p.tiles.dense_per_head) *
-                                 static_cast<double>(executed_query_rows(shape) * shape.tile_tokens);
-  p.tiles.padding_fraction =
-      1.0 - useful_token_pairs(shape.query_tokens, shape.key_tokens, m.causal) / executed_scores;
+  const double executed_scores =
+      static_cast<double>(p.tiles.dense_per_head) * static_cast<double>(executed_query_rows(shape) * shape.tile_tokens);
+  p.tiles.padding_fraction = 1.0 - useful_token_pairs(shape.query_tokens, shape.key_tokens, m.causal) / executed_scores;
 
   if (accounting == Accounting::seed) {
     // Seed 002 §2, per layer divided by d: 2 S^2 attention, 4 S d projections, 3 S d_MLP (SwiGLU).
     const double s_kv = static_cast<double>(w.seq_len);
     const double attention = 2.0 * s_kv;
-    const double linear = 4.0 * static_cast<double>(m.d_model) +
-                          static_cast<double>(m.mlp_matrices()) * static_cast<double>(m.d_mlp);
+    const double linear =
+        4.0 * static_cast<double>(m.d_model) + static_cast<double>(m.mlp_matrices()) * static_cast<double>(m.d_mlp);
     p.attention_fraction = attention / (attention + linear);
     p.tiles.sparse_per_head = sparse_tiles_seed(grid, w.top_k);
     p.anchor_cost = 1.0;  // seed 002 §3: "ANCHOR (->DENSE in timing)"
-    p.reuse_cost = static_cast<double>(w.top_k) / static_cast<double>(grid.key_tiles);
+    if (p.layers.reuse > 0) p.reuse_cost = static_cast<double>(w.top_k) / static_cast<double>(grid.key_tiles);
   } else {
     const std::size_t dense = index(LayerKind::dense);
     const double dense_attention = costs.cost[dense].attention_part().flops();
     p.attention_fraction = dense_attention / costs.cost[dense].total().flops();
     p.tiles.sparse_per_head = sparse_tiles_exact(grid, w.top_k, m.causal);
-    p.anchor_cost = costs.cost[index(LayerKind::anchor)].attention_part().flops() / dense_attention;
-    p.reuse_cost = costs.cost[index(LayerKind::reuse)].attention_part().flops() / dense_attention;
+    if (p.layers.anchor > 0)
+      p.anchor_cost = costs.cost[index(LayerKind::anchor)].attention_part().flops() / dense_attention;
+    if (p.layers.reuse > 0)
+      p.reuse_cost = costs.cost[index(LayerKind::reuse)].attention_part().flops() / dense_attention;
   }
-  p.tiles.reduction = 1.0 - static_cast<double>(p.tiles.sparse_per_head) /
-                                static_cast<double>(p.tiles.dense_per_head);
+  p.tiles.reduction = 1.0 - static_cast<double>(p.tiles.sparse_per_head) / static_cast<double>(p.tiles.dense_per_head);
   p.effective_attention_speedup = effective_speedup(p.layers, p.anchor_cost, p.reuse_cost);
   p.amdahl_speedup = amdahl_speedup(p.attention_fraction, p.effective_attention_speedup);
   p.amdahl_limit = amdahl_limit(p.attention_fraction);
@@ -231,6 +229,22 @@ Prediction predict(const Study& st, Accounting accounting) {
   }
   if (w.early_exit) p.early_exit = early_exit_prediction(st, accounting, costs, shape, p.schedule_model);
   return p;
+}
+
+}  // namespace
+
+// Dense costs are always needed (they are the baseline); anchor and reuse costs only when the schedule has them.
+StackCosts study_costs(const Study& study) {
+  const LayerCounts counts = schedule_counts(study);
+  return stack_costs(study.model, layer_shape(study.workload), study.hardware,
+                     LayerCounts{1, counts.anchor, counts.reuse});
+}
+
+Prediction predict(const Study& study, Accounting accounting) { return derive(study, accounting, study_costs(study)); }
+
+BothAccountings predict_both(const Study& study) {
+  const StackCosts costs = study_costs(study);
+  return BothAccountings{derive(study, Accounting::seed, costs), derive(study, Accounting::exact, costs)};
 }
 
 }  // namespace cascadesim::models

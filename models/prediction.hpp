@@ -39,11 +39,11 @@ struct ModelTotals {
 };
 
 struct CascadeStagePrediction {
-  std::int64_t tokens = 0;     // per input at this stage's resolution
-  double token_fraction = 0;   // tokens / full tokens
-  double reach_fraction = 0;   // inputs that reach the stage
-  double run_fraction = 0;     // expected share of the batch's full-size work spent on this stage
-  double cost_fraction = 0;    // expected FLOPs of this stage / FLOPs of one full-resolution pass
+  std::int64_t tokens = 0;    // per input at this stage's resolution
+  double token_fraction = 0;  // tokens / full tokens
+  double reach_fraction = 0;  // inputs that reach the stage
+  double run_fraction = 0;    // expected share of the batch's full-size work spent on this stage
+  double cost_fraction = 0;   // expected FLOPs of this stage / FLOPs of one full-resolution pass
 };
 
 struct CascadePrediction {
@@ -51,8 +51,8 @@ struct CascadePrediction {
   std::size_t stage_count = 0;
   double compute_fraction = 1;
   double theoretical_speedup = 1;
-  double overhead_fraction = 0;   // seed: the seed's overhead terms; exact: 1 - practical / theoretical
-  double practical_speedup = 1;   // seed: theoretical * (1 - overheads); exact: roofline time ratio
+  double overhead_fraction = 0;  // seed: the seed's overhead terms; exact: 1 - practical / theoretical
+  double practical_speedup = 1;  // seed: theoretical * (1 - overheads); exact: roofline time ratio
 };
 
 struct EarlyExitPrediction {
@@ -66,13 +66,13 @@ struct Prediction {
   LayerCounts layers;
   TileSummary tiles;
   double attention_fraction = 0;           // f: share of a dense layer's work that Kascade can skip
-  double anchor_cost = 1;                  // anchor attention work / dense attention work
-  double reuse_cost = 1;                   // reuse attention work / dense attention work
+  double anchor_cost = 1;                  // anchor attention work / dense attention work (1 without anchors)
+  double reuse_cost = 1;                   // reuse attention work / dense attention work (1 without reuse layers)
   double effective_attention_speedup = 1;  // s = layers / (D + A * anchor_cost + R * reuse_cost)
   double amdahl_speedup = 1;               // 1 / ((1 - f) + f / s)
   double amdahl_limit = 1;                 // 1 / (1 - f)
   // Roofline on the study's hardware, from exact costs in either accounting.
-  std::array<LayerCost, 3> layer_costs{};  // indexed by LayerKind
+  std::array<LayerCost, 3> layer_costs{};  // indexed by LayerKind; empty for kinds the schedule lacks
   std::array<std::array<RooflineTime, op_count>, 3> layer_times{};
   ModelTotals dense_model;     // every layer dense
   ModelTotals schedule_model;  // the study's schedule
@@ -85,5 +85,13 @@ struct Prediction {
 // Contract: the study passed the config checks (positive sizes, top_k <= key tiles, schedule of n_layers
 // entries). Pure; allocates nothing.
 Prediction predict(const Study& study, Accounting accounting);
+
+struct BothAccountings {
+  Prediction seed;
+  Prediction exact;
+};
+
+// Both accountings at once, sharing the cost evaluation (what `cascadesim predict` shows).
+BothAccountings predict_both(const Study& study);
 
 }  // namespace cascadesim::models

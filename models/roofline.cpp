@@ -7,10 +7,14 @@ namespace cascadesim::models {
 
 std::string_view to_string(Bound bound) {
   switch (bound) {
-    case Bound::matrix: return "matrix";
-    case Bound::vector: return "vector";
-    case Bound::memory: return "memory";
-    case Bound::launch: return "launch";
+    case Bound::matrix:
+      return "matrix";
+    case Bound::vector:
+      return "vector";
+    case Bound::memory:
+      return "memory";
+    case Bound::launch:
+      return "launch";
   }
   return "?";
 }
@@ -35,8 +39,8 @@ RooflineTime& RooflineTime::operator+=(const RooflineTime& o) {
 }
 
 RooflineTime operator*(double scale, const RooflineTime& t) {
-  RooflineTime r{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s, scale * t.launch_s,
-                 scale * t.total_s, t.bound};
+  RooflineTime r{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s,
+                 scale * t.launch_s, scale * t.total_s,  t.bound};
   return r;
 }
 

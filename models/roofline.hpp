@@ -12,11 +12,11 @@ enum class Bound { matrix, vector, memory, launch };
 std::string_view to_string(Bound bound);
 
 struct RooflineTime {
-  double matrix_s = 0;  // matrix FLOPs at peak_matrix_TFLOPs * matrix_efficiency
-  double vector_s = 0;  // vector FLOPs at peak_vector_TFLOPs
-  double memory_s = 0;  // HBM bytes at hbm_bandwidth_GBps * memory_efficiency
-  double launch_s = 0;  // kernels * kernel_launch_us
-  double total_s = 0;   // max(matrix, vector, memory) + launch: units overlap, launches do not
+  double matrix_s = 0;          // matrix FLOPs at peak_matrix_TFLOPs * matrix_efficiency
+  double vector_s = 0;          // vector FLOPs at peak_vector_TFLOPs
+  double memory_s = 0;          // HBM bytes at hbm_bandwidth_GBps * memory_efficiency
+  double launch_s = 0;          // kernels * kernel_launch_us
+  double total_s = 0;           // max(matrix, vector, memory) + launch: units overlap, launches do not
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
 
   RooflineTime& operator+=(const RooflineTime& o);  // sums terms; bound: the one with the largest sum

@@ -12,7 +12,7 @@ namespace cascadesim::models {
 
 enum class Phase { prefill, decode };
 enum class AttentionKernel { fused, materialized };  // FlashAttention-style tiles vs S x S scores in memory
-enum class AnchorScoring { tile_max, pooled };      // how an anchor rates key tiles for top-k
+enum class AnchorScoring { tile_max, pooled };       // how an anchor rates key tiles for top-k
 
 // One stage of a coarse-to-fine cascade (seed 000 "Stage-Wise Computational Costs").
 struct CascadeStage {

@@ -17,7 +17,8 @@ using models::Prediction;
 const char* const predict_usage =
     "usage: cascadesim predict [STUDY.json] [--accounting seed|exact] [--json] [--hw PRESET] [--config-dir DIR]\n"
     "\n"
-    "Analytical prediction for a study (default: the built-in " "configs/studies/kascade-llama-3.2-1b-32k.json).\n"
+    "Analytical prediction for a study (default: the built-in "
+    "configs/studies/kascade-llama-3.2-1b-32k.json).\n"
     "  --accounting seed   reproduce the seed documents' arithmetic exactly\n"
     "  --accounting exact  causal tiles as executed, GQA, partial tiles, anchor scoring (default)\n"
     "  --json              print one JSON object instead of the table\n"
@@ -36,9 +37,12 @@ PredictOptions parse_predict_args(const std::vector<std::string>& args) {
       o.json = true;
     } else if (a == "--accounting") {
       const std::string& v = value(a);
-      if (v == "seed") o.accounting = Accounting::seed;
-      else if (v == "exact") o.accounting = Accounting::exact;
-      else throw UsageError("--accounting must be seed or exact (got '" + v + "')");
+      if (v == "seed")
+        o.accounting = Accounting::seed;
+      else if (v == "exact")
+        o.accounting = Accounting::exact;
+      else
+        throw UsageError("--accounting must be seed or exact (got '" + v + "')");
     } else if (a == "--hw") {
       o.load.hardware_preset = value(a);
     } else if (a == "--config-dir") {
@@ -246,8 +250,8 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
   char line[512];
 
   out << "cascadesim predict: " << st.name << "\n";
-  out << "  hardware " << st.hardware.name << ", model " << st.model.name << ", accounting " << to_string(chosen.accounting)
-      << " (the other shown beside it)\n";
+  out << "  hardware " << st.hardware.name << ", model " << st.model.name << ", accounting "
+      << to_string(chosen.accounting) << " (the other shown beside it)\n";
   out << "  " << (w.phase == models::Phase::prefill ? "prefill" : "decode") << ", seq_len " << w.seq_len << ", batch "
       << w.batch << ", tile " << w.tile_tokens << ", top_k " << w.top_k << ", schedule "
       << (w.schedule.layers.empty() ? std::to_string(st.model.n_layers) + "D" : w.schedule.compact()) << "\n\n";
@@ -268,13 +272,16 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
                   (seed_first ? a_exact : a_seed).c_str());
     out << line;
   };
-  row("dense blocks per head (one layer)", with_commas(seed.tiles.dense_per_head), with_commas(exact.tiles.dense_per_head));
+  row("dense blocks per head (one layer)", with_commas(seed.tiles.dense_per_head),
+      with_commas(exact.tiles.dense_per_head));
   row("sparse blocks per head (one reuse layer)", with_commas(seed.tiles.sparse_per_head),
       with_commas(exact.tiles.sparse_per_head));
   row("tile reduction", percent(seed.tiles.reduction), percent(exact.tiles.reduction));
   row("attention fraction f", percent(seed.attention_fraction), percent(exact.attention_fraction));
-  row("anchor cost (x dense attention)", fmt("%.4f", seed.anchor_cost), fmt("%.4f", exact.anchor_cost));
-  row("reuse cost (x dense attention)", fmt("%.4f", seed.reuse_cost), fmt("%.4f", exact.reuse_cost));
+  if (chosen.layers.anchor > 0)
+    row("anchor cost (x dense attention)", fmt("%.4f", seed.anchor_cost), fmt("%.4f", exact.anchor_cost));
+  if (chosen.layers.reuse > 0)
+    row("reuse cost (x dense attention)", fmt("%.4f", seed.reuse_cost), fmt("%.4f", exact.reuse_cost));
   row("effective attention speedup s", times(seed.effective_attention_speedup),
       times(exact.effective_attention_speedup));
   row("Amdahl speedup 1/((1-f)+f/s)", times(seed.amdahl_speedup), times(exact.amdahl_speedup));
@@ -319,7 +326,8 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     for (std::size_t op = 0; op < models::op_count; ++op) {
       const models::OpCost& c = chosen.layer_costs[k].ops[op];
       if (c.kernels == 0) continue;
-      const bool shared = op != static_cast<std::size_t>(Op::attention) && op != static_cast<std::size_t>(Op::anchor_scoring);
+      const bool shared =
+          op != static_cast<std::size_t>(Op::attention) && op != static_cast<std::size_t>(Op::anchor_scoring);
       if (shared && kind != LayerKind::dense) continue;  // projections and MLP are the same in every layer kind
       const models::RooflineTime& t = chosen.layer_times[k][op];
       std::snprintf(line, sizeof line, "%-16s %-7s %11s %11s %10s %10s %10s %10s %10s  %s\n",
@@ -332,15 +340,16 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     }
   }
   out << "\n";
-  std::snprintf(line, sizeof line, "%-34s %12s   attention %12s   bound %s\n", "all layers dense:",
-                millis(chosen.dense_model.time.total_s).c_str(), millis(chosen.dense_model.attention.total_s).c_str(),
+  std::snprintf(line, sizeof line, "%-34s %12s   attention %12s   bound %s\n",
+                "all layers dense:", millis(chosen.dense_model.time.total_s).c_str(),
+                millis(chosen.dense_model.attention.total_s).c_str(),
                 std::string(to_string(chosen.dense_model.time.bound)).c_str());
   out << line;
-  std::snprintf(line, sizeof line, "%-34s %12s   attention %12s   bound %s\n",
-                ("schedule " + (w.schedule.layers.empty() ? std::string("(all dense)") : w.schedule.compact()) + ":").c_str(),
-                millis(chosen.schedule_model.time.total_s).c_str(),
-                millis(chosen.schedule_model.attention.total_s).c_str(),
-                std::string(to_string(chosen.schedule_model.time.bound)).c_str());
+  std::snprintf(
+      line, sizeof line, "%-34s %12s   attention %12s   bound %s\n",
+      ("schedule " + (w.schedule.layers.empty() ? std::string("(all dense)") : w.schedule.compact()) + ":").c_str(),
+      millis(chosen.schedule_model.time.total_s).c_str(), millis(chosen.schedule_model.attention.total_s).c_str(),
+      std::string(to_string(chosen.schedule_model.time.bound)).c_str());
   out << line;
   out << "End-to-end speedup (roofline):     " << times(chosen.end_to_end_speedup) << "   (Amdahl, "
       << to_string(chosen.accounting) << " accounting: " << times(chosen.amdahl_speedup) << ")\n";
@@ -350,8 +359,8 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     out << "\nCascade (" << chosen.cascade->stage_count << " stages, "
         << (w.cascade->batch_policy == models::BatchPolicy::compact ? "compact" : "wait_for_slowest") << ", batch "
         << w.batch << "):\n";
-    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s %10s\n", "stage", "tokens", "reach", "runs",
-                  "cost", "");
+    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s %10s\n", "stage", "tokens", "reach", "runs", "cost",
+                  "");
     out << line;
     for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i) {
       const auto& s = chosen.cascade->stages[i];
@@ -370,9 +379,10 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
       options.study_path.empty()
           ? load_study(std::string(builtin_prefix) + std::string(default_study_path), options.load)
           : load_study(options.study_path, options.load);
-  const Accounting other_accounting = options.accounting == Accounting::seed ? Accounting::exact : Accounting::seed;
-  const Prediction chosen = models::predict(loaded.study, options.accounting);
-  const Prediction other = models::predict(loaded.study, other_accounting);
+  const models::BothAccountings both = models::predict_both(loaded.study);
+  const bool seed_chosen = options.accounting == Accounting::seed;
+  const Prediction& chosen = seed_chosen ? both.seed : both.exact;
+  const Prediction& other = seed_chosen ? both.exact : both.seed;
   if (options.json) {
     out << prediction_to_json(loaded, chosen, other).dump(2) << "\n";
   } else {

@@ -8,7 +8,10 @@
 namespace cascadesim::sim {
 
 std::string ConfigIssue::line() const {
-  return file + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + message;
+  std::string out = file;
+  out.append(": ").append(pointer.empty() ? std::string_view("/") : std::string_view(pointer));
+  out.append(": ").append(message);
+  return out;
 }
 
 namespace {
@@ -36,11 +39,25 @@ void ConfigErrors::throw_if_any() const {
 std::string json_pointer_token(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
+}
+
+std::string child_pointer(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  out.push_back('/');
+  out.append(json_pointer_token(key));
+  return out;
+}
+
+std::string child_pointer(std::string_view parent, std::size_t index) {
+  return child_pointer(parent, std::to_string(index));
 }
 
 namespace {
@@ -52,8 +69,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t above = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      const bool same =
+          std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
       diagonal = above;
     }

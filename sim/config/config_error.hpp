@@ -40,6 +40,10 @@ class ConfigErrors {
 // RFC 6901 escaping of one reference token ('~' -> "~0", '/' -> "~1").
 std::string json_pointer_token(std::string_view key);
 
+// parent + "/" + the escaped key (or array index).
+std::string child_pointer(std::string_view parent, std::string_view key);
+std::string child_pointer(std::string_view parent, std::size_t index);
+
 // The known key closest to an unknown one, or "" when none is close enough to be a likely typo.
 std::string closest_key(std::string_view unknown, const std::vector<std::string_view>& known);
 

@@ -1,7 +1,11 @@
 // Layered, location-aware access to JSON configs.
 #include "sim/config/config_node.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 
 namespace cascadesim::sim {
@@ -13,7 +17,7 @@ const Json* ConfigNode::find(std::string_view key, SourceLocation* where) const 
   for (const Layer& layer : layers_) {
     const auto it = layer.object->find(key);
     if (it == layer.object->end()) continue;
-    if (where) *where = SourceLocation{layer.file, layer.pointer + "/" + json_pointer_token(key)};
+    if (where) *where = SourceLocation{layer.file, child_pointer(layer.pointer, key)};
     return &*it;
   }
   return nullptr;
@@ -25,7 +29,7 @@ ConfigNode ConfigNode::child(std::string_view key) const {
   for (const Layer& layer : layers_) {
     const auto it = layer.object->find(key);
     if (it == layer.object->end()) continue;
-    const std::string pointer = layer.pointer + "/" + json_pointer_token(key);
+    const std::string pointer = child_pointer(layer.pointer, key);
     if (!it->is_object()) {
       // A non-object below an object override is shadowed; only the topmost value matters.
       if (topmost) errors_->add(layer.file, pointer, "expected an object (got " + describe_value(*it) + ")");
@@ -41,7 +45,7 @@ SourceLocation ConfigNode::location_of(std::string_view key) const {
   SourceLocation where;
   if (find(key, &where)) return where;
   where = location();
-  where.pointer += "/" + json_pointer_token(key);
+  where.pointer = child_pointer(where.pointer, key);
   return where;
 }
 
@@ -69,46 +73,125 @@ void ConfigNode::reject_unknown_keys(const std::vector<std::string_view>& known)
       std::string message = "unknown key '" + key + "'";
       const std::string hint = closest_key(key, known);
       if (!hint.empty()) message += " (did you mean '" + hint + "'?)";
-      errors_->add(layer.file, layer.pointer + "/" + json_pointer_token(key), std::move(message));
+      errors_->add(layer.file, child_pointer(layer.pointer, key), std::move(message));
     }
   }
 }
 
-Json parse_json_text(std::string_view text, const std::string& file, ConfigErrors& errors) {
-  try {
-    return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    // Byte offset -> line and column for the message.
-    std::size_t line = 1, column = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    for (std::size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
+namespace {
+
+// Tracks where the parser is, so that a duplicated key (which nlohmann would silently overwrite) is reported
+// with its JSON pointer.
+class DuplicateKeyCheck {
+ public:
+  DuplicateKeyCheck(const std::string& file, ConfigErrors& errors) : file_(file), errors_(errors) {}
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        frames_.push_back(Frame{false, 0, {}, {}});
+        break;
+      case Json::parse_event_t::array_start:
+        frames_.push_back(Frame{true, 0, {}, {}});
+        break;
+      case Json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.seen.insert(f.key).second) errors_.add(file_, pointer(), "duplicate key '" + f.key + "'");
+        break;
       }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case Json::parse_event_t::value:
+        element_done();
+        break;
     }
-    std::string what = e.what();
-    const auto colon = what.rfind(": ");
-    if (colon != std::string::npos) what = what.substr(colon + 2);
-    errors.add(file, "", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-                             ": " + what);
-    return Json();
+    return true;
   }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> seen;
+  };
+
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+
+  std::string pointer() const {
+    std::string out;
+    for (const Frame& f : frames_) out = f.array ? child_pointer(out, f.index) : child_pointer(out, f.key);
+    return out;
+  }
+
+  const std::string& file_;
+  ConfigErrors& errors_;
+  std::vector<Frame> frames_;
+};
+
+std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  const std::size_t end = std::min<std::size_t>(byte == 0 ? 0 : byte - 1, text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
 }
 
-Json load_json_file(const std::string& path, ConfigErrors& errors) {
+// nlohmann's what() reads "[json.exception.parse_error.101] parse error at line 1, column 10: <reason>";
+// keep only the reason.
+std::string parser_reason(const std::string& what) {
+  const auto column = what.find("column ");
+  const auto colon = what.find(": ", column == std::string::npos ? 0 : column);
+  if (colon != std::string::npos) return what.substr(colon + 2);
+  const auto bracket = what.find("] ");
+  return bracket == std::string::npos ? what : what.substr(bracket + 2);
+}
+
+}  // namespace
+
+std::optional<Json> parse_json_text(std::string_view text, const std::string& file, ConfigErrors& errors) {
+  try {
+    DuplicateKeyCheck check(file, errors);
+    return Json::parse(text.begin(), text.end(), std::ref(check));
+  } catch (const Json::parse_error& e) {
+    const auto [line, column] = line_and_column(text, e.byte);
+    errors.add(file, "",
+               "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                   parser_reason(e.what()));
+  } catch (const Json::exception& e) {
+    errors.add(file, "", "invalid JSON: " + parser_reason(e.what()));
+  }
+  return std::nullopt;
+}
+
+std::optional<Json> load_json_file(const std::string& path, ConfigErrors& errors) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    errors.add(path, "", "is a folder, not a JSON file");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors.add(path, "", "cannot open file");
-    return Json();
+    return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) {
     errors.add(path, "", "cannot read file");
-    return Json();
+    return std::nullopt;
   }
   return parse_json_text(text.str(), path, errors);
 }

@@ -2,6 +2,7 @@
 // every value it hands out and reports unknown keys. Never inserts: all reads go through find().
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,12 +58,12 @@ class ConfigNode {
   ConfigErrors* errors_;
 };
 
-// Parses a JSON document; on a syntax error records "file: /: invalid JSON at line L, column C: ..." and
-// returns a null Json.
-Json parse_json_text(std::string_view text, const std::string& file, ConfigErrors& errors);
+// Parses a JSON document. A syntax error records "file: /: invalid JSON at line L, column C: <reason>" and
+// returns nothing; a duplicated key (which would silently hide the first value) is recorded with its pointer.
+std::optional<Json> parse_json_text(std::string_view text, const std::string& file, ConfigErrors& errors);
 
-// Reads and parses a file; a missing or unreadable file is recorded as an error.
-Json load_json_file(const std::string& path, ConfigErrors& errors);
+// Reads and parses a file; a missing, unreadable or folder path is recorded as an error.
+std::optional<Json> load_json_file(const std::string& path, ConfigErrors& errors);
 
 // A short rendering of a JSON value for messages: numbers and literals as written, strings quoted and cut.
 std::string describe_value(const Json& value);

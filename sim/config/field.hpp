@@ -73,8 +73,8 @@ inline bool read_choice(const ConfigNode& node, std::string_view key, const Json
   }
   std::string message = "must be one of " + choice_list(names) + " (got " + describe_value(value) + ")";
   if (value.is_string()) {
-    const std::string hint = closest_key(value.get_ref<const std::string&>(),
-                                         std::vector<std::string_view>(names.begin(), names.end()));
+    const std::string hint =
+        closest_key(value.get_ref<const std::string&>(), std::vector<std::string_view>(names.begin(), names.end()));
     if (!hint.empty()) message += "; did you mean '" + hint + "'?";
   }
   node.error_at(key, std::move(message));

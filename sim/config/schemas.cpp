@@ -31,14 +31,13 @@ constexpr std::array<std::string_view, 2> kernel_names{"fused", "materialized"};
 constexpr std::array<std::string_view, 2> scoring_names{"tile_max", "pooled"};
 constexpr std::array<std::string_view, 2> batch_policy_names{"wait_for_slowest", "compact"};
 
-
 const std::array<Field<HardwareSpec>, 13> hardware{{
-    {"peak_matrix_TFLOPs", "TFLOP/s", "dense matrix-unit (tensor core / MXU) peak throughput", required, 0, inf,
-     true, &HardwareSpec::peak_matrix_TFLOPs},
+    {"peak_matrix_TFLOPs", "TFLOP/s", "dense matrix-unit (tensor core / MXU) peak throughput", required, 0, inf, true,
+     &HardwareSpec::peak_matrix_TFLOPs},
     {"matrix_dtype", "", "element type peak_matrix_TFLOPs is quoted for", optional, -inf, inf, false,
      &HardwareSpec::matrix_dtype, matrix_dtypes},
-    {"peak_vector_TFLOPs", "TFLOP/s", "non-matrix FP32 peak throughput (softmax, scoring, top-k)", required, 0,
-     inf, true, &HardwareSpec::peak_vector_TFLOPs},
+    {"peak_vector_TFLOPs", "TFLOP/s", "non-matrix FP32 peak throughput (softmax, scoring, top-k)", required, 0, inf,
+     true, &HardwareSpec::peak_vector_TFLOPs},
     {"hbm_bandwidth_GBps", "GB/s", "off-chip memory bandwidth (1 GB = 1e9 bytes)", required, 0, inf, true,
      &HardwareSpec::hbm_bandwidth_GBps},
     {"hbm_bytes", "bytes", "off-chip memory capacity", required, 0, inf, true, &HardwareSpec::hbm_bytes},
@@ -62,36 +61,35 @@ const std::array<Field<TransformerModel>, 9> model{{
     {"name", "", "model name shown in reports", optional, -inf, inf, false, &TransformerModel::name},
     {"d_model", "", "embedding width d", required, 1, max_count, false, &TransformerModel::d_model},
     {"n_heads", "", "query heads", required, 1, max_count, false, &TransformerModel::n_heads},
-    {"n_kv_heads", "", "key/value heads (grouped-query attention; = n_heads for MHA)", required, 1, max_count,
-     false, &TransformerModel::n_kv_heads},
+    {"n_kv_heads", "", "key/value heads (grouped-query attention; = n_heads for MHA)", required, 1, max_count, false,
+     &TransformerModel::n_kv_heads},
     {"head_dim", "", "width of one head", required, 1, max_count, false, &TransformerModel::head_dim},
     {"d_mlp", "", "MLP hidden width", required, 1, max_count, false, &TransformerModel::d_mlp},
     {"n_layers", "", "transformer layers", required, 1, max_count, false, &TransformerModel::n_layers},
     {"mlp", "", "MLP form: swiglu (gate, up, down) or gelu (up, down)", required, -inf, inf, false,
      Choice<TransformerModel>{mlp_names, [](TransformerModel& m, std::size_t i) { m.mlp = static_cast<MlpKind>(i); },
                               [](const TransformerModel& m) { return static_cast<std::size_t>(m.mlp); }}},
-    {"causal", "", "true: decoder (attend to the past only); false: bidirectional encoder", required, -inf, inf,
-     false, &TransformerModel::causal},
+    {"causal", "", "true: decoder (attend to the past only); false: bidirectional encoder", required, -inf, inf, false,
+     &TransformerModel::causal},
 }};
 
 const std::array<Field<Workload>, 8> workload{{
-    {"phase", "", "prefill (all tokens at once) or decode (one new token against a KV cache)", required, -inf,
-     inf, false,
+    {"phase", "", "prefill (all tokens at once) or decode (one new token against a KV cache)", required, -inf, inf,
+     false,
      Choice<Workload>{phase_names, [](Workload& w, std::size_t i) { w.phase = static_cast<Phase>(i); },
                       [](const Workload& w) { return static_cast<std::size_t>(w.phase); }}},
-    {"seq_len", "tokens", "sequence length (prefill) or KV-cache length (decode)", required, 1, max_seq_len,
-     false, &Workload::seq_len},
+    {"seq_len", "tokens", "sequence length (prefill) or KV-cache length (decode)", required, 1, max_seq_len, false,
+     &Workload::seq_len},
     {"batch", "", "sequences processed together", optional, 1, max_count, false, &Workload::batch},
     {"tile_tokens", "tokens", "query and key tile edge", optional, 1, max_count, false, &Workload::tile_tokens},
-    {"top_k", "", "key tiles each query tile keeps in reuse layers", optional, 0, max_seq_len, false,
-     &Workload::top_k},
+    {"top_k", "", "key tiles each query tile keeps in reuse layers", optional, 0, max_seq_len, false, &Workload::top_k},
     {"anchor_scoring", "", "how anchors rate key tiles: tile_max (max score per block) or pooled (pooled Q . K)",
      optional, -inf, inf, false,
      Choice<Workload>{scoring_names,
                       [](Workload& w, std::size_t i) { w.anchor_scoring = static_cast<AnchorScoring>(i); },
                       [](const Workload& w) { return static_cast<std::size_t>(w.anchor_scoring); }}},
-    {"attention_kernel", "", "dense attention as fused tiles (FlashAttention) or materialized S x S scores",
-     optional, -inf, inf, false,
+    {"attention_kernel", "", "dense attention as fused tiles (FlashAttention) or materialized S x S scores", optional,
+     -inf, inf, false,
      Choice<Workload>{kernel_names,
                       [](Workload& w, std::size_t i) { w.attention_kernel = static_cast<AttentionKernel>(i); },
                       [](const Workload& w) { return static_cast<std::size_t>(w.attention_kernel); }}},
@@ -100,19 +98,19 @@ const std::array<Field<Workload>, 8> workload{{
 }};
 
 const std::array<Field<CascadeSpec>, 5> cascade{{
-    {"spatial_dims", "", "tokens scale as resolution^spatial_dims (2 for images, 1 for sequences)", optional, 1,
-     3, false, &CascadeSpec::spatial_dims},
-    {"batch_policy", "", "wait_for_slowest (a stage runs if any member reaches it) or compact", optional, -inf,
-     inf, false,
+    {"spatial_dims", "", "tokens scale as resolution^spatial_dims (2 for images, 1 for sequences)", optional, 1, 3,
+     false, &CascadeSpec::spatial_dims},
+    {"batch_policy", "", "wait_for_slowest (a stage runs if any member reaches it) or compact", optional, -inf, inf,
+     false,
      Choice<CascadeSpec>{batch_policy_names,
                          [](CascadeSpec& c, std::size_t i) { c.batch_policy = static_cast<BatchPolicy>(i); },
                          [](const CascadeSpec& c) { return static_cast<std::size_t>(c.batch_policy); }}},
     {"memory_overhead", "", "seed 000 memory-bandwidth overhead, fraction of theoretical speedup", optional, 0, 1,
      false, &CascadeSpec::memory_overhead},
-    {"transition_overhead", "", "seed 000 stage-transition overhead, fraction of theoretical speedup", optional,
-     0, 1, false, &CascadeSpec::transition_overhead},
-    {"decision_overhead", "", "seed 000 early-stopping decision overhead, fraction of theoretical speedup",
-     optional, 0, 1, false, &CascadeSpec::decision_overhead},
+    {"transition_overhead", "", "seed 000 stage-transition overhead, fraction of theoretical speedup", optional, 0, 1,
+     false, &CascadeSpec::transition_overhead},
+    {"decision_overhead", "", "seed 000 early-stopping decision overhead, fraction of theoretical speedup", optional, 0,
+     1, false, &CascadeSpec::decision_overhead},
 }};
 
 const std::array<Field<CascadeStage>, 2> cascade_stage{{
@@ -123,8 +121,8 @@ const std::array<Field<CascadeStage>, 2> cascade_stage{{
 }};
 
 const std::array<Field<EarlyExitSpec>, 1> early_exit{{
-    {"exit_head_flops_per_token", "FLOP", "cost of one exit-confidence head evaluation per token", optional, 0,
-     inf, false, &EarlyExitSpec::exit_head_flops_per_token},
+    {"exit_head_flops_per_token", "FLOP", "cost of one exit-confidence head evaluation per token", optional, 0, inf,
+     false, &EarlyExitSpec::exit_head_flops_per_token},
 }};
 
 const std::array<Field<EarlyExitPoint>, 2> early_exit_point{{

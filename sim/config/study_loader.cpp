@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <set>
 
-#include "models/layer_schedule.hpp"
 #include "models/cascade.hpp"
+#include "models/layer_schedule.hpp"
 #include "models/tiles.hpp"
 #include "sim/config/embedded_configs.hpp"
 #include "sim/config/schemas.hpp"
@@ -34,8 +34,7 @@ bool valid_preset_name(std::string_view name) {
 }
 
 bool looks_like_path(std::string_view name) {
-  return name.find('/') != std::string_view::npos ||
-         (name.size() > 5 && name.substr(name.size() - 5) == ".json");
+  return name.find('/') != std::string_view::npos || (name.size() > 5 && name.substr(name.size() - 5) == ".json");
 }
 
 // Owns every document read during one load, so that ConfigNode layers can point into them.
@@ -66,12 +65,13 @@ class Loader {
   }
 
   // The layers of a section: its own object (if it is one) on top of the chain of presets it names.
-  std::vector<ConfigNode::Layer> section_layers(const Json& value, const SourceLocation& where,
-                                                std::string_view kind, int depth = 0) {
+  std::vector<ConfigNode::Layer> section_layers(const Json& value, const SourceLocation& where, std::string_view kind,
+                                                int depth = 0) {
     std::vector<ConfigNode::Layer> layers;
     if (depth > max_preset_depth) {
-      errors_.add(where.file, where.pointer, "presets nest deeper than " + std::to_string(max_preset_depth) +
-                                                 " levels (a preset that names itself?)");
+      errors_.add(
+          where.file, where.pointer,
+          "presets nest deeper than " + std::to_string(max_preset_depth) + " levels (a preset that names itself?)");
       return layers;
     }
     if (value.is_string()) {
@@ -84,8 +84,7 @@ class Loader {
       return section_layers(*doc, SourceLocation{file, ""}, kind, depth + 1);
     }
     if (!value.is_object()) {
-      errors_.add(where.file, where.pointer,
-                  "expected a preset name or an object (got " + describe_value(value) + ")");
+      errors_.add(where.file, where.pointer, "expected a preset name or an object (got " + describe_value(value) + ")");
       return layers;
     }
     layers.push_back(ConfigNode::Layer{&value, where.file, where.pointer});
@@ -105,10 +104,10 @@ class Loader {
   const std::vector<std::string>& files() const { return files_; }
 
  private:
-  const Json* keep(Json doc, const std::string& label) {
-    if (doc.is_discarded() || doc.is_null()) return nullptr;
+  const Json* keep(std::optional<Json> doc, const std::string& label) {
+    if (!doc) return nullptr;
     files_.push_back(label);
-    documents_.push_back(std::move(doc));
+    documents_.push_back(std::move(*doc));
     return &documents_.back();
   }
 
@@ -231,8 +230,8 @@ void check_sources(const ConfigNode& node, const std::vector<std::string_view>& 
     }
     for (const auto& [key, text] : source->items()) {
       if (std::find(figure_keys.begin(), figure_keys.end(), key) == figure_keys.end() || !layer.object->contains(key))
-        node.errors().add(layer.file, "/source/" + json_pointer_token(key), "cites '" + key +
-                                                                             "', which this file does not set");
+        node.errors().add(layer.file, "/source/" + json_pointer_token(key),
+                          "cites '" + key + "', which this file does not set");
       else if (!text.is_string() || text.get_ref<const std::string&>().empty())
         node.errors().add(layer.file, "/source/" + json_pointer_token(key), "expected a non-empty citation");
     }
@@ -268,8 +267,8 @@ void read_model(Loader& loader, const Json& value, const SourceLocation& where, 
   check_sources(node, figures);
   if (errors.size() != before) return;
   if (m.n_heads % m.n_kv_heads != 0)
-    node.error_at("n_kv_heads", "must divide n_heads (" + std::to_string(m.n_heads) + "), got " +
-                                    std::to_string(m.n_kv_heads));
+    node.error_at("n_kv_heads",
+                  "must divide n_heads (" + std::to_string(m.n_heads) + "), got " + std::to_string(m.n_kv_heads));
 }
 
 void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_layers) {
@@ -283,14 +282,14 @@ void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_l
       for (std::size_t i = 0; i < value->size(); ++i) {
         const Json& entry = (*value)[i];
         if (!entry.is_string()) {
-          node.errors().add(where.file, where.pointer + "/" + std::to_string(i),
+          node.errors().add(where.file, child_pointer(where.pointer, i),
                             "expected \"D\", \"A\" or \"R\" (got " + describe_value(entry) + ")");
           return;
         }
         try {
           w.schedule.layers.push_back(models::parse_layer_kind(entry.get_ref<const std::string&>()));
         } catch (const models::ScheduleError& e) {
-          node.errors().add(where.file, where.pointer + "/" + std::to_string(i), e.what());
+          node.errors().add(where.file, child_pointer(where.pointer, i), e.what());
           return;
         }
       }
@@ -325,7 +324,7 @@ std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, 
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
     const Json& entry = (*list)[i];
-    const std::string pointer = where.pointer + "/" + std::to_string(i);
+    const std::string pointer = child_pointer(where.pointer, i);
     if (!entry.is_object()) {
       parent.errors().add(where.file, pointer, "expected an object (got " + describe_value(entry) + ")");
       continue;
@@ -356,12 +355,12 @@ void read_cascade(const ConfigNode& workload, models::Workload& w) {
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     exits += spec.stages[i].exit_fraction;
     if (i > 0 && !(spec.stages[i].resolution > spec.stages[i - 1].resolution))
-      node.errors().add(stages.file, stages.pointer + "/" + std::to_string(i) + "/resolution",
+      node.errors().add(stages.file, child_pointer(stages.pointer, i) + "/resolution",
                         "stages must go from coarse to fine: resolution must exceed the previous stage's (" +
                             format_number(spec.stages[i - 1].resolution) + ")");
   }
   if (spec.stages.back().resolution != 1.0)
-    node.errors().add(stages.file, stages.pointer + "/" + std::to_string(spec.stages.size() - 1) + "/resolution",
+    node.errors().add(stages.file, child_pointer(stages.pointer, spec.stages.size() - 1) + "/resolution",
                       "the last stage must be full resolution (1)");
   if (std::abs(exits - 1.0) > 1e-9)
     node.errors().add(stages.file, stages.pointer,
@@ -387,10 +386,11 @@ void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64
   double total = 0;
   for (std::size_t i = 0; i < spec.exits.size(); ++i) {
     total += spec.exits[i].fraction;
-    const std::string at = exits.pointer + "/" + std::to_string(i) + "/after_layer";
+    const std::string at = child_pointer(exits.pointer, i) + "/after_layer";
     if (n_layers > 0 && spec.exits[i].after_layer > n_layers)
-      node.errors().add(exits.file, at, "exit after layer " + std::to_string(spec.exits[i].after_layer) +
-                                            " but the model has " + std::to_string(n_layers) + " layers");
+      node.errors().add(exits.file, at,
+                        "exit after layer " + std::to_string(spec.exits[i].after_layer) + " but the model has " +
+                            std::to_string(n_layers) + " layers");
     if (i > 0 && spec.exits[i].after_layer <= spec.exits[i - 1].after_layer)
       node.errors().add(exits.file, at, "exits must be in increasing layer order");
   }
@@ -400,8 +400,7 @@ void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64
   w.early_exit = spec;
 }
 
-void read_workload(const ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
-                   bool model_ok) {
+void read_workload(const ConfigNode& node, models::Workload& w, const models::TransformerModel& m, bool model_ok) {
   const std::size_t before = node.errors().size();
   read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = field_keys(workload_fields());
@@ -417,8 +416,8 @@ void read_workload(const ConfigNode& node, models::Workload& w, const models::Tr
   const std::int64_t query_tokens = w.phase == models::Phase::prefill ? w.seq_len : 1;
   const models::TileGrid grid = models::tile_grid(query_tokens, w.seq_len, w.tile_tokens);
   if (counts.reuse + counts.anchor > 0 && w.top_k < 1)
-    node.error_at("top_k", "must be >= 1 when the schedule has anchor or reuse layers (got " +
-                               std::to_string(w.top_k) + ")");
+    node.error_at("top_k",
+                  "must be >= 1 when the schedule has anchor or reuse layers (got " + std::to_string(w.top_k) + ")");
   if (w.top_k > grid.key_tiles)
     node.error_at("top_k", "top_k " + std::to_string(w.top_k) + " exceeds the " + std::to_string(grid.key_tiles) +
                                " key tiles of seq_len " + std::to_string(w.seq_len) + " / tile_tokens " +
@@ -444,8 +443,10 @@ LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& la
   else if (!v->is_number_integer() || v->get<std::int64_t>() != supported_schema_version)
     errors.add(where.file, where.pointer, "unsupported schema_version " + describe_value(*v) + " (this build reads 1)");
   Study& st = loaded.study;
-  if (const Json* v = root.find("name"); v && v->is_string()) st.name = v->get<std::string>();
-  else if (v) root.error_at("name", "expected a string (got " + describe_value(*v) + ")");
+  if (const Json* v = root.find("name"); v && v->is_string())
+    st.name = v->get<std::string>();
+  else if (v)
+    root.error_at("name", "expected a string (got " + describe_value(*v) + ")");
   if (const Json* v = root.find("description"); v && !v->is_string())
     root.error_at("description", "expected a string (got " + describe_value(*v) + ")");
 
@@ -525,13 +526,15 @@ Json study_to_json(const models::Study& st) {
   if (st.workload.cascade) {
     Json c = fields_to_json(cascade_fields(), *st.workload.cascade);
     c["stages"] = Json::array();
-    for (const auto& stage : st.workload.cascade->stages) c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
+    for (const auto& stage : st.workload.cascade->stages)
+      c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
     w["cascade"] = c;
   }
   if (st.workload.early_exit) {
     Json e = fields_to_json(early_exit_fields(), *st.workload.early_exit);
     e["exits"] = Json::array();
-    for (const auto& p : st.workload.early_exit->exits) e["exits"].push_back(fields_to_json(early_exit_point_fields(), p));
+    for (const auto& p : st.workload.early_exit->exits)
+      e["exits"].push_back(fields_to_json(early_exit_point_fields(), p));
     w["early_exit"] = e;
   }
   out["workload"] = w;

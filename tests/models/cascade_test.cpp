@@ -1,0 +1,90 @@
+// Multi-stage cascades: stage fractions, the batch-size effect, and the exact cost at each stage's token count.
+#include <doctest/doctest.h>
+
+#include <initializer_list>
+
+#include "models/cascade.hpp"
+#include "models/prediction.hpp"
+#include "study_builders.hpp"
+
+using namespace cascadesim;
+using namespace cascadesim::models;
+
+namespace {
+Study cascade_study(std::int64_t batch, BatchPolicy policy) {
+  Study st = test::kascade_study(4096, 1, "12D");
+  st.model = test::vit_b_16();
+  st.workload.schedule = dense_schedule(12);
+  st.workload.top_k = 0;
+  st.workload.batch = batch;
+  CascadeSpec spec;
+  spec.stages = {{0.25, 0.5}, {1.0, 0.5}};
+  spec.batch_policy = policy;
+  st.workload.cascade = spec;
+  return st;
+}
+}  // namespace
+
+TEST_CASE("stage tokens scale as resolution^spatial_dims and reach falls by each exit") {
+  CascadeSpec spec;
+  spec.stages = {{0.125, 0.3}, {0.25, 0.4}, {1.0, 0.3}};
+  CHECK(stage_token_fraction(spec, 0) == doctest::Approx(1.0 / 64));
+  CHECK(stage_token_fraction(spec, 1) == doctest::Approx(1.0 / 16));
+  CHECK(stage_reach_fraction(spec, 0) == 1.0);
+  CHECK(stage_reach_fraction(spec, 1) == doctest::Approx(0.7));
+  CHECK(stage_reach_fraction(spec, 2) == doctest::Approx(0.3));
+  spec.spatial_dims = 1;
+  CHECK(stage_token_fraction(spec, 0) == doctest::Approx(0.125));
+}
+
+TEST_CASE("a batch that waits for its slowest member runs a stage if any member reaches it") {
+  CHECK(batch_runs_stage_probability(0.5, 1) == doctest::Approx(0.5));
+  CHECK(batch_runs_stage_probability(0.5, 3) == doctest::Approx(1 - 0.125));
+  CHECK(batch_runs_stage_probability(1.0, 8) == 1.0);
+  CHECK(batch_runs_stage_probability(0.0, 8) == 0.0);
+}
+
+TEST_CASE("exact cascade: one input costs the coarse pass plus half a full pass") {
+  const Prediction p = predict(cascade_study(1, BatchPolicy::compact), Accounting::exact);
+  REQUIRE(p.cascade);
+  // Stage 1 runs the 12 layers on 256 tokens; stage 2, for half the inputs, on 4096 tokens.
+  Study coarse = cascade_study(1, BatchPolicy::compact);
+  coarse.workload.cascade.reset();
+  coarse.workload.seq_len = 256;
+  Study full = coarse;
+  full.workload.seq_len = 4096;
+  const double coarse_flops = predict(coarse, Accounting::exact).schedule_model.cost.flops();
+  const double full_flops = predict(full, Accounting::exact).schedule_model.cost.flops();
+  const double decision = 256.0 * 768;  // pooling and scoring the coarse hidden states
+  CHECK(p.cascade->compute_fraction == doctest::Approx((coarse_flops + decision + 0.5 * full_flops) / full_flops));
+  CHECK(p.cascade->stages[0].tokens == 256);
+  CHECK(p.cascade->stages[1].tokens == 4096);
+}
+
+TEST_CASE("with one input, waiting for the slowest and compaction cost the same") {
+  const Prediction wait = predict(cascade_study(1, BatchPolicy::wait_for_slowest), Accounting::exact);
+  const Prediction compact = predict(cascade_study(1, BatchPolicy::compact), Accounting::exact);
+  CHECK(wait.cascade->compute_fraction == doctest::Approx(compact.cascade->compute_fraction));
+}
+
+TEST_CASE("larger batches that wait for their slowest member lose the cascade's benefit") {
+  auto speedup = [](std::int64_t batch, BatchPolicy policy) {
+    return predict(cascade_study(batch, policy), Accounting::exact).cascade->practical_speedup;
+  };
+  const double wait_1 = speedup(1, BatchPolicy::wait_for_slowest);
+  const double wait_4 = speedup(4, BatchPolicy::wait_for_slowest);
+  const double wait_16 = speedup(16, BatchPolicy::wait_for_slowest);
+  CHECK(wait_1 > wait_4);
+  CHECK(wait_4 > wait_16);
+  // At batch 32 nearly every batch runs both stages: the coarse pass is pure overhead.
+  CHECK(speedup(32, BatchPolicy::wait_for_slowest) < 1.0);
+  CHECK(speedup(32, BatchPolicy::compact) > 1.5);
+}
+
+TEST_CASE("a cascade where nobody stops early costs more than one full pass") {
+  Study st = cascade_study(1, BatchPolicy::compact);
+  st.workload.cascade->stages = {{0.25, 0.0}, {1.0, 1.0}};
+  const Prediction p = predict(st, Accounting::exact);
+  CHECK(p.cascade->compute_fraction > 1.0);
+  CHECK(p.cascade->theoretical_speedup < 1.0);
+}
