@@ -24,18 +24,6 @@ std::string_view to_string(Op op) {
   return "?";
 }
 
-OpCost& OpCost::operator+=(const OpCost& o) {
-  matrix_flops += o.matrix_flops;
-  vector_flops += o.vector_flops;
-  hbm_bytes += o.hbm_bytes;
-  kernels += o.kernels;
-  return *this;
-}
-
-OpCost operator*(double scale, const OpCost& c) {
-  return OpCost{scale * c.matrix_flops, scale * c.vector_flops, scale * c.hbm_bytes, scale * c.kernels};
-}
-
 OpCost LayerCost::total() const {
   OpCost t;
   for (const OpCost& c : ops) t += c;

@@ -33,10 +33,18 @@ struct OpCost {
   double hbm_bytes = 0;     // off-chip traffic after on-chip reuse
   double kernels = 0;       // launches (fractional only for expected values)
 
-  OpCost& operator+=(const OpCost& o);
+  OpCost& operator+=(const OpCost& o) {
+    matrix_flops += o.matrix_flops;
+    vector_flops += o.vector_flops;
+    hbm_bytes += o.hbm_bytes;
+    kernels += o.kernels;
+    return *this;
+  }
   double flops() const { return matrix_flops + vector_flops; }
 };
-OpCost operator*(double scale, const OpCost& c);
+inline OpCost operator*(double scale, const OpCost& c) {
+  return OpCost{scale * c.matrix_flops, scale * c.vector_flops, scale * c.hbm_bytes, scale * c.kernels};
+}
 
 struct LayerCost {
   std::array<OpCost, op_count> ops{};

@@ -40,6 +40,8 @@ StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const
     }
     s.attention_time[k] = s.op_time[k][static_cast<std::size_t>(Op::attention)];
     s.attention_time[k] += s.op_time[k][static_cast<std::size_t>(Op::anchor_scoring)];
+    s.layer_time[k].bound = dominant_bound(s.layer_time[k]);
+    s.attention_time[k].bound = dominant_bound(s.attention_time[k]);
   }
   return s;
 }
@@ -55,6 +57,8 @@ ModelTotals totals(const StackCosts& s, const LayerCounts& counts) {
     t.time += n[k] * s.layer_time[k];
     t.attention += n[k] * s.attention_time[k];
   }
+  t.time.bound = dominant_bound(t.time);
+  t.attention.bound = dominant_bound(t.attention);
   return t;
 }
 

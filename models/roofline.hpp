@@ -1,6 +1,7 @@
 // Roofline time of an operation: max(compute, memory) plus fixed launch costs (Williams et al. 2009).
 #pragma once
 
+#include <algorithm>
 #include <string_view>
 
 #include "models/hardware_spec.hpp"
@@ -19,11 +20,41 @@ struct RooflineTime {
   double total_s = 0;           // max(matrix, vector, memory) + launch: units overlap, launches do not
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
 
-  RooflineTime& operator+=(const RooflineTime& o);  // sums terms; bound: the one with the largest sum
+  // Sums every term; the bound is left for dominant_bound() once the sum is complete.
+  RooflineTime& operator+=(const RooflineTime& o) {
+    matrix_s += o.matrix_s;
+    vector_s += o.vector_s;
+    memory_s += o.memory_s;
+    launch_s += o.launch_s;
+    total_s += o.total_s;
+    return *this;
+  }
 };
-RooflineTime operator*(double scale, const RooflineTime& t);
 
-RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw);
+inline RooflineTime operator*(double scale, const RooflineTime& t) {
+  return RooflineTime{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s,
+                      scale * t.launch_s, scale * t.total_s,  t.bound};
+}
+
+// The largest of the terms; launch when launches exceed the busy time.
+inline Bound dominant_bound(const RooflineTime& t) {
+  const double busy = std::max({t.matrix_s, t.vector_s, t.memory_s});
+  if (t.launch_s > busy) return Bound::launch;
+  if (t.memory_s >= t.matrix_s && t.memory_s >= t.vector_s) return Bound::memory;
+  return t.matrix_s >= t.vector_s ? Bound::matrix : Bound::vector;
+}
+
+// Inline: it runs tens of times per prediction, inside sweeps of millions of points.
+inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
+  RooflineTime t;
+  t.matrix_s = cost.matrix_flops / (hw.peak_matrix_TFLOPs * 1e12 * hw.matrix_efficiency);
+  t.vector_s = cost.vector_flops / (hw.peak_vector_TFLOPs * 1e12);
+  t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9 * hw.memory_efficiency);
+  t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;
+  t.total_s = std::max({t.matrix_s, t.vector_s, t.memory_s}) + t.launch_s;
+  t.bound = dominant_bound(t);
+  return t;
+}
 
 // Bytes per FLOP at the ridge point: above it an op is memory-bound.
 double ridge_flops_per_byte(const HardwareSpec& hw);
