@@ -1,6 +1,8 @@
 // Multi-stage cascades: stage fractions, the batch-size effect, and the exact cost at each stage's token count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <initializer_list>
 
 #include "models/cascade.hpp"
@@ -44,21 +46,44 @@ TEST_CASE("a batch that waits for its slowest member runs a stage if any member 
   CHECK(batch_runs_stage_probability(0.0, 8) == 0.0);
 }
 
+namespace {
+// FLOPs of ViT-B/16's 12 layers at n tokens, counted by hand: MHA projections, GELU MLP (8 operations per
+// hidden element), non-causal attention over ceil(n/128)^2 blocks of min(n,128) query rows x 128 keys
+// (padded), 4 dh FLOPs per score on the matrix unit and 5 softmax operations.
+double vit_stack_flops(double n) {
+  const double d = 768, heads = 12, dh = 64, d_mlp = 3072;
+  const double tiles = std::ceil(n / 128), rows = std::min(n, 128.0);
+  const double projections = 2 * n * d * (3 * d) + 2 * n * d * d;
+  const double mlp = 2 * 2 * n * d * d_mlp + 8 * n * d_mlp;
+  const double attention = heads * tiles * tiles * rows * 128 * (4 * dh + 5);
+  return 12 * (projections + mlp + attention);
+}
+}  // namespace
+
 TEST_CASE("exact cascade: one input costs the coarse pass plus half a full pass") {
   const Prediction p = predict(cascade_study(1, BatchPolicy::compact), Accounting::exact);
   REQUIRE(p.cascade);
-  // Stage 1 runs the 12 layers on 256 tokens; stage 2, for half the inputs, on 4096 tokens.
-  Study coarse = cascade_study(1, BatchPolicy::compact);
-  coarse.workload.cascade.reset();
-  coarse.workload.seq_len = 256;
-  Study full = coarse;
-  full.workload.seq_len = 4096;
-  const double coarse_flops = predict(coarse, Accounting::exact).schedule_model.cost.flops();
-  const double full_flops = predict(full, Accounting::exact).schedule_model.cost.flops();
-  const double decision = 256.0 * 768;  // pooling and scoring the coarse hidden states
-  CHECK(p.cascade->compute_fraction == doctest::Approx((coarse_flops + decision + 0.5 * full_flops) / full_flops));
+  // Stage 1: 1/4 resolution in 2-D = 256 of 4096 tokens for everyone, then a stop decision (one operation per
+  // hidden element); stage 2: the full 4096 tokens for the half that goes on.
+  const double expected = (vit_stack_flops(256) + 256.0 * 768 + 0.5 * vit_stack_flops(4096)) / vit_stack_flops(4096);
+  CHECK(p.cascade->compute_fraction == doctest::Approx(expected).epsilon(1e-12));
   CHECK(p.cascade->stages[0].tokens == 256);
   CHECK(p.cascade->stages[1].tokens == 4096);
+}
+
+TEST_CASE("exact cascade: seed 000's 3-stage example at each stage's token count") {
+  Study st = cascade_study(1, BatchPolicy::compact);
+  st.workload.cascade->stages = {{0.125, 0.3}, {0.25, 0.4}, {1.0, 0.3}};
+  const Prediction p = predict(st, Accounting::exact);
+  // 64, 256 and 4096 tokens, reached by 100%, 70% and 30% of inputs; decisions after the first two stages.
+  const double expected =
+      (vit_stack_flops(64) + 64.0 * 768 + 0.7 * (vit_stack_flops(256) + 256.0 * 768) + 0.3 * vit_stack_flops(4096)) /
+      vit_stack_flops(4096);
+  CHECK(p.cascade->compute_fraction == doctest::Approx(expected).epsilon(1e-12));
+  CHECK(p.cascade->theoretical_speedup == doctest::Approx(1.0 / expected).epsilon(1e-12));
+  // The seed's arithmetic (35.4%) charges the medium stage to everyone and tokens linearly; attention's square
+  // law makes coarse stages cheaper than their token share here, the exact figure lower than the seed's.
+  CHECK(p.cascade->compute_fraction < 0.354);
 }
 
 TEST_CASE("with one input, waiting for the slowest and compaction cost the same") {
