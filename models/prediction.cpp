@@ -222,6 +222,7 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
     if (p.layers.reuse > 0)
       p.reuse_cost = costs.cost[index(LayerKind::reuse)].attention_part().flops() / dense_attention;
   }
+  if (p.layers.reuse == 0) p.tiles.sparse_per_head = p.tiles.dense_per_head;  // no layer skips anything
   p.tiles.reduction = 1.0 - static_cast<double>(p.tiles.sparse_per_head) / static_cast<double>(p.tiles.dense_per_head);
   p.effective_attention_speedup = effective_speedup(p.layers, p.anchor_cost, p.reuse_cost);
   p.amdahl_speedup = amdahl_speedup(p.attention_fraction, p.effective_attention_speedup);

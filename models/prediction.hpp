@@ -27,7 +27,7 @@ struct TileSummary {
   std::int64_t tile_tokens = 0;
   std::int64_t last_key_tile_tokens = 0;
   std::int64_t dense_per_head = 0;   // blocks per head in one dense layer
-  std::int64_t sparse_per_head = 0;  // blocks per head in one reuse layer
+  std::int64_t sparse_per_head = 0;  // blocks per head in one reuse layer (= dense without reuse layers)
   double reduction = 0;              // 1 - sparse / dense
   double padding_fraction = 0;       // share of executed dense scores that the causal mask or padding discards
 };

@@ -104,7 +104,8 @@ std::vector<Difference> differences(const Prediction& seed, const Prediction& ex
   std::vector<Difference> all{
       {"attention_fraction", seed.attention_fraction, exact.attention_fraction,
        "seed 002 §2 counts Q.K^T and P.V as non-causal S^2.d MACs and K/V projections as full d x d; exact counts "
-       "the causal blocks executed, GQA K/V widths, 2 FLOPs per MAC and softmax work"},
+       "the blocks a tiled kernel executes (causal mask, padded tiles), GQA K/V widths, 2 FLOPs per MAC and softmax "
+       "work"},
       {"tiles.sparse_per_head", static_cast<double>(seed.tiles.sparse_per_head),
        static_cast<double>(exact.tiles.sparse_per_head),
        "seed counts T.k; under the causal mask query tile q sees only q+1 key tiles, so the first k-1 tiles pick "
@@ -274,9 +275,11 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
   };
   row("dense blocks per head (one layer)", with_commas(seed.tiles.dense_per_head),
       with_commas(exact.tiles.dense_per_head));
-  row("sparse blocks per head (one reuse layer)", with_commas(seed.tiles.sparse_per_head),
-      with_commas(exact.tiles.sparse_per_head));
-  row("tile reduction", percent(seed.tiles.reduction), percent(exact.tiles.reduction));
+  if (chosen.layers.reuse > 0) {
+    row("sparse blocks per head (one reuse layer)", with_commas(seed.tiles.sparse_per_head),
+        with_commas(exact.tiles.sparse_per_head));
+    row("tile reduction", percent(seed.tiles.reduction), percent(exact.tiles.reduction));
+  }
   row("attention fraction f", percent(seed.attention_fraction), percent(exact.attention_fraction));
   if (chosen.layers.anchor > 0)
     row("anchor cost (x dense attention)", fmt("%.4f", seed.anchor_cost), fmt("%.4f", exact.anchor_cost));
@@ -359,8 +362,7 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     out << "\nCascade (" << chosen.cascade->stage_count << " stages, "
         << (w.cascade->batch_policy == models::BatchPolicy::compact ? "compact" : "wait_for_slowest") << ", batch "
         << w.batch << "):\n";
-    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s %10s\n", "stage", "tokens", "reach", "runs", "cost",
-                  "");
+    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s\n", "stage", "tokens", "reach", "runs", "cost");
     out << line;
     for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i) {
       const auto& s = chosen.cascade->stages[i];
