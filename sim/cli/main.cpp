@@ -1,8 +1,10 @@
 // The cascadesim executable: picks the subcommand; bad input exits 2 with one line per problem.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "sim/cli/describe_command.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/config_error.hpp"
 
@@ -13,6 +15,7 @@ const char* const usage =
     "\n"
     "commands:\n"
     "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
+    "  describe  every config parameter and hardware component, with units, bounds and statistics\n"
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
 
@@ -28,14 +31,20 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   try {
+    const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                      std::find(args.begin(), args.end(), "-h") != args.end();
     if (command == "predict") {
-      for (const std::string& a : args) {
-        if (a == "--help" || a == "-h") {
-          std::cout << predict_usage;
-          return 0;
-        }
-      }
-      run_predict(parse_predict_args(args), std::cout);
+      if (help)
+        std::cout << predict_usage;
+      else
+        run_predict(parse_predict_args(args), std::cout);
+      return 0;
+    }
+    if (command == "describe") {
+      if (help)
+        std::cout << describe_usage;
+      else
+        run_describe(parse_describe_args(args), std::cout);
       return 0;
     }
     std::cerr << "cascadesim: unknown command '" << command << "'\n" << usage;

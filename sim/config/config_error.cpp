@@ -89,6 +89,16 @@ std::string closest_key(std::string_view unknown, const std::vector<std::string_
       best = k;
     }
   }
+  if (!best.empty() || unknown.empty()) return std::string(best);
+  // A key missing its unit or prefix ("latency" for "latency_ns", "REFI" for "tREFI") is a likely typo too.
+  std::size_t best_extra = 8;
+  for (std::string_view k : known) {
+    const bool contains = k.size() > unknown.size() && k.find(unknown) != std::string_view::npos;
+    if (contains && k.size() - unknown.size() < best_extra) {
+      best_extra = k.size() - unknown.size();
+      best = k;
+    }
+  }
   return std::string(best);
 }
 

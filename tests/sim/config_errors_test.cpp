@@ -515,7 +515,8 @@ TEST_CASE("closest_key suggests a near key and nothing for an unrelated one") {
   CHECK(closest_key("seq_lne", keys) == "seq_len");
   CHECK(closest_key("SEQ_LEN", keys) == "seq_len");
   CHECK(closest_key("hbm_bandwith_GBps", keys) == "hbm_bandwidth_GBps");
-  CHECK(closest_key("tile", keys) == "");
+  CHECK(closest_key("tile", keys) == "tile_tokens");  // a key missing its unit suffix
+  CHECK(closest_key("bandwidth", keys) == "");        // too far from hbm_bandwidth_GBps to be a typo
   CHECK(closest_key("colour", keys) == "");
   CHECK(closest_key("anything", {}) == "");
 }

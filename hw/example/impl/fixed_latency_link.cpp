@@ -1,0 +1,51 @@
+// Example component: a link whose every transfer takes the same time, whatever its size.
+#include <array>
+#include <memory>
+
+#include "hw/example/link.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+struct FixedLatencyLinkConfig {
+  double latency_ns = 10.0;
+};
+
+const std::array<sim::Field<FixedLatencyLinkConfig>, 1> fixed_latency_fields{{
+    {"latency_ns", "ns", "time of every transfer", sim::Presence::optional, 0, 1e9, false,
+     &FixedLatencyLinkConfig::latency_ns},
+}};
+
+const sim::StatInfo fixed_latency_stats[] = {
+    {"transfers", "", "transfers made"},
+    {"busy_ns", "ns", "sum of transfer times"},
+};
+
+class FixedLatencyLink final : public Link {
+ public:
+  explicit FixedLatencyLink(const FixedLatencyLinkConfig& config) : config_(config), stats_(fixed_latency_stats) {}
+
+  double transfer_ns(std::uint64_t) override {
+    stats_[0] += 1;
+    stats_[1] += config_.latency_ns;
+    return config_.latency_ns;
+  }
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  FixedLatencyLinkConfig config_;
+  sim::StatSet stats_;
+};
+
+std::unique_ptr<FixedLatencyLink> make_fixed_latency_link(const FixedLatencyLinkConfig& config,
+                                                          const sim::ConfigNode&) {
+  return std::make_unique<FixedLatencyLink>(config);
+}
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(fixed_latency_link, "example", "fixed_latency",
+                              "example link: every transfer takes latency_ns", cascadesim::hw::FixedLatencyLinkConfig,
+                              cascadesim::hw::fixed_latency_fields, cascadesim::hw::fixed_latency_stats,
+                              cascadesim::hw::make_fixed_latency_link)

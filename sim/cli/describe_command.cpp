@@ -1,0 +1,218 @@
+// `cascadesim describe`: renders the field declarations and the component catalog.
+#include "sim/cli/describe_command.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "sim/cli/predict_command.hpp"
+#include "sim/config/schemas.hpp"
+#include "sim/config/study_loader.hpp"
+#include "sim/framework/registry.hpp"
+
+namespace cascadesim::sim {
+
+const char* const describe_usage =
+    "usage: cascadesim describe [--json] [--schema FILE]\n"
+    "\n"
+    "Lists every study, hardware, model and workload parameter and every registered hardware component with its\n"
+    "parameters and statistics (unit, bounds, default, meaning).\n"
+    "  --json         print the same as one JSON object\n"
+    "  --schema FILE  also write the JSON schema of study files to FILE\n";
+
+DescribeOptions parse_describe_args(const std::vector<std::string>& args) {
+  DescribeOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") {
+      o.json = true;
+    } else if (args[i] == "--schema") {
+      if (i + 1 >= args.size()) throw UsageError("--schema needs a file name");
+      o.schema_path = args[++i];
+    } else {
+      throw UsageError("unknown argument '" + args[i] + "'");
+    }
+  }
+  return o;
+}
+
+namespace {
+
+Json param_json(const ParamInfo& p) {
+  Json j{{"key", p.key}, {"unit", p.unit}, {"doc", p.doc}, {"kind", p.kind}, {"required", p.required}};
+  if (std::isfinite(p.min)) j[p.min_exclusive ? "exclusive_minimum" : "minimum"] = p.min;
+  if (std::isfinite(p.max)) j["maximum"] = p.max;
+  if (!p.default_value.empty()) j["default"] = Json::parse(p.default_value);
+  if (!p.choices.empty()) j["choices"] = p.choices;
+  return j;
+}
+
+template <class S>
+Json section_json(std::string_view pointer, std::string_view doc, std::span<const Field<S>> fields) {
+  Json params = Json::array();
+  for (const ParamInfo& p : describe_fields(fields)) params.push_back(param_json(p));
+  return Json{{"pointer", pointer}, {"doc", doc}, {"params", params}};
+}
+
+std::string bounds_text(const ParamInfo& p) {
+  std::string text;
+  if (std::isfinite(p.min)) text += (p.min_exclusive ? "> " : ">= ") + format_number(p.min);
+  if (std::isfinite(p.max)) text += (text.empty() ? "<= " : ", <= ") + format_number(p.max);
+  if (!p.choices.empty()) {
+    for (const std::string& c : p.choices) text += (text.empty() ? "" : "|") + c;
+  }
+  return text;
+}
+
+void write_params(std::ostream& out, const Json& params) {
+  char line[512];
+  for (const Json& p : params) {
+    ParamInfo info;
+    info.min = p.value("minimum", p.value("exclusive_minimum", -INFINITY));
+    info.min_exclusive = p.contains("exclusive_minimum");
+    info.max = p.value("maximum", INFINITY);
+    if (p.contains("choices")) info.choices = p["choices"].get<std::vector<std::string>>();
+    const std::string def = p["required"].get<bool>() ? "required" : "default " + p["default"].dump();
+    std::snprintf(line, sizeof line, "    %-28s %-9s %-24s %-22s %s\n", p["key"].get<std::string>().c_str(),
+                  p["unit"].get<std::string>().c_str(), bounds_text(info).c_str(), def.c_str(),
+                  p["doc"].get<std::string>().c_str());
+    out << line;
+  }
+}
+
+}  // namespace
+
+Json describe_json() {
+  Json sections = Json::array();
+  sections.push_back(
+      section_json("/hardware", "machine figures for the analytical models (hw preset)", hardware_fields()));
+  sections.push_back(section_json("/model", "transformer shape (model preset)", model_fields()));
+  sections.push_back(section_json("/workload", "what runs: phase, lengths, tiling, top-k", workload_fields()));
+  sections.push_back(section_json("/workload/cascade", "coarse-to-fine cascade (seed 000)", cascade_fields()));
+  sections.push_back(
+      section_json("/workload/cascade/stages/N", "one cascade stage, coarse to fine", cascade_stage_fields()));
+  sections.push_back(section_json("/workload/early_exit", "early exit over layers (seed 004)", early_exit_fields()));
+  sections.push_back(section_json("/workload/early_exit/exits/N", "one exit point", early_exit_point_fields()));
+  Json components = Json::array();
+  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
+    Json params = Json::array();
+    for (const ParamInfo& p : e.params) params.push_back(param_json(p));
+    Json stats = Json::array();
+    for (const StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
+    components.push_back({{"role", e.role}, {"impl", e.name}, {"doc", e.doc}, {"params", params}, {"stats", stats}});
+  }
+  return Json{{"sections", sections}, {"components", components}};
+}
+
+namespace {
+Json property_schema(const Json& p) {
+  Json s = Json::object();
+  s["description"] = p["doc"].get<std::string>() +
+                     (p["unit"].get<std::string>().empty() ? "" : " [" + p["unit"].get<std::string>() + "]");
+  const std::string kind = p["kind"];
+  if (kind == "choice")
+    s["enum"] = p["choices"];
+  else if (kind == "integer")
+    s["type"] = "integer";
+  else if (kind == "boolean")
+    s["type"] = "boolean";
+  else if (kind == "string")
+    s["type"] = "string";
+  else
+    s["type"] = "number";
+  for (const char* k : {"minimum", "exclusive_minimum", "maximum", "default"})
+    if (p.contains(k)) s[k == std::string("exclusive_minimum") ? "exclusiveMinimum" : k] = p[k];
+  return s;
+}
+
+Json object_schema(const Json& section, std::initializer_list<std::pair<const char*, Json>> extra = {}) {
+  Json props = Json::object();
+  Json required = Json::array();
+  for (const Json& p : section["params"]) {
+    props[p["key"].get<std::string>()] = property_schema(p);
+    if (p["required"].get<bool>()) required.push_back(p["key"]);
+  }
+  for (const auto& [key, schema] : extra) props[key] = schema;
+  Json s{{"type", "object"}, {"description", section["doc"]}, {"properties", props}, {"additionalProperties", false}};
+  if (!required.empty()) s["required"] = required;
+  return s;
+}
+}  // namespace
+
+Json study_json_schema() {
+  const Json d = describe_json();
+  const Json& sec = d["sections"];
+  const Json meta{{"schema_version", {{"const", supported_schema_version}}},
+                  {"description", {{"type", "string"}}},
+                  {"source", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
+                  {"preset", {{"type", "string"}, {"description", "preset name or path this object overrides"}}}};
+  auto with_meta = [&](Json s) {
+    for (const auto& [k, v] : meta.items()) s["properties"][k] = v;
+    s.erase("required");  // an override object may set any subset; presets are checked by the loader
+    return s;
+  };
+  // Simulator sections in hardware presets are read by their components; listed by role.
+  Json hardware = with_meta(object_schema(sec[0]));
+  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
+    if (e.role == "example") continue;
+    hardware["properties"][e.role] = {{"type", "object"}, {"properties", {{"impl", {{"type", "string"}}}}}};
+  }
+  const Json stage = object_schema(sec[4]);
+  const Json exit = object_schema(sec[6]);
+  Json cascade = object_schema(sec[3], {{"stages", {{"type", "array"}, {"items", stage}, {"minItems", 1}}}});
+  Json early_exit = object_schema(sec[5], {{"exits", {{"type", "array"}, {"items", exit}, {"minItems", 1}}}});
+  const Json layer_kinds = Json::array({"D", "A", "R", "dense", "anchor", "reuse"});
+  Json schedule = Json::object();
+  schedule["description"] = "layer kinds: \"1D+3A+12R\" or a list of \"D\", \"A\", \"R\"";
+  schedule["oneOf"] = Json::array();
+  schedule["oneOf"].push_back(Json{{"type", "string"}});
+  schedule["oneOf"].push_back(Json{{"type", "array"}, {"items", Json{{"enum", layer_kinds}}}});
+  Json workload = object_schema(sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}});
+  auto preset_or = [](Json object) {
+    return Json{{"oneOf", Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};
+  };
+  return Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"title", "cascadesim study"},
+              {"type", "object"},
+              {"required", {"schema_version", "hardware", "model", "workload"}},
+              {"additionalProperties", false},
+              {"properties",
+               {{"schema_version", {{"const", supported_schema_version}}},
+                {"name", {{"type", "string"}}},
+                {"description", {{"type", "string"}}},
+                {"hardware", preset_or(hardware)},
+                {"model", preset_or(with_meta(object_schema(sec[1])))},
+                {"workload", workload}}}};
+}
+
+void run_describe(const DescribeOptions& options, std::ostream& out) {
+  if (!options.schema_path.empty()) {
+    std::ofstream file(options.schema_path);
+    file << study_json_schema().dump(2) << "\n";
+    if (!file) throw UsageError("cannot write the schema to '" + options.schema_path + "'");
+  }
+  const Json d = describe_json();
+  if (options.json) {
+    out << d.dump(2) << "\n";
+    return;
+  }
+  out << "Study configuration (JSON pointer, then key, unit, bounds, default, meaning)\n";
+  for (const Json& s : d["sections"]) {
+    out << "\n  " << s["pointer"].get<std::string>() << ": " << s["doc"].get<std::string>() << "\n";
+    write_params(out, s["params"]);
+  }
+  out << "\nHardware components (a hardware preset section {\"impl\": NAME, ...} picks one per role)\n";
+  for (const Json& c : d["components"]) {
+    out << "\n  " << c["role"].get<std::string>() << " / " << c["impl"].get<std::string>() << ": "
+        << c["doc"].get<std::string>() << "\n";
+    write_params(out, c["params"]);
+    out << "    statistics:\n";
+    char line[512];
+    for (const Json& s : c["stats"]) {
+      std::snprintf(line, sizeof line, "      %-30s %-9s %s\n", s["name"].get<std::string>().c_str(),
+                    s["unit"].get<std::string>().c_str(), s["doc"].get<std::string>().c_str());
+      out << line;
+    }
+  }
+}
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,151 @@
+// Components register themselves by role and name (Ramulator 2 style); the config's "impl" key picks one.
+// The registry also carries each component's parameters and statistics for `cascadesim describe`.
+#pragma once
+
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/config/config_node.hpp"
+#include "sim/config/field.hpp"
+#include "sim/framework/stats.hpp"
+
+namespace cascadesim::sim {
+
+// What describe prints for one parameter, taken from a Field declaration.
+struct ParamInfo {
+  std::string key;
+  std::string unit;
+  std::string doc;
+  std::string kind;  // number, integer, boolean, string or choice
+  bool required = false;
+  double min = 0, max = 0;
+  bool min_exclusive = false;
+  std::string default_value;  // the config struct's default, as JSON text; "" when required
+  std::vector<std::string> choices;
+};
+
+// Every component a registry can build derives from this, so the catalog can hand out any role.
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual const StatSet& stats() const = 0;
+};
+
+struct ComponentEntry {
+  std::string role;  // memory, l2, matrix_unit, vector_unit, topk, noc, example, ...
+  std::string name;  // the value of "impl"
+  std::string doc;
+  std::vector<ParamInfo> params;
+  std::vector<StatInfo> stats;
+  // Builds the component from its config section; reads through node (errors go to node.errors()).
+  std::function<std::unique_ptr<Component>(const ConfigNode& node)> make;
+};
+
+class ComponentCatalog {
+ public:
+  static ComponentCatalog& instance();
+  // Contract: (role, name) unique; called from static initialisers by CASCADESIM_REGISTER_COMPONENT.
+  bool add(ComponentEntry entry);
+  const ComponentEntry* find(std::string_view role, std::string_view name) const;
+  std::vector<const ComponentEntry*> role(std::string_view role) const;
+  const std::vector<ComponentEntry>& entries() const { return entries_; }
+
+ private:
+  std::vector<ComponentEntry> entries_;
+};
+
+// Parameters of a config struct as describe shows them. (The pragma: see read_fields in field.hpp.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+template <class S>
+std::vector<ParamInfo> describe_fields(std::span<const Field<S>> fields) {
+  const S defaults{};
+  std::vector<ParamInfo> out;
+  for (const Field<S>& f : fields) {
+    ParamInfo p;
+    p.key = f.key;
+    p.unit = f.unit;
+    p.doc = f.doc;
+    p.required = f.presence == Presence::required;
+    p.min = f.min;
+    p.max = f.max;
+    p.min_exclusive = f.min_exclusive;
+    std::visit(
+        [&](auto&& target) {
+          using T = std::decay_t<decltype(target)>;
+          if constexpr (std::is_same_v<T, Choice<S>>) {
+            p.kind = "choice";
+            for (std::string_view n : target.names) p.choices.emplace_back(n);
+            p.default_value = Json(std::string(target.names[target.get(defaults)])).dump();
+          } else {
+            using M = std::decay_t<decltype(defaults.*target)>;
+            p.kind = std::is_same_v<M, bool>           ? "boolean"
+                     : std::is_same_v<M, std::string>  ? (f.text_choices.empty() ? "string" : "choice")
+                     : std::is_same_v<M, std::int64_t> ? "integer"
+                                                       : "number";
+            for (std::string_view n : f.text_choices) p.choices.emplace_back(n);
+            p.default_value = Json(defaults.*target).dump();
+          }
+        },
+        f.target);
+    if (p.required) p.default_value.clear();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+#pragma GCC diagnostic pop
+
+// Reads a component's config struct: its fields, with "impl" allowed, every other key rejected.
+template <class S>
+S read_component_config(const ConfigNode& node, std::span<const Field<S>> fields) {
+  S config{};
+  read_fields(node, fields, config);
+  std::vector<std::string_view> keys = field_keys(fields);
+  keys.push_back("impl");
+  node.reject_unknown_keys(keys);
+  return config;
+}
+
+// Builds the component named by node's "impl" for a role; reports an unknown or missing impl with the list
+// of registered names. Returns nullptr after recording an error.
+std::unique_ptr<Component> make_component(std::string_view role, const ConfigNode& node);
+
+// A component built from its config section as a given interface, or nullptr after recording an error
+// (also when the registered impl does not implement Interface).
+template <class Interface>
+std::unique_ptr<Interface> make_component_as(std::string_view role, const ConfigNode& node) {
+  std::unique_ptr<Component> c = make_component(role, node);
+  if (!c) return nullptr;
+  if (auto* typed = dynamic_cast<Interface*>(c.get())) {
+    c.release();
+    return std::unique_ptr<Interface>(typed);
+  }
+  node.error_at("impl", "registered model does not implement the " + std::string(role) + " interface");
+  return nullptr;
+}
+
+// The one registration line after a component's class. factory(const Config&, const ConfigNode&) builds it
+// and may report cross-field errors through node (returning nullptr); it is called only when every field read
+// cleanly:
+//   CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm", "doc", HbmConfig, hbm_fields(), hbm_stats, make_hbm)
+#define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields_fn, stat_table, factory)     \
+  namespace {                                                                                                         \
+  const bool registered_##id = ::cascadesim::sim::ComponentCatalog::instance().add(::cascadesim::sim::ComponentEntry{ \
+      role_name, impl_name, doc_text, ::cascadesim::sim::describe_fields<Config>(fields_fn),                          \
+      std::vector<::cascadesim::sim::StatInfo>(std::begin(stat_table), std::end(stat_table)),                         \
+      [](const ::cascadesim::sim::ConfigNode& node) -> std::unique_ptr<::cascadesim::sim::Component> {                \
+        const std::size_t before = node.errors().size();                                                              \
+        const Config config = ::cascadesim::sim::read_component_config<Config>(node, fields_fn);                      \
+        if (node.errors().size() != before) return nullptr;                                                           \
+        return factory(config, node);                                                                                 \
+      }});                                                                                                            \
+  }
+
+}  // namespace cascadesim::sim
