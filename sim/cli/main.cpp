@@ -6,6 +6,7 @@
 
 #include "sim/cli/describe_command.hpp"
 #include "sim/cli/predict_command.hpp"
+#include "sim/cli/simulate_command.hpp"
 #include "sim/config/config_error.hpp"
 
 namespace {
@@ -15,6 +16,7 @@ const char* const usage =
     "\n"
     "commands:\n"
     "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
+    "  simulate  replay the study's dataflow and the dense baseline on the hardware models\n"
     "  describe  every config parameter and hardware component, with units, bounds and statistics\n"
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
@@ -38,6 +40,13 @@ int main(int argc, char** argv) {
         std::cout << predict_usage;
       else
         run_predict(parse_predict_args(args), std::cout);
+      return 0;
+    }
+    if (command == "simulate") {
+      if (help)
+        std::cout << simulate_usage;
+      else
+        run_simulate(parse_simulate_args(args), std::cout);
       return 0;
     }
     if (command == "describe") {

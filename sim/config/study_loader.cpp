@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "models/cascade.hpp"
@@ -13,6 +14,7 @@
 #include "models/tiles.hpp"
 #include "sim/config/embedded_configs.hpp"
 #include "sim/config/schemas.hpp"
+#include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim {
 
@@ -102,13 +104,14 @@ class Loader {
   }
 
   const std::vector<std::string>& files() const { return files_; }
+  std::shared_ptr<const std::deque<Json>> documents() const { return documents_; }
 
  private:
   const Json* keep(std::optional<Json> doc, const std::string& label) {
     if (!doc) return nullptr;
     files_.push_back(label);
-    documents_.push_back(std::move(*doc));
-    return &documents_.back();
+    documents_->push_back(std::move(*doc));
+    return &documents_->back();
   }
 
   void check_preset_document(const Json& doc, const std::string& file) {
@@ -203,7 +206,7 @@ class Loader {
 
   const LoadOptions& options_;
   ConfigErrors& errors_;
-  std::deque<Json> documents_;
+  std::shared_ptr<std::deque<Json>> documents_ = std::make_shared<std::deque<Json>>();
   std::vector<std::string> files_;
   std::string study_root_;
 };
@@ -242,16 +245,34 @@ void check_sources(const ConfigNode& node, const std::vector<std::string_view>& 
   }
 }
 
-void read_hardware(Loader& loader, const Json& value, const SourceLocation& where, models::HardwareSpec& hw,
-                   ConfigErrors& errors) {
+// Roles of simulator components that a hardware config may hold as sections ({"impl": ..., ...}).
+std::vector<std::string> component_roles() {
+  std::vector<std::string> roles;
+  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
+    if (e.role == "example" || std::find(roles.begin(), roles.end(), e.role) != roles.end()) continue;
+    roles.push_back(e.role);
+  }
+  return roles;
+}
+
+std::vector<ConfigNode::Layer> read_hardware(Loader& loader, const Json& value, const SourceLocation& where,
+                                             models::HardwareSpec& hw, ConfigErrors& errors) {
   ConfigNode node(loader.section_layers(value, where, "hw"), errors);
-  if (node.empty()) return;
+  if (node.empty()) return {};
   read_fields(node, hardware_fields(), hw);
-  node.reject_unknown_keys(section_keys(hardware_fields()));
+  const std::vector<std::string> roles = component_roles();
+  std::vector<std::string_view> keys = section_keys(hardware_fields());
+  keys.insert(keys.end(), roles.begin(), roles.end());
+  node.reject_unknown_keys(keys);
   std::vector<std::string_view> figures;
   for (const auto& f : hardware_fields())
     if (f.key != "name") figures.push_back(f.key);
+  figures.insert(figures.end(), roles.begin(), roles.end());
   check_sources(node, figures);
+  // Simulator sections are checked here too, so that every command rejects a broken preset alike.
+  for (const std::string& role : roles)
+    if (node.has(role)) make_component(role, node.child(role));
+  return node.layers();
 }
 
 void read_model(Loader& loader, const Json& value, const SourceLocation& where, models::TransformerModel& m,
@@ -452,9 +473,9 @@ LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& la
 
   const Json override_hw = options.hardware_preset;
   if (!options.hardware_preset.empty()) {
-    read_hardware(loader, override_hw, SourceLocation{"--hw", ""}, st.hardware, errors);
+    loaded.hardware_layers = read_hardware(loader, override_hw, SourceLocation{"--hw", ""}, st.hardware, errors);
   } else if (const Json* v = root.find("hardware", &where)) {
-    read_hardware(loader, *v, where, st.hardware, errors);
+    loaded.hardware_layers = read_hardware(loader, *v, where, st.hardware, errors);
   } else {
     root.error_at("hardware", "missing required key (a hardware preset name or object)");
   }
@@ -475,6 +496,7 @@ LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& la
   }
   errors.throw_if_any();
   loaded.files = loader.files();
+  loaded.documents = loader.documents();
   return loaded;
 }
 

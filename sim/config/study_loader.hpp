@@ -2,6 +2,8 @@
 // checking every value; all problems are reported together as one ConfigError.
 #pragma once
 
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,10 @@ struct LoadOptions {
 struct LoadedStudy {
   models::Study study;
   std::vector<std::string> files;  // every file read, study first, then presets in order of use
+  // The hardware section as read (override layers over presets), for the simulator's component sections;
+  // the layers point into `documents`, which this keeps alive.
+  std::vector<ConfigNode::Layer> hardware_layers;
+  std::shared_ptr<const std::deque<Json>> documents;
 };
 
 // path "builtin:configs/..." reads a compiled-in file. Presets named in a study are looked up in

@@ -1,0 +1,64 @@
+// Vector unit "simd": elementwise lanes and a special-function unit for exponentials, separate pipelines that
+// overlap, so the busier of the two sets the time.
+#include <algorithm>
+#include <array>
+#include <memory>
+
+#include "hw/compute/vector_unit.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+struct SimdVectorUnitConfig {
+  double flops_per_cycle = 0;
+  double exps_per_cycle = 0;
+};
+
+const std::array<sim::Field<SimdVectorUnitConfig>, 2> simd_vector_unit_fields{{
+    {"flops_per_cycle", "FLOP/cycle",
+     "elementwise operations per cycle per core (H100 FP32: 128 lanes x 2 FLOP per FMA = 256 per SM)",
+     sim::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::flops_per_cycle},
+    {"exps_per_cycle", "exp/cycle",
+     "special-function unit exponentials per cycle per core (H100: 16 per SM; FlashAttention-3, Shah et al. 2024: "
+     "3.9 TFLOPS of MUFU vs 989 of matmul)",
+     sim::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::exps_per_cycle},
+}};
+
+const sim::StatInfo simd_vector_unit_stats[] = {
+    {"flops", "", "elementwise operations counted"},
+    {"exps", "", "exponentials counted"},
+    {"busy_cycles", "cycles", "sum of vector cycles"},
+};
+
+class SimdVectorUnit final : public VectorUnit {
+ public:
+  explicit SimdVectorUnit(const SimdVectorUnitConfig& config) : config_(config), stats_(simd_vector_unit_stats) {}
+
+  double cycles(double flops, double exps) const override {
+    return std::max(flops / config_.flops_per_cycle, exps / config_.exps_per_cycle);
+  }
+  void count(double cycles, double flops, double exps) override {
+    stats_[0] += flops;
+    stats_[1] += exps;
+    stats_[2] += cycles;
+  }
+  void reset() override { stats_.reset(); }
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  SimdVectorUnitConfig config_;
+  sim::StatSet stats_;
+};
+
+std::unique_ptr<SimdVectorUnit> make_simd_vector_unit(const SimdVectorUnitConfig& config, const sim::ConfigNode&) {
+  return std::make_unique<SimdVectorUnit>(config);
+}
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(simd_vector_unit, "vector_unit", "simd",
+                              "SIMD lanes and a special-function unit: max(flops / flops_per_cycle, exps / "
+                              "exps_per_cycle)",
+                              cascadesim::hw::SimdVectorUnitConfig, cascadesim::hw::simd_vector_unit_fields,
+                              cascadesim::hw::simd_vector_unit_stats, cascadesim::hw::make_simd_vector_unit)

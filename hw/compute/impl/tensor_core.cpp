@@ -1,0 +1,82 @@
+// Matrix unit "tensor_core": the tensor cores of one GPU SM, a throughput of MACs per cycle on operands padded up
+// to the instruction shape (Hopper wgmma is m64nNk16), plus one pipeline latency per GEMM.
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "hw/compute/matrix_unit.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+struct TensorCoreConfig {
+  double macs_per_cycle = 0;
+  std::int64_t tile_m = 64;
+  std::int64_t tile_n = 8;
+  std::int64_t tile_k = 16;
+  double efficiency = 1.0;
+  // 0: the unit is a pure throughput model, as the analytical roofline is. Successive tiles' MMAs overlap on a
+  // GPU (wgmma is asynchronous), so a latency paid per call would overcount until calibration measures it.
+  double pipeline_latency_cycles = 0.0;
+};
+
+const std::array<sim::Field<TensorCoreConfig>, 6> tensor_core_fields{{
+    {"macs_per_cycle", "MACs/cycle",
+     "dense multiply-accumulates per cycle per core (H100 BF16: 989.4e12 FLOP/s / (132 SMs x 1.83 GHz x 2) = 2048)",
+     sim::Presence::required, 0, 1e9, true, &TensorCoreConfig::macs_per_cycle},
+    {"tile_m", "", "rows of the instruction shape; m is padded up to a multiple of it", sim::Presence::optional, 1,
+     65536, false, &TensorCoreConfig::tile_m},
+    {"tile_n", "", "columns of the instruction shape; n is padded up to a multiple of it", sim::Presence::optional, 1,
+     65536, false, &TensorCoreConfig::tile_n},
+    {"tile_k", "", "reduction depth of the instruction shape; k is padded up to a multiple of it",
+     sim::Presence::optional, 1, 65536, false, &TensorCoreConfig::tile_k},
+    {"efficiency", "", "fraction of peak issue rate sustained (fitted by calibration)", sim::Presence::optional, 0, 1,
+     true, &TensorCoreConfig::efficiency},
+    {"pipeline_latency_cycles", "cycles", "latency of the first result, paid once per GEMM call",
+     sim::Presence::optional, 0, 1e9, false, &TensorCoreConfig::pipeline_latency_cycles},
+}};
+
+// Utilization is derived at the end: macs / (peak_macs_per_cycle x busy_cycles).
+const sim::StatInfo tensor_core_stats[] = {
+    {"gemms", "", "GEMM tiles computed"},
+    {"macs", "", "multiply-accumulates counted (useful work, so padding shows as lower utilization)"},
+    {"busy_cycles", "cycles", "sum of GEMM cycles"},
+};
+
+std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
+
+class TensorCore final : public MatrixUnit {
+ public:
+  explicit TensorCore(const TensorCoreConfig& config) : config_(config), stats_(tensor_core_stats) {}
+
+  double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const override {
+    // The unit issues whole instruction tiles, so a partial tile costs as much as a full one.
+    const double macs = static_cast<double>(padded(m, config_.tile_m)) *
+                        static_cast<double>(padded(n, config_.tile_n)) * static_cast<double>(padded(k, config_.tile_k));
+    return macs / (config_.macs_per_cycle * config_.efficiency) + config_.pipeline_latency_cycles;
+  }
+  double peak_macs_per_cycle() const override { return config_.macs_per_cycle; }
+  void count(double cycles, double macs) override {
+    stats_[0] += 1;
+    stats_[1] += macs;
+    stats_[2] += cycles;
+  }
+  void reset() override { stats_.reset(); }
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  TensorCoreConfig config_;
+  sim::StatSet stats_;
+};
+
+std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, const sim::ConfigNode&) {
+  return std::make_unique<TensorCore>(config);
+}
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(tensor_core, "matrix_unit", "tensor_core",
+                              "GPU tensor cores of one SM: padded m*n*k / (macs_per_cycle * efficiency) + latency",
+                              cascadesim::hw::TensorCoreConfig, cascadesim::hw::tensor_core_fields,
+                              cascadesim::hw::tensor_core_stats, cascadesim::hw::make_tensor_core)

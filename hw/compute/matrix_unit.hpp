@@ -1,0 +1,22 @@
+// The per-core matrix unit: tensor-core style (MACs per cycle) or a systolic R x C array.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/framework/registry.hpp"
+
+namespace cascadesim::hw {
+
+class MatrixUnit : public sim::Component {
+ public:
+  // Contract: m, n, k >= 1; returns the core cycles to compute C[m x n] += A[m x k] B[k x n] on this unit, from
+  // operands in core-local memory, including pipeline fill and drain. Pure: the same shape gives the same cycles.
+  virtual double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const = 0;
+  // Contract: the unit's peak multiply-accumulates per cycle (for utilization).
+  virtual double peak_macs_per_cycle() const = 0;
+  // Contract: adds one GEMM's cycles and MACs to the statistics (the engine calls it per tile it computes).
+  virtual void count(double cycles, double macs) = 0;
+  virtual void reset() = 0;
+};
+
+}  // namespace cascadesim::hw

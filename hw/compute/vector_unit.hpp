@@ -1,0 +1,17 @@
+// The per-core vector / special-function unit: softmax, scaling, tile maxima, top-k compares.
+#pragma once
+
+#include "sim/framework/registry.hpp"
+
+namespace cascadesim::hw {
+
+class VectorUnit : public sim::Component {
+ public:
+  // Contract: flops, exps >= 0; returns the core cycles for that many elementwise operations and
+  // exponentials (separate pipelines that overlap: the slower one sets the time).
+  virtual double cycles(double flops, double exps) const = 0;
+  virtual void count(double cycles, double flops, double exps) = 0;
+  virtual void reset() = 0;
+};
+
+}  // namespace cascadesim::hw

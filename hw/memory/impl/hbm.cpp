@@ -1,0 +1,226 @@
+// Off-chip HBM/DRAM: bursts interleaved round-robin over independent channels, each with its own bandwidth
+// calendar and a bounded request queue, plus a fixed access latency. Achieved bandwidth is not configured: it
+// emerges from how requests spread over channels and overlap in time.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "hw/memory/bandwidth_calendar.hpp"
+#include "hw/memory/memory_level.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+// Members of required keys hold placeholders: the key must be given.
+struct HbmConfig {
+  std::int64_t channels = 16;
+  double channel_bandwidth_GBps = 100.0;
+  double latency_ns = 100.0;
+  std::int64_t burst_bytes = 64;
+  std::int64_t queue_depth = 32;
+  double window_ns = 20.0;
+};
+
+const std::array<sim::Field<HbmConfig>, 6> hbm_fields{{
+    {"channels", "", "independent channels (pseudo-channels) that bursts interleave over", sim::Presence::required, 1,
+     4096, false, &HbmConfig::channels},
+    {"channel_bandwidth_GBps", "GB/s", "peak bandwidth of one channel (1 GB = 1e9 bytes)", sim::Presence::required, 0,
+     1e6, true, &HbmConfig::channel_bandwidth_GBps},
+    {"latency_ns", "ns", "access latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+     false, &HbmConfig::latency_ns},
+    {"burst_bytes", "bytes", "interleaving granularity; requests move whole bursts", sim::Presence::optional, 1,
+     1 << 20, false, &HbmConfig::burst_bytes},
+    // A slot is held from start to completion, latency included, so by Little's law a channel reaches its bandwidth
+    // only if queue_depth x (bytes per request on the channel) >= channel bandwidth x latency.
+    {"queue_depth", "", "requests in flight per channel, each holding a slot until its data is back",
+     sim::Presence::optional, 1, 1024, false, &HbmConfig::queue_depth},
+    {"window_ns", "ns", "accounting window of each channel's bandwidth and queue-slot calendars",
+     sim::Presence::optional, 0, 1e6, true, &HbmConfig::window_ns},
+}};
+
+const sim::StatInfo hbm_stats[] = {
+    {"requests", "", "requests served (zero-byte requests are not counted)"},
+    {"read_bytes", "bytes", "bytes asked for by read requests, before rounding to bursts"},
+    {"write_bytes", "bytes", "bytes asked for by write requests, before rounding to bursts"},
+    {"transferred_bytes", "bytes", "bytes moved on the channels: every burst a request touches, in full"},
+    {"channel_busy_ns", "ns",
+     "sum over channels of the time spent transferring; utilization = channel_busy_ns / (channels x elapsed)"},
+    {"queue_stall_ns", "ns", "sum over requests of the longest wait for a queue slot on any of its channels"},
+    {"access_ns", "ns", "sum over requests of completion - issue; mean access time = access_ns / requests"},
+};
+
+// Indices into hbm_stats.
+namespace stat {
+constexpr std::size_t requests = 0, read_bytes = 1, write_bytes = 2, transferred_bytes = 3, channel_busy_ns = 4,
+                      queue_stall_ns = 5, access_ns = 6;
+}  // namespace stat
+
+// Queue slots of one channel, counted per time window: a request holds a slot in every window that its
+// [start, completion) overlaps, and starts in the first window from its issue where fewer than depth are held.
+// Like BandwidthCalendar it does not care in which order requests arrive, at the price of window granularity: a
+// slot freed within a window is reused from the next window on. For requests in time order this is the rule
+// "a request starts once the one depth places earlier on the channel has completed", rounded up to a window.
+class SlotCalendar {
+ public:
+  SlotCalendar(std::uint32_t depth, double window_ns) : depth_(depth), window_ns_(window_ns) {}
+
+  // The earliest time >= t in a window with a free slot.
+  double first_free(double t) {
+    const std::int64_t w = window_of(t);
+    // Windows before the first kept one were never booked (or are too old to matter): free.
+    if (held_.empty() || w < first_ || w >= end()) return t;
+    const std::int64_t free = find(w);
+    return free == w ? t : static_cast<double>(free) * window_ns_;
+  }
+
+  // Contract: start_ns comes from first_free; end_ns >= start_ns.
+  void hold(double start_ns, double end_ns) {
+    const std::int64_t from = window_of(start_ns);
+    const std::int64_t to =
+        std::max(from, static_cast<std::int64_t>(std::ceil(end_ns / window_ns_)) - 1);  // last window overlapped
+    if (held_.empty() || from >= end() + max_windows) {
+      held_.clear();
+      skip_.clear();
+      first_ = from;
+    }
+    // A request earlier than the first window (it arrived out of time order) gets windows of its own, back to
+    // max_windows behind the newest; one older than that holds the oldest kept.
+    const std::int64_t oldest = std::max(from, end() - max_windows);
+    for (; first_ > oldest; --first_) {
+      held_.push_front(0);
+      skip_.push_front(first_ - 1);
+    }
+    while (end() <= to) {
+      skip_.push_back(end());
+      held_.push_back(0);
+    }
+    for (std::int64_t w = std::max(from, first_); w <= to; ++w) {
+      const auto i = static_cast<std::size_t>(w - first_);
+      if (++held_[i] == depth_) skip_[i] = w + 1;
+    }
+    while (static_cast<std::int64_t>(held_.size()) > max_windows) {
+      held_.pop_front();
+      skip_.pop_front();
+      ++first_;
+    }
+  }
+
+  void reset() {
+    held_.clear();
+    skip_.clear();
+    first_ = 0;
+  }
+
+ private:
+  static constexpr std::int64_t max_windows = 1 << 14;
+
+  std::int64_t window_of(double t) const { return static_cast<std::int64_t>(std::floor(t / window_ns_)); }
+  std::int64_t end() const { return first_ + static_cast<std::int64_t>(held_.size()); }
+  bool full(std::int64_t w) const { return w < end() && held_[static_cast<std::size_t>(w - first_)] >= depth_; }
+
+  // The first window >= w with a free slot. Windows only ever fill, so full windows keep a pointer to a later
+  // window, shortened on every lookup (union-find path compression): a long backlog is skipped, not walked.
+  std::int64_t find(std::int64_t w) {
+    std::int64_t root = w;
+    while (full(root)) root = skip_[static_cast<std::size_t>(root - first_)];
+    while (full(w)) {
+      std::int64_t& next = skip_[static_cast<std::size_t>(w - first_)];
+      w = next;
+      next = root;
+    }
+    return root;
+  }
+
+  std::uint32_t depth_;
+  double window_ns_;
+  std::int64_t first_ = 0;          // window index of held_.front()
+  std::deque<std::uint32_t> held_;  // slots held in each window
+  std::deque<std::int64_t> skip_;   // for a full window, a later window at or before the first free one
+};
+
+class Hbm final : public MemoryLevel {
+ public:
+  explicit Hbm(const HbmConfig& config) : config_(config), stats_(hbm_stats) {
+    channels_.reserve(static_cast<std::size_t>(config_.channels));
+    for (std::int64_t c = 0; c < config_.channels; ++c)
+      channels_.push_back(Channel{BandwidthCalendar(config_.channel_bandwidth_GBps, config_.window_ns),
+                                  SlotCalendar(static_cast<std::uint32_t>(config_.queue_depth), config_.window_ns)});
+    starts_.resize(static_cast<std::size_t>(config_.channels));
+  }
+
+  double access(const MemoryRequest& request, double issue_ns) override {
+    if (request.bytes == 0) return issue_ns;
+    const auto burst = static_cast<std::uint64_t>(config_.burst_bytes);
+    const auto channels = static_cast<std::uint64_t>(config_.channels);
+    // Every burst the byte range [address, address + bytes) touches moves in full, so a misaligned request pays
+    // for the partial bursts at both ends.
+    const std::uint64_t first_burst = request.address / burst;
+    const std::uint64_t bursts = (request.address + request.bytes - 1) / burst - first_burst + 1;
+    // Bursts go round-robin from channel first_burst % channels: every channel gets bursts / channels of them and
+    // the first bursts % channels channels from there one more.
+    const std::uint64_t per_channel = bursts / channels;
+    const std::uint64_t extra = bursts % channels;
+    const std::uint64_t touched = std::min(bursts, channels);
+    const std::uint64_t first_channel = first_burst % channels;
+
+    double done = issue_ns;
+    double stall = 0;
+    for (std::uint64_t k = 0; k < touched; ++k) {
+      Channel& ch = channels_[(first_channel + k) % channels];
+      const double start = ch.slots.first_free(issue_ns);
+      starts_[k] = start;
+      stall = std::max(stall, start - issue_ns);
+      const double share = static_cast<double>((per_channel + (k < extra ? 1 : 0)) * burst);
+      done = std::max(done, ch.calendar.reserve(start, share));
+    }
+    const double completion = done + config_.latency_ns;
+    // A queue slot is held until the data is back, latency included.
+    for (std::uint64_t k = 0; k < touched; ++k)
+      channels_[(first_channel + k) % channels].slots.hold(starts_[k], completion);
+
+    const double moved = static_cast<double>(bursts * burst);
+    stats_[stat::requests] += 1;
+    stats_[request.write ? stat::write_bytes : stat::read_bytes] += static_cast<double>(request.bytes);
+    stats_[stat::transferred_bytes] += moved;
+    stats_[stat::channel_busy_ns] += moved / config_.channel_bandwidth_GBps;
+    stats_[stat::queue_stall_ns] += stall;
+    stats_[stat::access_ns] += completion - issue_ns;
+    return completion;
+  }
+
+  void reset() override {
+    for (Channel& ch : channels_) {
+      ch.calendar.reset();
+      ch.slots.reset();
+    }
+    stats_.reset();
+  }
+
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  struct Channel {
+    BandwidthCalendar calendar;
+    SlotCalendar slots;
+  };
+
+  HbmConfig config_;
+  sim::StatSet stats_;
+  std::vector<Channel> channels_;
+  std::vector<double> starts_;  // scratch: the request's start on its k-th touched channel
+};
+
+std::unique_ptr<Hbm> make_hbm(const HbmConfig& config, const sim::ConfigNode&) { return std::make_unique<Hbm>(config); }
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm",
+                              "off-chip HBM/DRAM: bursts interleaved over channels, each with a bandwidth calendar and "
+                              "a bounded queue, plus a fixed latency",
+                              cascadesim::hw::HbmConfig, cascadesim::hw::hbm_fields, cascadesim::hw::hbm_stats,
+                              cascadesim::hw::make_hbm)

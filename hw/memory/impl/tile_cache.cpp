@@ -1,0 +1,159 @@
+// Shared on-chip L2 / global buffer that caches whole tiles with exact LRU replacement, so K/V tiles read by
+// several query tiles (or cores) are fetched from the next level once while they stay resident.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "hw/memory/bandwidth_calendar.hpp"
+#include "hw/memory/memory_level.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+// Members of required keys hold placeholders: the key must be given.
+struct TileCacheConfig {
+  std::int64_t bytes = 50 << 20;
+  double bandwidth_GBps = 5000.0;
+  double latency_ns = 200.0;
+  double window_ns = 20.0;
+};
+
+const std::array<sim::Field<TileCacheConfig>, 4> tile_cache_fields{{
+    {"bytes", "bytes", "capacity; whole tiles are kept while they fit", sim::Presence::required, 1, 1e12, false,
+     &TileCacheConfig::bytes},
+    {"bandwidth_GBps", "GB/s", "bandwidth of the L2 for every byte passing it: hits, fills, streams and writes",
+     sim::Presence::required, 0, 1e7, true, &TileCacheConfig::bandwidth_GBps},
+    {"latency_ns", "ns", "access latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+     false, &TileCacheConfig::latency_ns},
+    {"window_ns", "ns", "bandwidth accounting window of the calendar", sim::Presence::optional, 0, 1e6, true,
+     &TileCacheConfig::window_ns},
+}};
+
+const sim::StatInfo tile_cache_stats[] = {
+    {"hits", "", "tile reads served from the L2 (including those that waited for a fill already in progress)"},
+    {"misses", "", "tile reads forwarded to the next level (the tile was absent, or cached smaller than asked)"},
+    {"hit_bytes", "bytes", "bytes of tile reads that hit"},
+    {"miss_bytes", "bytes", "bytes of tile reads that missed; hit rate in bytes = hit_bytes / (hit + miss bytes)"},
+    {"evictions", "", "tiles evicted to make room for a missed tile"},
+    {"evicted_bytes", "bytes", "bytes of the evicted tiles"},
+    {"bypass_bytes", "bytes", "bytes of reads without a tile id (tile_id 0), streamed to the next level uncached"},
+    {"write_bytes", "bytes", "bytes written through to the next level (writes never allocate)"},
+};
+
+// Indices into tile_cache_stats.
+namespace stat {
+constexpr std::size_t hits = 0, misses = 1, hit_bytes = 2, miss_bytes = 3, evictions = 4, evicted_bytes = 5,
+                      bypass_bytes = 6, write_bytes = 7;
+}  // namespace stat
+
+class TileCache final : public MemoryLevel {
+ public:
+  explicit TileCache(const TileCacheConfig& config)
+      : config_(config), stats_(tile_cache_stats), calendar_(config.bandwidth_GBps, config.window_ns) {}
+
+  double access(const MemoryRequest& request, double issue_ns) override {
+    if (request.bytes == 0) return issue_ns;
+    const auto bytes = static_cast<double>(request.bytes);
+    // Write-through without allocation: a cached copy of the tile is updated in place and keeps its LRU place.
+    if (request.write) {
+      stats_[stat::write_bytes] += bytes;
+      return forward(request, issue_ns);
+    }
+    if (request.tile_id == 0) {
+      stats_[stat::bypass_bytes] += bytes;
+      return forward(request, issue_ns);
+    }
+    if (auto it = index_.find(request.tile_id); it != index_.end()) {
+      Tile& tile = *it->second;
+      if (tile.bytes >= request.bytes) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        stats_[stat::hits] += 1;
+        stats_[stat::hit_bytes] += bytes;
+        // A hit on a tile whose fill is still on its way waits for it (the request merges with the fill) rather
+        // than going to memory again.
+        return std::max(calendar_.reserve(issue_ns, bytes), tile.ready_ns) + config_.latency_ns;
+      }
+      erase(it);
+    }
+    stats_[stat::misses] += 1;
+    stats_[stat::miss_bytes] += bytes;
+    const double next_done = next().access(request, issue_ns);
+    const double done = std::max(calendar_.reserve(issue_ns, bytes), next_done) + config_.latency_ns;
+    insert(request.tile_id, request.bytes, next_done);
+    return done;
+  }
+
+  void reset() override {
+    calendar_.reset();
+    lru_.clear();
+    index_.clear();
+    used_bytes_ = 0;
+    stats_.reset();
+  }
+
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  struct Tile {
+    std::uint64_t tile_id;
+    std::uint64_t bytes;
+    double ready_ns;  // when its fill from the next level completes
+  };
+  using TileList = std::list<Tile>;  // most recently used first
+
+  MemoryLevel& next() const {
+    if (!next_) throw std::logic_error("l2 tile_cache: no next level bound (bind_next) for misses and streams");
+    return *next_;
+  }
+
+  // Cut-through: the bytes cross the L2 while the next level delivers them, so the slower of the two sets the
+  // pace; the L2 latency is paid once on top.
+  double forward(const MemoryRequest& request, double issue_ns) {
+    const double next_done = next().access(request, issue_ns);
+    return std::max(calendar_.reserve(issue_ns, static_cast<double>(request.bytes)), next_done) + config_.latency_ns;
+  }
+
+  // Evicts least recently used tiles until the new one fits; a tile larger than the capacity is not kept.
+  void insert(std::uint64_t tile_id, std::uint64_t bytes, double ready_ns) {
+    const auto capacity = static_cast<std::uint64_t>(config_.bytes);
+    if (bytes > capacity) return;
+    while (used_bytes_ + bytes > capacity) {
+      stats_[stat::evictions] += 1;
+      stats_[stat::evicted_bytes] += static_cast<double>(lru_.back().bytes);
+      erase(index_.find(lru_.back().tile_id));
+    }
+    lru_.push_front(Tile{tile_id, bytes, ready_ns});
+    index_.emplace(tile_id, lru_.begin());
+    used_bytes_ += bytes;
+  }
+
+  void erase(std::unordered_map<std::uint64_t, TileList::iterator>::iterator it) {
+    used_bytes_ -= it->second->bytes;
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+
+  TileCacheConfig config_;
+  sim::StatSet stats_;
+  BandwidthCalendar calendar_;
+  TileList lru_;
+  std::unordered_map<std::uint64_t, TileList::iterator> index_;
+  std::uint64_t used_bytes_ = 0;
+};
+
+std::unique_ptr<TileCache> make_tile_cache(const TileCacheConfig& config, const sim::ConfigNode&) {
+  return std::make_unique<TileCache>(config);
+}
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(tile_cache, "l2", "tile_cache",
+                              "shared L2 / global buffer caching whole tiles by tile id with LRU replacement; "
+                              "streams (tile id 0) and writes pass through to the next level",
+                              cascadesim::hw::TileCacheConfig, cascadesim::hw::tile_cache_fields,
+                              cascadesim::hw::tile_cache_stats, cascadesim::hw::make_tile_cache)

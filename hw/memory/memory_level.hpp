@@ -1,0 +1,38 @@
+// A level of the memory hierarchy (interconnect, shared L2 / global buffer, off-chip HBM), timed in the
+// loosely-timed style: a request carries its issue time and returns when its last byte arrives.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/framework/registry.hpp"
+
+namespace cascadesim::hw {
+
+struct MemoryRequest {
+  std::uint64_t address = 0;  // first byte; levels with channels interleave on it
+  std::uint64_t bytes = 0;
+  std::uint64_t tile_id = 0;  // nonzero: the tile this request moves, for tile-granular caches; 0: plain stream
+  bool write = false;
+  std::uint32_t core = 0;  // the requesting core (interconnect ports)
+};
+
+class MemoryLevel : public sim::Component {
+ public:
+  // Contract: the request is issued at issue_ns (simulated ns, >= 0); returns the time (>= issue_ns) at which
+  // its last byte has been delivered (read) or accepted (write), including queueing behind other requests,
+  // transfer at the level's bandwidth and its latency. Cores run ahead of one another (temporal decoupling), so
+  // requests may arrive out of time order: implementations must account bandwidth per time window, not per
+  // arrival. Deterministic: the same calls in the same order give the same results.
+  virtual double access(const MemoryRequest& request, double issue_ns) = 0;
+
+  // Contract: levels that forward misses or traffic (caches, interconnects) send it to next; next outlives this.
+  virtual void bind_next(MemoryLevel* next) { next_ = next; }
+
+  // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
+  virtual void reset() = 0;
+
+ protected:
+  MemoryLevel* next_ = nullptr;
+};
+
+}  // namespace cascadesim::hw

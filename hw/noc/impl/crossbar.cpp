@@ -1,0 +1,104 @@
+// Interconnect between the cores and the L2: a crossbar with one port per core, each with its own bandwidth, in
+// front of a shared next level. Cores contend only where they meet, in the next level.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "hw/memory/bandwidth_calendar.hpp"
+#include "hw/memory/memory_level.hpp"
+
+namespace cascadesim::hw {
+namespace {
+
+// Members of required keys hold placeholders: the key must be given.
+struct CrossbarConfig {
+  double port_bandwidth_GBps = 100.0;
+  double latency_ns = 50.0;
+  double window_ns = 20.0;
+};
+
+const std::array<sim::Field<CrossbarConfig>, 3> crossbar_fields{{
+    {"port_bandwidth_GBps", "GB/s", "bandwidth of each core's port (1 GB = 1e9 bytes)", sim::Presence::required, 0, 1e6,
+     true, &CrossbarConfig::port_bandwidth_GBps},
+    {"latency_ns", "ns", "traversal latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+     false, &CrossbarConfig::latency_ns},
+    {"window_ns", "ns", "bandwidth accounting window of each port's calendar", sim::Presence::optional, 0, 1e6, true,
+     &CrossbarConfig::window_ns},
+}};
+
+const sim::StatInfo crossbar_stats[] = {
+    {"requests", "", "requests carried (zero-byte requests are not counted)"},
+    {"read_bytes", "bytes", "bytes of read requests carried"},
+    {"write_bytes", "bytes", "bytes of write requests carried"},
+    {"port_busy_ns", "ns",
+     "sum over ports of the time spent transferring; mean port utilization = port_busy_ns / (ports x elapsed)"},
+    {"port_wait_ns", "ns", "sum over requests of the time from issue until their port transfer started"},
+    {"ports", "", "ports that carried traffic (one per requesting core)"},
+};
+
+// Indices into crossbar_stats.
+namespace stat {
+constexpr std::size_t requests = 0, read_bytes = 1, write_bytes = 2, port_busy_ns = 3, port_wait_ns = 4, ports = 5;
+}  // namespace stat
+
+class Crossbar final : public MemoryLevel {
+ public:
+  explicit Crossbar(const CrossbarConfig& config) : config_(config), stats_(crossbar_stats) {}
+
+  // Cut-through: the request goes on to the next level when its port transfer starts, and completes when both
+  // the port and the next level are done, plus the crossbar latency.
+  double access(const MemoryRequest& request, double issue_ns) override {
+    if (request.bytes == 0) return issue_ns;
+    if (!next_) throw std::logic_error("noc crossbar: no next level bound (bind_next)");
+    const auto bytes = static_cast<double>(request.bytes);
+    BandwidthCalendar& port = port_of(request.core);
+    const double port_done = port.reserve(issue_ns, bytes);
+    // The calendar gives only the end; the start is taken as the last moment from which a full-rate transfer
+    // still ends then. That is the true start unless other traffic on the port interrupted the transfer.
+    const double transfer_ns = bytes / config_.port_bandwidth_GBps;
+    const double start = std::max(issue_ns, port_done - transfer_ns);
+    const double next_done = next_->access(request, start);
+
+    stats_[stat::requests] += 1;
+    stats_[request.write ? stat::write_bytes : stat::read_bytes] += bytes;
+    stats_[stat::port_busy_ns] += transfer_ns;
+    stats_[stat::port_wait_ns] += start - issue_ns;
+    return std::max(port_done, next_done) + config_.latency_ns;
+  }
+
+  void reset() override {
+    ports_.clear();
+    stats_.reset();
+  }
+
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  // Ports are indexed by core and created on first use; core indices are dense (0 .. cores - 1).
+  BandwidthCalendar& port_of(std::uint32_t core) {
+    while (ports_.size() <= core) ports_.emplace_back(config_.port_bandwidth_GBps, config_.window_ns);
+    BandwidthCalendar& port = ports_[core];
+    if (port.booked_bytes() == 0) stats_[stat::ports] += 1;
+    return port;
+  }
+
+  CrossbarConfig config_;
+  sim::StatSet stats_;
+  std::vector<BandwidthCalendar> ports_;
+};
+
+std::unique_ptr<Crossbar> make_crossbar(const CrossbarConfig& config, const sim::ConfigNode&) {
+  return std::make_unique<Crossbar>(config);
+}
+
+}  // namespace
+}  // namespace cascadesim::hw
+
+CASCADESIM_REGISTER_COMPONENT(crossbar, "noc", "crossbar",
+                              "crossbar between cores and the L2: one port per core with its own bandwidth, "
+                              "cut-through to the shared next level",
+                              cascadesim::hw::CrossbarConfig, cascadesim::hw::crossbar_fields,
+                              cascadesim::hw::crossbar_stats, cascadesim::hw::make_crossbar)

@@ -1,0 +1,68 @@
+// Assembly of the components named in a hardware config.
+#include "hw/system/system.hpp"
+
+namespace cascadesim::hw {
+
+namespace {
+template <class Interface>
+std::unique_ptr<Interface> required(const sim::ConfigNode& hardware, const char* role) {
+  if (!hardware.has(role)) {
+    hardware.error_at(role,
+                      "missing section the simulator needs (a {\"impl\": ...} object; `cascadesim describe` "
+                      "lists the " +
+                          std::string(role) + " models)");
+    return nullptr;
+  }
+  return sim::make_component_as<Interface>(role, hardware.child(role));
+}
+}  // namespace
+
+std::unique_ptr<System> System::build(const sim::ConfigNode& hardware, const models::HardwareSpec& spec) {
+  const std::size_t before = hardware.errors().size();
+  std::unique_ptr<System> s(new System(spec));
+  s->memory_ = required<MemoryLevel>(hardware, "memory");
+  s->l2_ = required<MemoryLevel>(hardware, "l2");
+  s->noc_ = required<MemoryLevel>(hardware, "noc");
+  s->matrix_ = required<MatrixUnit>(hardware, "matrix_unit");
+  s->vector_ = required<VectorUnit>(hardware, "vector_unit");
+  if (hardware.has("topk")) s->topk_ = sim::make_component_as<TopkEngine>("topk", hardware.child("topk"));
+  if (hardware.has("dma")) {
+    for (std::int64_t c = 0; c < spec.cores && hardware.errors().size() == before; ++c)
+      s->dmas_.push_back(sim::make_component_as<Dma>("dma", hardware.child("dma")));
+  } else {
+    required<Dma>(hardware, "dma");
+  }
+  if (hardware.errors().size() != before) return nullptr;
+  s->noc_->bind_next(s->l2_.get());
+  s->l2_->bind_next(s->memory_.get());
+  return s;
+}
+
+void System::reset() {
+  memory_->reset();
+  l2_->reset();
+  noc_->reset();
+  for (auto& d : dmas_) d->reset();
+  matrix_->reset();
+  vector_->reset();
+  if (topk_) topk_->reset();
+}
+
+std::vector<System::Part> System::parts() const {
+  std::vector<Part> out{{"memory", memory_.get()},
+                        {"l2", l2_.get()},
+                        {"noc", noc_.get()},
+                        {"matrix_unit", matrix_.get()},
+                        {"vector_unit", vector_.get()}};
+  if (topk_) out.push_back({"topk", topk_.get()});
+  return out;
+}
+
+sim::StatSet System::dma_totals() const {
+  sim::StatSet total(dmas_.front()->stats().infos());
+  for (const auto& d : dmas_)
+    for (std::size_t i = 0; i < total.values().size(); ++i) total[i] += d->stats()[i];
+  return total;
+}
+
+}  // namespace cascadesim::hw

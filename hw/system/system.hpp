@@ -1,0 +1,58 @@
+// The machine assembled from a hardware config: each core's DMA engine -> interconnect -> shared L2 ->
+// off-chip memory, and the cores' matrix, vector and (where the preset has one) top-k units.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hw/compute/matrix_unit.hpp"
+#include "hw/compute/vector_unit.hpp"
+#include "hw/memory/dma.hpp"
+#include "hw/memory/memory_level.hpp"
+#include "hw/topk/topk_engine.hpp"
+#include "models/hardware_spec.hpp"
+
+namespace cascadesim::hw {
+
+class System {
+ public:
+  // Builds every component from its section of the hardware config ("memory", "l2", "noc", "dma",
+  // "matrix_unit", "vector_unit", optional "topk"). A missing section is an error naming where it belongs;
+  // returns nullptr after recording errors in hardware.errors().
+  static std::unique_ptr<System> build(const sim::ConfigNode& hardware, const models::HardwareSpec& spec);
+
+  const models::HardwareSpec& spec() const { return spec_; }
+  std::int64_t cores() const { return spec_.cores; }
+  double ns_per_cycle() const { return 1.0 / spec_.clock_GHz; }
+  double launch_ns() const { return spec_.kernel_launch_us * 1e3; }
+
+  MemoryLevel& port() { return *noc_; }  // where every core's requests enter the hierarchy
+  Dma& dma(std::int64_t core) { return *dmas_[static_cast<std::size_t>(core)]; }
+  MatrixUnit& matrix_unit() { return *matrix_; }
+  VectorUnit& vector_unit() { return *vector_; }
+  TopkEngine* topk() { return topk_.get(); }
+
+  // Contract: forgets all timing, cache and statistics state (between two runs).
+  void reset();
+
+  struct Part {
+    std::string name;  // the config section
+    const sim::Component* component;
+  };
+  // One entry per section; the DMA engines are summed under "dma".
+  std::vector<Part> parts() const;
+  sim::StatSet dma_totals() const;
+
+ private:
+  explicit System(const models::HardwareSpec& spec) : spec_(spec) {}
+  models::HardwareSpec spec_;
+  std::unique_ptr<MemoryLevel> memory_, l2_, noc_;
+  std::vector<std::unique_ptr<Dma>> dmas_;
+  std::unique_ptr<MatrixUnit> matrix_;
+  std::unique_ptr<VectorUnit> vector_;
+  std::unique_ptr<TopkEngine> topk_;
+};
+
+}  // namespace cascadesim::hw

@@ -1,0 +1,19 @@
+// A top-k selection engine (SpAtten-style); presets without one select on the vector unit.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/framework/registry.hpp"
+
+namespace cascadesim::hw {
+
+class TopkEngine : public sim::Component {
+ public:
+  // Contract: candidates >= 1, 1 <= k <= candidates; returns the cycles to select the k largest of
+  // `candidates` scores, including the k-dependent pipeline latency.
+  virtual double select_cycles(std::int64_t candidates, std::int64_t k) const = 0;
+  virtual void count(double cycles, double candidates) = 0;
+  virtual void reset() = 0;
+};
+
+}  // namespace cascadesim::hw

@@ -1,0 +1,26 @@
+// Dense tiled attention, FlashAttention-2 style (Dao 2023, Alg. 1): per query tile, load Q, stream every
+// visible K/V tile with the online softmax, write O; causal or not. Double buffering is the engine's: it
+// overlaps the next tile's load with this tile's compute as far as the scratchpad allows.
+#include "models/dataflow/layer.hpp"
+
+namespace cascadesim::models::dataflow {
+
+AttentionWork dense_attention(const TransformerModel& model, const LayerShape& shape, std::uint64_t kv_tensor) {
+  const TileGrid grid = layer_tile_grid(shape);
+  AttentionWork w;
+  w.batch = shape.batch;
+  w.heads = model.n_heads;
+  w.kv_heads = model.n_kv_heads;
+  w.head_dim = model.head_dim;
+  w.query_tiles = grid.query_tiles;
+  w.key_tiles = grid.key_tiles;
+  w.tile_tokens = shape.tile_tokens;
+  w.rows = executed_query_rows(shape);
+  w.causal = model.causal;
+  w.selection = KeySelection::dense;
+  w.bytes_per_element = static_cast<double>(shape.bytes_per_element);
+  w.kv_tensor = kv_tensor;
+  return w;
+}
+
+}  // namespace cascadesim::models::dataflow

@@ -1,0 +1,34 @@
+// Kascade top-k attention (seed 002 §3): an ANCHOR runs dense attention while keeping each block's max score,
+// then a selection kernel writes per-query-tile lists of the top_k key tiles; REUSE layers read those lists
+// and visit only the listed tiles.
+#include "models/dataflow/layer.hpp"
+
+namespace cascadesim::models::dataflow {
+
+std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                   std::uint64_t kv_tensor) {
+  AttentionWork attention = dense_attention(model, shape, kv_tensor);
+  attention.vector_ops_per_score += 1.0;  // the running max of each block's scores
+  attention.writes_tile_scores = true;
+  SelectWork select;
+  select.batch = shape.batch;
+  select.heads = model.n_heads;
+  select.query_tiles = attention.query_tiles;
+  select.key_tiles = attention.key_tiles;
+  select.top_k = shape.top_k;
+  select.causal = attention.causal && attention.query_tiles == attention.key_tiles;
+  return {Kernel{"attention", Op::attention, layer, LayerKind::anchor, attention},
+          Kernel{"topk_select", Op::anchor_scoring, layer, LayerKind::anchor, select}};
+}
+
+Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,
+                    std::uint64_t anchor_seed) {
+  AttentionWork attention = dense_attention(model, shape, kv_tensor);
+  attention.selection = KeySelection::top_k;
+  attention.top_k = shape.top_k;
+  attention.reads_index_lists = true;
+  attention.selection_seed = anchor_seed;
+  return Kernel{"attention", Op::attention, layer, LayerKind::reuse, attention};
+}
+
+}  // namespace cascadesim::models::dataflow

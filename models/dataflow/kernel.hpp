@@ -1,0 +1,91 @@
+// What moves and computes, kernel by kernel and tile by tile, described once: the simulator replays it on the
+// hardware models and the analytical sums (kernel_cost) add it up. Compact and lazy: a work unit's key tiles
+// are a range for dense attention and generated on demand for top-k, never a materialized list per tile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "models/layer_costs.hpp"
+#include "models/layer_schedule.hpp"
+
+namespace cascadesim::models::dataflow {
+
+// C[m x n] = A[m x k] B[k x n]: work units are tile_m x tile_n output tiles, each streaming k.
+struct GemmWork {
+  double m = 0, n = 0, k = 0;
+  double tile_m = 128, tile_n = 256;
+  double bytes_per_element = 2;
+  double epilogue_ops_per_output = 0;  // fused elementwise work (activation) per output element
+  double n_written = 0;                // output columns written when an epilogue narrows them (0: n)
+  std::uint64_t a_tensor = 0;          // ids for tile-granular caching: A panels reused across N tiles,
+  std::uint64_t b_tensor = 0;          // B (weight) panels reused across M tiles
+};
+
+// Which key tiles a query tile visits.
+enum class KeySelection : std::uint8_t {
+  dense,  // all visible tiles: 0..q under a causal mask, every tile otherwise
+  top_k,  // min(top_k, visible) tiles per query tile, from the anchor's lists
+};
+
+// Tiled attention, FlashAttention-2 style: a work unit is one query tile of one head of one sequence; it loads
+// Q, streams K/V tiles (K and V of a tile travel together), keeps the online softmax, and writes O.
+struct AttentionWork {
+  double batch = 1;
+  std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
+  std::int64_t query_tiles = 0, key_tiles = 0, tile_tokens = 0;
+  std::int64_t rows = 0;  // query rows per tile as computed (1 in decode)
+  bool causal = true;
+  KeySelection selection = KeySelection::dense;
+  std::int64_t top_k = 0;
+  double vector_ops_per_score = softmax_ops_per_score;  // + 1 when an anchor keeps each block's max score
+  bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
+  bool reads_index_lists = false;                       // reuse: the anchor's top-k lists
+  double bytes_per_element = 2;
+  std::uint64_t kv_tensor = 0;  // id of this layer's K/V, for tile-granular caching
+  std::uint64_t selection_seed = 0;
+
+  std::int64_t visible(std::int64_t q) const { return causal && query_tiles == key_tiles ? q + 1 : key_tiles; }
+  std::int64_t visited(std::int64_t q) const {
+    return selection == KeySelection::dense ? visible(q) : std::min(top_k, visible(q));
+  }
+  double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
+  double units() const { return batch * static_cast<double>(heads * query_tiles); }
+
+  // The key tiles query tile q of `head` visits, in order, written to out (cleared first). Dense: 0..visible-1.
+  // Top-k: the attention sink (tile 0), the diagonal tile, and the rest drawn without repetition by a hash of
+  // (seed, head / group, q): deterministic, shared by the heads of a GQA group and by every reuse layer of
+  // one anchor (they share its seed).
+  void visited_tiles(std::int64_t head, std::int64_t q, std::vector<std::int64_t>& out) const;
+};
+
+// Per query tile, pick top_k of `candidates` block scores (anchor layers, a kernel of its own).
+struct SelectWork {
+  double batch = 1;
+  std::int64_t heads = 0, query_tiles = 0, key_tiles = 0, top_k = 0;
+  bool causal = true;
+  std::int64_t candidates(std::int64_t q) const { return causal ? q + 1 : key_tiles; }
+};
+
+// Elementwise passes over memory: pooling for scoring, cascade stop decisions.
+struct StreamWork {
+  double read_bytes = 0, write_bytes = 0, vector_ops = 0;
+  double matrix_flops = 0;  // small dense products riding along (pooled scores)
+  double units = 1;         // work units it is spread over
+};
+
+struct Kernel {
+  std::string name;
+  Op op = Op::qkv_projection;
+  std::int64_t layer = 0;
+  LayerKind layer_kind = LayerKind::dense;
+  std::variant<GemmWork, AttentionWork, SelectWork, StreamWork> work;
+};
+
+// The analytical sum over a kernel's description (FLOPs, compulsory-or-streamed bytes are the simulator's job;
+// here bytes count every tile load, before any cache).
+OpCost kernel_cost(const Kernel& kernel);
+
+}  // namespace cascadesim::models::dataflow

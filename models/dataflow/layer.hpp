@@ -1,0 +1,34 @@
+// The kernels of one transformer layer and of a whole stack, per layer kind, as the dataflow files build them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/dataflow/kernel.hpp"
+#include "models/study.hpp"
+
+namespace cascadesim::models::dataflow {
+
+// dense_attention.cpp
+AttentionWork dense_attention(const TransformerModel& model, const LayerShape& shape, std::uint64_t kv_tensor);
+
+// kascade_topk.cpp: an anchor's attention (keeping block maxima) and its selection kernel; a reuse layer's
+// attention over the anchor's lists (anchor_seed names the anchor whose lists it reads).
+std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                   std::uint64_t kv_tensor);
+Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,
+                    std::uint64_t anchor_seed);
+
+// transformer_layer.cpp: Q/K/V projection, attention of the layer's kind, O projection, MLP as tiled GEMMs.
+// Tensor ids for tile-granular caching are derived from the layer index.
+std::vector<Kernel> layer_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                  LayerKind kind, std::uint64_t anchor_seed);
+
+// The whole stack under a schedule (empty: all dense); reuse layers read the most recent anchor's lists.
+std::vector<Kernel> stack_kernels(const TransformerModel& model, const LayerShape& shape,
+                                  const LayerSchedule& schedule);
+
+// Ids that name a layer's tensors for caches: nonzero and distinct per (layer, tensor).
+std::uint64_t tensor_id(std::int64_t layer, std::uint32_t tensor);
+
+}  // namespace cascadesim::models::dataflow

@@ -1,0 +1,100 @@
+// One transformer layer as kernels: the projections and MLP as tiled GEMMs on the same arrays as attention
+// (so end-to-end speedup is simulated, not assumed through a fixed fraction), and a whole layer stack.
+#include <cmath>
+
+#include "models/dataflow/layer.hpp"
+
+namespace cascadesim::models::dataflow {
+
+namespace {
+enum Tensor : std::uint32_t { kv = 1, activations, w_qkv, w_o, w_up, w_down, mlp_hidden, attention_out };
+
+GemmWork gemm(double m, double k, double n, double e, std::uint64_t a, std::uint64_t b) {
+  GemmWork g;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  g.bytes_per_element = e;
+  g.a_tensor = a;
+  g.b_tensor = b;
+  return g;
+}
+
+// Pooled scoring: mean-pool Q and K per tile, score pooled Q against pooled K, then select.
+Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64_t layer) {
+  const TileGrid g = layer_tile_grid(s);
+  const double pooled_elements =
+      s.batch * static_cast<double>(s.query_tokens * m.q_width() + s.key_tokens * m.kv_width());
+  const double heads = s.batch * static_cast<double>(m.n_heads);
+  const double rated = static_cast<double>(dense_tiles(g, m.causal));
+  StreamWork w;
+  w.read_bytes = pooled_elements * static_cast<double>(s.bytes_per_element);
+  w.vector_ops = pooled_elements;
+  w.matrix_flops = heads * rated * 2.0 * static_cast<double>(m.head_dim);
+  w.write_bytes = heads * rated * tile_score_bytes;
+  w.units = heads * static_cast<double>(g.query_tiles);
+  return Kernel{"pooled_scoring", Op::anchor_scoring, layer, LayerKind::anchor, w};
+}
+}  // namespace
+
+std::uint64_t tensor_id(std::int64_t layer, std::uint32_t tensor) {
+  return (static_cast<std::uint64_t>(layer + 1) << 8 | tensor) << 40;
+}
+
+std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind,
+                                  std::uint64_t anchor_seed) {
+  const double tokens = s.batch * static_cast<double>(s.query_tokens);
+  const double e = static_cast<double>(s.bytes_per_element);
+  const double d = static_cast<double>(m.d_model);
+  const double dm = static_cast<double>(m.d_mlp);
+  const std::uint64_t x = tensor_id(layer, activations);
+  std::vector<Kernel> out;
+  out.push_back(
+      Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
+             gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
+  const std::uint64_t kv_tensor = tensor_id(layer, kv);
+  switch (kind) {
+    case LayerKind::dense:
+      out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
+      break;
+    case LayerKind::anchor:
+      if (s.scoring == AnchorScoring::tile_max) {
+        for (Kernel& k : anchor_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
+      } else {
+        out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
+        out.push_back(pooled_scoring(m, s, layer));
+        std::vector<Kernel> select = anchor_kernels(m, s, layer, kv_tensor);
+        out.push_back(std::move(select.back()));
+      }
+      break;
+    case LayerKind::reuse:
+      out.push_back(reuse_kernel(m, s, layer, kv_tensor, anchor_seed));
+      break;
+  }
+  out.push_back(Kernel{
+      "o_projection", Op::o_projection, layer, kind,
+      gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out), tensor_id(layer, w_o))});
+  // SwiGLU: [gate | up] with SiLU(g) * u in the epilogue, which writes d_mlp columns; GELU: up with GELU.
+  const double mats = static_cast<double>(m.mlp_matrices());
+  GemmWork up = gemm(tokens, d, (mats - 1) * dm, e, x, tensor_id(layer, w_up));
+  up.n_written = dm;
+  up.epilogue_ops_per_output = (m.mlp == MlpKind::swiglu ? swiglu_ops_per_element : gelu_ops_per_element) / (mats - 1);
+  out.push_back(Kernel{"mlp_up", Op::mlp, layer, kind, up});
+  out.push_back(Kernel{"mlp_down", Op::mlp, layer, kind,
+                       gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
+  return out;
+}
+
+std::vector<Kernel> stack_kernels(const TransformerModel& m, const LayerShape& s, const LayerSchedule& schedule) {
+  std::vector<Kernel> out;
+  std::uint64_t anchor_seed = 0;
+  for (std::int64_t layer = 0; layer < m.n_layers; ++layer) {
+    const LayerKind kind =
+        schedule.layers.empty() ? LayerKind::dense : schedule.layers[static_cast<std::size_t>(layer)];
+    if (kind == LayerKind::anchor) anchor_seed = static_cast<std::uint64_t>(layer + 1);
+    for (Kernel& k : layer_kernels(m, s, layer, kind, anchor_seed)) out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace cascadesim::models::dataflow

@@ -1,0 +1,296 @@
+// `cascadesim simulate`: argument parsing, running the dense baseline and the schedule, the table, the JSON
+// and the Perfetto trace.
+#include "sim/cli/simulate_command.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "hw/system/system.hpp"
+#include "models/dataflow/layer.hpp"
+#include "sim/cli/predict_command.hpp"
+
+namespace cascadesim::sim {
+
+using models::LayerKind;
+using models::Op;
+
+const char* const simulate_usage =
+    "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--hw PRESET] [--config-dir DIR]\n"
+    "\n"
+    "Replays the study's dataflow (and the all-dense baseline) on the hardware models of its preset.\n"
+    "  --json          print one JSON object instead of the table\n"
+    "  --trace FILE    write a Chrome/Perfetto trace-event JSON of the scheduled run (per core, per kernel)\n"
+    "  --hw PRESET     replace the study's hardware with a preset (name or .json path)\n"
+    "  --config-dir D  look for hw/ and models/ presets in D first (repeatable)\n";
+
+SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
+  SimulateOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--json")
+      o.json = true;
+    else if (a == "--trace")
+      o.trace_path = value();
+    else if (a == "--hw")
+      o.load.hardware_preset = value();
+    else if (a == "--config-dir")
+      o.load.config_dirs.push_back(value());
+    else if (!a.empty() && a[0] == '-')
+      throw UsageError("unknown option '" + a + "'");
+    else if (o.study_path.empty())
+      o.study_path = a;
+    else
+      throw UsageError("more than one study given ('" + o.study_path + "' and '" + a + "')");
+  }
+  return o;
+}
+
+namespace {
+
+// Streams trace events as they come, so a long run never holds them all in memory.
+class PerfettoTrace final : public TraceSink {
+ public:
+  explicit PerfettoTrace(const std::string& path) : out_(path) {
+    if (!out_) throw UsageError("cannot write the trace to '" + path + "'");
+    out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+    out_ << R"({"name":"process_name","ph":"M","pid":1,"args":{"name":"cores"}},)"
+         << "\n";
+    out_ << R"({"name":"process_name","ph":"M","pid":2,"args":{"name":"kernels and memory"}})";
+  }
+  ~PerfettoTrace() override { out_ << "\n]}\n"; }
+
+  void unit(std::int64_t core, const KernelRecord& k, double start_ns, double end_ns) override {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  ",\n{\"name\":\"L%lld %s\",\"ph\":\"X\",\"pid\":1,\"tid\":%lld,\"ts\":%.4f,\"dur\":%.4f}",
+                  static_cast<long long>(k.layer), k.name.c_str(), static_cast<long long>(core), start_ns / 1e3,
+                  (end_ns - start_ns) / 1e3);
+    out_ << line;
+  }
+  void kernel(const KernelRecord& k) override {
+    char line[512];
+    const double us = (k.end_ns - k.start_ns) / 1e3;
+    std::snprintf(line, sizeof line,
+                  ",\n{\"name\":\"L%lld %s (%s)\",\"ph\":\"X\",\"pid\":2,\"tid\":0,\"ts\":%.4f,\"dur\":%.4f,"
+                  "\"args\":{\"units\":%.0f,\"tile_ops\":%.0f,\"requested_bytes\":%.0f}}",
+                  static_cast<long long>(k.layer), k.name.c_str(), std::string(to_string(k.kind)).c_str(),
+                  k.start_ns / 1e3, us, k.units, k.tile_ops, k.requested_bytes);
+    out_ << line;
+    std::snprintf(
+        line, sizeof line,
+        ",\n{\"name\":\"requested bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":2,\"ts\":%.4f,\"args\":{\"GBps\":%.2f}}",
+        k.start_ns / 1e3, us > 0 ? k.requested_bytes / (us * 1e3) : 0.0);
+    out_ << line;
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+double stat(const RunResult& r, const std::string& component, const std::string& name) {
+  for (const ComponentStats& c : r.components) {
+    if (c.name != component) continue;
+    for (std::size_t i = 0; i < c.infos.size(); ++i)
+      if (c.infos[i].name == name) return c.values[i];
+  }
+  return 0;
+}
+
+RunResult run_stack(hw::System& system, const models::Study& st, const models::LayerSchedule& schedule,
+                    TraceSink* trace) {
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  RunOptions options;
+  options.trace = trace;
+  return run_kernels(system, models::dataflow::stack_kernels(st.model, shape, schedule), options);
+}
+
+}  // namespace
+
+Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace) {
+  Simulation s;
+  s.loaded = study_path.empty() ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
+                                : load_study(study_path, load);
+  const models::Study& st = s.loaded.study;
+  ConfigErrors errors;
+  const ConfigNode hardware(s.loaded.hardware_layers, errors);
+  std::unique_ptr<hw::System> system = hw::System::build(hardware, st.hardware);
+  // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
+  if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
+    const double need = static_cast<double>(attention.rows * attention.head_dim) * (attention.bytes_per_element + 4) +
+                        attention.kv_tile_bytes();
+    errors.add(s.loaded.files.front(), "/workload/tile_tokens",
+               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + format_number(need) +
+                   " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
+                   format_number(st.hardware.sram_per_core_bytes));
+  }
+  errors.throw_if_any();
+  s.prediction = models::predict_both(st);
+  s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);
+  s.schedule = st.workload.schedule.layers.empty() ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
+  if (st.workload.schedule.layers.empty() && trace) s.schedule = run_stack(*system, st, st.workload.schedule, trace);
+  s.speedup = s.dense.total_ns / s.schedule.total_ns;
+  return s;
+}
+
+namespace {
+
+struct OpTimes {
+  std::map<std::string, double> simulated_ns;
+  std::map<std::string, double> analytical_ns;
+};
+
+std::string op_key(Op op, LayerKind kind) {
+  if (op == Op::attention) return "attention (" + std::string(to_string(kind)) + ")";
+  return std::string(to_string(op));
+}
+
+OpTimes op_times(const RunResult& r, const models::Prediction& p, const models::LayerCounts& counts) {
+  OpTimes t;
+  for (const KernelRecord& k : r.kernels) t.simulated_ns[op_key(k.op, k.kind)] += k.end_ns - k.start_ns;
+  const std::array<std::int64_t, 3> n{counts.dense, counts.anchor, counts.reuse};
+  for (std::size_t kind = 0; kind < 3; ++kind) {
+    if (n[kind] == 0) continue;
+    for (std::size_t op = 0; op < models::op_count; ++op) {
+      if (p.layer_costs[kind].ops[op].kernels == 0) continue;
+      t.analytical_ns[op_key(static_cast<Op>(op), static_cast<LayerKind>(kind))] +=
+          static_cast<double>(n[kind]) * p.layer_times[kind][op].total_s * 1e9;
+    }
+  }
+  return t;
+}
+
+Json run_json(const RunResult& r, const hw::System* = nullptr) {
+  Json kernels_by_op = Json::object();
+  double flops = 0;
+  for (const KernelRecord& k : r.kernels) {
+    Json& e = kernels_by_op[op_key(k.op, k.kind)];
+    e["time_ns"] = e.value("time_ns", 0.0) + (k.end_ns - k.start_ns);
+    e["kernels"] = e.value("kernels", 0) + 1;
+    e["tile_ops"] = e.value("tile_ops", 0.0) + k.tile_ops;
+    e["requested_bytes"] = e.value("requested_bytes", 0.0) + k.requested_bytes;
+    e["matrix_busy_ns"] = e.value("matrix_busy_ns", 0.0) + k.matrix_busy_ns;
+    flops += k.cost.flops();
+  }
+  Json components = Json::object();
+  for (const ComponentStats& c : r.components) {
+    Json values = Json::object();
+    for (std::size_t i = 0; i < c.infos.size(); ++i) values[std::string(c.infos[i].name)] = c.values[i];
+    components[c.name] = values;
+  }
+  return Json{{"total_ns", r.total_ns}, {"launch_ns", r.launch_ns}, {"kernels", r.kernels.size()},
+              {"tile_ops", r.tile_ops}, {"flops", flops},           {"achieved_TFLOPs", flops / r.total_ns / 1e3},
+              {"by_op", kernels_by_op}, {"components", components}};
+}
+
+}  // namespace
+
+Json simulation_to_json(const Simulation& s) {
+  const models::Study& st = s.loaded.study;
+  return Json{{"study", st.name},
+              {"hardware", st.hardware.name},
+              {"model", st.model.name},
+              {"dense", run_json(s.dense)},
+              {"schedule", run_json(s.schedule)},
+              {"simulated_speedup", s.speedup},
+              {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
+              {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
+              {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
+              {"config", study_to_json(st)},
+              {"files", s.loaded.files}};
+}
+
+void write_simulation_table(std::ostream& out, const Simulation& s) {
+  const models::Study& st = s.loaded.study;
+  const models::HardwareSpec& hw = st.hardware;
+  char line[512];
+  const std::string schedule =
+      st.workload.schedule.layers.empty() ? std::to_string(st.model.n_layers) + "D" : st.workload.schedule.compact();
+  out << "cascadesim simulate: " << st.name << "\n  hardware " << hw.name << " (" << hw.cores << " cores at "
+      << format_number(hw.clock_GHz) << " GHz), model " << st.model.name << ", seq_len " << st.workload.seq_len
+      << ", batch " << st.workload.batch << ", top_k " << st.workload.top_k << "\n\n";
+  auto row = [&](const char* label, const std::string& a, const std::string& b) {
+    std::snprintf(line, sizeof line, "%-34s %18s %18s\n", label, a.c_str(), b.c_str());
+    out << line;
+  };
+  auto f = [](const char* format, double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, format, v);
+    return std::string(b);
+  };
+  const RunResult& d = s.dense;
+  const RunResult& r = s.schedule;
+  row("", std::to_string(st.model.n_layers) + "D (dense)", schedule);
+  row("total time", f("%.3f ms", d.total_ns / 1e6), f("%.3f ms", r.total_ns / 1e6));
+  row("cycles", f("%.0f", d.total_ns * hw.clock_GHz), f("%.0f", r.total_ns * hw.clock_GHz));
+  row("kernels (launch + sync time)",
+      f("%.0f", static_cast<double>(d.kernels.size())) + f(" (%.3f ms)", d.launch_ns / 1e6),
+      f("%.0f", static_cast<double>(r.kernels.size())) + f(" (%.3f ms)", r.launch_ns / 1e6));
+  row("tile operations simulated", f("%.0f", d.tile_ops), f("%.0f", r.tile_ops));
+  auto flops = [](const RunResult& x) {
+    double total = 0;
+    for (const KernelRecord& k : x.kernels) total += k.cost.flops();
+    return total;
+  };
+  row("achieved TFLOP/s", f("%.1f", flops(d) / d.total_ns / 1e3), f("%.1f", flops(r) / r.total_ns / 1e3));
+  auto hbm = [](const RunResult& x) { return stat(x, "memory", "read_bytes") + stat(x, "memory", "write_bytes"); };
+  row("HBM bytes", f("%.3g", hbm(d)), f("%.3g", hbm(r)));
+  row("HBM achieved GB/s", f("%.0f", hbm(d) / d.total_ns), f("%.0f", hbm(r) / r.total_ns));
+  auto l2_hit = [](const RunResult& x) {
+    const double h = stat(x, "l2", "hits"), m = stat(x, "l2", "misses");
+    return h + m > 0 ? h / (h + m) : 0.0;
+  };
+  row("L2 tile hit rate", f("%.1f%%", 100 * l2_hit(d)), f("%.1f%%", 100 * l2_hit(r)));
+  auto util = [&](const RunResult& x) {
+    double busy = 0;
+    for (const KernelRecord& k : x.kernels) busy += k.matrix_busy_ns;
+    return busy / (static_cast<double>(hw.cores) * x.total_ns);
+  };
+  row("matrix unit utilization", f("%.1f%%", 100 * util(d)), f("%.1f%%", 100 * util(r)));
+
+  out << "\nTime by operation (ms): simulated vs analytical roofline (exact costs)\n";
+  std::snprintf(line, sizeof line, "%-26s %12s %12s   %12s %12s\n", "op", "dense sim", "dense model", "sched sim",
+                "sched model");
+  out << line;
+  const OpTimes td = op_times(d, s.prediction.exact, models::LayerCounts{st.model.n_layers, 0, 0});
+  const OpTimes tr = op_times(r, s.prediction.exact, s.prediction.exact.layers);
+  std::map<std::string, int> keys;
+  for (const auto& [k, v] : td.simulated_ns) keys[k] = 1;
+  for (const auto& [k, v] : tr.simulated_ns) keys[k] = 1;
+  auto get = [](const std::map<std::string, double>& m, const std::string& k) {
+    const auto it = m.find(k);
+    return it == m.end() ? 0.0 : it->second / 1e6;
+  };
+  for (const auto& [k, one] : keys) {
+    std::snprintf(line, sizeof line, "%-26s %12.3f %12.3f   %12.3f %12.3f\n", k.c_str(), get(td.simulated_ns, k),
+                  get(td.analytical_ns, k), get(tr.simulated_ns, k), get(tr.analytical_ns, k));
+    out << line;
+  }
+  out << "\nSpeedup of " << schedule << " over dense: simulated " << f("%.3fx", s.speedup) << ", analytical roofline "
+      << f("%.3fx", s.prediction.exact.end_to_end_speedup) << ", Amdahl exact "
+      << f("%.3fx", s.prediction.exact.amdahl_speedup) << ", Amdahl seed "
+      << f("%.3fx", s.prediction.seed.amdahl_speedup) << "\n";
+  out << "The simulator adds what the roofline leaves out: wave quantization over " << hw.cores
+      << " cores, the causal imbalance between query tiles, L2 misses and HBM contention, pipeline bubbles when a "
+         "K/V tile arrives late, and launch gaps; the per-operation rows above show where each cost lands.\n";
+}
+
+void run_simulate(const SimulateOptions& options, std::ostream& out) {
+  std::unique_ptr<PerfettoTrace> trace;
+  if (!options.trace_path.empty()) trace = std::make_unique<PerfettoTrace>(options.trace_path);
+  const Simulation s = simulate_study(options.study_path, options.load, trace.get());
+  trace.reset();
+  if (options.json)
+    out << simulation_to_json(s).dump(2) << "\n";
+  else
+    write_simulation_table(out, s);
+}
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,278 @@
+// The engine's unit timing and its SystemC core threads.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "sim/engine/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <systemc>
+
+namespace cascadesim::sim {
+
+using models::dataflow::AttentionWork;
+using models::dataflow::GemmWork;
+using models::dataflow::Kernel;
+using models::dataflow::KeySelection;
+using models::dataflow::SelectWork;
+using models::dataflow::StreamWork;
+
+std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
+  const double q_bytes = static_cast<double>(w.rows * w.head_dim) * w.bytes_per_element;
+  const double o_accumulator = static_cast<double>(w.rows * w.head_dim) * 4.0;  // fp32 running output
+  const double free = sram_bytes - q_bytes - o_accumulator;
+  if (free < w.kv_tile_bytes()) return 0;
+  return std::min<std::int64_t>(max_stages, static_cast<std::int64_t>(std::floor(free / w.kv_tile_bytes())));
+}
+
+namespace {
+
+constexpr std::uint64_t stream_space = 1ULL << 62;  // addresses of untracked streams (Q, O, scores, lists)
+constexpr std::int64_t gemm_k_step = 1024;          // K elements a GEMM unit loads per step
+
+// What one core needs to run units of one kernel; the ring holds, per scratchpad buffer, when the compute
+// that last used it finished (a load may not overwrite a buffer still in use).
+struct UnitContext {
+  hw::System& system;
+  const Kernel& kernel;
+  KernelRecord& record;
+  std::int64_t stages = 2;
+  std::vector<std::int64_t> tiles;
+  std::vector<double> ring;
+};
+
+double cycles_ns(hw::System& s, double cycles) { return cycles * s.ns_per_cycle(); }
+
+double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double bytes, std::uint64_t tile_id,
+                bool write, double at_ns) {
+  if (bytes <= 0) return at_ns;
+  c.record.requested_bytes += bytes;
+  hw::MemoryRequest r;
+  r.address = address;
+  r.bytes = static_cast<std::uint64_t>(std::ceil(bytes));
+  r.tile_id = tile_id;
+  r.write = write;
+  r.core = static_cast<std::uint32_t>(core);
+  return c.system.dma(core).transfer(r, at_ns, c.system.port());
+}
+
+double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::int64_t core, double t0) {
+  const auto u = static_cast<std::int64_t>(unit);
+  const std::int64_t q = u % w.query_tiles;
+  const std::int64_t head = (u / w.query_tiles) % w.heads;
+  const std::int64_t seq = u / (w.query_tiles * w.heads);
+  const std::int64_t kv_head = head / std::max<std::int64_t>(1, w.heads / w.kv_heads);
+  const std::uint64_t head_key = static_cast<std::uint64_t>(seq * w.kv_heads + kv_head);
+  hw::System& s = c.system;
+
+  // Per block: S = Q K^T (rows x tile x head_dim), online softmax, O += P V (rows x head_dim x tile).
+  const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
+  const double mm_cycles = s.matrix_unit().gemm_cycles(w.rows, w.tile_tokens, w.head_dim) +
+                           s.matrix_unit().gemm_cycles(w.rows, w.head_dim, w.tile_tokens);
+  const double vec_cycles = s.vector_unit().cycles(rows * tile * w.vector_ops_per_score, rows * tile);
+  const double block_ns = cycles_ns(s, mm_cycles + vec_cycles);  // FlashAttention-2 does not overlap the two
+
+  const std::int64_t n = w.visited(q);
+  const double q_bytes = rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
+  const double list_bytes = w.reads_index_lists ? static_cast<double>(n) * models::index_bytes : 0.0;
+  const double ready =
+      transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, false, t0);
+  if (w.selection == KeySelection::top_k) w.visited_tiles(head, q, c.tiles);
+  std::fill(c.ring.begin(), c.ring.end(), t0);
+  const double tile_bytes = w.kv_tile_bytes();
+  double done = ready;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t j = w.selection == KeySelection::dense ? i : c.tiles[static_cast<std::size_t>(i)];
+    double& buffer = c.ring[static_cast<std::size_t>(i % c.stages)];
+    const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(j + 1);
+    const double loaded =
+        transfer(c, core,
+                 w.kv_tensor + (head_key * static_cast<std::uint64_t>(w.key_tiles) + static_cast<std::uint64_t>(j)) *
+                                   static_cast<std::uint64_t>(tile_bytes),
+                 tile_bytes, tile_id, false, std::max(t0, buffer));
+    done = std::max(loaded, done) + block_ns;
+    buffer = done;
+  }
+  const double blocks = static_cast<double>(n);
+  s.matrix_unit().count(blocks * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
+  s.vector_unit().count(blocks * vec_cycles, blocks * rows * tile * w.vector_ops_per_score, blocks * rows * tile);
+  c.record.tile_ops += blocks;
+  c.record.matrix_busy_ns += cycles_ns(s, blocks * mm_cycles);
+  c.record.vector_busy_ns += cycles_ns(s, blocks * vec_cycles);
+  const double out_bytes = q_bytes + (w.writes_tile_scores ? blocks * models::tile_score_bytes : 0.0);
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 1, out_bytes, 0, true, done);
+}
+
+double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t core, double t0) {
+  hw::System& s = c.system;
+  const auto m_tiles = static_cast<std::int64_t>(std::ceil(w.m / w.tile_m));
+  const auto u = static_cast<std::int64_t>(unit);
+  const std::int64_t mi = u % m_tiles, ni = u / m_tiles;  // M fastest: consecutive units share a weight panel
+  const double tm = std::min(w.tile_m, w.m - static_cast<double>(mi) * w.tile_m);
+  const double tn = std::min(w.tile_n, w.n - static_cast<double>(ni) * w.tile_n);
+  const auto k_total = static_cast<std::int64_t>(w.k);
+  std::fill(c.ring.begin(), c.ring.end(), t0);
+  double done = t0;
+  double steps = 0, mm_total = 0;
+  for (std::int64_t k0 = 0, step = 0; k0 < k_total; k0 += gemm_k_step, ++step) {
+    const double kc = static_cast<double>(std::min(gemm_k_step, k_total - k0));
+    double& buffer = c.ring[static_cast<std::size_t>(step % c.stages)];
+    const double issue = std::max(t0, buffer);
+    const std::uint64_t a_id = w.a_tensor | static_cast<std::uint64_t>(mi) << 16 | static_cast<std::uint64_t>(step + 1);
+    const std::uint64_t b_id = w.b_tensor | static_cast<std::uint64_t>(ni) << 16 | static_cast<std::uint64_t>(step + 1);
+    const double a =
+        transfer(c, core, w.a_tensor + (static_cast<std::uint64_t>(mi) << 24) + static_cast<std::uint64_t>(k0),
+                 tm * kc * w.bytes_per_element, a_id, false, issue);
+    const double b =
+        transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(ni) << 24) + static_cast<std::uint64_t>(k0),
+                 kc * tn * w.bytes_per_element, b_id, false, issue);
+    const double mm = s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
+                                                  static_cast<std::int64_t>(kc));
+    done = std::max({a, b, done}) + cycles_ns(s, mm);
+    buffer = done;
+    mm_total += mm;
+    steps += 1;
+  }
+  const double epilogue = s.vector_unit().cycles(w.epilogue_ops_per_output * tm * tn, 0);
+  done += cycles_ns(s, epilogue);
+  s.matrix_unit().count(mm_total, tm * tn * w.k);
+  s.vector_unit().count(epilogue, w.epilogue_ops_per_output * tm * tn, 0);
+  c.record.tile_ops += steps;
+  c.record.matrix_busy_ns += cycles_ns(s, mm_total);
+  c.record.vector_busy_ns += cycles_ns(s, epilogue);
+  const double written = (w.n_written > 0 ? w.n_written / w.n : 1.0) * tm * tn * w.bytes_per_element;
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 2, written, 0, true, done);
+}
+
+double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_t core, double t0) {
+  hw::System& s = c.system;
+  const auto u = static_cast<std::int64_t>(unit);
+  const std::int64_t q = u % w.query_tiles;
+  const std::int64_t candidates = w.candidates(q);
+  const std::int64_t k = std::min(w.top_k, candidates);
+  const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
+                               static_cast<double>(candidates) * models::tile_score_bytes, 0, false, t0);
+  double cycles = 0;
+  if (hw::TopkEngine* engine = s.topk()) {
+    cycles = engine->select_cycles(candidates, std::max<std::int64_t>(1, k));
+    engine->count(cycles, static_cast<double>(candidates));
+  } else {
+    const double compares = static_cast<double>(candidates) * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
+    cycles = s.vector_unit().cycles(compares, 0);
+    s.vector_unit().count(cycles, compares, 0);
+    c.record.vector_busy_ns += cycles_ns(s, cycles);
+  }
+  c.record.tile_ops += 1;
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 4,
+                  static_cast<double>(k) * models::index_bytes, 0, true, read + cycles_ns(s, cycles));
+}
+
+double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_t core, double t0) {
+  hw::System& s = c.system;
+  const auto u = static_cast<std::uint64_t>(unit);
+  const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, false, t0);
+  const double vector = s.vector_unit().cycles(w.vector_ops / w.units, 0);
+  const double matrix = w.matrix_flops / w.units / 2.0 / s.matrix_unit().peak_macs_per_cycle();
+  s.vector_unit().count(vector, w.vector_ops / w.units, 0);
+  s.matrix_unit().count(matrix, w.matrix_flops / w.units / 2.0);
+  c.record.vector_busy_ns += cycles_ns(s, vector);
+  c.record.matrix_busy_ns += cycles_ns(s, matrix);
+  c.record.tile_ops += 1;
+  return transfer(c, core, stream_space | u << 20 | 6, w.write_bytes / w.units, 0, true,
+                  read + cycles_ns(s, vector + matrix));
+}
+
+double units_of(const Kernel& k) {
+  return std::visit(
+      [](const auto& w) -> double {
+        using W = std::decay_t<decltype(w)>;
+        if constexpr (std::is_same_v<W, GemmWork>)
+          return std::ceil(w.m / w.tile_m) * std::ceil(w.n / w.tile_n);
+        else if constexpr (std::is_same_v<W, AttentionWork>)
+          return std::ceil(w.batch) * static_cast<double>(w.heads * w.query_tiles);
+        else if constexpr (std::is_same_v<W, SelectWork>)
+          return std::ceil(w.batch) * static_cast<double>(w.heads * w.query_tiles);
+        else
+          return std::max(1.0, std::ceil(w.units));
+      },
+      k.work);
+}
+
+double now_ns() { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
+
+void append_stats(std::vector<ComponentStats>& out, const std::string& name, const StatSet& stats) {
+  out.push_back(
+      ComponentStats{name, std::vector<StatInfo>(stats.infos().begin(), stats.infos().end()), stats.values()});
+}
+
+}  // namespace
+
+RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, const RunOptions& options) {
+  // Debian's SystemC prints a banner when its kernel starts unless told not to.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  system.reset();
+  RunResult result;
+  const double origin = now_ns();
+  double clock = origin;  // end of the previous kernel
+  for (const Kernel& kernel : kernels) {
+    KernelRecord record;
+    record.name = kernel.name;
+    record.op = kernel.op;
+    record.layer = kernel.layer;
+    record.kind = kernel.layer_kind;
+    record.cost = models::dataflow::kernel_cost(kernel);
+    record.units = units_of(kernel);
+    record.start_ns = clock + system.launch_ns();
+    result.launch_ns += system.launch_ns();
+    std::int64_t stages = 2;
+    if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
+      stages = std::max<std::int64_t>(
+          1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
+    double next_unit = 0;
+    double last_end = record.start_ns;
+    const std::int64_t cores = std::min<std::int64_t>(system.cores(), static_cast<std::int64_t>(record.units));
+    for (std::int64_t core = 0; core < cores; ++core) {
+      sc_core::sc_spawn([&, core]() {
+        UnitContext ctx{system, kernel, record, stages, {}, std::vector<double>(static_cast<std::size_t>(stages))};
+        sc_core::wait(sc_core::sc_time(record.start_ns - now_ns(), sc_core::SC_NS));
+        while (next_unit < record.units) {
+          const double unit = next_unit;
+          next_unit += 1;
+          const double start = now_ns();
+          const double end = std::visit(
+              [&](const auto& w) -> double {
+                using W = std::decay_t<decltype(w)>;
+                if constexpr (std::is_same_v<W, GemmWork>)
+                  return gemm_unit(ctx, w, unit, core, start);
+                else if constexpr (std::is_same_v<W, AttentionWork>)
+                  return attention_unit(ctx, w, unit, core, start);
+                else if constexpr (std::is_same_v<W, SelectWork>)
+                  return select_unit(ctx, w, unit, core, start);
+                else
+                  return stream_unit(ctx, w, unit, core, start);
+              },
+              kernel.work);
+          if (options.trace) options.trace->unit(core, record, start, end);
+          sc_core::wait(sc_core::sc_time(std::max(0.0, end - start), sc_core::SC_NS));
+          last_end = std::max(last_end, end);
+        }
+      });
+    }
+    sc_core::sc_start();
+    record.end_ns = last_end;
+    clock = last_end;
+    result.tile_ops += record.tile_ops;
+    if (options.trace) options.trace->kernel(record);
+    result.kernels.push_back(std::move(record));
+  }
+  result.total_ns = clock - origin;
+  for (const hw::System::Part& p : system.parts()) append_stats(result.components, p.name, p.component->stats());
+  append_stats(result.components, "dma", system.dma_totals());
+  // Report times relative to the run's start.
+  for (KernelRecord& k : result.kernels) {
+    k.start_ns -= origin;
+    k.end_ns -= origin;
+  }
+  return result;
+}
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,66 @@
+// The engine: replays a dataflow's kernels on the assembled hardware. SystemC is the timing shell: one thread
+// per core takes work units in order as it frees up (so waves and stragglers emerge), runs each unit's tile
+// steps against the components in plain C++ with its own local time (temporal decoupling), and waits once
+// per unit. Kernels run one after another, each after a launch and synchronisation gap.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hw/system/system.hpp"
+#include "models/dataflow/kernel.hpp"
+
+namespace cascadesim::sim {
+
+struct KernelRecord {
+  std::string name;
+  models::Op op = models::Op::qkv_projection;
+  std::int64_t layer = 0;
+  models::LayerKind kind = models::LayerKind::dense;
+  double start_ns = 0, end_ns = 0;  // after the launch gap, until the last unit finished
+  double units = 0;
+  double tile_ops = 0;        // (query tile, key tile) blocks, selections, or GEMM k-steps computed
+  double matrix_busy_ns = 0;  // summed over cores
+  double vector_busy_ns = 0;
+  double requested_bytes = 0;  // bytes the cores asked of the memory hierarchy
+  models::OpCost cost;         // the description's analytical sum, for comparison
+};
+
+struct ComponentStats {
+  std::string name;
+  std::vector<StatInfo> infos;
+  std::vector<double> values;
+};
+
+struct RunResult {
+  double total_ns = 0;
+  double launch_ns = 0;  // summed launch and synchronisation gaps
+  std::vector<KernelRecord> kernels;
+  std::vector<ComponentStats> components;
+  double tile_ops = 0;
+};
+
+// Receives one event per work unit and per kernel, for timelines (Perfetto).
+struct TraceSink {
+  virtual ~TraceSink() = default;
+  virtual void unit(std::int64_t core, const KernelRecord& kernel, double start_ns, double end_ns) = 0;
+  virtual void kernel(const KernelRecord& kernel) = 0;
+};
+
+struct RunOptions {
+  TraceSink* trace = nullptr;
+  std::int64_t max_pipeline_stages = 4;  // K/V tiles in flight per core when the scratchpad allows
+};
+
+// Scratchpad check: how many K/V tiles a core can hold in flight beside its Q tile and fp32 O accumulator
+// (at most max_stages); 0 when not even one fits.
+std::int64_t pipeline_stages(const models::dataflow::AttentionWork& w, double sram_bytes, std::int64_t max_stages);
+
+// Contract: system was built from the same study; every AttentionWork fits the scratchpad (pipeline_stages
+// >= 1). Resets the system first; deterministic.
+RunResult run_kernels(hw::System& system, const std::vector<models::dataflow::Kernel>& kernels,
+                      const RunOptions& options);
+
+}  // namespace cascadesim::sim

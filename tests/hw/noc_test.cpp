@@ -1,0 +1,131 @@
+// The crossbar interconnect: one port per core with its own bandwidth, cut-through to a shared next level.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hw/memory/memory_level.hpp"
+#include "sim/config/config_error.hpp"
+
+using namespace cascadesim;
+using hw::MemoryLevel;
+using hw::MemoryRequest;
+using sim::ConfigErrors;
+using sim::ConfigNode;
+using sim::Json;
+
+namespace {
+
+template <class Interface>
+std::unique_ptr<Interface> build_noc_part(const std::string& role, const Json& section) {
+  ConfigErrors errors;
+  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/" + role}}, errors);
+  std::unique_ptr<Interface> component = sim::make_component_as<Interface>(role, node);
+  errors.throw_if_any();
+  REQUIRE(component != nullptr);
+  return component;
+}
+
+// A crossbar of 10 bytes/ns per port and 5 ns latency.
+std::unique_ptr<MemoryLevel> crossbar() {
+  return build_noc_part<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}});
+}
+
+MemoryRequest from_core(std::uint32_t core, std::uint64_t bytes, bool write = false) {
+  MemoryRequest r;
+  r.bytes = bytes;
+  r.core = core;
+  r.write = write;
+  return r;
+}
+
+// A next level with a fixed latency and unlimited bandwidth that records when requests reach it.
+class RecordingLevel final : public MemoryLevel {
+ public:
+  explicit RecordingLevel(double latency_ns) : latency_ns_(latency_ns) {}
+  double access(const MemoryRequest& request, double issue_ns) override {
+    issued_ns.push_back(issue_ns);
+    bytes += request.bytes;
+    return issue_ns + latency_ns_;
+  }
+  void reset() override {}
+  const sim::StatSet& stats() const override { return stats_; }
+
+  std::vector<double> issued_ns;
+  std::uint64_t bytes = 0;
+
+ private:
+  double latency_ns_;
+  sim::StatSet stats_{std::span<const sim::StatInfo>{}};
+};
+
+}  // namespace
+
+TEST_CASE("the noc role lists the crossbar") {
+  CHECK(sim::ComponentCatalog::instance().find("noc", "crossbar") != nullptr);
+}
+
+TEST_CASE("crossbar ports are independent per core") {
+  auto noc = crossbar();
+  RecordingLevel next(0);
+  noc->bind_next(&next);
+  // 1000 bytes at 10 bytes/ns on each core's own port: both done at 100 ns, + 5 ns.
+  CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(105));
+  CHECK(noc->access(from_core(3, 1000), 0) == doctest::Approx(105));
+  // A second request on core 0's port queues behind the first.
+  CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(205));
+  CHECK(noc->stats().value("ports") == 2);
+  CHECK(noc->stats().value("requests") == 3);
+  CHECK(noc->stats().value("read_bytes") == 3000);
+}
+
+TEST_CASE("crossbar ports share the next level") {
+  auto noc = crossbar();
+  // The next level is one HBM channel of 10 bytes/ns: two cores' ports run in parallel, the channel does not.
+  const Json hbm_section{{"impl", "hbm"}, {"channels", 1}, {"channel_bandwidth_GBps", 10}, {"latency_ns", 0}};
+  auto hbm = build_noc_part<MemoryLevel>("memory", hbm_section);
+  noc->bind_next(hbm.get());
+  const double a = noc->access(from_core(0, 1024), 0);
+  const double b = noc->access(from_core(1, 1024), 0);
+  CHECK(std::max(a, b) == doctest::Approx(2 * 102.4 + 5));
+  CHECK(hbm->stats().value("read_bytes") == 2048);
+}
+
+TEST_CASE("the crossbar is cut-through: port and next level overlap, latency is added once") {
+  auto noc = crossbar();
+  RecordingLevel next(1000);
+  noc->bind_next(&next);
+  // Port done at 100, next level at 1000 (it got the request at 0): max + 5, not the sum.
+  CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(1005));
+  // A request behind it on the same port reaches the next level when its own port transfer starts, at 100.
+  CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(1105));
+  REQUIRE(next.issued_ns.size() == 2);
+  CHECK(next.issued_ns[0] == 0);
+  CHECK(next.issued_ns[1] == doctest::Approx(100));
+  CHECK(noc->stats().value("port_wait_ns") == doctest::Approx(100));
+  CHECK(noc->stats().value("port_busy_ns") == doctest::Approx(200));
+}
+
+TEST_CASE("crossbar reset frees the ports and zeroes the statistics") {
+  auto noc = crossbar();
+  RecordingLevel next(0);
+  noc->bind_next(&next);
+  noc->access(from_core(0, 1000, true), 0);
+  CHECK(noc->stats().value("write_bytes") == 1000);
+  noc->reset();
+  for (double v : noc->stats().values()) CHECK(v == 0);
+  CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(105));
+}
+
+TEST_CASE("crossbar config errors are reported with file and pointer") {
+  CHECK_THROWS_WITH_AS(build_noc_part<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"latency_ns", 5}}),
+                       doctest::Contains("hw.json: /noc/port_bandwidth_GBps: missing required key"), sim::ConfigError);
+  CHECK_THROWS_WITH_AS(
+      build_noc_part<MemoryLevel>(
+          "noc", Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}, {"window", 20}}),
+      "hw.json: /noc/window: unknown key 'window' (did you mean 'window_ns'?)", sim::ConfigError);
+}
