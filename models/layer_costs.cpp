@@ -89,10 +89,13 @@ OpCost attention_cost(const TransformerModel& m, const LayerShape& s, LayerKind 
   if (kind == LayerKind::reuse) {
     const double blocks = static_cast<double>(sparse_tiles_exact(g, s.top_k, m.causal));
     const double kv_streamed = heads * blocks * tile * dh * 2.0 * e;
+    // The heads of a GQA group share the anchor's lists (models/dataflow/kernel.hpp), so with L2 reuse each
+    // K/V head's selected tiles come from HBM once.
+    const double kv_group = s.batch * static_cast<double>(m.n_kv_heads) * blocks * tile * dh * 2.0 * e;
     c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;  // Q K^T and P V per block
     c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-    c.hbm_bytes =
-        q_and_o_bytes + (reused ? std::min(kv_streamed, kv_compulsory) : kv_streamed) + heads * blocks * index_bytes;
+    c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) +
+                  heads * blocks * index_bytes;
     c.kernels = 1;
     return c;
   }

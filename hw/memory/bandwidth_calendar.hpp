@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 namespace cascadesim::hw {
 
@@ -13,19 +13,35 @@ class BandwidthCalendar {
   // Contract: bytes_per_ns > 0, window_ns > 0.
   BandwidthCalendar(double bytes_per_ns, double window_ns);
 
-  // Books `bytes` starting no earlier than start_ns; returns the time the last byte passes.
+  // Books `bytes` starting no earlier than start_ns; returns the time the last byte passes. A start more than
+  // horizon_windows() windows behind the newest booking is moved up to the oldest window still kept.
   double reserve(double start_ns, double bytes);
 
-  // Bytes booked so far, and the span they occupy (for achieved bandwidth).
   double booked_bytes() const { return booked_bytes_; }
   void reset();
 
+  // Windows kept behind the newest one booked (cores run at most a few hundred microseconds apart).
+  static constexpr std::int64_t horizon_windows() { return std::int64_t{1} << 13; }
+
  private:
+  // A ring of windows indexed by window number modulo its size; each slot remembers which window it holds, so
+  // a slot left from an older window reads as empty: no clearing, no allocation after construction.
+  struct Slot {
+    std::int64_t window = -1;
+    double used = 0;
+    std::int64_t skip = 0;  // for a full window: a later window at or before the first one not full
+  };
+  Slot& slot(std::int64_t window);
+  bool full(std::int64_t window);
+  // The first window >= w that is not full. Windows only ever fill, so full windows point past themselves
+  // and every lookup shortens the path (union-find path compression): a backlog is skipped, not walked.
+  std::int64_t first_open(std::int64_t w);
+
   double bytes_per_ns_;
   double window_ns_;
   double window_bytes_;
-  std::int64_t first_window_ = 0;  // index of used_.front()
-  std::deque<double> used_;        // bytes booked in each window from first_window_ on
+  std::vector<Slot> ring_;
+  std::int64_t newest_ = -1;  // highest window booked so far
   double booked_bytes_ = 0;
 };
 

@@ -172,11 +172,13 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
   double flops = 0;
   for (const KernelRecord& k : r.kernels) {
     Json& e = kernels_by_op[op_key(k.op, k.kind)];
-    e["time_ns"] = e.value("time_ns", 0.0) + (k.end_ns - k.start_ns);
-    e["kernels"] = e.value("kernels", 0) + 1;
-    e["tile_ops"] = e.value("tile_ops", 0.0) + k.tile_ops;
-    e["requested_bytes"] = e.value("requested_bytes", 0.0) + k.requested_bytes;
-    e["matrix_busy_ns"] = e.value("matrix_busy_ns", 0.0) + k.matrix_busy_ns;
+    if (e.is_null())
+      e = Json{{"time_ns", 0.0}, {"kernels", 0}, {"tile_ops", 0.0}, {"requested_bytes", 0.0}, {"matrix_busy_ns", 0.0}};
+    e["time_ns"] = e["time_ns"].get<double>() + (k.end_ns - k.start_ns);
+    e["kernels"] = e["kernels"].get<int>() + 1;
+    e["tile_ops"] = e["tile_ops"].get<double>() + k.tile_ops;
+    e["requested_bytes"] = e["requested_bytes"].get<double>() + k.requested_bytes;
+    e["matrix_busy_ns"] = e["matrix_busy_ns"].get<double>() + k.matrix_busy_ns;
     flops += k.cost.flops();
   }
   Json components = Json::object();

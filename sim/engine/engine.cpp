@@ -28,6 +28,7 @@ namespace {
 
 constexpr std::uint64_t stream_space = 1ULL << 62;  // addresses of untracked streams (Q, O, scores, lists)
 constexpr std::int64_t gemm_k_step = 1024;          // K elements a GEMM unit loads per step
+constexpr std::int64_t gemm_swizzle = 8;            // M tiles per raster group
 
 // What one core needs to run units of one kernel; the ring holds, per scratchpad buffer, when the compute
 // that last used it finished (a load may not overwrite a buffer still in use).
@@ -105,8 +106,14 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
 double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t core, double t0) {
   hw::System& s = c.system;
   const auto m_tiles = static_cast<std::int64_t>(std::ceil(w.m / w.tile_m));
+  const auto n_tiles = static_cast<std::int64_t>(std::ceil(w.n / w.tile_n));
   const auto u = static_cast<std::int64_t>(unit);
-  const std::int64_t mi = u % m_tiles, ni = u / m_tiles;  // M fastest: consecutive units share a weight panel
+  // Swizzled raster (as CUTLASS's threadblock swizzle): groups of gemm_swizzle M tiles sweep every N tile, M
+  // fastest, so a group's A panels stay in L2 while each weight panel serves the whole group.
+  const std::int64_t group = u / (gemm_swizzle * n_tiles);
+  const std::int64_t group_rows = std::min(gemm_swizzle, m_tiles - group * gemm_swizzle);
+  const std::int64_t within = u - group * gemm_swizzle * n_tiles;
+  const std::int64_t mi = group * gemm_swizzle + within % group_rows, ni = within / group_rows;
   const double tm = std::min(w.tile_m, w.m - static_cast<double>(mi) * w.tile_m);
   const double tn = std::min(w.tile_n, w.n - static_cast<double>(ni) * w.tile_n);
   const auto k_total = static_cast<std::int64_t>(w.k);
@@ -197,7 +204,12 @@ double units_of(const Kernel& k) {
       k.work);
 }
 
-double now_ns() { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
+// Simulated time since `origin` in ns, from SystemC's integer time so that every run sees the same numbers
+// whatever the absolute time it starts at (runs follow one another in one process).
+double since_ns(std::uint64_t origin) {
+  return static_cast<double>(sc_core::sc_time_stamp().value() - origin) *
+         sc_core::sc_get_time_resolution().to_seconds() * 1e9;
+}
 
 void append_stats(std::vector<ComponentStats>& out, const std::string& name, const StatSet& stats) {
   out.push_back(
@@ -211,8 +223,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   system.reset();
   RunResult result;
-  const double origin = now_ns();
-  double clock = origin;  // end of the previous kernel
+  const std::uint64_t origin = sc_core::sc_time_stamp().value();
+  auto now_ns = [origin]() { return since_ns(origin); };
+  double clock = 0;  // end of the previous kernel, in ns since the run started
   for (const Kernel& kernel : kernels) {
     KernelRecord record;
     record.name = kernel.name;
@@ -264,14 +277,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     if (options.trace) options.trace->kernel(record);
     result.kernels.push_back(std::move(record));
   }
-  result.total_ns = clock - origin;
+  result.total_ns = clock;
   for (const hw::System::Part& p : system.parts()) append_stats(result.components, p.name, p.component->stats());
   append_stats(result.components, "dma", system.dma_totals());
-  // Report times relative to the run's start.
-  for (KernelRecord& k : result.kernels) {
-    k.start_ns -= origin;
-    k.end_ns -= origin;
-  }
   return result;
 }
 

@@ -97,8 +97,8 @@ TEST_CASE("a decode step reads the whole KV cache and one query row per head") {
   CHECK(dense[Op::attention].hbm_bytes == 2.0 * 4 * 2048 * 2 + kv_cache);
   const LayerCost reuse = layer_cost(m, s, LayerKind::reuse, test::round_machine());
   CHECK(reuse[Op::attention].matrix_flops == 4 * 32 * 8.0 * 4 * 1 * 128 * 64);
-  // Each query head fetches its own 8 tiles (top-k lists are per head), so a GQA group of 4 reads 32 of 64.
-  const double kept_kv = 4 * 32 * 8.0 * 128 * 64 * 2 * 2;
+  // The 4 heads of a GQA group share the anchor's 8 tiles, so with L2 reuse each K/V head reads 8 of 64 tiles.
+  const double kept_kv = 4 * 8 * 8.0 * 128 * 64 * 2 * 2;
   CHECK(reuse[Op::attention].hbm_bytes == 2.0 * 4 * 2048 * 2 + kept_kv + 4 * 32 * 8 * index_bytes);
 }
 

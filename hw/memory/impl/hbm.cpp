@@ -82,7 +82,7 @@ class SlotCalendar {
     const std::int64_t from = window_of(start_ns);
     const std::int64_t to =
         std::max(from, static_cast<std::int64_t>(std::ceil(end_ns / window_ns_)) - 1);  // last window overlapped
-    if (held_.empty() || from >= end() + max_windows) {
+    if (held_.empty() || from >= end() + gap_windows) {
       held_.clear();
       skip_.clear();
       first_ = from;
@@ -117,6 +117,9 @@ class SlotCalendar {
 
  private:
   static constexpr std::int64_t max_windows = 1 << 14;
+  // A request this far past every held window starts the record afresh instead of filling the gap: requests
+  // behind it are then rarer than the cost of walking thousands of empty windows at every kernel boundary.
+  static constexpr std::int64_t gap_windows = 256;
 
   std::int64_t window_of(double t) const { return static_cast<std::int64_t>(std::floor(t / window_ns_)); }
   std::int64_t end() const { return first_ + static_cast<std::int64_t>(held_.size()); }

@@ -1,0 +1,187 @@
+// The engine against the limits the analytical model knows: compute-bound and memory-bound kernels land on
+// their floors, bandwidth scaling, the sparse/dense tile ratio, L2 reuse, determinism. Its own executable:
+// the SystemC kernel lives once per process.
+#include <doctest/doctest.h>
+
+#include <memory>
+
+#include "hw/system/system.hpp"
+#include "models/dataflow/layer.hpp"
+#include "sim/config/config_error.hpp"
+#include "sim/engine/engine.hpp"
+
+using namespace cascadesim;
+using models::dataflow::AttentionWork;
+using models::dataflow::GemmWork;
+using models::dataflow::Kernel;
+using models::dataflow::KeySelection;
+using models::dataflow::StreamWork;
+using sim::Json;
+
+namespace {
+
+// A small machine with round numbers: 4 cores at 1 GHz, 1024 MACs per cycle each (8.192 TFLOP/s in all),
+// 100 GB/s of HBM unless told otherwise, a large L2, and no launch cost unless told otherwise.
+struct Machine {
+  double hbm_GBps = 100;
+  double l2_bytes = 64e6;
+  double launch_us = 0;
+  double macs_per_cycle = 1024;
+};
+
+Json hardware_json(const Machine& m) {
+  return Json{
+      {"memory",
+       {{"impl", "hbm"},
+        {"channels", 8},
+        {"channel_bandwidth_GBps", m.hbm_GBps / 8},
+        {"latency_ns", 100},
+        {"queue_depth", 1024}}},
+      {"l2", {{"impl", "tile_cache"}, {"bytes", m.l2_bytes}, {"bandwidth_GBps", 1e5}, {"latency_ns", 10}}},
+      {"noc", {{"impl", "crossbar"}, {"port_bandwidth_GBps", 1e5}, {"latency_ns", 1}}},
+      {"dma", {{"impl", "bounded"}, {"outstanding", 64}, {"max_transfer_bytes", 1 << 20}}},
+      {"matrix_unit", {{"impl", "tensor_core"}, {"macs_per_cycle", m.macs_per_cycle}}},
+      {"vector_unit", {{"impl", "simd"}, {"flops_per_cycle", 1e6}, {"exps_per_cycle", 1e6}}},
+  };
+}
+
+struct Built {
+  Json config;
+  std::unique_ptr<hw::System> system;
+};
+
+Built build(const Machine& m) {
+  Built b{hardware_json(m), nullptr};
+  models::HardwareSpec spec;
+  spec.cores = 4;
+  spec.clock_GHz = 1;
+  spec.kernel_launch_us = m.launch_us;
+  spec.sram_per_core_bytes = 228e3;
+  sim::ConfigErrors errors;
+  const sim::ConfigNode node({sim::ConfigNode::Layer{&b.config, "machine.json", ""}}, errors);
+  b.system = hw::System::build(node, spec);
+  errors.throw_if_any();
+  REQUIRE(b.system != nullptr);
+  return b;
+}
+
+double run_ns(hw::System& system, const std::vector<Kernel>& kernels) {
+  return sim::run_kernels(system, kernels, sim::RunOptions{}).total_ns;
+}
+
+Kernel gemm_kernel(double m, double n, double k) {
+  GemmWork g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a_tensor = models::dataflow::tensor_id(0, 2);
+  g.b_tensor = models::dataflow::tensor_id(0, 3);
+  return Kernel{"gemm", models::Op::mlp, 0, models::LayerKind::dense, g};
+}
+
+Kernel stream_kernel(double bytes) {
+  StreamWork s;
+  s.read_bytes = bytes;
+  s.units = 1024;
+  return Kernel{"stream", models::Op::mlp, 0, models::LayerKind::dense, s};
+}
+
+AttentionWork attention(KeySelection selection, std::int64_t top_k, bool causal) {
+  AttentionWork w;
+  w.batch = 1;
+  w.heads = 8;
+  w.kv_heads = 8;
+  w.head_dim = 64;
+  w.query_tiles = w.key_tiles = 32;  // 4096 tokens in tiles of 128
+  w.tile_tokens = 128;
+  w.rows = 128;
+  w.causal = causal;
+  w.selection = selection;
+  w.top_k = top_k;
+  w.kv_tensor = models::dataflow::tensor_id(0, 1);
+  w.selection_seed = 1;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("a compute-bound GEMM takes its FLOPs at peak plus the launch, within 5%") {
+  Machine m;
+  m.hbm_GBps = 1e5;
+  m.launch_us = 10;
+  Built b = build(m);
+  const double flops = 2.0 * 4096 * 4096 * 4096;
+  const double floor_ns = flops / (4 * 1024 * 2.0) + 10e3;  // 4 cores x 1024 MACs x 2 FLOP per ns
+  const double t = run_ns(*b.system, {gemm_kernel(4096, 4096, 4096)});
+  CHECK(t >= floor_ns * 0.999);
+  CHECK(t == doctest::Approx(floor_ns).epsilon(0.05));
+}
+
+TEST_CASE("a memory-bound stream takes its bytes at HBM bandwidth, within 5%") {
+  Built b = build(Machine{});
+  const double bytes = 1e9;
+  const double t = run_ns(*b.system, {stream_kernel(bytes)});
+  CHECK(t >= bytes / 100.0 * 0.999);
+  CHECK(t == doctest::Approx(bytes / 100.0).epsilon(0.05));
+}
+
+TEST_CASE("doubling HBM bandwidth halves a memory-bound time") {
+  Machine slow, fast;
+  fast.hbm_GBps = 200;
+  Built a = build(slow), b = build(fast);
+  const double t_slow = run_ns(*a.system, {stream_kernel(1e9)});
+  const double t_fast = run_ns(*b.system, {stream_kernel(1e9)});
+  CHECK(t_slow / t_fast == doctest::Approx(2.0).epsilon(0.05));
+}
+
+TEST_CASE("with no overheads and ample bandwidth, sparse / dense attention time approaches the tile ratio") {
+  Machine m;
+  m.hbm_GBps = 1e5;
+  Built b = build(m);
+  const AttentionWork dense = attention(KeySelection::dense, 0, false);
+  const AttentionWork sparse = attention(KeySelection::top_k, 4, false);
+  const double t_dense =
+      run_ns(*b.system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, dense}});
+  const double t_sparse =
+      run_ns(*b.system, {Kernel{"sparse", models::Op::attention, 0, models::LayerKind::reuse, sparse}});
+  // Non-causal: every query tile visits 32 key tiles dense and 4 sparse.
+  CHECK(t_sparse / t_dense == doctest::Approx(4.0 / 32.0).epsilon(0.05));
+}
+
+TEST_CASE("L2 hits cut HBM reads to the compulsory K/V bytes") {
+  Built b = build(Machine{});
+  const AttentionWork w = attention(KeySelection::dense, 0, false);
+  const sim::RunResult r =
+      sim::run_kernels(*b.system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, w}}, {});
+  double hbm_read = 0;
+  for (const sim::ComponentStats& c : r.components)
+    if (c.name == "memory")
+      for (std::size_t i = 0; i < c.infos.size(); ++i)
+        if (c.infos[i].name == "read_bytes") hbm_read = c.values[i];
+  // Each K/V tile is requested by 32 query tiles; the L2 holds all 8 heads' K/V (8 x 32 x 32 KB = 8 MB), so
+  // HBM sees each tile once, plus the Q tiles.
+  const double kv_once = 8.0 * 32 * w.kv_tile_bytes();
+  const double q = 8.0 * 32 * 128 * 64 * 2;
+  CHECK(hbm_read == doctest::Approx(kv_once + q).epsilon(0.01));
+}
+
+TEST_CASE("the same run twice gives bit-identical results") {
+  Built b = build(Machine{});
+  const std::vector<Kernel> kernels{
+      gemm_kernel(1024, 1024, 512),
+      Kernel{"attn", models::Op::attention, 0, models::LayerKind::reuse, attention(KeySelection::top_k, 5, true)}};
+  const sim::RunResult first = sim::run_kernels(*b.system, kernels, {});
+  const sim::RunResult second = sim::run_kernels(*b.system, kernels, {});
+  CHECK(first.total_ns == second.total_ns);
+  REQUIRE(first.components.size() == second.components.size());
+  for (std::size_t i = 0; i < first.components.size(); ++i)
+    CHECK(first.components[i].values == second.components[i].values);
+}
+
+TEST_CASE("a scratchpad too small for one K/V tile beside Q and O leaves no pipeline stage") {
+  const AttentionWork w = attention(KeySelection::dense, 0, true);
+  // Q 16 KiB + fp32 O 32 KiB + one K/V tile 32 KiB = 81,920 bytes.
+  CHECK(sim::pipeline_stages(w, 81919, 4) == 0);
+  CHECK(sim::pipeline_stages(w, 81920, 4) == 1);
+  CHECK(sim::pipeline_stages(w, 228e3, 4) == 4);
+}
