@@ -94,8 +94,8 @@ OpCost attention_cost(const TransformerModel& m, const LayerShape& s, LayerKind 
     const double kv_group = s.batch * static_cast<double>(m.n_kv_heads) * blocks * tile * dh * 2.0 * e;
     c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;  // Q K^T and P V per block
     c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-    c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) +
-                  heads * blocks * index_bytes;
+    c.hbm_bytes =
+        q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) + heads * blocks * index_bytes;
     c.kernels = 1;
     return c;
   }
