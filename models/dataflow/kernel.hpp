@@ -16,7 +16,8 @@ namespace cascadesim::models::dataflow {
 // C[m x n] = A[m x k] B[k x n]: work units are tile_m x tile_n output tiles, each streaming k.
 struct GemmWork {
   double m = 0, n = 0, k = 0;
-  double tile_m = 128, tile_n = 256;
+  // A 2-CTA cluster of 128 x 256 tiles sharing operands by multicast (CUTLASS Hopper) acts as one 256 x 256 tile.
+  double tile_m = 256, tile_n = 256;
   double bytes_per_element = 2;
   double epilogue_ops_per_output = 0;  // fused elementwise work (activation) per output element
   double n_written = 0;                // output columns written when an epilogue narrows them (0: n)

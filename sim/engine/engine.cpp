@@ -29,6 +29,7 @@ namespace {
 constexpr std::uint64_t stream_space = 1ULL << 62;  // addresses of untracked streams (Q, O, scores, lists)
 constexpr std::int64_t gemm_k_step = 1024;          // K elements a GEMM unit loads per step
 constexpr std::int64_t gemm_swizzle = 8;            // M tiles per raster group
+constexpr double gemm_sub_k = 64;                   // K slice a GEMM main loop consumes per iteration
 
 // What one core needs to run units of one kernel; the ring holds, per scratchpad buffer, when the compute
 // that last used it finished (a load may not overwrite a buffer still in use).
@@ -134,7 +135,12 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
                  kc * tn * w.bytes_per_element, b_id, false, issue);
     const double mm = s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
                                                   static_cast<std::int64_t>(kc));
-    done = std::max({a, b, done}) + cycles_ns(s, mm);
+    // A step's operands stream in as gemm_sub_k-wide slices that the matrix unit consumes as they land
+    // (a kernel's K loop): compute starts with the first slice and ends one slice's work after the last.
+    const double slices = std::max(1.0, kc / gemm_sub_k);
+    const double loaded = std::max(a, b);
+    const double mm_ns = cycles_ns(s, mm);
+    done = std::max(std::max(done, issue + (loaded - issue) / slices) + mm_ns, loaded + mm_ns / slices);
     buffer = done;
     mm_total += mm;
     steps += 1;
