@@ -11,7 +11,8 @@ namespace cascadesim::hw {
 struct MemoryRequest {
   std::uint64_t address = 0;  // first byte; levels with channels interleave on it
   std::uint64_t bytes = 0;
-  std::uint64_t tile_id = 0;  // nonzero: the tile this request moves, for tile-granular caches; 0: plain stream
+  std::uint64_t tile_id = 0;     // nonzero: the tile this request moves, for tile-granular caches; 0: plain stream
+  std::uint32_t tile_count = 1;  // a run of tiles tile_id, tile_id + 1, ... of bytes / tile_count each
   bool write = false;
   std::uint32_t core = 0;  // the requesting core (interconnect ports)
 };

@@ -26,10 +26,13 @@ std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int
 
 namespace {
 
+// Granularity: coarse enough that the default study simulates in seconds, fine enough that contention still
+// emerges (a K/V run or a GEMM step is a few hundred KB, a few microseconds of one core's time).
 constexpr std::uint64_t stream_space = 1ULL << 62;  // addresses of untracked streams (Q, O, scores, lists)
-constexpr std::int64_t gemm_k_step = 1024;          // K elements a GEMM unit loads per step
-constexpr std::int64_t gemm_swizzle = 8;            // M tiles per raster group
+constexpr std::int64_t gemm_k_step = 2048;          // K elements a GEMM unit loads per request pair
 constexpr double gemm_sub_k = 64;                   // K slice a GEMM main loop consumes per iteration
+constexpr std::int64_t gemm_swizzle = 8;            // M tiles per raster group
+constexpr std::int64_t kv_run_tiles = 32;           // consecutive K/V tiles moved as one request
 
 // What one core needs to run units of one kernel; the ring holds, per scratchpad buffer, when the compute
 // that last used it finished (a load may not overwrite a buffer still in use).
@@ -45,13 +48,14 @@ struct UnitContext {
 double cycles_ns(hw::System& s, double cycles) { return cycles * s.ns_per_cycle(); }
 
 double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double bytes, std::uint64_t tile_id,
-                bool write, double at_ns) {
+                std::uint32_t tile_count, bool write, double at_ns) {
   if (bytes <= 0) return at_ns;
   c.record.requested_bytes += bytes;
   hw::MemoryRequest r;
   r.address = address;
   r.bytes = static_cast<std::uint64_t>(std::ceil(bytes));
   r.tile_id = tile_id;
+  r.tile_count = tile_count;
   r.write = write;
   r.core = static_cast<std::uint32_t>(core);
   return c.system.dma(core).transfer(r, at_ns, c.system.port());
@@ -77,22 +81,31 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   const double q_bytes = rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
   const double list_bytes = w.reads_index_lists ? static_cast<double>(n) * models::index_bytes : 0.0;
   const double ready =
-      transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, false, t0);
+      transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, 1, false, t0);
   if (w.selection == KeySelection::top_k) w.visited_tiles(head, q, c.tiles);
-  std::fill(c.ring.begin(), c.ring.end(), t0);
+  // K/V tiles travel in runs of consecutive tiles (one request each, looked up tile by tile in the L2). Within
+  // a run tiles land one after another and are computed as they land; the next run may start loading once the
+  // scratchpad's buffers free up, i.e. when only `stages` tiles of this run are left to compute.
   const double tile_bytes = w.kv_tile_bytes();
   double done = ready;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t j = w.selection == KeySelection::dense ? i : c.tiles[static_cast<std::size_t>(i)];
-    double& buffer = c.ring[static_cast<std::size_t>(i % c.stages)];
-    const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(j + 1);
-    const double loaded =
-        transfer(c, core,
-                 w.kv_tensor + (head_key * static_cast<std::uint64_t>(w.key_tiles) + static_cast<std::uint64_t>(j)) *
-                                   static_cast<std::uint64_t>(tile_bytes),
-                 tile_bytes, tile_id, false, std::max(t0, buffer));
-    done = std::max(loaded, done) + block_ns;
-    buffer = done;
+  double next_issue = t0;
+  for (std::int64_t i = 0; i < n;) {
+    const std::int64_t first = w.selection == KeySelection::dense ? i : c.tiles[static_cast<std::size_t>(i)];
+    std::int64_t run = 1;
+    while (i + run < n && run < kv_run_tiles &&
+           (w.selection == KeySelection::dense || c.tiles[static_cast<std::size_t>(i + run)] == first + run))
+      ++run;
+    const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(first + 1);
+    const std::uint64_t address =
+        w.kv_tensor + (head_key * static_cast<std::uint64_t>(w.key_tiles) + static_cast<std::uint64_t>(first)) *
+                          static_cast<std::uint64_t>(tile_bytes);
+    const double issue = std::max(t0, next_issue);
+    const double loaded = transfer(c, core, address, tile_bytes * static_cast<double>(run), tile_id,
+                                   static_cast<std::uint32_t>(run), false, issue);
+    const double n_run = static_cast<double>(run);
+    done = std::max({done + n_run * block_ns, issue + (loaded - issue) / n_run + n_run * block_ns, loaded + block_ns});
+    next_issue = std::max(issue, done - static_cast<double>(std::min(c.stages, run)) * block_ns);
+    i += run;
   }
   const double blocks = static_cast<double>(n);
   s.matrix_unit().count(blocks * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
@@ -101,7 +114,7 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   c.record.matrix_busy_ns += cycles_ns(s, blocks * mm_cycles);
   c.record.vector_busy_ns += cycles_ns(s, blocks * vec_cycles);
   const double out_bytes = q_bytes + (w.writes_tile_scores ? blocks * models::tile_score_bytes : 0.0);
-  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 1, out_bytes, 0, true, done);
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 1, out_bytes, 0, 1, true, done);
 }
 
 double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t core, double t0) {
@@ -129,10 +142,10 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     const std::uint64_t b_id = w.b_tensor | static_cast<std::uint64_t>(ni) << 16 | static_cast<std::uint64_t>(step + 1);
     const double a =
         transfer(c, core, w.a_tensor + (static_cast<std::uint64_t>(mi) << 24) + static_cast<std::uint64_t>(k0),
-                 tm * kc * w.bytes_per_element, a_id, false, issue);
+                 tm * kc * w.bytes_per_element, a_id, 1, false, issue);
     const double b =
         transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(ni) << 24) + static_cast<std::uint64_t>(k0),
-                 kc * tn * w.bytes_per_element, b_id, false, issue);
+                 kc * tn * w.bytes_per_element, b_id, 1, false, issue);
     const double mm = s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
                                                   static_cast<std::int64_t>(kc));
     // A step's operands stream in as gemm_sub_k-wide slices that the matrix unit consumes as they land
@@ -153,7 +166,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   c.record.matrix_busy_ns += cycles_ns(s, mm_total);
   c.record.vector_busy_ns += cycles_ns(s, epilogue);
   const double written = (w.n_written > 0 ? w.n_written / w.n : 1.0) * tm * tn * w.bytes_per_element;
-  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 2, written, 0, true, done);
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 2, written, 0, 1, true, done);
 }
 
 double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_t core, double t0) {
@@ -163,7 +176,7 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   const std::int64_t candidates = w.candidates(q);
   const std::int64_t k = std::min(w.top_k, candidates);
   const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
-                               static_cast<double>(candidates) * models::tile_score_bytes, 0, false, t0);
+                               static_cast<double>(candidates) * models::tile_score_bytes, 0, 1, false, t0);
   double cycles = 0;
   if (hw::TopkEngine* engine = s.topk()) {
     cycles = engine->select_cycles(candidates, std::max<std::int64_t>(1, k));
@@ -176,13 +189,13 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   }
   c.record.tile_ops += 1;
   return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 4,
-                  static_cast<double>(k) * models::index_bytes, 0, true, read + cycles_ns(s, cycles));
+                  static_cast<double>(k) * models::index_bytes, 0, 1, true, read + cycles_ns(s, cycles));
 }
 
 double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_t core, double t0) {
   hw::System& s = c.system;
   const auto u = static_cast<std::uint64_t>(unit);
-  const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, false, t0);
+  const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0);
   const double vector = s.vector_unit().cycles(w.vector_ops / w.units, 0);
   const double matrix = w.matrix_flops / w.units / 2.0 / s.matrix_unit().peak_macs_per_cycle();
   s.vector_unit().count(vector, w.vector_ops / w.units, 0);
@@ -190,7 +203,7 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
   c.record.vector_busy_ns += cycles_ns(s, vector);
   c.record.matrix_busy_ns += cycles_ns(s, matrix);
   c.record.tile_ops += 1;
-  return transfer(c, core, stream_space | u << 20 | 6, w.write_bytes / w.units, 0, true,
+  return transfer(c, core, stream_space | u << 20 | 6, w.write_bytes / w.units, 0, 1, true,
                   read + cycles_ns(s, vector + matrix));
 }
 

@@ -1,12 +1,12 @@
 // Shared on-chip L2 / global buffer that caches whole tiles with exact LRU replacement, so K/V tiles read by
 // several query tiles (or cores) are fetched from the next level once while they stay resident.
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include "hw/memory/bandwidth_calendar.hpp"
 #include "hw/memory/memory_level.hpp"
@@ -67,24 +67,42 @@ class TileCache final : public MemoryLevel {
       stats_[stat::bypass_bytes] += bytes;
       return forward(request, issue_ns);
     }
-    if (auto it = index_.find(request.tile_id); it != index_.end()) {
-      Tile& tile = *it->second;
-      if (tile.bytes >= request.bytes) {
-        lru_.splice(lru_.begin(), lru_, it->second);
-        stats_[stat::hits] += 1;
-        stats_[stat::hit_bytes] += bytes;
-        // A hit on a tile whose fill is still on its way waits for it (the request merges with the fill) rather
-        // than going to memory again.
-        return std::max(calendar_.reserve(issue_ns, bytes), tile.ready_ns) + config_.latency_ns;
+    // A run of tiles is looked up tile by tile; the misses travel to the next level as one request.
+    const std::uint64_t count = std::max<std::uint32_t>(1, request.tile_count);
+    const std::uint64_t tile_bytes = request.bytes / count;
+    double hit_ready = 0;
+    missed_ids_.clear();
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::uint64_t id = request.tile_id + i;
+      if (auto it = index_.find(id); it != index_.end()) {
+        Tile& tile = *it->second;
+        if (tile.bytes >= tile_bytes) {
+          lru_.splice(lru_.begin(), lru_, it->second);
+          // A hit on a tile whose fill is still on its way waits for it (the request merges with the fill)
+          // rather than going to memory again.
+          hit_ready = std::max(hit_ready, tile.ready_ns);
+          continue;
+        }
+        erase(it);
       }
-      erase(it);
+      missed_ids_.push_back(id);
     }
-    stats_[stat::misses] += 1;
-    stats_[stat::miss_bytes] += bytes;
-    const double next_done = next().access(request, issue_ns);
-    const double done = std::max(calendar_.reserve(issue_ns, bytes), next_done) + config_.latency_ns;
-    insert(request.tile_id, request.bytes, next_done);
-    return done;
+    const std::uint64_t missed = missed_ids_.size();
+    const auto hits = static_cast<double>(count - missed);
+    stats_[stat::hits] += hits;
+    stats_[stat::hit_bytes] += hits * static_cast<double>(tile_bytes);
+    double done = std::max(calendar_.reserve(issue_ns, bytes), hit_ready);
+    if (missed > 0) {
+      stats_[stat::misses] += static_cast<double>(missed);
+      stats_[stat::miss_bytes] += static_cast<double>(missed * tile_bytes);
+      MemoryRequest fill = request;
+      fill.bytes = missed * tile_bytes;
+      fill.tile_count = static_cast<std::uint32_t>(missed);
+      const double next_done = next().access(fill, issue_ns);
+      done = std::max(done, next_done);
+      for (std::uint64_t id : missed_ids_) insert(id, tile_bytes, next_done);
+    }
+    return done + config_.latency_ns;
   }
 
   void reset() override {
@@ -143,6 +161,7 @@ class TileCache final : public MemoryLevel {
   TileList lru_;
   std::unordered_map<std::uint64_t, TileList::iterator> index_;
   std::uint64_t used_bytes_ = 0;
+  std::vector<std::uint64_t> missed_ids_;  // scratch for one run's missed tile ids (kept to avoid allocation)
 };
 
 std::unique_ptr<TileCache> make_tile_cache(const TileCacheConfig& config, const sim::ConfigNode&) {
