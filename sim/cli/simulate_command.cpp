@@ -8,6 +8,7 @@
 #include <map>
 
 #include "hw/system/system.hpp"
+#include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
 #include "sim/cli/predict_command.hpp"
 
@@ -15,6 +16,7 @@ namespace cascadesim::sim {
 
 using models::LayerKind;
 using models::Op;
+using models::dataflow::Kernel;
 
 const char* const simulate_usage =
     "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--hw PRESET] [--config-dir DIR]\n"
@@ -112,6 +114,80 @@ RunResult run_stack(hw::System& system, const models::Study& st, const models::L
 
 }  // namespace
 
+namespace {
+
+// Pool a stage's hidden states and score them: one operation per element (as the analytical model).
+Kernel decision_kernel(const models::Study& st, double members, std::int64_t tokens) {
+  models::dataflow::StreamWork w;
+  const double elements = members * static_cast<double>(tokens * st.model.d_model);
+  w.read_bytes = elements * static_cast<double>(st.workload.bytes_per_element);
+  w.vector_ops = elements;
+  w.units =
+      std::max(1.0, members * std::ceil(static_cast<double>(tokens) / static_cast<double>(st.workload.tile_tokens)));
+  return Kernel{"stop_decision", Op::anchor_scoring, st.model.n_layers, LayerKind::dense, w};
+}
+
+CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, double full_ns) {
+  const models::CascadeSpec& spec = *st.workload.cascade;
+  const double batch = static_cast<double>(st.workload.batch);
+  CascadeSimulation c;
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    CascadeSimulation::Stage stage;
+    const double fraction = models::stage_token_fraction(spec, i);
+    stage.tokens = std::max<std::int64_t>(1, std::llround(static_cast<double>(st.workload.seq_len) * fraction));
+    const double reach = models::stage_reach_fraction(spec, i);
+    stage.run_fraction = models::batch_runs_stage_probability(reach, batch);
+    if (stage.run_fraction > 0) {
+      // The simulated batch holds whole sequences: the expected members, given the stage runs, rounded.
+      stage.members = spec.batch_policy == models::BatchPolicy::wait_for_slowest
+                          ? batch
+                          : std::max(1.0, std::round(reach * batch / stage.run_fraction));
+      models::LayerShape shape = models::layer_shape(st.workload);
+      shape.batch = stage.members;
+      shape.key_tokens = stage.tokens;
+      shape.query_tokens = st.workload.phase == models::Phase::prefill ? stage.tokens : 1;
+      shape.top_k = std::min<std::int64_t>(shape.top_k, layer_tile_grid(shape).key_tiles);
+      std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
+      if (i + 1 < spec.stages.size()) kernels.push_back(decision_kernel(st, stage.members, stage.tokens));
+      stage.time_ns = run_kernels(system, kernels, RunOptions{}).total_ns;
+      c.expected_ns += stage.run_fraction * stage.time_ns;
+    }
+    c.stages.push_back(stage);
+  }
+  c.speedup = full_ns / c.expected_ns;
+  return c;
+}
+
+EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study& st, const RunResult& run) {
+  const models::EarlyExitSpec& spec = *st.workload.early_exit;
+  // Time up to the end of each layer, from the scheduled run (launch gaps included).
+  std::vector<double> layer_end(static_cast<std::size_t>(st.model.n_layers), 0.0);
+  for (const KernelRecord& k : run.kernels)
+    if (k.layer < st.model.n_layers)
+      layer_end[static_cast<std::size_t>(k.layer)] = std::max(layer_end[static_cast<std::size_t>(k.layer)], k.end_ns);
+  // One exit head: exit_head_flops_per_token on every token, reading the hidden states once.
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  const double tokens = shape.batch * static_cast<double>(shape.query_tokens);
+  double head_ns = 0;
+  if (spec.exit_head_flops_per_token > 0) {
+    models::dataflow::StreamWork w;
+    w.read_bytes = tokens * static_cast<double>(st.model.d_model * st.workload.bytes_per_element);
+    w.matrix_flops = spec.exit_head_flops_per_token * tokens;
+    w.units = std::max(1.0, std::ceil(tokens / static_cast<double>(st.workload.tile_tokens)));
+    head_ns = run_kernels(system, {Kernel{"exit_head", Op::mlp, 0, LayerKind::dense, w}}, RunOptions{}).total_ns;
+  }
+  EarlyExitSimulation e;
+  double ramps = 0;
+  for (const models::EarlyExitPoint& p : spec.exits) {
+    ramps += 1;
+    e.expected_ns += p.fraction * (layer_end[static_cast<std::size_t>(p.after_layer - 1)] + ramps * head_ns);
+  }
+  e.speedup = run.total_ns / e.expected_ns;
+  return e;
+}
+
+}  // namespace
+
 Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace) {
   Simulation s;
   s.loaded = study_path.empty() ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
@@ -137,6 +213,8 @@ Simulation simulate_study(const std::string& study_path, const LoadOptions& load
   s.schedule = st.workload.schedule.layers.empty() ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
   if (st.workload.schedule.layers.empty() && trace) s.schedule = run_stack(*system, st, st.workload.schedule, trace);
   s.speedup = s.dense.total_ns / s.schedule.total_ns;
+  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.total_ns);
+  if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
   return s;
 }
 
@@ -194,19 +272,40 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
 
 }  // namespace
 
+namespace {
+void add_extras_json(Json& j, const Simulation& s) {
+  if (s.cascade) {
+    Json stages = Json::array();
+    for (const CascadeSimulation::Stage& st : s.cascade->stages)
+      stages.push_back(
+          {{"tokens", st.tokens}, {"members", st.members}, {"run_fraction", st.run_fraction}, {"time_ns", st.time_ns}});
+    j["cascade"] = {{"stages", stages},
+                    {"expected_ns", s.cascade->expected_ns},
+                    {"simulated_speedup", s.cascade->speedup},
+                    {"analytical_practical_speedup", s.prediction.exact.cascade->practical_speedup}};
+  }
+  if (s.early_exit)
+    j["early_exit"] = {{"expected_ns", s.early_exit->expected_ns},
+                       {"simulated_speedup", s.early_exit->speedup},
+                       {"analytical_time_speedup", s.prediction.exact.early_exit->time_speedup}};
+}
+}  // namespace
+
 Json simulation_to_json(const Simulation& s) {
   const models::Study& st = s.loaded.study;
-  return Json{{"study", st.name},
-              {"hardware", st.hardware.name},
-              {"model", st.model.name},
-              {"dense", run_json(s.dense)},
-              {"schedule", run_json(s.schedule)},
-              {"simulated_speedup", s.speedup},
-              {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
-              {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
-              {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
-              {"config", study_to_json(st)},
-              {"files", s.loaded.files}};
+  Json j = Json{{"study", st.name},
+                {"hardware", st.hardware.name},
+                {"model", st.model.name},
+                {"dense", run_json(s.dense)},
+                {"schedule", run_json(s.schedule)},
+                {"simulated_speedup", s.speedup},
+                {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
+                {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
+                {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
+                {"config", study_to_json(st)},
+                {"files", s.loaded.files}};
+  add_extras_json(j, s);
+  return j;
 }
 
 void write_simulation_table(std::ostream& out, const Simulation& s) {
@@ -279,6 +378,23 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
       << f("%.3fx", s.prediction.exact.end_to_end_speedup) << ", Amdahl exact "
       << f("%.3fx", s.prediction.exact.amdahl_speedup) << ", Amdahl seed "
       << f("%.3fx", s.prediction.seed.amdahl_speedup) << "\n";
+  if (s.cascade) {
+    out << "\nCascade (" << s.cascade->stages.size() << " stages): expected "
+        << f("%.3f ms", s.cascade->expected_ns / 1e6) << " per batch, simulated speedup "
+        << f("%.3fx", s.cascade->speedup) << " (analytical "
+        << f("%.3fx", s.prediction.exact.cascade->practical_speedup) << ")\n";
+    for (std::size_t i = 0; i < s.cascade->stages.size(); ++i) {
+      const CascadeSimulation::Stage& stage = s.cascade->stages[i];
+      std::snprintf(line, sizeof line, "  stage %zu: %lld tokens, %.0f sequences, runs %.1f%% of batches, %.3f ms\n",
+                    i + 1, static_cast<long long>(stage.tokens), stage.members, 100 * stage.run_fraction,
+                    stage.time_ns / 1e6);
+      out << line;
+    }
+  }
+  if (s.early_exit)
+    out << "\nEarly exit: expected " << f("%.3f ms", s.early_exit->expected_ns / 1e6) << ", simulated speedup "
+        << f("%.3fx", s.early_exit->speedup) << " (analytical "
+        << f("%.3fx", s.prediction.exact.early_exit->time_speedup) << ")\n";
   out << "The simulator adds what the roofline leaves out: wave quantization over " << hw.cores
       << " cores, the causal imbalance between query tiles, L2 misses and HBM contention, pipeline bubbles when a "
          "K/V tile arrives late, and launch gaps; the per-operation rows above show where each cost lands.\n";

@@ -1,6 +1,7 @@
 // `cascadesim simulate`: replays the study's dataflow, and the all-dense baseline, on the hardware models.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -21,12 +22,33 @@ struct SimulateOptions {
 extern const char* const simulate_usage;
 SimulateOptions parse_simulate_args(const std::vector<std::string>& args);
 
+// A cascade replayed stage by stage: each stage's stack at its token count, weighted by how often it runs.
+struct CascadeSimulation {
+  struct Stage {
+    std::int64_t tokens = 0;
+    double members = 0;       // sequences in the batch that runs the stage
+    double run_fraction = 0;  // probability the stage runs (seed 000's batch effect when waiting for the slowest)
+    double time_ns = 0;       // one run of the stage, its stop decision included
+  };
+  std::vector<Stage> stages;
+  double expected_ns = 0;
+  double speedup = 1;  // the schedule's full-resolution time / expected_ns
+};
+
+// Early exit from the scheduled run's per-layer times: each exit pays the layers before it and its heads.
+struct EarlyExitSimulation {
+  double expected_ns = 0;
+  double speedup = 1;
+};
+
 struct Simulation {
   LoadedStudy loaded;
   RunResult dense;     // every layer dense: the baseline
   RunResult schedule;  // the study's schedule
   double speedup = 1;  // dense.total_ns / schedule.total_ns
   models::BothAccountings prediction;
+  std::optional<CascadeSimulation> cascade;
+  std::optional<EarlyExitSimulation> early_exit;
 };
 
 // Loads the study, builds the hardware, runs both stacks. Throws ConfigError on bad input (a section the

@@ -207,6 +207,19 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
                   read + cycles_ns(s, vector + matrix));
 }
 
+// Small GEMMs get smaller tiles until every core has a unit, as GEMM libraries' tile heuristics do (a 256 x 256
+// tile on a 256-token stage would leave most cores idle); 64 x 64 is the smallest.
+GemmWork fit_tiles(GemmWork g, std::int64_t cores) {
+  auto units = [&g] { return std::ceil(g.m / g.tile_m) * std::ceil(g.n / g.tile_n); };
+  while (units() < static_cast<double>(cores) && (g.tile_m > 64 || g.tile_n > 64)) {
+    if (g.tile_n >= g.tile_m)
+      g.tile_n /= 2;
+    else
+      g.tile_m /= 2;
+  }
+  return g;
+}
+
 double units_of(const Kernel& k) {
   return std::visit(
       [](const auto& w) -> double {
@@ -245,7 +258,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   const std::uint64_t origin = sc_core::sc_time_stamp().value();
   auto now_ns = [origin]() { return since_ns(origin); };
   double clock = 0;  // end of the previous kernel, in ns since the run started
-  for (const Kernel& kernel : kernels) {
+  for (const Kernel& described : kernels) {
+    Kernel kernel = described;
+    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = fit_tiles(*g, system.cores());
     KernelRecord record;
     record.name = kernel.name;
     record.op = kernel.op;
