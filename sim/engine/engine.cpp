@@ -257,31 +257,46 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   RunResult result;
   const std::uint64_t origin = sc_core::sc_time_stamp().value();
   auto now_ns = [origin]() { return since_ns(origin); };
-  double clock = 0;  // end of the previous kernel, in ns since the run started
-  for (const Kernel& described : kernels) {
-    Kernel kernel = described;
-    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = fit_tiles(*g, system.cores());
+
+  // Each kernel as it will run: tiles fitted to the machine, its units and pipeline depth.
+  struct Prepared {
+    Kernel kernel;
     KernelRecord record;
-    record.name = kernel.name;
-    record.op = kernel.op;
-    record.layer = kernel.layer;
-    record.kind = kernel.layer_kind;
-    record.cost = models::dataflow::kernel_cost(kernel);
-    record.units = units_of(kernel);
-    record.start_ns = clock + system.launch_ns();
-    result.launch_ns += system.launch_ns();
     std::int64_t stages = 2;
-    if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
-      stages = std::max<std::int64_t>(
+  };
+  std::vector<Prepared> prepared;
+  prepared.reserve(kernels.size());
+  for (const Kernel& described : kernels) {
+    Prepared p{described, {}, 2};
+    if (auto* g = std::get_if<GemmWork>(&p.kernel.work)) *g = fit_tiles(*g, system.cores());
+    if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work))
+      p.stages = std::max<std::int64_t>(
           1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
-    double next_unit = 0;
-    double last_end = record.start_ns;
-    const std::int64_t cores = std::min<std::int64_t>(system.cores(), static_cast<std::int64_t>(record.units));
-    for (std::int64_t core = 0; core < cores; ++core) {
-      sc_core::sc_spawn([&, core]() {
-        UnitContext ctx{system, kernel, record, stages, {}, std::vector<double>(static_cast<std::size_t>(stages))};
-        sc_core::wait(sc_core::sc_time(record.start_ns - now_ns(), sc_core::SC_NS));
-        while (next_unit < record.units) {
+    p.record.name = p.kernel.name;
+    p.record.op = p.kernel.op;
+    p.record.layer = p.kernel.layer;
+    p.record.kind = p.kernel.layer_kind;
+    p.record.cost = models::dataflow::kernel_cost(p.kernel);
+    p.record.units = units_of(p.kernel);
+    prepared.push_back(std::move(p));
+  }
+  if (prepared.empty()) return result;
+
+  // One thread per core for the whole run; at the end of each kernel the last core to finish closes it and
+  // wakes the others for the next one, which starts after the launch gap.
+  double next_unit = 0;
+  double last_end = 0;
+  std::int64_t arrived = 0;
+  sc_core::sc_event kernel_closed;
+  prepared[0].record.start_ns = system.launch_ns();
+  for (std::int64_t core = 0; core < system.cores(); ++core) {
+    sc_core::sc_spawn([&, core]() {
+      for (std::size_t k = 0; k < prepared.size(); ++k) {
+        Prepared& p = prepared[k];
+        sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
+        UnitContext ctx{system,   p.kernel, p.record,
+                        p.stages, {},       std::vector<double>(static_cast<std::size_t>(p.stages))};
+        while (next_unit < p.record.units) {
           const double unit = next_unit;
           next_unit += 1;
           const double start = now_ns();
@@ -297,21 +312,35 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
                 else
                   return stream_unit(ctx, w, unit, core, start);
               },
-              kernel.work);
-          if (options.trace) options.trace->unit(core, record, start, end);
+              p.kernel.work);
+          if (options.trace) options.trace->unit(core, p.record, start, end);
           sc_core::wait(sc_core::sc_time(std::max(0.0, end - start), sc_core::SC_NS));
           last_end = std::max(last_end, end);
         }
-      });
-    }
-    sc_core::sc_start();
-    record.end_ns = last_end;
-    clock = last_end;
-    result.tile_ops += record.tile_ops;
-    if (options.trace) options.trace->kernel(record);
-    result.kernels.push_back(std::move(record));
+        if (++arrived < system.cores()) {
+          sc_core::wait(kernel_closed);
+          continue;
+        }
+        // The last core out closes the kernel.
+        arrived = 0;
+        p.record.end_ns = std::max(last_end, p.record.start_ns);
+        last_end = p.record.end_ns;
+        if (options.trace) options.trace->kernel(p.record);
+        if (k + 1 < prepared.size()) {
+          prepared[k + 1].record.start_ns = p.record.end_ns + system.launch_ns();
+          next_unit = 0;
+        }
+        kernel_closed.notify();
+      }
+    });
   }
-  result.total_ns = clock;
+  sc_core::sc_start();
+  for (Prepared& p : prepared) {
+    result.launch_ns += system.launch_ns();
+    result.tile_ops += p.record.tile_ops;
+    result.kernels.push_back(std::move(p.record));
+  }
+  result.total_ns = result.kernels.back().end_ns;
   for (const hw::System::Part& p : system.parts()) append_stats(result.components, p.name, p.component->stats());
   append_stats(result.components, "dma", system.dma_totals());
   return result;
