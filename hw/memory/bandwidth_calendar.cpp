@@ -10,6 +10,7 @@ BandwidthCalendar::BandwidthCalendar(double bytes_per_ns, double window_ns)
     : bytes_per_ns_(bytes_per_ns),
       window_ns_(window_ns),
       window_bytes_(bytes_per_ns * window_ns),
+      full_bytes_(window_bytes_ * (1.0 - 1e-12)),
       ring_(static_cast<std::size_t>(horizon_windows())) {}
 
 BandwidthCalendar::Slot& BandwidthCalendar::slot(std::int64_t window) {
@@ -18,10 +19,7 @@ BandwidthCalendar::Slot& BandwidthCalendar::slot(std::int64_t window) {
   return s;
 }
 
-bool BandwidthCalendar::full(std::int64_t window) {
-  // A window within a rounding error of full counts as full: nothing useful fits in it.
-  return slot(window).used >= window_bytes_ * (1.0 - 1e-12);
-}
+bool BandwidthCalendar::full(std::int64_t window) { return slot(window).used >= full_bytes_; }
 
 std::int64_t BandwidthCalendar::first_open(std::int64_t w) {
   std::int64_t root = w;
@@ -37,7 +35,9 @@ std::int64_t BandwidthCalendar::first_open(std::int64_t w) {
 double BandwidthCalendar::reserve(double start_ns, double bytes) {
   booked_bytes_ += bytes;
   if (bytes <= 0) return start_ns;
-  std::int64_t w = static_cast<std::int64_t>(std::floor(start_ns / window_ns_));
+  // Times are non-negative (ns since the run began), so truncation is the floor.
+  std::int64_t w = start_ns >= 0 ? static_cast<std::int64_t>(start_ns / window_ns_)
+                                 : static_cast<std::int64_t>(std::floor(start_ns / window_ns_));
   double t = start_ns;
   // A window that old has been overwritten in the ring: book from the oldest one kept.
   const std::int64_t oldest = newest_ - horizon_windows() + 1;
@@ -47,20 +47,20 @@ double BandwidthCalendar::reserve(double start_ns, double bytes) {
   }
   double left = bytes;
   while (true) {
-    const std::int64_t open = first_open(w);
-    if (open != w) {
-      w = open;
+    Slot* s = &slot(w);
+    if (s->used >= full_bytes_) {
+      w = first_open(w);
       t = std::max(t, static_cast<double>(w) * window_ns_);
+      s = &slot(w);
     }
-    Slot& s = slot(w);
     newest_ = std::max(newest_, w);
     const double window_end = static_cast<double>(w + 1) * window_ns_;
     // Within a window a transfer starts after the bytes already booked there and runs at full bandwidth.
-    const double free_bytes = window_bytes_ - s.used;
+    const double free_bytes = window_bytes_ - s->used;
     const double start = std::max(t, window_end - free_bytes / bytes_per_ns_);
     const double can_take = std::min(left, (window_end - start) * bytes_per_ns_);
     if (can_take > 0) {
-      s.used += can_take;
+      s->used += can_take;
       left -= can_take;
       t = start + can_take / bytes_per_ns_;
       if (left <= 1e-9) break;

@@ -20,8 +20,9 @@ class BandwidthCalendar {
   double booked_bytes() const { return booked_bytes_; }
   void reset();
 
-  // Windows kept behind the newest one booked (cores run at most a few hundred microseconds apart).
-  static constexpr std::int64_t horizon_windows() { return std::int64_t{1} << 13; }
+  // Windows kept behind the newest one booked: cores run at most one work unit apart (tens to a few hundred
+  // microseconds); a small ring also stays in the host's caches, which is most of the simulator's speed.
+  static constexpr std::int64_t horizon_windows() { return std::int64_t{1} << 11; }
 
  private:
   // A ring of windows indexed by window number modulo its size; each slot remembers which window it holds, so
@@ -40,6 +41,7 @@ class BandwidthCalendar {
   double bytes_per_ns_;
   double window_ns_;
   double window_bytes_;
+  double full_bytes_;  // a window within a rounding error of full counts as full: nothing useful fits in it
   std::vector<Slot> ring_;
   std::int64_t newest_ = -1;  // highest window booked so far
   double booked_bytes_ = 0;
