@@ -6,12 +6,21 @@
 
 namespace cascadesim::hw {
 
+namespace {
+// The smallest power of two of windows covering horizon_ns, within [2048, 2^20].
+std::size_t ring_size(double window_ns) {
+  std::size_t n = 2048;
+  while (n < (std::size_t{1} << 20) && static_cast<double>(n) * window_ns < BandwidthCalendar::horizon_ns) n *= 2;
+  return n;
+}
+}  // namespace
+
 BandwidthCalendar::BandwidthCalendar(double bytes_per_ns, double window_ns)
     : bytes_per_ns_(bytes_per_ns),
       window_ns_(window_ns),
       window_bytes_(bytes_per_ns * window_ns),
       full_bytes_(window_bytes_ * (1.0 - 1e-12)),
-      ring_(static_cast<std::size_t>(horizon_windows())) {}
+      ring_(ring_size(window_ns)) {}
 
 BandwidthCalendar::Slot& BandwidthCalendar::slot(std::int64_t window) {
   Slot& s = ring_[static_cast<std::size_t>(window & (horizon_windows() - 1))];

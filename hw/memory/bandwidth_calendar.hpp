@@ -20,9 +20,10 @@ class BandwidthCalendar {
   double booked_bytes() const { return booked_bytes_; }
   void reset();
 
-  // Windows kept behind the newest one booked: cores run at most one work unit apart (tens to a few hundred
-  // microseconds); a small ring also stays in the host's caches, which is most of the simulator's speed.
-  static constexpr std::int64_t horizon_windows() { return std::int64_t{1} << 11; }
+  // Windows kept behind the newest one booked: enough for horizon_ns (cores run at most one work unit apart),
+  // at least 2048; a small ring also stays in the host's caches, which is much of the simulator's speed.
+  static constexpr double horizon_ns = 500e3;
+  std::int64_t horizon_windows() const { return static_cast<std::int64_t>(ring_.size()); }
 
  private:
   // A ring of windows indexed by window number modulo its size; each slot remembers which window it holds, so
