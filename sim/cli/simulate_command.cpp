@@ -259,6 +259,16 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
     e["matrix_busy_ns"] = e["matrix_busy_ns"].get<double>() + k.matrix_busy_ns;
     flops += k.cost.flops();
   }
+  // Per layer: the time from the end of the previous layer's last kernel to the end of this layer's last.
+  Json by_layer = Json::array();
+  double previous_end = 0;
+  for (std::size_t i = 0; i < r.kernels.size(); ++i) {
+    const KernelRecord& k = r.kernels[i];
+    if (i + 1 < r.kernels.size() && r.kernels[i + 1].layer == k.layer) continue;
+    by_layer.push_back(
+        {{"layer", k.layer}, {"kind", std::string(to_string(k.kind))}, {"time_ns", k.end_ns - previous_end}});
+    previous_end = k.end_ns;
+  }
   Json components = Json::object();
   for (const ComponentStats& c : r.components) {
     Json values = Json::object();
@@ -267,7 +277,7 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
   }
   return Json{{"total_ns", r.total_ns}, {"launch_ns", r.launch_ns}, {"kernels", r.kernels.size()},
               {"tile_ops", r.tile_ops}, {"flops", flops},           {"achieved_TFLOPs", flops / r.total_ns / 1e3},
-              {"by_op", kernels_by_op}, {"components", components}};
+              {"by_op", kernels_by_op}, {"by_layer", by_layer},     {"components", components}};
 }
 
 }  // namespace
