@@ -84,10 +84,11 @@ class PerfettoTrace final : public TraceSink {
                   static_cast<long long>(k.layer), k.name.c_str(), std::string(to_string(k.kind)).c_str(),
                   k.start_ns / 1e3, us, k.units, k.tile_ops, k.requested_bytes);
     out_ << line;
-    std::snprintf(
-        line, sizeof line,
-        ",\n{\"name\":\"requested bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":2,\"ts\":%.4f,\"args\":{\"GBps\":%.2f}}",
-        k.start_ns / 1e3, us > 0 ? k.requested_bytes / (us * 1e3) : 0.0);
+    std::snprintf(line, sizeof line,
+                  ",\n{\"name\":\"bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":2,\"ts\":%.4f,"
+                  "\"args\":{\"requested by cores\":%.2f,\"HBM\":%.2f}}",
+                  k.start_ns / 1e3, us > 0 ? k.requested_bytes / (us * 1e3) : 0.0,
+                  us > 0 ? k.hbm_bytes / (us * 1e3) : 0.0);
     out_ << line;
   }
 

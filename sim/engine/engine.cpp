@@ -282,6 +282,17 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   }
   if (prepared.empty()) return result;
 
+  // Off-chip bytes so far, from the memory component's statistics (read_bytes + write_bytes).
+  const sim::StatSet& memory_stats = system.parts().front().component->stats();
+  auto hbm_bytes_now = [&memory_stats]() {
+    double bytes = 0;
+    for (std::size_t i = 0; i < memory_stats.infos().size(); ++i)
+      if (memory_stats.infos()[i].name == "read_bytes" || memory_stats.infos()[i].name == "write_bytes")
+        bytes += memory_stats[i];
+    return bytes;
+  };
+  double hbm_at_kernel_start = 0;
+
   // One thread per core for the whole run; at the end of each kernel the last core to finish closes it and
   // wakes the others for the next one, which starts after the launch gap.
   double next_unit = 0;
@@ -325,6 +336,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
         arrived = 0;
         p.record.end_ns = std::max(last_end, p.record.start_ns);
         last_end = p.record.end_ns;
+        const double hbm_now = hbm_bytes_now();
+        p.record.hbm_bytes = hbm_now - hbm_at_kernel_start;
+        hbm_at_kernel_start = hbm_now;
         if (options.trace) options.trace->kernel(p.record);
         if (k + 1 < prepared.size()) {
           prepared[k + 1].record.start_ns = p.record.end_ns + system.launch_ns();

@@ -25,6 +25,7 @@ struct KernelRecord {
   double matrix_busy_ns = 0;  // summed over cores
   double vector_busy_ns = 0;
   double requested_bytes = 0;  // bytes the cores asked of the memory hierarchy
+  double hbm_bytes = 0;        // bytes off-chip memory moved while the kernel ran (read + write)
   models::OpCost cost;         // the description's analytical sum, for comparison
 };
 

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "sim/cli/simulate_command.hpp"
 
@@ -51,4 +53,25 @@ TEST_CASE("early exit over equal layers saves what the average depth says") {
   REQUIRE(s.early_exit);
   // Seed 004: half the inputs stop after 3 of 12 layers; depth 0.625, 1.6x (launch gaps make layers near-equal).
   CHECK(s.early_exit->speedup == doctest::Approx(1.6).epsilon(0.02));
+}
+
+TEST_CASE("--trace writes Perfetto trace events: one track per core and kernel spans with bandwidth counters") {
+  const auto path = (std::filesystem::temp_directory_path() / "cascadesim-trace-test.json").string();
+  sim::SimulateOptions options;
+  options.study_path = "tests/data/sim_small.json";
+  options.trace_path = path;
+  std::ostringstream out;
+  sim::run_simulate(options, out);
+  std::ifstream in(path);
+  const sim::Json trace = sim::Json::parse(in);
+  std::set<std::int64_t> cores;
+  int kernels = 0, counters = 0;
+  for (const sim::Json& e : trace.at("traceEvents")) {
+    if (e.at("ph") == "X" && e.at("pid") == 1) cores.insert(e.at("tid").get<std::int64_t>());
+    if (e.at("ph") == "X" && e.at("pid") == 2) ++kernels;
+    if (e.at("ph") == "C") ++counters;
+  }
+  CHECK(cores.size() == 132);  // every H100 SM ran units
+  CHECK(kernels == 83);        // 16 layers x 5 kernels + 3 top-k selections
+  CHECK(counters == kernels);
 }
