@@ -366,6 +366,21 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     return busy / (static_cast<double>(hw.cores) * x.total_ns);
   };
   row("matrix unit utilization", f("%.1f%%", 100 * util(d)), f("%.1f%%", 100 * util(r)));
+  auto vector_util = [&](const RunResult& x) {
+    double busy = 0;
+    for (const KernelRecord& k : x.kernels) busy += k.vector_busy_ns;
+    return busy / (static_cast<double>(hw.cores) * x.total_ns);
+  };
+  row("vector unit utilization", f("%.1f%%", 100 * vector_util(d)), f("%.1f%%", 100 * vector_util(r)));
+  row("HBM bandwidth utilization", f("%.1f%%", 100 * hbm(d) / (hw.hbm_bandwidth_GBps * d.total_ns)),
+      f("%.1f%%", 100 * hbm(r) / (hw.hbm_bandwidth_GBps * r.total_ns)));
+  auto requested = [](const RunResult& x) {
+    double total = 0;
+    for (const KernelRecord& k : x.kernels) total += k.requested_bytes;
+    return total;
+  };
+  row("bytes requested by cores", f("%.3g", requested(d)), f("%.3g", requested(r)));
+  row("bytes served by L2 (tile hits)", f("%.3g", stat(d, "l2", "hit_bytes")), f("%.3g", stat(r, "l2", "hit_bytes")));
 
   out << "\nTime by operation (ms): simulated vs analytical roofline (exact costs)\n";
   std::snprintf(line, sizeof line, "%-26s %12s %12s   %12s %12s\n", "op", "dense sim", "dense model", "sched sim",
