@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "sim/framework/registry.hpp"
 
@@ -31,6 +32,10 @@ class MemoryLevel : public sim::Component {
 
   // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
   virtual void reset() = 0;
+
+  // Bytes each channel has moved since the last reset, for per-channel timelines; empty for levels without
+  // channels.
+  virtual std::vector<double> channel_bytes() const { return {}; }
 
  protected:
   MemoryLevel* next_ = nullptr;

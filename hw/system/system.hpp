@@ -29,6 +29,7 @@ class System {
   double launch_ns() const { return spec_.kernel_launch_us * 1e3; }
 
   MemoryLevel& port() { return *noc_; }  // where every core's requests enter the hierarchy
+  const MemoryLevel& memory() const { return *memory_; }
   Dma& dma(std::int64_t core) { return *dmas_[static_cast<std::size_t>(core)]; }
   MatrixUnit& matrix_unit() { return *matrix_; }
   VectorUnit& vector_unit() { return *vector_; }

@@ -63,7 +63,9 @@ class PerfettoTrace final : public TraceSink {
     out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
     out_ << R"({"name":"process_name","ph":"M","pid":1,"args":{"name":"cores"}},)"
          << "\n";
-    out_ << R"({"name":"process_name","ph":"M","pid":2,"args":{"name":"kernels and memory"}})";
+    out_ << R"({"name":"process_name","ph":"M","pid":2,"args":{"name":"kernels and memory"}},)"
+         << "\n";
+    out_ << R"({"name":"process_name","ph":"M","pid":3,"args":{"name":"memory channels"}})";
   }
   ~PerfettoTrace() override { out_ << "\n]}\n"; }
 
@@ -90,6 +92,13 @@ class PerfettoTrace final : public TraceSink {
                   k.start_ns / 1e3, us > 0 ? k.requested_bytes / (us * 1e3) : 0.0,
                   us > 0 ? k.hbm_bytes / (us * 1e3) : 0.0);
     out_ << line;
+    if (!k.channel_bytes.empty() && us > 0) {
+      out_ << ",\n{\"name\":\"HBM channel bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":3,\"ts\":" << k.start_ns / 1e3
+           << ",\"args\":{";
+      for (std::size_t c = 0; c < k.channel_bytes.size(); ++c)
+        out_ << (c ? "," : "") << "\"channel " << c << "\":" << k.channel_bytes[c] / (us * 1e3);
+      out_ << "}}";
+    }
   }
 
  private:

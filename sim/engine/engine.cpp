@@ -292,6 +292,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     return bytes;
   };
   double hbm_at_kernel_start = 0;
+  std::vector<double> channels_at_kernel_start = system.memory().channel_bytes();
 
   // One thread per core for the whole run; at the end of each kernel the last core to finish closes it and
   // wakes the others for the next one, which starts after the launch gap.
@@ -339,6 +340,11 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
         const double hbm_now = hbm_bytes_now();
         p.record.hbm_bytes = hbm_now - hbm_at_kernel_start;
         hbm_at_kernel_start = hbm_now;
+        std::vector<double> channels_now = system.memory().channel_bytes();
+        p.record.channel_bytes.resize(channels_now.size());
+        for (std::size_t c = 0; c < channels_now.size(); ++c)
+          p.record.channel_bytes[c] = channels_now[c] - channels_at_kernel_start[c];
+        channels_at_kernel_start = std::move(channels_now);
         if (options.trace) options.trace->kernel(p.record);
         if (k + 1 < prepared.size()) {
           prepared[k + 1].record.start_ns = p.record.end_ns + system.launch_ns();

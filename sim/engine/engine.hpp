@@ -24,9 +24,10 @@ struct KernelRecord {
   double tile_ops = 0;        // (query tile, key tile) blocks, selections, or GEMM k-steps computed
   double matrix_busy_ns = 0;  // summed over cores
   double vector_busy_ns = 0;
-  double requested_bytes = 0;  // bytes the cores asked of the memory hierarchy
-  double hbm_bytes = 0;        // bytes off-chip memory moved while the kernel ran (read + write)
-  models::OpCost cost;         // the description's analytical sum, for comparison
+  double requested_bytes = 0;         // bytes the cores asked of the memory hierarchy
+  double hbm_bytes = 0;               // bytes off-chip memory moved while the kernel ran (read + write)
+  std::vector<double> channel_bytes;  // of those, per memory channel (empty when the memory has no channels)
+  models::OpCost cost;                // the description's analytical sum, for comparison
 };
 
 struct ComponentStats {

@@ -55,7 +55,9 @@ TEST_CASE("early exit over equal layers saves what the average depth says") {
   CHECK(s.early_exit->speedup == doctest::Approx(1.6).epsilon(0.02));
 }
 
-TEST_CASE("--trace writes Perfetto trace events: one track per core and kernel spans with bandwidth counters") {
+TEST_CASE(
+    "--trace writes Perfetto trace events: a track per core, kernel spans, bandwidth per kernel and per memory "
+    "channel") {
   const auto path = (std::filesystem::temp_directory_path() / "cascadesim-trace-test.json").string();
   sim::SimulateOptions options;
   options.study_path = "tests/data/sim_small.json";
@@ -65,13 +67,18 @@ TEST_CASE("--trace writes Perfetto trace events: one track per core and kernel s
   std::ifstream in(path);
   const sim::Json trace = sim::Json::parse(in);
   std::set<std::int64_t> cores;
-  int kernels = 0, counters = 0;
+  int kernels = 0, counters = 0, channel_counters = 0;
   for (const sim::Json& e : trace.at("traceEvents")) {
     if (e.at("ph") == "X" && e.at("pid") == 1) cores.insert(e.at("tid").get<std::int64_t>());
     if (e.at("ph") == "X" && e.at("pid") == 2) ++kernels;
-    if (e.at("ph") == "C") ++counters;
+    if (e.at("ph") == "C" && e.at("pid") == 2) ++counters;
+    if (e.at("ph") == "C" && e.at("pid") == 3) {
+      ++channel_counters;
+      CHECK(e.at("args").size() == 10);  // h100-sxm's memory: one channel per controller
+    }
   }
   CHECK(cores.size() == 132);  // every H100 SM ran units
   CHECK(kernels == 83);        // 16 layers x 5 kernels + 3 top-k selections
   CHECK(counters == kernels);
+  CHECK(channel_counters == kernels);
 }

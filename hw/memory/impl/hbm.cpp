@@ -205,6 +205,12 @@ class Hbm final : public MemoryLevel {
 
   const sim::StatSet& stats() const override { return stats_; }
 
+  std::vector<double> channel_bytes() const override {
+    std::vector<double> bytes;
+    for (const Channel& ch : channels_) bytes.push_back(ch.calendar.booked_bytes());
+    return bytes;
+  }
+
  private:
   struct Channel {
     BandwidthCalendar calendar;
