@@ -7,49 +7,27 @@
 #include <string>
 #include <vector>
 
+#include "component_builder.hpp"
 #include "hw/compute/matrix_unit.hpp"
 #include "hw/compute/vector_unit.hpp"
 #include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
-using sim::ConfigErrors;
-using sim::ConfigNode;
 using sim::Json;
 
 namespace {
 std::unique_ptr<hw::MatrixUnit> matrix_unit(const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/matrix_unit"}}, errors);
-  auto unit = sim::make_component_as<hw::MatrixUnit>("matrix_unit", node);
-  errors.throw_if_any();
-  REQUIRE(unit != nullptr);
-  return unit;
+  return test::build_component<hw::MatrixUnit>("matrix_unit", section);
 }
 
 std::unique_ptr<hw::VectorUnit> vector_unit(const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/vector_unit"}}, errors);
-  auto unit = sim::make_component_as<hw::VectorUnit>("vector_unit", node);
-  errors.throw_if_any();
-  REQUIRE(unit != nullptr);
-  return unit;
+  return test::build_component<hw::VectorUnit>("vector_unit", section);
 }
 
 // Every error line a section produces, in order; the build must fail.
 template <class Interface>
 std::vector<std::string> errors_of(std::string_view role, const Json& section) {
-  ConfigErrors errors;
-  std::string pointer = "/";
-  pointer += role;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", pointer}}, errors);
-  CHECK(sim::make_component_as<Interface>(role, node) == nullptr);
-  std::vector<std::string> lines;
-  try {
-    errors.throw_if_any();
-  } catch (const sim::ConfigError& e) {
-    for (const sim::ConfigIssue& issue : e.issues()) lines.push_back(issue.line());
-  }
-  return lines;
+  return test::component_errors<Interface>(std::string(role), section);
 }
 
 std::vector<std::string> registered(std::string_view role) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "component_builder.hpp"
 #include "hw/memory/dma.hpp"
 #include "hw/memory/memory_level.hpp"
 #include "sim/config/config_error.hpp"
@@ -23,16 +24,9 @@ using sim::Json;
 
 namespace {
 
-// Builds a component from an inline section, as a hardware preset would hold it under "/<role>"; throws
-// ConfigError with every issue found.
 template <class Interface>
 std::unique_ptr<Interface> build(const std::string& role, const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/" + role}}, errors);
-  std::unique_ptr<Interface> component = sim::make_component_as<Interface>(role, node);
-  errors.throw_if_any();
-  REQUIRE(component != nullptr);
-  return component;
+  return test::build_component<Interface>(role, section);
 }
 
 std::unique_ptr<MemoryLevel> hbm(int channels, double channel_GBps, double latency_ns, Json extra = Json::object()) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "component_builder.hpp"
 #include "hw/memory/memory_level.hpp"
 #include "sim/config/config_error.hpp"
 
@@ -20,19 +21,10 @@ using sim::Json;
 
 namespace {
 
-template <class Interface>
-std::unique_ptr<Interface> build_noc_part(const std::string& role, const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/" + role}}, errors);
-  std::unique_ptr<Interface> component = sim::make_component_as<Interface>(role, node);
-  errors.throw_if_any();
-  REQUIRE(component != nullptr);
-  return component;
-}
-
 // A crossbar of 10 bytes/ns per port and 5 ns latency.
 std::unique_ptr<MemoryLevel> crossbar() {
-  return build_noc_part<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}});
+  return test::build_component<MemoryLevel>("noc",
+                                            Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}});
 }
 
 MemoryRequest from_core(std::uint32_t core, std::uint64_t bytes, bool write = false) {
@@ -87,7 +79,7 @@ TEST_CASE("crossbar ports share the next level") {
   auto noc = crossbar();
   // The next level is one HBM channel of 10 bytes/ns: two cores' ports run in parallel, the channel does not.
   const Json hbm_section{{"impl", "hbm"}, {"channels", 1}, {"channel_bandwidth_GBps", 10}, {"latency_ns", 0}};
-  auto hbm = build_noc_part<MemoryLevel>("memory", hbm_section);
+  auto hbm = test::build_component<MemoryLevel>("memory", hbm_section);
   noc->bind_next(hbm.get());
   const double a = noc->access(from_core(0, 1024), 0);
   const double b = noc->access(from_core(1, 1024), 0);
@@ -122,10 +114,10 @@ TEST_CASE("crossbar reset frees the ports and zeroes the statistics") {
 }
 
 TEST_CASE("crossbar config errors are reported with file and pointer") {
-  CHECK_THROWS_WITH_AS(build_noc_part<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"latency_ns", 5}}),
+  CHECK_THROWS_WITH_AS(test::build_component<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"latency_ns", 5}}),
                        doctest::Contains("hw.json: /noc/port_bandwidth_GBps: missing required key"), sim::ConfigError);
   CHECK_THROWS_WITH_AS(
-      build_noc_part<MemoryLevel>(
+      test::build_component<MemoryLevel>(
           "noc", Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}, {"window", 20}}),
       "hw.json: /noc/window: unknown key 'window' (did you mean 'window_ns'?)", sim::ConfigError);
 }

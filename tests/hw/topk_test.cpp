@@ -6,35 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "component_builder.hpp"
 #include "hw/topk/topk_engine.hpp"
 #include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
-using sim::ConfigErrors;
-using sim::ConfigNode;
 using sim::Json;
 
 namespace {
 std::unique_ptr<hw::TopkEngine> topk(const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/topk"}}, errors);
-  auto engine = sim::make_component_as<hw::TopkEngine>("topk", node);
-  errors.throw_if_any();
-  REQUIRE(engine != nullptr);
-  return engine;
+  return test::build_component<hw::TopkEngine>("topk", section);
 }
 
 std::vector<std::string> errors_of(const Json& section) {
-  ConfigErrors errors;
-  const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/topk"}}, errors);
-  CHECK(sim::make_component_as<hw::TopkEngine>("topk", node) == nullptr);
-  std::vector<std::string> lines;
-  try {
-    errors.throw_if_any();
-  } catch (const sim::ConfigError& e) {
-    for (const sim::ConfigIssue& issue : e.issues()) lines.push_back(issue.line());
-  }
-  return lines;
+  return test::component_errors<hw::TopkEngine>("topk", section);
 }
 }  // namespace
 
