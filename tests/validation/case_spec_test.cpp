@@ -1,0 +1,104 @@
+// Timing-case files: valid documents, every error reported at once with its JSON path, the example file, and the
+// atomic writer of measured records.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "validation/host/case_spec.hpp"
+#include "validation/host/measured_record.hpp"
+
+using namespace cascadesim::validation;
+
+TEST_CASE("validation: a valid case document parses with defaults for optional keys") {
+  const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
+      {"name": "a", "seq_len": 4096, "heads": 32, "head_dim": 128},
+      {"name": "b", "seq_len": 1024, "heads": 8, "head_dim": 64, "causal": false, "tile_q": 64,
+       "kernel": "sparse", "top_k": 5, "batch": 2, "repetitions": 50}]})",
+                                 "inline");
+  REQUIRE(cases.size() == 2);
+  CHECK(cases[0].shape.causal);
+  CHECK(cases[0].kernel == KernelKind::kDense);
+  CHECK(cases[0].tile_q == 128);
+  CHECK(cases[0].repetitions >= 20);
+  CHECK(cases[1].shape.batch == 2);
+  CHECK(cases[1].kernel == KernelKind::kSparse);
+  CHECK(cases[1].top_k == 5);
+  CHECK(cases[1].tile_q == 64);
+  CHECK(cases[1].tile_k == 128);
+}
+
+TEST_CASE("validation: unknown keys are errors with a did-you-mean hint") {
+  CHECK_THROWS_WITH_AS(
+      parse_cases(R"({"schema_version": 1, "cases": [{"name": "a", "seq_len": 8, "heads": 1, "head_dim": 64,
+                     "tile_kk": 64}]})",
+                  "x.json"),
+      doctest::Contains("x.json: /cases/0/tile_kk: unknown key (did you mean \"tile_k\"?)"), CaseError);
+}
+
+TEST_CASE("validation: every error is reported together, each with its path") {
+  try {
+    parse_cases(R"({"schema_version": 1, "cases": [{"name": "a", "heads": 0, "head_dim": 64, "kernel": "fast"},
+                   {"name": "a", "seq_len": 8, "heads": 1, "head_dim": 64, "top_k": 3, "repetitions": 5}]})",
+                "x.json");
+    FAIL("expected a CaseError");
+  } catch (const CaseError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("x.json: /cases/0/seq_len: is required") != std::string::npos);
+    CHECK(message.find("x.json: /cases/0/heads: must be >= 1 (got 0)") != std::string::npos);
+    CHECK(message.find("x.json: /cases/0/kernel: must be \"dense\", \"anchor\" or \"sparse\"") != std::string::npos);
+    CHECK(message.find("x.json: /cases/1/top_k: must be absent or 0 for kernel \"dense\"") != std::string::npos);
+    CHECK(message.find("x.json: /cases/1/repetitions: must be >= 20 (got 5)") != std::string::npos);
+    CHECK(message.find("x.json: /cases/1/name: duplicate name \"a\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("validation: malformed documents name the file") {
+  CHECK_THROWS_WITH_AS(parse_cases("{", "bad.json"), doctest::Contains("bad.json: not valid JSON"), CaseError);
+  CHECK_THROWS_WITH_AS(parse_cases(R"({"cases": []})", "e.json"),
+                       doctest::Contains("e.json: /cases: must be a non-empty array"), CaseError);
+  CHECK_THROWS_WITH_AS(parse_cases(R"({"schema_version": 1, "cases": [{"name": "s", "seq_len": 8, "heads": 1,
+                                     "head_dim": 64, "kernel": "anchor"}]})",
+                                   "a.json"),
+                       doctest::Contains("a.json: /cases/0/top_k: must be >= 1 for kernel \"anchor\""), CaseError);
+  CHECK_THROWS_WITH_AS(load_cases("/nonexistent/cases.json"), doctest::Contains("cannot open"), CaseError);
+}
+
+TEST_CASE("validation: the smoke cases file loads") {
+  const auto cases = load_cases(std::string(CASCADESIM_SOURCE_DIR) + "/validation/cases/smoke.json");
+  CHECK(cases.size() >= 3);
+  for (const auto& c : cases) {
+    CHECK(c.shape.heads == 32);
+    CHECK(c.shape.seq_len >= 1024);
+    CHECK(c.shape.seq_len <= 8192);
+  }
+}
+
+TEST_CASE("validation: percentiles use the nearest rank") {
+  CHECK(percentile({5, 1, 4, 2, 3}, 0.5) == 3);
+  CHECK(percentile({5, 1, 4, 2, 3}, 0.1) == 1);
+  CHECK(percentile({5, 1, 4, 2, 3}, 0.9) == 5);
+}
+
+TEST_CASE("validation: measured records are written through a temporary file that replaces the output") {
+  const auto dir = std::filesystem::temp_directory_path() / "cascadesim_validation_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "measured.json").string();
+  MeasuredRecord record;
+  record.spec.name = "r";
+  record.device.name = "fake";
+  record.median_ms = 1.5;
+  write_records_atomically(path, {record});
+  write_records_atomically(path, {record, record});
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::ifstream in(path);
+  const auto document = nlohmann::json::parse(in);
+  CHECK(document.at("records").size() == 2);
+  CHECK(document.at("records").at(1).at("median_ms") == 1.5);
+  CHECK(document.at("records").at(1).at("device").at("name") == "fake");
+  std::filesystem::remove_all(dir);
+}

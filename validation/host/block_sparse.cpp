@@ -1,0 +1,83 @@
+// Block-sparse attention masks as CSR and the tile-max top-k selection.
+#include "validation/host/block_sparse.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "validation/host/tile_geometry.hpp"
+
+namespace cascadesim::validation {
+
+namespace {
+void check_tiles(const AttentionShape& shape, int tile_q, int tile_k) {
+  if (shape.batch < 1 || shape.heads < 1 || shape.seq_len < 1 || shape.head_dim < 1)
+    throw std::invalid_argument("attention shape: batch, heads, seq_len and head_dim must be >= 1");
+  if (tile_q < 1 || tile_k < 1) throw std::invalid_argument("attention tiles: tile_q and tile_k must be >= 1");
+}
+}  // namespace
+
+BlockCsr dense_block_csr(const AttentionShape& shape, int tile_q, int tile_k) {
+  check_tiles(shape, tile_q, tile_k);
+  BlockCsr csr;
+  csr.tile_q = tile_q;
+  csr.tile_k = tile_k;
+  csr.q_tiles = tile_count(shape.seq_len, tile_q);
+  csr.k_tiles = tile_count(shape.seq_len, tile_k);
+  csr.row_offsets.push_back(0);
+  for (int bh = 0; bh < shape.batch * shape.heads; ++bh) {
+    for (int qt = 0; qt < csr.q_tiles; ++qt) {
+      const int visible = visible_key_tiles(qt, shape.seq_len, tile_q, tile_k, shape.causal);
+      for (int kt = 0; kt < visible; ++kt) csr.col_indices.push_back(kt);
+      csr.row_offsets.push_back(static_cast<std::int32_t>(csr.col_indices.size()));
+    }
+  }
+  return csr;
+}
+
+std::vector<std::int32_t> top_k_row_offsets(const AttentionShape& shape, int tile_q, int tile_k, int top_k) {
+  check_tiles(shape, tile_q, tile_k);
+  if (top_k < 1) throw std::invalid_argument("top_k must be >= 1 (got " + std::to_string(top_k) + ")");
+  const int q_tiles = tile_count(shape.seq_len, tile_q);
+  std::vector<std::int32_t> offsets{0};
+  for (int bh = 0; bh < shape.batch * shape.heads; ++bh) {
+    for (int qt = 0; qt < q_tiles; ++qt) {
+      const int visible = visible_key_tiles(qt, shape.seq_len, tile_q, tile_k, shape.causal);
+      offsets.push_back(offsets.back() + std::min(top_k, visible));
+    }
+  }
+  return offsets;
+}
+
+BlockCsr select_top_k(const AttentionShape& shape, int tile_q, int tile_k, const std::vector<float>& block_max,
+                      int top_k) {
+  BlockCsr csr;
+  csr.tile_q = tile_q;
+  csr.tile_k = tile_k;
+  csr.row_offsets = top_k_row_offsets(shape, tile_q, tile_k, top_k);
+  csr.q_tiles = tile_count(shape.seq_len, tile_q);
+  csr.k_tiles = tile_count(shape.seq_len, tile_k);
+  const std::size_t rows = static_cast<std::size_t>(csr.rows());
+  if (block_max.size() != rows * static_cast<std::size_t>(csr.k_tiles))
+    throw std::invalid_argument("select_top_k: block_max has " + std::to_string(block_max.size()) +
+                                " entries, expected " + std::to_string(rows * csr.k_tiles));
+  csr.col_indices.resize(static_cast<std::size_t>(csr.row_offsets.back()));
+  std::vector<std::int32_t> order;
+  for (std::size_t row = 0; row < rows; ++row) {
+    const int qt = static_cast<int>(row % static_cast<std::size_t>(csr.q_tiles));
+    const int visible = visible_key_tiles(qt, shape.seq_len, tile_q, tile_k, shape.causal);
+    const float* scores = block_max.data() + row * static_cast<std::size_t>(csr.k_tiles);
+    order.resize(static_cast<std::size_t>(visible));
+    std::iota(order.begin(), order.end(), 0);
+    const auto keep = static_cast<std::ptrdiff_t>(csr.row_offsets[row + 1] - csr.row_offsets[row]);
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](std::int32_t a, std::int32_t b) {
+      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+    });
+    std::sort(order.begin(), order.begin() + keep);
+    std::copy(order.begin(), order.begin() + keep, csr.col_indices.begin() + csr.row_offsets[row]);
+  }
+  return csr;
+}
+
+}  // namespace cascadesim::validation

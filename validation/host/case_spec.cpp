@@ -1,0 +1,202 @@
+// Timing cases for cascadesim-validate, read from JSON with every error collected.
+#include "validation/host/case_spec.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace cascadesim::validation {
+
+namespace {
+using nlohmann::json;
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Reads one JSON object's keys, remembering which were read; leftovers are reported as unknown.
+class ObjectReader {
+ public:
+  ObjectReader(const json& node, std::string path, std::vector<std::string>& errors)
+      : node_(node), path_(std::move(path)), errors_(errors) {}
+
+  const json* find(const std::string& key) {
+    known_.insert(key);
+    const auto it = node_.find(key);
+    return it == node_.end() ? nullptr : &*it;
+  }
+
+  int integer(const std::string& key, int fallback, bool required, long long min_value) {
+    const json* value = find(key);
+    if (!value) {
+      if (required) error(key, "is required");
+      return fallback;
+    }
+    if (!value->is_number_integer()) {
+      error(key, "must be an integer (got " + value->dump() + ")");
+      return fallback;
+    }
+    const long long v = value->get<long long>();
+    if (v < min_value || v > std::numeric_limits<int>::max()) {
+      error(key, "must be >= " + std::to_string(min_value) + " (got " + std::to_string(v) + ")");
+      return fallback;
+    }
+    return static_cast<int>(v);
+  }
+
+  bool boolean(const std::string& key, bool fallback) {
+    const json* value = find(key);
+    if (!value) return fallback;
+    if (!value->is_boolean()) {
+      error(key, "must be true or false (got " + value->dump() + ")");
+      return fallback;
+    }
+    return value->get<bool>();
+  }
+
+  std::string string(const std::string& key, const std::string& fallback, bool required) {
+    const json* value = find(key);
+    if (!value) {
+      if (required) error(key, "is required");
+      return fallback;
+    }
+    if (!value->is_string()) {
+      error(key, "must be a string (got " + value->dump() + ")");
+      return fallback;
+    }
+    return value->get<std::string>();
+  }
+
+  void error(const std::string& key, const std::string& message) {
+    errors_.push_back(path_ + "/" + key + ": " + message);
+  }
+
+  void report_unknown_keys() {
+    for (const auto& item : node_.items()) {
+      if (known_.count(item.key())) continue;
+      std::string message = path_ + "/" + item.key() + ": unknown key";
+      std::string best;
+      std::size_t best_distance = 3;
+      for (const auto& candidate : known_) {
+        const std::size_t distance = edit_distance(item.key(), candidate);
+        if (distance < best_distance) best_distance = distance, best = candidate;
+      }
+      if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
+      errors_.push_back(message);
+    }
+  }
+
+ private:
+  const json& node_;
+  std::string path_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+};
+
+CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::string>& errors) {
+  CaseSpec spec;
+  if (!node.is_object()) {
+    errors.push_back(path + ": must be an object");
+    return spec;
+  }
+  ObjectReader reader(node, path, errors);
+  spec.name = reader.string("name", "", true);
+  spec.shape.batch = reader.integer("batch", 1, false, 1);
+  spec.shape.seq_len = reader.integer("seq_len", 1, true, 1);
+  spec.shape.heads = reader.integer("heads", 1, true, 1);
+  spec.shape.head_dim = reader.integer("head_dim", 64, true, 1);
+  spec.shape.causal = reader.boolean("causal", true);
+  spec.tile_q = reader.integer("tile_q", spec.tile_q, false, 1);
+  spec.tile_k = reader.integer("tile_k", spec.tile_k, false, 1);
+  spec.top_k = reader.integer("top_k", 0, false, 0);
+  spec.repetitions = reader.integer("repetitions", spec.repetitions, false, 20);
+  spec.warmup = reader.integer("warmup", spec.warmup, false, 1);
+  const std::string kernel = reader.string("kernel", "dense", false);
+  static const std::map<std::string, KernelKind> kinds = {
+      {"dense", KernelKind::kDense}, {"anchor", KernelKind::kAnchor}, {"sparse", KernelKind::kSparse}};
+  if (const auto it = kinds.find(kernel); it != kinds.end()) {
+    spec.kernel = it->second;
+  } else {
+    reader.error("kernel", "must be \"dense\", \"anchor\" or \"sparse\" (got \"" + kernel + "\")");
+  }
+  if (spec.kernel == KernelKind::kDense && spec.top_k != 0)
+    reader.error("top_k", "must be absent or 0 for kernel \"dense\" (got " + std::to_string(spec.top_k) + ")");
+  if (spec.kernel != KernelKind::kDense && spec.top_k < 1)
+    reader.error("top_k",
+                 std::string("must be >= 1 for kernel \"") + kernel + "\" (got " + std::to_string(spec.top_k) + ")");
+  reader.report_unknown_keys();
+  return spec;
+}
+}  // namespace
+
+const char* kernel_kind_name(KernelKind kind) {
+  switch (kind) {
+    case KernelKind::kDense:
+      return "dense";
+    case KernelKind::kAnchor:
+      return "anchor";
+    case KernelKind::kSparse:
+      return "sparse";
+  }
+  return "unknown";
+}
+
+std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::string& source) {
+  json document;
+  try {
+    document = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    throw CaseError(source + ": not valid JSON: " + e.what());
+  }
+  std::vector<std::string> errors;
+  std::vector<CaseSpec> cases;
+  if (!document.is_object()) throw CaseError(source + ": the document must be a JSON object");
+  ObjectReader top(document, "", errors);
+  const int schema_version = top.integer("schema_version", 1, true, 1);
+  if (schema_version != 1) top.error("schema_version", "must be 1 (got " + std::to_string(schema_version) + ")");
+  if (const json* list = top.find("cases"); !list) {
+    top.error("cases", "is required");
+  } else if (!list->is_array() || list->empty()) {
+    top.error("cases", "must be a non-empty array");
+  } else {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string path = "/cases/" + std::to_string(i);
+      cases.push_back(parse_case((*list)[i], path, errors));
+      if (!cases.back().name.empty() && !names.insert(cases.back().name).second)
+        errors.push_back(path + "/name: duplicate name \"" + cases.back().name + "\"");
+    }
+  }
+  top.report_unknown_keys();
+  if (!errors.empty()) {
+    std::ostringstream message;
+    for (std::size_t i = 0; i < errors.size(); ++i) message << (i ? "\n" : "") << source << ": " << errors[i];
+    throw CaseError(message.str());
+  }
+  return cases;
+}
+
+std::vector<CaseSpec> load_cases(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CaseError(path + ": cannot open the cases file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_cases(text.str(), path);
+}
+
+}  // namespace cascadesim::validation

@@ -1,0 +1,68 @@
+// One timing record of cascadesim-validate and the atomic writer of the measured-results file.
+#include "validation/host/measured_record.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace cascadesim::validation {
+
+double percentile(std::vector<double> samples, double q) {
+  if (samples.empty()) throw std::invalid_argument("percentile: no samples");
+  std::sort(samples.begin(), samples.end());
+  const double rank = std::ceil(q * static_cast<double>(samples.size()));
+  const std::size_t index = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
+  return samples[std::min(index, samples.size() - 1)];
+}
+
+void write_records_atomically(const std::string& path, const std::vector<MeasuredRecord>& records) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& r : records) {
+    nlohmann::ordered_json device = {{"name", r.device.name},
+                                     {"compute_capability", std::to_string(r.device.compute_capability_major) + "." +
+                                                                std::to_string(r.device.compute_capability_minor)},
+                                     {"sm_count", r.device.sm_count},
+                                     {"sm_clock_kHz", r.device.sm_clock_kHz},
+                                     {"memory_clock_kHz", r.device.memory_clock_kHz},
+                                     {"l2_bytes", r.device.l2_bytes},
+                                     {"driver_version", r.device.driver_version},
+                                     {"runtime_version", r.device.runtime_version}};
+    list.push_back({{"name", r.spec.name},
+                    {"kernel", kernel_kind_name(r.spec.kernel)},
+                    {"batch", r.spec.shape.batch},
+                    {"seq_len", r.spec.shape.seq_len},
+                    {"heads", r.spec.shape.heads},
+                    {"head_dim", r.spec.shape.head_dim},
+                    {"causal", r.spec.shape.causal},
+                    {"tile_q", r.spec.tile_q},
+                    {"tile_k", r.spec.tile_k},
+                    {"top_k", r.spec.top_k},
+                    {"repetitions", r.spec.repetitions},
+                    {"warmup", r.spec.warmup},
+                    {"buffer_sets", r.buffer_sets},
+                    {"executed_blocks", r.executed_blocks},
+                    {"flop_count", r.flop_count},
+                    {"median_ms", r.median_ms},
+                    {"p10_ms", r.p10_ms},
+                    {"p90_ms", r.p90_ms},
+                    {"achieved_TFLOP_per_s", r.achieved_TFLOP_per_s},
+                    {"samples_ms", r.samples_ms},
+                    {"device", device}});
+  }
+  const nlohmann::ordered_json document = {{"schema_version", 1}, {"records", list}};
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) throw std::runtime_error(temp + ": cannot open for writing");
+    out << document.dump(2) << '\n';
+    out.flush();
+    if (!out) throw std::runtime_error(temp + ": write failed");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": rename from " + temp + " failed");
+}
+
+}  // namespace cascadesim::validation

@@ -1,0 +1,340 @@
+// FlashAttention-2-style forward attention on tensor cores (mma.sync m16n8k16 bf16, fp32 accumulation), dense or
+// block-sparse through one CSR code path, with an anchor variant that records per-block maximum scores, and the
+// top-k key-tile selection. Algorithm: FlashAttention-2 (Dao 2023), Alg. 1, one thread block per query tile.
+#include <cuda_bf16.h>
+
+#include <cmath>
+
+#include "validation/host/tile_geometry.hpp"
+#include "validation/kernels/attention.cuh"
+
+namespace cascadesim::validation {
+
+namespace {
+
+constexpr float kLog2e = 1.4426950408889634f;
+
+// Shared-memory rows are padded by 8 bf16 (16 bytes): a row stride of 144 or 272 bytes puts the 8 rows that one
+// ldmatrix phase reads on 8 distinct 4-bank groups, so ldmatrix is conflict-free.
+template <int D>
+constexpr int kSmemStride = D + 8;
+
+__device__ __forceinline__ std::uint32_t shared_address(const void* p) {
+  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// Four 8x8 b16 matrices; lanes 8m..8m+7 give the row addresses of matrix m, and register m of lane L receives
+// row L/4, columns 2(L%4) and 2(L%4)+1 of matrix m (PTX ISA, "ldmatrix").
+__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], const std::uint16_t* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(p))
+               : "memory");
+}
+
+// As ldmatrix_x4, transposed: register m of lane L receives rows 2(L%4) and 2(L%4)+1, column L/4 of matrix m.
+__device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const std::uint16_t* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(p))
+               : "memory");
+}
+
+// D(16x8, f32) += A(16x16, bf16, row) * B(16x8, bf16, col). With g = lane/4 and t = lane%4 (PTX ISA, "mma.m16n8k16"):
+// A regs {a0..a3} = rows (g, g+8, g, g+8), columns (2t, 2t, 2t+8, 2t+8) and +1; B regs {b0, b1} = k rows
+// (2t, 2t+8) and +1, column g; C/D {c0, c1} = row g, columns 2t, 2t+1; {c2, c3} = row g+8, same columns.
+__device__ __forceinline__ void mma_bf16_16816(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
+                                               std::uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Two floats as bf16 (round to nearest even), the lower column in the low half as mma operands expect.
+__device__ __forceinline__ std::uint32_t pack_bf16(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const std::uint32_t*>(&v);
+}
+
+// Copies rows [row0, row0 + ROWS) of a [seq_len, D] slice into shared memory in 16-byte pieces; rows at or past
+// seq_len are zero-filled (their scores are masked, and zero V rows keep 0 * V finite).
+template <int ROWS, int D, int THREADS>
+__device__ __forceinline__ void load_tile(std::uint16_t* dst, const std::uint16_t* src, int row0, int seq_len) {
+  constexpr int kChunksPerRow = D / 8;
+  for (int idx = threadIdx.x; idx < ROWS * kChunksPerRow; idx += THREADS) {
+    const int r = idx / kChunksPerRow;
+    const int c = (idx % kChunksPerRow) * 8;
+    uint4 value = make_uint4(0, 0, 0, 0);
+    if (row0 + r < seq_len) value = *reinterpret_cast<const uint4*>(src + static_cast<std::size_t>(row0 + r) * D + c);
+    *reinterpret_cast<uint4*>(dst + r * kSmemStride<D> + c) = value;
+  }
+}
+
+// Grid (q_tiles, heads, batch); BR / 16 warps, each owning 16 query rows of the tile (FlashAttention-2 §3.3: split
+// Q across warps, so the softmax statistics of a row stay within one warp's quad of 4 lanes).
+template <int D, int BR, int BC, bool ANCHOR>
+__global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs args) {
+  static_assert(D == 64 || D == 128, "head_dim 64 or 128");
+  static_assert(BR % 16 == 0 && BC % 16 == 0, "tiles are multiples of 16");
+  constexpr int kWarps = BR / 16;
+  constexpr int kThreads = kWarps * 32;
+  constexpr int kStride = kSmemStride<D>;
+  constexpr float kScaleLog2 = (D == 64 ? 0.125f : 0.08838834764831845f) * kLog2e;  // log2(e) / sqrt(D)
+  constexpr float kScale = D == 64 ? 0.125f : 0.08838834764831845f;
+  constexpr float kNegInf = -INFINITY;
+
+  extern __shared__ __align__(16) std::uint16_t smem[];
+  std::uint16_t* q_s = smem;
+  std::uint16_t* k_s = q_s + BR * kStride;
+  std::uint16_t* v_s = k_s + BC * kStride;
+  __shared__ float warp_max[kWarps];
+
+  // Query tiles in reverse launch order: under causality the last tiles do the most work, so they start first.
+  const int q_tiles = gridDim.x;
+  const int q_tile = q_tiles - 1 - static_cast<int>(blockIdx.x);
+  const int head = blockIdx.y;
+  const int batch = blockIdx.z;
+  const int seq_len = args.seq_len;
+  const int k_tiles = tile_count(seq_len, BC);
+  const std::size_t slice = (static_cast<std::size_t>(batch) * args.heads + head) * seq_len * D;
+  const std::uint16_t* q_g = args.q + slice;
+  const std::uint16_t* k_g = args.k + slice;
+  const std::uint16_t* v_g = args.v + slice;
+  std::uint16_t* o_g = args.o + slice;
+  const int csr_row = (batch * args.heads + head) * q_tiles + q_tile;
+
+  const int tid = threadIdx.x;
+  const int warp = tid / 32;
+  const int lane = tid % 32;
+  const int g = lane / 4;
+  const int t = lane % 4;
+  const int q_first = q_tile * BR;
+  const int rows[2] = {q_first + warp * 16 + g, q_first + warp * 16 + g + 8};
+
+  float* block_max_row = nullptr;
+  if constexpr (ANCHOR) {
+    // Every block of the row is written: -inf first; listed blocks are overwritten after a barrier below.
+    block_max_row = args.block_max + static_cast<std::size_t>(csr_row) * k_tiles;
+    for (int kt = tid; kt < k_tiles; kt += kThreads) block_max_row[kt] = kNegInf;
+  }
+
+  load_tile<BR, D, kThreads>(q_s, q_g, q_first, seq_len);
+
+  float o[D / 8][4] = {};
+  float m[2] = {kNegInf, kNegInf};  // running row max, in log2 units (score * log2(e) / sqrt(D))
+  float l[2] = {0.0f, 0.0f};        // running row sum of this thread's columns; the quad is summed at the end
+
+  const int begin = args.row_offsets[csr_row];
+  const int end = args.row_offsets[csr_row + 1];
+  for (int e = begin; e < end; ++e) {
+    const int kt = args.col_indices[e];
+    const int k_first = kt * BC;
+    __syncthreads();  // the previous tile's K and V reads are done (and, first time, the Q tile is visible)
+    load_tile<BC, D, kThreads>(k_s, k_g, k_first, seq_len);
+    load_tile<BC, D, kThreads>(v_s, v_g, k_first, seq_len);
+    __syncthreads();
+
+    // S = Q K^T for this warp's 16 rows: A from Q (row-major), B = K^T, whose "col" layout is K's rows.
+    float s[BC / 8][4] = {};
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      std::uint32_t a[4];
+      ldmatrix_x4(a, q_s + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8);
+#pragma unroll
+      for (int nb = 0; nb < BC / 16; ++nb) {
+        // Matrices: keys nb*16+[0,8) x dims [0,8) and [8,16), then keys nb*16+[8,16) x the same dims.
+        std::uint32_t b[4];
+        ldmatrix_x4(b, k_s + (nb * 16 + (lane & 7) + ((lane >> 4) << 3)) * kStride + kk * 16 + ((lane >> 3) & 1) * 8);
+        mma_bf16_16816(s[2 * nb], a, b[0], b[1]);
+        mma_bf16_16816(s[2 * nb + 1], a, b[2], b[3]);
+      }
+    }
+
+    // Keys past seq_len, and under causality keys after the query, get -inf (the diagonal tiles of Alg. 1).
+    const bool partial = k_first + BC > seq_len || (args.causal && k_first + BC - 1 > q_first);
+    if (partial) {
+#pragma unroll
+      for (int j = 0; j < BC / 8; ++j) {
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {
+          const int key = k_first + j * 8 + 2 * t + (c & 1);
+          if (key >= seq_len || (args.causal && key > rows[c >> 1])) s[j][c] = kNegInf;
+        }
+      }
+    }
+
+    if constexpr (ANCHOR) {
+      float mx = kNegInf;
+#pragma unroll
+      for (int j = 0; j < BC / 8; ++j) {
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {
+          if (rows[c >> 1] < seq_len) mx = fmaxf(mx, s[j][c]);
+        }
+      }
+#pragma unroll
+      for (int offset = 16; offset > 0; offset >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, offset));
+      if (lane == 0) warp_max[warp] = mx;
+      __syncthreads();
+      if (tid == 0) {
+        float block = warp_max[0];
+#pragma unroll
+        for (int w = 1; w < kWarps; ++w) block = fmaxf(block, warp_max[w]);
+        block_max_row[kt] = block * kScale;
+      }
+    }
+
+    // Online softmax (Alg. 1, lines 9-10): new row max, rescale the running sum and output by exp2(m_old - m_new).
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = m[r];
+#pragma unroll
+      for (int j = 0; j < BC / 8; ++j) mx = fmaxf(mx, fmaxf(s[j][2 * r], s[j][2 * r + 1]) * kScaleLog2);
+      mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, 2));
+      // A row with every key masked so far keeps max -inf; subtracting 0 instead keeps exp2 at 0, never NaN.
+      const float base = mx == kNegInf ? 0.0f : mx;
+      const float alpha = exp2f(m[r] - base);
+      m[r] = mx;
+      l[r] *= alpha;
+#pragma unroll
+      for (int dj = 0; dj < D / 8; ++dj) {
+        o[dj][2 * r] *= alpha;
+        o[dj][2 * r + 1] *= alpha;
+      }
+#pragma unroll
+      for (int j = 0; j < BC / 8; ++j) {
+        s[j][2 * r] = exp2f(s[j][2 * r] * kScaleLog2 - base);
+        s[j][2 * r + 1] = exp2f(s[j][2 * r + 1] * kScaleLog2 - base);
+        l[r] += s[j][2 * r] + s[j][2 * r + 1];
+      }
+    }
+
+    // O += P V: P's accumulator layout for key columns [16kk, 16kk+16) is exactly the A layout of one k-step
+    // (FlashAttention-2 keeps P in registers); B = V through ldmatrix.trans.
+#pragma unroll
+    for (int kk = 0; kk < BC / 16; ++kk) {
+      const std::uint32_t a[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]), pack_bf16(s[2 * kk][2], s[2 * kk][3]),
+                                  pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                                  pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+      for (int nb = 0; nb < D / 16; ++nb) {
+        // Matrices: keys kk*16+[0,8) and +[8,16) x dims nb*16+[0,8), then the same keys x dims nb*16+[8,16).
+        std::uint32_t b[4];
+        ldmatrix_x4_trans(b,
+                          v_s + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + nb * 16 + (lane >> 4) * 8);
+        mma_bf16_16816(o[2 * nb], a, b[0], b[1]);
+        mma_bf16_16816(o[2 * nb + 1], a, b[2], b[3]);
+      }
+    }
+  }
+
+  // Alg. 1, line 12: O / l. A row that attended no key (l = 0) is written as zeros.
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float sum = l[r];
+    sum += __shfl_xor_sync(0xFFFFFFFFu, sum, 1);
+    sum += __shfl_xor_sync(0xFFFFFFFFu, sum, 2);
+    const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    if (rows[r] >= seq_len) continue;
+    std::uint16_t* o_row = o_g + static_cast<std::size_t>(rows[r]) * D;
+#pragma unroll
+    for (int dj = 0; dj < D / 8; ++dj) {
+      *reinterpret_cast<std::uint32_t*>(o_row + dj * 8 + 2 * t) = pack_bf16(o[dj][2 * r] * inv, o[dj][2 * r + 1] * inv);
+    }
+  }
+}
+
+// One thread per CSR row: n = row length rounds of "best (value desc, index asc) after the previous pick", then an
+// insertion sort of the n picks; the same order as select_top_k() on the host.
+__global__ void top_k_select_kernel(TopKArgs args) {
+  const int row = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (row >= args.rows) return;
+  const int q_tiles = tile_count(args.seq_len, args.tile_q);
+  const int k_tiles = tile_count(args.seq_len, args.tile_k);
+  const int visible = visible_key_tiles(row % q_tiles, args.seq_len, args.tile_q, args.tile_k, args.causal);
+  const float* scores = args.block_max + static_cast<std::size_t>(row) * k_tiles;
+  std::int32_t* out = args.col_indices + args.row_offsets[row];
+  const int n = args.row_offsets[row + 1] - args.row_offsets[row];
+  float prev_value = INFINITY;
+  int prev_index = -1;
+  for (int pick = 0; pick < n; ++pick) {
+    int best = -1;
+    float best_value = 0.0f;
+    for (int kt = 0; kt < visible; ++kt) {
+      const float value = scores[kt];
+      const bool after_prev = value < prev_value || (value == prev_value && kt > prev_index);
+      if (after_prev && (best < 0 || value > best_value)) {
+        best = kt;
+        best_value = value;
+      }
+    }
+    out[pick] = best;
+    prev_value = best_value;
+    prev_index = best;
+  }
+  for (int i = 1; i < n; ++i) {
+    const std::int32_t key = out[i];
+    int j = i - 1;
+    for (; j >= 0 && out[j] > key; --j) out[j + 1] = out[j];
+    out[j + 1] = key;
+  }
+}
+
+template <int D, int BR, int BC, bool ANCHOR>
+cudaError_t launch_variant(const AttentionArgs& args, cudaStream_t stream) {
+  const std::size_t smem = attention_shared_bytes(D, BR, BC);
+  // The dynamic limit is raised once per variant; the call is host-side only and would otherwise sit inside
+  // every timed launch.
+  static const cudaError_t attribute_status = cudaFuncSetAttribute(
+      attention_kernel<D, BR, BC, ANCHOR>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  if (attribute_status != cudaSuccess) return attribute_status;
+  const dim3 grid(tile_count(args.seq_len, BR), args.heads, args.batch);
+  attention_kernel<D, BR, BC, ANCHOR><<<grid, attention_threads(BR), smem, stream>>>(args);
+  return cudaSuccess;
+}
+
+template <int D, int BR, int BC>
+cudaError_t launch_tiles(const AttentionArgs& args, cudaStream_t stream) {
+  return args.block_max ? launch_variant<D, BR, BC, true>(args, stream)
+                        : launch_variant<D, BR, BC, false>(args, stream);
+}
+
+template <int D>
+cudaError_t launch_head_dim(const AttentionArgs& args, int tile_q, int tile_k, cudaStream_t stream) {
+  if (tile_q == 64 && tile_k == 64) return launch_tiles<D, 64, 64>(args, stream);
+  if (tile_q == 64 && tile_k == 128) return launch_tiles<D, 64, 128>(args, stream);
+  if (tile_q == 128 && tile_k == 64) return launch_tiles<D, 128, 64>(args, stream);
+  if (tile_q == 128 && tile_k == 128) return launch_tiles<D, 128, 128>(args, stream);
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace
+
+bool attention_variant_exists(int head_dim, int tile_q, int tile_k) {
+  return (head_dim == 64 || head_dim == 128) && (tile_q == 64 || tile_q == 128) && (tile_k == 64 || tile_k == 128);
+}
+
+std::size_t attention_shared_bytes(int head_dim, int tile_q, int tile_k) {
+  return static_cast<std::size_t>(tile_q + 2 * tile_k) * (head_dim + 8) * sizeof(std::uint16_t);
+}
+
+int attention_threads(int tile_q) { return tile_q / 16 * 32; }
+
+cudaError_t launch_attention(const AttentionArgs& args, int head_dim, int tile_q, int tile_k, cudaStream_t stream) {
+  if (!attention_variant_exists(head_dim, tile_q, tile_k) || args.seq_len < 1 || args.heads < 1 || args.batch < 1)
+    return cudaErrorInvalidValue;
+  if (head_dim == 64) return launch_head_dim<64>(args, tile_q, tile_k, stream);
+  return launch_head_dim<128>(args, tile_q, tile_k, stream);
+}
+
+cudaError_t launch_top_k_select(const TopKArgs& args, cudaStream_t stream) {
+  if (args.rows < 1 || args.seq_len < 1 || args.tile_q < 1 || args.tile_k < 1) return cudaErrorInvalidValue;
+  constexpr int kThreads = 128;
+  top_k_select_kernel<<<(args.rows + kThreads - 1) / kThreads, kThreads, 0, stream>>>(args);
+  return cudaSuccess;
+}
+
+}  // namespace cascadesim::validation
