@@ -58,24 +58,80 @@ __device__ __forceinline__ std::uint32_t pack_bf16(float lo, float hi) {
   return *reinterpret_cast<const std::uint32_t*>(&v);
 }
 
-// Copies rows [row0, row0 + ROWS) of a [seq_len, D] slice into shared memory in 16-byte pieces; rows at or past
-// seq_len are zero-filled (their scores are masked, and zero V rows keep 0 * V finite).
+// 16 bytes global -> shared without passing through registers (cp.async.cg: cached in L2 only). src_size 0 reads
+// nothing and zero-fills the 16 bytes (PTX ISA, "cp.async").
+__device__ __forceinline__ void cp_async_16(std::uint16_t* dst, const std::uint16_t* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src),
+               "r"(valid ? 16 : 0)
+               : "memory");
+}
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+// Waits until at most N of this thread's committed groups are still in flight; the landed data is visible to this
+// thread only, so a __syncthreads() must follow before other threads read it.
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+// Issues (does not wait for) the copy of rows [row0, row0 + ROWS) of a [seq_len, D] slice into shared memory in
+// 16-byte pieces; rows at or past seq_len are zero-filled (their scores are masked, and zero V rows keep 0 * V
+// finite). A thread copies the same column of rows r0, r0 + kRowStep, ..., so its addresses are one base plus
+// constants; a zero-filled piece reads nothing, and its source is the slice's first row so the address stays valid.
 template <int ROWS, int D, int THREADS>
-__device__ __forceinline__ void load_tile(std::uint16_t* dst, const std::uint16_t* src, int row0, int seq_len) {
+__device__ __forceinline__ void load_tile_async(std::uint16_t* dst, const std::uint16_t* src, int row0, int seq_len) {
   constexpr int kChunksPerRow = D / 8;
-  for (int idx = threadIdx.x; idx < ROWS * kChunksPerRow; idx += THREADS) {
-    const int r = idx / kChunksPerRow;
-    const int c = (idx % kChunksPerRow) * 8;
-    uint4 value = make_uint4(0, 0, 0, 0);
-    if (row0 + r < seq_len) value = *reinterpret_cast<const uint4*>(src + static_cast<std::size_t>(row0 + r) * D + c);
-    *reinterpret_cast<uint4*>(dst + r * kSmemStride<D> + c) = value;
+  constexpr int kRowStep = THREADS / kChunksPerRow;
+  static_assert(THREADS % kChunksPerRow == 0 && ROWS % kRowStep == 0, "whole rounds of 16-byte pieces");
+  const int r0 = static_cast<int>(threadIdx.x) / kChunksPerRow;
+  const int c = static_cast<int>(threadIdx.x) % kChunksPerRow * 8;
+  std::uint16_t* d = dst + r0 * kSmemStride<D> + c;
+  const std::uint16_t* g = src + static_cast<std::size_t>(row0 + r0) * D + c;
+#pragma unroll
+  for (int i = 0; i < ROWS / kRowStep; ++i) {
+    const bool valid = row0 + r0 + i * kRowStep < seq_len;
+    cp_async_16(d + i * kRowStep * kSmemStride<D>, valid ? g + i * kRowStep * D : src + c, valid);
   }
+}
+
+// Shared memory available to one block of an SM (228 KB) and reserved per block by the system (1 KB), on Hopper.
+constexpr std::size_t kSmemPerSm = 228 * 1024;
+constexpr std::size_t kSmemReservedPerBlock = 1024;
+
+__host__ __device__ constexpr std::size_t tile_bytes(int head_dim, int rows) {
+  return static_cast<std::size_t>(rows) * (head_dim + 8) * sizeof(std::uint16_t);
+}
+
+// head_dim 128: K and V get two buffers each (the next key tile is prefetched during the whole current one) unless
+// that leaves fewer than 8 resident warps per SM by shared memory: every tile shape but 64 x 128 (156 KB double,
+// one block of 4 warps). Single buffers, FlashAttention-2's scheme, load V during Q K^T and the next K during the
+// softmax and P V: head_dim 128 with tiles 64 x 128, and head_dim 64, whose 128 x 128 tiles double-buffered spill
+// at the 128 registers that 2 blocks per SM allow.
+__host__ __device__ constexpr bool double_buffered(int head_dim, int tile_q, int tile_k) {
+  const std::size_t bytes = tile_bytes(head_dim, tile_q) + 4 * tile_bytes(head_dim, tile_k);
+  return head_dim == 128 && kSmemPerSm / (bytes + kSmemReservedPerBlock) * (tile_q / 16) >= 8;
+}
+
+__host__ __device__ constexpr std::size_t shared_bytes(int head_dim, int tile_q, int tile_k) {
+  return tile_bytes(head_dim, tile_q) +
+         (double_buffered(head_dim, tile_q, tile_k) ? 4 : 2) * tile_bytes(head_dim, tile_k);
+}
+
+// Resident blocks per SM that the register allocation must allow: head_dim 64 keeps the blocks that shared memory
+// allows, up to 2 of 8 warps or 4 of 4 warps (at most 128 registers a thread); head_dim 128 (64 output
+// accumulators, up to 64 scores and 32 registers of Q a thread) leaves the compiler free, up to 255.
+__host__ __device__ constexpr int min_blocks(int head_dim, int tile_q, int tile_k) {
+  if (head_dim != 64) return 1;
+  const int by_smem = static_cast<int>(kSmemPerSm / (shared_bytes(head_dim, tile_q, tile_k) + kSmemReservedPerBlock));
+  const int cap = tile_q == 128 ? 2 : 4;
+  return by_smem < cap ? by_smem : cap;
 }
 
 // Grid (q_tiles, heads, batch); BR / 16 warps, each owning 16 query rows of the tile (FlashAttention-2 §3.3: split
 // Q across warps, so the softmax statistics of a row stay within one warp's quad of 4 lanes).
 template <int D, int BR, int BC, bool ANCHOR>
-__global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs args) {
+__global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention_kernel(AttentionArgs args) {
   static_assert(D == 64 || D == 128, "head_dim 64 or 128");
   static_assert(BR % 16 == 0 && BC % 16 == 0, "tiles are multiples of 16");
   constexpr int kWarps = BR / 16;
@@ -85,10 +141,17 @@ __global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs a
   constexpr float kScale = D == 64 ? 0.125f : 0.08838834764831845f;
   constexpr float kNegInf = -INFINITY;
 
+  // head_dim 128 keeps Q's fragments in registers for the whole key loop (32 registers; 202-241 in all, no spills);
+  // head_dim 64 reloads them from shared memory, as 2 blocks of 8 warps (or 4 of 4) per SM leave 128 registers.
+  constexpr bool kDouble = double_buffered(D, BR, BC);
+  constexpr bool kQInRegs = D == 128;
+  constexpr int kTileElems = BC * kStride;
+
+  // Layout: Q, then K's buffers (one or two), then V's.
   extern __shared__ __align__(16) std::uint16_t smem[];
   std::uint16_t* q_s = smem;
   std::uint16_t* k_s = q_s + BR * kStride;
-  std::uint16_t* v_s = k_s + BC * kStride;
+  std::uint16_t* v_s = k_s + (kDouble ? 2 : 1) * kTileElems;
   __shared__ float warp_max[kWarps];
 
   // Query tiles in reverse launch order: under causality the last tiles do the most work, so they start first.
@@ -120,33 +183,74 @@ __global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs a
     for (int kt = tid; kt < k_tiles; kt += kThreads) block_max_row[kt] = kNegInf;
   }
 
-  load_tile<BR, D, kThreads>(q_s, q_g, q_first, seq_len);
+  const int begin = args.row_offsets[csr_row];
+  const int end = args.row_offsets[csr_row + 1];
+
+  // Prologue: group 1 = Q, group 2 = the first key tile's K (and V when double-buffered).
+  load_tile_async<BR, D, kThreads>(q_s, q_g, q_first, seq_len);
+  cp_async_commit();
+  if (begin < end) {
+    const int k_first = args.col_indices[begin] * BC;
+    load_tile_async<BC, D, kThreads>(k_s, k_g, k_first, seq_len);
+    if constexpr (kDouble) load_tile_async<BC, D, kThreads>(v_s, v_g, k_first, seq_len);
+  }
+  cp_async_commit();
+
+  // Q as the A fragments of the D / 16 k-steps of S = Q K^T (only when kept in registers).
+  std::uint32_t q_frag[kQInRegs ? D / 16 : 1][4];
+  if constexpr (kQInRegs) {
+    cp_async_wait<1>();
+    __syncthreads();  // the Q tile is visible
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      ldmatrix_x4(q_frag[kk], q_s + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8);
+    }
+  }
 
   float o[D / 8][4] = {};
   float m[2] = {kNegInf, kNegInf};  // running row max, in log2 units (score * log2(e) / sqrt(D))
   float l[2] = {0.0f, 0.0f};        // running row sum of this thread's columns; the quad is summed at the end
 
-  const int begin = args.row_offsets[csr_row];
-  const int end = args.row_offsets[csr_row + 1];
   for (int e = begin; e < end; ++e) {
     const int kt = args.col_indices[e];
     const int k_first = kt * BC;
-    __syncthreads();  // the previous tile's K and V reads are done (and, first time, the Q tile is visible)
-    load_tile<BC, D, kThreads>(k_s, k_g, k_first, seq_len);
-    load_tile<BC, D, kThreads>(v_s, v_g, k_first, seq_len);
+    const int stage = kDouble ? (e - begin) & 1 : 0;
+    const std::uint16_t* k_cur = k_s + stage * kTileElems;
+    const std::uint16_t* v_cur = v_s + stage * kTileElems;
+
+    // Every copy issued so far is this tile's (and, first time, Q's): wait for all, then one barrier makes them
+    // visible to every warp and tells each thread that every warp is done with the previous tile.
+    cp_async_wait<0>();
     __syncthreads();
+    if constexpr (kDouble) {
+      // The previous tile's buffers take the next tile, which loads during this whole iteration.
+      if (e + 1 < end) {
+        const int next_first = args.col_indices[e + 1] * BC;
+        load_tile_async<BC, D, kThreads>(k_s + (stage ^ 1) * kTileElems, k_g, next_first, seq_len);
+        load_tile_async<BC, D, kThreads>(v_s + (stage ^ 1) * kTileElems, v_g, next_first, seq_len);
+      }
+    } else {
+      // Single buffers: P V of the previous tile is done in every warp, so V loads during Q K^T.
+      load_tile_async<BC, D, kThreads>(v_s, v_g, k_first, seq_len);
+    }
+    cp_async_commit();
 
     // S = Q K^T for this warp's 16 rows: A from Q (row-major), B = K^T, whose "col" layout is K's rows.
     float s[BC / 8][4] = {};
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       std::uint32_t a[4];
-      ldmatrix_x4(a, q_s + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8);
+      if constexpr (kQInRegs) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) a[i] = q_frag[kk][i];
+      } else {
+        ldmatrix_x4(a, q_s + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8);
+      }
 #pragma unroll
       for (int nb = 0; nb < BC / 16; ++nb) {
         // Matrices: keys nb*16+[0,8) x dims [0,8) and [8,16), then keys nb*16+[8,16) x the same dims.
         std::uint32_t b[4];
-        ldmatrix_x4(b, k_s + (nb * 16 + (lane & 7) + ((lane >> 4) << 3)) * kStride + kk * 16 + ((lane >> 3) & 1) * 8);
+        ldmatrix_x4(b, k_cur + (nb * 16 + (lane & 7) + ((lane >> 4) << 3)) * kStride + kk * 16 + ((lane >> 3) & 1) * 8);
         mma_bf16_16816(s[2 * nb], a, b[0], b[1]);
         mma_bf16_16816(s[2 * nb + 1], a, b[2], b[3]);
       }
@@ -184,6 +288,14 @@ __global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs a
         for (int w = 1; w < kWarps; ++w) block = fmaxf(block, warp_max[w]);
         block_max_row[kt] = block * kScale;
       }
+    }
+
+    if constexpr (!kDouble) {
+      // V has landed and every warp is done with K: the next tile's K loads during the softmax and P V.
+      cp_async_wait<0>();
+      __syncthreads();
+      if (e + 1 < end) load_tile_async<BC, D, kThreads>(k_s, k_g, args.col_indices[e + 1] * BC, seq_len);
+      cp_async_commit();
     }
 
     // Online softmax (Alg. 1, lines 9-10): new row max, rescale the running sum and output by exp2(m_old - m_new).
@@ -224,12 +336,13 @@ __global__ void __launch_bounds__(BR / 16 * 32) attention_kernel(AttentionArgs a
         // Matrices: keys kk*16+[0,8) and +[8,16) x dims nb*16+[0,8), then the same keys x dims nb*16+[8,16).
         std::uint32_t b[4];
         ldmatrix_x4_trans(b,
-                          v_s + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + nb * 16 + (lane >> 4) * 8);
+                          v_cur + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + nb * 16 + (lane >> 4) * 8);
         mma_bf16_16816(o[2 * nb], a, b[0], b[1]);
         mma_bf16_16816(o[2 * nb + 1], a, b[2], b[3]);
       }
     }
   }
+  cp_async_wait<0>();  // nothing may be in flight at exit (an empty CSR row issued Q only)
 
   // Alg. 1, line 12: O / l. A row that attended no key (l = 0) is written as zeros.
 #pragma unroll
@@ -318,7 +431,7 @@ bool attention_variant_exists(int head_dim, int tile_q, int tile_k) {
 }
 
 std::size_t attention_shared_bytes(int head_dim, int tile_q, int tile_k) {
-  return static_cast<std::size_t>(tile_q + 2 * tile_k) * (head_dim + 8) * sizeof(std::uint16_t);
+  return shared_bytes(head_dim, tile_q, tile_k);
 }
 
 int attention_threads(int tile_q) { return tile_q / 16 * 32; }

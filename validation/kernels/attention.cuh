@@ -42,7 +42,8 @@ struct TopKArgs {
 
 // Compiled variants: head_dim 64 or 128, tile_q and tile_k 64 or 128.
 bool attention_variant_exists(int head_dim, int tile_q, int tile_k);
-// Dynamic shared memory of one thread block: the Q, K and V tiles, rows padded by 16 bytes.
+// Dynamic shared memory of one thread block: the Q tile and one K and V tile each, or two (double-buffered: head_dim
+// 128 except tiles 64 x 128), rows padded by 16 bytes.
 std::size_t attention_shared_bytes(int head_dim, int tile_q, int tile_k);
 int attention_threads(int tile_q);
 
