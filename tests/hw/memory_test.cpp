@@ -13,6 +13,7 @@
 #include "component_builder.hpp"
 #include "hw/memory/dma.hpp"
 #include "hw/memory/memory_level.hpp"
+#include "recording_memory.hpp"
 #include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
@@ -21,6 +22,7 @@ using hw::MemoryRequest;
 using sim::ConfigErrors;
 using sim::ConfigNode;
 using sim::Json;
+using test::RecordingMemory;
 
 namespace {
 
@@ -49,28 +51,6 @@ MemoryRequest write(std::uint64_t address, std::uint64_t bytes, std::uint64_t ti
   r.write = true;
   return r;
 }
-
-// A next level with a fixed latency and unlimited bandwidth that records what reaches it.
-class RecordingMemory final : public MemoryLevel {
- public:
-  explicit RecordingMemory(double latency_ns) : latency_ns_(latency_ns) {}
-  double access(const MemoryRequest& request, double issue_ns) override {
-    seen.push_back(request);
-    issued_ns.push_back(issue_ns);
-    bytes += request.bytes;
-    return issue_ns + latency_ns_;
-  }
-  void reset() override {}
-  const sim::StatSet& stats() const override { return stats_; }
-
-  std::vector<MemoryRequest> seen;
-  std::vector<double> issued_ns;
-  std::uint64_t bytes = 0;
-
- private:
-  double latency_ns_;
-  sim::StatSet stats_{std::span<const sim::StatInfo>{}};
-};
 
 // Issues `count` contiguous requests of `bytes` from `address`, all at issue_ns (a stream with no think time);
 // returns the last completion.

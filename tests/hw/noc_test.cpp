@@ -10,6 +10,7 @@
 
 #include "component_builder.hpp"
 #include "hw/memory/memory_level.hpp"
+#include "recording_memory.hpp"
 #include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
@@ -35,26 +36,6 @@ MemoryRequest from_core(std::uint32_t core, std::uint64_t bytes, bool write = fa
   return r;
 }
 
-// A next level with a fixed latency and unlimited bandwidth that records when requests reach it.
-class RecordingLevel final : public MemoryLevel {
- public:
-  explicit RecordingLevel(double latency_ns) : latency_ns_(latency_ns) {}
-  double access(const MemoryRequest& request, double issue_ns) override {
-    issued_ns.push_back(issue_ns);
-    bytes += request.bytes;
-    return issue_ns + latency_ns_;
-  }
-  void reset() override {}
-  const sim::StatSet& stats() const override { return stats_; }
-
-  std::vector<double> issued_ns;
-  std::uint64_t bytes = 0;
-
- private:
-  double latency_ns_;
-  sim::StatSet stats_{std::span<const sim::StatInfo>{}};
-};
-
 }  // namespace
 
 TEST_CASE("the noc role lists the crossbar") {
@@ -63,7 +44,7 @@ TEST_CASE("the noc role lists the crossbar") {
 
 TEST_CASE("crossbar ports are independent per core") {
   auto noc = crossbar();
-  RecordingLevel next(0);
+  test::RecordingMemory next(0);
   noc->bind_next(&next);
   // 1000 bytes at 10 bytes/ns on each core's own port: both done at 100 ns, + 5 ns.
   CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(105));
@@ -89,7 +70,7 @@ TEST_CASE("crossbar ports share the next level") {
 
 TEST_CASE("the crossbar is cut-through: port and next level overlap, latency is added once") {
   auto noc = crossbar();
-  RecordingLevel next(1000);
+  test::RecordingMemory next(1000);
   noc->bind_next(&next);
   // Port done at 100, next level at 1000 (it got the request at 0): max + 5, not the sum.
   CHECK(noc->access(from_core(0, 1000), 0) == doctest::Approx(1005));
@@ -104,7 +85,7 @@ TEST_CASE("the crossbar is cut-through: port and next level overlap, latency is 
 
 TEST_CASE("crossbar reset frees the ports and zeroes the statistics") {
   auto noc = crossbar();
-  RecordingLevel next(0);
+  test::RecordingMemory next(0);
   noc->bind_next(&next);
   noc->access(from_core(0, 1000, true), 0);
   CHECK(noc->stats().value("write_bytes") == 1000);

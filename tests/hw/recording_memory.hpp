@@ -1,0 +1,34 @@
+// A fake next memory level for component tests: a fixed latency, unlimited bandwidth, and a record of what
+// reached it and when.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hw/memory/memory_level.hpp"
+
+namespace cascadesim::test {
+
+class RecordingMemory final : public hw::MemoryLevel {
+ public:
+  explicit RecordingMemory(double latency_ns) : latency_ns_(latency_ns) {}
+  double access(const hw::MemoryRequest& request, double issue_ns) override {
+    seen.push_back(request);
+    issued_ns.push_back(issue_ns);
+    bytes += request.bytes;
+    return issue_ns + latency_ns_;
+  }
+  void reset() override {}
+  const sim::StatSet& stats() const override { return stats_; }
+
+  std::vector<hw::MemoryRequest> seen;
+  std::vector<double> issued_ns;
+  std::uint64_t bytes = 0;
+
+ private:
+  double latency_ns_;
+  sim::StatSet stats_{std::span<const sim::StatInfo>{}};
+};
+
+}  // namespace cascadesim::test
