@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <utility>
 
 namespace cascadesim::validation {
 
@@ -30,27 +31,34 @@ void write_records_atomically(const std::string& path, const std::vector<Measure
                                      {"l2_bytes", r.device.l2_bytes},
                                      {"driver_version", r.device.driver_version},
                                      {"runtime_version", r.device.runtime_version}};
-    list.push_back({{"name", r.spec.name},
-                    {"kernel", kernel_kind_name(r.spec.kernel)},
-                    {"batch", r.spec.shape.batch},
-                    {"seq_len", r.spec.shape.seq_len},
-                    {"heads", r.spec.shape.heads},
-                    {"head_dim", r.spec.shape.head_dim},
-                    {"causal", r.spec.shape.causal},
-                    {"tile_q", r.spec.tile_q},
-                    {"tile_k", r.spec.tile_k},
-                    {"top_k", r.spec.top_k},
-                    {"repetitions", r.spec.repetitions},
-                    {"warmup", r.spec.warmup},
-                    {"buffer_sets", r.buffer_sets},
-                    {"executed_blocks", r.executed_blocks},
-                    {"flop_count", r.flop_count},
-                    {"median_ms", r.median_ms},
-                    {"p10_ms", r.p10_ms},
-                    {"p90_ms", r.p90_ms},
-                    {"achieved_TFLOP_per_s", r.achieved_TFLOP_per_s},
-                    {"samples_ms", r.samples_ms},
-                    {"device", device}});
+    nlohmann::ordered_json record = {{"name", r.spec.name},
+                                     {"kernel", kernel_kind_name(r.spec.kernel)},
+                                     {"batch", r.spec.shape.batch},
+                                     {"seq_len", r.spec.shape.seq_len},
+                                     {"heads", r.spec.shape.heads},
+                                     {"head_dim", r.spec.shape.head_dim},
+                                     {"causal", r.spec.shape.causal},
+                                     {"tile_q", r.spec.tile_q},
+                                     {"tile_k", r.spec.tile_k},
+                                     {"top_k", r.spec.top_k},
+                                     {"repetitions", r.spec.repetitions},
+                                     {"warmup", r.spec.warmup},
+                                     {"buffer_sets", r.buffer_sets},
+                                     {"executed_blocks", r.executed_blocks},
+                                     {"flop_count", r.flop_count},
+                                     {"median_ms", r.median_ms},
+                                     {"p10_ms", r.p10_ms},
+                                     {"p90_ms", r.p90_ms},
+                                     {"achieved_TFLOP_per_s", r.achieved_TFLOP_per_s},
+                                     {"samples_ms", r.samples_ms}};
+    if (!r.attention_samples_ms.empty() && !r.select_samples_ms.empty()) {
+      record["attention_median_ms"] = percentile(r.attention_samples_ms, 0.5);
+      record["select_median_ms"] = percentile(r.select_samples_ms, 0.5);
+      record["attention_samples_ms"] = r.attention_samples_ms;
+      record["select_samples_ms"] = r.select_samples_ms;
+    }
+    record["device"] = device;
+    list.push_back(std::move(record));
   }
   const nlohmann::ordered_json document = {{"schema_version", 1}, {"records", list}};
   const std::string temp = path + ".tmp";

@@ -33,6 +33,11 @@ struct MeasuredRecord {
   double achieved_TFLOP_per_s = 0;  // flop_count / median
   int buffer_sets = 0;              // input sets rotated so that one pass over them exceeds the L2
   std::vector<double> samples_ms;
+  // Anchor records only (empty otherwise): the same repetitions split by a device event between the two launches,
+  // the attention with block maxima, then the top-k selection; their medians are written as attention_median_ms
+  // and select_median_ms.
+  std::vector<double> attention_samples_ms;
+  std::vector<double> select_samples_ms;
 };
 
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.

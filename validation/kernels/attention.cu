@@ -95,6 +95,16 @@ __device__ __forceinline__ void load_tile_async(std::uint16_t* dst, const std::u
   }
 }
 
+// Atomic maximum of a float that is never NaN: non-negative floats order as signed integers, negative ones in
+// reverse as unsigned integers, and every non-negative pattern is below every negative one as unsigned.
+__device__ __forceinline__ void atomic_max_float(float* address, float value) {
+  if (!signbit(value)) {
+    atomicMax(reinterpret_cast<int*>(address), __float_as_int(value));
+  } else {
+    atomicMin(reinterpret_cast<unsigned int*>(address), __float_as_uint(value));
+  }
+}
+
 // Shared memory available to one block of an SM (228 KB) and reserved per block by the system (1 KB), on Hopper.
 constexpr std::size_t kSmemPerSm = 228 * 1024;
 constexpr std::size_t kSmemReservedPerBlock = 1024;
@@ -152,7 +162,6 @@ __global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention
   std::uint16_t* q_s = smem;
   std::uint16_t* k_s = q_s + BR * kStride;
   std::uint16_t* v_s = k_s + (kDouble ? 2 : 1) * kTileElems;
-  __shared__ float warp_max[kWarps];
 
   // Query tiles in reverse launch order: under causality the last tiles do the most work, so they start first.
   const int q_tiles = gridDim.x;
@@ -178,7 +187,8 @@ __global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention
 
   float* block_max_row = nullptr;
   if constexpr (ANCHOR) {
-    // Every block of the row is written: -inf first; listed blocks are overwritten after a barrier below.
+    // Every block of the row is written: -inf first; the warps of listed blocks raise it with atomic maxima after
+    // the key loop's first barrier, which orders them after these stores.
     block_max_row = args.block_max + static_cast<std::size_t>(csr_row) * k_tiles;
     for (int kt = tid; kt < k_tiles; kt += kThreads) block_max_row[kt] = kNegInf;
   }
@@ -269,27 +279,6 @@ __global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention
       }
     }
 
-    if constexpr (ANCHOR) {
-      float mx = kNegInf;
-#pragma unroll
-      for (int j = 0; j < BC / 8; ++j) {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          if (rows[c >> 1] < seq_len) mx = fmaxf(mx, s[j][c]);
-        }
-      }
-#pragma unroll
-      for (int offset = 16; offset > 0; offset >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, offset));
-      if (lane == 0) warp_max[warp] = mx;
-      __syncthreads();
-      if (tid == 0) {
-        float block = warp_max[0];
-#pragma unroll
-        for (int w = 1; w < kWarps; ++w) block = fmaxf(block, warp_max[w]);
-        block_max_row[kt] = block * kScale;
-      }
-    }
-
     if constexpr (!kDouble) {
       // V has landed and every warp is done with K: the next tile's K loads during the softmax and P V.
       cp_async_wait<0>();
@@ -299,13 +288,28 @@ __global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention
     }
 
     // Online softmax (Alg. 1, lines 9-10): new row max, rescale the running sum and output by exp2(m_old - m_new).
+    // The tile's row maximum is taken on the raw scores and scaled once (scaling by a positive constant is monotone,
+    // so it commutes with max); the anchor reuses it for the block maximum.
+    float block_raw = kNegInf;  // anchor: the maximum raw score of this warp's in-range rows
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float mx = m[r];
+      float raw = kNegInf;
 #pragma unroll
-      for (int j = 0; j < BC / 8; ++j) mx = fmaxf(mx, fmaxf(s[j][2 * r], s[j][2 * r + 1]) * kScaleLog2);
-      mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xFFFFFFFFu, mx, 2));
+      for (int j = 0; j < BC / 8; ++j) raw = fmaxf(raw, fmaxf(s[j][2 * r], s[j][2 * r + 1]));
+      raw = fmaxf(raw, __shfl_xor_sync(0xFFFFFFFFu, raw, 1));
+      raw = fmaxf(raw, __shfl_xor_sync(0xFFFFFFFFu, raw, 2));
+      if constexpr (ANCHOR) {
+        // Each warp folds its rows' maximum into the block's entry as soon as it has it (one live register): no
+        // barrier and no shared memory, and the order of the warps' updates cannot change a maximum.
+        if (rows[r] < seq_len) block_raw = fmaxf(block_raw, raw);
+        if (r == 1) {
+#pragma unroll
+          for (int offset = 4; offset < 32; offset <<= 1)
+            block_raw = fmaxf(block_raw, __shfl_xor_sync(0xFFFFFFFFu, block_raw, offset));
+          if (lane == 0 && block_raw != kNegInf) atomic_max_float(block_max_row + kt, block_raw * kScale);
+        }
+      }
+      const float mx = fmaxf(m[r], raw * kScaleLog2);
       // A row with every key masked so far keeps max -inf; subtracting 0 instead keeps exp2 at 0, never NaN.
       const float base = mx == kNegInf ? 0.0f : mx;
       const float alpha = exp2f(m[r] - base);
@@ -360,39 +364,62 @@ __global__ void __launch_bounds__(BR / 16 * 32, min_blocks(D, BR, BC)) attention
   }
 }
 
-// One thread per CSR row: n = row length rounds of "best (value desc, index asc) after the previous pick", then an
-// insertion sort of the n picks; the same order as select_top_k() on the host.
-__global__ void top_k_select_kernel(TopKArgs args) {
-  const int row = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-  if (row >= args.rows) return;
+// One warp per CSR row, lane L scanning candidates L, L + 32, ...: n = row length rounds of "best (value desc, index
+// asc) after the previous pick", each a per-lane scan and a warp-wide reduction in the same order; the same order as
+// select_top_k() on the host. The picks are the first n candidates of that total order (block maxima are never
+// NaN), so a candidate is picked exactly when it is not after the last pick, and its place in the ascending output
+// is the number of picked candidates below it: one ballot per 32 candidates.
+constexpr int kSelectWarps = 8;
+
+// Whether (value, index) comes after (ref_value, ref_index) in the selection order.
+__device__ __forceinline__ bool after_in_order(float value, int index, float ref_value, int ref_index) {
+  return value < ref_value || (value == ref_value && index > ref_index);
+}
+
+__global__ void __launch_bounds__(kSelectWarps * 32) top_k_select_kernel(TopKArgs args) {
+  const int row = static_cast<int>(blockIdx.x) * kSelectWarps + static_cast<int>(threadIdx.x) / 32;
+  const int lane = static_cast<int>(threadIdx.x) % 32;
+  if (row >= args.rows) return;  // whole warps leave together
   const int q_tiles = tile_count(args.seq_len, args.tile_q);
   const int k_tiles = tile_count(args.seq_len, args.tile_k);
   const int visible = visible_key_tiles(row % q_tiles, args.seq_len, args.tile_q, args.tile_k, args.causal);
   const float* scores = args.block_max + static_cast<std::size_t>(row) * k_tiles;
-  std::int32_t* out = args.col_indices + args.row_offsets[row];
-  const int n = args.row_offsets[row + 1] - args.row_offsets[row];
+  const int first = args.row_offsets[row];
+  const int n = args.row_offsets[row + 1] - first;
+  if (n <= 0) return;
   float prev_value = INFINITY;
   int prev_index = -1;
   for (int pick = 0; pick < n; ++pick) {
     int best = -1;
     float best_value = 0.0f;
-    for (int kt = 0; kt < visible; ++kt) {
+    for (int kt = lane; kt < visible; kt += 32) {
       const float value = scores[kt];
-      const bool after_prev = value < prev_value || (value == prev_value && kt > prev_index);
-      if (after_prev && (best < 0 || value > best_value)) {
+      if (after_in_order(value, kt, prev_value, prev_index) && (best < 0 || value > best_value)) {
         best = kt;
         best_value = value;
       }
     }
-    out[pick] = best;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) {
+      const float other_value = __shfl_xor_sync(0xFFFFFFFFu, best_value, offset);
+      const int other = __shfl_xor_sync(0xFFFFFFFFu, best, offset);
+      if (other >= 0 && (best < 0 || after_in_order(best_value, best, other_value, other))) {
+        best = other;
+        best_value = other_value;
+      }
+    }
     prev_value = best_value;
     prev_index = best;
   }
-  for (int i = 1; i < n; ++i) {
-    const std::int32_t key = out[i];
-    int j = i - 1;
-    for (; j >= 0 && out[j] > key; --j) out[j + 1] = out[j];
-    out[j + 1] = key;
+  std::int32_t* out = args.col_indices + first;
+  int written = 0;
+  for (int base = 0; base < visible && written < n; base += 32) {
+    const int kt = base + lane;
+    const bool picked = kt < visible && !after_in_order(scores[kt], kt, prev_value, prev_index);
+    const unsigned int mask = __ballot_sync(0xFFFFFFFFu, picked);
+    const int place = written + __popc(mask & ((1u << lane) - 1u));
+    if (picked && place < n) out[place] = kt;
+    written += __popc(mask);
   }
 }
 
@@ -445,8 +472,7 @@ cudaError_t launch_attention(const AttentionArgs& args, int head_dim, int tile_q
 
 cudaError_t launch_top_k_select(const TopKArgs& args, cudaStream_t stream) {
   if (args.rows < 1 || args.seq_len < 1 || args.tile_q < 1 || args.tile_k < 1) return cudaErrorInvalidValue;
-  constexpr int kThreads = 128;
-  top_k_select_kernel<<<(args.rows + kThreads - 1) / kThreads, kThreads, 0, stream>>>(args);
+  top_k_select_kernel<<<(args.rows + kSelectWarps - 1) / kSelectWarps, kSelectWarps * 32, 0, stream>>>(args);
   return cudaSuccess;
 }
 

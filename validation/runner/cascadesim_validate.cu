@@ -350,7 +350,8 @@ MeasuredRecord time_case(const DeviceContext& ctx, const CaseSpec& spec) {
     CASCADESIM_CUDA(cudaDeviceSynchronize());
   }
 
-  auto enqueue = [&](std::size_t set) {
+  // split: an event recorded between the anchor's two launches (null: not recorded).
+  auto enqueue = [&](std::size_t set, cudaEvent_t split) {
     const Inputs& in = inputs[set % sets];
     switch (spec.kernel) {
       case KernelKind::kDense:
@@ -360,6 +361,7 @@ MeasuredRecord time_case(const DeviceContext& ctx, const CaseSpec& spec) {
       case KernelKind::kAnchor:
         CASCADESIM_LAUNCH(launch_attention(attention_args(in, dense_dev, block_max.get(), shape), shape.head_dim,
                                            spec.tile_q, spec.tile_k, nullptr));
+        if (split) CASCADESIM_CUDA(cudaEventRecord(split));
         CASCADESIM_LAUNCH(
             launch_top_k_select(top_k_args(block_max.get(), selected, shape, spec.tile_q, spec.tile_k), nullptr));
         break;
@@ -370,23 +372,33 @@ MeasuredRecord time_case(const DeviceContext& ctx, const CaseSpec& spec) {
     }
   };
 
-  for (int i = 0; i < spec.warmup; ++i) enqueue(static_cast<std::size_t>(i));
+  for (int i = 0; i < spec.warmup; ++i) enqueue(static_cast<std::size_t>(i), nullptr);
   CASCADESIM_CUDA(cudaDeviceSynchronize());
-  cudaEvent_t start = nullptr, stop = nullptr;
+  const bool split = spec.kernel == KernelKind::kAnchor;
+  cudaEvent_t start = nullptr, middle = nullptr, stop = nullptr;
   CASCADESIM_CUDA(cudaEventCreate(&start));
   CASCADESIM_CUDA(cudaEventCreate(&stop));
+  if (split) CASCADESIM_CUDA(cudaEventCreate(&middle));
   MeasuredRecord record;
   for (int i = 0; i < spec.repetitions; ++i) {
     CASCADESIM_CUDA(cudaEventRecord(start));
-    enqueue(static_cast<std::size_t>(spec.warmup + i));
+    enqueue(static_cast<std::size_t>(spec.warmup + i), middle);
     CASCADESIM_CUDA(cudaEventRecord(stop));
     CASCADESIM_CUDA(cudaEventSynchronize(stop));
     float ms = 0;
     CASCADESIM_CUDA(cudaEventElapsedTime(&ms, start, stop));
     record.samples_ms.push_back(ms);
+    if (split) {
+      float attention_ms = 0, select_ms = 0;
+      CASCADESIM_CUDA(cudaEventElapsedTime(&attention_ms, start, middle));
+      CASCADESIM_CUDA(cudaEventElapsedTime(&select_ms, middle, stop));
+      record.attention_samples_ms.push_back(attention_ms);
+      record.select_samples_ms.push_back(select_ms);
+    }
   }
   CASCADESIM_CUDA(cudaEventDestroy(start));
   CASCADESIM_CUDA(cudaEventDestroy(stop));
+  if (split) CASCADESIM_CUDA(cudaEventDestroy(middle));
 
   record.spec = spec;
   record.device = ctx.info;
@@ -413,6 +425,9 @@ int run_timing(const std::string& cases_path, const std::string& out_path) {
     std::printf("%-32s %-6s median %.4f ms (p10 %.4f, p90 %.4f)  %.1f TFLOP/s  blocks %lld  sets %d\n",
                 spec.name.c_str(), kernel_kind_name(spec.kernel), r.median_ms, r.p10_ms, r.p90_ms,
                 r.achieved_TFLOP_per_s, static_cast<long long>(r.executed_blocks), r.buffer_sets);
+    if (!r.attention_samples_ms.empty())
+      std::printf("%-32s %-6s   attention %.4f ms, select %.4f ms (medians)\n", spec.name.c_str(), "",
+                  percentile(r.attention_samples_ms, 0.5), percentile(r.select_samples_ms, 0.5));
   }
   return 0;
 }
