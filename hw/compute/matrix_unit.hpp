@@ -19,4 +19,27 @@ class MatrixUnit : public sim::Component {
   virtual void reset() = 0;
 };
 
+// The statistics every matrix unit keeps, declared once so that reports compare implementations by name;
+// utilization is derived at the end: macs / (peak_macs_per_cycle x busy_cycles).
+inline constexpr sim::StatInfo matrix_unit_stats[] = {
+    {"gemms", "", "GEMM tiles computed"},
+    {"macs", "", "multiply-accumulates counted (useful work, so padding and partial blocks show as lower utilization)"},
+    {"busy_cycles", "cycles", "sum of GEMM cycles"},
+};
+
+// Counting shared by the implementations; they supply gemm_cycles and peak_macs_per_cycle.
+class CountingMatrixUnit : public MatrixUnit {
+ public:
+  void count(double cycles, double macs) override {
+    stats_[0] += 1;
+    stats_[1] += macs;
+    stats_[2] += cycles;
+  }
+  void reset() override { stats_.reset(); }
+  const sim::StatSet& stats() const override { return stats_; }
+
+ private:
+  sim::StatSet stats_{matrix_unit_stats};
+};
+
 }  // namespace cascadesim::hw

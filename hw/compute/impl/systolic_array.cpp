@@ -24,18 +24,11 @@ const std::array<sim::Field<SystolicArrayConfig>, 3> systolic_array_fields{{
      sim::Presence::optional, 0, 1, true, &SystolicArrayConfig::efficiency},
 }};
 
-// Utilization is derived at the end: macs / (rows x cols x busy_cycles).
-const sim::StatInfo systolic_array_stats[] = {
-    {"gemms", "", "GEMM tiles computed"},
-    {"macs", "", "multiply-accumulates counted (useful work, so partial blocks show as lower utilization)"},
-    {"busy_cycles", "cycles", "sum of GEMM cycles"},
-};
-
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-class SystolicArray final : public MatrixUnit {
+class SystolicArray final : public CountingMatrixUnit {
  public:
-  explicit SystolicArray(const SystolicArrayConfig& config) : config_(config), stats_(systolic_array_stats) {}
+  explicit SystolicArray(const SystolicArrayConfig& config) : config_(config) {}
 
   // Kung, "Why systolic architectures?", IEEE Computer 1982: operands enter skewed, so PE(i, j) starts i + j
   // cycles after PE(0, 0). One block takes k cycles at PE(0, 0), then the wavefront needs (R - 1) cycles to
@@ -53,17 +46,9 @@ class SystolicArray final : public MatrixUnit {
   double peak_macs_per_cycle() const override {
     return static_cast<double>(config_.rows) * static_cast<double>(config_.cols);
   }
-  void count(double cycles, double macs) override {
-    stats_[0] += 1;
-    stats_[1] += macs;
-    stats_[2] += cycles;
-  }
-  void reset() override { stats_.reset(); }
-  const sim::StatSet& stats() const override { return stats_; }
 
  private:
   SystolicArrayConfig config_;
-  sim::StatSet stats_;
 };
 
 std::unique_ptr<SystolicArray> make_systolic_array(const SystolicArrayConfig& config, const sim::ConfigNode&) {
@@ -76,4 +61,4 @@ std::unique_ptr<SystolicArray> make_systolic_array(const SystolicArrayConfig& co
 CASCADESIM_REGISTER_COMPONENT(systolic_array, "matrix_unit", "systolic",
                               "R x C output-stationary systolic array: ceil(m/R)*ceil(n/C)*k / efficiency + R + C - 2",
                               cascadesim::hw::SystolicArrayConfig, cascadesim::hw::systolic_array_fields,
-                              cascadesim::hw::systolic_array_stats, cascadesim::hw::make_systolic_array)
+                              cascadesim::hw::matrix_unit_stats, cascadesim::hw::make_systolic_array)

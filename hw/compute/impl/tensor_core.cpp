@@ -36,18 +36,11 @@ const std::array<sim::Field<TensorCoreConfig>, 6> tensor_core_fields{{
      sim::Presence::optional, 0, 1e9, false, &TensorCoreConfig::pipeline_latency_cycles},
 }};
 
-// Utilization is derived at the end: macs / (peak_macs_per_cycle x busy_cycles).
-const sim::StatInfo tensor_core_stats[] = {
-    {"gemms", "", "GEMM tiles computed"},
-    {"macs", "", "multiply-accumulates counted (useful work, so padding shows as lower utilization)"},
-    {"busy_cycles", "cycles", "sum of GEMM cycles"},
-};
-
 std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
 
-class TensorCore final : public MatrixUnit {
+class TensorCore final : public CountingMatrixUnit {
  public:
-  explicit TensorCore(const TensorCoreConfig& config) : config_(config), stats_(tensor_core_stats) {}
+  explicit TensorCore(const TensorCoreConfig& config) : config_(config) {}
 
   double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const override {
     // The unit issues whole instruction tiles, so a partial tile costs as much as a full one.
@@ -56,17 +49,9 @@ class TensorCore final : public MatrixUnit {
     return macs / (config_.macs_per_cycle * config_.efficiency) + config_.pipeline_latency_cycles;
   }
   double peak_macs_per_cycle() const override { return config_.macs_per_cycle; }
-  void count(double cycles, double macs) override {
-    stats_[0] += 1;
-    stats_[1] += macs;
-    stats_[2] += cycles;
-  }
-  void reset() override { stats_.reset(); }
-  const sim::StatSet& stats() const override { return stats_; }
 
  private:
   TensorCoreConfig config_;
-  sim::StatSet stats_;
 };
 
 std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, const sim::ConfigNode&) {
@@ -79,4 +64,4 @@ std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, con
 CASCADESIM_REGISTER_COMPONENT(tensor_core, "matrix_unit", "tensor_core",
                               "GPU tensor cores of one SM: padded m*n*k / (macs_per_cycle * efficiency) + latency",
                               cascadesim::hw::TensorCoreConfig, cascadesim::hw::tensor_core_fields,
-                              cascadesim::hw::tensor_core_stats, cascadesim::hw::make_tensor_core)
+                              cascadesim::hw::matrix_unit_stats, cascadesim::hw::make_tensor_core)
