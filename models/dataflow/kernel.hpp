@@ -3,6 +3,7 @@
 // are a range for dense attention and generated on demand for top-k, never a materialized list per tile.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -23,6 +24,8 @@ struct GemmWork {
   double n_written = 0;                // output columns written when an epilogue narrows them (0: n)
   std::uint64_t a_tensor = 0;          // ids for tile-granular caching: A panels reused across N tiles,
   std::uint64_t b_tensor = 0;          // B (weight) panels reused across M tiles
+
+  double units() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }  // output tiles
 };
 
 // Which key tiles a query tile visits.
@@ -53,7 +56,8 @@ struct AttentionWork {
     return selection == KeySelection::dense ? visible(q) : std::min(top_k, visible(q));
   }
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
-  double units() const { return batch * static_cast<double>(heads * query_tiles); }
+  // Work units: one per query tile, head and whole sequence.
+  double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
 
   // The key tiles query tile q of `head` visits, in order, written to out (cleared first). Dense: 0..visible-1.
   // Top-k: the attention sink (tile 0), the diagonal tile, and the rest drawn without repetition by a hash of
@@ -68,6 +72,7 @@ struct SelectWork {
   std::int64_t heads = 0, query_tiles = 0, key_tiles = 0, top_k = 0;
   bool causal = true;
   std::int64_t candidates(std::int64_t q) const { return causal ? q + 1 : key_tiles; }
+  double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
 };
 
 // Elementwise passes over memory: pooling for scoring, cascade stop decisions.

@@ -220,8 +220,9 @@ Simulation simulate_study(const std::string& study_path, const LoadOptions& load
   errors.throw_if_any();
   s.prediction = models::predict_both(st);
   s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);
-  s.schedule = st.workload.schedule.layers.empty() ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
-  if (st.workload.schedule.layers.empty() && trace) s.schedule = run_stack(*system, st, st.workload.schedule, trace);
+  // An all-dense study's schedule is the baseline: run it again only when it must be traced.
+  const bool same_as_dense = st.workload.schedule.layers.empty() && !trace;
+  s.schedule = same_as_dense ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
   s.speedup = s.dense.total_ns / s.schedule.total_ns;
   if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.total_ns);
   if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);

@@ -74,7 +74,9 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
   const double mm_cycles = s.matrix_unit().gemm_cycles(w.rows, w.tile_tokens, w.head_dim) +
                            s.matrix_unit().gemm_cycles(w.rows, w.head_dim, w.tile_tokens);
-  const double vec_cycles = s.vector_unit().cycles(rows * tile * w.vector_ops_per_score, rows * tile);
+  // One of the per-score operations is the exponential, which runs on the special-function pipe.
+  const double vec_flops = rows * tile * (w.vector_ops_per_score - 1.0);
+  const double vec_cycles = s.vector_unit().cycles(vec_flops, rows * tile);
   const double block_ns = cycles_ns(s, mm_cycles + vec_cycles);  // FlashAttention-2 does not overlap the two
 
   const std::int64_t n = w.visited(q);
@@ -109,7 +111,7 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   }
   const double blocks = static_cast<double>(n);
   s.matrix_unit().count(blocks * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
-  s.vector_unit().count(blocks * vec_cycles, blocks * rows * tile * w.vector_ops_per_score, blocks * rows * tile);
+  s.vector_unit().count(blocks * vec_cycles, blocks * vec_flops, blocks * rows * tile);
   c.record.tile_ops += blocks;
   c.record.matrix_busy_ns += cycles_ns(s, blocks * mm_cycles);
   c.record.vector_busy_ns += cycles_ns(s, blocks * vec_cycles);
@@ -210,8 +212,7 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
 // Small GEMMs get smaller tiles until every core has a unit, as GEMM libraries' tile heuristics do (a 256 x 256
 // tile on a 256-token stage would leave most cores idle); 64 x 64 is the smallest.
 GemmWork fit_tiles(GemmWork g, std::int64_t cores) {
-  auto units = [&g] { return std::ceil(g.m / g.tile_m) * std::ceil(g.n / g.tile_n); };
-  while (units() < static_cast<double>(cores) && (g.tile_m > 64 || g.tile_n > 64)) {
+  while (g.units() < static_cast<double>(cores) && (g.tile_m > 64 || g.tile_n > 64)) {
     if (g.tile_n >= g.tile_m)
       g.tile_n /= 2;
     else
@@ -223,15 +224,10 @@ GemmWork fit_tiles(GemmWork g, std::int64_t cores) {
 double units_of(const Kernel& k) {
   return std::visit(
       [](const auto& w) -> double {
-        using W = std::decay_t<decltype(w)>;
-        if constexpr (std::is_same_v<W, GemmWork>)
-          return std::ceil(w.m / w.tile_m) * std::ceil(w.n / w.tile_n);
-        else if constexpr (std::is_same_v<W, AttentionWork>)
-          return std::ceil(w.batch) * static_cast<double>(w.heads * w.query_tiles);
-        else if constexpr (std::is_same_v<W, SelectWork>)
-          return std::ceil(w.batch) * static_cast<double>(w.heads * w.query_tiles);
-        else
+        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, StreamWork>)
           return std::max(1.0, std::ceil(w.units));
+        else
+          return w.units();
       },
       k.work);
 }
