@@ -93,3 +93,18 @@ TEST_CASE("validation: top-k rejects a block-max array of the wrong size and k b
   CHECK_THROWS_AS(select_top_k(shape, 64, 64, std::vector<float>(3), 1), std::invalid_argument);
   CHECK_THROWS_AS(top_k_row_offsets(shape, 64, 64, 0), std::invalid_argument);
 }
+
+TEST_CASE("validation: compulsory bytes count Q and O once and each listed key and value tile once") {
+  // 2 slices of 300 tokens, head_dim 64: a row is 128 bytes.
+  const AttentionShape shape{1, 2, 300, 64, false};
+  const BlockCsr dense = dense_block_csr(shape, 128, 128);
+  const double lists = 4.0 * static_cast<double>(dense.row_offsets.size() + dense.col_indices.size());
+  CHECK(compulsory_attention_bytes(shape, dense.row_offsets, dense.col_indices, 128, 128) ==
+        doctest::Approx(4.0 * 2 * 300 * 128 + lists));
+  // Every query tile of both slices lists key tile 0 only (128 rows) and slice 1 also tile 2 (44 rows).
+  const std::vector<std::int32_t> offsets{0, 1, 2, 3, 5, 6, 7};
+  const std::vector<std::int32_t> cols{0, 0, 0, 0, 2, 0, 0};
+  const double expected = 2.0 * 2 * 300 * 128 + 2.0 * 128 * 128 * 2 + 2.0 * 44 * 128 + 4.0 * (7 + 7);
+  CHECK(compulsory_attention_bytes(shape, offsets, cols, 128, 128) == doctest::Approx(expected));
+  CHECK_THROWS_AS(compulsory_attention_bytes(shape, {0, 1}, {0}, 128, 128), std::invalid_argument);
+}

@@ -50,7 +50,9 @@ TEST_CASE("validation: every error is reported together, each with its path") {
     const std::string message = e.what();
     CHECK(message.find("x.json: /cases/0/seq_len: is required") != std::string::npos);
     CHECK(message.find("x.json: /cases/0/heads: must be >= 1 (got 0)") != std::string::npos);
-    CHECK(message.find("x.json: /cases/0/kernel: must be \"dense\", \"anchor\" or \"sparse\"") != std::string::npos);
+    CHECK(
+        message.find("x.json: /cases/0/kernel: must be \"dense\", \"anchor\", \"sparse\", \"cascade\" or \"stack\"") !=
+        std::string::npos);
     CHECK(message.find("x.json: /cases/1/top_k: must be absent or 0 for kernel \"dense\"") != std::string::npos);
     CHECK(message.find("x.json: /cases/1/repetitions: must be >= 20 (got 5)") != std::string::npos);
     CHECK(message.find("x.json: /cases/1/name: duplicate name \"a\"") != std::string::npos);
@@ -101,4 +103,47 @@ TEST_CASE("validation: measured records are written through a temporary file tha
   CHECK(document.at("records").at(1).at("median_ms") == 1.5);
   CHECK(document.at("records").at(1).at("device").at("name") == "fake");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("validation: cascade and stack cases carry their pool factor and layer schedule") {
+  const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
+      {"name": "c", "seq_len": 8192, "heads": 32, "head_dim": 128, "kernel": "cascade", "pool_factor": 2,
+       "top_k": 8},
+      {"name": "s", "seq_len": 8192, "heads": 32, "head_dim": 128, "kernel": "stack", "schedule": "1D+3A+12R",
+       "top_k": 5},
+      {"name": "d", "seq_len": 8192, "heads": 32, "head_dim": 128, "kernel": "stack", "schedule": "16D"}]})",
+                                 "inline");
+  REQUIRE(cases.size() == 3);
+  CHECK(cases[0].kernel == KernelKind::kCascade);
+  CHECK(cases[0].pool_factor == 2);
+  CHECK(cases[1].kernel == KernelKind::kStack);
+  CHECK(cases[1].schedule.layers.size() == 16);
+  CHECK(cases[1].schedule.counts().anchor == 3);
+  CHECK(cases[2].schedule.counts().dense == 16);
+  CHECK(cases[2].top_k == 0);
+}
+
+TEST_CASE("validation: cascade and stack cases reject inconsistent keys with their paths") {
+  try {
+    parse_cases(R"({"schema_version": 1, "cases": [
+        {"name": "a", "seq_len": 64, "heads": 1, "head_dim": 64, "kernel": "cascade", "top_k": 2},
+        {"name": "b", "seq_len": 64, "heads": 1, "head_dim": 64, "kernel": "cascade", "top_k": 2, "pool_factor": 3},
+        {"name": "c", "seq_len": 64, "heads": 1, "head_dim": 64, "kernel": "stack", "schedule": "2R+1A",
+         "top_k": 2},
+        {"name": "d", "seq_len": 64, "heads": 1, "head_dim": 64, "kernel": "stack", "schedule": "1D+1A"},
+        {"name": "e", "seq_len": 64, "heads": 1, "head_dim": 64, "kernel": "dense", "schedule": "4D",
+         "pool_factor": 2}]})",
+                "x.json");
+    FAIL("expected a CaseError");
+  } catch (const CaseError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("x.json: /cases/0/pool_factor: must be >= 2 for kernel \"cascade\" (got 0)") !=
+          std::string::npos);
+    CHECK(message.find("x.json: /cases/1/pool_factor: must divide tile_q and tile_k (got 3 for 128 x 128)") !=
+          std::string::npos);
+    CHECK(message.find("x.json: /cases/2/schedule: ") != std::string::npos);
+    CHECK(message.find("x.json: /cases/3/top_k: must be >= 1 for kernel \"stack\" (got 0)") != std::string::npos);
+    CHECK(message.find("x.json: /cases/4/schedule: applies to kernel \"stack\" only") != std::string::npos);
+    CHECK(message.find("x.json: /cases/4/pool_factor: applies to kernel \"cascade\" only") != std::string::npos);
+  }
 }

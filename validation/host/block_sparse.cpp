@@ -80,4 +80,29 @@ BlockCsr select_top_k(const AttentionShape& shape, int tile_q, int tile_k, const
   return csr;
 }
 
+double compulsory_attention_bytes(const AttentionShape& shape, const std::vector<std::int32_t>& row_offsets,
+                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k) {
+  check_tiles(shape, tile_q, tile_k);
+  constexpr double kBf16Bytes = 2;
+  const int q_tiles = tile_count(shape.seq_len, tile_q);
+  const int k_tiles = tile_count(shape.seq_len, tile_k);
+  const int slices = shape.batch * shape.heads;
+  if (row_offsets.size() != static_cast<std::size_t>(slices) * q_tiles + 1 ||
+      static_cast<std::size_t>(row_offsets.back()) != col_indices.size())
+    throw std::invalid_argument("compulsory_attention_bytes: index lists do not match the shape");
+  const double row_bytes = kBf16Bytes * shape.head_dim;
+  double bytes = 2.0 * slices * shape.seq_len * row_bytes;  // Q read, O written
+  std::vector<char> listed(static_cast<std::size_t>(k_tiles));
+  for (int slice = 0; slice < slices; ++slice) {
+    std::fill(listed.begin(), listed.end(), 0);
+    const std::size_t first = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice) * q_tiles]);
+    const std::size_t last = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice + 1) * q_tiles]);
+    for (std::size_t i = first; i < last; ++i) listed[static_cast<std::size_t>(col_indices[i])] = 1;
+    for (int kt = 0; kt < k_tiles; ++kt)
+      if (listed[static_cast<std::size_t>(kt)])
+        bytes += 2.0 * std::min(tile_k, shape.seq_len - kt * tile_k) * row_bytes;  // K and V rows of the tile
+  }
+  return bytes + 4.0 * static_cast<double>(row_offsets.size() + col_indices.size());
+}
+
 }  // namespace cascadesim::validation

@@ -42,4 +42,11 @@ std::vector<std::int32_t> top_k_row_offsets(const AttentionShape& shape, int til
 BlockCsr select_top_k(const AttentionShape& shape, int tile_q, int tile_k, const std::vector<float>& block_max,
                       int top_k);
 
+// Fewest bytes one attention pass over `mask` moves through device memory (METHOD.md, "Two numbers first"): Q read
+// and O written once (bf16), each key and value tile that some row of its (batch, head) lists read once, and the
+// index lists read once. For the dense mask this is 4 * batch * heads * seq_len * head_dim * 2 plus the lists.
+// Contract: `mask` was built for `shape`; col_indices.size() and its rows are consistent with it.
+double compulsory_attention_bytes(const AttentionShape& shape, const std::vector<std::int32_t>& row_offsets,
+                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k);
+
 }  // namespace cascadesim::validation

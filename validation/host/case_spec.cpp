@@ -126,19 +126,52 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
   spec.top_k = reader.integer("top_k", 0, false, 0);
   spec.repetitions = reader.integer("repetitions", spec.repetitions, false, 20);
   spec.warmup = reader.integer("warmup", spec.warmup, false, 1);
+  spec.pool_factor = reader.integer("pool_factor", 0, false, 0);
+  const std::string schedule = reader.string("schedule", "", false);
   const std::string kernel = reader.string("kernel", "dense", false);
-  static const std::map<std::string, KernelKind> kinds = {
-      {"dense", KernelKind::kDense}, {"anchor", KernelKind::kAnchor}, {"sparse", KernelKind::kSparse}};
+  static const std::map<std::string, KernelKind> kinds = {{"dense", KernelKind::kDense},
+                                                          {"anchor", KernelKind::kAnchor},
+                                                          {"sparse", KernelKind::kSparse},
+                                                          {"cascade", KernelKind::kCascade},
+                                                          {"stack", KernelKind::kStack}};
   if (const auto it = kinds.find(kernel); it != kinds.end()) {
     spec.kernel = it->second;
   } else {
-    reader.error("kernel", "must be \"dense\", \"anchor\" or \"sparse\" (got \"" + kernel + "\")");
+    reader.error("kernel",
+                 "must be \"dense\", \"anchor\", \"sparse\", \"cascade\" or \"stack\" (got \"" + kernel + "\")");
   }
-  if (spec.kernel == KernelKind::kDense && spec.top_k != 0)
-    reader.error("top_k", "must be absent or 0 for kernel \"dense\" (got " + std::to_string(spec.top_k) + ")");
-  if (spec.kernel != KernelKind::kDense && spec.top_k < 1)
+  bool needs_top_k = spec.kernel != KernelKind::kDense;
+  if (spec.kernel == KernelKind::kStack) {
+    if (schedule.empty()) {
+      reader.error("schedule", "is required for kernel \"stack\" (e.g. \"1D+3A+12R\")");
+    } else {
+      try {
+        spec.schedule = models::parse_layer_schedule(schedule);
+        models::check_layer_schedule(spec.schedule, static_cast<std::int64_t>(spec.schedule.layers.size()));
+      } catch (const models::ScheduleError& e) {
+        reader.error("schedule", e.what());
+      }
+    }
+    needs_top_k = spec.schedule.counts().anchor > 0;
+  } else if (!schedule.empty()) {
+    reader.error("schedule", "applies to kernel \"stack\" only");
+  }
+  if (!needs_top_k && spec.top_k != 0)
+    reader.error("top_k", "must be absent or 0 for kernel \"" + kernel + "\" without anchors (got " +
+                              std::to_string(spec.top_k) + ")");
+  if (needs_top_k && spec.top_k < 1)
     reader.error("top_k",
                  std::string("must be >= 1 for kernel \"") + kernel + "\" (got " + std::to_string(spec.top_k) + ")");
+  if (spec.kernel == KernelKind::kCascade) {
+    if (spec.pool_factor < 2) {
+      reader.error("pool_factor", "must be >= 2 for kernel \"cascade\" (got " + std::to_string(spec.pool_factor) + ")");
+    } else if (spec.tile_q % spec.pool_factor != 0 || spec.tile_k % spec.pool_factor != 0) {
+      reader.error("pool_factor", "must divide tile_q and tile_k (got " + std::to_string(spec.pool_factor) + " for " +
+                                      std::to_string(spec.tile_q) + " x " + std::to_string(spec.tile_k) + ")");
+    }
+  } else if (spec.pool_factor != 0) {
+    reader.error("pool_factor", "applies to kernel \"cascade\" only");
+  }
   reader.report_unknown_keys();
   return spec;
 }
@@ -152,6 +185,10 @@ const char* kernel_kind_name(KernelKind kind) {
       return "anchor";
     case KernelKind::kSparse:
       return "sparse";
+    case KernelKind::kCascade:
+      return "cascade";
+    case KernelKind::kStack:
+      return "stack";
   }
   return "unknown";
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "models/layer_schedule.hpp"
 #include "validation/host/block_sparse.hpp"
 
 namespace cascadesim::validation {
@@ -15,26 +16,33 @@ class CaseError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class KernelKind { kDense, kAnchor, kSparse };
+enum class KernelKind { kDense, kAnchor, kSparse, kCascade, kStack };
 
 const char* kernel_kind_name(KernelKind kind);
 
 // One measured configuration. kDense runs every visible tile; kAnchor runs the dense pass that also writes block
 // maxima, then the top-k selection; kSparse runs the top_k tiles per query tile that the anchor selected.
+// kCascade is a two-resolution stage: mean-pool Q, K and V by pool_factor, attend over the pooled tokens with
+// tiles tile/pool_factor while recording block maxima, select top_k coarse tiles per query tile, then refine at
+// full resolution over the selected tiles. kStack runs one layer per schedule entry on its own inputs: dense,
+// anchor (dense + maxima + selection) or reuse (sparse over the latest anchor's selection).
 struct CaseSpec {
   std::string name;
   AttentionShape shape;
   int tile_q = 128;
   int tile_k = 128;
   KernelKind kernel = KernelKind::kDense;
-  int top_k = 0;  // required (>= 1) for kAnchor and kSparse, absent or 0 for kDense
+  int top_k = 0;                   // required (>= 1) for kAnchor, kSparse, kCascade and a kStack with anchors; else 0
+  int pool_factor = 0;             // kCascade only (>= 2); tile_q and tile_k must be multiples of it
+  models::LayerSchedule schedule;  // kStack only, e.g. "1D+3A+12R" or "16D"
   int repetitions = 30;
   int warmup = 5;
 };
 
 // Document: {"schema_version": 1, "cases": [{"name", "seq_len", "heads", "head_dim", "causal", "batch",
-// "tile_q", "tile_k", "kernel", "top_k", "repetitions", "warmup"}, ...]}. `source` names the document in errors.
-// Throws CaseError listing every problem, one per line: "<source>: /cases/1/head_dim: must be >= 1 (got 0)".
+// "tile_q", "tile_k", "kernel", "top_k", "pool_factor", "schedule", "repetitions", "warmup"}, ...]}. `source` names the
+// document in errors. Throws CaseError listing every problem, one per line: "<source>: /cases/1/head_dim: must be >= 1
+// (got 0)".
 std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::string& source);
 std::vector<CaseSpec> load_cases(const std::string& path);
 

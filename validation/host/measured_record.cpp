@@ -41,21 +41,29 @@ void write_records_atomically(const std::string& path, const std::vector<Measure
                                      {"tile_q", r.spec.tile_q},
                                      {"tile_k", r.spec.tile_k},
                                      {"top_k", r.spec.top_k},
+                                     {"pool_factor", r.spec.pool_factor},
+                                     {"schedule", r.spec.schedule.layers.empty() ? "" : r.spec.schedule.compact()},
                                      {"repetitions", r.spec.repetitions},
                                      {"warmup", r.spec.warmup},
                                      {"buffer_sets", r.buffer_sets},
                                      {"executed_blocks", r.executed_blocks},
                                      {"flop_count", r.flop_count},
+                                     {"compulsory_bytes", r.compulsory_bytes},
                                      {"median_ms", r.median_ms},
                                      {"p10_ms", r.p10_ms},
                                      {"p90_ms", r.p90_ms},
                                      {"achieved_TFLOP_per_s", r.achieved_TFLOP_per_s},
+                                     {"achieved_GB_per_s", r.achieved_GB_per_s},
                                      {"samples_ms", r.samples_ms}};
-    if (!r.attention_samples_ms.empty() && !r.select_samples_ms.empty()) {
-      record["attention_median_ms"] = percentile(r.attention_samples_ms, 0.5);
-      record["select_median_ms"] = percentile(r.select_samples_ms, 0.5);
-      record["attention_samples_ms"] = r.attention_samples_ms;
-      record["select_samples_ms"] = r.select_samples_ms;
+    if (!r.stages.empty()) {
+      nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+      for (const StageSamples& stage : r.stages)
+        stages.push_back({{"name", stage.name},
+                          {"median_ms", percentile(stage.samples_ms, 0.5)},
+                          {"p10_ms", percentile(stage.samples_ms, 0.1)},
+                          {"p90_ms", percentile(stage.samples_ms, 0.9)},
+                          {"samples_ms", stage.samples_ms}});
+      record["stages"] = std::move(stages);
     }
     record["device"] = device;
     list.push_back(std::move(record));

@@ -22,22 +22,30 @@ struct DeviceInfo {
   int compute_capability_minor = 0;
 };
 
+// The samples of one part of a repetition, split by device events between its launches.
+struct StageSamples {
+  std::string name;
+  std::vector<double> samples_ms;
+};
+
 struct MeasuredRecord {
   CaseSpec spec;
   DeviceInfo device;
-  std::int64_t executed_blocks = 0;  // (batch, head, query tile, key tile) blocks the attention kernel ran
+  std::int64_t executed_blocks = 0;  // (batch, head, query tile, key tile) blocks the attention kernels ran
   double flop_count = 0;             // 4 * tile_q * tile_k * head_dim per executed block
+  // Fewest bytes through device memory (METHOD.md): each input read once, each output written once; for a sparse
+  // pass only the key and value tiles some query tile lists, plus the index lists.
+  double compulsory_bytes = 0;
   double median_ms = 0;
   double p10_ms = 0;
   double p90_ms = 0;
   double achieved_TFLOP_per_s = 0;  // flop_count / median
+  double achieved_GB_per_s = 0;     // compulsory_bytes / median
   int buffer_sets = 0;              // input sets rotated so that one pass over them exceeds the L2
   std::vector<double> samples_ms;
-  // Anchor records only (empty otherwise): the same repetitions split by a device event between the two launches,
-  // the attention with block maxima, then the top-k selection; their medians are written as attention_median_ms
-  // and select_median_ms.
-  std::vector<double> attention_samples_ms;
-  std::vector<double> select_samples_ms;
+  // Parts of each repetition (empty for single-launch kernels): anchor "attention", "select"; cascade "pool",
+  // "coarse", "select", "refine"; stack one entry per layer, "layer_03_anchor".
+  std::vector<StageSamples> stages;
 };
 
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.

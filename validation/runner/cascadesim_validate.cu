@@ -17,11 +17,14 @@
 #include "validation/host/block_sparse.hpp"
 #include "validation/host/case_spec.hpp"
 #include "validation/host/error_metrics.hpp"
+#include "validation/host/mean_pool.hpp"
 #include "validation/host/measured_record.hpp"
 #include "validation/host/random_inputs.hpp"
 #include "validation/host/reference_attention.hpp"
 #include "validation/host/tile_geometry.hpp"
 #include "validation/kernels/attention.cuh"
+#include "validation/kernels/pooling.cuh"
+#include "validation/kernels/random_fill.cuh"
 
 namespace cascadesim::validation {
 namespace {
@@ -308,6 +311,374 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
   return ok;
 }
 
+// ---- cases as launched for timing (and for the checks of the composite kernels) ----
+
+// Device inputs for timing, random on the device and kept across cases of the same size.
+class InputPool {
+ public:
+  explicit InputPool(std::uint64_t seed = 0) : seed_(seed) {}
+  const std::vector<Inputs>& sets(std::size_t elements, std::size_t count) {
+    if (elements != elements_) {
+      sets_.clear();
+      elements_ = elements;
+    }
+    while (sets_.size() < count) {
+      const std::uint64_t seed = seed_ + 7919ull * (sets_.size() + 1);
+      Inputs in{DeviceBuffer<std::uint16_t>(elements), DeviceBuffer<std::uint16_t>(elements),
+                DeviceBuffer<std::uint16_t>(elements), DeviceBuffer<std::uint16_t>(elements)};
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.q.get(), elements, seed * 3 + 0, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.k.get(), elements, seed * 3 + 1, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.v.get(), elements, seed * 3 + 2, kVAmplitude, nullptr));
+      in.o.poison();
+      sets_.push_back(std::move(in));
+    }
+    CASCADESIM_CUDA(cudaDeviceSynchronize());
+    return sets_;
+  }
+  void clear() {
+    sets_.clear();
+    elements_ = 0;
+  }
+
+ private:
+  std::uint64_t seed_;
+  std::size_t elements_ = 0;
+  std::vector<Inputs> sets_;
+};
+
+std::size_t layer_count(const CaseSpec& spec) {
+  return spec.kernel == KernelKind::kStack ? spec.schedule.layers.size() : 1;
+}
+
+double list_bytes(const DeviceCsr& csr) {
+  return 4.0 * static_cast<double>(csr.row_offsets.size() + csr.col_indices.size());
+}
+
+// One case's buffers and launches. Repetition r of a single-layer case reads input set r mod sets; layer i of a
+// stack reads set i (a stack gets at least one set per layer). enqueue() records marks[i] between part i and i+1.
+class LaunchedCase {
+ public:
+  LaunchedCase(const CaseSpec& spec, const std::vector<Inputs>& inputs)
+      : spec_(spec), shape_(spec.shape), inputs_(inputs) {
+    const bool uses_dense =
+        spec.kernel != KernelKind::kCascade &&
+        (spec.kernel != KernelKind::kStack || spec.schedule.counts().dense + spec.schedule.counts().anchor > 0);
+    dense_ = dense_block_csr(shape_, spec.tile_q, spec.tile_k);
+    if (uses_dense) dense_dev_ = upload_csr(dense_.row_offsets, dense_.col_indices);
+    if (spec.kernel == KernelKind::kCascade) {
+      coarse_shape_ = pooled_shape(shape_, spec.pool_factor);
+      coarse_tile_q_ = spec.tile_q / spec.pool_factor;
+      coarse_tile_k_ = spec.tile_k / spec.pool_factor;
+      const std::size_t pooled = tensor_elements(coarse_shape_);
+      pooled_ = Inputs{DeviceBuffer<std::uint16_t>(pooled), DeviceBuffer<std::uint16_t>(pooled),
+                       DeviceBuffer<std::uint16_t>(pooled), DeviceBuffer<std::uint16_t>(pooled)};
+      pooled_.o.poison();
+      coarse_dense_ = dense_block_csr(coarse_shape_, coarse_tile_q_, coarse_tile_k_);
+      coarse_dense_dev_ = upload_csr(coarse_dense_.row_offsets, coarse_dense_.col_indices);
+      block_max_ = DeviceBuffer<float>(static_cast<std::size_t>(coarse_dense_.rows()) * coarse_dense_.k_tiles);
+      const std::vector<std::int32_t> offsets =
+          top_k_row_offsets(coarse_shape_, coarse_tile_q_, coarse_tile_k_, spec.top_k);
+      selected_ = upload_csr(offsets, std::vector<std::int32_t>(static_cast<std::size_t>(offsets.back())));
+    } else if (spec.top_k > 0) {
+      block_max_ = DeviceBuffer<float>(static_cast<std::size_t>(dense_.rows()) * dense_.k_tiles);
+      const std::vector<std::int32_t> offsets = top_k_row_offsets(shape_, spec.tile_q, spec.tile_k, spec.top_k);
+      selected_ = upload_csr(offsets, std::vector<std::int32_t>(static_cast<std::size_t>(offsets.back())));
+    }
+    if (block_max_.size()) block_max_.poison();
+    selected_.col_indices.poison();
+    if (spec.kernel == KernelKind::kSparse) {
+      // The sparse case attends the tiles that the anchor selects on the first input set.
+      launch_anchor(inputs_[0]);
+      CASCADESIM_CUDA(cudaDeviceSynchronize());
+    }
+    switch (spec.kernel) {
+      case KernelKind::kDense:
+      case KernelKind::kSparse:
+        break;
+      case KernelKind::kAnchor:
+        stage_names_ = {"attention", "select"};
+        break;
+      case KernelKind::kCascade:
+        stage_names_ = {"pool", "coarse", "select", "refine"};
+        break;
+      case KernelKind::kStack:
+        for (std::size_t i = 0; i < spec.schedule.layers.size(); ++i) {
+          char name[48];
+          std::snprintf(name, sizeof name, "layer_%02zu_%s", i,
+                        std::string(models::to_string(spec.schedule.layers[i])).c_str());
+          stage_names_.emplace_back(name);
+        }
+        break;
+    }
+  }
+
+  const std::vector<std::string>& stage_names() const { return stage_names_; }
+
+  // marks: null, or stage_names().size() - 1 events.
+  void enqueue(std::size_t repetition, const std::vector<cudaEvent_t>* marks) {
+    std::size_t next_mark = 0;
+    auto mark = [&] {
+      if (marks) CASCADESIM_CUDA(cudaEventRecord((*marks)[next_mark++]));
+    };
+    const Inputs& in = inputs_[repetition % inputs_.size()];
+    switch (spec_.kernel) {
+      case KernelKind::kDense:
+        launch_pass(in, dense_dev_, nullptr);
+        break;
+      case KernelKind::kAnchor:
+        launch_pass(in, dense_dev_, block_max_.get());
+        mark();
+        launch_select();
+        break;
+      case KernelKind::kSparse:
+        launch_pass(in, selected_, nullptr);
+        break;
+      case KernelKind::kCascade: {
+        const int slices = shape_.batch * shape_.heads;
+        CASCADESIM_LAUNCH(launch_mean_pool(in.q.get(), pooled_.q.get(), slices, shape_.seq_len, shape_.head_dim,
+                                           spec_.pool_factor, nullptr));
+        CASCADESIM_LAUNCH(launch_mean_pool(in.k.get(), pooled_.k.get(), slices, shape_.seq_len, shape_.head_dim,
+                                           spec_.pool_factor, nullptr));
+        CASCADESIM_LAUNCH(launch_mean_pool(in.v.get(), pooled_.v.get(), slices, shape_.seq_len, shape_.head_dim,
+                                           spec_.pool_factor, nullptr));
+        mark();
+        CASCADESIM_LAUNCH(launch_attention(attention_args(pooled_, coarse_dense_dev_, block_max_.get(), coarse_shape_),
+                                           shape_.head_dim, coarse_tile_q_, coarse_tile_k_, nullptr));
+        mark();
+        CASCADESIM_LAUNCH(launch_top_k_select(
+            top_k_args(block_max_.get(), selected_, coarse_shape_, coarse_tile_q_, coarse_tile_k_), nullptr));
+        mark();
+        launch_pass(in, selected_, nullptr);
+        break;
+      }
+      case KernelKind::kStack:
+        for (std::size_t i = 0; i < spec_.schedule.layers.size(); ++i) {
+          if (i > 0) mark();
+          const Inputs& layer_in = inputs_[i % inputs_.size()];
+          switch (spec_.schedule.layers[i]) {
+            case models::LayerKind::dense:
+              launch_pass(layer_in, dense_dev_, nullptr);
+              break;
+            case models::LayerKind::anchor:
+              launch_anchor(layer_in);
+              break;
+            case models::LayerKind::reuse:
+              launch_pass(layer_in, selected_, nullptr);
+              break;
+          }
+        }
+        break;
+    }
+  }
+
+  // Work and compulsory traffic of one repetition; call after one enqueue() has completed (the selected lists are
+  // read back to count the key tiles a sparse pass touches).
+  struct Work {
+    std::int64_t blocks = 0;
+    double flops = 0;
+    double bytes = 0;
+  };
+  Work work() const {
+    Work w;
+    const double fine_block_flops = 4.0 * spec_.tile_q * spec_.tile_k * shape_.head_dim;
+    const double dense_bytes =
+        compulsory_attention_bytes(shape_, dense_.row_offsets, dense_.col_indices, spec_.tile_q, spec_.tile_k);
+    const auto dense_blocks = static_cast<std::int64_t>(dense_.col_indices.size());
+    const double select_bytes = 4.0 * static_cast<double>(block_max_.size()) + list_bytes(selected_);
+    auto sparse = [&](Work& into) {
+      const std::vector<std::int32_t> offsets = selected_.row_offsets.download<std::int32_t>();
+      const std::vector<std::int32_t> cols = selected_.col_indices.download<std::int32_t>();
+      into.blocks += static_cast<std::int64_t>(cols.size());
+      into.flops += fine_block_flops * static_cast<double>(cols.size());
+      into.bytes += compulsory_attention_bytes(shape_, offsets, cols, spec_.tile_q, spec_.tile_k);
+    };
+    auto dense = [&](Work& into, bool anchor) {
+      into.blocks += dense_blocks;
+      into.flops += fine_block_flops * static_cast<double>(dense_blocks);
+      into.bytes += dense_bytes + (anchor ? select_bytes + 4.0 * static_cast<double>(block_max_.size()) : 0.0);
+    };
+    switch (spec_.kernel) {
+      case KernelKind::kDense:
+        dense(w, false);
+        break;
+      case KernelKind::kAnchor:
+        dense(w, true);
+        break;
+      case KernelKind::kSparse:
+        sparse(w);
+        break;
+      case KernelKind::kCascade: {
+        const double pooled_bytes = 2.0 * static_cast<double>(tensor_elements(coarse_shape_));
+        const double fine_bytes = 2.0 * static_cast<double>(tensor_elements(shape_));
+        const auto coarse_blocks = static_cast<std::int64_t>(coarse_dense_.col_indices.size());
+        w.blocks += coarse_blocks;
+        w.flops += 4.0 * coarse_tile_q_ * coarse_tile_k_ * shape_.head_dim * static_cast<double>(coarse_blocks);
+        w.bytes += 3 * (fine_bytes + pooled_bytes);  // pooling reads Q, K, V and writes their pooled forms
+        w.bytes += compulsory_attention_bytes(coarse_shape_, coarse_dense_.row_offsets, coarse_dense_.col_indices,
+                                              coarse_tile_q_, coarse_tile_k_) +
+                   4.0 * static_cast<double>(block_max_.size()) + select_bytes;
+        sparse(w);
+        break;
+      }
+      case KernelKind::kStack:
+        for (models::LayerKind kind : spec_.schedule.layers) {
+          if (kind == models::LayerKind::reuse) {
+            sparse(w);
+          } else {
+            dense(w, kind == models::LayerKind::anchor);
+          }
+        }
+        break;
+    }
+    return w;
+  }
+
+  // For the checks.
+  const Inputs& pooled() const { return pooled_; }
+  const AttentionShape& coarse_shape() const { return coarse_shape_; }
+  const DeviceBuffer<float>& block_max() const { return block_max_; }
+  const DeviceCsr& selected() const { return selected_; }
+
+ private:
+  void launch_pass(const Inputs& in, const DeviceCsr& csr, float* block_max) {
+    CASCADESIM_LAUNCH(launch_attention(attention_args(in, csr, block_max, shape_), shape_.head_dim, spec_.tile_q,
+                                       spec_.tile_k, nullptr));
+  }
+  void launch_select() {
+    CASCADESIM_LAUNCH(
+        launch_top_k_select(top_k_args(block_max_.get(), selected_, shape_, spec_.tile_q, spec_.tile_k), nullptr));
+  }
+  void launch_anchor(const Inputs& in) {
+    launch_pass(in, dense_dev_, block_max_.get());
+    launch_select();
+  }
+
+  const CaseSpec& spec_;
+  AttentionShape shape_;
+  const std::vector<Inputs>& inputs_;
+  BlockCsr dense_;
+  DeviceCsr dense_dev_;
+  DeviceBuffer<float> block_max_;
+  DeviceCsr selected_;
+  // kCascade
+  AttentionShape coarse_shape_;
+  int coarse_tile_q_ = 0;
+  int coarse_tile_k_ = 0;
+  Inputs pooled_;
+  BlockCsr coarse_dense_;
+  DeviceCsr coarse_dense_dev_;
+  std::vector<std::string> stage_names_;
+};
+
+// Throws UsageError for kernels the case needs that were not compiled or do not fit.
+void require_case_supported(const DeviceContext& ctx, const CaseSpec& spec) {
+  require_supported(ctx, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
+  if (spec.kernel == KernelKind::kCascade)
+    require_supported(ctx, spec.shape.head_dim, spec.tile_q / spec.pool_factor, spec.tile_k / spec.pool_factor,
+                      spec.name + " (coarse stage)");
+}
+
+// ---- checks of the composite kernels (cascade stage, layer stacks), through the same launches as the timing ----
+
+bool check_cascade(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
+  require_case_supported(ctx, spec);
+  const AttentionShape& shape = spec.shape;
+  pool.clear();
+  const std::vector<Inputs>& inputs = pool.sets(tensor_elements(shape), 1);
+  LaunchedCase launched(spec, inputs);
+  launched.enqueue(0, nullptr);
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  const std::vector<Bf16> q = inputs[0].q.download<Bf16>(), k = inputs[0].k.download<Bf16>(),
+                          v = inputs[0].v.download<Bf16>();
+  const std::string label = spec.name;
+  bool ok = true;
+  const Inputs& pooled = launched.pooled();
+  const std::vector<Bf16> pq = pooled.q.download<Bf16>(), pk = pooled.k.download<Bf16>(),
+                          pv = pooled.v.download<Bf16>();
+  ok &= report(label + " pool Q", compare(pq, reference_mean_pool(shape, q, spec.pool_factor)));
+  ok &= report(label + " pool K", compare(pk, reference_mean_pool(shape, k, spec.pool_factor)));
+  ok &= report(label + " pool V", compare(pv, reference_mean_pool(shape, v, spec.pool_factor)));
+  // The coarse stage against references on the device's own pooled tensors, so each stage is checked alone.
+  const AttentionShape& coarse = launched.coarse_shape();
+  const int ctq = spec.tile_q / spec.pool_factor, ctk = spec.tile_k / spec.pool_factor;
+  ok &= report(label + " coarse", compare(pooled.o.download<Bf16>(), reference_attention(coarse, pq, pk, pv)));
+  const std::vector<float> gpu_max = launched.block_max().download<float>();
+  const BlockMaxDiff max_diff = compare_block_max(gpu_max, reference_block_max(coarse, pq, pk, ctq, ctk));
+  const bool max_ok = max_diff.mismatched_infinities == 0 && max_diff.max_abs_diff < kBlockMaxTolerance;
+  std::printf("%-4s %s coarse block_max max_abs_diff=%.3e inf_mismatch=%zu\n", max_ok ? "ok" : "FAIL", label.c_str(),
+              max_diff.max_abs_diff, max_diff.mismatched_infinities);
+  ok &= max_ok;
+  const BlockCsr expected = select_top_k(coarse, ctq, ctk, gpu_max, spec.top_k);
+  const std::vector<std::int32_t> gpu_cols = launched.selected().col_indices.download<std::int32_t>();
+  std::size_t mismatches = gpu_cols.size() == expected.col_indices.size() ? 0 : gpu_cols.size() + 1;
+  for (std::size_t i = 0; i < std::min(gpu_cols.size(), expected.col_indices.size()); ++i)
+    mismatches += gpu_cols[i] != expected.col_indices[i];
+  std::printf("%-4s %s select top_k=%d selected=%zu mismatches=%zu\n", mismatches == 0 ? "ok" : "FAIL", label.c_str(),
+              spec.top_k, gpu_cols.size(), mismatches);
+  ok &= mismatches == 0;
+  const BlockCsr mask = refine_mask(expected, shape, spec.pool_factor);
+  ok &= report(label + " refine", compare(inputs[0].o.download<Bf16>(), reference_attention(shape, q, k, v, &mask)));
+  return ok;
+}
+
+bool check_stack(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
+  require_case_supported(ctx, spec);
+  const AttentionShape& shape = spec.shape;
+  pool.clear();
+  const std::vector<Inputs>& inputs = pool.sets(tensor_elements(shape), layer_count(spec));
+  LaunchedCase launched(spec, inputs);
+  launched.enqueue(0, nullptr);
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  // Every reuse layer must attend exactly what the last anchor before it selected; in these schedules the anchors
+  // come first, so that is the selection left in the buffer, checked against the CPU on the last anchor's maxima.
+  const std::vector<float> gpu_max = launched.block_max().download<float>();
+  const BlockCsr expected = select_top_k(shape, spec.tile_q, spec.tile_k, gpu_max, spec.top_k);
+  const std::vector<std::int32_t> gpu_cols = launched.selected().col_indices.download<std::int32_t>();
+  bool ok = gpu_cols == expected.col_indices;
+  std::printf("%-4s %s selection of the last anchor matches the CPU (%zu tiles)\n", ok ? "ok" : "FAIL",
+              spec.name.c_str(), gpu_cols.size());
+  for (std::size_t i = 0; i < spec.schedule.layers.size(); ++i) {
+    const Inputs& in = inputs[i];
+    const std::vector<Bf16> q = in.q.download<Bf16>(), k = in.k.download<Bf16>(), v = in.v.download<Bf16>();
+    const models::LayerKind kind = spec.schedule.layers[i];
+    const std::vector<double> ref =
+        reference_attention(shape, q, k, v, kind == models::LayerKind::reuse ? &expected : nullptr);
+    ok &= report(spec.name + " layer " + std::to_string(i) + " " + std::string(models::to_string(kind)),
+                 compare(in.o.download<Bf16>(), ref));
+  }
+  return ok;
+}
+
+std::vector<CaseSpec> composite_check_cases() {
+  std::vector<CaseSpec> cases;
+  for (int head_dim : {64, 128}) {
+    for (bool causal : {false, true}) {
+      const std::string suffix = "_d" + std::to_string(head_dim) + (causal ? "_causal" : "_full");
+      CaseSpec cascade;
+      cascade.kernel = KernelKind::kCascade;
+      cascade.pool_factor = 2;
+      cascade.tile_q = cascade.tile_k = 128;
+      cascade.top_k = 3;
+      cascade.shape = {1, 2, 1024, head_dim, causal};
+      cascade.name = "cascade_s1024" + suffix;
+      cases.push_back(cascade);
+      cascade.shape = {2, 2, 1000, head_dim, causal};  // partial last tiles, odd pooled length
+      cascade.top_k = 2;
+      cascade.name = "cascade_s1000" + suffix;
+      cases.push_back(cascade);
+      CaseSpec stack;
+      stack.kernel = KernelKind::kStack;
+      stack.schedule = models::parse_layer_schedule("1D+1A+2R");
+      stack.tile_q = stack.tile_k = 64;
+      stack.top_k = 3;
+      stack.shape = {1, 2, 600, head_dim, causal};
+      stack.name = "stack_1D+1A+2R_s600" + suffix;
+      cases.push_back(stack);
+    }
+  }
+  return cases;
+}
+
 int run_checks(std::uint64_t seed) {
   const DeviceContext ctx = open_device();
   std::printf("device %s, %d SMs; seed %llu\n", ctx.info.name.c_str(), ctx.info.sm_count,
@@ -315,6 +686,11 @@ int run_checks(std::uint64_t seed) {
   int failures = 0;
   int index = 0;
   for (const CheckCase& c : check_cases()) failures += run_check(ctx, c, seed + 1000003ull * index++) ? 0 : 1;
+  for (const CaseSpec& spec : composite_check_cases()) {
+    InputPool pool(seed + 1000003ull * index++);
+    const bool ok = spec.kernel == KernelKind::kCascade ? check_cascade(ctx, pool, spec) : check_stack(ctx, pool, spec);
+    failures += ok ? 0 : 1;
+  }
   std::printf("%s: %d of %d cases failed (tolerance %.0e)\n", failures ? "FAILED" : "PASSED", failures, index,
               kBf16Tolerance);
   return failures ? 1 : 0;
@@ -322,112 +698,76 @@ int run_checks(std::uint64_t seed) {
 
 // ---- timing ----
 
-MeasuredRecord time_case(const DeviceContext& ctx, const CaseSpec& spec) {
+MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
   const AttentionShape& shape = spec.shape;
   const std::size_t n = tensor_elements(shape);
   const std::size_t set_bytes = 4 * n * sizeof(std::uint16_t);
-  std::size_t free_bytes = 0, total_bytes = 0;
-  CASCADESIM_CUDA(cudaMemGetInfo(&free_bytes, &total_bytes));
-  // Enough sets that one pass over them moves more than twice the L2, so each run reads from device memory.
+  // Enough sets that one pass over them moves more than twice the L2, so each run reads from device memory; a
+  // stack gets one set per layer, like a model's layers.
   std::size_t sets = std::max<std::size_t>(2, 2 * static_cast<std::size_t>(ctx.info.l2_bytes) / set_bytes + 1);
-  sets = std::min(sets, std::max<std::size_t>(1, free_bytes / 2 / set_bytes));
-  if (sets < 2) throw UsageError(spec.name + ": two input sets do not fit in device memory");
-  std::vector<Inputs> inputs;
-  for (std::size_t i = 0; i < sets; ++i) inputs.push_back(make_inputs(shape, 7919ull * (i + 1)));
+  sets = std::max(sets, layer_count(spec));
+  const std::vector<Inputs>& inputs = pool.sets(n, sets);
+  LaunchedCase launched(spec, inputs);
 
-  const BlockCsr dense = dense_block_csr(shape, spec.tile_q, spec.tile_k);
-  DeviceCsr dense_dev = upload_csr(dense.row_offsets, dense.col_indices);
-  DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
-  DeviceCsr selected;
-  if (spec.kernel != KernelKind::kDense) {
-    const std::vector<std::int32_t> offsets = top_k_row_offsets(shape, spec.tile_q, spec.tile_k, spec.top_k);
-    selected = upload_csr(offsets, std::vector<std::int32_t>(static_cast<std::size_t>(offsets.back())));
-    // The sparse case attends the tiles that the anchor selects on the first input set.
-    CASCADESIM_LAUNCH(launch_attention(attention_args(inputs[0], dense_dev, block_max.get(), shape), shape.head_dim,
-                                       spec.tile_q, spec.tile_k, nullptr));
-    CASCADESIM_LAUNCH(
-        launch_top_k_select(top_k_args(block_max.get(), selected, shape, spec.tile_q, spec.tile_k), nullptr));
-    CASCADESIM_CUDA(cudaDeviceSynchronize());
-  }
-
-  // split: an event recorded between the anchor's two launches (null: not recorded).
-  auto enqueue = [&](std::size_t set, cudaEvent_t split) {
-    const Inputs& in = inputs[set % sets];
-    switch (spec.kernel) {
-      case KernelKind::kDense:
-        CASCADESIM_LAUNCH(launch_attention(attention_args(in, dense_dev, nullptr, shape), shape.head_dim, spec.tile_q,
-                                           spec.tile_k, nullptr));
-        break;
-      case KernelKind::kAnchor:
-        CASCADESIM_LAUNCH(launch_attention(attention_args(in, dense_dev, block_max.get(), shape), shape.head_dim,
-                                           spec.tile_q, spec.tile_k, nullptr));
-        if (split) CASCADESIM_CUDA(cudaEventRecord(split));
-        CASCADESIM_LAUNCH(
-            launch_top_k_select(top_k_args(block_max.get(), selected, shape, spec.tile_q, spec.tile_k), nullptr));
-        break;
-      case KernelKind::kSparse:
-        CASCADESIM_LAUNCH(launch_attention(attention_args(in, selected, nullptr, shape), shape.head_dim, spec.tile_q,
-                                           spec.tile_k, nullptr));
-        break;
-    }
-  };
-
-  for (int i = 0; i < spec.warmup; ++i) enqueue(static_cast<std::size_t>(i), nullptr);
+  for (int i = 0; i < spec.warmup; ++i) launched.enqueue(static_cast<std::size_t>(i), nullptr);
   CASCADESIM_CUDA(cudaDeviceSynchronize());
-  const bool split = spec.kernel == KernelKind::kAnchor;
-  cudaEvent_t start = nullptr, middle = nullptr, stop = nullptr;
-  CASCADESIM_CUDA(cudaEventCreate(&start));
-  CASCADESIM_CUDA(cudaEventCreate(&stop));
-  if (split) CASCADESIM_CUDA(cudaEventCreate(&middle));
+  const std::size_t stages = launched.stage_names().size();
+  std::vector<cudaEvent_t> events(stages > 1 ? stages + 1 : 2);
+  for (cudaEvent_t& e : events) CASCADESIM_CUDA(cudaEventCreate(&e));
+  const std::vector<cudaEvent_t> marks(events.begin() + 1, events.end() - 1);
   MeasuredRecord record;
+  record.stages.resize(stages > 1 ? stages : 0);
+  for (std::size_t s = 0; s < record.stages.size(); ++s) record.stages[s].name = launched.stage_names()[s];
   for (int i = 0; i < spec.repetitions; ++i) {
-    CASCADESIM_CUDA(cudaEventRecord(start));
-    enqueue(static_cast<std::size_t>(spec.warmup + i), middle);
-    CASCADESIM_CUDA(cudaEventRecord(stop));
-    CASCADESIM_CUDA(cudaEventSynchronize(stop));
+    CASCADESIM_CUDA(cudaEventRecord(events.front()));
+    launched.enqueue(static_cast<std::size_t>(spec.warmup + i), &marks);
+    CASCADESIM_CUDA(cudaEventRecord(events.back()));
+    CASCADESIM_CUDA(cudaEventSynchronize(events.back()));
     float ms = 0;
-    CASCADESIM_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    CASCADESIM_CUDA(cudaEventElapsedTime(&ms, events.front(), events.back()));
     record.samples_ms.push_back(ms);
-    if (split) {
-      float attention_ms = 0, select_ms = 0;
-      CASCADESIM_CUDA(cudaEventElapsedTime(&attention_ms, start, middle));
-      CASCADESIM_CUDA(cudaEventElapsedTime(&select_ms, middle, stop));
-      record.attention_samples_ms.push_back(attention_ms);
-      record.select_samples_ms.push_back(select_ms);
+    for (std::size_t s = 0; s < record.stages.size(); ++s) {
+      CASCADESIM_CUDA(cudaEventElapsedTime(&ms, events[s], events[s + 1]));
+      record.stages[s].samples_ms.push_back(ms);
     }
   }
-  CASCADESIM_CUDA(cudaEventDestroy(start));
-  CASCADESIM_CUDA(cudaEventDestroy(stop));
-  if (split) CASCADESIM_CUDA(cudaEventDestroy(middle));
+  for (cudaEvent_t e : events) CASCADESIM_CUDA(cudaEventDestroy(e));
 
+  const LaunchedCase::Work work = launched.work();
   record.spec = spec;
   record.device = ctx.info;
-  record.buffer_sets = static_cast<int>(sets);
-  record.executed_blocks = spec.kernel == KernelKind::kSparse ? static_cast<std::int64_t>(selected.col_indices.size())
-                                                              : static_cast<std::int64_t>(dense.col_indices.size());
-  record.flop_count = 4.0 * spec.tile_q * spec.tile_k * shape.head_dim * static_cast<double>(record.executed_blocks);
+  record.buffer_sets = static_cast<int>(inputs.size());
+  record.executed_blocks = work.blocks;
+  record.flop_count = work.flops;
+  record.compulsory_bytes = work.bytes;
   record.median_ms = percentile(record.samples_ms, 0.5);
   record.p10_ms = percentile(record.samples_ms, 0.1);
   record.p90_ms = percentile(record.samples_ms, 0.9);
   record.achieved_TFLOP_per_s = record.flop_count / (record.median_ms * 1e-3) / 1e12;
+  record.achieved_GB_per_s = record.compulsory_bytes / (record.median_ms * 1e-3) / 1e9;
   return record;
 }
 
 int run_timing(const std::string& cases_path, const std::string& out_path) {
   const std::vector<CaseSpec> cases = load_cases(cases_path);
   const DeviceContext ctx = open_device();
-  for (const CaseSpec& spec : cases) require_supported(ctx, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
+  for (const CaseSpec& spec : cases) require_case_supported(ctx, spec);
+  InputPool pool;
   std::vector<MeasuredRecord> records;
   for (const CaseSpec& spec : cases) {
-    records.push_back(time_case(ctx, spec));
+    records.push_back(time_case(ctx, pool, spec));
     write_records_atomically(out_path, records);
     const MeasuredRecord& r = records.back();
-    std::printf("%-32s %-6s median %.4f ms (p10 %.4f, p90 %.4f)  %.1f TFLOP/s  blocks %lld  sets %d\n",
+    std::printf("%-34s %-7s median %9.4f ms (p10 %.4f, p90 %.4f) %6.1f TFLOP/s %7.1f GB/s blocks %lld sets %d\n",
                 spec.name.c_str(), kernel_kind_name(spec.kernel), r.median_ms, r.p10_ms, r.p90_ms,
-                r.achieved_TFLOP_per_s, static_cast<long long>(r.executed_blocks), r.buffer_sets);
-    if (!r.attention_samples_ms.empty())
-      std::printf("%-32s %-6s   attention %.4f ms, select %.4f ms (medians)\n", spec.name.c_str(), "",
-                  percentile(r.attention_samples_ms, 0.5), percentile(r.select_samples_ms, 0.5));
+                r.achieved_TFLOP_per_s, r.achieved_GB_per_s, static_cast<long long>(r.executed_blocks), r.buffer_sets);
+    if (!r.stages.empty() && spec.kernel != KernelKind::kStack) {
+      std::printf("%-34s %-7s  ", "", "");
+      for (const StageSamples& stage : r.stages)
+        std::printf(" %s %.4f ms", stage.name.c_str(), percentile(stage.samples_ms, 0.5));
+      std::printf(" (medians)\n");
+    }
+    std::fflush(stdout);
   }
   return 0;
 }
