@@ -7,7 +7,9 @@
 #include "sim/cli/describe_command.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
+#include "sim/cli/validate_command.hpp"
 #include "sim/config/config_error.hpp"
+#include "validation/host/case_spec.hpp"
 
 namespace {
 
@@ -18,6 +20,7 @@ const char* const usage =
     "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
     "  simulate  replay the study's dataflow and the dense baseline on the hardware models\n"
     "  describe  every config parameter and hardware component, with units, bounds and statistics\n"
+    "  validate  GPU timing cases from a study, and the CUDA kernels' checks and measurements\n"
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
 
@@ -56,10 +59,20 @@ int main(int argc, char** argv) {
         run_describe(parse_describe_args(args), std::cout);
       return 0;
     }
+    if (command == "validate") {
+      if (help)
+        std::cout << validate_usage;
+      else
+        run_validate(parse_validate_args(args), std::cout);
+      return 0;
+    }
     std::cerr << "cascadesim: unknown command '" << command << "'\n" << usage;
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "cascadesim " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const cascadesim::validation::CaseError& e) {
+    std::cerr << e.what() << "\n";
     return 2;
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
