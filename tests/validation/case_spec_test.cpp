@@ -11,6 +11,7 @@
 
 #include "validation/host/case_spec.hpp"
 #include "validation/host/measured_record.hpp"
+#include "validation/host/micro_result.hpp"
 
 using namespace cascadesim::validation;
 
@@ -146,4 +147,30 @@ TEST_CASE("validation: cascade and stack cases reject inconsistent keys with the
     CHECK(message.find("x.json: /cases/4/schedule: applies to kernel \"stack\" only") != std::string::npos);
     CHECK(message.find("x.json: /cases/4/pool_factor: applies to kernel \"cascade\" only") != std::string::npos);
   }
+}
+
+TEST_CASE("validation: micro-benchmark results are written with their device and parameters as an object") {
+  const std::string path = (std::filesystem::temp_directory_path() / "cascadesim_micro_test.json").string();
+  DeviceInfo device;
+  device.name = "Test GPU";
+  device.sm_count = 132;
+  MicroBenchResult copy;
+  copy.name = "hbm_copy";
+  copy.metric = "GB_per_s";
+  copy.median = 3000;
+  copy.samples_ms = {1.0, 1.1};
+  copy.parameters = {{"bytes_read", 1e9}, {"bytes_written", 1e9}};
+  MicroBenchResult skipped;
+  skipped.name = "cublas_gemm_bf16";
+  skipped.note = "skipped: no library";
+  write_micro_results_atomically(path, device, {copy, skipped});
+  std::ifstream in(path);
+  const nlohmann::json document = nlohmann::json::parse(in);
+  CHECK(document.at("device").at("name") == "Test GPU");
+  REQUIRE(document.at("results").size() == 2);
+  CHECK(document.at("results")[0].at("parameters").at("bytes_written") == 1e9);
+  CHECK(document.at("results")[0].at("samples_ms").size() == 2);
+  CHECK(document.at("results")[1].at("samples_ms").empty());
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove(path);
 }

@@ -1,5 +1,6 @@
-// One timing record of cascadesim-validate and the atomic writer of the measured-results file.
+// The measured-results and micro-benchmark files of cascadesim-validate, written atomically.
 #include "validation/host/measured_record.hpp"
+#include "validation/host/micro_result.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,34 @@
 #include <utility>
 
 namespace cascadesim::validation {
+
+namespace {
+nlohmann::ordered_json device_json(const DeviceInfo& d) {
+  return {{"name", d.name},
+          {"compute_capability",
+           std::to_string(d.compute_capability_major) + "." + std::to_string(d.compute_capability_minor)},
+          {"sm_count", d.sm_count},
+          {"sm_clock_kHz", d.sm_clock_kHz},
+          {"memory_clock_kHz", d.memory_clock_kHz},
+          {"l2_bytes", d.l2_bytes},
+          {"driver_version", d.driver_version},
+          {"runtime_version", d.runtime_version}};
+}
+
+}  // namespace
+
+void write_json_atomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) throw std::runtime_error(temp + ": cannot open for writing");
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(temp + ": write failed");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": rename from " + temp + " failed");
+}
 
 double percentile(std::vector<double> samples, double q) {
   if (samples.empty()) throw std::invalid_argument("percentile: no samples");
@@ -22,15 +51,6 @@ double percentile(std::vector<double> samples, double q) {
 void write_records_atomically(const std::string& path, const std::vector<MeasuredRecord>& records) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& r : records) {
-    nlohmann::ordered_json device = {{"name", r.device.name},
-                                     {"compute_capability", std::to_string(r.device.compute_capability_major) + "." +
-                                                                std::to_string(r.device.compute_capability_minor)},
-                                     {"sm_count", r.device.sm_count},
-                                     {"sm_clock_kHz", r.device.sm_clock_kHz},
-                                     {"memory_clock_kHz", r.device.memory_clock_kHz},
-                                     {"l2_bytes", r.device.l2_bytes},
-                                     {"driver_version", r.device.driver_version},
-                                     {"runtime_version", r.device.runtime_version}};
     nlohmann::ordered_json record = {{"name", r.spec.name},
                                      {"kernel", kernel_kind_name(r.spec.kernel)},
                                      {"batch", r.spec.shape.batch},
@@ -65,20 +85,32 @@ void write_records_atomically(const std::string& path, const std::vector<Measure
                           {"samples_ms", stage.samples_ms}});
       record["stages"] = std::move(stages);
     }
-    record["device"] = device;
+    record["device"] = device_json(r.device);
     list.push_back(std::move(record));
   }
   const nlohmann::ordered_json document = {{"schema_version", 1}, {"records", list}};
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    if (!out) throw std::runtime_error(temp + ": cannot open for writing");
-    out << document.dump(2) << '\n';
-    out.flush();
-    if (!out) throw std::runtime_error(temp + ": write failed");
+  write_json_atomically(path, document.dump(2) + "\n");
+}
+
+void write_micro_results_atomically(const std::string& path, const DeviceInfo& device,
+                                    const std::vector<MicroBenchResult>& results) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const MicroBenchResult& r : results) {
+    nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : r.parameters) parameters[key] = value;
+    list.push_back({{"name", r.name},
+                    {"metric", r.metric},
+                    {"median", r.median},
+                    {"p10", r.p10},
+                    {"p90", r.p90},
+                    {"median_ms", r.median_ms},
+                    {"parameters", std::move(parameters)},
+                    {"note", r.note},
+                    {"samples_ms", r.samples_ms}});
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error(path + ": rename from " + temp + " failed");
+  const nlohmann::ordered_json document = {
+      {"schema_version", 1}, {"device", device_json(device)}, {"results", std::move(list)}};
+  write_json_atomically(path, document.dump(2) + "\n");
 }
 
 }  // namespace cascadesim::validation

@@ -51,6 +51,10 @@ struct MeasuredRecord {
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.
 double percentile(std::vector<double> samples, double q);
 
+// Writes text to path + ".tmp", then renames it over path, so that a reader or a crash never sees a partial file.
+// Throws std::runtime_error on I/O failure.
+void write_json_atomically(const std::string& path, const std::string& text);
+
 // Writes {"schema_version": 1, "records": [...]} to path + ".tmp", then renames it over path, so a reader or a
 // crash never sees a partial file. Throws std::runtime_error on I/O failure.
 void write_records_atomically(const std::string& path, const std::vector<MeasuredRecord>& records);

@@ -19,10 +19,12 @@
 #include "validation/host/error_metrics.hpp"
 #include "validation/host/mean_pool.hpp"
 #include "validation/host/measured_record.hpp"
+#include "validation/host/micro_result.hpp"
 #include "validation/host/random_inputs.hpp"
 #include "validation/host/reference_attention.hpp"
 #include "validation/host/tile_geometry.hpp"
 #include "validation/kernels/attention.cuh"
+#include "validation/kernels/microbench.cuh"
 #include "validation/kernels/pooling.cuh"
 #include "validation/kernels/random_fill.cuh"
 
@@ -772,10 +774,31 @@ int run_timing(const std::string& cases_path, const std::string& out_path) {
   return 0;
 }
 
+int run_micro(const std::string& out_path, int repetitions) {
+  const DeviceContext ctx = open_device();
+  const std::vector<MicroBenchResult> results =
+      run_micro_benchmarks(repetitions, static_cast<std::size_t>(ctx.info.l2_bytes), ctx.info.sm_count);
+  write_micro_results_atomically(out_path, ctx.info, results);
+  for (const MicroBenchResult& r : results) {
+    if (r.samples_ms.empty()) {
+      std::printf("%-24s %s\n", r.name.c_str(), r.note.c_str());
+      continue;
+    }
+    std::string params;
+    for (const auto& [key, value] : r.parameters)
+      if (key == "m" || key == "n" || key == "k")
+        params += " " + key + "=" + std::to_string(static_cast<long long>(value));
+    std::printf("%-24s median %10.3f %-14s (p10 %.3f, p90 %.3f)%s\n", r.name.c_str(), r.median, r.metric.c_str(), r.p10,
+                r.p90, params.c_str());
+  }
+  return 0;
+}
+
 void print_usage(std::FILE* to) {
   std::fprintf(to,
                "usage: cascadesim-validate --check [--seed N]\n"
-               "       cascadesim-validate CASES.json --out MEASURED.json\n");
+               "       cascadesim-validate CASES.json --out MEASURED.json\n"
+               "       cascadesim-validate --micro --out MICRO.json [--repetitions N]\n");
 }
 
 }  // namespace
@@ -797,6 +820,14 @@ int main(int argc, char** argv) {
         throw UsageError("--check takes only --seed N");
       }
       return run_checks(seed);
+    }
+    if (!args.empty() && args[0] == "--micro") {
+      if (!((args.size() == 3 || args.size() == 5) && args[1] == "--out" &&
+            (args.size() == 3 || args[3] == "--repetitions")))
+        throw UsageError("--micro takes --out MICRO.json [--repetitions N]");
+      const int repetitions = args.size() == 5 ? std::stoi(args[4]) : 30;
+      if (repetitions < 20) throw UsageError("--repetitions must be >= 20");
+      return run_micro(args[2], repetitions);
     }
     if (args.size() == 3 && args[1] == "--out") return run_timing(args[0], args[2]);
     print_usage(stderr);
