@@ -174,3 +174,8 @@ TEST_CASE("validation: micro-benchmark results are written with their device and
   CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
   std::filesystem::remove(path);
 }
+
+TEST_CASE("validation: the cases file of the H100 grid, as generated from the default study, loads") {
+  const auto cases = load_cases(std::string(CASCADESIM_SOURCE_DIR) + "/reports/measured/h100/cases.json");
+  CHECK(cases.size() == 272);
+}

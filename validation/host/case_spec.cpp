@@ -206,6 +206,9 @@ std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::strin
   ObjectReader top(document, "", errors);
   const int schema_version = top.integer("schema_version", 1, true, 1);
   if (schema_version != 1) top.error("schema_version", "must be 1 (got " + std::to_string(schema_version) + ")");
+  // Provenance written by `cascadesim validate --cases-from`; recorded, not interpreted.
+  if (const json* from = top.find("generated_from"); from && !from->is_object())
+    top.error("generated_from", "must be an object");
   if (const json* list = top.find("cases"); !list) {
     top.error("cases", "is required");
   } else if (!list->is_array() || list->empty()) {

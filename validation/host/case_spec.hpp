@@ -39,10 +39,10 @@ struct CaseSpec {
   int warmup = 5;
 };
 
-// Document: {"schema_version": 1, "cases": [{"name", "seq_len", "heads", "head_dim", "causal", "batch",
-// "tile_q", "tile_k", "kernel", "top_k", "pool_factor", "schedule", "repetitions", "warmup"}, ...]}. `source` names the
-// document in errors. Throws CaseError listing every problem, one per line: "<source>: /cases/1/head_dim: must be >= 1
-// (got 0)".
+// Document: {"schema_version": 1, "generated_from": {...} (optional, provenance), "cases": [{"name", "seq_len",
+// "heads", "head_dim", "causal", "batch", "tile_q", "tile_k", "kernel", "top_k", "pool_factor", "schedule",
+// "repetitions", "warmup"}, ...]}. `source` names the document in errors. Throws CaseError listing every problem, one
+// per line: "<source>: /cases/1/head_dim: must be >= 1 (got 0)".
 std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::string& source);
 std::vector<CaseSpec> load_cases(const std::string& path);
 
