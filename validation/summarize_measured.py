@@ -33,6 +33,11 @@ def floors(record, peak_tflops, copy_gbps):
     return compute_ms, memory_ms
 
 
+def floor_columns(record, peak_tflops, copy_gbps):
+    c, m = floors(record, peak_tflops, copy_gbps)
+    return f"{c:.4f} | {m:.4f} | {record['median_ms'] / max(c, m):.2f}x"
+
+
 def stage(record, name):
     for s in record.get("stages", []):
         if s["name"] == name:
@@ -109,8 +114,8 @@ def main():
     w("")
 
     w("## Anchor (dense attention keeping block maxima, then the top-k selection) against dense\n")
-    w("| S | d | top_k | dense ms | anchor ms | attention ms | selection ms | overhead |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| S | d | top_k | dense ms | anchor ms | attention ms | selection ms | overhead | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in records:
         if r["kernel"] != "anchor":
             continue
@@ -119,12 +124,12 @@ def main():
             continue
         w(f"| {r['seq_len']} | {r['head_dim']} | {r['top_k']} | {d['median_ms']:.4f} | {r['median_ms']:.4f} | "
           f"{stage(r, 'attention'):.4f} | {stage(r, 'select'):.4f} | "
-          f"{(r['median_ms'] / d['median_ms'] - 1) * 100:+.1f}% |")
+          f"{(r['median_ms'] / d['median_ms'] - 1) * 100:+.1f}% | {floor_columns(r, peak, copy)} |")
     w("")
 
     w("## Cascade stage (pool by 2, coarse attention with block maxima, top-k, refinement) against dense\n")
-    w("| S | d | top_k | pool ms | coarse ms | select ms | refine ms | total ms | speedup over dense |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | top_k | pool ms | coarse ms | select ms | refine ms | total ms | speedup over dense | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in records:
         if r["kernel"] != "cascade":
             continue
@@ -133,13 +138,13 @@ def main():
             continue
         w(f"| {r['seq_len']} | {r['head_dim']} | {r['top_k']} | {stage(r, 'pool'):.4f} | {stage(r, 'coarse'):.4f} | "
           f"{stage(r, 'select'):.4f} | {stage(r, 'refine'):.4f} | {r['median_ms']:.4f} | "
-          f"{d['median_ms'] / r['median_ms']:.2f}x |")
+          f"{d['median_ms'] / r['median_ms']:.2f}x | {floor_columns(r, peak, copy)} |")
     w("")
 
     w("## Layer stacks: end-to-end attention time of a whole schedule\n")
     w("Ideal = executed blocks of the all-dense stack / those of the schedule.\n")
-    w("| S | d | schedule | top_k | median ms | p10 | p90 | speedup over all-dense | ideal |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | schedule | top_k | median ms | p10 | p90 | speedup over all-dense | ideal | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     stacks = [r for r in records if r["kernel"] == "stack"]
     for r in stacks:
         base = next((b for b in stacks if b["seq_len"] == r["seq_len"] and b["head_dim"] == r["head_dim"]
@@ -147,7 +152,7 @@ def main():
         speed = base["median_ms"] / r["median_ms"] if base else float("nan")
         ideal = base["executed_blocks"] / r["executed_blocks"] if base else float("nan")
         w(f"| {r['seq_len']} | {r['head_dim']} | {r['schedule']} | {r['top_k']} | {r['median_ms']:.3f} | "
-          f"{r['p10_ms']:.3f} | {r['p90_ms']:.3f} | {speed:.3f}x | {ideal:.3f}x |")
+          f"{r['p10_ms']:.3f} | {r['p90_ms']:.3f} | {speed:.3f}x | {ideal:.3f}x | {floor_columns(r, peak, copy)} |")
     w("")
     text = "\n".join(out) + "\n"
     if args.out:
