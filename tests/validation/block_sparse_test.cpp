@@ -108,3 +108,9 @@ TEST_CASE("validation: compulsory bytes count Q and O once and each listed key a
   CHECK(compulsory_attention_bytes(shape, offsets, cols, 128, 128) == doctest::Approx(expected));
   CHECK_THROWS_AS(compulsory_attention_bytes(shape, {0, 1}, {0}, 128, 128), std::invalid_argument);
 }
+
+TEST_CASE("validation: a shape whose block lists would overflow int32 offsets is refused, not wrapped") {
+  const AttentionShape huge{64, 128, 1 << 20, 128, true};
+  CHECK_THROWS_WITH_AS(top_k_row_offsets(huge, 64, 64, 4), doctest::Contains("exceed the 2^31 - 1"),
+                       std::invalid_argument);
+}

@@ -2,6 +2,7 @@
 #include "validation/host/block_sparse.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,12 @@ void check_tiles(const AttentionShape& shape, int tile_q, int tile_k) {
   if (shape.batch < 1 || shape.heads < 1 || shape.seq_len < 1 || shape.head_dim < 1)
     throw std::invalid_argument("attention shape: batch, heads, seq_len and head_dim must be >= 1");
   if (tile_q < 1 || tile_k < 1) throw std::invalid_argument("attention tiles: tile_q and tile_k must be >= 1");
+  // The CSR offsets are int32 (the kernels read them so): every list must stay below 2^31 entries.
+  const double q_tiles = tile_count(shape.seq_len, tile_q);
+  const double blocks = static_cast<double>(shape.batch) * shape.heads * q_tiles * tile_count(shape.seq_len, tile_k);
+  if (blocks > std::numeric_limits<std::int32_t>::max())
+    throw std::invalid_argument("attention shape: " + std::to_string(static_cast<long long>(blocks)) +
+                                " tile blocks exceed the 2^31 - 1 that int32 index lists hold");
 }
 }  // namespace
 

@@ -60,7 +60,18 @@ class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(std::size_t count) : count_(count) {
-    if (count_ > 0) CASCADESIM_CUDA(cudaMalloc(&data_, count_ * sizeof(T)));
+    if (count_ == 0) return;
+    const cudaError_t status = cudaMalloc(&data_, count_ * sizeof(T));
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();  // not sticky: clear it so that the records already measured can still be written
+      data_ = nullptr;
+      std::size_t free_bytes = 0, total_bytes = 0;
+      cudaMemGetInfo(&free_bytes, &total_bytes);
+      throw UsageError("out of device memory: cannot allocate " + std::to_string(count_ * sizeof(T) >> 20) + " MiB (" +
+                       std::to_string(free_bytes >> 20) + " MiB free of " + std::to_string(total_bytes >> 20) +
+                       " MiB)");
+    }
+    check_cuda(status, "cudaMalloc", __FILE__, __LINE__);
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -757,7 +768,12 @@ int run_timing(const std::string& cases_path, const std::string& out_path) {
   InputPool pool;
   std::vector<MeasuredRecord> records;
   for (const CaseSpec& spec : cases) {
-    records.push_back(time_case(ctx, pool, spec));
+    try {
+      records.push_back(time_case(ctx, pool, spec));
+    } catch (const UsageError& e) {
+      throw UsageError(spec.name + ": " + e.what() + "; the " + std::to_string(records.size()) +
+                       " records measured before it are in " + out_path);
+    }
     write_records_atomically(out_path, records);
     const MeasuredRecord& r = records.back();
     std::printf("%-34s %-7s median %9.4f ms (p10 %.4f, p90 %.4f) %6.1f TFLOP/s %7.1f GB/s blocks %lld sets %d\n",
