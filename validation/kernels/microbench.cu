@@ -14,19 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "validation/kernels/cuda_support.cuh"
 #include "validation/kernels/microbench.cuh"
 
 namespace cascadesim::validation {
 namespace {
 
-void check_cuda(cudaError_t status, const char* what, const char* file, int line) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + what + ": " +
-                             cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
-}
-#define CASCADESIM_MB_CUDA(call) check_cuda((call), #call, __FILE__, __LINE__)
 // After every kernel launch (<<<>>> returns nothing): the error the launch left, if any.
-#define CASCADESIM_MB_LAUNCHED(kernel) check_cuda(cudaGetLastError(), "launch of " kernel, __FILE__, __LINE__)
+#define CASCADESIM_LAUNCHED(kernel) check_cuda(cudaGetLastError(), "launch of " kernel, __FILE__, __LINE__)
 
 constexpr int kWarmupRepetitions = 5;
 constexpr std::size_t kGiB = std::size_t{1} << 30;
@@ -34,14 +29,6 @@ constexpr int kStreamThreads = 256;  // fill, copy and L2-read kernels
 constexpr int kUnroll = 4;           // independent 16-byte loads in flight per thread (copy, L2 read)
 
 // ---- Values: pure functions of (seed, index), computed identically on host and device, never zero ----
-
-// splitmix64 (Steele, Lea and Flood 2014).
-__host__ __device__ inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // 32-bit word i of a copy or L2-read buffer; never zero, so a zeroed destination never passes the copy check.
 __host__ __device__ inline std::uint32_t fill_word(std::uint64_t seed, std::uint64_t i) {
@@ -209,7 +196,7 @@ __global__ void empty_kernel() {}
 
 class Stream {
  public:
-  Stream() { CASCADESIM_MB_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+  Stream() { CASCADESIM_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   ~Stream() {
@@ -223,7 +210,7 @@ class Stream {
 
 class Event {
  public:
-  Event() { CASCADESIM_MB_CUDA(cudaEventCreate(&event_)); }
+  Event() { CASCADESIM_CUDA(cudaEventCreate(&event_)); }
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event() {
@@ -233,26 +220,6 @@ class Event {
 
  private:
   cudaEvent_t event_ = nullptr;
-};
-
-template <typename T>
-class DeviceArray {
- public:
-  explicit DeviceArray(std::size_t count) : count_(count) {
-    CASCADESIM_MB_CUDA(cudaMalloc(&data_, count_ * sizeof(T)));
-  }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  ~DeviceArray() {
-    if (data_) cudaFree(data_);
-  }
-  T* get() const { return data_; }
-  std::size_t size() const { return count_; }
-  std::size_t bytes() const { return count_ * sizeof(T); }
-
- private:
-  T* data_ = nullptr;
-  std::size_t count_ = 0;
 };
 
 class GraphExec {
@@ -276,8 +243,8 @@ class GraphExec {
 template <typename T>
 std::vector<T> download(cudaStream_t stream, const T* src, std::size_t count) {
   std::vector<T> host(count);
-  CASCADESIM_MB_CUDA(cudaMemcpyAsync(host.data(), src, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
-  CASCADESIM_MB_CUDA(cudaStreamSynchronize(stream));
+  CASCADESIM_CUDA(cudaMemcpyAsync(host.data(), src, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+  CASCADESIM_CUDA(cudaStreamSynchronize(stream));
   return host;
 }
 
@@ -286,7 +253,7 @@ std::vector<T> download(cudaStream_t stream, const T* src, std::size_t count) {
 template <typename Kernel>
 int blocks_per_sm(Kernel kernel, int threads) {
   int blocks = 0;
-  CASCADESIM_MB_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, 0));
+  CASCADESIM_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, 0));
   if (blocks < 1)
     throw std::runtime_error("microbench: a kernel cannot be resident at " + std::to_string(threads) +
                              " threads per block");
@@ -298,17 +265,17 @@ int blocks_per_sm(Kernel kernel, int threads) {
 template <typename Enqueue>
 std::vector<double> time_repetitions(cudaStream_t stream, int repetitions, Enqueue&& enqueue) {
   for (int r = 0; r < kWarmupRepetitions; ++r) enqueue();
-  CASCADESIM_MB_CUDA(cudaStreamSynchronize(stream));
+  CASCADESIM_CUDA(cudaStreamSynchronize(stream));
   Event start, stop;
   std::vector<double> samples;
   samples.reserve(static_cast<std::size_t>(repetitions));
   for (int r = 0; r < repetitions; ++r) {
-    CASCADESIM_MB_CUDA(cudaEventRecord(start.get(), stream));
+    CASCADESIM_CUDA(cudaEventRecord(start.get(), stream));
     enqueue();
-    CASCADESIM_MB_CUDA(cudaEventRecord(stop.get(), stream));
-    CASCADESIM_MB_CUDA(cudaEventSynchronize(stop.get()));
+    CASCADESIM_CUDA(cudaEventRecord(stop.get(), stream));
+    CASCADESIM_CUDA(cudaEventSynchronize(stop.get()));
     float ms = 0;
-    CASCADESIM_MB_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+    CASCADESIM_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
     samples.push_back(ms);
   }
   return samples;
@@ -370,11 +337,11 @@ void bench_hbm_copy(cudaStream_t stream, int repetitions, std::size_t l2_bytes, 
   const std::size_t words = bytes / 4;
   const std::size_t vectors = bytes / 16;
   constexpr std::uint64_t kSeed = 0xC0B1;
-  DeviceArray<std::uint32_t> src(words), dst(words);
+  DeviceBuffer<std::uint32_t> src(words), dst(words);
   const int fill_blocks = sm_count * 8;
   fill_words_kernel<<<fill_blocks, kStreamThreads, 0, stream>>>(src.get(), words, kSeed);
-  CASCADESIM_MB_LAUNCHED("fill_words_kernel");
-  CASCADESIM_MB_CUDA(cudaMemsetAsync(dst.get(), 0, bytes, stream));
+  CASCADESIM_LAUNCHED("fill_words_kernel");
+  CASCADESIM_CUDA(cudaMemsetAsync(dst.get(), 0, bytes, stream));
 
   const int per_sm = blocks_per_sm(copy_kernel, kStreamThreads);
   const int blocks = sm_count * per_sm;
@@ -382,7 +349,7 @@ void bench_hbm_copy(cudaStream_t stream, int repetitions, std::size_t l2_bytes, 
   auto* dst_vec = reinterpret_cast<uint4*>(dst.get());
   std::vector<double> kernel_ms = time_repetitions(stream, repetitions, [&] {
     copy_kernel<<<blocks, kStreamThreads, 0, stream>>>(src_vec, dst_vec, vectors);
-    CASCADESIM_MB_LAUNCHED("copy_kernel");
+    CASCADESIM_LAUNCHED("copy_kernel");
   });
   check_copy(stream, dst.get(), words, kSeed, "hbm_copy");
   const double moved = 2.0 * static_cast<double>(bytes);  // bytes read + bytes written
@@ -397,9 +364,9 @@ void bench_hbm_copy(cudaStream_t stream, int repetitions, std::size_t l2_bytes, 
       "copy kernel, 16-byte loads (ld.global.nc) and stores, grid-stride, one wave; GB/s = (bytes read + bytes "
       "written) / time, 1 GB = 1e9 B"));
 
-  CASCADESIM_MB_CUDA(cudaMemsetAsync(dst.get(), 0, bytes, stream));
+  CASCADESIM_CUDA(cudaMemsetAsync(dst.get(), 0, bytes, stream));
   std::vector<double> memcpy_ms = time_repetitions(stream, repetitions, [&] {
-    CASCADESIM_MB_CUDA(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, stream));
+    CASCADESIM_CUDA(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, stream));
   });
   check_copy(stream, dst.get(), words, kSeed, "hbm_copy_memcpy");
   results.push_back(make_result(
@@ -414,9 +381,9 @@ MicroBenchResult bench_l2_read(cudaStream_t stream, int repetitions, std::size_t
   const std::size_t count = std::max<std::size_t>(1, l2_bytes / 2 / 16);  // 16-byte elements in half the L2
   if (count >= (std::size_t{1} << 31)) throw std::invalid_argument("run_micro_benchmarks: l2_bytes too large");
   constexpr std::uint64_t kSeed = 0x12BEAD;
-  DeviceArray<std::uint32_t> buffer(count * 4);
+  DeviceBuffer<std::uint32_t> buffer(count * 4);
   fill_words_kernel<<<sm_count * 8, kStreamThreads, 0, stream>>>(buffer.get(), buffer.size(), kSeed);
-  CASCADESIM_MB_LAUNCHED("fill_words_kernel");
+  CASCADESIM_LAUNCHED("fill_words_kernel");
 
   const int per_sm = blocks_per_sm(l2_read_kernel, kStreamThreads);
   const int blocks = sm_count * per_sm;
@@ -426,13 +393,13 @@ MicroBenchResult bench_l2_read(cudaStream_t stream, int repetitions, std::size_t
   const int iterations =
       static_cast<int>(std::max<std::uint64_t>(1, ((std::uint64_t{4} << 30) + per_iteration - 1) / per_iteration));
   const std::uint64_t virtual_count = threads * kUnroll * static_cast<std::uint64_t>(iterations);
-  DeviceArray<std::uint32_t> out(threads / 32);
-  CASCADESIM_MB_CUDA(cudaMemsetAsync(out.get(), 0, out.bytes(), stream));
+  DeviceBuffer<std::uint32_t> out(threads / 32);
+  CASCADESIM_CUDA(cudaMemsetAsync(out.get(), 0, out.bytes(), stream));
   const auto* buffer_vec = reinterpret_cast<const uint4*>(buffer.get());
   std::vector<double> samples = time_repetitions(stream, repetitions, [&] {
     l2_read_kernel<<<blocks, kStreamThreads, 0, stream>>>(buffer_vec, static_cast<unsigned>(count), iterations,
                                                           out.get());
-    CASCADESIM_MB_LAUNCHED("l2_read_kernel");
+    CASCADESIM_LAUNCHED("l2_read_kernel");
   });
 
   // Every virtual element v in [0, virtual_count) was loaded once from element v mod count: the wrapping word sum
@@ -472,11 +439,11 @@ MicroBenchResult bench_mma(cudaStream_t stream, int repetitions, int sm_count) {
   const int per_sm = blocks_per_sm(mma_peak_kernel, kMmaThreads);
   const int blocks = sm_count * per_sm;
   const std::size_t threads = static_cast<std::size_t>(blocks) * kMmaThreads;
-  DeviceArray<double> out(threads);
-  CASCADESIM_MB_CUDA(cudaMemsetAsync(out.get(), 0xFF, out.bytes(), stream));  // NaN until written
+  DeviceBuffer<double> out(threads);
+  CASCADESIM_CUDA(cudaMemsetAsync(out.get(), 0xFF, out.bytes(), stream));  // NaN until written
   std::vector<double> samples = time_repetitions(stream, repetitions, [&] {
     mma_peak_kernel<<<blocks, kMmaThreads, 0, stream>>>(kMmaIterations, out.get());
-    CASCADESIM_MB_LAUNCHED("mma_peak_kernel");
+    CASCADESIM_LAUNCHED("mma_peak_kernel");
   });
 
   // Accumulator i of every warp ends at i + kMmaIterations * D(r, n) exactly (mma_a_value), so thread (g, t) sums
@@ -523,7 +490,7 @@ constexpr int kLaunches = 1000;
 void launch_empty_kernels(cudaStream_t stream) {
   for (int i = 0; i < kLaunches; ++i) {
     empty_kernel<<<1, 32, 0, stream>>>();
-    CASCADESIM_MB_LAUNCHED("empty_kernel");
+    CASCADESIM_LAUNCHED("empty_kernel");
   }
 }
 
@@ -537,7 +504,7 @@ void bench_launch_overhead(cudaStream_t stream, int repetitions, std::vector<Mic
       "started from an idle stream; us = elapsed / 1000"));
 
   GraphExec graph;
-  CASCADESIM_MB_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  CASCADESIM_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   try {
     launch_empty_kernels(stream);
   } catch (...) {
@@ -546,11 +513,11 @@ void bench_launch_overhead(cudaStream_t stream, int repetitions, std::vector<Mic
     if (partial) cudaGraphDestroy(partial);
     throw;
   }
-  CASCADESIM_MB_CUDA(cudaStreamEndCapture(stream, graph.graph()));
-  CASCADESIM_MB_CUDA(cudaGraphInstantiate(graph.exec(), *graph.graph(), 0));
-  CASCADESIM_MB_CUDA(cudaGraphUpload(*graph.exec(), stream));
+  CASCADESIM_CUDA(cudaStreamEndCapture(stream, graph.graph()));
+  CASCADESIM_CUDA(cudaGraphInstantiate(graph.exec(), *graph.graph(), 0));
+  CASCADESIM_CUDA(cudaGraphUpload(*graph.exec(), stream));
   std::vector<double> replayed =
-      time_repetitions(stream, repetitions, [&] { CASCADESIM_MB_CUDA(cudaGraphLaunch(*graph.exec(), stream)); });
+      time_repetitions(stream, repetitions, [&] { CASCADESIM_CUDA(cudaGraphLaunch(*graph.exec(), stream)); });
   results.push_back(make_result(
       "launch_overhead_graph", "us_per_launch", std::move(replayed), per_launch,
       {{"launches_per_repetition", kLaunches}, {"blocks", 1}, {"threads_per_block", 32}},
@@ -691,19 +658,19 @@ void bench_cublas(cudaStream_t stream, int repetitions, int sm_count, std::vecto
     const std::size_t m = static_cast<std::size_t>(s.m), n = static_cast<std::size_t>(s.n),
                       k = static_cast<std::size_t>(s.k);
     constexpr std::uint64_t kSeedA = 0xA11CE, kSeedB = 0xB0B;
-    DeviceArray<std::uint16_t> a(m * k), b(k * n), c(m * n);
+    DeviceBuffer<std::uint16_t> a(m * k), b(k * n), c(m * n);
     fill_bf16_kernel<<<sm_count * 8, kStreamThreads, 0, stream>>>(a.get(), a.size(), kSeedA);
-    CASCADESIM_MB_LAUNCHED("fill_bf16_kernel");
+    CASCADESIM_LAUNCHED("fill_bf16_kernel");
     fill_bf16_kernel<<<sm_count * 8, kStreamThreads, 0, stream>>>(b.get(), b.size(), kSeedB);
-    CASCADESIM_MB_LAUNCHED("fill_bf16_kernel");
-    CASCADESIM_MB_CUDA(cudaMemsetAsync(c.get(), 0xFF, c.bytes(), stream));  // bf16 NaN until written
+    CASCADESIM_LAUNCHED("fill_bf16_kernel");
+    CASCADESIM_CUDA(cudaMemsetAsync(c.get(), 0xFF, c.bytes(), stream));  // bf16 NaN until written
 
     const float alpha = 1.0f, beta = 0.0f;
     std::vector<double> samples = time_repetitions(stream, repetitions, [&] {
       CASCADESIM_MB_CUBLAS(api, api.gemm_ex(handle.get(), CUBLAS_OP_N, CUBLAS_OP_N, s.m, s.n, s.k, &alpha, a.get(),
                                             CUDA_R_16BF, s.m, b.get(), CUDA_R_16BF, s.k, &beta, c.get(), CUDA_R_16BF,
                                             s.m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-      CASCADESIM_MB_CUDA(cudaGetLastError());
+      CASCADESIM_CUDA(cudaGetLastError());
     });
     check_gemm(stream, c.get(), s, kSeedA, kSeedB);
 
@@ -736,7 +703,7 @@ std::vector<MicroBenchResult> run_micro_benchmarks(int repetitions, std::size_t 
 }
 
 #undef CASCADESIM_MB_CUBLAS
-#undef CASCADESIM_MB_LAUNCHED
-#undef CASCADESIM_MB_CUDA
+#undef CASCADESIM_LAUNCHED
+#undef CASCADESIM_CUDA
 
 }  // namespace cascadesim::validation

@@ -1,18 +1,12 @@
-// Device-side random bf16 fill (splitmix64 of the element index, Steele et al. 2014).
+// Device-side random bf16 fill: splitmix64 of the seed and the element index.
 #include <cuda_bf16.h>
 
+#include "validation/kernels/cuda_support.cuh"
 #include "validation/kernels/random_fill.cuh"
 
 namespace cascadesim::validation {
 
 namespace {
-
-__device__ __forceinline__ std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 __global__ void random_fill_kernel(std::uint16_t* out, std::size_t count, std::uint64_t seed, float amplitude) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;

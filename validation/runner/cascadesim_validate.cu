@@ -24,6 +24,7 @@
 #include "validation/host/reference_attention.hpp"
 #include "validation/host/tile_geometry.hpp"
 #include "validation/kernels/attention.cuh"
+#include "validation/kernels/cuda_support.cuh"
 #include "validation/kernels/microbench.cuh"
 #include "validation/kernels/pooling.cuh"
 #include "validation/kernels/random_fill.cuh"
@@ -37,78 +38,10 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void check_cuda(cudaError_t status, const char* what, const char* file, int line) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + what + ": " +
-                             cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
-}
-#define CASCADESIM_CUDA(call) check_cuda((call), #call, __FILE__, __LINE__)
-// After every launch: the launch status, then any error the launch left behind.
-#define CASCADESIM_LAUNCH(call)                                                          \
-  do {                                                                                   \
-    check_cuda((call), #call, __FILE__, __LINE__);                                       \
-    check_cuda(cudaGetLastError(), "cudaGetLastError after " #call, __FILE__, __LINE__); \
-  } while (0)
-
 constexpr double kBf16Tolerance = 1e-2;      // METHOD.md: bf16 operands land between 1e-3 and 1e-2
 constexpr double kBlockMaxTolerance = 2e-3;  // fp32 dot products of length <= 128 against double
 constexpr float kQkAmplitude = 2.0f;         // scaled scores with a standard deviation near 4/3
 constexpr float kVAmplitude = 1.0f;
-
-template <typename T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
-    if (count_ == 0) return;
-    const cudaError_t status = cudaMalloc(&data_, count_ * sizeof(T));
-    if (status == cudaErrorMemoryAllocation) {
-      cudaGetLastError();  // not sticky: clear it so that the records already measured can still be written
-      data_ = nullptr;
-      std::size_t free_bytes = 0, total_bytes = 0;
-      cudaMemGetInfo(&free_bytes, &total_bytes);
-      throw UsageError("out of device memory: cannot allocate " + std::to_string(count_ * sizeof(T) >> 20) + " MiB (" +
-                       std::to_string(free_bytes >> 20) + " MiB free of " + std::to_string(total_bytes >> 20) +
-                       " MiB)");
-    }
-    check_cuda(status, "cudaMalloc", __FILE__, __LINE__);
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& other) noexcept { swap(other); }
-  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
-    swap(other);
-    return *this;
-  }
-  ~DeviceBuffer() {
-    if (data_) cudaFree(data_);
-  }
-  T* get() const { return data_; }
-  std::size_t size() const { return count_; }
-  template <typename U>
-  void upload(const std::vector<U>& host) {
-    static_assert(sizeof(U) == sizeof(T), "same element size");
-    if (host.size() != count_) throw std::logic_error("upload: size mismatch");
-    CASCADESIM_CUDA(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  template <typename U>
-  std::vector<U> download() const {
-    static_assert(sizeof(U) == sizeof(T), "same element size");
-    std::vector<U> host(count_);
-    CASCADESIM_CUDA(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-  // Fills every byte with `byte` (0xFF: NaN for bf16 and fp32, -1 for int32).
-  void poison(int byte = 0xFF) { CASCADESIM_CUDA(cudaMemset(data_, byte, count_ * sizeof(T))); }
-
- private:
-  void swap(DeviceBuffer& other) {
-    std::swap(data_, other.data_);
-    std::swap(count_, other.count_);
-  }
-  T* data_ = nullptr;
-  std::size_t count_ = 0;
-};
 
 struct DeviceContext {
   DeviceInfo info;
@@ -770,7 +703,7 @@ int run_timing(const std::string& cases_path, const std::string& out_path) {
   for (const CaseSpec& spec : cases) {
     try {
       records.push_back(time_case(ctx, pool, spec));
-    } catch (const UsageError& e) {
+    } catch (const DeviceOutOfMemory& e) {
       throw UsageError(spec.name + ": " + e.what() + "; the " + std::to_string(records.size()) +
                        " records measured before it are in " + out_path);
     }
@@ -849,6 +782,9 @@ int main(int argc, char** argv) {
     print_usage(stderr);
     return 2;
   } catch (const UsageError& e) {
+    std::fprintf(stderr, "cascadesim-validate: %s\n", e.what());
+    return 2;
+  } catch (const DeviceOutOfMemory& e) {
     std::fprintf(stderr, "cascadesim-validate: %s\n", e.what());
     return 2;
   } catch (const CaseError& e) {
