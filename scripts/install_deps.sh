@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   libsystemc-dev libeigen3-dev nlohmann-json3-dev doctest-dev libboost-dev
   clang-format
+  chromium
 )
 
 missing=()
