@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/calibrate_command.hpp"
 #include "sim/cli/describe_command.hpp"
 #include "sim/cli/predict_command.hpp"
+#include "sim/cli/report_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/cli/validate_command.hpp"
 #include "sim/config/config_error.hpp"
@@ -20,6 +22,8 @@ const char* const usage =
     "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
     "  simulate  replay the study's dataflow and the dense baseline on the hardware models\n"
     "  describe  every config parameter and hardware component, with units, bounds and statistics\n"
+    "  calibrate fit a hardware preset to GPU measurements (simulator and analytical model)\n"
+    "  report    predicted against measured before and after calibration: HTML, Markdown, SVG plots, CSV\n"
     "  validate  GPU timing cases from a study, and the CUDA kernels' checks and measurements\n"
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
@@ -57,6 +61,20 @@ int main(int argc, char** argv) {
         std::cout << describe_usage;
       else
         run_describe(parse_describe_args(args), std::cout);
+      return 0;
+    }
+    if (command == "calibrate") {
+      if (help)
+        std::cout << calibrate_usage;
+      else
+        run_calibrate(parse_calibrate_args(args), std::cout);
+      return 0;
+    }
+    if (command == "report") {
+      if (help)
+        std::cout << report_usage;
+      else
+        run_report(parse_report_args(args), std::cout);
       return 0;
     }
     if (command == "validate") {

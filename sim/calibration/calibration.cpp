@@ -1,0 +1,396 @@
+// Fitting a hardware preset to measurements, and the predictions both models make for measured points.
+#include "sim/calibration/calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "hw/system/system.hpp"
+#include "models/layer_schedule.hpp"
+#include "models/roofline.hpp"
+#include "sim/calibration/least_squares.hpp"
+#include "sim/calibration/record_kernels.hpp"
+#include "sim/config/study_loader.hpp"
+#include "sim/engine/engine.hpp"
+
+namespace cascadesim::sim {
+
+namespace {
+
+// A study around a hardware section: the model and workload only satisfy the loader; calibration builds each
+// measured point's kernels itself.
+LoadedStudy load_hardware(const Json& hardware, const std::vector<std::string>& config_dirs, const std::string& label) {
+  const Json study = {{"schema_version", 1},
+                      {"name", "calibration"},
+                      {"hardware", hardware},
+                      {"model", "llama-3.2-1b"},
+                      {"workload", {{"phase", "prefill"}, {"seq_len", 1024}, {"batch", 1}, {"tile_tokens", 128}}}};
+  LoadOptions options;
+  options.config_dirs = config_dirs;
+  return load_study_text(study.dump(), label, options);
+}
+
+void merge_into(Json& base, const Json& top) {
+  for (const auto& [key, value] : top.items()) {
+    if (value.is_object() && base.contains(key) && base[key].is_object())
+      merge_into(base[key], value);
+    else
+      base[key] = value;
+  }
+}
+
+// Simulator parameters, as applied to a flat hardware object.
+struct SimulatorKnob {
+  const char* key;
+  const char* meaning;
+  double lower, upper;
+};
+const SimulatorKnob simulator_knobs[] = {
+    {"/matrix_unit/efficiency", "sustained fraction of the matrix unit's peak issue rate", 0.02, 1.0},
+    {"vector_throughput_scale", "scale on /vector_unit/flops_per_cycle and /vector_unit/exps_per_cycle (softmax cost)",
+     0.02, 50.0},
+    {"/memory/latency_ns", "off-chip latency: the fixed cost of each work unit's Q load and O store", 10.0, 20000.0},
+    {"/kernel_launch_us", "launch and synchronisation gap per kernel", 0.2, 100.0},
+};
+
+double read_number(const Json& hardware, const std::string& pointer, double fallback) {
+  const Json::json_pointer p(pointer);
+  return hardware.contains(p) && hardware.at(p).is_number() ? hardware.at(p).get<double>() : fallback;
+}
+
+double knob_initial(const Json& hardware, const SimulatorKnob& knob) {
+  if (std::string(knob.key) == "vector_throughput_scale") return 1.0;
+  if (std::string(knob.key) == "/matrix_unit/efficiency") return read_number(hardware, knob.key, 1.0);
+  return read_number(hardware, knob.key, knob.lower);
+}
+
+void apply_knob(Json& hardware, const SimulatorKnob& knob, double value) {
+  if (std::string(knob.key) == "vector_throughput_scale") {
+    for (const char* key : {"/vector_unit/flops_per_cycle", "/vector_unit/exps_per_cycle"}) {
+      const Json::json_pointer p(key);
+      if (hardware.contains(p)) hardware[p] = hardware.at(p).get<double>() * value;
+    }
+    return;
+  }
+  hardware[Json::json_pointer(knob.key)] = value;
+}
+
+std::string format_value(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+void append_source(Json& hardware, const std::string& key, const std::string& text) {
+  Json& source = hardware["source"];
+  if (source.contains(key) && source[key].is_string())
+    source[key] = source[key].get<std::string>() + " | " + text;
+  else
+    source[key] = text;
+}
+
+}  // namespace
+
+Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs) {
+  const LoadedStudy loaded = load_hardware(Json(preset), config_dirs, "--hw");
+  Json flat = Json::object();
+  for (auto layer = loaded.hardware_layers.rbegin(); layer != loaded.hardware_layers.rend(); ++layer)
+    merge_into(flat, *layer->object);
+  flat.erase("preset");
+  return flat;
+}
+
+models::HardwareSpec hardware_spec_of(const Json& hardware) {
+  return load_hardware(hardware, {}, "calibrated hardware").study.hardware;
+}
+
+std::vector<double> simulate_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points) {
+  const LoadedStudy loaded = load_hardware(hardware, {}, "calibrated hardware");
+  ConfigErrors errors;
+  const ConfigNode node(loaded.hardware_layers, errors);
+  std::unique_ptr<hw::System> system = hw::System::build(node, loaded.study.hardware);
+  errors.throw_if_any();
+  std::vector<double> out;
+  out.reserve(points.size());
+  for (const MeasuredPoint& p : points)
+    out.push_back(run_kernels(*system, record_kernels(p), RunOptions{}).total_ns * 1e-6);
+  return out;
+}
+
+std::vector<double> analytical_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points) {
+  const models::HardwareSpec spec = hardware_spec_of(hardware);
+  std::vector<double> out;
+  out.reserve(points.size());
+  for (const MeasuredPoint& p : points) {
+    double seconds = 0;
+    for (const models::OpCost& cost : record_analytical_costs(p, spec))
+      seconds += models::roofline_time(cost, spec).total_s;
+    out.push_back(seconds * 1e3);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> held_out_seq_lens(const std::vector<MeasuredPoint>& points) {
+  std::set<std::int64_t> lengths;
+  for (const MeasuredPoint& p : points) lengths.insert(p.seq_len);
+  if (lengths.size() < 2)
+    throw std::invalid_argument("the training/held-out split needs measurements at two or more sequence lengths");
+  std::vector<std::int64_t> held;
+  std::size_t i = 0;
+  for (std::int64_t s : lengths)
+    if (i++ % 2 == 1) held.push_back(s);
+  return held;
+}
+
+std::string split_rule_text(const std::vector<std::int64_t>& held_out) {
+  std::string list;
+  for (std::int64_t s : held_out) list += (list.empty() ? "" : ", ") + std::to_string(s);
+  return "by sequence length: of the measured lengths in ascending order every second one is held out (" + list +
+         "); all others train";
+}
+
+ErrorSummary summarize_errors(const std::vector<double>& predicted, const std::vector<double>& measured,
+                              const std::vector<bool>& select) {
+  std::vector<double> errors;
+  for (std::size_t i = 0; i < measured.size(); ++i)
+    if (select[i]) errors.push_back(std::abs(predicted[i] - measured[i]) / measured[i]);
+  ErrorSummary s;
+  s.count = errors.size();
+  if (errors.empty()) return s;
+  std::sort(errors.begin(), errors.end());
+  const std::size_t n = errors.size();
+  s.median_ape = n % 2 ? errors[n / 2] : 0.5 * (errors[n / 2 - 1] + errors[n / 2]);
+  s.max_ape = errors.back();
+  return s;
+}
+
+std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& hardware, const std::string& label) {
+  const std::string preset_name = hardware.value("name", std::string("?"));
+  // Every measurement must come from a device this preset stands for.
+  ConfigErrors errors;
+  std::vector<std::string> device_names;
+  if (const auto it = hardware.find("measured_device_names"); it != hardware.end() && it->is_array())
+    for (const Json& n : *it)
+      if (n.is_string()) device_names.push_back(n.get<std::string>());
+  auto known = [&](const std::string& device) {
+    return std::find(device_names.begin(), device_names.end(), device) != device_names.end();
+  };
+  std::string names;
+  for (const std::string& n : device_names) names += (names.empty() ? "'" : ", '") + n + "'";
+  if (names.empty()) names = "no device (the preset has no measured_device_names)";
+  for (const MeasuredPoint& p : set.points)
+    if (!known(p.device))
+      errors.add(p.file, p.pointer + "/device/name",
+                 "measured on '" + p.device + "', but hardware preset '" + preset_name + "' stands for " + names);
+  for (const MeasuredCeilings& c : set.ceilings)
+    if (!known(c.device))
+      errors.add(c.file, "/device/name",
+                 "measured on '" + c.device + "', but hardware preset '" + preset_name + "' stands for " + names);
+  std::vector<MeasuredPoint> points;
+  for (const MeasuredPoint& p : set.points) {
+    try {
+      record_kernels(p);
+      points.push_back(p);
+    } catch (const std::invalid_argument& e) {
+      errors.add(p.file, p.pointer, e.what());
+    }
+  }
+  if (points.empty() && errors.empty()) errors.add(label, "/records", "no measured records to compare with");
+  errors.throw_if_any();
+  return points;
+}
+
+CalibrationResult calibrate(const CalibrateOptions& options) {
+  const MeasuredSet set = load_measured(options.measured_paths);
+  const Json base = flatten_hardware_preset(options.hardware_preset, options.config_dirs);
+  const std::string preset_name = base.value("name", options.hardware_preset);
+
+  const std::vector<MeasuredPoint> points = usable_points(set, base, options.measured_paths.front());
+  ConfigErrors errors;
+  CalibrationResult result;
+  try {
+    result.held_out = held_out_seq_lens(points);
+  } catch (const std::invalid_argument& e) {
+    errors.add(points.front().file, "/records", e.what());
+    errors.throw_if_any();
+  }
+  result.split_rule = split_rule_text(result.held_out);
+  std::vector<bool> training(points.size());
+  std::vector<MeasuredPoint> train_points;
+  std::vector<double> train_ms;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    training[i] = std::find(result.held_out.begin(), result.held_out.end(), points[i].seq_len) == result.held_out.end();
+    if (training[i]) {
+      train_points.push_back(points[i]);
+      train_ms.push_back(points[i].median_ms);
+    }
+  }
+
+  // Measured, not fitted: the achievable off-chip bandwidth from the copy micro-benchmark.
+  Json hardware = base;
+  if (!set.ceilings.empty()) {
+    const MeasuredCeilings& c = set.ceilings.front();
+    const double datasheet = read_number(base, "/hbm_bandwidth_GBps", 0);
+    if (datasheet > 0) {
+      const double efficiency = std::min(1.0, c.hbm_copy_GBps / datasheet);
+      result.parameters.push_back({"/memory_efficiency", "analytical", "measured",
+                                   read_number(base, "/memory_efficiency", 1.0), efficiency,
+                                   "achievable fraction of hbm_bandwidth_GBps (HBM copy micro-benchmark)"});
+      hardware["memory_efficiency"] = efficiency;
+    }
+    const double channels = read_number(base, "/memory/channels", 0);
+    if (channels > 0 && base.contains(Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
+      const double per_channel = c.hbm_copy_GBps / channels;
+      result.parameters.push_back({"/memory/channel_bandwidth_GBps", "simulator", "measured",
+                                   read_number(base, "/memory/channel_bandwidth_GBps", 0), per_channel,
+                                   "HBM copy micro-benchmark bandwidth over the memory channels"});
+      hardware["memory"]["channel_bandwidth_GBps"] = per_channel;
+    }
+  }
+
+  // The simulator's free parameters.
+  LeastSquaresProblem sim_problem;
+  for (const SimulatorKnob& knob : simulator_knobs) {
+    const double initial = std::clamp(knob_initial(hardware, knob), knob.lower, knob.upper);
+    sim_problem.initial.push_back(initial);
+    sim_problem.lower.push_back(knob.lower);
+    sim_problem.upper.push_back(knob.upper);
+  }
+  sim_problem.measured = train_ms;
+  sim_problem.max_iterations = options.max_iterations;
+  auto with_knobs = [&](const std::vector<double>& values) {
+    Json h = hardware;
+    for (std::size_t j = 0; j < values.size(); ++j) apply_knob(h, simulator_knobs[j], values[j]);
+    return h;
+  };
+  sim_problem.predict = [&](const std::vector<double>& values) {
+    return simulate_points_ms(with_knobs(values), train_points);
+  };
+  const LeastSquaresResult sim_fit = fit_least_squares(sim_problem);
+  result.simulator_evaluations = sim_fit.evaluations;
+  Json calibrated = with_knobs(sim_fit.parameters);
+  for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
+    const SimulatorKnob& knob = simulator_knobs[j];
+    result.parameters.push_back({knob.key, std::string(knob.key) == "/kernel_launch_us" ? "both" : "simulator",
+                                 "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
+  }
+
+  // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
+  LeastSquaresProblem ana_problem;
+  // A roofline is flat in the matrix efficiency wherever another term binds, so the descent starts from the best of
+  // a coarse scan rather than from the preset's value.
+  double best_efficiency = 1.0, best_cost = -1;
+  for (double efficiency = 1.0; efficiency >= 0.02; efficiency /= 1.5) {
+    Json h = calibrated;
+    h["matrix_efficiency"] = efficiency;
+    const std::vector<double> predicted = analytical_points_ms(h, train_points);
+    double cost = 0;
+    for (std::size_t i = 0; i < predicted.size(); ++i) cost += std::pow(std::log(predicted[i] / train_ms[i]), 2);
+    if (best_cost < 0 || cost < best_cost) best_cost = cost, best_efficiency = efficiency;
+  }
+  ana_problem.initial = {best_efficiency};
+  ana_problem.lower = {0.02};
+  ana_problem.upper = {1.0};
+  ana_problem.measured = train_ms;
+  ana_problem.predict = [&](const std::vector<double>& values) {
+    Json h = calibrated;
+    h["matrix_efficiency"] = values[0];
+    return analytical_points_ms(h, train_points);
+  };
+  const LeastSquaresResult ana_fit = fit_least_squares(ana_problem);
+  calibrated["matrix_efficiency"] = ana_fit.parameters[0];
+  result.parameters.push_back({"/matrix_efficiency", "analytical", "fitted",
+                               read_number(base, "/matrix_efficiency", 1.0), ana_fit.parameters[0],
+                               "achievable fraction of peak_matrix_TFLOPs"});
+
+  // Every point under the preset as shipped and as calibrated.
+  const std::vector<double> sim_before = simulate_points_ms(base, points);
+  const std::vector<double> sim_after = simulate_points_ms(calibrated, points);
+  const std::vector<double> ana_before = analytical_points_ms(base, points);
+  const std::vector<double> ana_after = analytical_points_ms(calibrated, points);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    result.points.push_back({points[i], !training[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i]});
+
+  // The preset file: citations for what changed, and where it came from.
+  calibrated["name"] = preset_name + "-calibrated";
+  calibrated["description"] = base.value("description", preset_name) + ", calibrated against GPU measurements";
+  const std::string basis = "calibrated by cascadesim calibrate against " + std::to_string(train_points.size()) +
+                            " training points (" + result.split_rule + ")";
+  for (const CalibratedParameter& p : result.parameters) {
+    const std::string top = p.key[0] == '/' ? p.key.substr(1, p.key.find('/', 1) - 1) : "vector_unit";
+    append_source(calibrated, top,
+                  p.key + ": " + format_value(p.after) + (p.how == "fitted" ? " fitted, " + basis : " measured"));
+  }
+  Json parameters = Json::array();
+  for (const CalibratedParameter& p : result.parameters)
+    parameters.push_back({{"key", p.key},
+                          {"model", p.model},
+                          {"how", p.how},
+                          {"before", p.before},
+                          {"after", p.after},
+                          {"meaning", p.meaning}});
+  std::vector<double> measured_ms, sim_b, sim_a, ana_b, ana_a;
+  std::vector<bool> held(points.size()), train(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    measured_ms.push_back(points[i].median_ms);
+    held[i] = !training[i];
+    train[i] = training[i];
+  }
+  auto error_json = [&](const std::vector<double>& predicted, const std::vector<bool>& select) {
+    const ErrorSummary s = summarize_errors(predicted, measured_ms, select);
+    return Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
+  };
+  calibrated["calibration"] = {
+      {"base_preset", preset_name},
+      {"measurements", set.files},
+      {"commit", options.commit},
+      {"split", result.split_rule},
+      {"training_points", train_points.size()},
+      {"held_out_points", points.size() - train_points.size()},
+      {"parameters", parameters},
+      {"kernel_time_errors",
+       {{"simulator_before", {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
+        {"simulator_after", {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},
+        {"analytical_before",
+         {{"training", error_json(ana_before, train)}, {"held_out", error_json(ana_before, held)}}},
+        {"analytical_after",
+         {{"training", error_json(ana_after, train)}, {"held_out", error_json(ana_after, held)}}}}}};
+  result.calibrated_preset = std::move(calibrated);
+  return result;
+}
+
+std::vector<SpeedupPair> speedup_pairs(const std::vector<PointResult>& points) {
+  auto same_shape = [](const MeasuredPoint& a, const MeasuredPoint& b) {
+    return a.batch == b.batch && a.seq_len == b.seq_len && a.heads == b.heads && a.head_dim == b.head_dim &&
+           a.tile_q == b.tile_q && a.tile_k == b.tile_k && a.causal == b.causal;
+  };
+  auto all_dense = [](const std::string& schedule) {
+    try {
+      const models::LayerSchedule s = models::parse_layer_schedule(schedule);
+      return s.counts().dense == s.counts().total();
+    } catch (const models::ScheduleError&) {
+      return false;
+    }
+  };
+  auto depth = [](const std::string& schedule) { return models::parse_layer_schedule(schedule).layers.size(); };
+  std::vector<SpeedupPair> pairs;
+  for (std::size_t v = 0; v < points.size(); ++v) {
+    const MeasuredPoint& variant = points[v].point;
+    for (std::size_t b = 0; b < points.size(); ++b) {
+      const MeasuredPoint& base = points[b].point;
+      if (b == v || !same_shape(base, variant)) continue;
+      const bool kernel_pair = (variant.kernel == "sparse" || variant.kernel == "cascade") && base.kernel == "dense";
+      const bool stack_pair = variant.kernel == "stack" && base.kernel == "stack" && !all_dense(variant.schedule) &&
+                              all_dense(base.schedule) && depth(base.schedule) == depth(variant.schedule);
+      if (kernel_pair || stack_pair) {
+        pairs.push_back({b, v});
+        break;
+      }
+    }
+  }
+  return pairs;
+}
+
+}  // namespace cascadesim::sim

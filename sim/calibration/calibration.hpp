@@ -1,0 +1,93 @@
+// Calibration of a hardware preset against GPU measurements: the simulator's free parameters and the analytical
+// model's matrix efficiency fitted by least squares on a training split, errors reported on the held-out split,
+// and the result written as a new preset that every command accepts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/hardware_spec.hpp"
+#include "sim/calibration/measured_points.hpp"
+#include "sim/config/config_node.hpp"
+
+namespace cascadesim::sim {
+
+// A hardware preset (name or path) as one self-contained JSON object: its preset chain merged, "preset" removed.
+// Throws ConfigError for an unknown or broken preset.
+Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs);
+
+// The figures of a flat hardware object as the analytical model reads them. Throws ConfigError.
+models::HardwareSpec hardware_spec_of(const Json& hardware);
+
+// Times in ms of each point's kernels on the simulator / the analytical roofline, under a flat hardware object.
+std::vector<double> simulate_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points);
+std::vector<double> analytical_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points);
+
+// The records of `set` that this preset stands for (measured_device_names) and that the dataflow can describe.
+// Throws ConfigError listing every record from another device, every record it cannot describe, and an empty result
+// (label names the measurements in that message).
+std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& hardware, const std::string& label);
+
+// The split rule: the distinct sequence lengths in ascending order, every second one (the 2nd, 4th, ...) held out,
+// so that training and held-out points interleave over the whole range and near-duplicates never straddle it.
+// Throws std::invalid_argument with fewer than two distinct lengths.
+std::vector<std::int64_t> held_out_seq_lens(const std::vector<MeasuredPoint>& points);
+std::string split_rule_text(const std::vector<std::int64_t>& held_out);
+
+struct CalibratedParameter {
+  std::string key;    // JSON pointer in the preset, or a named scale
+  std::string model;  // "simulator", "analytical" or "both"
+  std::string how;    // "fitted" or "measured" (taken from a micro-benchmark)
+  double before = 0;
+  double after = 0;
+  std::string meaning;
+};
+
+struct PointResult {
+  MeasuredPoint point;
+  bool held_out = false;
+  double simulated_before_ms = 0, simulated_after_ms = 0;
+  double analytical_before_ms = 0, analytical_after_ms = 0;
+};
+
+struct CalibrateOptions {
+  std::string hardware_preset;              // name or path
+  std::vector<std::string> measured_paths;  // records and micro-benchmark files
+  std::vector<std::string> config_dirs;
+  std::string commit;  // recorded in the output's provenance
+  int max_iterations = 12;
+};
+
+struct CalibrationResult {
+  Json calibrated_preset;  // flat, self-contained, with "calibration" provenance and citations
+  std::vector<CalibratedParameter> parameters;
+  std::vector<PointResult> points;
+  std::vector<std::int64_t> held_out;
+  std::string split_rule;
+  int simulator_evaluations = 0;
+};
+
+// Throws ConfigError for bad input: unreadable or malformed measurements (with file and pointer), records from a
+// device the preset does not name in measured_device_names, or no record the dataflow can describe.
+CalibrationResult calibrate(const CalibrateOptions& options);
+
+// Median and maximum absolute percentage error of predictions against measurements (|p - m| / m), over the
+// entries where `select` is true. Count 0 gives zeros.
+struct ErrorSummary {
+  std::size_t count = 0;
+  double median_ape = 0;
+  double max_ape = 0;
+};
+ErrorSummary summarize_errors(const std::vector<double>& predicted, const std::vector<double>& measured,
+                              const std::vector<bool>& select);
+
+// Speedups a measured set contains: each sparse and cascade point against the dense point of the same shape, and
+// each scheduled stack against the all-dense stack of the same shape and depth. Indices into the points.
+struct SpeedupPair {
+  std::size_t baseline = 0;  // dense kernel or all-dense stack
+  std::size_t variant = 0;
+};
+std::vector<SpeedupPair> speedup_pairs(const std::vector<PointResult>& points);
+
+}  // namespace cascadesim::sim

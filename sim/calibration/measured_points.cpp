@@ -1,0 +1,149 @@
+// Reading measured records and micro-benchmark results with every error located.
+#include "sim/calibration/measured_points.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/config/config_error.hpp"
+#include "sim/config/config_node.hpp"
+
+namespace cascadesim::sim {
+
+namespace {
+
+class Reader {
+ public:
+  Reader(const Json& object, std::string file, std::string pointer, ConfigErrors& errors)
+      : object_(object), file_(std::move(file)), pointer_(std::move(pointer)), errors_(errors) {}
+
+  const Json* field(const char* key, bool (Json::*is_type)() const, const char* type, bool required = true) {
+    const auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (required) errors_.add(file_, pointer_ + "/" + key, "missing required field");
+      return nullptr;
+    }
+    if (!((*it).*is_type)()) {
+      errors_.add(file_, pointer_ + "/" + key, std::string("must be ") + type + " (got " + describe_value(*it) + ")");
+      return nullptr;
+    }
+    return &*it;
+  }
+  std::int64_t integer(const char* key, std::int64_t fallback, bool required = true) {
+    const Json* v = field(key, &Json::is_number_integer, "an integer", required);
+    return v ? v->get<std::int64_t>() : fallback;
+  }
+  double positive(const char* key) {
+    const Json* v = field(key, &Json::is_number, "a number");
+    if (!v) return 0;
+    const double x = v->get<double>();
+    if (!(x > 0) || !std::isfinite(x))
+      errors_.add(file_, pointer_ + "/" + key, "must be > 0 (got " + describe_value(*v) + ")");
+    return x;
+  }
+  std::string text(const char* key, bool required = true) {
+    const Json* v = field(key, &Json::is_string, "a string", required);
+    return v ? v->get<std::string>() : std::string();
+  }
+  bool boolean(const char* key) {
+    const Json* v = field(key, &Json::is_boolean, "true or false");
+    return v ? v->get<bool>() : true;
+  }
+
+ private:
+  const Json& object_;
+  std::string file_, pointer_;
+  ConfigErrors& errors_;
+};
+
+MeasuredPoint read_point(const Json& record, const std::string& file, const std::string& pointer,
+                         ConfigErrors& errors) {
+  MeasuredPoint p;
+  p.file = file;
+  p.pointer = pointer;
+  if (!record.is_object()) {
+    errors.add(file, pointer, "must be an object");
+    return p;
+  }
+  Reader r(record, file, pointer, errors);
+  p.name = r.text("name");
+  p.kernel = r.text("kernel");
+  p.batch = r.integer("batch", 1);
+  p.seq_len = r.integer("seq_len", 0);
+  p.heads = r.integer("heads", 0);
+  p.head_dim = r.integer("head_dim", 0);
+  p.tile_q = r.integer("tile_q", 0);
+  p.tile_k = r.integer("tile_k", 0);
+  p.top_k = r.integer("top_k", 0);
+  p.pool_factor = r.integer("pool_factor", 0, false);
+  p.schedule = r.text("schedule", false);
+  p.causal = r.boolean("causal");
+  p.median_ms = r.positive("median_ms");
+  p.p10_ms = r.positive("p10_ms");
+  p.p90_ms = r.positive("p90_ms");
+  const Json* device = Reader(record, file, pointer, errors).field("device", &Json::is_object, "an object");
+  if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
+  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack"};
+  if (!p.kernel.empty() && std::find(kernels.begin(), kernels.end(), p.kernel) == kernels.end())
+    errors.add(file, pointer + "/kernel", "unknown kernel '" + p.kernel + "'");
+  if (p.kernel == "stack" && p.schedule.empty()) errors.add(file, pointer + "/schedule", "missing for a stack record");
+  if (p.kernel == "cascade" && p.pool_factor < 2)
+    errors.add(file, pointer + "/pool_factor", "must be >= 2 for a cascade record");
+  return p;
+}
+
+// The median of the named result (the largest over results of that name, e.g. GEMM shapes); 0 when absent.
+double best_median(const Json& results, const char* name) {
+  double best = 0;
+  for (const Json& r : results)
+    if (r.is_object() && r.value("name", "") == name && r.contains("median") && r["median"].is_number() &&
+        r.contains("samples_ms") && r["samples_ms"].is_array() && !r["samples_ms"].empty())
+      best = std::max(best, r["median"].get<double>());
+  return best;
+}
+
+}  // namespace
+
+MeasuredSet load_measured(const std::vector<std::string>& paths) {
+  ConfigErrors errors;
+  MeasuredSet set;
+  if (paths.empty()) errors.add("--measured", "", "no measurement files given");
+  for (const std::string& path : paths) {
+    const std::optional<Json> document = load_json_file(path, errors);
+    if (!document) continue;
+    set.files.push_back(path);
+    if (!document->is_object()) {
+      errors.add(path, "", "must be a JSON object with \"records\" or \"results\"");
+      continue;
+    }
+    if (const auto it = document->find("records"); it != document->end()) {
+      if (!it->is_array() || it->empty()) {
+        errors.add(path, "/records", "must be a non-empty array of measured records");
+        continue;
+      }
+      for (std::size_t i = 0; i < it->size(); ++i)
+        set.points.push_back(read_point((*it)[i], path, "/records/" + std::to_string(i), errors));
+    } else if (const auto results = document->find("results"); results != document->end()) {
+      if (!results->is_array() || results->empty()) {
+        errors.add(path, "/results", "must be a non-empty array of micro-benchmark results");
+        continue;
+      }
+      MeasuredCeilings c;
+      c.file = path;
+      if (const auto device = document->find("device"); device != document->end() && device->is_object())
+        c.device = device->value("name", "");
+      if (c.device.empty()) errors.add(path, "/device/name", "missing required field");
+      c.hbm_copy_GBps = std::max(best_median(*results, "hbm_copy"), best_median(*results, "hbm_copy_memcpy"));
+      c.launch_us = best_median(*results, "launch_overhead");
+      c.mma_peak_TFLOPs = best_median(*results, "mma_bf16_peak");
+      c.gemm_peak_TFLOPs = best_median(*results, "cublas_gemm_bf16");
+      if (c.hbm_copy_GBps <= 0) errors.add(path, "/results", "no hbm_copy result with samples");
+      set.ceilings.push_back(c);
+    } else {
+      errors.add(path, "", "has neither \"records\" (measured cases) nor \"results\" (micro-benchmarks)");
+    }
+  }
+  errors.throw_if_any();
+  return set;
+}
+
+}  // namespace cascadesim::sim

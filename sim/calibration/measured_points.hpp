@@ -1,0 +1,46 @@
+// GPU measurements as calibration and reports read them: the records `cascadesim validate` writes, and its
+// micro-benchmark file, each value checked with its file and JSON pointer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cascadesim::sim {
+
+// One timed case (validation/host/measured_record.hpp writes them).
+struct MeasuredPoint {
+  std::string file;
+  std::string pointer;  // "/records/12"
+  std::string name;
+  std::string kernel;  // dense, anchor, sparse, cascade, stack
+  std::int64_t batch = 1, seq_len = 0, heads = 0, head_dim = 0, tile_q = 0, tile_k = 0, top_k = 0;
+  std::int64_t pool_factor = 0;
+  bool causal = true;
+  std::string schedule;  // stacks only
+  double median_ms = 0, p10_ms = 0, p90_ms = 0;
+  std::string device;
+};
+
+// The figures calibration takes from the micro-benchmarks as measured, not fitted.
+struct MeasuredCeilings {
+  std::string file;
+  std::string device;
+  double hbm_copy_GBps = 0;     // the faster copy, bytes read + written
+  double launch_us = 0;         // back-to-back launches
+  double mma_peak_TFLOPs = 0;   // the mma.sync instruction the kernels use
+  double gemm_peak_TFLOPs = 0;  // the best cuBLAS GEMM
+};
+
+struct MeasuredSet {
+  std::vector<MeasuredPoint> points;
+  std::vector<MeasuredCeilings> ceilings;  // one per micro-benchmark file
+  std::vector<std::string> files;
+};
+
+// Reads each file: a records file ({"records": [...]}) or a micro-benchmark file ({"results": [...]}). Every
+// problem (unreadable file, not JSON, empty, a record missing a field or with a wrong type) is collected and thrown
+// as one ConfigError, one line each: "m.json: /records/3/median_ms: missing required field".
+MeasuredSet load_measured(const std::vector<std::string>& paths);
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,134 @@
+// Measured cases as dataflow kernels.
+#include "sim/calibration/record_kernels.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "models/dataflow/layer.hpp"
+#include "models/layer_schedule.hpp"
+
+namespace cascadesim::sim {
+
+using models::LayerKind;
+using models::dataflow::Kernel;
+
+namespace {
+
+models::TransformerModel attention_model(const MeasuredPoint& p) {
+  models::TransformerModel m;
+  m.name = "measured";
+  m.n_heads = p.heads;
+  m.n_kv_heads = p.heads;
+  m.head_dim = p.head_dim;
+  m.d_model = p.heads * p.head_dim;
+  m.n_layers = 1;
+  m.causal = p.causal;
+  return m;
+}
+
+models::LayerShape attention_shape(const MeasuredPoint& p, std::int64_t seq_len, std::int64_t tile) {
+  models::LayerShape s;
+  s.batch = static_cast<double>(p.batch);
+  s.query_tokens = seq_len;
+  s.key_tokens = seq_len;
+  s.tile_tokens = tile;
+  s.top_k = p.top_k;
+  return s;
+}
+
+void append(std::vector<Kernel>& out, std::vector<Kernel> more) {
+  for (Kernel& k : more) out.push_back(std::move(k));
+}
+
+}  // namespace
+
+std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
+  namespace df = models::dataflow;
+  if (p.tile_q != p.tile_k)
+    throw std::invalid_argument(p.name + ": the dataflow models square tiles (tile_q " + std::to_string(p.tile_q) +
+                                " != tile_k " + std::to_string(p.tile_k) + ")");
+  const models::TransformerModel model = attention_model(p);
+  const models::LayerShape shape = attention_shape(p, p.seq_len, p.tile_q);
+  const std::uint64_t kv = df::tensor_id(0, 1);
+  std::vector<Kernel> out;
+  if (p.kernel == "dense") {
+    out.push_back(
+        Kernel{"attention", models::Op::attention, 0, LayerKind::dense, df::dense_attention(model, shape, kv)});
+  } else if (p.kernel == "anchor") {
+    append(out, df::anchor_kernels(model, shape, 0, kv));
+  } else if (p.kernel == "sparse") {
+    out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
+  } else if (p.kernel == "cascade") {
+    const std::int64_t pooled = (p.seq_len + p.pool_factor - 1) / p.pool_factor;
+    const double fine_bytes = 2.0 * static_cast<double>(p.batch * p.heads * p.seq_len * p.head_dim);
+    const double pooled_bytes = 2.0 * static_cast<double>(p.batch * p.heads * pooled * p.head_dim);
+    for (const char* tensor : {"pool_q", "pool_k", "pool_v"}) {
+      df::StreamWork pool;
+      pool.read_bytes = fine_bytes;
+      pool.write_bytes = pooled_bytes;
+      pool.vector_ops = fine_bytes / 2.0;  // one add per element, the scale folded in
+      // The pooling kernel runs 256-thread blocks of 8 outputs per thread, 8 blocks resident per SM: a work unit is
+      // what one SM holds at once, 16,384 pooled outputs (the engine runs one unit per core at a time).
+      pool.units = std::ceil(pooled_bytes / 2.0 / 16384.0);
+      out.push_back(Kernel{tensor, models::Op::anchor_scoring, 0, LayerKind::anchor, pool});
+    }
+    const std::uint64_t coarse_kv = df::tensor_id(0, 9);
+    append(out, df::anchor_kernels(model, attention_shape(p, pooled, p.tile_q / p.pool_factor), 0, coarse_kv));
+    out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
+  } else if (p.kernel == "stack") {
+    const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
+    std::uint64_t anchor_seed = 0;
+    for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
+      const auto layer = static_cast<std::int64_t>(i);
+      const std::uint64_t layer_kv = df::tensor_id(layer, 1);
+      switch (schedule.layers[i]) {
+        case LayerKind::dense:
+          out.push_back(Kernel{"attention", models::Op::attention, layer, LayerKind::dense,
+                               df::dense_attention(model, shape, layer_kv)});
+          break;
+        case LayerKind::anchor:
+          anchor_seed = static_cast<std::uint64_t>(layer + 1);
+          append(out, df::anchor_kernels(model, shape, layer, layer_kv));
+          break;
+        case LayerKind::reuse:
+          if (anchor_seed == 0) throw std::invalid_argument(p.name + ": a reuse layer before any anchor");
+          out.push_back(df::reuse_kernel(model, shape, layer, layer_kv, anchor_seed));
+          break;
+      }
+    }
+  } else {
+    throw std::invalid_argument(p.name + ": unknown kernel '" + p.kernel + "'");
+  }
+  if ((p.kernel != "dense" && p.kernel != "stack") && p.top_k < 1)
+    throw std::invalid_argument(p.name + ": top_k must be >= 1 for a " + p.kernel + " record");
+  return out;
+}
+
+std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, const models::HardwareSpec& hw) {
+  const models::TransformerModel model = attention_model(p);
+  const models::LayerShape shape = attention_shape(p, p.seq_len, p.tile_q);
+  auto attention = [&](const models::LayerShape& s, LayerKind kind) {
+    return models::layer_cost(model, s, kind, hw).attention_part();
+  };
+  std::vector<models::OpCost> out;
+  if (p.kernel == "dense") {
+    out.push_back(attention(shape, LayerKind::dense));
+  } else if (p.kernel == "anchor") {
+    out.push_back(attention(shape, LayerKind::anchor));
+  } else if (p.kernel == "sparse") {
+    out.push_back(attention(shape, LayerKind::reuse));
+  } else if (p.kernel == "cascade") {
+    for (const Kernel& k : record_kernels(p))
+      if (std::holds_alternative<models::dataflow::StreamWork>(k.work)) out.push_back(models::dataflow::kernel_cost(k));
+    const std::int64_t pooled = (p.seq_len + p.pool_factor - 1) / p.pool_factor;
+    out.push_back(attention(attention_shape(p, pooled, p.tile_q / p.pool_factor), LayerKind::anchor));
+    out.push_back(attention(shape, LayerKind::reuse));
+  } else if (p.kernel == "stack") {
+    for (LayerKind kind : models::parse_layer_schedule(p.schedule).layers) out.push_back(attention(shape, kind));
+  } else {
+    throw std::invalid_argument(p.name + ": unknown kernel '" + p.kernel + "'");
+  }
+  return out;
+}
+
+}  // namespace cascadesim::sim

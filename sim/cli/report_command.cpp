@@ -1,0 +1,144 @@
+// `cascadesim report`: argument parsing, gathering the predictions, writing the files.
+#include "sim/cli/report_command.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "models/prediction.hpp"
+#include "sim/cli/predict_command.hpp"
+#include "sim/cli/simulate_command.hpp"
+#include "sim/config/embedded_configs.hpp"
+
+namespace cascadesim::sim {
+
+const char* const report_usage =
+    "usage: cascadesim report --measured FILE... --hw CALIBRATED.json --out DIR [--study STUDY.json]\n"
+    "                         [--base-hw PRESET] [--no-simulate-study] [--config-dir DIR]\n"
+    "\n"
+    "Compares the simulator and the analytical model with GPU measurements, before calibration (the preset the\n"
+    "calibrated one names, or --base-hw) and after (--hw), on the split calibrate used. Writes DIR/report.html\n"
+    "(self-contained, plots inline), DIR/report.md with DIR/plots/*.svg, and DIR/points.csv. The study (default:\n"
+    "the built-in default) supplies the schedule and model of the speedup plots and the seed comparison.\n";
+
+ReportOptions parse_report_args(const std::vector<std::string>& args) {
+  ReportOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--measured") {
+      o.measured_paths.push_back(value());
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) o.measured_paths.push_back(args[++i]);
+    } else if (a == "--hw") {
+      o.hardware = value();
+    } else if (a == "--base-hw") {
+      o.base_hardware = value();
+    } else if (a == "--study") {
+      o.study_path = value();
+    } else if (a == "--out") {
+      o.out_dir = value();
+    } else if (a == "--no-simulate-study") {
+      o.simulate_study = false;
+    } else if (a == "--config-dir") {
+      o.config_dirs.push_back(value());
+    } else {
+      throw UsageError("unknown argument '" + a + "'");
+    }
+  }
+  if (o.measured_paths.empty()) throw UsageError("--measured FILE... is required");
+  if (o.out_dir.empty()) throw UsageError("--out DIR is required");
+  return o;
+}
+
+ReportInputs gather_report_inputs(const ReportOptions& options) {
+  const std::string study_path =
+      options.study_path.empty() ? std::string(builtin_prefix) + std::string(default_study_path) : options.study_path;
+  LoadOptions load;
+  load.config_dirs = options.config_dirs;
+  load.hardware_preset = options.hardware;
+  const LoadedStudy loaded = load_study(study_path, load);
+  ReportInputs in;
+  in.study = loaded.study;
+  in.study_label = loaded.files.front();
+
+  // The calibrated preset and the one it started from.
+  const std::string after_name = options.hardware.empty() ? loaded.study.hardware.name : options.hardware;
+  in.hardware_after = options.hardware.empty()
+                          ? flatten_hardware_preset(loaded.study.hardware.name, options.config_dirs)
+                          : flatten_hardware_preset(options.hardware, options.config_dirs);
+  std::string base = options.base_hardware;
+  if (base.empty()) {
+    if (const auto c = in.hardware_after.find("calibration"); c != in.hardware_after.end() && c->is_object())
+      base = c->value("base_preset", std::string());
+  }
+  in.hardware_before = base.empty() ? in.hardware_after : flatten_hardware_preset(base, options.config_dirs);
+
+  const MeasuredSet set = load_measured(options.measured_paths);
+  in.measured_files = set.files;
+  const std::vector<MeasuredPoint> points = usable_points(set, in.hardware_after, options.measured_paths.front());
+  // The study must share a shape with the measurements, or its speedup plots and seed comparison say nothing.
+  bool overlap = false;
+  for (const MeasuredPoint& p : points)
+    overlap |= p.head_dim == loaded.study.model.head_dim && p.heads == loaded.study.model.n_heads;
+  if (!overlap) {
+    ConfigErrors errors;
+    errors.add(in.study_label, "/model",
+               "no measured point has the study's head_dim " + std::to_string(loaded.study.model.head_dim) + " and " +
+                   std::to_string(loaded.study.model.n_heads) +
+                   " heads; the study and the measurements do not overlap");
+    errors.throw_if_any();
+  }
+  const std::vector<std::int64_t> held = held_out_seq_lens(points);
+  in.split_rule = split_rule_text(held);
+  const std::vector<double> sim_before = simulate_points_ms(in.hardware_before, points);
+  const std::vector<double> sim_after = simulate_points_ms(in.hardware_after, points);
+  const std::vector<double> ana_before = analytical_points_ms(in.hardware_before, points);
+  const std::vector<double> ana_after = analytical_points_ms(in.hardware_after, points);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    in.points.push_back({points[i], std::find(held.begin(), held.end(), points[i].seq_len) != held.end(), sim_before[i],
+                         sim_after[i], ana_before[i], ana_after[i]});
+
+  // The seed comparison, on the study with the calibrated hardware.
+  if (!loaded.study.workload.schedule.layers.empty()) {
+    SeedComparison& c = in.seed;
+    c.present = true;
+    const models::BothAccountings both = models::predict_both(loaded.study);
+    c.seed_f = both.seed.attention_fraction;
+    c.seed_s = both.seed.effective_attention_speedup;
+    c.seed_amdahl = both.seed.amdahl_speedup;
+    c.exact_f = both.exact.attention_fraction;
+    c.exact_s = both.exact.effective_attention_speedup;
+    c.exact_amdahl = both.exact.amdahl_speedup;
+    if (options.simulate_study) c.simulated_end_to_end = simulate_study(study_path, load, nullptr).speedup;
+    for (const SpeedupPair& pair : speedup_pairs(in.points)) {
+      const MeasuredPoint& v = in.points[pair.variant].point;
+      if (v.kernel == "stack" && v.seq_len == loaded.study.workload.seq_len &&
+          v.head_dim == loaded.study.model.head_dim && v.schedule == loaded.study.workload.schedule.compact() &&
+          v.top_k == loaded.study.workload.top_k)
+        c.measured_attention_s = in.points[pair.baseline].point.median_ms / v.median_ms;
+    }
+  }
+  return in;
+}
+
+void run_report(const ReportOptions& options, std::ostream& out) {
+  const ReportInputs in = gather_report_inputs(options);
+  const reports::ReportDocument doc = build_calibration_report(in);
+  reports::write_report(doc, options.out_dir);
+  const std::string csv = (std::filesystem::path(options.out_dir) / "points.csv").string();
+  {
+    std::ofstream file(csv + ".tmp", std::ios::trunc);
+    if (!file) throw UsageError(csv + ": cannot open for writing");
+    file << points_csv(in.points);
+    if (!file.flush()) throw UsageError(csv + ": write failed");
+  }
+  if (std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw UsageError(csv + ": cannot replace it");
+  out << table_markdown(error_table(in.points));
+  out << "wrote " << options.out_dir << "/report.html, report.md, plots/ and points.csv (" << in.points.size()
+      << " points)\n";
+}
+
+}  // namespace cascadesim::sim
