@@ -180,10 +180,22 @@ std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& har
   std::string names;
   for (const std::string& n : device_names) names += (names.empty() ? "'" : ", '") + n + "'";
   if (names.empty()) names = "no device (the preset has no measured_device_names)";
-  for (const MeasuredPoint& p : set.points)
-    if (!known(p.device))
-      errors.add(p.file, p.pointer + "/device/name",
-                 "measured on '" + p.device + "', but hardware preset '" + preset_name + "' stands for " + names);
+  // One line per file and foreign device, at its first record: a whole file from another GPU is one mistake.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> foreign;  // -> first pointer, count
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const MeasuredPoint& p : set.points) {
+    if (known(p.device)) continue;
+    auto [it, inserted] = foreign.try_emplace({p.file, p.device}, p.pointer, 0);
+    if (inserted) order.push_back(it->first);
+    ++it->second.second;
+  }
+  for (const auto& key : order) {
+    const auto& [pointer, count] = foreign.at(key);
+    errors.add(key.first, pointer + "/device/name",
+               "measured on '" + key.second + "'" +
+                   (count > 1 ? " (as are " + std::to_string(count - 1) + " more records)" : std::string()) +
+                   ", but hardware preset '" + preset_name + "' stands for " + names);
+  }
   for (const MeasuredCeilings& c : set.ceilings)
     if (!known(c.device))
       errors.add(c.file, "/device/name",

@@ -91,6 +91,29 @@ LeastSquaresResult fit_least_squares(const LeastSquaresProblem& problem) {
         lambda *= 4.0;
       }
     }
+    if (!improved) {
+      // The simulator's cost is piecewise (waves, tiles): where the local model stops predicting descent, try
+      // multiplicative steps one parameter at a time (a pattern search, Hooke and Jeeves 1961) before giving up.
+      for (std::size_t j = 0; j < n && !improved; ++j) {
+        for (double factor : {0.7, 0.9, 0.97, 1.03, 1.1, 1.4}) {
+          Eigen::VectorXd candidate = x;
+          const auto jj = static_cast<Eigen::Index>(j);
+          candidate[jj] = std::clamp(x[jj] + std::log(factor), log_lower[jj], log_upper[jj]);
+          if (candidate[jj] == x[jj]) continue;
+          const std::vector<double> candidate_predicted = evaluate(candidate);
+          const Eigen::VectorXd candidate_r = residuals(candidate_predicted, problem.measured);
+          if (candidate_r.squaredNorm() < cost) {
+            x = candidate;
+            r = candidate_r;
+            predicted = candidate_predicted;
+            cost = candidate_r.squaredNorm();
+            lambda = 1e-2;
+            improved = true;
+            break;
+          }
+        }
+      }
+    }
     if (!improved) break;
   }
   result.parameters = values(x);

@@ -1,0 +1,171 @@
+// Calibration against measurements the simulator itself produced with known parameters and noise, the split rule,
+// and the report's tables against its CSV.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/calibration/calibration.hpp"
+#include "sim/calibration/calibration_report.hpp"
+
+using namespace cascadesim::sim;
+
+namespace {
+
+const char* const h100_name = "NVIDIA H100 80GB HBM3";
+
+std::vector<MeasuredPoint> synthetic_points() {
+  std::vector<MeasuredPoint> points;
+  for (std::int64_t seq_len : {512, 1024, 2048, 4096}) {
+    for (std::int64_t head_dim : {64, 128}) {
+      for (const char* kernel : {"dense", "anchor", "sparse"}) {
+        MeasuredPoint p;
+        p.kernel = kernel;
+        p.seq_len = seq_len;
+        p.heads = 32;
+        p.head_dim = head_dim;
+        p.tile_q = p.tile_k = 128;
+        p.top_k = std::string(kernel) == "dense" ? 0 : 2;
+        p.device = h100_name;
+        p.name = "s" + std::to_string(seq_len) + "_d" + std::to_string(head_dim) + "_" + kernel;
+        points.push_back(p);
+      }
+    }
+  }
+  return points;
+}
+
+// Records as cascadesim validate writes them, each time scaled by a deterministic +-1% "noise".
+std::string write_records(const std::vector<MeasuredPoint>& points, const std::vector<double>& ms) {
+  Json records = Json::array();
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const MeasuredPoint& p = points[i];
+    const double noisy = ms[i] * (1.0 + 0.01 * std::sin(static_cast<double>(i) * 2.399));
+    records.push_back({{"name", p.name},
+                       {"kernel", p.kernel},
+                       {"batch", 1},
+                       {"seq_len", p.seq_len},
+                       {"heads", p.heads},
+                       {"head_dim", p.head_dim},
+                       {"causal", true},
+                       {"tile_q", p.tile_q},
+                       {"tile_k", p.tile_k},
+                       {"top_k", p.top_k},
+                       {"median_ms", noisy},
+                       {"p10_ms", noisy * 0.99},
+                       {"p90_ms", noisy * 1.01},
+                       {"device", {{"name", h100_name}}}});
+  }
+  const std::string path = (std::filesystem::temp_directory_path() / "cascadesim_synthetic_measured.json").string();
+  std::ofstream(path) << Json{{"schema_version", 1}, {"records", records}}.dump();
+  return path;
+}
+
+double parameter(const CalibrationResult& r, const std::string& key) {
+  for (const CalibratedParameter& p : r.parameters)
+    if (p.key == key) return p.after;
+  FAIL("no parameter " << key);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("calibration recovers the simulator's parameters from its own noisy measurements") {
+  // The truth: the H100 preset with four parameters moved well away from where the fit starts.
+  Json truth = flatten_hardware_preset("h100-sxm", {});
+  truth["matrix_unit"]["efficiency"] = 0.35;
+  truth["vector_unit"]["flops_per_cycle"] = truth["vector_unit"]["flops_per_cycle"].get<double>() * 2.5;
+  truth["vector_unit"]["exps_per_cycle"] = truth["vector_unit"]["exps_per_cycle"].get<double>() * 2.5;
+  truth["memory"]["latency_ns"] = 1500.0;
+  truth["kernel_launch_us"] = 5.0;
+  const std::vector<MeasuredPoint> points = synthetic_points();
+  const std::string path = write_records(points, simulate_points_ms(truth, points));
+
+  CalibrateOptions options;
+  options.hardware_preset = "h100-sxm";
+  options.measured_paths = {path};
+  options.commit = "test";
+  options.max_iterations = 40;
+  const CalibrationResult result = calibrate(options);
+  // With 1% noise the parameters that dominate the times come back within a few percent.
+  CHECK(parameter(result, "/matrix_unit/efficiency") == doctest::Approx(0.35).epsilon(0.05));
+  CHECK(parameter(result, "vector_throughput_scale") == doctest::Approx(2.5).epsilon(0.15));
+  CHECK(parameter(result, "/kernel_launch_us") == doctest::Approx(5.0).epsilon(0.15));
+  CHECK(parameter(result, "/memory/latency_ns") == doctest::Approx(1500.0).epsilon(0.35));
+  // Held-out points (every second length: 1024 and 4096) are predicted within the noise plus a little.
+  std::vector<double> measured, predicted;
+  std::vector<bool> held;
+  for (const PointResult& p : result.points) {
+    measured.push_back(p.point.median_ms);
+    predicted.push_back(p.simulated_after_ms);
+    held.push_back(p.held_out);
+  }
+  const ErrorSummary errors = summarize_errors(predicted, measured, held);
+  CHECK(errors.count == 12);
+  CHECK(errors.max_ape < 0.03);
+  // The calibrated preset loads like any other and carries its provenance.
+  const Json& preset = result.calibrated_preset;
+  CHECK(preset.at("name") == "h100-sxm-calibrated");
+  CHECK(preset.at("calibration").at("commit") == "test");
+  CHECK(hardware_spec_of(preset).kernel_launch_us == doctest::Approx(parameter(result, "/kernel_launch_us")));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("the split holds out every second measured sequence length") {
+  std::vector<MeasuredPoint> points(5);
+  const std::int64_t lengths[] = {4096, 1024, 2048, 1024, 8192};
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].seq_len = lengths[i];
+  CHECK(held_out_seq_lens(points) == std::vector<std::int64_t>{2048, 8192});
+  CHECK_THROWS_AS(held_out_seq_lens(std::vector<MeasuredPoint>(2)), std::invalid_argument);
+}
+
+TEST_CASE("the report's error table and its CSV carry the same numbers") {
+  // Two dense and two sparse points with predictions off by known fractions.
+  std::vector<PointResult> points(4);
+  const double measured[] = {2.0, 1.0, 8.0, 2.0};
+  const double simulated[] = {2.2, 0.9, 8.0, 2.5};  // +10%, -10%, 0%, +25%
+  for (std::size_t i = 0; i < 4; ++i) {
+    MeasuredPoint& p = points[i].point;
+    p.name = "p" + std::to_string(i);
+    p.kernel = i % 2 == 0 ? "dense" : "sparse";
+    p.seq_len = i < 2 ? 1024 : 2048;
+    p.heads = 32;
+    p.head_dim = 64;
+    p.tile_q = p.tile_k = 128;
+    p.top_k = i % 2 == 0 ? 0 : 5;
+    p.median_ms = measured[i];
+    points[i].held_out = i >= 2;
+    points[i].simulated_before_ms = points[i].simulated_after_ms = simulated[i];
+    points[i].analytical_before_ms = points[i].analytical_after_ms = measured[i];
+  }
+  const cascadesim::reports::Table table = error_table(points);
+  // Row order: simulator before training, held-out; simulator after training, held-out; analytical ...
+  REQUIRE(table.rows.size() == 8);
+  CHECK(table.rows[2][4] == "10.0%");  // training: |+10%|, |-10%|
+  CHECK(table.rows[3][4] == "12.5%");  // held-out: median of 0% and 25%
+  CHECK(table.rows[3][5] == "25.0%");
+  // Speedups: training 2.0/1.0 = 2 against 2.2/0.9 = 2.444 (22.2%); held-out 4 against 3.2 (20%).
+  CHECK(table.rows[2][7] == "22.2%");
+  CHECK(table.rows[3][7] == "20.0%");
+  CHECK(table.rows[6][4] == "0.0%");
+  // The CSV holds the same values the table was computed from.
+  std::istringstream csv(points_csv(points));
+  std::string header, line;
+  std::getline(csv, header);
+  CHECK(header.find("measured_ms,measured_p10_ms,measured_p90_ms,simulated_before_ms,simulated_after_ms") !=
+        std::string::npos);
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::stringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    REQUIRE(cells.size() >= 17);
+    CHECK(std::stod(cells[12]) == doctest::Approx(measured[rows]));
+    CHECK(std::stod(cells[16]) == doctest::Approx(simulated[rows]));
+    CHECK(cells[11] == (rows >= 2 ? "held-out" : "training"));
+    ++rows;
+  }
+  CHECK(rows == 4);
+}
