@@ -20,9 +20,11 @@ class BandwidthCalendar {
   double booked_bytes() const { return booked_bytes_; }
   void reset();
 
-  // Windows kept behind the newest one booked: enough for horizon_ns (cores run at most one work unit apart),
-  // at least 2048; a small ring also stays in the host's caches, which is much of the simulator's speed.
-  static constexpr double horizon_ns = 500e3;
+  // Windows kept behind the newest one booked: enough for horizon_ns, since cores run up to one work unit apart in
+  // local time (a query tile of 32K tokens at head_dim 128 and a third of the H100's matrix peak lasts about 1 ms). A
+  // shorter horizon pushed the requests of the cores furthest behind onto the oldest kept window, so they queued
+  // behind bookings that were in their future: 32x too slow in that case. At least 2048 windows.
+  static constexpr double horizon_ns = 4e6;
   std::int64_t horizon_windows() const { return static_cast<std::int64_t>(ring_.size()); }
 
  private:
