@@ -26,7 +26,7 @@ namespace {
 constexpr int max_preset_depth = 8;
 // calibration: the provenance `cascadesim calibrate` writes; measured_device_names: the CUDA device names whose
 // measurements a hardware preset stands for (checked by calibrate and report).
-const std::vector<std::string_view> meta_keys{"schema_version", "description",  "source",
+const std::vector<std::string_view> meta_keys{"schema_version", "description", "source",
                                               "preset",         "calibration", "measured_device_names"};
 
 bool is_builtin(std::string_view path) { return path.substr(0, builtin_prefix.size()) == builtin_prefix; }
