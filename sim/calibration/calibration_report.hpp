@@ -35,7 +35,8 @@ struct ReportInputs {
 // median and max absolute percentage error of kernel times and of speedups (speedup_pairs).
 reports::Table error_table(const std::vector<PointResult>& points);
 
-// The same errors per kernel type (dense, anchor, sparse, cascade, stack), held-out points after calibration.
+// The kernel-time errors per kernel type (dense, anchor, sparse, cascade, stack) and split: the simulator before and
+// after calibration, the analytical model after.
 reports::Table error_by_kernel_table(const std::vector<PointResult>& points);
 
 // A table as Markdown rows (header, rule, rows), for the commands' terminal output.
