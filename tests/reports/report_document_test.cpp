@@ -13,32 +13,14 @@
 
 #include "reports/render/report_document.hpp"
 #include "reports/render/svg_plot.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace cascadesim::reports {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("cascadesim-reports-test-" + std::to_string(random()) + "-" + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using cascadesim::testing::TempDir;
 
 std::string read(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

@@ -13,6 +13,7 @@
 
 #include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace cascadesim::sim::testing {
 
@@ -95,37 +96,11 @@ inline std::vector<fs::path> shipped_configs(const std::string& kind) {
   return files;
 }
 
-// A fresh folder under the system temporary directory, removed with everything in it on destruction.
-class TempDir {
+// The shared temporary folder, also writing JSON documents.
+class TempDir : public cascadesim::testing::TempDir {
  public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("cascadesim-sim-test-" + std::to_string(random()) + "-" + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  // Writes text to path()/relative (creating folders) and returns the file's path.
-  fs::path write(const std::string& relative, const std::string& text) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-    return file;
-  }
+  using cascadesim::testing::TempDir::write;
   fs::path write(const std::string& relative, const Json& doc) const { return write(relative, doc.dump(2)); }
-
- private:
-  fs::path path_;
 };
 
 }  // namespace cascadesim::sim::testing
