@@ -2,7 +2,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
