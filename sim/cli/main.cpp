@@ -9,6 +9,7 @@
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/report_command.hpp"
 #include "sim/cli/simulate_command.hpp"
+#include "sim/cli/sweep_command.hpp"
 #include "sim/cli/validate_command.hpp"
 #include "sim/config/config_error.hpp"
 #include "validation/host/case_spec.hpp"
@@ -21,6 +22,7 @@ const char* const usage =
     "commands:\n"
     "  predict   analytical prediction for a study (tiles, attention fraction, Amdahl, roofline)\n"
     "  simulate  replay the study's dataflow and the dense baseline on the hardware models\n"
+    "  sweep     design-space exploration: every point of a sweep spec, streamed to CSV/JSONL, Pareto front\n"
     "  describe  every config parameter and hardware component, with units, bounds and statistics\n"
     "  calibrate fit a hardware preset to GPU measurements (simulator and analytical model)\n"
     "  report    predicted against measured before and after calibration: HTML, Markdown, SVG plots, CSV\n"
@@ -54,6 +56,13 @@ int main(int argc, char** argv) {
         std::cout << simulate_usage;
       else
         run_simulate(parse_simulate_args(args), std::cout);
+      return 0;
+    }
+    if (command == "sweep") {
+      if (help)
+        std::cout << sweep_usage;
+      else
+        run_sweep_command(parse_sweep_args(args), std::cout);
       return 0;
     }
     if (command == "describe") {

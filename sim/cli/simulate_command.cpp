@@ -199,9 +199,15 @@ EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study&
 }  // namespace
 
 Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace) {
+  return simulate_loaded(study_path.empty()
+                             ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
+                             : load_study(study_path, load),
+                         trace);
+}
+
+Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   Simulation s;
-  s.loaded = study_path.empty() ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
-                                : load_study(study_path, load);
+  s.loaded = std::move(loaded);
   const models::Study& st = s.loaded.study;
   ConfigErrors errors;
   const ConfigNode hardware(s.loaded.hardware_layers, errors);

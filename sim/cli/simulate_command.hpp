@@ -54,6 +54,8 @@ struct Simulation {
 // Loads the study, builds the hardware, runs both stacks. Throws ConfigError on bad input (a section the
 // simulator needs is missing, a tile that does not fit the scratchpad, ...).
 Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace = nullptr);
+// The same for a study already loaded (the sweep loads each point's study from text).
+Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
 
 void run_simulate(const SimulateOptions& options, std::ostream& out);
 Json simulation_to_json(const Simulation& s);

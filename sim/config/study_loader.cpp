@@ -11,9 +11,9 @@
 
 #include "models/cascade.hpp"
 #include "models/layer_schedule.hpp"
-#include "models/tiles.hpp"
 #include "sim/config/embedded_configs.hpp"
 #include "sim/config/schemas.hpp"
+#include "sim/config/study_checks.hpp"
 #include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim {
@@ -290,9 +290,7 @@ void read_model(Loader& loader, const Json& value, const SourceLocation& where, 
     if (f.key != "name") figures.push_back(f.key);
   check_sources(node, figures);
   if (errors.size() != before) return;
-  if (m.n_heads % m.n_kv_heads != 0)
-    node.error_at("n_kv_heads",
-                  "must divide n_heads (" + std::to_string(m.n_heads) + "), got " + std::to_string(m.n_kv_heads));
+  if (std::string why = kv_heads_problem(m); !why.empty()) node.error_at("n_kv_heads", std::move(why));
 }
 
 void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_layers) {
@@ -411,10 +409,9 @@ void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64
   for (std::size_t i = 0; i < spec.exits.size(); ++i) {
     total += spec.exits[i].fraction;
     const std::string at = child_pointer(exits.pointer, i) + "/after_layer";
-    if (n_layers > 0 && spec.exits[i].after_layer > n_layers)
-      node.errors().add(exits.file, at,
-                        "exit after layer " + std::to_string(spec.exits[i].after_layer) + " but the model has " +
-                            std::to_string(n_layers) + " layers");
+    if (n_layers > 0)
+      if (std::string why = exit_layer_problem(spec.exits[i], n_layers); !why.empty())
+        node.errors().add(exits.file, at, std::move(why));
     if (i > 0 && spec.exits[i].after_layer <= spec.exits[i - 1].after_layer)
       node.errors().add(exits.file, at, "exits must be in increasing layer order");
   }
@@ -435,17 +432,7 @@ void read_workload(const ConfigNode& node, models::Workload& w, const models::Tr
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
   if (node.errors().size() != before) return;
-
-  const models::LayerCounts counts = w.schedule.counts();
-  const std::int64_t query_tokens = w.phase == models::Phase::prefill ? w.seq_len : 1;
-  const models::TileGrid grid = models::tile_grid(query_tokens, w.seq_len, w.tile_tokens);
-  if (counts.reuse + counts.anchor > 0 && w.top_k < 1)
-    node.error_at("top_k",
-                  "must be >= 1 when the schedule has anchor or reuse layers (got " + std::to_string(w.top_k) + ")");
-  if (w.top_k > grid.key_tiles)
-    node.error_at("top_k", "top_k " + std::to_string(w.top_k) + " exceeds the " + std::to_string(grid.key_tiles) +
-                               " key tiles of seq_len " + std::to_string(w.seq_len) + " / tile_tokens " +
-                               std::to_string(w.tile_tokens));
+  if (std::string why = top_k_problem(w); !why.empty()) node.error_at("top_k", std::move(why));
 }
 
 LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& label, const LoadOptions& options,

@@ -1,0 +1,28 @@
+// `cascadesim sweep`: design-space exploration over a sweep spec, with streamed, resumable outputs.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sim/config/study_loader.hpp"
+
+namespace cascadesim::sim {
+
+struct SweepOptions {
+  std::string spec_path;
+  std::string out_dir;
+  unsigned threads = 0;  // 0: the hardware concurrency
+  bool resume = false;
+  LoadOptions load;
+};
+
+extern const char* const sweep_usage;
+// Throws UsageError for a malformed command line.
+SweepOptions parse_sweep_args(const std::vector<std::string>& args);
+
+// Loads the spec (every problem reported before any point runs), runs it into options.out_dir with progress on
+// stderr, and prints a summary to out. Throws ConfigError on bad input.
+void run_sweep_command(const SweepOptions& options, std::ostream& out);
+
+}  // namespace cascadesim::sim

@@ -1,0 +1,57 @@
+// Cross-field study checks and their messages (the loader's wording, which its tests pin).
+#include "sim/config/study_checks.hpp"
+
+#include "models/layer_schedule.hpp"
+#include "models/tiles.hpp"
+
+namespace cascadesim::sim {
+
+std::string kv_heads_problem(const models::TransformerModel& m) {
+  if (m.n_kv_heads > 0 && m.n_heads % m.n_kv_heads == 0) return {};
+  return "must divide n_heads (" + std::to_string(m.n_heads) + "), got " + std::to_string(m.n_kv_heads);
+}
+
+std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers) {
+  try {
+    models::check_layer_schedule(schedule, n_layers);
+  } catch (const models::ScheduleError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+std::string top_k_problem(const models::Workload& w) {
+  const models::LayerCounts counts = w.schedule.counts();
+  if (counts.reuse + counts.anchor > 0 && w.top_k < 1)
+    return "must be >= 1 when the schedule has anchor or reuse layers (got " + std::to_string(w.top_k) + ")";
+  const std::int64_t query_tokens = w.phase == models::Phase::prefill ? w.seq_len : 1;
+  const models::TileGrid grid = models::tile_grid(query_tokens, w.seq_len, w.tile_tokens);
+  if (w.top_k > grid.key_tiles)
+    return "top_k " + std::to_string(w.top_k) + " exceeds the " + std::to_string(grid.key_tiles) +
+           " key tiles of seq_len " + std::to_string(w.seq_len) + " / tile_tokens " + std::to_string(w.tile_tokens);
+  return {};
+}
+
+std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers) {
+  if (exit.after_layer <= n_layers) return {};
+  return "exit after layer " + std::to_string(exit.after_layer) + " but the model has " + std::to_string(n_layers) +
+         " layers";
+}
+
+std::optional<StudyProblem> first_cross_field_problem(const models::Study& study) {
+  if (std::string why = kv_heads_problem(study.model); !why.empty())
+    return StudyProblem{"/model/n_kv_heads", std::move(why)};
+  const models::Workload& w = study.workload;
+  if (!w.schedule.layers.empty())
+    if (std::string why = schedule_problem(w.schedule, study.model.n_layers); !why.empty())
+      return StudyProblem{"/workload/schedule", std::move(why)};
+  if (std::string why = top_k_problem(w); !why.empty()) return StudyProblem{"/workload/top_k", std::move(why)};
+  if (w.early_exit) {
+    for (std::size_t i = 0; i < w.early_exit->exits.size(); ++i)
+      if (std::string why = exit_layer_problem(w.early_exit->exits[i], study.model.n_layers); !why.empty())
+        return StudyProblem{"/workload/early_exit/exits/" + std::to_string(i) + "/after_layer", std::move(why)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace cascadesim::sim

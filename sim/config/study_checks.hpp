@@ -1,0 +1,32 @@
+// The cross-field checks of a study that no single field can make, shared by the study loader and by the sweep,
+// which writes values into an already loaded study and must reject the same inconsistent combinations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "models/study.hpp"
+
+namespace cascadesim::sim {
+
+// Contract (all): "" when consistent, else the message the loader reports at the pointer named.
+// /model/n_kv_heads: n_kv_heads divides n_heads (grouped-query attention).
+std::string kv_heads_problem(const models::TransformerModel& model);
+// /workload/schedule: n_layers entries, every reuse layer after an anchor (models::check_layer_schedule).
+std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers);
+// /workload/top_k: >= 1 when the schedule has anchor or reuse layers, and at most the key tiles of the grid.
+std::string top_k_problem(const models::Workload& workload);
+// /workload/early_exit/exits/i/after_layer: the exit comes after one of the model's layers.
+std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers);
+
+struct StudyProblem {
+  std::string pointer;  // JSON pointer in the study document, e.g. "/workload/top_k"
+  std::string message;
+};
+
+// The first cross-field problem of a study whose fields each passed their own checks, in the loader's order
+// (model, schedule, top_k, early exits), or nothing. Allocates nothing for a consistent study.
+std::optional<StudyProblem> first_cross_field_problem(const models::Study& study);
+
+}  // namespace cascadesim::sim

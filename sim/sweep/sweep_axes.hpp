@@ -1,0 +1,40 @@
+// The values of one swept parameter, from the axis forms of a sweep spec: an explicit list ("values"), a linear
+// "range" {from, to, step}, a geometric "log_range" {from, to, points} and a seeded "random" {min, max, count,
+// seed, log}. Random values are a pure function of (seed, index): the index-th output of SplitMix64(seed).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/config/config_error.hpp"
+#include "sim/config/config_node.hpp"
+#include "sim/sweep/sweep_parameter.hpp"
+
+namespace cascadesim::sim::sweep {
+
+struct Column {
+  Parameter parameter;
+  std::string pointer;  // the axis object that declares it, e.g. "/axes/4/zip/1"
+  std::vector<Value> values;
+  std::vector<std::string> texts;  // value_text() of each value, as the outputs write it
+};
+
+// More values than this on one axis is surely a mistake (and would not fit in memory expanded).
+inline constexpr std::size_t max_axis_values = std::size_t{1} << 24;
+
+// Reads the column declared by axis (an object with "path" and one of the four forms) at pointer of file.
+// Contract: every problem is added to errors with its pointer and the parameter's path in the message; the
+// column is returned only when there was none.
+std::optional<Column> read_column(const Json& axis, const std::string& file, const std::string& pointer,
+                                  ConfigErrors& errors);
+
+// The SplitMix64 output for state x (Steele, Lea, Flood 2014).
+std::uint64_t splitmix64(std::uint64_t x);
+
+// The index-th uniform draw in [0, 1) of SplitMix64 seeded with seed: a pure function of (seed, index).
+double random_unit(std::uint64_t seed, std::uint64_t index);
+
+}  // namespace cascadesim::sim::sweep

@@ -1,0 +1,509 @@
+// Sweep spec loading: the study, the axes (zips included), constraints, backend, objectives and Pareto sets,
+// every problem collected before any point runs.
+#include "sim/sweep/sweep_spec.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "sim/config/embedded_configs.hpp"
+#include "sim/config/field.hpp"
+#include "sim/sweep/sweep_points.hpp"
+
+namespace cascadesim::sim::sweep {
+
+namespace fs = std::filesystem;
+
+std::string Constraint::violation(double number) const {
+  if (min && number < *min) return parameter.path + " " + format_number(number) + " < min " + format_number(*min);
+  if (max && number > *max) return parameter.path + " " + format_number(number) + " > max " + format_number(*max);
+  return {};
+}
+
+std::vector<std::size_t> SweepSpec::radices() const {
+  std::vector<std::size_t> r;
+  for (const Axis& a : axes) r.push_back(a.size());
+  return r;
+}
+
+std::string fnv1a64_text(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+namespace {
+
+constexpr std::string_view studies_prefix = "configs/studies/";
+
+bool looks_like_path(std::string_view s) {
+  return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json");
+}
+
+std::vector<std::string> builtin_study_names() {
+  std::vector<std::string> names;
+  for (const EmbeddedFile& f : embedded_configs())
+    if (f.path.substr(0, studies_prefix.size()) == studies_prefix && f.path.size() > studies_prefix.size() + 5)
+      names.emplace_back(f.path.substr(studies_prefix.size(), f.path.size() - studies_prefix.size() - 5));
+  return names;
+}
+
+// The path load_study takes for a study reference, or "" after reporting why there is none.
+std::string resolve_study(const std::string& reference, const ConfigNode& root) {
+  if (reference.substr(0, builtin_prefix.size()) == builtin_prefix) return reference;
+  if (looks_like_path(reference)) {
+    std::error_code ec;
+    if (fs::is_regular_file(reference, ec)) return reference;
+    if (find_embedded_config(reference)) return std::string(builtin_prefix) + reference;
+    root.error_at("study", "study file '" + reference +
+                               "' does not exist (paths are relative to the working "
+                               "directory)");
+    return {};
+  }
+  const std::string builtin = std::string(studies_prefix) + reference + ".json";
+  if (find_embedded_config(builtin)) return std::string(builtin_prefix) + builtin;
+  const std::vector<std::string> names = builtin_study_names();
+  std::string message = "unknown built-in study '" + reference + "'";
+  if (const std::string hint = closest_key(reference, std::vector<std::string_view>(names.begin(), names.end()));
+      !hint.empty())
+    message += " (did you mean '" + hint + "'?)";
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  root.error_at("study", message + "; available: " + list + "; or give a path to a study file");
+  return {};
+}
+
+double as_number(const Value& v) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return static_cast<double>(std::get<std::int64_t>(v));
+}
+
+class SpecReader {
+ public:
+  SpecReader(SweepSpec& spec, ConfigErrors& errors, const LoadOptions& load)
+      : spec_(spec), errors_(errors), load_(load) {}
+
+  void read(const Json& doc) {
+    if (!doc.is_object()) {
+      errors_.add(spec_.file, "", "expected a JSON object (got " + describe_value(doc) + ")");
+      return;
+    }
+    const ConfigNode root({ConfigNode::Layer{&doc, spec_.file, ""}}, errors_);
+    root.reject_unknown_keys(
+        {"schema_version", "name", "description", "study", "axes", "constraints", "backend", "objectives", "pareto"});
+    read_header(root);
+    read_study(root);
+    read_axes(root);
+    read_constraints(root);
+    read_backend(root);
+    read_objectives(root);
+    read_pareto(root);
+    if (errors_.empty()) apply_constraints(root);
+    if (errors_.empty()) resolve();
+  }
+
+ private:
+  const std::string& file() const { return spec_.file; }
+
+  std::optional<std::string> string_at(const ConfigNode& root, std::string_view key, bool required,
+                                       std::string_view what) {
+    const Json* v = root.find(key);
+    if (!v) {
+      if (required) root.error_at(key, "missing required key (" + std::string(what) + ")");
+      return std::nullopt;
+    }
+    if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
+      root.error_at(key, "expected a non-empty string (got " + describe_value(*v) + ")");
+      return std::nullopt;
+    }
+    return v->get<std::string>();
+  }
+
+  void read_header(const ConfigNode& root) {
+    SourceLocation where;
+    if (const Json* v = root.find("schema_version", &where); !v)
+      root.error_at("schema_version", "missing required key (the sweep format version, 1)");
+    else if (!v->is_number_integer() || v->get<std::int64_t>() != sweep_schema_version)
+      errors_.add(where.file, where.pointer,
+                  "unsupported schema_version " + describe_value(*v) + " (this build reads 1)");
+    if (auto name = string_at(root, "name", true, "the sweep's name")) spec_.name = *name;
+    if (root.has("description"))
+      if (auto d = string_at(root, "description", false, "")) spec_.description = *d;
+  }
+
+  void read_study(const ConfigNode& root) {
+    const auto reference = string_at(root, "study", true, "a study file or built-in study name");
+    if (!reference) return;
+    spec_.study_reference = *reference;
+    const std::string path = resolve_study(*reference, root);
+    if (path.empty()) return;
+    spec_.point_load = load_;
+    // A point's study is loaded from text, so the study file's own config root is added where load_study
+    // would search it (<root>/studies/NAME.json names presets in <root>/hw and <root>/models).
+    if (path.substr(0, builtin_prefix.size()) != builtin_prefix) {
+      const fs::path parent = fs::path(path).parent_path();
+      if (parent.filename() == "studies") spec_.point_load.config_dirs.push_back(parent.parent_path().string());
+    }
+    try {
+      spec_.study = load_study(path, load_);
+      study_ok_ = true;
+    } catch (const ConfigError& e) {
+      for (const ConfigIssue& i : e.issues()) errors_.add(i.file, i.pointer, i.message);
+    }
+  }
+
+  void read_axes(const ConfigNode& root) {
+    SourceLocation where;
+    const Json* axes = root.find("axes", &where);
+    if (!axes) {
+      root.error_at("axes", "missing required key (the parameters to sweep)");
+      return;
+    }
+    if (!axes->is_array() || axes->empty()) {
+      errors_.add(file(), where.pointer,
+                  "expected a non-empty list of axes (got " + describe_value(*axes) +
+                      (axes->is_array() ? " with no entries" : "") + ")");
+      return;
+    }
+    std::set<std::string> paths;
+    for (std::size_t i = 0; i < axes->size(); ++i) {
+      const Json& a = (*axes)[i];
+      Axis axis;
+      axis.pointer = child_pointer(where.pointer, i);
+      if (a.is_object() && a.contains("zip"))
+        read_zip(a, axis);
+      else if (auto column = read_column(a, file(), axis.pointer, errors_))
+        axis.columns.push_back(std::move(*column));
+      for (const Column& c : axis.columns)
+        if (!paths.insert(c.parameter.path).second)
+          errors_.add(file(), c.pointer + "/path", c.parameter.path + ": already swept by another axis");
+      if (!axis.columns.empty())
+        spec_.axes.push_back(std::move(axis));
+      else
+        axes_ok_ = false;
+    }
+  }
+
+  void read_zip(const Json& a, Axis& axis) {
+    const std::size_t before = errors_.size();
+    ConfigNode({ConfigNode::Layer{&a, file(), axis.pointer}}, errors_).reject_unknown_keys({"zip"});
+    const Json& members = a.at("zip");
+    const std::string at = axis.pointer + "/zip";
+    if (!members.is_array() || members.empty()) {
+      errors_.add(file(), at, "expected a non-empty list of axes to zip (got " + describe_value(members) + ")");
+      return;
+    }
+    for (std::size_t j = 0; j < members.size(); ++j) {
+      const std::string pointer = child_pointer(at, j);
+      if (members[j].is_object() && members[j].contains("zip")) {
+        errors_.add(file(), pointer + "/zip", "a zip cannot hold another zip");
+        continue;
+      }
+      if (auto column = read_column(members[j], file(), pointer, errors_)) axis.columns.push_back(std::move(*column));
+    }
+    if (errors_.size() != before) {
+      axis.columns.clear();
+      return;
+    }
+    for (const Column& c : axis.columns) {
+      if (c.values.size() == axis.columns.front().values.size()) continue;
+      std::string lengths;
+      for (const Column& m : axis.columns)
+        lengths += (lengths.empty() ? "" : ", ") + m.parameter.path + " has " + std::to_string(m.values.size());
+      errors_.add(file(), at, "zipped lists must have the same length (" + lengths + " values)");
+      axis.columns.clear();
+      return;
+    }
+  }
+
+  void read_constraints(const ConfigNode& root) {
+    SourceLocation where;
+    const Json* list = root.find("constraints", &where);
+    if (!list) return;
+    if (!list->is_array()) {
+      errors_.add(file(), where.pointer, "expected a list of constraints (got " + describe_value(*list) + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& c = (*list)[i];
+      Constraint constraint;
+      constraint.pointer = child_pointer(where.pointer, i);
+      if (!c.is_object()) {
+        errors_.add(file(), constraint.pointer,
+                    "expected {\"path\": ..., \"min\": ..., \"max\": ...} (got " + describe_value(c) + ")");
+        continue;
+      }
+      const std::size_t before = errors_.size();
+      ConfigNode({ConfigNode::Layer{&c, file(), constraint.pointer}}, errors_)
+          .reject_unknown_keys({"path", "min", "max"});
+      const auto path = c.find("path");
+      if (path == c.end() || !path->is_string()) {
+        errors_.add(file(), constraint.pointer + "/path", "expected the JSON pointer of a numeric study field");
+        continue;
+      }
+      const std::optional<Parameter> p = find_parameter(path->get<std::string>());
+      if (!p || !p->numeric()) {
+        const std::vector<std::string> paths = parameter_paths();
+        std::string message = (p ? "not a numeric parameter: '" : "unknown parameter '") + path->get<std::string>() +
+                              "' (constraints bound numbers)";
+        if (!p)
+          if (const std::string hint =
+                  closest_key(path->get<std::string>(), std::vector<std::string_view>(paths.begin(), paths.end()));
+              !hint.empty())
+            message = "unknown parameter '" + path->get<std::string>() + "' (did you mean '" + hint + "'?)";
+        errors_.add(file(), constraint.pointer + "/path", message);
+        continue;
+      }
+      constraint.parameter = *p;
+      for (const char* key : {"min", "max"}) {
+        const auto it = c.find(key);
+        if (it == c.end()) continue;
+        if (!it->is_number() || !std::isfinite(it->get<double>())) {
+          errors_.add(file(), constraint.pointer + "/" + key,
+                      p->path + ": expected a finite number (got " + describe_value(*it) + ")");
+          continue;
+        }
+        (std::string_view(key) == "min" ? constraint.min : constraint.max) = it->get<double>();
+      }
+      if (!c.contains("min") && !c.contains("max"))
+        errors_.add(file(), constraint.pointer, p->path + ": give min, max or both");
+      else if (constraint.min && constraint.max && *constraint.min > *constraint.max)
+        errors_.add(
+            file(), constraint.pointer + "/min",
+            p->path + ": min " + format_number(*constraint.min) + " is above max " + format_number(*constraint.max));
+      if (errors_.size() == before) spec_.constraints.push_back(std::move(constraint));
+    }
+  }
+
+  void read_backend(const ConfigNode& root) {
+    const Json* v = root.find("backend");
+    if (!v) return;
+    std::size_t index = 0;
+    static constexpr std::array<std::string_view, 3> names{"analytical", "simulate", "both"};
+    if (detail::read_choice(root, "backend", *v, names, index))
+      spec_.backend = static_cast<Backend>(index);
+    else
+      backend_ok_ = false;
+  }
+
+  std::string objective_problem(const std::string& name) {
+    if (name == "energy_J" || name == "area_mm2")
+      return "'" + name +
+             "' cannot be computed: no hardware preset provides energy or area figures (the presets cite "
+             "throughput, bandwidth and capacity only)";
+    std::vector<std::string_view> names;
+    for (const ObjectiveInfo& i : objective_catalog()) names.push_back(i.name);
+    if (const auto o = find_objective(name)) {
+      if (provides(spec_.backend, *o)) return {};
+      return "'" + name + "' needs the " + (info(*o).simulated ? "simulate" : "analytical") +
+             " backend (or \"both\"); backend is " + std::string(to_string(spec_.backend));
+    }
+    std::string message = "unknown objective '" + name + "'";
+    if (const std::string hint = closest_key(name, names); !hint.empty()) message += " (did you mean '" + hint + "'?)";
+    std::string list;
+    for (const ObjectiveInfo& i : objective_catalog())
+      if (provides(spec_.backend, i.objective)) list += (list.empty() ? "" : ", ") + std::string(i.name);
+    return message + "; the " + std::string(to_string(spec_.backend)) + " backend gives " + list;
+  }
+
+  void read_objectives(const ConfigNode& root) {
+    SourceLocation where;
+    const Json* list = root.find("objectives", &where);
+    if (!list) {
+      for (const ObjectiveInfo& i : objective_catalog())
+        if (provides(spec_.backend, i.objective)) spec_.objectives.push_back(i.objective);
+      return;
+    }
+    if (!list->is_array() || list->empty()) {
+      errors_.add(file(), where.pointer,
+                  "expected a non-empty list of objective names (got " + describe_value(*list) + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string at = child_pointer(where.pointer, i);
+      const Json& entry = (*list)[i];
+      if (!entry.is_string()) {
+        errors_.add(file(), at, "expected an objective name (got " + describe_value(entry) + ")");
+        continue;
+      }
+      const std::string name = entry.get<std::string>();
+      if (!backend_ok_) continue;
+      if (std::string why = objective_problem(name); !why.empty()) {
+        errors_.add(file(), at, why);
+        continue;
+      }
+      const Objective o = *find_objective(name);
+      if (std::find(spec_.objectives.begin(), spec_.objectives.end(), o) != spec_.objectives.end())
+        errors_.add(file(), at, "'" + name + "' is listed twice");
+      else
+        spec_.objectives.push_back(o);
+    }
+  }
+
+  void read_pareto(const ConfigNode& root) {
+    if (!root.has("pareto")) return;
+    const ConfigNode node = root.child("pareto");
+    if (node.empty()) return;
+    node.reject_unknown_keys({"minimize", "maximize"});
+    std::set<std::string> seen;
+    for (const char* key : {"minimize", "maximize"}) {
+      SourceLocation where;
+      const Json* list = node.find(key, &where);
+      if (!list) continue;
+      if (!list->is_array()) {
+        errors_.add(file(), where.pointer, "expected a list of objective names (got " + describe_value(*list) + ")");
+        continue;
+      }
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string at = child_pointer(where.pointer, i);
+        const Json& entry = (*list)[i];
+        if (!entry.is_string()) {
+          errors_.add(file(), at, "expected an objective name (got " + describe_value(entry) + ")");
+          continue;
+        }
+        const std::string name = entry.get<std::string>();
+        if (!seen.insert(name).second) {
+          errors_.add(file(), at, "'" + name + "' appears twice in the Pareto objectives");
+          continue;
+        }
+        const auto o = find_objective(name);
+        const auto it = o ? std::find(spec_.objectives.begin(), spec_.objectives.end(), *o) : spec_.objectives.end();
+        if (it == spec_.objectives.end()) {
+          std::string list_text;
+          for (Objective x : spec_.objectives) list_text += (list_text.empty() ? "" : ", ") + std::string(info(x).name);
+          errors_.add(file(), at, "'" + name + "' is not one of the objectives (" + list_text + ")");
+          continue;
+        }
+        const auto index = static_cast<std::size_t>(it - spec_.objectives.begin());
+        (std::string_view(key) == "minimize" ? spec_.pareto_minimize : spec_.pareto_maximize).push_back(index);
+      }
+    }
+    if (seen.empty()) node.error("expected at least one objective under minimize or maximize");
+  }
+
+  // Marks the entries each axis's constraints exclude; a constraint set that excludes every point is an error.
+  void apply_constraints(const ConfigNode& root) {
+    if (!study_ok_ || !axes_ok_) return;
+    for (const Constraint& c : spec_.constraints) {
+      bool swept = false;
+      for (const Axis& a : spec_.axes)
+        for (const Column& col : a.columns) swept = swept || col.parameter.path == c.parameter.path;
+      if (swept) continue;
+      const double value = number_in(c.parameter, spec_.study.study);
+      if (const std::string why = c.violation(value); !why.empty())
+        errors_.add(file(), c.pointer,
+                    c.parameter.path + " is not swept and the study's value violates the constraint (" + why +
+                        "), so it excludes every point");
+    }
+    for (Axis& a : spec_.axes) {
+      std::vector<std::pair<const Column*, const Constraint*>> checks;
+      for (const Column& col : a.columns)
+        for (const Constraint& c : spec_.constraints)
+          if (c.parameter.path == col.parameter.path) checks.emplace_back(&col, &c);
+      if (checks.empty()) continue;
+      a.exclusions.assign(a.size(), std::string());
+      std::size_t admitted = 0;
+      for (std::size_t e = 0; e < a.size(); ++e) {
+        for (const auto& [col, c] : checks) {
+          a.exclusions[e] = c->violation(as_number(col->values[e]));
+          if (!a.exclusions[e].empty()) break;
+        }
+        if (a.exclusions[e].empty()) ++admitted;
+      }
+      if (admitted == 0)
+        errors_.add(file(), checks.front().second->pointer,
+                    checks.front().second->parameter.path + ": the constraints exclude every point: no entry of " +
+                        a.pointer + " satisfies them");
+    }
+    const std::vector<std::size_t> radices = spec_.radices();
+    if (const auto n = product_of_radices(radices, max_points))
+      spec_.point_count = *n;
+    else
+      root.error_at("axes", "the axes give more than 2^53 points");
+  }
+
+  void resolve() {
+    Json& r = spec_.resolved;
+    r = Json::object();
+    r["schema_version"] = sweep_schema_version;
+    r["name"] = spec_.name;
+    r["description"] = spec_.description;
+    Json documents = Json::array();
+    for (const Json& d : *spec_.study.documents) documents.push_back(d);
+    r["study"] = {{"reference", spec_.study_reference},
+                  {"files", spec_.study.files},
+                  {"documents", documents},
+                  {"resolved", study_to_json(spec_.study.study)}};
+    Json axes = Json::array();
+    for (const Axis& a : spec_.axes) {
+      Json columns = Json::array();
+      for (const Column& c : a.columns) {
+        Json values = Json::array();
+        for (const Value& v : c.values) values.push_back(value_to_json(c.parameter, v));
+        columns.push_back({{"path", c.parameter.path}, {"values", values}});
+      }
+      axes.push_back({{"pointer", a.pointer}, {"columns", columns}});
+    }
+    r["axes"] = axes;
+    Json constraints = Json::array();
+    for (const Constraint& c : spec_.constraints) {
+      Json j = {{"path", c.parameter.path}};
+      if (c.min) j["min"] = *c.min;
+      if (c.max) j["max"] = *c.max;
+      constraints.push_back(j);
+    }
+    r["constraints"] = constraints;
+    r["backend"] = std::string(to_string(spec_.backend));
+    Json objectives = Json::array();
+    for (Objective o : spec_.objectives) objectives.push_back(std::string(info(o).name));
+    r["objectives"] = objectives;
+    Json minimize = Json::array(), maximize = Json::array();
+    for (std::size_t i : spec_.pareto_minimize) minimize.push_back(std::string(info(spec_.objectives[i]).name));
+    for (std::size_t i : spec_.pareto_maximize) maximize.push_back(std::string(info(spec_.objectives[i]).name));
+    r["pareto"] = {{"minimize", minimize}, {"maximize", maximize}};
+    r["points"] = spec_.point_count;
+    // What decides the rows: not the wording of the description, nor where the study's files were found.
+    Json hashed = r;
+    hashed.erase("description");
+    hashed["study"].erase("files");
+    spec_.hash = fnv1a64_text(hashed.dump());
+  }
+
+  SweepSpec& spec_;
+  ConfigErrors& errors_;
+  const LoadOptions& load_;
+  bool study_ok_ = false;
+  bool axes_ok_ = true;
+  bool backend_ok_ = true;
+};
+
+SweepSpec load(const std::optional<Json>& doc, const std::string& label, const LoadOptions& load,
+               ConfigErrors& errors) {
+  SweepSpec spec;
+  spec.file = label;
+  if (doc) SpecReader(spec, errors, load).read(*doc);
+  errors.throw_if_any();
+  return spec;
+}
+
+}  // namespace
+
+SweepSpec load_sweep_spec(const std::string& path, const LoadOptions& options) {
+  ConfigErrors errors;
+  return load(load_json_file(path, errors), path, options, errors);
+}
+
+SweepSpec load_sweep_spec_text(std::string_view text, const std::string& label, const LoadOptions& options) {
+  ConfigErrors errors;
+  return load(parse_json_text(text, label, errors), label, options, errors);
+}
+
+}  // namespace cascadesim::sim::sweep
