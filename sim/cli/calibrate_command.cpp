@@ -2,11 +2,11 @@
 #include "sim/cli/calibrate_command.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "sim/calibration/calibration_report.hpp"
 #include "sim/cli/predict_command.hpp"
+#include "sim/framework/atomic_file.hpp"
 
 namespace cascadesim::sim {
 
@@ -72,16 +72,7 @@ void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   CalibrateOptions settings = options.calibrate;
   if (settings.commit.empty()) settings.commit = current_commit();
   const CalibrationResult result = calibrate(settings);
-  const std::string temp = options.out_path + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::trunc);
-    if (!file) throw UsageError(options.out_path + ": cannot open for writing");
-    file << result.calibrated_preset.dump(2) << '\n';
-    if (!file.flush()) throw UsageError(options.out_path + ": write failed");
-  }
-  if (std::rename(temp.c_str(), options.out_path.c_str()) != 0)
-    throw UsageError(options.out_path + ": cannot replace it");
-
+  write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()
       << " measured points; split " << result.split_rule << ".\n"
       << "Simulator fit: " << result.simulator_evaluations << " evaluations of the training set.\n\n";

@@ -3,11 +3,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
+#include "sim/framework/atomic_file.hpp"
 #include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim {
@@ -186,9 +186,7 @@ Json study_json_schema() {
 
 void run_describe(const DescribeOptions& options, std::ostream& out) {
   if (!options.schema_path.empty()) {
-    std::ofstream file(options.schema_path);
-    file << study_json_schema().dump(2) << "\n";
-    if (!file) throw UsageError("cannot write the schema to '" + options.schema_path + "'");
+    write_file_atomically(options.schema_path, study_json_schema().dump(2) + "\n");
   }
   const Json d = describe_json();
   if (options.json) {

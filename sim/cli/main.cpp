@@ -12,6 +12,7 @@
 #include "sim/cli/sweep_command.hpp"
 #include "sim/cli/validate_command.hpp"
 #include "sim/config/config_error.hpp"
+#include "sim/framework/atomic_file.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace {
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const cascadesim::validation::CaseError& e) {
     std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const OutputError& e) {
+    std::cerr << "cascadesim " << command << ": " << e.what() << "\n";
     return 2;
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

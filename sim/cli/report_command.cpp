@@ -3,12 +3,12 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "models/prediction.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
+#include "sim/framework/atomic_file.hpp"
 
 namespace cascadesim::sim {
 
@@ -93,8 +93,10 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   }
   const std::vector<std::int64_t> held = held_out_seq_lens(points);
   in.split_rule = split_rule_text(held);
-  const std::vector<double> sim_before = simulate_points_ms(in.hardware_before, points);
+  // Without calibration provenance before and after are one preset: simulate it once.
   const std::vector<double> sim_after = simulate_points_ms(in.hardware_after, points);
+  const std::vector<double> sim_before =
+      in.hardware_before == in.hardware_after ? sim_after : simulate_points_ms(in.hardware_before, points);
   const std::vector<double> ana_before = analytical_points_ms(in.hardware_before, points);
   const std::vector<double> ana_after = analytical_points_ms(in.hardware_after, points);
   for (std::size_t i = 0; i < points.size(); ++i)
@@ -128,14 +130,7 @@ void run_report(const ReportOptions& options, std::ostream& out) {
   const ReportInputs in = gather_report_inputs(options);
   const reports::ReportDocument doc = build_calibration_report(in);
   reports::write_report(doc, options.out_dir);
-  const std::string csv = (std::filesystem::path(options.out_dir) / "points.csv").string();
-  {
-    std::ofstream file(csv + ".tmp", std::ios::trunc);
-    if (!file) throw UsageError(csv + ": cannot open for writing");
-    file << points_csv(in.points);
-    if (!file.flush()) throw UsageError(csv + ": write failed");
-  }
-  if (std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw UsageError(csv + ": cannot replace it");
+  write_file_atomically((std::filesystem::path(options.out_dir) / "points.csv").string(), points_csv(in.points));
   out << table_markdown(error_table(in.points));
   out << "wrote " << options.out_dir << "/report.html, report.md, plots/ and points.csv (" << in.points.size()
       << " points)\n";

@@ -8,13 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <sstream>
 #include <string_view>
 
 #include "sim/cli/predict_command.hpp"
+#include "sim/framework/atomic_file.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace cascadesim::sim {
@@ -235,15 +235,7 @@ void run_validate(const ValidateOptions& options, std::ostream& out) {
       out << document.dump(2) << '\n';
       return;
     }
-    const std::string temp = options.grid.out_path + ".tmp";
-    {
-      std::ofstream file(temp, std::ios::trunc);
-      if (!file) throw UsageError(options.grid.out_path + ": cannot open for writing");
-      file << document.dump(2) << '\n';
-      if (!file.flush()) throw UsageError(options.grid.out_path + ": write failed");
-    }
-    if (std::rename(temp.c_str(), options.grid.out_path.c_str()) != 0)
-      throw UsageError(options.grid.out_path + ": cannot replace it");
+    write_file_atomically(options.grid.out_path, document.dump(2) + "\n");
     out << "wrote " << document.at("cases").size() << " cases to " << options.grid.out_path << '\n';
     return;
   }

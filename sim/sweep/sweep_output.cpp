@@ -1,6 +1,8 @@
 // Sweep outputs: row rendering, the append-only row files, resume, sweep.json and pareto.csv.
 #include "sim/sweep/sweep_output.hpp"
 
+#include "sim/framework/atomic_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -250,18 +252,6 @@ int open_file(const std::string& path, int flags) {
 void truncate_to(int fd, const std::string& path, std::uint64_t size) {
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
     throw ConfigError({{path, "", std::string("cannot truncate: ") + std::strerror(errno)}});
-}
-
-void write_file_atomically(const std::string& path, std::string_view text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) throw std::runtime_error("cannot rename " + temporary + " to " + path + ": " + ec.message());
 }
 
 bool non_empty(const std::string& path) {
