@@ -322,29 +322,39 @@ class SpecReader {
         if (provides(spec_.backend, i.objective)) spec_.objectives.push_back(i.objective);
       return;
     }
-    if (!list->is_array() || list->empty()) {
-      errors_.add(file(), where.pointer,
-                  "expected a non-empty list of objective names (got " + describe_value(*list) + ")");
+    if (list->is_array() && list->empty()) {
+      errors_.add(file(), where.pointer, "expected a non-empty list of objective names (got [])");
       return;
     }
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const std::string at = child_pointer(where.pointer, i);
-      const Json& entry = (*list)[i];
-      if (!entry.is_string()) {
-        errors_.add(file(), at, "expected an objective name (got " + describe_value(entry) + ")");
-        continue;
-      }
-      const std::string name = entry.get<std::string>();
-      if (!backend_ok_) continue;
+    for_each_name(*list, where.pointer, [&](const std::string& name, const std::string& at) {
+      if (!backend_ok_) return;
       if (std::string why = objective_problem(name); !why.empty()) {
         errors_.add(file(), at, why);
-        continue;
+        return;
       }
       const Objective o = *find_objective(name);
       if (std::find(spec_.objectives.begin(), spec_.objectives.end(), o) != spec_.objectives.end())
         errors_.add(file(), at, "'" + name + "' is listed twice");
       else
         spec_.objectives.push_back(o);
+    });
+  }
+
+  // Calls fn(name, pointer) for each string of a JSON list of objective names; reports the list or an entry that
+  // is of another type.
+  template <class Fn>
+  void for_each_name(const Json& list, const std::string& pointer, Fn&& fn) {
+    if (!list.is_array()) {
+      errors_.add(file(), pointer, "expected a list of objective names (got " + describe_value(list) + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string at = child_pointer(pointer, i);
+      if (!list[i].is_string()) {
+        errors_.add(file(), at, "expected an objective name (got " + describe_value(list[i]) + ")");
+        continue;
+      }
+      fn(list[i].get<std::string>(), at);
     }
   }
 
@@ -358,21 +368,10 @@ class SpecReader {
       SourceLocation where;
       const Json* list = node.find(key, &where);
       if (!list) continue;
-      if (!list->is_array()) {
-        errors_.add(file(), where.pointer, "expected a list of objective names (got " + describe_value(*list) + ")");
-        continue;
-      }
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        const std::string at = child_pointer(where.pointer, i);
-        const Json& entry = (*list)[i];
-        if (!entry.is_string()) {
-          errors_.add(file(), at, "expected an objective name (got " + describe_value(entry) + ")");
-          continue;
-        }
-        const std::string name = entry.get<std::string>();
+      for_each_name(*list, where.pointer, [&](const std::string& name, const std::string& at) {
         if (!seen.insert(name).second) {
           errors_.add(file(), at, "'" + name + "' appears twice in the Pareto objectives");
-          continue;
+          return;
         }
         const auto o = find_objective(name);
         const auto it = o ? std::find(spec_.objectives.begin(), spec_.objectives.end(), *o) : spec_.objectives.end();
@@ -380,11 +379,11 @@ class SpecReader {
           std::string list_text;
           for (Objective x : spec_.objectives) list_text += (list_text.empty() ? "" : ", ") + std::string(info(x).name);
           errors_.add(file(), at, "'" + name + "' is not one of the objectives (" + list_text + ")");
-          continue;
+          return;
         }
         const auto index = static_cast<std::size_t>(it - spec_.objectives.begin());
         (std::string_view(key) == "minimize" ? spec_.pareto_minimize : spec_.pareto_maximize).push_back(index);
-      }
+      });
     }
     if (seen.empty()) node.error("expected at least one objective under minimize or maximize");
   }
