@@ -16,6 +16,29 @@ double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage) {
   return std::max(0.0, 1.0 - exited);
 }
 
+std::optional<double> early_stopping_rate(double threshold) {
+  if (!(threshold >= min_confidence_threshold && threshold <= max_confidence_threshold)) return std::nullopt;
+  for (std::size_t i = 1; i < seed_threshold_rates.size(); ++i) {
+    const ThresholdRate& lo = seed_threshold_rates[i - 1];
+    const ThresholdRate& hi = seed_threshold_rates[i];
+    if (threshold > hi.threshold) continue;
+    if (threshold == lo.threshold) return lo.early_stopping_rate;
+    if (threshold == hi.threshold) return hi.early_stopping_rate;
+    const double t = (threshold - lo.threshold) / (hi.threshold - lo.threshold);
+    return lo.early_stopping_rate + t * (hi.early_stopping_rate - lo.early_stopping_rate);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<double>> exit_fractions_for_threshold(double threshold, std::size_t stages) {
+  const std::optional<double> rate = early_stopping_rate(threshold);
+  if (!rate || stages < 2) return std::nullopt;
+  const double share = *rate / static_cast<double>(stages - 1);
+  std::vector<double> fractions(stages - 1, share);
+  fractions.push_back(1.0 - *rate);
+  return fractions;
+}
+
 double batch_runs_stage_probability(double reach_fraction, double batch) {
   return 1.0 - std::pow(1.0 - reach_fraction, batch);
 }

@@ -1,7 +1,10 @@
 // Multi-stage coarse-to-fine cascades with early stopping (seed 000 "Stage-Wise Computational Costs").
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <optional>
+#include <vector>
 
 #include "models/workload.hpp"
 
@@ -14,6 +17,26 @@ double stage_token_fraction(const CascadeSpec& spec, std::size_t stage);
 
 // Fraction of inputs that reach stage i: 1 - sum of exit fractions of the stages before it.
 double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage);
+
+// Seed 000 "Confidence-Based Early Stopping": the early-stopping rate each confidence threshold gives, at the
+// mid-points of the seed's ranges (95%: 25-35% -> 30%, 90%: 45-55% -> 50%, 85%: 65-75% -> 70%).
+struct ThresholdRate {
+  double threshold;
+  double early_stopping_rate;  // fraction of inputs that stop before the final (full-resolution) stage
+};
+inline constexpr std::array<ThresholdRate, 3> seed_threshold_rates{{{0.85, 0.70}, {0.90, 0.50}, {0.95, 0.30}}};
+inline constexpr double min_confidence_threshold = seed_threshold_rates.front().threshold;
+inline constexpr double max_confidence_threshold = seed_threshold_rates.back().threshold;
+
+// The early-stopping rate at threshold, linear between the seed's table rows; nothing outside 0.85-0.95 (the
+// table is not extrapolated).
+std::optional<double> early_stopping_rate(double threshold);
+
+// The exit fraction of each of `stages` stages (coarse to fine) at threshold: the early-stopping rate split in
+// equal shares over the stages - 1 non-final stages (the seed gives only the total; equal shares is this
+// model's rule), and the rest, 1 - rate, exits after the final stage. Nothing when the threshold is outside the
+// table or there are fewer than 2 stages (nowhere to stop early).
+std::optional<std::vector<double>> exit_fractions_for_threshold(double threshold, std::size_t stages);
 
 // Probability that a batch of `batch` members runs stage i when it waits for its slowest member: the stage
 // runs if any member reaches it, 1 - (1 - reach)^batch (members exit independently).

@@ -1,7 +1,9 @@
 // What is run on the model: phase, lengths, tiling, the Kascade schedule, and optional cascade / early exit.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +33,10 @@ struct CascadeSpec {
   double memory_overhead = 0.125;
   double transition_overhead = 0.065;
   double decision_overhead = 0.025;
+  // Seed 000 "Confidence-Based Early Stopping": when set (not NaN), the stages' exit fractions were derived from
+  // this threshold (exit_fractions_for_threshold in models/cascade.hpp) instead of being given per stage.
+  double confidence_threshold = std::numeric_limits<double>::quiet_NaN();
+  bool has_confidence_threshold() const { return !std::isnan(confidence_threshold); }
 };
 
 // Early exit over layers (seed 004 "Theoretical Analysis").

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <vector>
 
 #include "models/cascade.hpp"
 #include "models/prediction.hpp"
@@ -112,4 +113,45 @@ TEST_CASE("a cascade where nobody stops early costs more than one full pass") {
   const Prediction p = predict(st, Accounting::exact);
   CHECK(p.cascade->compute_fraction > 1.0);
   CHECK(p.cascade->theoretical_speedup < 1.0);
+}
+
+TEST_CASE("seed 000's threshold table gives the mid-points of its early-stopping ranges") {
+  // Seed 000 "Confidence-Based Early Stopping": 95% -> 25-35%, 90% -> 45-55%, 85% -> 65-75%.
+  CHECK(early_stopping_rate(0.95) == 0.30);
+  CHECK(early_stopping_rate(0.90) == 0.50);
+  CHECK(early_stopping_rate(0.85) == 0.70);
+  // Linear between rows: halfway from 90% to 95% is halfway from 50% to 30%.
+  CHECK(*early_stopping_rate(0.925) == doctest::Approx(0.40));
+  CHECK(*early_stopping_rate(0.87) == doctest::Approx(0.62));
+}
+
+TEST_CASE("thresholds outside the seed's table are refused, not extrapolated") {
+  CHECK_FALSE(early_stopping_rate(0.84).has_value());
+  CHECK_FALSE(early_stopping_rate(0.96).has_value());
+  CHECK_FALSE(early_stopping_rate(std::nan("")).has_value());
+  CHECK_FALSE(exit_fractions_for_threshold(0.99, 2).has_value());
+}
+
+TEST_CASE("a 90% threshold stops half the inputs at the coarse stage of a 2-stage cascade") {
+  const auto fractions = exit_fractions_for_threshold(0.90, 2);
+  REQUIRE(fractions.has_value());
+  CHECK(*fractions == std::vector<double>{0.5, 0.5});
+  // Seed 000's 2-stage arithmetic with 50% stopping: 6.25% + 0.5 x 93.75% = 53% of the GFLOPs, 1.89x.
+  CascadeSpec spec;
+  spec.stages = {{0.25, (*fractions)[0]}, {1.0, (*fractions)[1]}};
+  CHECK(cascade_seed(spec).theoretical_speedup == doctest::Approx(1.0 / 0.53125));
+}
+
+TEST_CASE("the early-stopping rate is shared equally by the non-final stages") {
+  // 85%: 70% stop early, over the three coarse stages of a 4-stage cascade; 30% reach full resolution.
+  const auto four = exit_fractions_for_threshold(0.85, 4);
+  REQUIRE(four.has_value());
+  REQUIRE(four->size() == 4);
+  for (std::size_t i = 0; i < 3; ++i) CHECK((*four)[i] == doctest::Approx(0.70 / 3));
+  CHECK((*four)[3] == doctest::Approx(0.30));
+  double total = 0;
+  for (double f : *four) total += f;
+  CHECK(total == doctest::Approx(1.0).epsilon(1e-12));
+  // One stage has nowhere to stop early.
+  CHECK_FALSE(exit_fractions_for_threshold(0.90, 1).has_value());
 }
