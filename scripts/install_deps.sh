@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libsystemc-dev libeigen3-dev nlohmann-json3-dev doctest-dev libboost-dev
+  libboost-mpi-dev libboost-serialization-dev openmpi-bin libopenmpi-dev
   clang-format
   chromium
 )

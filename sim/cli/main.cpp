@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     }
     std::cerr << "cascadesim: unknown command '" << command << "'\n" << usage;
     return 2;
+  } catch (const QuietExit& e) {
+    return e.code;
   } catch (const UsageError& e) {
     std::cerr << "cascadesim " << command << ": " << e.what() << "\n";
     return 2;

@@ -17,12 +17,18 @@ struct SweepOptions {
   LoadOptions load;
 };
 
+// Thrown on the MPI ranks other than 0 when the run cannot start: rank 0 reports why; the others exit with code.
+struct QuietExit {
+  int code = 2;
+};
+
 extern const char* const sweep_usage;
 // Throws UsageError for a malformed command line.
 SweepOptions parse_sweep_args(const std::vector<std::string>& args);
 
 // Loads the spec (every problem reported before any point runs), runs it into options.out_dir with progress on
-// stderr, and prints a summary to out. Throws ConfigError on bad input.
+// stderr, and prints a summary to out; under mpirun, over the ranks (rank 0 prints). Throws ConfigError or
+// UsageError on bad input, QuietExit on the other ranks.
 void run_sweep_command(const SweepOptions& options, std::ostream& out);
 
 }  // namespace cascadesim::sim

@@ -12,12 +12,13 @@
 
 namespace cascadesim::sim::sweep {
 
-// produce(worker, chunk, Chunk&) fills a chunk (worker in [0, threads): one per thread, for per-thread state);
-// consume(const Chunk&) takes them in order 0..count-1. With threads <= 1 both run on the calling thread.
-// Contract: the first exception thrown by either stops the pool and is rethrown here after every worker joined;
-// chunks are reused, so produce must overwrite a chunk's previous contents.
+namespace detail {
+
+// caller_produces: the calling thread runs producer 0 and a pool thread consumes (for producers whose state must
+// stay on the calling thread, such as SystemC's kernel); otherwise the calling thread consumes.
 template <class Chunk, class Produce, class Consume>
-void run_ordered(std::uint64_t count, unsigned threads, std::size_t window, Produce&& produce, Consume&& consume) {
+void run_ordered(std::uint64_t count, unsigned threads, std::size_t window, bool caller_produces, Produce&& produce,
+                 Consume&& consume) {
   if (threads <= 1) {
     Chunk chunk;
     for (std::uint64_t c = 0; c < count; ++c) {
@@ -69,31 +70,58 @@ void run_ordered(std::uint64_t count, unsigned threads, std::size_t window, Prod
     }
   };
 
+  auto consumer = [&] {
+    for (std::uint64_t c = 0; c < count; ++c) {
+      Slot& slot = slots[c % window];
+      {
+        std::unique_lock lock(mutex);
+        ready_cv.wait(lock, [&] { return stop || slot.ready; });
+        if (stop) return;
+      }
+      try {
+        consume(static_cast<const Chunk&>(slot.chunk));
+      } catch (...) {
+        fail(std::current_exception());
+        return;
+      }
+      {
+        std::lock_guard lock(mutex);
+        slot.ready = false;
+        consumed = c + 1;
+      }
+      work_cv.notify_all();
+    }
+  };
+
   std::vector<std::thread> pool;
   pool.reserve(threads);
-  for (unsigned w = 0; w < threads; ++w) pool.emplace_back(worker, w);
-  for (std::uint64_t c = 0; c < count; ++c) {
-    Slot& slot = slots[c % window];
-    {
-      std::unique_lock lock(mutex);
-      ready_cv.wait(lock, [&] { return stop || slot.ready; });
-      if (stop) break;
-    }
-    try {
-      consume(static_cast<const Chunk&>(slot.chunk));
-    } catch (...) {
-      fail(std::current_exception());
-      break;
-    }
-    {
-      std::lock_guard lock(mutex);
-      slot.ready = false;
-      consumed = c + 1;
-    }
-    work_cv.notify_all();
+  for (unsigned w = caller_produces ? 1 : 0; w < threads; ++w) pool.emplace_back(worker, w);
+  if (caller_produces) {
+    pool.emplace_back(consumer);
+    worker(0);
+  } else {
+    consumer();
   }
   for (std::thread& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+}  // namespace detail
+
+// produce(worker, chunk, Chunk&) fills a chunk (worker in [0, threads): one per thread, for per-thread state);
+// consume(const Chunk&) takes them in order 0..count-1. With threads <= 1 both run on the calling thread.
+// Contract: the first exception thrown by either stops the pool and is rethrown here after every worker joined;
+// chunks are reused, so produce must overwrite a chunk's previous contents.
+template <class Chunk, class Produce, class Consume>
+void run_ordered(std::uint64_t count, unsigned threads, std::size_t window, Produce&& produce, Consume&& consume) {
+  detail::run_ordered<Chunk>(count, threads, window, false, produce, consume);
+}
+
+// As run_ordered, but producer 0 runs on the calling thread and the chunks are consumed on a pool thread.
+template <class Chunk, class Produce, class Consume>
+void run_ordered_caller_produces(std::uint64_t count, unsigned threads, std::size_t window, Produce&& produce,
+                                 Consume&& consume) {
+  detail::run_ordered<Chunk>(count, threads, window, true, produce, consume);
 }
 
 }  // namespace cascadesim::sim::sweep

@@ -6,44 +6,17 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "sim/sweep/ordered_pool.hpp"
 #include "sim/sweep/pareto_front.hpp"
-#include "sim/sweep/sweep_evaluate.hpp"
+#include "sim/sweep/row_chunk.hpp"
 #include "sim/sweep/sweep_output.hpp"
 #include "sim/sweep/sweep_points.hpp"
+#include "sim/sweep/worker_processes.hpp"
 
 namespace cascadesim::sim::sweep {
-
-namespace {
-
-// The rendered rows of consecutive points, with what the Pareto front needs of each.
-struct RowChunk {
-  std::string csv, jsonl;
-  std::vector<std::size_t> csv_ends;  // end offset of each row's CSV line
-  std::vector<double> objectives;     // rows x objectives
-  std::vector<std::uint8_t> ok;
-  std::uint64_t invalid = 0, excluded = 0;
-
-  void clear() {
-    csv.clear();
-    jsonl.clear();
-    csv_ends.clear();
-    objectives.clear();
-    ok.clear();
-    invalid = excluded = 0;
-  }
-};
-
-// What one worker thread owns.
-struct Worker {
-  explicit Worker(const SweepSpec& spec) : evaluator(spec), digits(spec.axes.size()) {}
-  PointEvaluator evaluator;
-  std::vector<std::size_t> digits;
-  PointResult result;
-};
-
-}  // namespace
 
 SweepSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -64,35 +37,54 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   SweepSummary summary;
   summary.points = space.size();
   summary.resumed_rows = output.rows_at_start();
-  const bool threaded = spec.backend == Backend::analytical;
-  summary.threads = threaded ? std::max(1u, options.threads) : 1u;
+  const bool simulates = spec.backend != Backend::analytical;
   const std::uint64_t first = output.rows_at_start();
   const std::uint64_t remaining = space.size() - std::min(first, space.size());
-  const std::uint64_t chunk_points = threaded ? std::max<std::size_t>(1, options.chunk_points) : 1;
+  // A simulated point takes milliseconds to seconds: one per chunk spreads slow points over the workers.
+  const std::uint64_t chunk_points = simulates ? 1 : std::max<std::size_t>(1, options.chunk_points);
   const std::uint64_t chunks = (remaining + chunk_points - 1) / chunk_points;
+
+  // Who evaluates: threads of this process (analytical), or this thread plus peers: forked worker processes
+  // (simulate and both with more than one job) or the other MPI ranks.
+  ChunkPeers* peers = options.peers;
+  std::unique_ptr<WorkerProcesses> processes;
+  if (!peers && simulates && options.threads > 1 && chunks > 1) {
+    auto in_child = std::make_shared<std::optional<ChunkEvaluator>>();
+    const bool with_objectives = front.has_value();
+    processes = std::make_unique<WorkerProcesses>(std::min<std::uint64_t>(options.threads, chunks) - 1,
+                                                  [&spec, &formatter, &space, in_child, with_objectives](
+                                                      std::uint64_t begin, std::uint64_t end, std::string& bytes) {
+                                                    if (!*in_child)
+                                                      in_child->emplace(spec, formatter, space, with_objectives);
+                                                    RowChunk chunk;
+                                                    (*in_child)->evaluate(begin, end, chunk);
+                                                    append_chunk_bytes(chunk, bytes);
+                                                  });
+    peers = processes.get();
+  }
+  const unsigned producers =
+      peers ? 1 + static_cast<unsigned>(peers->size()) : (simulates ? 1u : std::max(1u, options.threads));
+  if (options.peers)
+    summary.ranks = producers;
+  else if (processes)
+    summary.processes = producers;
+  else
+    summary.threads = producers;
   if (options.progress) options.progress->start(space.size(), first);
 
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (unsigned w = 0; w < summary.threads; ++w) workers.push_back(std::make_unique<Worker>(spec));
+  std::vector<std::unique_ptr<ChunkEvaluator>> evaluators;
+  for (unsigned w = 0; w < (peers ? 1u : producers); ++w)
+    evaluators.push_back(std::make_unique<ChunkEvaluator>(spec, formatter, space, front.has_value()));
+  std::vector<std::string> peer_bytes(peers ? peers->size() : 0);
 
   auto produce = [&](unsigned w, std::uint64_t c, RowChunk& chunk) {
-    Worker& worker = *workers[w];
-    chunk.clear();
     const std::uint64_t begin = first + c * chunk_points;
     const std::uint64_t end = std::min(space.size(), begin + chunk_points);
-    space.digits(begin, worker.digits);
-    for (std::uint64_t index = begin; index < end; ++index) {
-      if (index > begin) space.advance(worker.digits);
-      worker.evaluator.evaluate(worker.digits, worker.result);
-      formatter.append(index, worker.digits, worker.result, chunk.csv, chunk.jsonl);
-      chunk.csv_ends.push_back(chunk.csv.size());
-      const bool ok = worker.result.status == PointStatus::ok;
-      chunk.ok.push_back(ok);
-      chunk.invalid += worker.result.status == PointStatus::invalid;
-      chunk.excluded += worker.result.status == PointStatus::excluded;
-      if (ok && front)
-        chunk.objectives.insert(chunk.objectives.end(), worker.result.objectives.begin(),
-                                worker.result.objectives.end());
+    if (peers && w > 0) {
+      peers->evaluate(w - 1, begin, end, peer_bytes[w - 1]);
+      read_chunk_bytes(peer_bytes[w - 1], chunk);
+    } else {
+      evaluators[w]->evaluate(begin, end, chunk);
     }
   };
 
@@ -120,7 +112,11 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   };
 
   // A window of a few chunks per worker keeps every worker busy while the writer catches up.
-  run_ordered<RowChunk>(chunks, summary.threads, 4 * static_cast<std::size_t>(summary.threads), produce, consume);
+  const std::size_t window = 4 * static_cast<std::size_t>(producers);
+  if (peers)
+    run_ordered_caller_produces<RowChunk>(chunks, producers, window, produce, consume);
+  else
+    run_ordered<RowChunk>(chunks, producers, window, produce, consume);
   if (options.progress) options.progress->finish();
   summary.ok = summary.evaluated - summary.invalid - summary.excluded;
   if (front) {

@@ -1,0 +1,143 @@
+// Worker processes: fork, a request/reply loop over a socket pair per child, and reaping.
+#include "sim/sweep/worker_processes.hpp"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+namespace cascadesim::sim::sweep {
+
+namespace {
+
+// A reply's header: the length of what follows, with this bit set when it is an error message, not a chunk.
+constexpr std::uint64_t error_bit = std::uint64_t{1} << 63;
+
+// False when the peer closed its end (or the socket failed) before all of it went.
+bool send_all(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// False at end of file or on an error before size bytes arrived.
+bool receive_all(int fd, void* data, std::size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+[[noreturn]] void child_loop(int fd, const std::function<void(std::uint64_t, std::uint64_t, std::string&)>& evaluate) {
+  std::string bytes;
+  for (;;) {
+    std::uint64_t range[2];
+    if (!receive_all(fd, range, sizeof range)) ::_exit(0);  // the parent is done (or gone)
+    std::uint64_t header;
+    bytes.clear();
+    try {
+      evaluate(range[0], range[1], bytes);
+      header = bytes.size();
+    } catch (const std::exception& e) {
+      bytes = e.what();
+      header = bytes.size() | error_bit;
+    }
+    if (!send_all(fd, &header, sizeof header) || !send_all(fd, bytes.data(), bytes.size())) ::_exit(0);
+  }
+}
+
+std::string how_it_ended(int status) {
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "stopped";
+}
+
+}  // namespace
+
+WorkerProcesses::WorkerProcesses(
+    std::size_t count, std::function<void(std::uint64_t begin, std::uint64_t end, std::string& bytes)> evaluate) {
+  // What is buffered would otherwise be written once more by every child.
+  std::fflush(nullptr);
+  const pid_t parent = ::getpid();
+  for (std::size_t i = 0; i < count; ++i) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw std::runtime_error(std::string("cannot create a socket pair for a sweep worker: ") + std::strerror(errno));
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      throw std::runtime_error(std::string("cannot start a sweep worker process: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      // The child: dies with the parent, keeps only its own socket, and never returns into the parent's code.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(0);
+      ::close(fds[0]);
+      for (const Child& c : children_) ::close(c.fd);
+      child_loop(fds[1], evaluate);
+    }
+    ::close(fds[1]);
+    children_.push_back(Child{pid, fds[0]});
+  }
+}
+
+WorkerProcesses::~WorkerProcesses() {
+  // A child still evaluating a point would finish it first: nothing waits for that point any more.
+  for (Child& c : children_) {
+    if (c.fd >= 0) ::close(c.fd);
+    if (c.pid > 0) ::kill(c.pid, SIGKILL);
+  }
+  for (Child& c : children_) {
+    if (c.pid <= 0) continue;
+    int status;
+    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void WorkerProcesses::evaluate(std::size_t peer, std::uint64_t begin, std::uint64_t end, std::string& bytes) {
+  Child& c = children_.at(peer);
+  const std::uint64_t range[2] = {begin, end};
+  std::uint64_t header = 0;
+  if (c.pid > 0 && send_all(c.fd, range, sizeof range) && receive_all(c.fd, &header, sizeof header)) {
+    bytes.resize(header & ~error_bit);
+    if (receive_all(c.fd, bytes.data(), bytes.size())) {
+      if (header & error_bit)
+        throw std::runtime_error("sweep worker process " + std::to_string(c.pid) + ", points " + std::to_string(begin) +
+                                 " to " + std::to_string(end - 1) + ": " + bytes);
+      return;
+    }
+  }
+  std::string how = "had ended";
+  if (c.pid > 0) {
+    int status = 0;
+    pid_t reaped;
+    while ((reaped = ::waitpid(c.pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (reaped == c.pid) how = how_it_ended(status);
+    c.pid = -1;
+  }
+  throw std::runtime_error("sweep worker process " + how + " while evaluating points " + std::to_string(begin) +
+                           " to " + std::to_string(end - 1));
+}
+
+}  // namespace cascadesim::sim::sweep
