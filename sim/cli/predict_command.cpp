@@ -207,6 +207,15 @@ Json scalar_json(const Prediction& p) {
 Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, const Prediction& other) {
   const models::Study& st = loaded.study;
   Json j = scalar_json(chosen);
+  if (chosen.cascade && st.workload.cascade) {
+    const models::CascadeSpec& spec = *st.workload.cascade;
+    for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i)
+      j["cascade"]["stages"][i]["exit_fraction"] = spec.stages[i].exit_fraction;
+    if (spec.has_confidence_threshold()) {
+      j["cascade"]["confidence_threshold"] = spec.confidence_threshold;
+      j["cascade"]["early_stopping_rate"] = *models::early_stopping_rate(spec.confidence_threshold);
+    }
+  }
   j["study"] = st.name;
   j["hardware"] = st.hardware.name;
   j["model"] = st.model.name;
@@ -362,13 +371,18 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     out << "\nCascade (" << chosen.cascade->stage_count << " stages, "
         << (w.cascade->batch_policy == models::BatchPolicy::compact ? "compact" : "wait_for_slowest") << ", batch "
         << w.batch << "):\n";
-    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s\n", "stage", "tokens", "reach", "runs", "cost");
+    if (w.cascade->has_confidence_threshold())
+      out << "  exit fractions derived from confidence threshold " << w.cascade->confidence_threshold
+          << " (seed 000: " << percent(*models::early_stopping_rate(w.cascade->confidence_threshold))
+          << " stop early, in equal shares over the coarse stages)\n";
+    std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s %10s\n", "stage", "tokens", "exit", "reach", "runs",
+                  "cost");
     out << line;
     for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i) {
       const auto& s = chosen.cascade->stages[i];
-      std::snprintf(line, sizeof line, "  %-6zu %10s %10s %10s %10s\n", i + 1, percent(s.token_fraction).c_str(),
-                    percent(s.reach_fraction).c_str(), percent(s.run_fraction).c_str(),
-                    percent(s.cost_fraction).c_str());
+      std::snprintf(line, sizeof line, "  %-6zu %10s %10s %10s %10s %10s\n", i + 1, percent(s.token_fraction).c_str(),
+                    percent(w.cascade->stages[i].exit_fraction).c_str(), percent(s.reach_fraction).c_str(),
+                    percent(s.run_fraction).c_str(), percent(s.cost_fraction).c_str());
       out << line;
     }
   }

@@ -97,7 +97,7 @@ const std::array<Field<Workload>, 8> workload{{
      &Workload::bytes_per_element},
 }};
 
-const std::array<Field<CascadeSpec>, 5> cascade{{
+const std::array<Field<CascadeSpec>, 6> cascade{{
     {"spatial_dims", "", "tokens scale as resolution^spatial_dims (2 for images, 1 for sequences)", optional, 1, 3,
      false, &CascadeSpec::spatial_dims},
     {"batch_policy", "", "wait_for_slowest (a stage runs if any member reaches it) or compact", optional, -inf, inf,
@@ -111,13 +111,17 @@ const std::array<Field<CascadeSpec>, 5> cascade{{
      false, &CascadeSpec::transition_overhead},
     {"decision_overhead", "", "seed 000 early-stopping decision overhead, fraction of theoretical speedup", optional, 0,
      1, false, &CascadeSpec::decision_overhead},
+    {"confidence_threshold", "",
+     "seed 000 early-stopping confidence threshold, 0.85 to 0.95: the stages' exit fractions are derived from it "
+     "(the stages then omit exit_fraction)",
+     optional, 0, 1, false, &CascadeSpec::confidence_threshold},
 }};
 
 const std::array<Field<CascadeStage>, 2> cascade_stage{{
     {"resolution", "", "linear resolution relative to full, per spatial dimension", required, 0, 1, true,
      &CascadeStage::resolution},
-    {"exit_fraction", "", "fraction of all inputs that stop after this stage", required, 0, 1, false,
-     &CascadeStage::exit_fraction},
+    {"exit_fraction", "", "fraction of all inputs that stop after this stage (omitted with a confidence_threshold)",
+     optional, 0, 1, false, &CascadeStage::exit_fraction},
 }};
 
 const std::array<Field<EarlyExitSpec>, 1> early_exit{{

@@ -360,6 +360,49 @@ std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, 
   return out;
 }
 
+// Each stage's exit fraction, as given, or derived from the cascade's confidence threshold (seed 000,
+// models::exit_fractions_for_threshold); one or the other, never both. False when some fraction is missing.
+bool read_exit_fractions(const ConfigNode& node, const SourceLocation& stages, models::CascadeSpec& spec) {
+  const Json& list = *node.find("stages");
+  const auto stage_at = [&](std::size_t i) { return child_pointer(stages.pointer, i) + "/exit_fraction"; };
+  if (!spec.has_confidence_threshold()) {
+    bool ok = true;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (list[i].contains("exit_fraction")) continue;
+      node.errors().add(stages.file, stage_at(i),
+                        "missing required key (fraction of all inputs that stop after this stage; or give the "
+                        "cascade a confidence_threshold to derive the fractions)");
+      ok = false;
+    }
+    return ok;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].contains("exit_fraction")) continue;
+    node.errors().add(stages.file, stage_at(i),
+                      "give either the cascade's confidence_threshold or each stage's exit_fraction, not both (the "
+                      "threshold derives the fractions)");
+    ok = false;
+  }
+  const double threshold = spec.confidence_threshold;
+  if (!models::early_stopping_rate(threshold)) {
+    node.error_at("confidence_threshold",
+                  "confidence_threshold " + format_number(threshold) + " is outside seed 000's table (" +
+                      format_number(models::min_confidence_threshold) + " to " +
+                      format_number(models::max_confidence_threshold) +
+                      ", 'Confidence-Based Early Stopping'); the early-stopping rate is not extrapolated");
+    return false;
+  }
+  const auto fractions = models::exit_fractions_for_threshold(threshold, spec.stages.size());
+  if (!fractions) {
+    node.errors().add(stages.file, stages.pointer,
+                      "a confidence_threshold needs at least 2 stages: inputs stop early only after a coarse stage");
+    return false;
+  }
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) spec.stages[i].exit_fraction = (*fractions)[i];
+  return ok;
+}
+
 void read_cascade(const ConfigNode& workload, models::Workload& w) {
   if (!workload.has("cascade")) return;
   const ConfigNode node = workload.child("cascade");
@@ -373,6 +416,7 @@ void read_cascade(const ConfigNode& workload, models::Workload& w) {
   spec.stages = read_object_list(node, "stages", cascade_stage_fields(), models::max_cascade_stages);
   if (node.errors().size() != before) return;
   const SourceLocation stages = node.location_of("stages");
+  const bool exits_ok = read_exit_fractions(node, stages, spec);
   double exits = 0;
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     exits += spec.stages[i].exit_fraction;
@@ -384,7 +428,7 @@ void read_cascade(const ConfigNode& workload, models::Workload& w) {
   if (spec.stages.back().resolution != 1.0)
     node.errors().add(stages.file, child_pointer(stages.pointer, spec.stages.size() - 1) + "/resolution",
                       "the last stage must be full resolution (1)");
-  if (std::abs(exits - 1.0) > 1e-9)
+  if (exits_ok && std::abs(exits - 1.0) > 1e-9)
     node.errors().add(stages.file, stages.pointer,
                       "exit fractions must sum to 1: every input stops somewhere (got " + format_number(exits) + ")");
   if (spec.memory_overhead + spec.transition_overhead + spec.decision_overhead >= 1.0)
@@ -536,10 +580,15 @@ Json study_to_json(const models::Study& st) {
   Json w = fields_to_json(workload_fields(), st.workload);
   if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();
   if (st.workload.cascade) {
-    Json c = fields_to_json(cascade_fields(), *st.workload.cascade);
+    const models::CascadeSpec& spec = *st.workload.cascade;
+    Json c = fields_to_json(cascade_fields(), spec);
     c["stages"] = Json::array();
-    for (const auto& stage : st.workload.cascade->stages)
+    for (const auto& stage : spec.stages) {
       c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
+      // Derived fractions are not written: the threshold derives them again when the study is read back.
+      if (spec.has_confidence_threshold()) c["stages"].back().erase("exit_fraction");
+    }
+    if (!spec.has_confidence_threshold()) c.erase("confidence_threshold");
     w["cascade"] = c;
   }
   if (st.workload.early_exit) {
