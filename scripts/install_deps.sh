@@ -7,6 +7,7 @@ packages=(
   libsystemc-dev libeigen3-dev nlohmann-json3-dev doctest-dev libboost-dev
   libboost-mpi-dev libboost-serialization-dev openmpi-bin libopenmpi-dev
   clang-format
+  clang-14 libclang-rt-14-dev valgrind
   chromium
 )
 

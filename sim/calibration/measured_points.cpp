@@ -103,45 +103,61 @@ double best_median(const Json& results, const char* name) {
 
 }  // namespace
 
+namespace {
+
+// One file's records or micro-benchmark results, appended to set.
+void read_measured_document(const Json& document, const std::string& path, MeasuredSet& set, ConfigErrors& errors) {
+  set.files.push_back(path);
+  if (!document.is_object()) {
+    errors.add(path, "", "must be a JSON object with \"records\" or \"results\"");
+    return;
+  }
+  if (const auto it = document.find("records"); it != document.end()) {
+    if (!it->is_array() || it->empty()) {
+      errors.add(path, "/records", "must be a non-empty array of measured records");
+      return;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i)
+      set.points.push_back(read_point((*it)[i], path, "/records/" + std::to_string(i), errors));
+  } else if (const auto results = document.find("results"); results != document.end()) {
+    if (!results->is_array() || results->empty()) {
+      errors.add(path, "/results", "must be a non-empty array of micro-benchmark results");
+      return;
+    }
+    MeasuredCeilings c;
+    c.file = path;
+    if (const auto device = document.find("device"); device != document.end() && device->is_object())
+      c.device = device->value("name", "");
+    if (c.device.empty()) errors.add(path, "/device/name", "missing required field");
+    c.hbm_copy_GBps = std::max(best_median(*results, "hbm_copy"), best_median(*results, "hbm_copy_memcpy"));
+    c.launch_us = best_median(*results, "launch_overhead");
+    c.mma_peak_TFLOPs = best_median(*results, "mma_bf16_peak");
+    c.gemm_peak_TFLOPs = best_median(*results, "cublas_gemm_bf16");
+    if (c.hbm_copy_GBps <= 0) errors.add(path, "/results", "no hbm_copy result with samples");
+    set.ceilings.push_back(c);
+  } else {
+    errors.add(path, "", "has neither \"records\" (measured cases) nor \"results\" (micro-benchmarks)");
+  }
+}
+
+}  // namespace
+
 MeasuredSet load_measured(const std::vector<std::string>& paths) {
   ConfigErrors errors;
   MeasuredSet set;
   if (paths.empty()) errors.add("--measured", "", "no measurement files given");
-  for (const std::string& path : paths) {
-    const std::optional<Json> document = load_json_file(path, errors);
-    if (!document) continue;
-    set.files.push_back(path);
-    if (!document->is_object()) {
-      errors.add(path, "", "must be a JSON object with \"records\" or \"results\"");
-      continue;
-    }
-    if (const auto it = document->find("records"); it != document->end()) {
-      if (!it->is_array() || it->empty()) {
-        errors.add(path, "/records", "must be a non-empty array of measured records");
-        continue;
-      }
-      for (std::size_t i = 0; i < it->size(); ++i)
-        set.points.push_back(read_point((*it)[i], path, "/records/" + std::to_string(i), errors));
-    } else if (const auto results = document->find("results"); results != document->end()) {
-      if (!results->is_array() || results->empty()) {
-        errors.add(path, "/results", "must be a non-empty array of micro-benchmark results");
-        continue;
-      }
-      MeasuredCeilings c;
-      c.file = path;
-      if (const auto device = document->find("device"); device != document->end() && device->is_object())
-        c.device = device->value("name", "");
-      if (c.device.empty()) errors.add(path, "/device/name", "missing required field");
-      c.hbm_copy_GBps = std::max(best_median(*results, "hbm_copy"), best_median(*results, "hbm_copy_memcpy"));
-      c.launch_us = best_median(*results, "launch_overhead");
-      c.mma_peak_TFLOPs = best_median(*results, "mma_bf16_peak");
-      c.gemm_peak_TFLOPs = best_median(*results, "cublas_gemm_bf16");
-      if (c.hbm_copy_GBps <= 0) errors.add(path, "/results", "no hbm_copy result with samples");
-      set.ceilings.push_back(c);
-    } else {
-      errors.add(path, "", "has neither \"records\" (measured cases) nor \"results\" (micro-benchmarks)");
-    }
-  }
+  for (const std::string& path : paths)
+    if (const std::optional<Json> document = load_json_file(path, errors))
+      read_measured_document(*document, path, set, errors);
+  errors.throw_if_any();
+  return set;
+}
+
+MeasuredSet load_measured_text(std::string_view text, const std::string& label) {
+  ConfigErrors errors;
+  MeasuredSet set;
+  if (const std::optional<Json> document = parse_json_text(text, label, errors))
+    read_measured_document(*document, label, set, errors);
   errors.throw_if_any();
   return set;
 }

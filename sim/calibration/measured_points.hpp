@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cascadesim::sim {
@@ -42,5 +43,7 @@ struct MeasuredSet {
 // problem (unreadable file, not JSON, empty, a record missing a field or with a wrong type) is collected and thrown
 // as one ConfigError, one line each: "m.json: /records/3/median_ms: missing required field".
 MeasuredSet load_measured(const std::vector<std::string>& paths);
+// The same for one file's text already in memory; label names it in messages.
+MeasuredSet load_measured_text(std::string_view text, const std::string& label);
 
 }  // namespace cascadesim::sim
