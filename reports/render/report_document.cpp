@@ -94,7 +94,8 @@ constexpr std::string_view html_style =
     "th{background:#f2f2f2;text-align:left}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
     "figure{margin:1.5em 0}\n"
-    "figure svg{max-width:100%;height:auto}\n";
+    "figure svg{max-width:100%;height:auto}\n"
+    "figcaption{font-size:.9em;color:#444;max-width:640px}\n";
 
 std::string html_table(const Table& table) {
   std::string html = "<table>\n";
@@ -131,7 +132,9 @@ std::string html_of(const ReportDocument& report, const std::vector<std::string>
     for (const std::string& paragraph : section.paragraphs) html += "<p>" + escape_xml(paragraph) + "</p>\n";
     for (const Table& table : section.tables) html += html_table(table);
     for (const Plot& plot : section.plots) {
-      html += "<figure id=\"plot-" + escape_xml(plot.id) + "\">\n" + svgs[next_svg++] + "\n</figure>\n";
+      html += "<figure id=\"plot-" + escape_xml(plot.id) + "\">\n" + svgs[next_svg++] + "\n";
+      if (!plot.caption.empty()) html += "<figcaption>" + escape_xml(plot.caption) + "</figcaption>\n";
+      html += "</figure>\n";
     }
     html += "</section>\n";
   }
@@ -178,7 +181,9 @@ std::string markdown_image(const Plot& plot) {
     if (c == '[' || c == ']' || c == '\\') alt += '\\';
     alt += c;
   }
-  return "![" + alt + "](plots/" + plot.id + ".svg)\n\n";
+  std::string md = "![" + alt + "](plots/" + plot.id + ".svg)\n\n";
+  if (!plot.caption.empty()) md += plot.caption + "\n\n";
+  return md;
 }
 
 // Writes text to path through a temporary file in the same folder and a rename, so path is either the old file or
@@ -222,24 +227,27 @@ std::string render_markdown(const ReportDocument& report) {
   return md;
 }
 
-void write_report(const ReportDocument& report, const std::string& dir) {
+std::vector<ReportFile> render_report_files(const ReportDocument& report) {
   check_document(report);
   const std::vector<std::string> svgs = render_plots(report);
-  const std::string html = html_of(report, svgs);
-  const std::string markdown = render_markdown(report);
+  std::vector<ReportFile> files;
+  std::size_t next_svg = 0;
+  for (const Section& section : report.sections) {
+    for (const Plot& plot : section.plots) files.push_back({"plots/" + plot.id + ".svg", svgs[next_svg++] + "\n"});
+  }
+  files.push_back({"report.md", render_markdown(report)});
+  files.push_back({"report.html", html_of(report, svgs)});
+  return files;
+}
 
+void write_report(const ReportDocument& report, const std::string& dir) {
+  const std::vector<ReportFile> files = render_report_files(report);
   const fs::path root(dir);
   const fs::path plots = root / "plots";
   std::error_code error;
   fs::create_directories(plots, error);
   if (error) throw std::runtime_error(plots.string() + ": cannot create the folder: " + error.message());
-
-  std::size_t next_svg = 0;
-  for (const Section& section : report.sections) {
-    for (const Plot& plot : section.plots) write_atomically(plots / (plot.id + ".svg"), svgs[next_svg++] + "\n");
-  }
-  write_atomically(root / "report.md", markdown);
-  write_atomically(root / "report.html", html);
+  for (const ReportFile& file : files) write_atomically(root / file.path, file.text);
 }
 
 }  // namespace cascadesim::reports

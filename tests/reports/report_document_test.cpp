@@ -207,5 +207,42 @@ TEST_CASE("a report without sections renders its title and preamble") {
   CHECK(count(html, "<h1>Empty</h1>\n<p>Nothing measured yet.</p>\n</body>") == 1);
 }
 
+TEST_CASE("a plot's caption is a figcaption in HTML and a paragraph under the image in Markdown") {
+  ReportDocument report;
+  report.title = "Captions";
+  Plot plot = plot_of("with_caption", "Heat");
+  plot.caption = "Other axes fixed at a < b.";
+  report.sections = {{"Plots", {}, {}, {plot, plot_of("without_caption", "Plain")}}};
+  const std::string html = render_html(report);
+  CHECK(count(html, "<figcaption>Other axes fixed at a &lt; b.</figcaption>\n</figure>") == 1);
+  CHECK(count(html, "<figcaption>") == 1);
+  CHECK(count(render_markdown(report), "![Heat](plots/with_caption.svg)\n\nOther axes fixed at a < b.\n\n") == 1);
+}
+
+TEST_CASE("render_report_files lists every plot, then report.md and report.html, as write_report writes them") {
+  const ReportDocument report = sample();
+  const std::vector<ReportFile> files = render_report_files(report);
+  std::vector<std::string> paths;
+  for (const ReportFile& file : files) paths.push_back(file.path);
+  CHECK(paths == std::vector<std::string>{"plots/predicted_vs_measured.svg", "plots/error_by_case.svg",
+                                          "plots/speedup.svg", "report.md", "report.html"});
+  TempDir dir;
+  write_report(report, dir.path().string());
+  for (const ReportFile& file : files) CHECK(read(dir.path() / file.path) == file.text);
+}
+
+TEST_CASE("a heat map plot renders into the report like any other plot") {
+  ReportDocument report;
+  report.title = "Heat";
+  Plot plot;
+  plot.id = "grid";
+  plot.title = "grid";
+  plot.heat_map = HeatMap{{{"a", "b"}, {}}, {{"x"}, {}}, {1, 2}, {}, "v", false};
+  report.sections = {{"Plots", {}, {}, {plot}}};
+  const std::string html = render_html(report);
+  CHECK(count(html, "<figure id=\"plot-grid\">\n<svg ") == 1);
+  CHECK(count(html, "<g class=\"cells\"") == 1);
+}
+
 }  // namespace
 }  // namespace cascadesim::reports

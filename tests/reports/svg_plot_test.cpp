@@ -234,5 +234,153 @@ TEST_CASE("a size below 200 x 150 px throws invalid_argument") {
   CHECK_THROWS_AS(render_svg(plot, 100, 420), std::invalid_argument);
 }
 
+TEST_CASE("a series with a color of its own is drawn in it; a color that is not #rrggbb throws") {
+  Plot plot =
+      plot_of({{"all", {1, 2}, {1, 2}, Series::Style::points, "#a6a6a6"}, {"front", {1}, {1}, Series::Style::points}});
+  const std::string svg = render_svg(plot);
+  CHECK(count(svg, "data-label=\"all\" fill=\"#a6a6a6\"") == 1);
+  // The palette still counts the first series: the second gets the palette's second color.
+  CHECK(count(svg, "data-label=\"front\" fill=\"#D55E00\"") == 1);
+  plot.series[0].color = "red\" onload=\"x";
+  CHECK_THROWS_WITH_AS(render_svg(plot), doctest::Contains("is not #rrggbb"), std::invalid_argument);
+}
+
+// A 3 x 2 heat map over categorical x and log-spaced numeric y, one cell of each state.
+Plot heat_plot_of(std::vector<double> values, std::vector<CellState> states = {}) {
+  Plot plot = plot_of({}, false, true);
+  HeatMap map;
+  map.x.names = {"a", "b", "c"};
+  map.y.names = {"10", "1000"};
+  map.y.numbers = {10, 1000};
+  map.values = std::move(values);
+  map.states = std::move(states);
+  map.value_label = "time_s";
+  plot.heat_map = std::move(map);
+  return plot;
+}
+
+// The fill of every <rect> in the group that starts with start, in order.
+std::vector<std::string> fills(const std::string& svg, std::string_view start) {
+  const std::string g = group(svg, start);
+  std::vector<std::string> result;
+  for (std::size_t at = g.find("<rect"); at != std::string::npos; at = g.find("<rect", at + 1)) {
+    const std::size_t fill = g.find("fill=\"", at) + 6;
+    result.push_back(g.substr(fill, g.find('"', fill) - fill));
+  }
+  return result;
+}
+
+TEST_CASE("a heat map draws a rect per cell, the lowest value in viridis' first color and the highest in its last") {
+  const std::string svg = render_svg(heat_plot_of({1, 2, 3, 4, 5, 6}));
+  const std::vector<std::string> cells = fills(svg, "<g class=\"cells\"");
+  REQUIRE(cells.size() == 6);
+  CHECK(cells.front() == "#440154");
+  CHECK(cells.back() == "#fde725");
+  // Halfway (3.5 would be the middle; 3 and 4 lie either side of viridis' middle color #21918c).
+  CHECK(cells[2] != cells[3]);
+  CHECK(count(svg, "data-state=") == 0);
+  CHECK(count(svg, "class=\"legend\"") == 0);
+  // The color bar, labelled inside the value range [1, 6] on a linear scale.
+  CHECK(count(svg, "class=\"color-scale\"") == 1);
+  CHECK(texts(svg, "<g class=\"scale-labels\"") == std::vector<std::string>{"1", "2", "3", "4", "5", "6"});
+  // Every cell is wide and tall enough for its value.
+  CHECK(texts(svg, "<g class=\"cell-labels\"") == std::vector<std::string>{"1", "2", "3", "4", "5", "6"});
+  // Entry names at the cell centers: x names, then y names.
+  CHECK(texts(svg, "<g class=\"tick-labels\"") == std::vector<std::string>{"a", "b", "c", "10", "1000"});
+}
+
+TEST_CASE("heat map cells on a log y axis are spaced by value, halfway between neighbours in log units") {
+  Plot plot = heat_plot_of({1, 2, 3, 4, 5, 6});
+  plot.heat_map->y.names = {"1", "10", "1000"};
+  plot.heat_map->y.numbers = {1, 10, 1000};
+  plot.heat_map->values = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const std::string cells = group(render_svg(plot), "<g class=\"cells\"");
+  std::vector<double> heights;
+  for (std::size_t at = cells.find("<rect"); at != std::string::npos; at = cells.find("<rect", at + 1))
+    heights.push_back(attribute(cells.substr(at), "height"));
+  REQUIRE(heights.size() == 9);
+  // Log10 centers 0, 1, 3: edges -0.5, 0.5, 2, 4, so the rows are 1 : 1.5 : 2 tall.
+  CHECK(heights[3] / heights[0] == doctest::Approx(1.5).epsilon(0.01));
+  CHECK(heights[6] / heights[0] == doctest::Approx(2.0).epsilon(0.01));
+}
+
+TEST_CASE("heat map cells without a value show their state in a legend and never take a color of the scale") {
+  const std::string svg =
+      render_svg(heat_plot_of({1, 0, 0, 0, 6, 3}, {CellState::value, CellState::invalid, CellState::excluded,
+                                                   CellState::missing, CellState::value, CellState::value}));
+  const std::vector<std::string> cells = fills(svg, "<g class=\"cells\"");
+  REQUIRE(cells.size() == 6);
+  CHECK(cells[0] == "#440154");  // 1 is the lowest value: the zeros of the other cells are not values
+  CHECK(cells[4] == "#fde725");
+  CHECK(count(svg, "data-state=\"invalid\"") == 1);
+  CHECK(count(svg, "data-state=\"excluded\"") == 1);
+  CHECK(count(svg, "data-state=\"missing\"") == 1);
+  CHECK(count(svg, "class=\"hatching\"") == 1);
+  CHECK(count(svg, "class=\"missing-outlines\"") == 1);
+  const std::string legend = svg.substr(svg.find("<g class=\"legend\""));
+  CHECK(legend.find(">invalid<") != std::string::npos);
+  CHECK(legend.find(">excluded<") != std::string::npos);
+  CHECK(legend.find(">not run yet<") != std::string::npos);
+  CHECK(texts(svg, "<g class=\"cell-labels\"") == std::vector<std::string>{"1", "6", "3"});
+}
+
+TEST_CASE("a heat map without any value cell draws its states and no color scale") {
+  const std::string svg = render_svg(heat_plot_of({0, 0, 0, 0, 0, 0}, std::vector<CellState>(6, CellState::invalid)));
+  CHECK(count(svg, "data-state=\"invalid\"") == 6);
+  CHECK(count(svg, "class=\"color-scale\"") == 0);
+}
+
+TEST_CASE("a log color scale labels decades, and a constant heat map one value") {
+  Plot plot = heat_plot_of({0.002, 0.02, 0.2, 2, 20, 200});
+  plot.heat_map->log_values = true;
+  CHECK(texts(render_svg(plot), "<g class=\"scale-labels\"") ==
+        std::vector<std::string>{"0.01", "0.1", "1", "10", "100"});
+  const std::string constant = render_svg(heat_plot_of({7, 7, 7, 7, 7, 7}));
+  CHECK(texts(constant, "<g class=\"scale-labels\"") == std::vector<std::string>{"7"});
+  CHECK(fills(constant, "<g class=\"cells\"") == std::vector<std::string>(6, "#21918c"));
+}
+
+TEST_CASE("heat map names that would overlap are thinned, keeping the first") {
+  Plot plot = heat_plot_of({});
+  plot.heat_map->x.names.clear();
+  for (int i = 0; i < 40; ++i) plot.heat_map->x.names.push_back("value-" + std::to_string(1000 + i));
+  plot.heat_map->values.assign(80, 1.0);
+  const std::vector<std::string> labels = texts(render_svg(plot), "<g class=\"tick-labels\"");
+  // 40 names of 10 characters cannot fit side by side in about 500 px.
+  CHECK(labels.size() < 40 + 2);
+  CHECK(labels.size() > 2 + 4);
+  CHECK(labels.front() == "value-1000");
+}
+
+TEST_CASE("heat map errors throw invalid_argument naming the problem") {
+  Plot sizes = heat_plot_of({1, 2, 3});
+  CHECK_THROWS_WITH_AS(render_svg(sizes), doctest::Contains("3 values for 3 x 2 cells"), std::invalid_argument);
+  Plot order = heat_plot_of({1, 2, 3, 4, 5, 6});
+  order.heat_map->y.numbers = {1000, 10};
+  CHECK_THROWS_WITH_AS(render_svg(order), doctest::Contains("strictly increasing"), std::invalid_argument);
+  Plot log = heat_plot_of({1, 2, 3, 4, 5, 6});
+  log.heat_map->y.numbers = {0, 10};
+  CHECK_THROWS_WITH_AS(render_svg(log), doctest::Contains("> 0"), std::invalid_argument);
+  Plot value = heat_plot_of({1, nan, 3, 4, 5, 6});
+  CHECK_THROWS_WITH_AS(render_svg(value), doctest::Contains("not finite"), std::invalid_argument);
+  Plot negative_log = heat_plot_of({1, -2, 3, 4, 5, 6});
+  negative_log.heat_map->log_values = true;
+  CHECK_THROWS_AS(render_svg(negative_log), std::invalid_argument);
+  Plot states = heat_plot_of({1, 2, 3, 4, 5, 6}, {CellState::value});
+  CHECK_THROWS_WITH_AS(render_svg(states), doctest::Contains("1 states"), std::invalid_argument);
+}
+
+TEST_CASE("a heat map is one well-formed svg element with balanced groups") {
+  const std::string svg =
+      render_svg(heat_plot_of({1, 0, 0, 0, 6, 3}, {CellState::value, CellState::invalid, CellState::excluded,
+                                                   CellState::missing, CellState::value, CellState::value}));
+  CHECK(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK(svg.ends_with("</svg>"));
+  CHECK(count(svg, "<g ") + count(svg, "<g>") == count(svg, "</g>"));
+  CHECK(count(svg, "<text") == count(svg, "</text>"));
+  CHECK(count(svg, " id=") == 0);
+  CHECK(count(svg, "nan") == 0);
+}
+
 }  // namespace
 }  // namespace cascadesim::reports
