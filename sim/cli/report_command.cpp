@@ -9,17 +9,23 @@
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
 #include "sim/framework/atomic_file.hpp"
+#include "sim/sweep/sweep_report.hpp"
 
 namespace cascadesim::sim {
 
 const char* const report_usage =
     "usage: cascadesim report --measured FILE... --hw CALIBRATED.json --out DIR [--study STUDY.json]\n"
     "                         [--base-hw PRESET] [--no-simulate-study] [--config-dir DIR]\n"
+    "       cascadesim report --sweep SWEEP_DIR --out DIR\n"
     "\n"
     "Compares the simulator and the analytical model with GPU measurements, before calibration (the preset the\n"
     "calibrated one names, or --base-hw) and after (--hw), on the split calibrate used. Writes DIR/report.html\n"
     "(self-contained, plots inline), DIR/report.md with DIR/plots/*.svg, and DIR/points.csv. The study (default:\n"
-    "the built-in default) supplies the schedule and model of the speedup plots and the seed comparison.\n";
+    "the built-in default) supplies the schedule and model of the speedup plots and the seed comparison.\n"
+    "\n"
+    "With --sweep, reports the folder `cascadesim sweep --out` wrote (also while it is still running): a heat map or\n"
+    "line plot per objective and pair of axes (the other axes held at a stated value), the Pareto front, and the best\n"
+    "point per objective, into DIR/report.html and DIR/report.md with DIR/plots/*.svg.\n";
 
 ReportOptions parse_report_args(const std::vector<std::string>& args) {
   ReportOptions o;
@@ -44,11 +50,20 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
       o.simulate_study = false;
     } else if (a == "--config-dir") {
       o.config_dirs.push_back(value());
+    } else if (a == "--sweep") {
+      o.sweep_dir = value();
     } else {
       throw UsageError("unknown argument '" + a + "'");
     }
   }
-  if (o.measured_paths.empty()) throw UsageError("--measured FILE... is required");
+  if (!o.sweep_dir.empty()) {
+    if (!o.measured_paths.empty() || !o.hardware.empty() || !o.base_hardware.empty() || !o.study_path.empty() ||
+        !o.simulate_study || !o.config_dirs.empty())
+      throw UsageError("--sweep takes only --out: the calibration options do not apply to a sweep");
+    if (o.out_dir.empty()) throw UsageError("--out DIR is required");
+    return o;
+  }
+  if (o.measured_paths.empty()) throw UsageError("--measured FILE... (or --sweep DIR) is required");
   if (o.out_dir.empty()) throw UsageError("--out DIR is required");
   return o;
 }
@@ -127,6 +142,21 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
 }
 
 void run_report(const ReportOptions& options, std::ostream& out) {
+  if (!options.sweep_dir.empty()) {
+    sweep::SweepReportOptions sweep_options;
+    sweep_options.sweep_dir = options.sweep_dir;
+    const sweep::SweepReport report = sweep::build_sweep_report(sweep_options);
+    sweep::write_sweep_report(report, options.out_dir);
+    out << "sweep " << report.name << ": " << report.rows << " of " << report.points << " points (" << report.ok
+        << " ok, " << report.invalid << " invalid, " << report.excluded << " excluded, " << report.points - report.rows
+        << " not run yet)";
+    if (!report.pareto_indices.empty()) out << ", " << report.pareto_indices.size() << " on the Pareto front";
+    out << "\nwrote " << options.out_dir << "/report.html, report.md and plots/ (" << report.axis_plots
+        << " plots over the axes";
+    if (report.axis_plots_left_out > 0) out << ", " << report.axis_plots_left_out << " left out";
+    out << ")\n";
+    return;
+  }
   const ReportInputs in = gather_report_inputs(options);
   const reports::ReportDocument doc = build_calibration_report(in);
   reports::write_report(doc, options.out_dir);

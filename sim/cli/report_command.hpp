@@ -1,5 +1,5 @@
 // `cascadesim report`: predicted against measured, before and after calibration, as an HTML page, a Markdown
-// summary with SVG plots, and a CSV of every point.
+// summary with SVG plots, and a CSV of every point; or, with --sweep, a sweep's folder as such a report.
 #pragma once
 
 #include <ostream>
@@ -19,6 +19,7 @@ struct ReportOptions {
   std::string out_dir;
   bool simulate_study = true;  // run the study end to end for the seed comparison
   std::vector<std::string> config_dirs;
+  std::string sweep_dir;  // set: report this sweep's output folder instead (sim/sweep/sweep_report)
 };
 
 extern const char* const report_usage;
@@ -28,7 +29,8 @@ ReportOptions parse_report_args(const std::vector<std::string>& args);
 // no overlap between the study and the measurements, malformed files).
 ReportInputs gather_report_inputs(const ReportOptions& options);
 
-// Writes report.html, report.md, plots/*.svg and points.csv into out_dir and prints the error table.
+// Writes report.html, report.md, plots/*.svg and points.csv into out_dir and prints the error table; with a
+// sweep_dir, the sweep's report.html, report.md and plots/*.svg, and a one-line summary.
 void run_report(const ReportOptions& options, std::ostream& out);
 
 }  // namespace cascadesim::sim

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # render_in_chromium.sh REPORT_SAMPLE OUT_DIR PLOT_ID...: writes the sample report into OUT_DIR and checks it in
-# headless Chromium: a non-blank screenshot, an <svg> with a drawn series in each plot's figure, and every plots/ID.svg
-# parsing as XML. Exits 77 (ctest: skipped) when chromium is not installed.
+# headless Chromium: a non-blank screenshot, an <svg> with a drawn series (or heat map cells) in each plot's figure, and
+# every plots/ID.svg parsing as XML. Exits 77 (ctest: skipped) when chromium is not installed.
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
@@ -71,8 +71,8 @@ for id in "${ids[@]}"; do
     continue
   fi
   grep -q '<svg ' <<<"$figure" || fail "figure plot-$id has no <svg>"
-  grep -Eq '<g class="series"[^>]*>[[:space:]]*<(circle|polyline) ' <<<"$figure" ||
-    fail "figure plot-$id has no series group with a circle or polyline"
+  grep -Eq '<g class="(series|cells)"[^>]*>[[:space:]]*<(circle|polyline|rect) ' <<<"$figure" ||
+    fail "figure plot-$id has no series group with a circle or polyline, nor heat map cells"
 done
 
 # Each standalone plot parses as XML (Chromium shows a parsererror element otherwise) and keeps its series.
@@ -81,7 +81,7 @@ for id in "${ids[@]}"; do
   if grep -q 'parsererror' <<<"$svg_dom"; then
     fail "plots/$id.svg does not parse as XML"
   fi
-  grep -q 'class="series"' <<<"$svg_dom" || fail "plots/$id.svg has no series group after parsing"
+  grep -Eq 'class="(series|cells)"' <<<"$svg_dom" || fail "plots/$id.svg has no series or cells group after parsing"
 done
 
 if [ "$failures" -ne 0 ]; then
