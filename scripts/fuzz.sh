@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fuzz.sh [SECONDS_PER_TARGET] [TARGET...]: builds the libFuzzer targets (clang-14, ASan + UBSan) in build-fuzz and
+# fuzz.sh [SECONDS_PER_TARGET] [TARGET...]: builds the libFuzzer targets (clang-14, ASan + UBSan) in $FUZZ_BUILD_DIR
+# (default build-fuzz; CI uses its sanitizer build, configured with CASCADESIM_FUZZ) and
 # runs each for a bounded time over its corpus (tests/fuzz/corpus/<target>, seeded from the shipped configs; new
 # inputs go to build-fuzz/corpus/<target>). Prints executions and time per target; a finding stops the run with
 # the crashing input saved as build-fuzz/findings/<target>/crash-*, to be turned into a regression input
@@ -11,9 +12,12 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(study_fuzzer hardware_preset_fuzzer model_preset_fuzzer sweep_spec_fuzzer
                                     measured_fuzzer schedule_fuzzer)
-build=build-fuzz
-CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASCADESIM_FUZZ=ON \
-  -DCASCADESIM_BUILD_BENCH=OFF >/dev/null
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASCADESIM_FUZZ=ON \
+    -DCASCADESIM_BUILD_TESTS=OFF -DCASCADESIM_BUILD_BENCH=OFF >/dev/null
+fi
+grep -q "^CASCADESIM_FUZZ:BOOL=ON" "$build/CMakeCache.txt" || { echo "$build is not a CASCADESIM_FUZZ build" >&2; exit 2; }
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 # Findings must abort, not be recovered from; leaks count as findings too.
