@@ -74,6 +74,19 @@ std::string scalar_text(const Json& v) {
   return number_text(v.get<double>());
 }
 
+// A value for labels and tables: fractional numbers to 6 significant digits (a random axis's values have 17), whole
+// ones as they are.
+std::string display_text(const Json& v) {
+  if (!v.is_number_float()) return scalar_text(v);
+  const double x = v.get<double>();
+  if (x == std::trunc(x) && std::abs(x) < 0x1.0p53) return number_text(x);
+  std::array<char, 32> buffer{};
+  const auto r = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x, std::chars_format::general, 6);
+  double rounded = x;
+  std::from_chars(buffer.data(), r.ptr, rounded);
+  return number_text(rounded);
+}
+
 bool same_value(const Json& a, const Json& b) {
   if (a.is_number() && b.is_number()) {
     const double x = a.get<double>(), y = b.get<double>();
@@ -139,7 +152,7 @@ struct AxisInfo {
   std::string pointer;                    // "/sweep/axes/2" in sweep.json
   std::vector<std::string> paths;         // one per column (a zip has several)
   std::vector<std::vector<Json>> values;  // [column][entry]
-  std::vector<std::string> names;         // per entry: its values, joined by " / " for a zip
+  std::vector<std::string> names;         // per entry: its values as display_text, joined by " / " for a zip
   std::vector<double> numbers;            // per entry, when the axis is one numeric column without repeats
   std::vector<std::size_t> order;         // entries in drawing order: increasing numbers, else as listed
   bool log = false;                       // numeric, every number > 0, spanning more than a decade
@@ -306,7 +319,7 @@ void read_axis(MetaReader& r, const Json& axis_json, const std::string& pointer,
   const std::size_t n = axis.values.front().size();
   for (std::size_t e = 0; e < n; ++e) {
     std::vector<std::string> parts;
-    for (const std::vector<Json>& column : axis.values) parts.push_back(scalar_text(column[e]));
+    for (const std::vector<Json>& column : axis.values) parts.push_back(display_text(column[e]));
     axis.names.push_back(join(parts, " / "));
   }
   axis.order.resize(n);
