@@ -562,11 +562,13 @@ ParsedRow parse_row(const SweepMeta& meta, const std::string& path, std::uint64_
 }
 
 // Whether objective o is better when smaller: as the Pareto set says, else by name (speedups are maximized,
-// times, bytes and the rest minimized).
+// rates "..._per_s" too; times, bytes, areas and the rest minimized).
 bool minimized(const SweepMeta& meta, std::size_t o) {
   if (std::find(meta.maximize.begin(), meta.maximize.end(), o) != meta.maximize.end()) return false;
   if (std::find(meta.minimize.begin(), meta.minimize.end(), o) != meta.minimize.end()) return true;
-  return meta.objectives[o].find("speedup") == std::string::npos;
+  const std::string& name = meta.objectives[o];
+  const bool rate = name.size() > 6 && name.compare(name.size() - 6, 6, "_per_s") == 0;
+  return name.find("speedup") == std::string::npos && !rate;
 }
 
 std::string goal_text(const SweepMeta& meta, std::size_t o) {
@@ -1052,7 +1054,8 @@ SweepReport build_sweep_report(const SweepReportOptions& options) {
   best_section.title = "Best point per objective";
   best_section.paragraphs.push_back(
       "Over the ok points present. The Pareto set gives each objective's direction; objectives outside it are "
-      "maximized when their name says speedup and minimized otherwise. Ties go to the lowest index.");
+      "maximized when their name says speedup or ends in _per_s, and minimized otherwise. Ties go to the lowest "
+      "index.");
   reports::Table best_table;
   best_table.header = {"objective", "goal", "best", "index"};
   for (const AxisInfo& axis : meta.axes) best_table.header.push_back(axis.label());
