@@ -2,9 +2,12 @@
 // The registry also carries each component's parameters and statistics for `cascadesim describe`.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,11 +33,29 @@ struct ParamInfo {
   std::vector<std::string> choices;
 };
 
+// The silicon area of one component instance, from the area figures of its own config section.
+struct ComponentArea {
+  double mm2 = 0;
+  bool per_core = false;  // true: every core has one (matrix, vector and top-k units, DMA engines)
+};
+
+// An area figure a config section does not give: the default of every area field.
+inline constexpr double no_area_figure = std::numeric_limits<double>::quiet_NaN();
+
+// mm2_per_unit x units, or nothing when the section gives no figure (mm2_per_unit is no_area_figure).
+inline std::optional<ComponentArea> scaled_area(double mm2_per_unit, double units, bool per_core) {
+  if (std::isnan(mm2_per_unit)) return std::nullopt;
+  return ComponentArea{mm2_per_unit * units, per_core};
+}
+
 // Every component a registry can build derives from this, so the catalog can hand out any role.
 class Component {
  public:
   virtual ~Component() = default;
   virtual const StatSet& stats() const = 0;
+  // Contract: the area of one instance, in mm^2, from its config section's area figures; nothing when the
+  // section gives none (presets that cite no area figures).
+  virtual std::optional<ComponentArea> area() const { return std::nullopt; }
 };
 
 struct ComponentEntry {

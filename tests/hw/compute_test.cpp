@@ -48,7 +48,7 @@ TEST_CASE("every compute implementation is registered under its role") {
 TEST_CASE("compute components declare their parameters and statistics with units") {
   const sim::ComponentEntry* tc = sim::ComponentCatalog::instance().find("matrix_unit", "tensor_core");
   REQUIRE(tc != nullptr);
-  REQUIRE(tc->params.size() == 6);
+  REQUIRE(tc->params.size() == 7);
   CHECK(tc->params[0].key == "macs_per_cycle");
   CHECK(tc->params[0].required);
   CHECK(tc->params[1].key == "tile_m");
@@ -62,7 +62,7 @@ TEST_CASE("compute components declare their parameters and statistics with units
 
   const sim::ComponentEntry* sa = sim::ComponentCatalog::instance().find("matrix_unit", "systolic");
   REQUIRE(sa != nullptr);
-  REQUIRE(sa->params.size() == 3);
+  REQUIRE(sa->params.size() == 4);
   CHECK(sa->params[0].required);
   CHECK(sa->params[1].required);
   CHECK(sa->params[2].default_value == "1.0");

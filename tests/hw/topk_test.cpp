@@ -29,11 +29,13 @@ TEST_CASE("the sorter is registered under the topk role with its parameters and 
   CHECK(names == std::vector<std::string>{"sorter"});
   const sim::ComponentEntry* e = sim::ComponentCatalog::instance().find("topk", "sorter");
   REQUIRE(e != nullptr);
-  REQUIRE(e->params.size() == 2);
+  REQUIRE(e->params.size() == 3);
   CHECK(e->params[0].key == "elements_per_cycle");
   CHECK(e->params[0].required);
   CHECK(e->params[1].key == "latency_cycles");
   CHECK(e->params[1].default_value == "0.0");
+  CHECK(e->params[2].key == "area_mm2_per_lane");
+  CHECK(e->params[2].default_value == "null");  // no area figure unless the preset gives one
   REQUIRE(e->stats.size() == 3);
   CHECK(e->stats[0].name == "selections");
   CHECK(e->stats[1].name == "candidates");

@@ -18,9 +18,10 @@ struct TensorCoreConfig {
   // 0: the unit is a pure throughput model, as the analytical roofline is. Successive tiles' MMAs overlap on a
   // GPU (wgmma is asynchronous), so a latency paid per call would overcount until calibration measures it.
   double pipeline_latency_cycles = 0.0;
+  double area_mm2_per_mac = sim::no_area_figure;
 };
 
-const std::array<sim::Field<TensorCoreConfig>, 6> tensor_core_fields{{
+const std::array<sim::Field<TensorCoreConfig>, 7> tensor_core_fields{{
     {"macs_per_cycle", "MACs/cycle",
      "dense multiply-accumulates per cycle per core (H100 BF16: 989.4e12 FLOP/s / (132 SMs x 1.83 GHz x 2) = 2048)",
      sim::Presence::required, 0, 1e9, true, &TensorCoreConfig::macs_per_cycle},
@@ -34,6 +35,8 @@ const std::array<sim::Field<TensorCoreConfig>, 6> tensor_core_fields{{
      true, &TensorCoreConfig::efficiency},
     {"pipeline_latency_cycles", "cycles", "latency of the first result, paid once per GEMM call",
      sim::Presence::optional, 0, 1e9, false, &TensorCoreConfig::pipeline_latency_cycles},
+    {"area_mm2_per_mac", "mm2", "silicon area of one MAC unit per cycle of throughput; area = macs_per_cycle x it",
+     sim::Presence::optional, 0, 1e6, false, &TensorCoreConfig::area_mm2_per_mac},
 }};
 
 std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
@@ -49,6 +52,9 @@ class TensorCore final : public CountingMatrixUnit {
     return macs / (config_.macs_per_cycle * config_.efficiency) + config_.pipeline_latency_cycles;
   }
   double peak_macs_per_cycle() const override { return config_.macs_per_cycle; }
+  std::optional<sim::ComponentArea> area() const override {
+    return sim::scaled_area(config_.area_mm2_per_mac, config_.macs_per_cycle, true);
+  }
 
  private:
   TensorCoreConfig config_;

@@ -17,13 +17,16 @@ namespace {
 struct BoundedDmaConfig {
   std::int64_t outstanding = 16;
   std::int64_t max_transfer_bytes = 65536;
+  double area_mm2 = sim::no_area_figure;
 };
 
-const std::array<sim::Field<BoundedDmaConfig>, 2> bounded_dma_fields{{
+const std::array<sim::Field<BoundedDmaConfig>, 3> bounded_dma_fields{{
     {"outstanding", "", "requests in flight at once; the next one waits until one of them completes",
      sim::Presence::optional, 1, 65536, false, &BoundedDmaConfig::outstanding},
     {"max_transfer_bytes", "bytes", "largest request a plain transfer is cut into (tiles are never cut)",
      sim::Presence::optional, 1, 1 << 30, false, &BoundedDmaConfig::max_transfer_bytes},
+    {"area_mm2", "mm2", "silicon area of one core's DMA engine", sim::Presence::optional, 0, 1e6, false,
+     &BoundedDmaConfig::area_mm2},
 }};
 
 const sim::StatInfo bounded_dma_stats[] = {
@@ -73,6 +76,7 @@ class BoundedDma final : public Dma {
   }
 
   const sim::StatSet& stats() const override { return stats_; }
+  std::optional<sim::ComponentArea> area() const override { return sim::scaled_area(config_.area_mm2, 1, true); }
 
  private:
   // A slot frees when any in-flight request completes (not necessarily the oldest: a hit behind a miss returns

@@ -23,9 +23,10 @@ struct HbmConfig {
   std::int64_t burst_bytes = 64;
   std::int64_t queue_depth = 32;
   double window_ns = 20.0;
+  double area_mm2_per_channel = sim::no_area_figure;
 };
 
-const std::array<sim::Field<HbmConfig>, 6> hbm_fields{{
+const std::array<sim::Field<HbmConfig>, 7> hbm_fields{{
     {"channels", "", "independent channels (pseudo-channels) that bursts interleave over", sim::Presence::required, 1,
      4096, false, &HbmConfig::channels},
     {"channel_bandwidth_GBps", "GB/s", "peak bandwidth of one channel (1 GB = 1e9 bytes)", sim::Presence::required, 0,
@@ -40,6 +41,9 @@ const std::array<sim::Field<HbmConfig>, 6> hbm_fields{{
      sim::Presence::optional, 1, 1024, false, &HbmConfig::queue_depth},
     {"window_ns", "ns", "accounting window of each channel's bandwidth and queue-slot calendars",
      sim::Presence::optional, 0, 1e6, true, &HbmConfig::window_ns},
+    {"area_mm2_per_channel", "mm2",
+     "on-die area of one channel's controller and PHY (the DRAM itself is off-chip); area = channels x it",
+     sim::Presence::optional, 0, 1e6, false, &HbmConfig::area_mm2_per_channel},
 }};
 
 const sim::StatInfo hbm_stats[] = {
@@ -204,6 +208,9 @@ class Hbm final : public MemoryLevel {
   }
 
   const sim::StatSet& stats() const override { return stats_; }
+  std::optional<sim::ComponentArea> area() const override {
+    return sim::scaled_area(config_.area_mm2_per_channel, static_cast<double>(config_.channels), false);
+  }
 
   std::vector<double> channel_bytes() const override {
     std::vector<double> bytes;

@@ -20,9 +20,10 @@ struct TileCacheConfig {
   double bandwidth_GBps = 5000.0;
   double latency_ns = 200.0;
   double window_ns = 20.0;
+  double area_mm2_per_MiB = sim::no_area_figure;
 };
 
-const std::array<sim::Field<TileCacheConfig>, 4> tile_cache_fields{{
+const std::array<sim::Field<TileCacheConfig>, 5> tile_cache_fields{{
     {"bytes", "bytes", "capacity; whole tiles are kept while they fit", sim::Presence::required, 1, 1e12, false,
      &TileCacheConfig::bytes},
     {"bandwidth_GBps", "GB/s", "bandwidth of the L2 for every byte passing it: hits, fills, streams and writes",
@@ -31,6 +32,8 @@ const std::array<sim::Field<TileCacheConfig>, 4> tile_cache_fields{{
      false, &TileCacheConfig::latency_ns},
     {"window_ns", "ns", "bandwidth accounting window of the calendar", sim::Presence::optional, 0, 1e6, true,
      &TileCacheConfig::window_ns},
+    {"area_mm2_per_MiB", "mm2", "silicon area per MiB (2^20 bytes) of capacity; area = bytes / 2^20 x it",
+     sim::Presence::optional, 0, 1e6, false, &TileCacheConfig::area_mm2_per_MiB},
 }};
 
 const sim::StatInfo tile_cache_stats[] = {
@@ -114,6 +117,9 @@ class TileCache final : public MemoryLevel {
   }
 
   const sim::StatSet& stats() const override { return stats_; }
+  std::optional<sim::ComponentArea> area() const override {
+    return sim::scaled_area(config_.area_mm2_per_MiB, static_cast<double>(config_.bytes) / (1 << 20), false);
+  }
 
  private:
   struct Tile {

@@ -18,15 +18,18 @@ struct CrossbarConfig {
   double port_bandwidth_GBps = 100.0;
   double latency_ns = 50.0;
   double window_ns = 20.0;
+  double area_mm2 = sim::no_area_figure;
 };
 
-const std::array<sim::Field<CrossbarConfig>, 3> crossbar_fields{{
+const std::array<sim::Field<CrossbarConfig>, 4> crossbar_fields{{
     {"port_bandwidth_GBps", "GB/s", "bandwidth of each core's port (1 GB = 1e9 bytes)", sim::Presence::required, 0, 1e6,
      true, &CrossbarConfig::port_bandwidth_GBps},
     {"latency_ns", "ns", "traversal latency added once to every request's completion", sim::Presence::required, 0, 1e9,
      false, &CrossbarConfig::latency_ns},
     {"window_ns", "ns", "bandwidth accounting window of each port's calendar", sim::Presence::optional, 0, 1e6, true,
      &CrossbarConfig::window_ns},
+    {"area_mm2", "mm2", "silicon area of the crossbar", sim::Presence::optional, 0, 1e6, false,
+     &CrossbarConfig::area_mm2},
 }};
 
 const sim::StatInfo crossbar_stats[] = {
@@ -75,6 +78,7 @@ class Crossbar final : public MemoryLevel {
   }
 
   const sim::StatSet& stats() const override { return stats_; }
+  std::optional<sim::ComponentArea> area() const override { return sim::scaled_area(config_.area_mm2, 1, false); }
 
  private:
   // Ports are indexed by core and created on first use; core indices are dense (0 .. cores - 1).
