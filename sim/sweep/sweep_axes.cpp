@@ -22,6 +22,11 @@ double random_unit(std::uint64_t seed, std::uint64_t index) {
   return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
 }
 
+std::string Column::value_pointer(std::size_t i) const {
+  if (form == "values") return pointer + "/values/" + std::to_string(i);
+  return pointer + "/" + form;
+}
+
 namespace {
 
 const std::vector<std::string_view> forms{"values", "range", "log_range", "random"};
@@ -60,6 +65,7 @@ class AxisReader {
     }
     const Json& form = axis.at(given[0]);
     const std::string at = "/" + std::string(given[0]);
+    column_.form = given[0];
     if (given[0] == "values")
       read_values(form, at);
     else if (given[0] == "range")
@@ -69,7 +75,10 @@ class AxisReader {
     else
       read_random(form, at);
     if (!ok_) return std::nullopt;
-    for (const Value& v : column_.values) column_.texts.push_back(value_text(column_.parameter, v));
+    for (const Value& v : column_.values) {
+      column_.texts.push_back(value_text(column_.parameter, v));
+      if (column_.parameter.by_document()) column_.documents.push_back(Json::parse(std::get<std::string>(v)));
+    }
     return std::move(column_);
   }
 
@@ -96,8 +105,9 @@ class AxisReader {
       message += " (did you mean '" + hint + "'?)";
     else
       message +=
-          " (a sweep sets /hardware/<key>, /model/<key> or /workload/<key> of a scalar study field, or "
-          "/workload/schedule; `cascadesim describe` lists the keys)";
+          " (a sweep sets /hardware/<key>, /model/<key> or /workload/<key> of a scalar study field, "
+          "/workload/schedule, /hardware (a preset), or a pointer inside a hardware component section, "
+          "/workload/cascade or /workload/early_exit; `cascadesim describe` lists the keys)";
     errors_.add(file_, pointer_ + "/path", message);
     return false;
   }
@@ -128,7 +138,7 @@ class AxisReader {
   // The object of a generator form, with its keys checked; nullptr after an error.
   const Json* form_object(const Json& form, const std::string& at, std::string_view name,
                           const std::vector<std::string_view>& keys) {
-    if (!column_.parameter.numeric()) {
+    if (!column_.parameter.numeric() && !column_.parameter.by_document()) {
       error(at, std::string(name) + " needs a numeric parameter (use \"values\" to list its values)");
       return nullptr;
     }

@@ -18,8 +18,12 @@ namespace cascadesim::sim::sweep {
 struct Column {
   Parameter parameter;
   std::string pointer;  // the axis object that declares it, e.g. "/axes/4/zip/1"
+  std::string form;     // the axis form that gave the values: "values", "range", "log_range" or "random"
   std::vector<Value> values;
   std::vector<std::string> texts;  // value_text() of each value, as the outputs write it
+  std::vector<Json> documents;     // document overrides: each value as JSON (empty for other parameters)
+  // Where value i was written in the spec, for messages: "/axes/0/values/3", or the generator form's pointer.
+  std::string value_pointer(std::size_t i) const;
 };
 
 // More values than this on one axis is surely a mistake (and would not fit in memory expanded).

@@ -1,5 +1,6 @@
-// Point evaluation: analytical objectives from models::predict (exact accounting), simulated ones from the
-// point's study loaded from text (the base study document with the values as overrides) and simulated.
+// Point evaluation: analytical objectives from models::predict (exact accounting), simulated ones from the point's
+// study loaded from text (the base study document with the values as overrides) and simulated, the area from the
+// hardware's component sections.
 #include "sim/sweep/sweep_evaluate.hpp"
 
 #include <cmath>
@@ -10,7 +11,26 @@
 
 namespace cascadesim::sim::sweep {
 
-PointEvaluator::PointEvaluator(const SweepSpec& spec) : spec_(spec), study_(spec.study.study) {}
+namespace {
+
+std::string issues_text(const ConfigError& e) {
+  std::string out;
+  for (const ConfigIssue& i : e.issues()) {
+    if (!out.empty()) out += "; ";
+    out += (i.pointer.empty() ? "/" : i.pointer) + ": " + i.message;
+  }
+  return out;
+}
+
+void mark_invalid(PointResult& out, std::string reason) {
+  out.status = PointStatus::invalid;
+  out.reason = std::move(reason);
+}
+
+}  // namespace
+
+PointEvaluator::PointEvaluator(const SweepSpec& spec)
+    : spec_(spec), area_(spec.has_objective(Objective::area_mm2)), study_(spec.study.study) {}
 
 void PointEvaluator::evaluate(std::span<const std::size_t> digits, PointResult& out) {
   out.reason.clear();
@@ -23,28 +43,61 @@ void PointEvaluator::evaluate(std::span<const std::size_t> digits, PointResult& 
     out.reason = why;
     return;
   }
-  // Every point sets every swept field, so the previous point's values never leak into this one.
-  for (std::size_t a = 0; a < spec_.axes.size(); ++a)
-    for (const Column& c : spec_.axes[a].columns) apply_value(c.parameter, c.values[digits[a]], study_);
-  if (const auto problem = first_cross_field_problem(study_)) {
-    out.status = PointStatus::invalid;
-    out.reason = problem->pointer + ": " + problem->message;
-    return;
-  }
   out.status = PointStatus::ok;
-  if (spec_.backend != Backend::simulate) analytical(out);
-  if (spec_.backend != Backend::analytical) simulated(digits, out);
+  if (spec_.load_points) {
+    evaluate_loaded(digits, out);
+  } else {
+    const HardwareVariant* variant = nullptr;
+    if (spec_.hardware_axis) {
+      variant = &spec_.hardware_variants[digits[spec_.hardware_axis->axis]];
+      study_.hardware = variant->spec;
+    }
+    // Every point sets every swept field, so the previous point's values never leak into this one.
+    for (std::size_t a = 0; a < spec_.axes.size(); ++a)
+      for (const Column& c : spec_.axes[a].columns) apply_value(c.parameter, c.values[digits[a]], study_);
+    if (const auto problem = first_cross_field_problem(study_)) {
+      mark_invalid(out, problem->pointer + ": " + problem->message);
+      return;
+    }
+    if (spec_.backend != Backend::simulate) analytical(study_, out);
+    if (area_) area(variant ? variant->area : spec_.base_area, study_.hardware.cores, out);
+    if (spec_.backend != Backend::analytical) {
+      try {
+        simulated(load_study_text(point_document(digits).dump(), spec_.study.files.front(), spec_.point_load), out);
+      } catch (const ConfigError& e) {
+        mark_invalid(out, issues_text(e));
+      }
+    }
+  }
   if (out.status != PointStatus::ok) return;
   for (std::size_t i = 0; i < out.objectives.size(); ++i) {
     if (std::isfinite(out.objectives[i])) continue;
-    out.status = PointStatus::invalid;
-    out.reason = std::string(info(spec_.objectives[i]).name) + " is not finite";
+    mark_invalid(out, std::string(info(spec_.objectives[i]).name) + " is not finite");
     return;
   }
 }
 
-void PointEvaluator::analytical(PointResult& out) const {
-  const models::Prediction p = models::predict(study_, models::Accounting::exact);
+void PointEvaluator::evaluate_loaded(std::span<const std::size_t> digits, PointResult& out) const {
+  try {
+    LoadedStudy loaded = load_study_text(point_document(digits).dump(), spec_.study.files.front(), spec_.point_load);
+    if (spec_.backend != Backend::simulate) analytical(loaded.study, out);
+    if (area_) {
+      ConfigErrors errors;
+      const MachineArea machine = machine_area(ConfigNode(loaded.hardware_layers, errors));
+      if (!machine.complete()) {
+        mark_invalid(out, "area_mm2: the hardware gives no area figures for " + section_list(machine.missing));
+        return;
+      }
+      area(machine, loaded.study.hardware.cores, out);
+    }
+    if (spec_.backend != Backend::analytical) simulated(std::move(loaded), out);
+  } catch (const ConfigError& e) {
+    mark_invalid(out, issues_text(e));
+  }
+}
+
+void PointEvaluator::analytical(const models::Study& study, PointResult& out) const {
+  const models::Prediction p = models::predict(study, models::Accounting::exact);
   for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
     double& v = out.objectives[i];
     switch (spec_.objectives[i]) {
@@ -66,48 +119,63 @@ void PointEvaluator::analytical(PointResult& out) const {
       case Objective::hbm_bytes:
         v = p.schedule_model.cost.hbm_bytes;
         break;
+      case Objective::cascade_speedup:
+        v = p.cascade ? p.cascade->practical_speedup : std::nan("");
+        break;
+      case Objective::area_mm2:
       case Objective::simulated_time_s:
       case Objective::simulated_speedup:
+      case Objective::simulated_cascade_speedup:
+      case Objective::simulated_sequences_per_s:
         break;
     }
   }
 }
 
-namespace {
-
-// doc[section] as an object that overrides can be written into: a preset name becomes {"preset": name}.
-Json& section_object(Json& doc, Section section) {
-  Json& s = doc[std::string(to_string(section))];
-  if (s.is_string()) s = Json{{"preset", s.get<std::string>()}};
-  return s;
+void PointEvaluator::area(const MachineArea& machine, std::int64_t cores, PointResult& out) const {
+  for (std::size_t i = 0; i < spec_.objectives.size(); ++i)
+    if (spec_.objectives[i] == Objective::area_mm2) out.objectives[i] = machine.total_mm2(cores);
 }
 
-std::string issues_text(const ConfigError& e) {
-  std::string out;
-  for (const ConfigIssue& i : e.issues()) {
-    if (!out.empty()) out += "; ";
-    out += (i.pointer.empty() ? "/" : i.pointer) + ": " + i.message;
-  }
-  return out;
-}
-
-}  // namespace
-
-void PointEvaluator::simulated(std::span<const std::size_t> digits, PointResult& out) const {
+Json PointEvaluator::point_document(std::span<const std::size_t> digits) const {
   Json doc = spec_.study.documents->front();
-  for (std::size_t a = 0; a < spec_.axes.size(); ++a)
-    for (const Column& c : spec_.axes[a].columns)
-      section_object(doc, c.parameter.section)[std::string(c.parameter.key())] =
-          value_to_json(c.parameter, c.values[digits[a]]);
-  try {
-    const Simulation s = simulate_loaded(load_study_text(doc.dump(), spec_.study.files.front(), spec_.point_load));
-    for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
-      if (spec_.objectives[i] == Objective::simulated_time_s) out.objectives[i] = s.schedule.total_ns * 1e-9;
-      if (spec_.objectives[i] == Objective::simulated_speedup) out.objectives[i] = s.speedup;
+  // The preset first, so that the other hardware values override it.
+  if (spec_.hardware_axis)
+    write_into_document(doc, spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column].parameter,
+                        Json(spec_.hardware_variants[digits[spec_.hardware_axis->axis]].reference));
+  for (std::size_t a = 0; a < spec_.axes.size(); ++a) {
+    for (const Column& c : spec_.axes[a].columns) {
+      if (c.parameter.type == ValueType::preset) continue;
+      // Values were written into the base document once when the spec was loaded, so this cannot fail.
+      write_into_document(
+          doc, c.parameter,
+          c.parameter.by_document() ? c.documents[digits[a]] : value_to_json(c.parameter, c.values[digits[a]]));
     }
-  } catch (const ConfigError& e) {
-    out.status = PointStatus::invalid;
-    out.reason = issues_text(e);
+  }
+  return doc;
+}
+
+void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
+  const double batch = static_cast<double>(loaded.study.workload.batch);
+  const Simulation s = simulate_loaded(std::move(loaded));
+  for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
+    double& v = out.objectives[i];
+    switch (spec_.objectives[i]) {
+      case Objective::simulated_time_s:
+        v = s.schedule.total_ns * 1e-9;
+        break;
+      case Objective::simulated_speedup:
+        v = s.speedup;
+        break;
+      case Objective::simulated_cascade_speedup:
+        v = s.cascade ? s.cascade->speedup : std::nan("");
+        break;
+      case Objective::simulated_sequences_per_s:
+        v = batch / (s.schedule.total_ns * 1e-9);
+        break;
+      default:
+        break;
+    }
   }
 }
 

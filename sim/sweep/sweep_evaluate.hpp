@@ -1,5 +1,7 @@
-// Evaluates one sweep point: its values written into a copy of the base study through the fields' member
-// pointers, the study loader's cross-field checks, then the analytical model and/or the simulator.
+// Evaluates one sweep point. The fast path writes its values into a copy of the base study through the fields'
+// member pointers (a "/hardware" axis swaps in a preset loaded with the spec), applies the study loader's
+// cross-field checks, then runs the analytical model; a point with a document override, and every simulated
+// point, is loaded from its study document instead (the loader checks it).
 #pragma once
 
 #include <cstddef>
@@ -28,14 +30,19 @@ class PointEvaluator {
   explicit PointEvaluator(const SweepSpec& spec);
 
   // Contract: digits has one entry per axis (PointSpace::digits). Allocates nothing for a valid analytical
-  // point once out has been used.
+  // point without document overrides once out has been used.
   void evaluate(std::span<const std::size_t> digits, PointResult& out);
 
  private:
-  void analytical(PointResult& out) const;
-  void simulated(std::span<const std::size_t> digits, PointResult& out) const;
+  void evaluate_loaded(std::span<const std::size_t> digits, PointResult& out) const;
+  void analytical(const models::Study& study, PointResult& out) const;
+  void simulated(LoadedStudy loaded, PointResult& out) const;
+  void area(const MachineArea& machine, std::int64_t cores, PointResult& out) const;
+  // The base study's document with the point's values written in.
+  Json point_document(std::span<const std::size_t> digits) const;
 
   const SweepSpec& spec_;
+  const bool area_;      // area_mm2 is an objective
   models::Study study_;  // the base study with the current point's values written in
 };
 

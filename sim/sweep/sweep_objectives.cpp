@@ -6,15 +6,19 @@
 namespace cascadesim::sim::sweep {
 
 namespace {
-constexpr std::array<ObjectiveInfo, 8> catalog{{
-    {Objective::time_s, "time_s", false},
-    {Objective::dense_time_s, "dense_time_s", false},
-    {Objective::speedup, "speedup", false},
-    {Objective::attention_speedup, "attention_speedup", false},
-    {Objective::amdahl_speedup, "amdahl_speedup", false},
-    {Objective::hbm_bytes, "hbm_bytes", false},
-    {Objective::simulated_time_s, "simulated_time_s", true},
-    {Objective::simulated_speedup, "simulated_speedup", true},
+constexpr std::array<ObjectiveInfo, 12> catalog{{
+    {Objective::time_s, "time_s", Source::analytical, true},
+    {Objective::dense_time_s, "dense_time_s", Source::analytical, true},
+    {Objective::speedup, "speedup", Source::analytical, true},
+    {Objective::attention_speedup, "attention_speedup", Source::analytical, true},
+    {Objective::amdahl_speedup, "amdahl_speedup", Source::analytical, true},
+    {Objective::hbm_bytes, "hbm_bytes", Source::analytical, true},
+    {Objective::cascade_speedup, "cascade_speedup", Source::analytical, false},
+    {Objective::area_mm2, "area_mm2", Source::hardware, false},
+    {Objective::simulated_time_s, "simulated_time_s", Source::simulated, true},
+    {Objective::simulated_speedup, "simulated_speedup", Source::simulated, true},
+    {Objective::simulated_cascade_speedup, "simulated_cascade_speedup", Source::simulated, false},
+    {Objective::simulated_sequences_per_s, "simulated_sequences_per_s", Source::simulated, false},
 }};
 }  // namespace
 
@@ -41,8 +45,9 @@ std::optional<Objective> find_objective(std::string_view name) {
 }
 
 bool provides(Backend backend, Objective objective) {
-  if (backend == Backend::both) return true;
-  return info(objective).simulated == (backend == Backend::simulate);
+  const Source source = info(objective).source;
+  if (backend == Backend::both || source == Source::hardware) return true;
+  return (source == Source::simulated) == (backend == Backend::simulate);
 }
 
 }  // namespace cascadesim::sim::sweep

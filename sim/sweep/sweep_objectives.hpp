@@ -1,5 +1,6 @@
-// The figures a sweep records for each point, and which backend computes each: the analytical model
-// (models::predict, exact accounting) or the simulator (the dense baseline and the schedule on the hw models).
+// The figures a sweep records for each point, and what computes each: the analytical model (models::predict,
+// exact accounting), the simulator (the dense baseline and the schedule on the hw models), or the hardware config
+// itself (the components' area figures), which every backend gives.
 #pragma once
 
 #include <optional>
@@ -12,20 +13,29 @@ enum class Backend { analytical, simulate, both };
 std::string_view to_string(Backend backend);
 
 enum class Objective {
-  time_s,             // schedule_model.time.total_s: the scheduled stack on the roofline
-  dense_time_s,       // dense_model.time.total_s: the all-dense stack on the roofline
-  speedup,            // end_to_end_speedup: dense over scheduled roofline time
-  attention_speedup,  // effective_attention_speedup s
-  amdahl_speedup,     // 1 / ((1 - f) + f / s)
-  hbm_bytes,          // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
-  simulated_time_s,   // the simulated scheduled stack
-  simulated_speedup,  // simulated dense time over simulated scheduled time
+  time_s,                     // schedule_model.time.total_s: the scheduled stack on the roofline
+  dense_time_s,               // dense_model.time.total_s: the all-dense stack on the roofline
+  speedup,                    // end_to_end_speedup: dense over scheduled roofline time
+  attention_speedup,          // effective_attention_speedup s
+  amdahl_speedup,             // 1 / ((1 - f) + f / s)
+  hbm_bytes,                  // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
+  cascade_speedup,            // cascade->practical_speedup: full-resolution time over the cascade's expected time
+  area_mm2,                   // the sum of the hardware components' areas (sim/framework/machine_area)
+  simulated_time_s,           // the simulated scheduled stack
+  simulated_speedup,          // simulated dense time over simulated scheduled time
+  simulated_cascade_speedup,  // simulated full-resolution time over the cascade's expected simulated time
+  simulated_sequences_per_s,  // batch / simulated_time_s
 };
+
+enum class Source { analytical, simulated, hardware };
 
 struct ObjectiveInfo {
   Objective objective;
   std::string_view name;
-  bool simulated;  // computed by the simulate backend (else by the analytical one)
+  Source source;
+  // Listed when a spec names no objectives; the others hold only for some studies and presets (a cascade, area
+  // figures) and must be asked for.
+  bool by_default;
 };
 
 // Every objective, in the order above.

@@ -113,11 +113,13 @@ RowFormatter::RowFormatter(const SweepSpec& spec) {
       std::string key = ",";
       append_json_string(key, c.parameter.path);
       key += ':';
-      const bool literal = c.parameter.numeric() || c.parameter.type == ValueType::boolean;
-      for (const std::string& text : c.texts) {
+      // Numbers, booleans and document overrides (their JSON text) go into the JSON line as they are.
+      const bool literal = c.parameter.numeric() || c.parameter.type == ValueType::boolean || c.parameter.by_document();
+      for (std::size_t i = 0; i < c.texts.size(); ++i) {
+        const std::string& text = c.texts[i];
         t.csv.push_back(csv_cell(text));
         std::string json = key;
-        if (literal)
+        if (literal && !(c.parameter.by_document() && c.documents[i].is_string()))
           json += text;
         else
           append_json_string(json, text);

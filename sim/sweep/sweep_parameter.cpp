@@ -1,18 +1,45 @@
 // Sweep parameters: lookup by JSON pointer, checked values, and writing them into a study.
 #include "sim/sweep/sweep_parameter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <type_traits>
 
 #include "sim/config/field.hpp"
 #include "sim/config/schemas.hpp"
+#include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim::sweep {
 
 namespace {
 
 constexpr std::string_view schedule_path = "/workload/schedule";
+constexpr std::string_view hardware_path = "/hardware";
+
+// Roles of the simulator's component sections in a hardware config.
+std::vector<std::string> component_roles() {
+  std::vector<std::string> roles;
+  for (const sim::ComponentEntry& e : sim::ComponentCatalog::instance().entries())
+    if (e.role != "example" && std::find(roles.begin(), roles.end(), e.role) == roles.end()) roles.push_back(e.role);
+  return roles;
+}
+
+// The keys of a section under which a document override may reach: nested sections and the preset name.
+std::vector<std::string> nested_keys(Section section) {
+  switch (section) {
+    case Section::hardware: {
+      std::vector<std::string> keys = component_roles();
+      keys.emplace_back("preset");
+      return keys;
+    }
+    case Section::model:
+      return {"preset"};
+    case Section::workload:
+      break;
+  }
+  return {"cascade", "early_exit"};
+}
 
 // "/<section>/<key>" (built by appending: GCC 12 warns falsely on "/" + std::string).
 std::string section_path(Section section, std::string_view key) {
@@ -97,6 +124,8 @@ std::string_view to_string(Section section) {
 
 std::string_view Parameter::key() const {
   if (type == ValueType::schedule) return "schedule";
+  if (type == ValueType::preset) return "";
+  if (type == ValueType::document) return std::string_view(path).substr(to_string(section).size() + 2);
   return with_section(section, [&](auto fields, auto) { return fields[field].key; });
 }
 
@@ -109,25 +138,40 @@ std::vector<std::string> parameter_paths() {
     });
   }
   paths.emplace_back(schedule_path);
+  paths.emplace_back(hardware_path);
+  for (Section s : {Section::hardware, Section::model, Section::workload})
+    for (const std::string& key : nested_keys(s)) paths.push_back(section_path(s, key));
   return paths;
 }
 
 std::optional<Parameter> find_parameter(std::string_view path) {
   if (path == schedule_path) return Parameter{std::string(path), Section::workload, 0, ValueType::schedule};
+  if (path == hardware_path) return Parameter{std::string(path), Section::hardware, 0, ValueType::preset};
   for (Section s : {Section::hardware, Section::model, Section::workload}) {
     const std::string prefix = section_path(s, "");
     if (path.substr(0, prefix.size()) != prefix) continue;
     const std::string_view key = path.substr(prefix.size());
-    return with_section(s, [&](auto fields, auto) -> std::optional<Parameter> {
+    std::optional<Parameter> field = with_section(s, [&](auto fields, auto) -> std::optional<Parameter> {
       for (std::size_t i = 0; i < fields.size(); ++i)
         if (fields[i].key == key) return Parameter{std::string(path), s, i, type_of(fields[i])};
       return std::nullopt;
     });
+    if (field) return field;
+    // A pointer below a nested section, or to the whole of one.
+    const std::string_view head = key.substr(0, key.find('/'));
+    for (const std::string& nested : nested_keys(s)) {
+      if (nested != head) continue;
+      Parameter p{std::string(path), s, 0, ValueType::document};
+      p.simulator_only = s == Section::hardware && head != "preset";
+      return p;
+    }
+    return std::nullopt;
   }
   return std::nullopt;
 }
 
 std::string bound_problem(const Parameter& p, double number) {
+  if (p.by_document()) return {};
   const Bounds b = bounds_of(p);
   return bound_violation(number, b.min, b.max, b.min_exclusive);
 }
@@ -136,6 +180,11 @@ std::optional<Value> number_value(const Parameter& p, double number, std::string
   if (!std::isfinite(number)) {
     why = "must be finite (got " + format_number(number) + ")";
     return std::nullopt;
+  }
+  if (p.by_document()) {
+    std::string text;
+    append_number(text, number);
+    return Value{std::move(text)};
   }
   if (p.type == ValueType::integer) number = std::round(number);
   why = bound_problem(p, number);
@@ -166,6 +215,14 @@ std::optional<Value> named_value(const Json& json, std::span<const std::string_v
 
 std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::string& why) {
   switch (p.type) {
+    case ValueType::preset:
+      if (!json.is_string() || json.get_ref<const std::string&>().empty()) {
+        why = "expected a hardware preset name or a path to a preset file (got " + describe_value(json) + ")";
+        return std::nullopt;
+      }
+      return Value{json.get<std::string>()};
+    case ValueType::document:
+      return Value{json.dump()};
     case ValueType::schedule:
       if (!json.is_string()) {
         why = "expected a schedule string like \"1D+3A+12R\" (got " + describe_value(json) + ")";
@@ -215,6 +272,7 @@ std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::
 #pragma GCC diagnostic ignored "-Warray-bounds"
 
 void apply_value(const Parameter& p, const Value& v, models::Study& study) {
+  if (p.type == ValueType::preset || p.type == ValueType::document) return;
   if (p.type == ValueType::schedule) {
     study.workload.schedule = std::get<models::LayerSchedule>(v);
     return;
@@ -241,7 +299,26 @@ void apply_value(const Parameter& p, const Value& v, models::Study& study) {
   });
 }
 
+std::string write_into_document(Json& doc, const Parameter& p, const Json& value) {
+  try {
+    if (p.type == ValueType::preset) {
+      doc[std::string(to_string(p.section))] = value;
+      return {};
+    }
+    Json& section = doc[std::string(to_string(p.section))];
+    if (section.is_string()) section = Json{{"preset", section.get<std::string>()}};
+    if (p.by_document())
+      section[Json::json_pointer("/" + std::string(p.key()))] = value;
+    else
+      section[std::string(p.key())] = value;
+    return {};
+  } catch (const Json::exception& e) {
+    return "cannot be written into the study document (" + std::string(e.what()) + ")";
+  }
+}
+
 double number_in(const Parameter& p, const models::Study& study) {
+  if (!p.numeric()) return 0;
   return with_section(p.section, [&](auto fields, auto member) {
     const auto& object = study.*member;
     using S = std::decay_t<decltype(object)>;
@@ -264,6 +341,8 @@ Json value_to_json(const Parameter& p, const Value& v) {
         using T = std::decay_t<decltype(value)>;
         if constexpr (std::is_same_v<T, models::LayerSchedule>)
           return value.compact();
+        else if constexpr (std::is_same_v<T, std::string>)
+          return p.by_document() ? Json::parse(value) : Json(value);
         else if constexpr (std::is_same_v<T, ChoiceIndex>)
           return value_text(p, v);
         else
@@ -284,7 +363,9 @@ std::string value_text(const Parameter& p, const Value& v) {
         } else if constexpr (std::is_same_v<T, bool>) {
           out = value ? "true" : "false";
         } else if constexpr (std::is_same_v<T, std::string>) {
-          out = value;
+          // A document override holds JSON text: a string shows without its quotes, like other names.
+          const Json json = p.by_document() ? Json::parse(value) : Json();
+          out = json.is_string() ? json.get<std::string>() : value;
         } else if constexpr (std::is_same_v<T, models::LayerSchedule>) {
           out = value.compact();
         } else {

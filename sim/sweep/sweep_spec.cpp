@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "sim/config/embedded_configs.hpp"
@@ -21,6 +22,10 @@ std::string Constraint::violation(double number) const {
   if (min && number < *min) return parameter.path + " " + format_number(number) + " < min " + format_number(*min);
   if (max && number > *max) return parameter.path + " " + format_number(number) + " > max " + format_number(*max);
   return {};
+}
+
+bool SweepSpec::has_objective(Objective objective) const {
+  return std::find(objectives.begin(), objectives.end(), objective) != objectives.end();
 }
 
 std::vector<std::size_t> SweepSpec::radices() const {
@@ -81,6 +86,23 @@ std::string resolve_study(const std::string& reference, const ConfigNode& root) 
   return {};
 }
 
+// A "/hardware" value as the point's study document names it: a path that exists relative to the working directory
+// becomes absolute (the loader would look for it beside the study), anything else is a preset name.
+std::string preset_reference(const std::string& value) {
+  std::error_code ec;
+  if (looks_like_path(value) && fs::is_regular_file(value, ec)) return fs::absolute(value, ec).string();
+  return value;
+}
+
+// A loader issue as seen from a sweep value: its file when it is not the study's, and its pointer when it is not
+// the swept path itself.
+std::string issue_text(const ConfigIssue& i, const std::string& study_file, const std::string& path) {
+  std::string where;
+  if (i.file != study_file) where = i.file + ": ";
+  if (i.file != study_file || i.pointer != path) where += (i.pointer.empty() ? "/" : i.pointer) + ": ";
+  return where + i.message;
+}
+
 double as_number(const Value& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   return static_cast<double>(std::get<std::int64_t>(v));
@@ -106,6 +128,8 @@ class SpecReader {
     read_backend(root);
     read_objectives(root);
     read_pareto(root);
+    check_overrides();
+    check_objective_needs();
     if (errors_.empty()) apply_constraints(root);
     if (errors_.empty()) resolve();
   }
@@ -185,10 +209,19 @@ class SpecReader {
       for (const Column& c : axis.columns)
         if (!paths.insert(c.parameter.path).second)
           errors_.add(file(), c.pointer + "/path", c.parameter.path + ": already swept by another axis");
-      if (!axis.columns.empty())
+      if (!axis.columns.empty()) {
         spec_.axes.push_back(std::move(axis));
-      else
-        axes_ok_ = false;
+        continue;
+      }
+      axes_ok_ = false;
+      // Values inside the hardware are checked over the swept presets, which this axis may have held.
+      const auto sets_preset = [](const Json& column) {
+        return column.is_object() && column.contains("path") && column.at("path") == "/hardware";
+      };
+      if (sets_preset(a)) presets_ok_ = false;
+      if (a.is_object() && a.contains("zip") && a.at("zip").is_array())
+        for (const Json& member : a.at("zip"))
+          if (sets_preset(member)) presets_ok_ = false;
     }
   }
 
@@ -295,15 +328,15 @@ class SpecReader {
   }
 
   std::string objective_problem(const std::string& name) {
-    if (name == "energy_J" || name == "area_mm2")
+    if (name == "energy_J")
       return "'" + name +
-             "' cannot be computed: no hardware preset provides energy or area figures (the presets cite "
-             "throughput, bandwidth and capacity only)";
+             "' cannot be computed: no hardware preset provides energy figures (area_mm2 is, where a preset's "
+             "component sections give area figures)";
     std::vector<std::string_view> names;
     for (const ObjectiveInfo& i : objective_catalog()) names.push_back(i.name);
     if (const auto o = find_objective(name)) {
       if (provides(spec_.backend, *o)) return {};
-      return "'" + name + "' needs the " + (info(*o).simulated ? "simulate" : "analytical") +
+      return "'" + name + "' needs the " + (info(*o).source == Source::simulated ? "simulate" : "analytical") +
              " backend (or \"both\"); backend is " + std::string(to_string(spec_.backend));
     }
     std::string message = "unknown objective '" + name + "'";
@@ -318,8 +351,11 @@ class SpecReader {
     SourceLocation where;
     const Json* list = root.find("objectives", &where);
     if (!list) {
-      for (const ObjectiveInfo& i : objective_catalog())
-        if (provides(spec_.backend, i.objective)) spec_.objectives.push_back(i.objective);
+      for (const ObjectiveInfo& i : objective_catalog()) {
+        if (!i.by_default || !provides(spec_.backend, i.objective)) continue;
+        spec_.objectives.push_back(i.objective);
+        objective_pointers_.push_back("/objectives");
+      }
       return;
     }
     if (list->is_array() && list->empty()) {
@@ -333,10 +369,12 @@ class SpecReader {
         return;
       }
       const Objective o = *find_objective(name);
-      if (std::find(spec_.objectives.begin(), spec_.objectives.end(), o) != spec_.objectives.end())
+      if (std::find(spec_.objectives.begin(), spec_.objectives.end(), o) != spec_.objectives.end()) {
         errors_.add(file(), at, "'" + name + "' is listed twice");
-      else
+      } else {
         spec_.objectives.push_back(o);
+        objective_pointers_.push_back(at);
+      }
     });
   }
 
@@ -388,31 +426,174 @@ class SpecReader {
     if (seen.empty()) node.error("expected at least one objective under minimize or maximize");
   }
 
+  // The study value i of a preset or document column gives when written alone into the base study's document (over
+  // a swept preset, when `preset` names one), or nothing after reporting the loader's issues at the value.
+  std::optional<LoadedStudy> load_with(const Column& column, std::size_t i, const Json& value,
+                                       const HardwareVariant* preset = nullptr, const std::string& preset_text = "") {
+    const Parameter& p = column.parameter;
+    const std::string context = p.path + ": " + (preset ? "with /hardware " + preset_text + ": " : "");
+    Json doc = spec_.study.documents->front();
+    if (preset) write_into_document(doc, *find_parameter("/hardware"), Json(preset->reference));
+    if (std::string why = write_into_document(doc, p, value); !why.empty()) {
+      errors_.add(file(), column.value_pointer(i), context + why);
+      return std::nullopt;
+    }
+    const std::string& study_file = spec_.study.files.front();
+    try {
+      return load_study_text(doc.dump(), study_file, spec_.point_load);
+    } catch (const ConfigError& e) {
+      for (const ConfigIssue& issue : e.issues())
+        errors_.add(file(), column.value_pointer(i), context + issue_text(issue, study_file, p.path));
+    }
+    return std::nullopt;
+  }
+
+  // The area of a loaded study's hardware, or nothing after reporting at `at` that its sections give no figures.
+  std::optional<MachineArea> area_of(const LoadedStudy& loaded, const std::string& at, const std::string& what) {
+    ConfigErrors ignored;  // the loader has already checked every section
+    MachineArea area = machine_area(ConfigNode(loaded.hardware_layers, ignored));
+    if (area.complete()) return area;
+    std::string message = "'area_mm2': " + what;
+    if (area.sections.empty())
+      message += " has no component sections, so no area figures";
+    else
+      message += " gives no area figures for " + section_list(area.missing) +
+                 " (each component section takes its own, e.g. matrix_unit area_mm2_per_pe)";
+    errors_.add(file(), at, message);
+    return std::nullopt;
+  }
+
+  std::string area_pointer() const {
+    for (std::size_t i = 0; i < spec_.objectives.size(); ++i)
+      if (spec_.objectives[i] == Objective::area_mm2) return objective_pointers_[i];
+    return "/objectives";
+  }
+
+  // Loads every value of the preset and document columns into the base study, one at a time (a value inside the
+  // hardware over each swept preset), reporting the loader's issues at the value; keeps the presets for the
+  // analytical backend's fast path.
+  void check_overrides() {
+    if (!study_ok_) return;
+    const bool area = spec_.has_objective(Objective::area_mm2);
+    for (std::size_t a = 0; a < spec_.axes.size(); ++a) {
+      for (std::size_t c = 0; c < spec_.axes[a].columns.size(); ++c) {
+        const Column& column = spec_.axes[a].columns[c];
+        if (column.parameter.type != ValueType::preset) continue;
+        spec_.hardware_axis = ColumnAt{a, c};
+        for (std::size_t i = 0; i < column.values.size(); ++i) {
+          const std::string reference = preset_reference(std::get<std::string>(column.values[i]));
+          HardwareVariant variant{reference, {}, {}};
+          if (std::optional<LoadedStudy> loaded = load_with(column, i, Json(reference))) {
+            variant.spec = loaded->study.hardware;
+            if (area)
+              if (auto a_mm2 = area_of(*loaded, area_pointer(), "preset " + column.texts[i])) variant.area = *a_mm2;
+          } else {
+            presets_ok_ = false;
+          }
+          spec_.hardware_variants.push_back(std::move(variant));
+        }
+      }
+    }
+    for (std::size_t a = 0; a < spec_.axes.size(); ++a) {
+      for (std::size_t c = 0; c < spec_.axes[a].columns.size(); ++c) {
+        const Column& column = spec_.axes[a].columns[c];
+        const Parameter& p = column.parameter;
+        if (p.by_document()) {
+          spec_.load_points = true;
+          if (p.simulator_only && backend_ok_ && spec_.backend == Backend::analytical) {
+            const std::string role(p.key().substr(0, p.key().find('/')));
+            errors_.add(file(), column.pointer + "/path",
+                        p.path + ": only the simulator reads the hardware's " + role +
+                            " section; the analytical backend would ignore it (use backend simulate or both)");
+            continue;
+          }
+          // Inside the hardware, a value is checked over each swept preset (it may suit one preset only).
+          const bool over_presets = spec_.hardware_axis && p.section == Section::hardware;
+          if (over_presets && !presets_ok_) continue;
+          const Column* presets =
+              over_presets ? &spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column] : nullptr;
+          const std::size_t variants = over_presets ? spec_.hardware_variants.size() : 1;
+          for (std::size_t i = 0; i < column.values.size(); ++i) {
+            for (std::size_t v = 0; v < variants; ++v) {
+              const HardwareVariant* preset = over_presets ? &spec_.hardware_variants[v] : nullptr;
+              const std::string preset_text = over_presets ? presets->texts[v] : "";
+              std::optional<LoadedStudy> loaded = load_with(column, i, column.documents[i], preset, preset_text);
+              if (loaded && area && p.section == Section::hardware)
+                area_of(*loaded, column.value_pointer(i),
+                        "the hardware with " + p.path + " = " + column.texts[i] +
+                            (over_presets ? " over preset " + preset_text : ""));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Objectives that only some studies and presets can give: a cascade's speedups, the area.
+  void check_objective_needs() {
+    if (!study_ok_ || !axes_ok_) return;
+    bool cascade = spec_.study.study.workload.cascade.has_value();
+    for (const Axis& a : spec_.axes)
+      for (const Column& c : a.columns) cascade = cascade || c.parameter.path.rfind("/workload/cascade", 0) == 0;
+    for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
+      const Objective o = spec_.objectives[i];
+      if ((o == Objective::cascade_speedup || o == Objective::simulated_cascade_speedup) && !cascade)
+        errors_.add(file(), objective_pointers_[i],
+                    "'" + std::string(info(o).name) + "' needs a study whose workload has a cascade (" +
+                        spec_.study_reference + " has none)");
+    }
+    if (spec_.has_objective(Objective::area_mm2) && !spec_.hardware_axis)
+      if (auto a = area_of(spec_.study, area_pointer(),
+                           spec_.study.study.hardware.name.empty() ? std::string("the study's hardware")
+                                                                   : "preset " + spec_.study.study.hardware.name))
+        spec_.base_area = *a;
+  }
+
   // Marks the entries each axis's constraints exclude; a constraint set that excludes every point is an error.
   void apply_constraints(const ConfigNode& root) {
     if (!study_ok_ || !axes_ok_) return;
-    for (const Constraint& c : spec_.constraints) {
-      bool swept = false;
+    const auto swept = [&](const Constraint& c) {
       for (const Axis& a : spec_.axes)
-        for (const Column& col : a.columns) swept = swept || col.parameter.path == c.parameter.path;
-      if (swept) continue;
+        for (const Column& col : a.columns)
+          if (col.parameter.path == c.parameter.path) return true;
+      return false;
+    };
+    // A hardware field no axis sets takes each swept preset's value: checked per preset below.
+    const auto per_preset = [&](const Constraint& c) {
+      return spec_.hardware_axis && c.parameter.section == Section::hardware && !swept(c);
+    };
+    for (const Constraint& c : spec_.constraints) {
+      if (swept(c) || per_preset(c)) continue;
       const double value = number_in(c.parameter, spec_.study.study);
       if (const std::string why = c.violation(value); !why.empty())
         errors_.add(file(), c.pointer,
                     c.parameter.path + " is not swept and the study's value violates the constraint (" + why +
                         "), so it excludes every point");
     }
-    for (Axis& a : spec_.axes) {
-      std::vector<std::pair<const Column*, const Constraint*>> checks;
+    for (std::size_t axis = 0; axis < spec_.axes.size(); ++axis) {
+      Axis& a = spec_.axes[axis];
+      // Each check gives entry e's violation of one constraint ("" when it holds).
+      std::vector<std::pair<std::function<std::string(std::size_t)>, const Constraint*>> checks;
       for (const Column& col : a.columns)
         for (const Constraint& c : spec_.constraints)
-          if (c.parameter.path == col.parameter.path) checks.emplace_back(&col, &c);
+          if (c.parameter.path == col.parameter.path)
+            checks.emplace_back([&col, &c](std::size_t e) { return c.violation(as_number(col.values[e])); }, &c);
+      if (spec_.hardware_axis && spec_.hardware_axis->axis == axis)
+        for (const Constraint& c : spec_.constraints)
+          if (per_preset(c))
+            checks.emplace_back(
+                [this, &c](std::size_t e) {
+                  models::Study with_preset;
+                  with_preset.hardware = spec_.hardware_variants[e].spec;
+                  return c.violation(number_in(c.parameter, with_preset));
+                },
+                &c);
       if (checks.empty()) continue;
       a.exclusions.assign(a.size(), std::string());
       std::size_t admitted = 0;
       for (std::size_t e = 0; e < a.size(); ++e) {
-        for (const auto& [col, c] : checks) {
-          a.exclusions[e] = c->violation(as_number(col->values[e]));
+        for (const auto& [check, c] : checks) {
+          a.exclusions[e] = check(e);
           if (!a.exclusions[e].empty()) break;
         }
         if (a.exclusions[e].empty()) ++admitted;
@@ -452,6 +633,17 @@ class SpecReader {
       axes.push_back({{"pointer", a.pointer}, {"columns", columns}});
     }
     r["axes"] = axes;
+    if (spec_.hardware_axis) {
+      // What each preset resolved to: the rows depend on it, not on where its file was found.
+      Json presets = Json::array();
+      const Column& column = spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column];
+      for (std::size_t i = 0; i < spec_.hardware_variants.size(); ++i) {
+        models::Study with_preset;
+        with_preset.hardware = spec_.hardware_variants[i].spec;
+        presets.push_back({{"value", column.texts[i]}, {"hardware", study_to_json(with_preset)["hardware"]}});
+      }
+      r["hardware_presets"] = presets;
+    }
     Json constraints = Json::array();
     for (const Constraint& c : spec_.constraints) {
       Json j = {{"path", c.parameter.path}};
@@ -479,6 +671,8 @@ class SpecReader {
   SweepSpec& spec_;
   ConfigErrors& errors_;
   const LoadOptions& load_;
+  std::vector<std::string> objective_pointers_;  // where each of spec_.objectives was named
+  bool presets_ok_ = true;                       // every "/hardware" value loaded
   bool study_ok_ = false;
   bool axes_ok_ = true;
   bool backend_ok_ = true;

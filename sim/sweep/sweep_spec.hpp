@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/config/study_loader.hpp"
+#include "sim/framework/machine_area.hpp"
 #include "sim/sweep/sweep_axes.hpp"
 #include "sim/sweep/sweep_objectives.hpp"
 
@@ -36,6 +37,18 @@ struct Constraint {
   std::string violation(double number) const;
 };
 
+// A hardware preset that a "/hardware" axis swaps in, loaded once when the spec is.
+struct HardwareVariant {
+  std::string reference;      // what a point's study document names: the preset name, or an absolute path
+  models::HardwareSpec spec;  // as loaded
+  MachineArea area;           // its components' areas (filled when area_mm2 is an objective)
+};
+
+// An axis's column: axes[axis].columns[column].
+struct ColumnAt {
+  std::size_t axis = 0, column = 0;
+};
+
 struct SweepSpec {
   std::string file;  // where the spec came from, as named in messages
   std::string name;
@@ -46,15 +59,21 @@ struct SweepSpec {
   std::vector<Axis> axes;
   std::vector<Constraint> constraints;
   Backend backend = Backend::analytical;
-  std::vector<Objective> objectives;         // the objective columns, in order
-  std::vector<std::size_t> pareto_minimize;  // indices into objectives
-  std::vector<std::size_t> pareto_maximize;  // indices into objectives
-  std::uint64_t point_count = 0;             // product of the axis sizes
+  std::vector<Objective> objectives;               // the objective columns, in order
+  std::vector<std::size_t> pareto_minimize;        // indices into objectives
+  std::vector<std::size_t> pareto_maximize;        // indices into objectives
+  std::uint64_t point_count = 0;                   // product of the axis sizes
+  std::optional<ColumnAt> hardware_axis;           // the "/hardware" column, if any
+  std::vector<HardwareVariant> hardware_variants;  // one per value of that column
+  MachineArea base_area;  // the base study's hardware components (filled when area_mm2 is an objective)
+  // A document override is swept: every point's study is loaded from its document (the loader checks it).
+  bool load_points = false;
   Json resolved;     // the spec as loaded (axes expanded, the study's documents and resolved values)
   std::string hash;  // "fnv1a64:<16 hex digits>" of resolved without its description and the study's file names
 
   std::vector<std::size_t> radices() const;
   bool has_pareto() const { return !pareto_minimize.empty() || !pareto_maximize.empty(); }
+  bool has_objective(Objective objective) const;
 };
 
 // Contract (both): throws ConfigError with every problem found. The study is a path relative to the working

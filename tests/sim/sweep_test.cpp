@@ -177,14 +177,15 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
                   "sweep.json: /axes/2/values/0: /workload/phase: must be one of prefill, decode (got string "
                   "\"prefil\"); did you mean 'prefill'?"));
   CHECK(has_issue(issues,
-                  "sweep.json: /objectives/1: 'energy_J' cannot be computed: no hardware preset provides energy or "
-                  "area figures (the presets cite throughput, bandwidth and capacity only)"));
+                  "sweep.json: /objectives/1: 'energy_J' cannot be computed: no hardware preset provides energy "
+                  "figures (area_mm2 is, where a preset's component sections give area figures)"));
   CHECK(has_issue(issues,
                   "sweep.json: /objectives/2: 'simulated_speedup' needs the simulate backend (or \"both\"); backend "
                   "is analytical"));
   CHECK(has_issue(issues,
                   "sweep.json: /objectives/3: unknown objective 'speedups' (did you mean 'speedup'?); the analytical "
-                  "backend gives time_s, dense_time_s, speedup, attention_speedup, amdahl_speedup, hbm_bytes"));
+                  "backend gives time_s, dense_time_s, speedup, attention_speedup, amdahl_speedup, hbm_bytes, "
+                  "cascade_speedup, area_mm2"));
   // The Pareto objectives name an objective that the bad list left out.
   CHECK(has_issue(issues, "sweep.json: /pareto/maximize/0: 'speedup' is not one of the objectives (time_s)"));
 }
@@ -505,8 +506,270 @@ TEST_CASE("the shipped sweep specs load") {
     ++specs;
   }
   CHECK(specs >= 2);
-  // 6 top_k x 8 sequence lengths x 5 schedules.
-  CHECK(load_sweep_spec((source_dir / "configs/sweeps/kascade-topk-seq.json").string()).point_count == 240);
+  // 6 top_k x 8 sequence lengths x 5 schedules x 4 hardware presets.
+  const SweepSpec kascade = load_sweep_spec((source_dir / "configs/sweeps/kascade-topk-seq.json").string());
+  CHECK(kascade.point_count == 960);
+  CHECK(kascade.hardware_variants.size() == 4);
+  // 3 ladders x 5 thresholds x 4 batch sizes x 2 batch policies, every point loaded from its document.
+  const SweepSpec cascade = load_sweep_spec((source_dir / "configs/sweeps/cascade-stages-threshold.json").string());
+  CHECK(cascade.point_count == 120);
+  CHECK(cascade.load_points);
+}
+
+// The study document of a shipped study with value written at pointer (sections given as preset names become
+// {"preset": name} first, as the sweep writes them).
+Json study_with(const std::string& study, const std::vector<std::pair<std::string, Json>>& overrides) {
+  Json doc = Json::parse(read_text(source_dir / "configs/studies" / (study + ".json")));
+  for (const auto& [pointer, value] : overrides) {
+    const std::string section = pointer.substr(1, pointer.find('/', 1) - 1);
+    if (pointer != "/" + section && doc[section].is_string()) doc[section] = Json{{"preset", doc[section]}};
+    doc[Json::json_pointer(pointer)] = value;
+  }
+  return doc;
+}
+
+LoadedStudy load_point(const Json& doc) { return load_study_text(doc.dump(), "point.json", {}); }
+
+std::vector<Json> rows_of(const fs::path& dir) {
+  std::vector<Json> rows;
+  for (const std::string& line : lines_in(dir / "points.jsonl")) rows.push_back(Json::parse(line));
+  return rows;
+}
+
+TEST_CASE("a /hardware axis swaps in whole presets for the analytical backend") {
+  TempDir tmp;
+  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"a100-sxm-80gb", "t4"}}},
+                             {{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000}}},
+                             {{"path", "/workload/top_k"}, {"values", {4}}}});
+  const SweepSpec spec = load(doc);
+  CHECK(spec.hardware_axis.has_value());
+  CHECK_FALSE(spec.load_points);
+  run(spec, tmp.path() / "out", 2);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 2);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string preset = i == 0 ? "a100-sxm-80gb" : "t4";
+    CHECK(rows[i]["/hardware"] == preset);
+    // The preset, then the swept bandwidth over it.
+    const models::Study st =
+        load_point(study_with("kascade-llama-3.2-1b-32k",
+                              {{"/hardware", preset}, {"/hardware/hbm_bandwidth_GBps", 1000}, {"/workload/top_k", 4}}))
+            .study;
+    const models::Prediction p = models::predict(st, models::Accounting::exact);
+    CHECK(st.hardware.name == preset);
+    CHECK(rows[i]["time_s"].get<double>() == p.schedule_model.time.total_s);
+    CHECK(rows[i]["speedup"].get<double>() == p.end_to_end_speedup);
+  }
+}
+
+TEST_CASE("a /hardware axis in the simulate backend names the preset in the point's study") {
+  TempDir tmp;
+  Json doc = spec_with_axes(
+      {{{"path", "/hardware"}, {"values", {"h200"}}}, {{"path", "/workload/seq_len"}, {"values", {1024}}}});
+  doc["study"] = (source_dir / "tests/data/sim_small.json").string();
+  doc["backend"] = "simulate";
+  doc["objectives"] = {"simulated_time_s", "simulated_speedup"};
+  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  run(load(doc), tmp.path() / "out", 1);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 1);
+  Json study = Json::parse(read_text(source_dir / "tests/data/sim_small.json"));
+  study["hardware"] = "h200";
+  study["workload"]["seq_len"] = 1024;
+  const Simulation expected = simulate_loaded(load_point(study));
+  CHECK(rows[0]["status"] == "ok");
+  CHECK(rows[0]["simulated_speedup"].get<double>() == expected.speedup);
+  CHECK(rows[0]["simulated_time_s"].get<double>() == doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
+}
+
+TEST_CASE("a path inside a hardware component section reaches the simulator") {
+  TempDir tmp;
+  Json doc = spec_with_axes({{{"path", "/hardware/topk/elements_per_cycle"}, {"values", {1, 64}}},
+                             {{"path", "/workload/seq_len"}, {"values", {2048}}},
+                             {{"path", "/workload/batch"}, {"values", {2}}}});
+  doc["study"] = "spatten-topk-decode-llama-3.2-1b";
+  doc["backend"] = "simulate";
+  doc["objectives"] = {"simulated_time_s", "simulated_sequences_per_s"};
+  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  const SweepSpec spec = load(doc);
+  CHECK(spec.load_points);
+  run(spec, tmp.path() / "out", 1);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 2);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const int lanes = i == 0 ? 1 : 64;
+    CHECK(rows[i]["/hardware/topk/elements_per_cycle"] == lanes);
+    const Simulation expected = simulate_loaded(load_point(study_with(
+        "spatten-topk-decode-llama-3.2-1b",
+        {{"/hardware/topk/elements_per_cycle", lanes}, {"/workload/seq_len", 2048}, {"/workload/batch", 2}})));
+    CHECK(rows[i]["simulated_time_s"].get<double>() ==
+          doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
+    CHECK(rows[i]["simulated_sequences_per_s"].get<double>() ==
+          doctest::Approx(2 / (expected.schedule.total_ns * 1e-9)).epsilon(1e-12));
+  }
+  // One comparator lane ranks the candidates more slowly than 64.
+  CHECK(rows[0]["simulated_time_s"].get<double>() > rows[1]["simulated_time_s"].get<double>());
+}
+
+TEST_CASE("nested cascade paths are loaded into each point's study for the analytical backend") {
+  TempDir tmp;
+  const Json ladders = {Json{{{"resolution", 0.25}}, {{"resolution", 1}}},
+                        Json{{{"resolution", 0.125}}, {{"resolution", 0.25}}, {{"resolution", 1}}}};
+  Json doc = spec_with_axes({{{"path", "/workload/cascade/stages"}, {"values", ladders}},
+                             {{"path", "/workload/cascade/confidence_threshold"}, {"values", {0.85, 0.95}}},
+                             {{"path", "/workload/cascade/batch_policy"}, {"values", {"wait_for_slowest"}}},
+                             {{"path", "/workload/batch"}, {"values", {8}}}});
+  doc["study"] = "cascade-threshold-vit-b-16";
+  doc["objectives"] = {"cascade_speedup"};
+  doc["pareto"] = {{"maximize", {"cascade_speedup"}}};
+  const SweepSpec spec = load(doc);
+  CHECK(spec.load_points);
+  run(spec, tmp.path() / "out", 2);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 4);
+  const auto csv = lines_in(tmp.path() / "out" / "points.csv");
+  CHECK(csv[0] ==
+        "index,/workload/cascade/stages,/workload/cascade/confidence_threshold,/workload/cascade/batch_policy,"
+        "/workload/batch,status,cascade_speedup,backend");
+  const std::string first = R"(0,"[{""resolution"":0.25},{""resolution"":1}]",0.85,wait_for_slowest,8,ok,)";
+  CHECK(csv[1].substr(0, first.size()) == first);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i]["/workload/cascade/stages"] == ladders[i / 2]);
+    CHECK(rows[i]["/workload/cascade/batch_policy"] == "wait_for_slowest");
+    const double threshold = i % 2 == 0 ? 0.85 : 0.95;
+    const models::Study st =
+        load_point(study_with("cascade-threshold-vit-b-16", {{"/workload/cascade/stages", ladders[i / 2]},
+                                                             {"/workload/cascade/confidence_threshold", threshold},
+                                                             {"/workload/cascade/batch_policy", "wait_for_slowest"},
+                                                             {"/workload/batch", 8}}))
+            .study;
+    CHECK(st.workload.cascade->stages.back().exit_fraction == doctest::Approx(i % 2 == 0 ? 0.30 : 0.70));
+    CHECK(rows[i]["cascade_speedup"].get<double>() ==
+          models::predict(st, models::Accounting::exact).cascade->practical_speedup);
+  }
+  // Seed 000: more inputs stop early at the lower threshold, so the cascade saves more.
+  CHECK(rows[0]["cascade_speedup"].get<double>() > rows[1]["cascade_speedup"].get<double>());
+}
+
+TEST_CASE("bad presets, bad nested values and simulator-only paths are reported before any point runs") {
+  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "h20"}}},
+                             {{"path", "/workload/cascade/stages/0/resolution"}, {"values", {0.25, 2}}},
+                             {{"path", "/hardware/matrix_unit/rows"}, {"values", {64}}},
+                             {{"path", "/hardware/topk"}, {"values", {Json{{"impl", "sorter"}}}}}});
+  doc["study"] = "cascade-threshold-vit-b-16";
+  const auto issues = issues_of(doc);
+  INFO(lines_of(issues));
+  CHECK(issues.size() == 4);
+  CHECK(has_issue(issues,
+                  "sweep.json: /axes/0/values/1: /hardware: unknown hardware preset 'h20' (did you mean 'h200'?); "
+                  "available: a100-sxm-80gb, fusemax-like, h100-sxm, h200, spatten-like, t4, tpu-v5e-like"));
+  CHECK(has_issue(issues, "sweep.json: /axes/1/values/1: /workload/cascade/stages/0/resolution: must be <= 1 (got 2)"));
+  CHECK(has_issue(issues,
+                  "sweep.json: /axes/2/path: /hardware/matrix_unit/rows: only the simulator reads the hardware's "
+                  "matrix_unit section; the analytical backend would ignore it (use backend simulate or both)"));
+  CHECK(has_issue(issues,
+                  "sweep.json: /axes/3/path: /hardware/topk: only the simulator reads the hardware's topk section; the "
+                  "analytical backend would ignore it (use backend simulate or both)"));
+
+  CHECK_THROWS_WITH_AS(load(spec_with_axes({{{"path", "/hardware"}, {"values", {"t4", 7}}}})),
+                       doctest::Contains("sweep.json: /axes/0/values/1: /hardware: expected a hardware preset name or "
+                                         "a path to a preset file (got 7)"),
+                       ConfigError);
+  // With the simulate backend the component path is checked by loading: an impl's missing key is named.
+  doc = spec_with_axes({{{"path", "/hardware/topk"}, {"values", {Json{{"impl", "sorter"}}}}}});
+  doc["backend"] = "simulate";
+  doc["objectives"] = {"simulated_time_s"};
+  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  CHECK_THROWS_WITH_AS(load(doc),
+                       doctest::Contains("sweep.json: /axes/0/values/0: /hardware/topk: "
+                                         "/hardware/topk/elements_per_cycle: missing required key"),
+                       ConfigError);
+  // A pointer below a section that has no such nested key is an unknown parameter, as before.
+  CHECK_THROWS_WITH_AS(load(spec_with_axes({{{"path", "/workload/cascades/stages"}, {"values", {1}}}})),
+                       doctest::Contains("sweep.json: /axes/0/path: unknown parameter '/workload/cascades/stages'"),
+                       ConfigError);
+}
+
+TEST_CASE("area_mm2 is the sum of the components' areas from each section's own figures") {
+  TempDir tmp;
+  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"fusemax-like", "spatten-like"}}},
+                             {{"path", "/hardware/cores"}, {"values", {1, 2}}},
+                             {{"path", "/workload/seq_len"}, {"values", {4096}}}});
+  doc["objectives"] = {"time_s", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"time_s", "area_mm2"}}};
+  run(load(doc), tmp.path() / "out", 1);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 4);
+  // configs/hw/fusemax-like.json: 256 x 256 PEs at 0.0058009342 mm^2, 65,536 vector lanes at 0.00107928944 mm^2
+  // (both per core), a 32 MiB global buffer at 2.943008 mm^2 per MiB (shared); memory, noc and dma give 0.
+  const double fusemax_core = 65536 * 0.0058009342 + 65536 * 0.00107928944;
+  const double fusemax_shared = 32 * 2.943008;
+  CHECK(rows[0]["area_mm2"].get<double>() == doctest::Approx(fusemax_shared + fusemax_core).epsilon(1e-12));
+  CHECK(rows[1]["area_mm2"].get<double>() == doctest::Approx(fusemax_shared + 2 * fusemax_core).epsilon(1e-12));
+  // configs/hw/spatten-like.json: 512 MACs, 64 vector lanes and 16 top-k lanes per core, 384 KiB of buffers.
+  const double spatten_core = 512 * 0.00122074 + 64 * 0.000852772 + 16 * 0.00340166;
+  const double spatten_shared = 0.375 * 2.32534;
+  CHECK(rows[2]["area_mm2"].get<double>() == doctest::Approx(spatten_shared + spatten_core).epsilon(1e-12));
+  CHECK(rows[3]["area_mm2"].get<double>() == doctest::Approx(spatten_shared + 2 * spatten_core).epsilon(1e-12));
+}
+
+TEST_CASE("area_mm2 with a simulated component path follows each point's section") {
+  TempDir tmp;
+  Json doc = spec_with_axes({{{"path", "/hardware/matrix_unit/macs_per_cycle"}, {"values", {1024}}}});
+  doc["study"] = (source_dir / "tests/data/sim_small.json").string();
+  doc["backend"] = "simulate";
+  doc["objectives"] = {"simulated_time_s", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"simulated_time_s", "area_mm2"}}};
+  // h100-sxm gives no area figures: the objective is refused before anything runs.
+  CHECK_THROWS_WITH_AS(load(doc),
+                       doctest::Contains("sweep.json: /axes/0/values/0: 'area_mm2': the hardware with "
+                                         "/hardware/matrix_unit/macs_per_cycle = 1024 gives no area figures for dma, "
+                                         "memory, l2, noc, vector_unit, matrix_unit"),
+                       ConfigError);
+  // A systolic array's rows suit the FuseMax-like preset swept in, not the study's tensor cores: each value is
+  // checked over the swept presets.
+  doc["axes"] = {{{"path", "/hardware"}, {"values", {"fusemax-like"}}},
+                 {{"zip",
+                   {{{"path", "/hardware/matrix_unit/rows"}, {"values", {64, 128}}},
+                    {{"path", "/hardware/matrix_unit/cols"}, {"values", {64, 128}}}}}},
+                 {{"path", "/workload/seq_len"}, {"values", {1024}}}};
+  const SweepSpec spec = load(doc);
+  run(spec, tmp.path() / "out", 1);
+  const auto rows = rows_of(tmp.path() / "out");
+  REQUIRE(rows.size() == 2);
+  const double rest = 65536 * 0.00107928944 + 32 * 2.943008;
+  CHECK(rows[0]["area_mm2"].get<double>() == doctest::Approx(64 * 64 * 0.0058009342 + rest).epsilon(1e-12));
+  CHECK(rows[1]["area_mm2"].get<double>() == doctest::Approx(128 * 128 * 0.0058009342 + rest).epsilon(1e-12));
+}
+
+TEST_CASE("objectives a study or preset cannot give are spec errors") {
+  Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2}}}});
+  doc["objectives"] = {"time_s", "cascade_speedup", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"time_s"}}};
+  const auto issues = issues_of(doc);
+  INFO(lines_of(issues));
+  CHECK(issues.size() == 2);
+  CHECK(has_issue(issues,
+                  "sweep.json: /objectives/1: 'cascade_speedup' needs a study whose workload has a cascade "
+                  "(kascade-llama-3.2-1b-32k has none)"));
+  CHECK(has_issue(issues,
+                  "sweep.json: /objectives/2: 'area_mm2': preset h100-sxm gives no area figures for dma, memory, l2, "
+                  "noc, vector_unit, matrix_unit (each component section takes its own, e.g. matrix_unit "
+                  "area_mm2_per_pe)"));
+}
+
+TEST_CASE("a constraint on a hardware field no axis sets is checked against each swept preset") {
+  TempDir tmp;
+  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "t4", "h200"}}},
+                             {{"path", "/workload/top_k"}, {"values", {2}}}});
+  // T4's 64 KiB of shared memory per SM is below the bound; the H100's and H200's 228 KiB are not.
+  doc["constraints"] = {{{"path", "/hardware/sram_per_core_bytes"}, {"min", 131072}}};
+  run(load(doc), tmp.path() / "out", 1);
+  const auto lines = lines_in(tmp.path() / "out" / "points.csv");
+  REQUIRE(lines.size() == 4);
+  CHECK(cells_of(lines[1])[3] == "ok");
+  CHECK(lines[2] == "1,t4,2,excluded: /hardware/sram_per_core_bytes 65536 < min 131072,,,analytical");
+  CHECK(cells_of(lines[3])[3] == "ok");
 }
 
 }  // namespace
