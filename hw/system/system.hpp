@@ -2,9 +2,11 @@
 // off-chip memory, and the cores' matrix, vector and (where the preset has one) top-k units.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hw/compute/matrix_unit.hpp"
@@ -18,6 +20,12 @@ namespace cascadesim::hw {
 
 class System {
  public:
+  // The study's scalar hardware figures the simulated machine reads. The others (peak rates, HBM bandwidth and
+  // capacity, L2 size, efficiencies) are the analytical model's: the simulator takes those from the component
+  // sections, so changing them alone changes no simulated time.
+  static constexpr std::array<std::string_view, 4> spec_fields_read{"cores", "clock_GHz", "kernel_launch_us",
+                                                                    "sram_per_core_bytes"};
+
   // Builds every component from its section of the hardware config ("memory", "l2", "noc", "dma",
   // "matrix_unit", "vector_unit", optional "topk"). A missing section is an error naming where it belongs;
   // returns nullptr after recording errors in hardware.errors().

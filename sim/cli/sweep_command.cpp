@@ -100,7 +100,8 @@ void print_summary(const sweep::SweepSpec& spec, const sweep::SweepSummary& s, c
 }
 
 // Every rank loads the spec; they agree it is the same sweep before any point runs. Problems are reported by
-// rank 0 only; the other ranks exit with the same code, silently.
+// rank 0, which alone carries the exit code: when a rank exits non-zero, mpirun kills the others, so a failing
+// rank 1 could take rank 0 down before it had said why. The other ranks end quietly with 0.
 void run_sweep_over_mpi(const SweepOptions& options, std::ostream& out) {
   sweep::MpiWorld mpi;
   std::optional<sweep::SweepSpec> spec;
@@ -117,7 +118,7 @@ void run_sweep_over_mpi(const SweepOptions& options, std::ostream& out) {
   }
   const std::string verdict = mpi.agree(problem, spec ? spec->hash : std::string());
   if (!verdict.empty()) {
-    if (mpi.rank() != 0) throw QuietExit{2};
+    if (mpi.rank() != 0) throw QuietExit{0};
     if (error) std::rethrow_exception(error);
     throw ConfigError({ConfigIssue{options.spec_path, "", verdict}});
   }

@@ -17,9 +17,10 @@ struct SweepOptions {
   LoadOptions load;
 };
 
-// Thrown on the MPI ranks other than 0 when the run cannot start: rank 0 reports why; the others exit with code.
+// Thrown on the MPI ranks other than 0 when the run cannot start: rank 0 reports why and exits 2; the others end
+// with code, printing nothing.
 struct QuietExit {
-  int code = 2;
+  int code = 0;
 };
 
 extern const char* const sweep_usage;

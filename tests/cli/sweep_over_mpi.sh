@@ -26,7 +26,7 @@ JSON
 cat >"$work/simulated.json" <<JSON
 {"schema_version": 1, "name": "mpi-simulated", "study": "tests/data/sim_small.json",
  "axes": [{"path": "/workload/top_k", "values": [1, 2, 4, 8]},
-          {"path": "/hardware/hbm_bandwidth_GBps", "values": [1000, 3000]}],
+          {"path": "/hardware/memory/channel_bandwidth_GBps", "values": [100, 335]}],
  "backend": "both", "objectives": ["speedup", "simulated_time_s", "simulated_speedup"],
  "pareto": {"minimize": ["simulated_time_s"], "maximize": ["simulated_speedup"]}}
 JSON

@@ -466,7 +466,7 @@ TEST_CASE("analytical objectives equal predict() on the study loaded with the po
   CHECK(row["hbm_bytes"].get<double>() == p.schedule_model.cost.hbm_bytes);
 }
 
-TEST_CASE("the simulate backend runs each point's study through the simulator, one point at a time") {
+TEST_CASE("the simulate backend runs each point's study through the simulator") {
   TempDir tmp;
   Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2, 32}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
@@ -688,6 +688,31 @@ TEST_CASE("bad presets, bad nested values and simulator-only paths are reported 
   CHECK_THROWS_WITH_AS(load(spec_with_axes({{{"path", "/workload/cascades/stages"}, {"values", {1}}}})),
                        doctest::Contains("sweep.json: /axes/0/path: unknown parameter '/workload/cascades/stages'"),
                        ConfigError);
+}
+
+TEST_CASE("a simulating sweep refuses an axis of analytical-only hardware figures, unless zipped with one read") {
+  Json doc = spec_with_axes({{{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000, 3000}}},
+                             {{"path", "/hardware/kernel_launch_us"}, {"values", {2, 4}}},
+                             {{"zip",
+                               {{{"path", "/hardware/l2_bytes"}, {"values", {25165824, 52428800}}},
+                                {{"path", "/hardware/l2/bytes"}, {"values", {25165824, 52428800}}}}}}});
+  doc["study"] = (source_dir / "tests/data/sim_small.json").string();
+  doc["backend"] = "both";
+  doc["objectives"] = {"time_s", "simulated_time_s"};
+  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  const auto issues = issues_of(doc);
+  INFO(lines_of(issues));
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line() ==
+        "sweep.json: /axes/0/path: /hardware/hbm_bandwidth_GBps: the simulator does not read this figure (only the "
+        "analytical model does), so no simulated objective would change along this axis; sweep the component section "
+        "it stands for (/hardware/memory/channel_bandwidth_GBps or /hardware/memory/channels) (or zip the two), or "
+        "use backend analytical");
+  doc["backend"] = "analytical";
+  doc["objectives"] = {"time_s"};
+  doc["pareto"] = {{"minimize", {"time_s"}}};
+  doc["axes"].erase(2);  // the component path is the simulator's
+  CHECK(issues_of(doc).empty());
 }
 
 TEST_CASE("area_mm2 is the sum of the components' areas from each section's own figures") {

@@ -42,7 +42,7 @@ SweepSpec simulated_spec() {
                  {"study", (source_dir / "tests/data/sim_small.json").string()},
                  {"axes",
                   {{{"path", "/workload/top_k"}, {"values", {1, 2, 8}}},
-                   {{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000, 3000}}}}},
+                   {{"path", "/hardware/memory/channel_bandwidth_GBps"}, {"values", {100, 335}}}}},
                  {"backend", "both"},
                  {"objectives", {"speedup", "simulated_time_s", "simulated_speedup"}},
                  {"pareto", {{"minimize", {"simulated_time_s"}}, {"maximize", {"simulated_speedup"}}}}};
