@@ -3,6 +3,7 @@
 // spin a core in Open MPI: on a machine with as many ranks as cores that core is needed by a rank at work.
 #include "sim/sweep/mpi_sweep.hpp"
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -28,7 +29,19 @@ namespace mpi = boost::mpi;
 
 enum Tag : int { task_tag = 1, chunk_tag = 2, failure_tag = 3 };
 constexpr std::uint64_t stop_marker = std::numeric_limits<std::uint64_t>::max();
-constexpr auto poll_interval = std::chrono::microseconds(100);
+
+// Sleeps between polls: short at first, so that a quick reply is taken at once, then doubling up to a cap, so
+// that a rank waiting out a long simulated point wakes a few hundred times a second instead of ten thousand.
+class PollBackoff {
+ public:
+  void wait() {
+    std::this_thread::sleep_for(sleep_);
+    sleep_ = std::min(2 * sleep_, std::chrono::microseconds(2000));
+  }
+
+ private:
+  std::chrono::microseconds sleep_{20};
+};
 
 // The other ranks as run_sweep's peers: peer p is rank p + 1. MPI calls from the helper threads go one at a
 // time under a mutex (MPI_THREAD_SERIALIZED).
@@ -52,6 +65,7 @@ class OtherRanks final : public ChunkPeers {
       world_.send(rank, task_tag, range, 2);
     }
     int tag = 0;
+    PollBackoff backoff;
     for (;;) {
       {
         std::lock_guard lock(mutex_);
@@ -62,7 +76,7 @@ class OtherRanks final : public ChunkPeers {
           break;
         }
       }
-      std::this_thread::sleep_for(poll_interval);
+      backoff.wait();
     }
     if (tag == failure_tag)
       throw std::runtime_error("MPI rank " + std::to_string(rank) + ", points " + std::to_string(begin) + " to " +
@@ -126,7 +140,8 @@ void MpiWorld::serve(const SweepSpec& spec) {
   RowChunk chunk;
   std::string bytes;
   for (;;) {
-    while (!world.iprobe(0, task_tag)) std::this_thread::sleep_for(poll_interval);
+    PollBackoff backoff;
+    while (!world.iprobe(0, task_tag)) backoff.wait();
     std::uint64_t range[2];
     world.recv(0, task_tag, range, 2);
     if (range[0] == stop_marker) return;

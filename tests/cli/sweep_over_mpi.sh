@@ -14,11 +14,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 ranks() { mpirun --oversubscribe -n "$@"; }
 
-# 9,000 analytical points: nine chunks of 1,024, so that every rank gets some.
+# 46,464 analytical points: three chunks of 16,384 under MPI, so that ranks share them.
 cat >"$work/analytical.json" <<JSON
 {"schema_version": 1, "name": "mpi-analytical", "study": "configs/studies/kascade-llama-3.2-1b-32k.json",
  "axes": [{"path": "/workload/top_k", "values": [2, 5, 16]},
-          {"path": "/workload/seq_len", "range": {"from": 1024, "to": 32000, "step": 10}}],
+          {"path": "/workload/seq_len", "range": {"from": 1024, "to": 32000, "step": 2}}],
  "backend": "analytical", "objectives": ["time_s", "speedup"],
  "pareto": {"minimize": ["time_s"], "maximize": ["speedup"]}}
 JSON
