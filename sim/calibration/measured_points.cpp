@@ -95,7 +95,7 @@ MeasuredPoint read_point(const Json& record, const std::string& file, const std:
 double best_median(const Json& results, const char* name) {
   double best = 0;
   for (const Json& r : results)
-    if (r.is_object() && r.value("name", "") == name && r.contains("median") && r["median"].is_number() &&
+    if (r.is_object() && r.contains("name") && r["name"] == name && r.contains("median") && r["median"].is_number() &&
         r.contains("samples_ms") && r["samples_ms"].is_array() && !r["samples_ms"].empty())
       best = std::max(best, r["median"].get<double>());
   return best;
@@ -127,8 +127,9 @@ void read_measured_document(const Json& document, const std::string& path, Measu
     MeasuredCeilings c;
     c.file = path;
     if (const auto device = document.find("device"); device != document.end() && device->is_object())
-      c.device = device->value("name", "");
-    if (c.device.empty()) errors.add(path, "/device/name", "missing required field");
+      if (const auto name = device->find("name"); name != device->end() && name->is_string())
+        c.device = name->get<std::string>();
+    if (c.device.empty()) errors.add(path, "/device/name", "missing required field (a device name)");
     c.hbm_copy_GBps = std::max(best_median(*results, "hbm_copy"), best_median(*results, "hbm_copy_memcpy"));
     c.launch_us = best_median(*results, "launch_overhead");
     c.mma_peak_TFLOPs = best_median(*results, "mma_bf16_peak");
