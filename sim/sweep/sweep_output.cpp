@@ -370,7 +370,7 @@ void SweepOutput::append(int fd, const std::string& path, std::string_view line)
   while (!line.empty()) {
     const ssize_t n = ::write(fd, line.data(), line.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    if (n < 0) throw OutputError(path + ": cannot write: " + std::strerror(errno));
     line.remove_prefix(static_cast<std::size_t>(n));
   }
 }

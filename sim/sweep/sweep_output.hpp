@@ -45,7 +45,7 @@ class RowFormatter {
 };
 
 // The folder's files. Throws ConfigError for a folder that cannot be used (another sweep's, rows without
-// --resume, unreadable), std::runtime_error when writing fails.
+// --resume, unreadable), OutputError (exit 2) when writing fails, e.g. on a full disk.
 class SweepOutput {
  public:
   // Fresh (resume false): creates dir, refuses an existing non-empty points.csv, writes sweep.json and the CSV
