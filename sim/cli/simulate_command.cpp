@@ -223,6 +223,11 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
                    format_number(st.hardware.sram_per_core_bytes));
   }
+  // The engine replays the fused dataflow; simulating a materialized study would print fused times for it.
+  if (st.workload.attention_kernel == models::AttentionKernel::materialized)
+    errors.add(s.loaded.files.front(), "/workload/attention_kernel",
+               "the simulator replays the fused (FlashAttention-style) kernel only; 'materialized' (S x S scores in "
+               "memory) is modelled by `cascadesim predict` alone");
   errors.throw_if_any();
   s.prediction = models::predict_both(st);
   s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);

@@ -49,7 +49,7 @@ template <class T>
 void put_vector(std::string& bytes, const std::vector<T>& v) {
   static_assert(std::is_trivially_copyable_v<T>);
   put_u64(bytes, v.size());
-  bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  if (!v.empty()) bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
 void put_text(std::string& bytes, const std::string& text) {
@@ -71,7 +71,7 @@ class Reader {
     const std::uint64_t n = u64();
     if (n > bytes_.size() / sizeof(T)) malformed();
     v.resize(n);
-    std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));  // an empty vector's data() may be null
   }
   void text(std::string& text) {
     const std::uint64_t n = u64();

@@ -11,10 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "models/dataflow/layer.hpp"
 #include "models/prediction.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
+#include "sim/engine/engine.hpp"
 #include "study_json.hpp"
 
 using namespace cascadesim;
@@ -353,6 +355,15 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
   CHECK(keeping_all >= 1);
 }
 
+// Whether the simulator takes the study: a Q tile, the fp32 output and one K/V tile fit the scratchpad (the
+// check simulate_loaded makes). Asked before simulating, because a refusal thrown in a process whose SystemC
+// kernel has switched stacks trips a known AddressSanitizer false positive (google/sanitizers#189).
+bool fits_scratchpad(const sim::LoadedStudy& loaded) {
+  const models::Study& st = loaded.study;
+  const auto attention = models::dataflow::dense_attention(st.model, models::layer_shape(st.workload), 0);
+  return sim::pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) >= 1;
+}
+
 TEST_CASE(
     "random valid studies simulated: time above the machine's floor, HBM bytes above compulsory, reuse layers "
     "no slower and anchors no faster than dense ones") {
@@ -367,16 +378,14 @@ TEST_CASE(
     std::mt19937_64 rng(seed);
     const Json doc = random_study(rng, limits);
     INFO("seed " << seed << ", study " << doc.dump());
-    sim::Simulation s;
-    try {
-      s = sim::simulate_loaded(sim::testing::load(doc));
-    } catch (const sim::ConfigError& e) {
-      // A tile that does not fit the scratchpad: T4's 64 KiB holds neither 128-token tiles nor LLaMA-3.1-8B's
-      // 128-wide heads.
-      MESSAGE("refused: " << std::string(e.what()));
+    sim::LoadedStudy loaded = sim::testing::load(doc);
+    if (!fits_scratchpad(loaded)) {
+      // T4's 64 KiB holds neither 128-token tiles nor LLaMA-3.1-8B's 128-wide heads.
+      MESSAGE("refused: the tile does not fit the scratchpad");
       ++refused;
       continue;
     }
+    const sim::Simulation s = sim::simulate_loaded(std::move(loaded));
     ++simulated;
     const models::Study& st = s.loaded.study;
     const models::LayerCounts counts = st.workload.schedule.counts();
@@ -457,12 +466,9 @@ TEST_CASE("random valid studies simulated twice are bit-identical, and all-dense
     const Json doc = random_study(rng, limits);
     INFO("seed " << seed << ", study " << doc.dump());
     sim::Simulation first, second, dense;
-    try {
-      first = sim::simulate_loaded(sim::testing::load(doc));
-    } catch (const sim::ConfigError& e) {
-      MESSAGE("refused: " << std::string(e.what()));
-      continue;
-    }
+    sim::LoadedStudy loaded = sim::testing::load(doc);
+    if (!fits_scratchpad(loaded)) continue;
+    first = sim::simulate_loaded(std::move(loaded));
     ++checked;
     second = sim::simulate_loaded(sim::testing::load(doc));
     CHECK(first.schedule.total_ns == second.schedule.total_ns);

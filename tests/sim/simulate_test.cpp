@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "sim/cli/simulate_command.hpp"
+#include "sim/config/config_error.hpp"
+#include "sim/config/study_loader.hpp"
 
 using namespace cascadesim;
 
@@ -81,4 +83,15 @@ TEST_CASE(
   CHECK(kernels == 83);        // 16 layers x 5 kernels + 3 top-k selections
   CHECK(counters == kernels);
   CHECK(channel_counters == kernels);
+}
+
+TEST_CASE("a materialized-attention study is refused by the simulator, which replays the fused kernel only") {
+  std::ifstream in("tests/data/sim_small.json");
+  sim::Json study = sim::Json::parse(in);
+  study["workload"]["attention_kernel"] = "materialized";
+  sim::LoadedStudy loaded = sim::load_study_text(study.dump(), "materialized.json", {});
+  CHECK_THROWS_WITH_AS(sim::simulate_loaded(std::move(loaded)),
+                       doctest::Contains("materialized.json: /workload/attention_kernel: the simulator replays the "
+                                         "fused (FlashAttention-style) kernel only"),
+                       sim::ConfigError);
 }
