@@ -8,7 +8,8 @@
 set -euo pipefail
 exe=$1
 work=$2
-seed=${SWEEP_KILL_SEED:-$(((($$ << 15) ^ $(date +%s%N | cut -c10-15)) % 1000000))}
+# 10#: the clock digits may start with 0, which bash arithmetic would read as octal.
+seed=${SWEEP_KILL_SEED:-$(((($$ << 15) ^ 10#$(date +%s%N | cut -c10-15)) % 1000000))}
 RANDOM=$seed
 echo "sweep_kill_resume: seed $seed (replay with SWEEP_KILL_SEED=$seed)"
 rm -rf "$work"
