@@ -73,7 +73,8 @@ std::string_view status_word(PointStatus s) {
   return "excluded";
 }
 
-// Splits a CSV line (RFC 4180 quoting, no line breaks inside cells) into cells.
+}  // namespace
+
 void split_csv(std::string_view line, std::vector<std::string>& cells) {
   cells.clear();
   std::string cell;
@@ -100,8 +101,6 @@ void split_csv(std::string_view line, std::vector<std::string>& cells) {
   }
   cells.push_back(std::move(cell));
 }
-
-}  // namespace
 
 RowFormatter::RowFormatter(const SweepSpec& spec) {
   csv_header_ = "index";

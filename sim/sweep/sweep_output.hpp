@@ -16,6 +16,9 @@
 
 namespace cascadesim::sim::sweep {
 
+// Splits a CSV line the formatter wrote (RFC 4180 quoting, no line breaks inside cells) into cells.
+void split_csv(std::string_view line, std::vector<std::string>& cells);
+
 // Renders rows as CSV (RFC 4180 quoting) and JSON Lines, and reads a CSV row's objectives back.
 class RowFormatter {
  public:

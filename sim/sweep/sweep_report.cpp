@@ -21,6 +21,7 @@
 #include "sim/config/config_node.hpp"
 #include "sim/framework/atomic_file.hpp"
 #include "sim/sweep/pareto_front.hpp"
+#include "sim/sweep/sweep_output.hpp"
 
 namespace cascadesim::sim::sweep {
 namespace {
@@ -107,34 +108,6 @@ bool cell_matches(std::string_view cell, const Json& v) {
 std::string last_token(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Splits a CSV line (RFC 4180 quoting, no line breaks inside cells) into cells.
-void split_csv(std::string_view line, std::vector<std::string>& cells) {
-  cells.clear();
-  std::string cell;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(std::move(cell));
-      cell.clear();
-    } else {
-      cell += c;
-    }
-  }
-  cells.push_back(std::move(cell));
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
