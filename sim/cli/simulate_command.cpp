@@ -205,6 +205,26 @@ Simulation simulate_study(const std::string& study_path, const LoadOptions& load
                          trace);
 }
 
+void add_simulation_problems(const LoadedStudy& loaded, ConfigErrors& errors) {
+  const models::Study& st = loaded.study;
+  // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
+  if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
+    const double need = static_cast<double>(attention.rows * attention.head_dim) * (attention.bytes_per_element + 4) +
+                        attention.kv_tile_bytes();
+    errors.add(loaded.files.front(), "/workload/tile_tokens",
+               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + format_number(need) +
+                   " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
+                   format_number(st.hardware.sram_per_core_bytes));
+  }
+  // The engine replays the fused dataflow; simulating a materialized study would print fused times for it.
+  if (st.workload.attention_kernel == models::AttentionKernel::materialized)
+    errors.add(loaded.files.front(), "/workload/attention_kernel",
+               "the simulator replays the fused (FlashAttention-style) kernel only; 'materialized' (S x S scores in "
+               "memory) is modelled by `cascadesim predict` alone");
+}
+
 Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   Simulation s;
   s.loaded = std::move(loaded);
@@ -212,22 +232,7 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   ConfigErrors errors;
   const ConfigNode hardware(s.loaded.hardware_layers, errors);
   std::unique_ptr<hw::System> system = hw::System::build(hardware, st.hardware);
-  // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
-  const models::LayerShape shape = models::layer_shape(st.workload);
-  const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
-  if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
-    const double need = static_cast<double>(attention.rows * attention.head_dim) * (attention.bytes_per_element + 4) +
-                        attention.kv_tile_bytes();
-    errors.add(s.loaded.files.front(), "/workload/tile_tokens",
-               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + format_number(need) +
-                   " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
-                   format_number(st.hardware.sram_per_core_bytes));
-  }
-  // The engine replays the fused dataflow; simulating a materialized study would print fused times for it.
-  if (st.workload.attention_kernel == models::AttentionKernel::materialized)
-    errors.add(s.loaded.files.front(), "/workload/attention_kernel",
-               "the simulator replays the fused (FlashAttention-style) kernel only; 'materialized' (S x S scores in "
-               "memory) is modelled by `cascadesim predict` alone");
+  add_simulation_problems(s.loaded, errors);
   errors.throw_if_any();
   s.prediction = models::predict_both(st);
   s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);

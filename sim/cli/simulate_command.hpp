@@ -57,6 +57,10 @@ Simulation simulate_study(const std::string& study_path, const LoadOptions& load
 // The same for a study already loaded (the sweep loads each point's study from text).
 Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
 
+// Adds the reasons the simulator refuses a loaded study apart from its hardware sections (a tile the scratchpad
+// cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.
+void add_simulation_problems(const LoadedStudy& loaded, ConfigErrors& errors);
+
 void run_simulate(const SimulateOptions& options, std::ostream& out);
 Json simulation_to_json(const Simulation& s);
 void write_simulation_table(std::ostream& out, const Simulation& s);

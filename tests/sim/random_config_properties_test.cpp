@@ -11,12 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "models/dataflow/layer.hpp"
 #include "models/prediction.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
-#include "sim/engine/engine.hpp"
 #include "study_json.hpp"
 
 using namespace cascadesim;
@@ -355,13 +353,12 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
   CHECK(keeping_all >= 1);
 }
 
-// Whether the simulator takes the study: a Q tile, the fp32 output and one K/V tile fit the scratchpad (the
-// check simulate_loaded makes). Asked before simulating, because a refusal thrown in a process whose SystemC
+// Whether the simulator takes the study, asked before simulating: a refusal thrown in a process whose SystemC
 // kernel has switched stacks trips a known AddressSanitizer false positive (google/sanitizers#189).
-bool fits_scratchpad(const sim::LoadedStudy& loaded) {
-  const models::Study& st = loaded.study;
-  const auto attention = models::dataflow::dense_attention(st.model, models::layer_shape(st.workload), 0);
-  return sim::pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) >= 1;
+bool simulator_takes(const sim::LoadedStudy& loaded) {
+  sim::ConfigErrors errors;
+  sim::add_simulation_problems(loaded, errors);
+  return errors.empty();
 }
 
 TEST_CASE(
@@ -379,7 +376,7 @@ TEST_CASE(
     const Json doc = random_study(rng, limits);
     INFO("seed " << seed << ", study " << doc.dump());
     sim::LoadedStudy loaded = sim::testing::load(doc);
-    if (!fits_scratchpad(loaded)) {
+    if (!simulator_takes(loaded)) {
       // T4's 64 KiB holds neither 128-token tiles nor LLaMA-3.1-8B's 128-wide heads.
       MESSAGE("refused: the tile does not fit the scratchpad");
       ++refused;
@@ -467,7 +464,7 @@ TEST_CASE("random valid studies simulated twice are bit-identical, and all-dense
     INFO("seed " << seed << ", study " << doc.dump());
     sim::Simulation first, second, dense;
     sim::LoadedStudy loaded = sim::testing::load(doc);
-    if (!fits_scratchpad(loaded)) continue;
+    if (!simulator_takes(loaded)) continue;
     first = sim::simulate_loaded(std::move(loaded));
     ++checked;
     second = sim::simulate_loaded(sim::testing::load(doc));
