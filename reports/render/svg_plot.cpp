@@ -514,6 +514,18 @@ std::vector<bool> labels_that_fit(const std::vector<double>& center_px, const st
 constexpr std::size_t max_heat_map_cells = 1 << 16;
 constexpr std::size_t max_name_length = 24;
 
+// The <svg> element's opening, its title and the white background every plot starts with.
+std::string svg_opening(int width_px, int height_px, const std::string& title) {
+  const std::string w = std::to_string(width_px), h = std::to_string(height_px);
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\"" + h +
+                    "\" viewBox=\"0 0 " + w + " " + h +
+                    "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"" +
+                    format_number(tick_font_px) + "\" role=\"img\">\n";
+  svg += "<title>" + escape_xml(title) + "</title>\n";
+  svg += "<rect width=\"" + w + "\" height=\"" + h + "\" fill=\"#ffffff\"/>\n";
+  return svg;
+}
+
 std::string render_heat_map(const Plot& plot, const std::string& name, int width_px, int height_px) {
   const HeatMap& map = *plot.heat_map;
   CellAxis cx = cell_axis(map.x, plot.log_x, name, "x");
@@ -623,13 +635,7 @@ std::string render_heat_map(const Plot& plot, const std::string& name, int width
   cy.px_lo = bottom;
   cy.px_hi = top;
 
-  const std::string w = std::to_string(width_px), h = std::to_string(height_px);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\"" + h +
-                    "\" viewBox=\"0 0 " + w + " " + h +
-                    "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"" +
-                    format_number(tick_font_px) + "\" role=\"img\">\n";
-  svg += "<title>" + escape_xml(plot.title) + "</title>\n";
-  svg += "<rect width=\"" + w + "\" height=\"" + h + "\" fill=\"#ffffff\"/>\n";
+  std::string svg = svg_opening(width_px, height_px, plot.title);
 
   // Cells, then the hatching of invalid ones, the outlines of missing ones, and the values that fit in their cell.
   std::string cells = "<g class=\"cells\" stroke=\"#ffffff\" stroke-width=\"0.5\">\n";
@@ -892,13 +898,7 @@ std::string render_svg(const Plot& plot, int width_px, int height_px) {
   ay.px_lo = bottom;
   ay.px_hi = top;
 
-  const std::string w = std::to_string(width_px), h = std::to_string(height_px);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\"" + h +
-                    "\" viewBox=\"0 0 " + w + " " + h +
-                    "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"" +
-                    format_number(tick_font_px) + "\" role=\"img\">\n";
-  svg += "<title>" + escape_xml(plot.title) + "</title>\n";
-  svg += "<rect width=\"" + w + "\" height=\"" + h + "\" fill=\"#ffffff\"/>\n";
+  std::string svg = svg_opening(width_px, height_px, plot.title);
 
   // Grid at the labelled ticks.
   svg += "<g class=\"grid\" stroke=\"#e6e6e6\" stroke-width=\"1\">\n";
