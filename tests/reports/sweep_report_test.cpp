@@ -24,18 +24,12 @@ namespace cascadesim::sim::sweep {
 namespace {
 
 namespace fs = std::filesystem;
+using cascadesim::testing::read_text;
 using cascadesim::testing::TempDir;
 using reports::CellState;
 using reports::Plot;
 
 const fs::path source_dir{CASCADESIM_SOURCE_DIR};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

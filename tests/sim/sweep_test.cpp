@@ -26,6 +26,7 @@ namespace cascadesim::sim::sweep {
 namespace {
 
 namespace fs = std::filesystem;
+using cascadesim::testing::read_text;
 using cascadesim::testing::TempDir;
 
 const fs::path source_dir{CASCADESIM_SOURCE_DIR};
@@ -60,13 +61,6 @@ std::string lines_of(const std::vector<ConfigIssue>& issues) {
 
 bool has_issue(const std::vector<ConfigIssue>& issues, const std::string& line) {
   return std::any_of(issues.begin(), issues.end(), [&](const ConfigIssue& i) { return i.line() == line; });
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::vector<std::string> lines_in(const fs::path& path) {

@@ -24,16 +24,10 @@ namespace cascadesim::sim::sweep {
 namespace {
 
 namespace fs = std::filesystem;
+using cascadesim::testing::read_text;
 using cascadesim::testing::TempDir;
 
 const fs::path source_dir{CASCADESIM_SOURCE_DIR};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // 6 simulated points of the tests' small study (both backends), with a Pareto front.
 SweepSpec simulated_spec() {
