@@ -338,7 +338,7 @@ class SpecReader {
     if (!v) return;
     std::size_t index = 0;
     static constexpr std::array<std::string_view, 3> names{"analytical", "simulate", "both"};
-    if (detail::read_choice(root, "backend", *v, names, index))
+    if (sim::detail::read_choice(root, "backend", *v, names, index))
       spec_.backend = static_cast<Backend>(index);
     else
       backend_ok_ = false;

@@ -12,6 +12,7 @@
 
 #include "reports/render/report_document.hpp"
 #include "reports/render/svg_plot.hpp"
+#include "tests/count_occurrences.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace cascadesim::reports {
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using cascadesim::testing::count_occurrences;
 using cascadesim::testing::TempDir;
 
 std::string read(const fs::path& file) {
@@ -27,14 +29,6 @@ std::string read(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::size_t count(std::string_view text, std::string_view needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
 }
 
 Plot plot_of(std::string id, std::string title) {
@@ -76,29 +70,29 @@ TEST_CASE("write_report writes report.html with one inline svg per plot, report.
 
   const std::string html = read(dir / "report.html");
   CHECK(html.starts_with("<!DOCTYPE html>"));
-  CHECK(count(html, "<meta charset=\"utf-8\">") == 1);
-  CHECK(count(html, "<svg") == 3);
-  CHECK(count(html, "</figure>") == 3);
+  CHECK(count_occurrences(html, "<meta charset=\"utf-8\">") == 1);
+  CHECK(count_occurrences(html, "<svg") == 3);
+  CHECK(count_occurrences(html, "</figure>") == 3);
   for (const std::string id : {"predicted_vs_measured", "error_by_case", "speedup"}) {
-    CHECK(count(html, "<figure id=\"plot-" + id + "\">\n<svg") == 1);
+    CHECK(count_occurrences(html, "<figure id=\"plot-" + id + "\">\n<svg") == 1);
   }
-  CHECK(count(html, "<table>") == 2);
-  CHECK(count(html, "<td>dense</td><td class=\"num\">12.5</td>") == 1);
-  CHECK(count(html, "<script") == 0);
-  CHECK(count(html, "src=") == 0);
-  CHECK(count(html, "href") == 0);
-  CHECK(count(html, "<link") == 0);
+  CHECK(count_occurrences(html, "<table>") == 2);
+  CHECK(count_occurrences(html, "<td>dense</td><td class=\"num\">12.5</td>") == 1);
+  CHECK(count_occurrences(html, "<script") == 0);
+  CHECK(count_occurrences(html, "src=") == 0);
+  CHECK(count_occurrences(html, "href") == 0);
+  CHECK(count_occurrences(html, "<link") == 0);
 
   const std::string md = read(dir / "report.md");
   CHECK(md.starts_with("# Validation\n\nMeasured on one GPU.\n\n## Kernels\n\nKernel times.\n\n"));
-  CHECK(count(md, "](plots/") == 3);
-  CHECK(count(md, "![Predicted vs measured](plots/predicted_vs_measured.svg)") == 1);
-  CHECK(count(md, "![Error](plots/error_by_case.svg)") == 1);
-  CHECK(count(md, "![Speedup](plots/speedup.svg)") == 1);
-  CHECK(count(md, "| case | time (us) |\n| --- | ---: |\n") == 1);
-  CHECK(count(md, "| dense | 12.5 |\n") == 1);
-  CHECK(count(md, "| sparse | 4.25 |\n") == 1);
-  CHECK(count(md, "| 1D+3A+12R | 1.96x |\n") == 1);
+  CHECK(count_occurrences(md, "](plots/") == 3);
+  CHECK(count_occurrences(md, "![Predicted vs measured](plots/predicted_vs_measured.svg)") == 1);
+  CHECK(count_occurrences(md, "![Error](plots/error_by_case.svg)") == 1);
+  CHECK(count_occurrences(md, "![Speedup](plots/speedup.svg)") == 1);
+  CHECK(count_occurrences(md, "| case | time (us) |\n| --- | ---: |\n") == 1);
+  CHECK(count_occurrences(md, "| dense | 12.5 |\n") == 1);
+  CHECK(count_occurrences(md, "| sparse | 4.25 |\n") == 1);
+  CHECK(count_occurrences(md, "| 1D+3A+12R | 1.96x |\n") == 1);
 
   std::size_t svg_files = 0;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir / "plots")) {
@@ -124,7 +118,7 @@ TEST_CASE("write_report replaces an earlier report in the same folder") {
   report.title = "Validation, second run";
   write_report(report, temp.path().string());
   CHECK(read(temp.path() / "report.md").starts_with("# Validation, second run\n"));
-  CHECK(count(read(temp.path() / "report.html"), "<h1>Validation, second run</h1>") == 1);
+  CHECK(count_occurrences(read(temp.path() / "report.html"), "<h1>Validation, second run</h1>") == 1);
 }
 
 TEST_CASE("duplicate plot ids throw invalid_argument and nothing is written") {
@@ -173,20 +167,20 @@ TEST_CASE("HTML escapes markup characters in text while Markdown keeps paragraph
   report.sections[0].paragraphs = {"latency < 5 us & speedup > 2"};
   report.sections[0].tables[0].rows[0][0] = "<b>dense</b>";
   const std::string html = render_html(report);
-  CHECK(count(html, "<title>Report &lt;draft&gt;</title>") == 1);
-  CHECK(count(html, "<p>latency &lt; 5 us &amp; speedup &gt; 2</p>") == 1);
-  CHECK(count(html, "<td>&lt;b&gt;dense&lt;/b&gt;</td>") == 1);
-  CHECK(count(html, "<draft>") == 0);
-  CHECK(count(html, "<b>") == 0);
+  CHECK(count_occurrences(html, "<title>Report &lt;draft&gt;</title>") == 1);
+  CHECK(count_occurrences(html, "<p>latency &lt; 5 us &amp; speedup &gt; 2</p>") == 1);
+  CHECK(count_occurrences(html, "<td>&lt;b&gt;dense&lt;/b&gt;</td>") == 1);
+  CHECK(count_occurrences(html, "<draft>") == 0);
+  CHECK(count_occurrences(html, "<b>") == 0);
 
   const std::string md = render_markdown(report);
-  CHECK(count(md, "\nlatency < 5 us & speedup > 2\n") == 1);
+  CHECK(count_occurrences(md, "\nlatency < 5 us & speedup > 2\n") == 1);
 }
 
 TEST_CASE("Markdown escapes a '|' inside a table cell") {
   ReportDocument report = sample();
   report.sections[0].tables[0].rows[0][0] = "a|b";
-  CHECK(count(render_markdown(report), "| a\\|b | 12.5 |\n") == 1);
+  CHECK(count_occurrences(render_markdown(report), "| a\\|b | 12.5 |\n") == 1);
 }
 
 TEST_CASE("write_report names the path when it cannot create the folder") {
@@ -204,7 +198,7 @@ TEST_CASE("a report without sections renders its title and preamble") {
   report.preamble = {"Nothing measured yet."};
   CHECK(render_markdown(report) == "# Empty\n\nNothing measured yet.\n\n");
   const std::string html = render_html(report);
-  CHECK(count(html, "<h1>Empty</h1>\n<p>Nothing measured yet.</p>\n</body>") == 1);
+  CHECK(count_occurrences(html, "<h1>Empty</h1>\n<p>Nothing measured yet.</p>\n</body>") == 1);
 }
 
 TEST_CASE("a plot's caption is a figcaption in HTML and a paragraph under the image in Markdown") {
@@ -214,9 +208,10 @@ TEST_CASE("a plot's caption is a figcaption in HTML and a paragraph under the im
   plot.caption = "Other axes fixed at a < b.";
   report.sections = {{"Plots", {}, {}, {plot, plot_of("without_caption", "Plain")}}};
   const std::string html = render_html(report);
-  CHECK(count(html, "<figcaption>Other axes fixed at a &lt; b.</figcaption>\n</figure>") == 1);
-  CHECK(count(html, "<figcaption>") == 1);
-  CHECK(count(render_markdown(report), "![Heat](plots/with_caption.svg)\n\nOther axes fixed at a < b.\n\n") == 1);
+  CHECK(count_occurrences(html, "<figcaption>Other axes fixed at a &lt; b.</figcaption>\n</figure>") == 1);
+  CHECK(count_occurrences(html, "<figcaption>") == 1);
+  CHECK(count_occurrences(render_markdown(report),
+                          "![Heat](plots/with_caption.svg)\n\nOther axes fixed at a < b.\n\n") == 1);
 }
 
 TEST_CASE("render_report_files lists every plot, then report.md and report.html, as write_report writes them") {
@@ -240,8 +235,8 @@ TEST_CASE("a heat map plot renders into the report like any other plot") {
   plot.heat_map = HeatMap{{{"a", "b"}, {}}, {{"x"}, {}}, {1, 2}, {}, "v", false};
   report.sections = {{"Plots", {}, {}, {plot}}};
   const std::string html = render_html(report);
-  CHECK(count(html, "<figure id=\"plot-grid\">\n<svg ") == 1);
-  CHECK(count(html, "<g class=\"cells\"") == 1);
+  CHECK(count_occurrences(html, "<figure id=\"plot-grid\">\n<svg ") == 1);
+  CHECK(count_occurrences(html, "<g class=\"cells\"") == 1);
 }
 
 }  // namespace

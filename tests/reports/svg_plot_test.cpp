@@ -12,20 +12,15 @@
 #include <doctest/doctest.h>
 
 #include "reports/render/svg_plot.hpp"
+#include "tests/count_occurrences.hpp"
 
 namespace cascadesim::reports {
 namespace {
 
+using cascadesim::testing::count_occurrences;
+
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-std::size_t count(std::string_view text, std::string_view needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
 
 // The text from the first occurrence of start up to and including the next "</g>".
 std::string group(const std::string& svg, std::string_view start, std::size_t from = 0) {
@@ -91,47 +86,47 @@ TEST_CASE("non-finite points and non-positive points on a log axis are skipped, 
   const Plot plot =
       plot_of({{"s", {1, 10, -5, 0, nan, inf, 100}, {1, 10, 3, 4, 5, 6, 1000}, Series::Style::points}}, true, true);
   const std::string svg = render_svg(plot);
-  CHECK(count(group(svg, "class=\"series\""), "<circle") == 3);
-  CHECK(count(svg, "nan") == 0);
-  CHECK(count(svg, "inf") == 0);
+  CHECK(count_occurrences(group(svg, "class=\"series\""), "<circle") == 3);
+  CHECK(count_occurrences(svg, "nan") == 0);
+  CHECK(count_occurrences(svg, "inf") == 0);
   // The skipped points do not widen the range: y spans 10^0 .. 10^3.
   CHECK(texts(svg, "<g class=\"tick-labels\"").back() == "1000");
 }
 
 TEST_CASE("negative points on linear axes are drawn") {
   const Plot plot = plot_of({{"s", {-3, -1, 2}, {-5, 0, 5}, Series::Style::points}});
-  CHECK(count(group(render_svg(plot), "class=\"series\""), "<circle") == 3);
+  CHECK(count_occurrences(group(render_svg(plot), "class=\"series\""), "<circle") == 3);
 }
 
 TEST_CASE("a skipped point splits a line into two polylines") {
   const Plot plot = plot_of({{"s", {1, 2, 3, 4, 5}, {1, 2, nan, 4, 5}, Series::Style::line}});
   const std::string series = group(render_svg(plot), "class=\"series\"");
-  CHECK(count(series, "<polyline") == 2);
-  CHECK(count(series, "<circle") == 0);
+  CHECK(count_occurrences(series, "<polyline") == 2);
+  CHECK(count_occurrences(series, "<circle") == 0);
 }
 
 TEST_CASE("line_points draws one polyline and a circle per point") {
   const Plot plot = plot_of({{"s", {1, 2, 3}, {3, 1, 2}, Series::Style::line_points}});
   const std::string series = group(render_svg(plot), "class=\"series\"");
-  CHECK(count(series, "<polyline") == 1);
-  CHECK(count(series, "<circle") == 3);
+  CHECK(count_occurrences(series, "<polyline") == 1);
+  CHECK(count_occurrences(series, "<circle") == 3);
 }
 
 TEST_CASE("the identity line and the band appear only when asked") {
   Plot plot = plot_of({{"s", {10, 100}, {20, 80}, Series::Style::points}}, true, true);
   const std::string plain = render_svg(plot);
-  CHECK(count(plain, "class=\"identity\"") == 0);
-  CHECK(count(plain, "class=\"band\"") == 0);
+  CHECK(count_occurrences(plain, "class=\"identity\"") == 0);
+  CHECK(count_occurrences(plain, "class=\"band\"") == 0);
 
   plot.identity_line = true;
   const std::string with_line = render_svg(plot);
-  CHECK(count(group(with_line, "class=\"identity\""), "<polyline") == 1);
-  CHECK(count(with_line, "class=\"band\"") == 0);
+  CHECK(count_occurrences(group(with_line, "class=\"identity\""), "<polyline") == 1);
+  CHECK(count_occurrences(with_line, "class=\"band\"") == 0);
 
   plot.band_fraction = 0.10;
   const std::string with_band = render_svg(plot);
-  CHECK(count(group(with_band, "class=\"band\""), "<polygon") == 1);
-  CHECK(count(with_band, "y = x \u00b110%") == 1);
+  CHECK(count_occurrences(group(with_band, "class=\"band\""), "<polygon") == 1);
+  CHECK(count_occurrences(with_band, "y = x \u00b110%") == 1);
 }
 
 TEST_CASE("with the identity line both log axes share one range, so y = x runs corner to corner") {
@@ -160,8 +155,8 @@ TEST_CASE("a band wider than 100% on a log y axis reaches the bottom of the plot
   Plot plot = plot_of({{"s", {1, 100}, {1, 100}, Series::Style::points}}, true, true);
   plot.band_fraction = 1.5;
   const std::string band = group(render_svg(plot), "class=\"band\"");
-  CHECK(count(band, "<polygon") == 1);
-  CHECK(count(band, "nan") == 0);
+  CHECK(count_occurrences(band, "<polygon") == 1);
+  CHECK(count_occurrences(band, "nan") == 0);
 }
 
 TEST_CASE("an x/y size mismatch throws invalid_argument naming the series") {
@@ -194,13 +189,13 @@ TEST_CASE("the output is one svg element with balanced groups and one series gro
   const std::string svg = render_svg(plot, 800, 500);
   CHECK(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"500\""));
   CHECK(svg.ends_with("</svg>"));
-  CHECK(count(svg, "<svg") == 1);
-  CHECK(count(svg, "</svg>") == 1);
-  CHECK(count(svg, "<g ") + count(svg, "<g>") == count(svg, "</g>"));
-  CHECK(count(svg, "<text") == count(svg, "</text>"));
-  CHECK(count(svg, "class=\"series\"") == 3);
-  CHECK(count(svg, "data-label=\"a\"") == 1);
-  CHECK(count(svg, "data-label=\"nothing drawable\"") == 1);
+  CHECK(count_occurrences(svg, "<svg") == 1);
+  CHECK(count_occurrences(svg, "</svg>") == 1);
+  CHECK(count_occurrences(svg, "<g ") + count_occurrences(svg, "<g>") == count_occurrences(svg, "</g>"));
+  CHECK(count_occurrences(svg, "<text") == count_occurrences(svg, "</text>"));
+  CHECK(count_occurrences(svg, "class=\"series\"") == 3);
+  CHECK(count_occurrences(svg, "data-label=\"a\"") == 1);
+  CHECK(count_occurrences(svg, "data-label=\"nothing drawable\"") == 1);
 }
 
 TEST_CASE("each series gets its own palette color") {
@@ -223,9 +218,9 @@ TEST_CASE("text is escaped for XML in the title, labels and data-label") {
   Plot plot = plot_of({{"k < 8 & \"fast\"", {1}, {1}, Series::Style::points}});
   plot.title = "time <us> & 'count'";
   const std::string svg = render_svg(plot);
-  CHECK(count(svg, "time &lt;us&gt; &amp; &#39;count&#39;") == 2);  // <title> and the visible title
-  CHECK(count(svg, "data-label=\"k &lt; 8 &amp; &quot;fast&quot;\"") == 1);
-  CHECK(count(svg, "<us>") == 0);
+  CHECK(count_occurrences(svg, "time &lt;us&gt; &amp; &#39;count&#39;") == 2);  // <title> and the visible title
+  CHECK(count_occurrences(svg, "data-label=\"k &lt; 8 &amp; &quot;fast&quot;\"") == 1);
+  CHECK(count_occurrences(svg, "<us>") == 0);
   CHECK(escape_xml("a\x01z") == "a z");
 }
 
@@ -238,9 +233,9 @@ TEST_CASE("a series with a color of its own is drawn in it; a color that is not 
   Plot plot =
       plot_of({{"all", {1, 2}, {1, 2}, Series::Style::points, "#a6a6a6"}, {"front", {1}, {1}, Series::Style::points}});
   const std::string svg = render_svg(plot);
-  CHECK(count(svg, "data-label=\"all\" fill=\"#a6a6a6\"") == 1);
+  CHECK(count_occurrences(svg, "data-label=\"all\" fill=\"#a6a6a6\"") == 1);
   // The palette still counts the first series: the second gets the palette's second color.
-  CHECK(count(svg, "data-label=\"front\" fill=\"#D55E00\"") == 1);
+  CHECK(count_occurrences(svg, "data-label=\"front\" fill=\"#D55E00\"") == 1);
   plot.series[0].color = "red\" onload=\"x";
   CHECK_THROWS_WITH_AS(render_svg(plot), doctest::Contains("is not #rrggbb"), std::invalid_argument);
 }
@@ -278,10 +273,10 @@ TEST_CASE("a heat map draws a rect per cell, the lowest value in viridis' first 
   CHECK(cells.back() == "#fde725");
   // Halfway (3.5 would be the middle; 3 and 4 lie either side of viridis' middle color #21918c).
   CHECK(cells[2] != cells[3]);
-  CHECK(count(svg, "data-state=") == 0);
-  CHECK(count(svg, "class=\"legend\"") == 0);
+  CHECK(count_occurrences(svg, "data-state=") == 0);
+  CHECK(count_occurrences(svg, "class=\"legend\"") == 0);
   // The color bar, labelled inside the value range [1, 6] on a linear scale.
-  CHECK(count(svg, "class=\"color-scale\"") == 1);
+  CHECK(count_occurrences(svg, "class=\"color-scale\"") == 1);
   CHECK(texts(svg, "<g class=\"scale-labels\"") == std::vector<std::string>{"1", "2", "3", "4", "5", "6"});
   // Every cell is wide and tall enough for its value.
   CHECK(texts(svg, "<g class=\"cell-labels\"") == std::vector<std::string>{"1", "2", "3", "4", "5", "6"});
@@ -312,11 +307,11 @@ TEST_CASE("heat map cells without a value show their state in a legend and never
   REQUIRE(cells.size() == 6);
   CHECK(cells[0] == "#440154");  // 1 is the lowest value: the zeros of the other cells are not values
   CHECK(cells[4] == "#fde725");
-  CHECK(count(svg, "data-state=\"invalid\"") == 1);
-  CHECK(count(svg, "data-state=\"excluded\"") == 1);
-  CHECK(count(svg, "data-state=\"missing\"") == 1);
-  CHECK(count(svg, "class=\"hatching\"") == 1);
-  CHECK(count(svg, "class=\"missing-outlines\"") == 1);
+  CHECK(count_occurrences(svg, "data-state=\"invalid\"") == 1);
+  CHECK(count_occurrences(svg, "data-state=\"excluded\"") == 1);
+  CHECK(count_occurrences(svg, "data-state=\"missing\"") == 1);
+  CHECK(count_occurrences(svg, "class=\"hatching\"") == 1);
+  CHECK(count_occurrences(svg, "class=\"missing-outlines\"") == 1);
   const std::string legend = svg.substr(svg.find("<g class=\"legend\""));
   CHECK(legend.find(">invalid<") != std::string::npos);
   CHECK(legend.find(">excluded<") != std::string::npos);
@@ -326,8 +321,8 @@ TEST_CASE("heat map cells without a value show their state in a legend and never
 
 TEST_CASE("a heat map without any value cell draws its states and no color scale") {
   const std::string svg = render_svg(heat_plot_of({0, 0, 0, 0, 0, 0}, std::vector<CellState>(6, CellState::invalid)));
-  CHECK(count(svg, "data-state=\"invalid\"") == 6);
-  CHECK(count(svg, "class=\"color-scale\"") == 0);
+  CHECK(count_occurrences(svg, "data-state=\"invalid\"") == 6);
+  CHECK(count_occurrences(svg, "class=\"color-scale\"") == 0);
 }
 
 TEST_CASE("a log color scale labels decades, and a constant heat map one value") {
@@ -376,10 +371,10 @@ TEST_CASE("a heat map is one well-formed svg element with balanced groups") {
                                                    CellState::missing, CellState::value, CellState::value}));
   CHECK(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   CHECK(svg.ends_with("</svg>"));
-  CHECK(count(svg, "<g ") + count(svg, "<g>") == count(svg, "</g>"));
-  CHECK(count(svg, "<text") == count(svg, "</text>"));
-  CHECK(count(svg, " id=") == 0);
-  CHECK(count(svg, "nan") == 0);
+  CHECK(count_occurrences(svg, "<g ") + count_occurrences(svg, "<g>") == count_occurrences(svg, "</g>"));
+  CHECK(count_occurrences(svg, "<text") == count_occurrences(svg, "</text>"));
+  CHECK(count_occurrences(svg, " id=") == 0);
+  CHECK(count_occurrences(svg, "nan") == 0);
 }
 
 }  // namespace

@@ -137,7 +137,8 @@ TEST_CASE("every shipped hardware preset cites a non-empty source for every figu
     const Json preset = shipped_preset("hw", name);
     REQUIRE(preset.contains("source"));
     const Json& source = preset.at("source");
-    for (const auto& [key, value] : preset.items()) {
+    for (const auto& item : preset.items()) {
+      const std::string& key = item.key();
       if (key == "schema_version" || key == "name" || key == "description" || key == "source" ||
           key == "measured_device_names" || key == "calibration")
         continue;  // metadata, not figures

@@ -38,9 +38,9 @@ const sim::StatInfo bounded_dma_stats[] = {
 };
 
 // Indices into bounded_dma_stats.
-namespace stat {
+namespace dma_stat {
 constexpr std::size_t transfers = 0, requests = 1, bytes = 2, stall_ns = 3, transfer_ns = 4;
-}  // namespace stat
+}  // namespace dma_stat
 
 class BoundedDma final : public Dma {
  public:
@@ -50,7 +50,7 @@ class BoundedDma final : public Dma {
   // transfers keep their slots. A request with a tile_id is issued whole, since tile caches hold tiles whole and
   // pieces sharing one tile id would look like hits on a partial tile.
   double transfer(const MemoryRequest& request, double issue_ns, MemoryLevel& level) override {
-    stats_[stat::transfers] += 1;
+    stats_[dma_stat::transfers] += 1;
     const auto limit = static_cast<std::uint64_t>(config_.max_transfer_bytes);
     const std::uint64_t piece_max = request.tile_id != 0 ? request.bytes : limit;
     double last = issue_ns;
@@ -62,11 +62,11 @@ class BoundedDma final : public Dma {
       const double done = level.access(piece, start);
       in_flight_.push(done);
       last = std::max(last, done);
-      stats_[stat::requests] += 1;
-      stats_[stat::bytes] += static_cast<double>(piece.bytes);
-      stats_[stat::stall_ns] += start - issue_ns;
+      stats_[dma_stat::requests] += 1;
+      stats_[dma_stat::bytes] += static_cast<double>(piece.bytes);
+      stats_[dma_stat::stall_ns] += start - issue_ns;
     }
-    stats_[stat::transfer_ns] += last - issue_ns;
+    stats_[dma_stat::transfer_ns] += last - issue_ns;
     return last;
   }
 

@@ -58,10 +58,10 @@ const sim::StatInfo hbm_stats[] = {
 };
 
 // Indices into hbm_stats.
-namespace stat {
+namespace hbm_stat {
 constexpr std::size_t requests = 0, read_bytes = 1, write_bytes = 2, transferred_bytes = 3, channel_busy_ns = 4,
                       queue_stall_ns = 5, access_ns = 6;
-}  // namespace stat
+}  // namespace hbm_stat
 
 // Queue slots of one channel, counted per time window: a request holds a slot in every window that its
 // [start, completion) overlaps, and starts in the first window from its issue where fewer than depth are held.
@@ -190,12 +190,12 @@ class Hbm final : public MemoryLevel {
       channels_[(first_channel + k) % channels].slots.hold(starts_[k], completion);
 
     const double moved = static_cast<double>(bursts * burst);
-    stats_[stat::requests] += 1;
-    stats_[request.write ? stat::write_bytes : stat::read_bytes] += static_cast<double>(request.bytes);
-    stats_[stat::transferred_bytes] += moved;
-    stats_[stat::channel_busy_ns] += moved / config_.channel_bandwidth_GBps;
-    stats_[stat::queue_stall_ns] += stall;
-    stats_[stat::access_ns] += completion - issue_ns;
+    stats_[hbm_stat::requests] += 1;
+    stats_[request.write ? hbm_stat::write_bytes : hbm_stat::read_bytes] += static_cast<double>(request.bytes);
+    stats_[hbm_stat::transferred_bytes] += moved;
+    stats_[hbm_stat::channel_busy_ns] += moved / config_.channel_bandwidth_GBps;
+    stats_[hbm_stat::queue_stall_ns] += stall;
+    stats_[hbm_stat::access_ns] += completion - issue_ns;
     return completion;
   }
 

@@ -48,10 +48,10 @@ const sim::StatInfo tile_cache_stats[] = {
 };
 
 // Indices into tile_cache_stats.
-namespace stat {
+namespace cache_stat {
 constexpr std::size_t hits = 0, misses = 1, hit_bytes = 2, miss_bytes = 3, evictions = 4, evicted_bytes = 5,
                       bypass_bytes = 6, write_bytes = 7;
-}  // namespace stat
+}  // namespace cache_stat
 
 class TileCache final : public MemoryLevel {
  public:
@@ -63,11 +63,11 @@ class TileCache final : public MemoryLevel {
     const auto bytes = static_cast<double>(request.bytes);
     // Write-through without allocation: a cached copy of the tile is updated in place and keeps its LRU place.
     if (request.write) {
-      stats_[stat::write_bytes] += bytes;
+      stats_[cache_stat::write_bytes] += bytes;
       return forward(request, issue_ns);
     }
     if (request.tile_id == 0) {
-      stats_[stat::bypass_bytes] += bytes;
+      stats_[cache_stat::bypass_bytes] += bytes;
       return forward(request, issue_ns);
     }
     // A run of tiles is looked up tile by tile; the misses travel to the next level as one request.
@@ -92,12 +92,12 @@ class TileCache final : public MemoryLevel {
     }
     const std::uint64_t missed = missed_ids_.size();
     const auto hits = static_cast<double>(count - missed);
-    stats_[stat::hits] += hits;
-    stats_[stat::hit_bytes] += hits * static_cast<double>(tile_bytes);
+    stats_[cache_stat::hits] += hits;
+    stats_[cache_stat::hit_bytes] += hits * static_cast<double>(tile_bytes);
     double done = std::max(calendar_.reserve(issue_ns, bytes), hit_ready);
     if (missed > 0) {
-      stats_[stat::misses] += static_cast<double>(missed);
-      stats_[stat::miss_bytes] += static_cast<double>(missed * tile_bytes);
+      stats_[cache_stat::misses] += static_cast<double>(missed);
+      stats_[cache_stat::miss_bytes] += static_cast<double>(missed * tile_bytes);
       MemoryRequest fill = request;
       fill.bytes = missed * tile_bytes;
       fill.tile_count = static_cast<std::uint32_t>(missed);
@@ -146,8 +146,8 @@ class TileCache final : public MemoryLevel {
     const auto capacity = static_cast<std::uint64_t>(config_.bytes);
     if (bytes > capacity) return;
     while (used_bytes_ + bytes > capacity) {
-      stats_[stat::evictions] += 1;
-      stats_[stat::evicted_bytes] += static_cast<double>(lru_.back().bytes);
+      stats_[cache_stat::evictions] += 1;
+      stats_[cache_stat::evicted_bytes] += static_cast<double>(lru_.back().bytes);
       erase(index_.find(lru_.back().tile_id));
     }
     lru_.push_front(Tile{tile_id, bytes, ready_ns});

@@ -43,9 +43,9 @@ const sim::StatInfo crossbar_stats[] = {
 };
 
 // Indices into crossbar_stats.
-namespace stat {
+namespace crossbar_stat {
 constexpr std::size_t requests = 0, read_bytes = 1, write_bytes = 2, port_busy_ns = 3, port_wait_ns = 4, ports = 5;
-}  // namespace stat
+}  // namespace crossbar_stat
 
 class Crossbar final : public MemoryLevel {
  public:
@@ -65,10 +65,10 @@ class Crossbar final : public MemoryLevel {
     const double start = std::max(issue_ns, port_done - transfer_ns);
     const double next_done = next_->access(request, start);
 
-    stats_[stat::requests] += 1;
-    stats_[request.write ? stat::write_bytes : stat::read_bytes] += bytes;
-    stats_[stat::port_busy_ns] += transfer_ns;
-    stats_[stat::port_wait_ns] += start - issue_ns;
+    stats_[crossbar_stat::requests] += 1;
+    stats_[request.write ? crossbar_stat::write_bytes : crossbar_stat::read_bytes] += bytes;
+    stats_[crossbar_stat::port_busy_ns] += transfer_ns;
+    stats_[crossbar_stat::port_wait_ns] += start - issue_ns;
     return std::max(port_done, next_done) + config_.latency_ns;
   }
 
@@ -85,7 +85,7 @@ class Crossbar final : public MemoryLevel {
   BandwidthCalendar& port_of(std::uint32_t core) {
     while (ports_.size() <= core) ports_.emplace_back(config_.port_bandwidth_GBps, config_.window_ns);
     BandwidthCalendar& port = ports_[core];
-    if (port.booked_bytes() == 0) stats_[stat::ports] += 1;
+    if (port.booked_bytes() == 0) stats_[crossbar_stat::ports] += 1;
     return port;
   }
 
