@@ -1,5 +1,4 @@
-// Timing-case files: valid documents, every error reported at once with its JSON path, the example file, and the
-// atomic writer of measured records.
+// Timing-case files: valid documents, every error reported at once with its JSON path, and the example file.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -85,25 +84,6 @@ TEST_CASE("validation: percentiles use the nearest rank") {
   CHECK(percentile({5, 1, 4, 2, 3}, 0.5) == 3);
   CHECK(percentile({5, 1, 4, 2, 3}, 0.1) == 1);
   CHECK(percentile({5, 1, 4, 2, 3}, 0.9) == 5);
-}
-
-TEST_CASE("validation: measured records are written through a temporary file that replaces the output") {
-  const auto dir = std::filesystem::temp_directory_path() / "cascadesim_validation_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "measured.json").string();
-  MeasuredRecord record;
-  record.spec.name = "r";
-  record.device.name = "fake";
-  record.median_ms = 1.5;
-  write_records_atomically(path, {record});
-  write_records_atomically(path, {record, record});
-  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::ifstream in(path);
-  const auto document = nlohmann::json::parse(in);
-  CHECK(document.at("records").size() == 2);
-  CHECK(document.at("records").at(1).at("median_ms") == 1.5);
-  CHECK(document.at("records").at(1).at("device").at("name") == "fake");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("validation: cascade and stack cases carry their pool factor and layer schedule") {

@@ -2,18 +2,27 @@
 #include "validation/host/measured_record.hpp"
 #include "validation/host/micro_result.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
 namespace cascadesim::validation {
 
 namespace {
-nlohmann::ordered_json device_json(const DeviceInfo& d) {
+using nlohmann::ordered_json;
+
+ordered_json device_json(const DeviceInfo& d) {
   return {{"name", d.name},
           {"compute_capability",
            std::to_string(d.compute_capability_major) + "." + std::to_string(d.compute_capability_minor)},
@@ -25,19 +34,155 @@ nlohmann::ordered_json device_json(const DeviceInfo& d) {
           {"runtime_version", d.runtime_version}};
 }
 
+// What a record says about its case: a resumed record must agree with its case on every one of these.
+ordered_json case_json(const CaseSpec& spec) {
+  return {{"name", spec.name},
+          {"kernel", kernel_kind_name(spec.kernel)},
+          {"batch", spec.shape.batch},
+          {"seq_len", spec.shape.seq_len},
+          {"heads", spec.shape.heads},
+          {"head_dim", spec.shape.head_dim},
+          {"causal", spec.shape.causal},
+          {"tile_q", spec.tile_q},
+          {"tile_k", spec.tile_k},
+          {"top_k", spec.top_k},
+          {"pool_factor", spec.pool_factor},
+          {"schedule", spec.schedule.layers.empty() ? "" : spec.schedule.compact()},
+          {"repetitions", spec.repetitions},
+          {"warmup", spec.warmup}};
+}
+
+ordered_json record_json(const MeasuredRecord& r) {
+  ordered_json record = case_json(r.spec);
+  record["buffer_sets"] = r.buffer_sets;
+  record["executed_blocks"] = r.executed_blocks;
+  record["flop_count"] = r.flop_count;
+  record["compulsory_bytes"] = r.compulsory_bytes;
+  record["median_ms"] = r.median_ms;
+  record["p10_ms"] = r.p10_ms;
+  record["p90_ms"] = r.p90_ms;
+  record["achieved_TFLOP_per_s"] = r.achieved_TFLOP_per_s;
+  record["achieved_GB_per_s"] = r.achieved_GB_per_s;
+  record["samples_ms"] = r.samples_ms;
+  if (!r.stages.empty()) {
+    ordered_json stages = ordered_json::array();
+    for (const StageSamples& stage : r.stages)
+      stages.push_back({{"name", stage.name},
+                        {"median_ms", percentile(stage.samples_ms, 0.5)},
+                        {"p10_ms", percentile(stage.samples_ms, 0.1)},
+                        {"p90_ms", percentile(stage.samples_ms, 0.9)},
+                        {"samples_ms", stage.samples_ms}});
+    record["stages"] = std::move(stages);
+  }
+  record["device"] = device_json(r.device);
+  return record;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// The folder entry of a renamed file reaches the disk only when the folder itself is flushed.
+void flush_folder_of(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(folder + ": cannot open the folder to flush it: " + errno_text());
+  const bool flushed = ::fsync(fd) == 0;
+  const std::string reason = flushed ? "" : errno_text();
+  ::close(fd);
+  if (!flushed) throw std::runtime_error(folder + ": flushing the folder failed: " + reason);
+}
+
+// The records of an interrupted run, checked against the cases and the device; the problems, one per line.
+std::vector<std::string> read_resumed_records(const std::string& path, const std::string& text,
+                                              const std::vector<CaseSpec>& cases, const DeviceInfo& device,
+                                              std::vector<std::string>& record_text) {
+  std::vector<std::string> problems;
+  const auto problem = [&](const std::string& pointer, const std::string& what) {
+    problems.push_back(path + ": " + pointer + ": " + what);
+  };
+  ordered_json document;
+  try {
+    document = ordered_json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    problem("/", std::string("invalid JSON (") + e.what() + ")");
+    return problems;
+  }
+  if (!document.is_object() || !document.contains("records") || !document.at("records").is_array()) {
+    problem("/records", "must be the list of measured records");
+    return problems;
+  }
+  if (document.value("schema_version", ordered_json()) != 1) problem("/schema_version", "must be 1");
+  const ordered_json& records = document.at("records");
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::string at = "/records/" + std::to_string(i);
+    const ordered_json& record = records[i];
+    if (!record.is_object() || !record.contains("name") || !record.at("name").is_string()) {
+      problem(at + "/name", "must be the name of a case");
+      continue;
+    }
+    const std::string name = record.at("name").get<std::string>();
+    const auto match = std::find_if(cases.begin(), cases.end(), [&](const CaseSpec& c) { return c.name == name; });
+    if (match == cases.end()) {
+      problem(at + "/name", "case '" + name + "' is not in the cases being measured");
+      continue;
+    }
+    const std::size_t index = static_cast<std::size_t>(match - cases.begin());
+    if (!record_text[index].empty()) {
+      problem(at + "/name", "case '" + name + "' has a second record");
+      continue;
+    }
+    bool same_case = true;
+    const ordered_json expected = case_json(*match);
+    for (const auto& [key, value] : expected.items()) {
+      if (!record.contains(key) || record.at(key) != value) {
+        problem(at + "/" + key, (record.contains(key) ? record.at(key).dump() : std::string("missing")) +
+                                    " differs from the case's " + value.dump() +
+                                    ": the cases changed since; measure them into another file");
+        same_case = false;
+      }
+    }
+    const ordered_json* samples = record.contains("samples_ms") ? &record.at("samples_ms") : nullptr;
+    if (!samples || !samples->is_array() || samples->size() != static_cast<std::size_t>(match->repetitions) ||
+        !std::all_of(samples->begin(), samples->end(), [](const ordered_json& v) { return v.is_number(); })) {
+      problem(at + "/samples_ms", "must hold the case's " + std::to_string(match->repetitions) + " samples");
+      same_case = false;
+    }
+    const ordered_json* device_name =
+        record.contains("device") && record.at("device").is_object() && record.at("device").contains("name")
+            ? &record.at("device").at("name")
+            : nullptr;
+    if (!device_name || *device_name != device.name) {
+      problem(at + "/device/name", (device_name ? device_name->dump() : std::string("missing")) +
+                                       " is not this device (\"" + device.name +
+                                       "\"): records of one file come from one device");
+      same_case = false;
+    }
+    if (same_case) record_text[index] = record.dump();
+  }
+  return problems;
+}
+
 }  // namespace
 
 void write_json_atomically(const std::string& path, const std::string& text) {
   const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    if (!out) throw std::runtime_error(temp + ": cannot open for writing");
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(temp + ": write failed");
+  std::string failure;
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) failure = "cannot open for writing: " + errno_text();
+  for (std::size_t done = 0; fd >= 0 && done < text.size() && failure.empty();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno != EINTR) failure = "write failed: " + errno_text();
+    if (n > 0) done += static_cast<std::size_t>(n);
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error(path + ": rename from " + temp + " failed");
+  if (fd >= 0) {
+    if (failure.empty() && ::fsync(fd) != 0) failure = "flushing to the disk failed: " + errno_text();
+    if (::close(fd) != 0 && failure.empty()) failure = "close failed: " + errno_text();
+    if (failure.empty() && std::rename(temp.c_str(), path.c_str()) != 0)
+      failure = "renaming it over " + path + " failed: " + errno_text();
+    if (!failure.empty()) std::remove(temp.c_str());
+  }
+  if (!failure.empty()) throw std::runtime_error(temp + ": " + failure + " (" + path + " is left as it was)");
+  flush_folder_of(path);
 }
 
 double percentile(std::vector<double> samples, double q) {
@@ -48,55 +193,46 @@ double percentile(std::vector<double> samples, double q) {
   return samples[std::min(index, samples.size() - 1)];
 }
 
-void write_records_atomically(const std::string& path, const std::vector<MeasuredRecord>& records) {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (const auto& r : records) {
-    nlohmann::ordered_json record = {{"name", r.spec.name},
-                                     {"kernel", kernel_kind_name(r.spec.kernel)},
-                                     {"batch", r.spec.shape.batch},
-                                     {"seq_len", r.spec.shape.seq_len},
-                                     {"heads", r.spec.shape.heads},
-                                     {"head_dim", r.spec.shape.head_dim},
-                                     {"causal", r.spec.shape.causal},
-                                     {"tile_q", r.spec.tile_q},
-                                     {"tile_k", r.spec.tile_k},
-                                     {"top_k", r.spec.top_k},
-                                     {"pool_factor", r.spec.pool_factor},
-                                     {"schedule", r.spec.schedule.layers.empty() ? "" : r.spec.schedule.compact()},
-                                     {"repetitions", r.spec.repetitions},
-                                     {"warmup", r.spec.warmup},
-                                     {"buffer_sets", r.buffer_sets},
-                                     {"executed_blocks", r.executed_blocks},
-                                     {"flop_count", r.flop_count},
-                                     {"compulsory_bytes", r.compulsory_bytes},
-                                     {"median_ms", r.median_ms},
-                                     {"p10_ms", r.p10_ms},
-                                     {"p90_ms", r.p90_ms},
-                                     {"achieved_TFLOP_per_s", r.achieved_TFLOP_per_s},
-                                     {"achieved_GB_per_s", r.achieved_GB_per_s},
-                                     {"samples_ms", r.samples_ms}};
-    if (!r.stages.empty()) {
-      nlohmann::ordered_json stages = nlohmann::ordered_json::array();
-      for (const StageSamples& stage : r.stages)
-        stages.push_back({{"name", stage.name},
-                          {"median_ms", percentile(stage.samples_ms, 0.5)},
-                          {"p10_ms", percentile(stage.samples_ms, 0.1)},
-                          {"p90_ms", percentile(stage.samples_ms, 0.9)},
-                          {"samples_ms", stage.samples_ms}});
-      record["stages"] = std::move(stages);
-    }
-    record["device"] = device_json(r.device);
-    list.push_back(std::move(record));
+MeasuredResultsFile::MeasuredResultsFile(std::string path, std::vector<CaseSpec> cases, const DeviceInfo& device,
+                                         bool resume)
+    : path_(std::move(path)), cases_(std::move(cases)), record_text_(cases_.size()) {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return;  // nothing measured yet
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!resume) {
+    if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) return;
+    throw CaseError(path_ +
+                    ": already holds measured results, which a fresh run would overwrite; --resume continues "
+                    "that run, or give another --out");
   }
-  const nlohmann::ordered_json document = {{"schema_version", 1}, {"records", list}};
-  write_json_atomically(path, document.dump(2) + "\n");
+  const std::vector<std::string> problems = read_resumed_records(path_, text.str(), cases_, device, record_text_);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& p : problems) message += (message.empty() ? "" : "\n") + p;
+    throw CaseError(message);
+  }
+}
+
+std::size_t MeasuredResultsFile::record_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(record_text_.begin(), record_text_.end(), [](const std::string& t) { return !t.empty(); }));
+}
+
+void MeasuredResultsFile::add(std::size_t case_index, const MeasuredRecord& record) {
+  record_text_.at(case_index) = record_json(record).dump();
+  ordered_json list = ordered_json::array();
+  for (const std::string& text : record_text_)
+    if (!text.empty()) list.push_back(ordered_json::parse(text));
+  const ordered_json document = {{"schema_version", 1}, {"records", std::move(list)}};
+  write_json_atomically(path_, document.dump(2) + "\n");
 }
 
 void write_micro_results_atomically(const std::string& path, const DeviceInfo& device,
                                     const std::vector<MicroBenchResult>& results) {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  ordered_json list = ordered_json::array();
   for (const MicroBenchResult& r : results) {
-    nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
+    ordered_json parameters = ordered_json::object();
     for (const auto& [key, value] : r.parameters) parameters[key] = value;
     list.push_back({{"name", r.name},
                     {"metric", r.metric},
@@ -108,8 +244,7 @@ void write_micro_results_atomically(const std::string& path, const DeviceInfo& d
                     {"note", r.note},
                     {"samples_ms", r.samples_ms}});
   }
-  const nlohmann::ordered_json document = {
-      {"schema_version", 1}, {"device", device_json(device)}, {"results", std::move(list)}};
+  const ordered_json document = {{"schema_version", 1}, {"device", device_json(device)}, {"results", std::move(list)}};
   write_json_atomically(path, document.dump(2) + "\n");
 }
 

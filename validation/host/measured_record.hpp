@@ -51,12 +51,33 @@ struct MeasuredRecord {
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.
 double percentile(std::vector<double> samples, double q);
 
-// Writes text to path + ".tmp", then renames it over path, so that a reader or a crash never sees a partial file.
-// Throws std::runtime_error on I/O failure.
+// Writes text to path + ".tmp", flushes it to the disk (fsync), then renames it over path, so that a reader, a kill
+// or a power cut never sees a partial file: path holds the previous text or the new one. Throws std::runtime_error
+// naming the file and the reason (a full disk, say); path is then left as it was.
 void write_json_atomically(const std::string& path, const std::string& text);
 
-// Writes {"schema_version": 1, "records": [...]} to path + ".tmp", then renames it over path, so a reader or a
-// crash never sees a partial file. Throws std::runtime_error on I/O failure.
-void write_records_atomically(const std::string& path, const std::vector<MeasuredRecord>& records);
+// The measured-results file of one timing run: {"schema_version": 1, "records": [...]}, one record per measured case
+// in the order of the cases, rewritten atomically after each case so that a kill, a full disk or a device fault at
+// any moment leaves every finished record in it, readable.
+class MeasuredResultsFile {
+ public:
+  // Fresh (resume false): refuses a path that already holds records, which would be lost. Resume: reads back the
+  // records of an interrupted run of the same cases on the same device and keeps them as they are; a record whose
+  // case is not in `cases`, or whose case fields differ from the case's, or that was measured on another device,
+  // is refused. A missing file resumes nothing. Throws CaseError "<path>: /records/2/seq_len: ...".
+  MeasuredResultsFile(std::string path, std::vector<CaseSpec> cases, const DeviceInfo& device, bool resume);
+
+  const std::string& path() const { return path_; }
+  bool measured(std::size_t case_index) const { return !record_text_.at(case_index).empty(); }
+  std::size_t record_count() const;
+
+  // Stores the record of cases[case_index] and rewrites the file (write_json_atomically's errors).
+  void add(std::size_t case_index, const MeasuredRecord& record);
+
+ private:
+  std::string path_;
+  std::vector<CaseSpec> cases_;
+  std::vector<std::string> record_text_;  // one per case: the record as JSON text, "" until measured
+};
 
 }  // namespace cascadesim::validation

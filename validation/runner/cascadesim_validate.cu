@@ -38,6 +38,12 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A CUDA error while measuring: main() exits with 1 (a fault, not bad input), after the finished records were kept.
+class DeviceFault : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 constexpr double kBf16Tolerance = 1e-2;      // METHOD.md: bf16 operands land between 1e-3 and 1e-2
 constexpr double kBlockMaxTolerance = 2e-3;  // fp32 dot products of length <= 128 against double
 constexpr float kQkAmplitude = 2.0f;         // scaled scores with a standard deviation near 4/3
@@ -694,21 +700,40 @@ MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSp
   return record;
 }
 
-int run_timing(const std::string& cases_path, const std::string& out_path) {
+// Measures the cases in order into out_path, rewriting it after each one (MeasuredResultsFile), so that whatever
+// stops the run (a kill, a full disk, a device fault) leaves the finished records there; --resume measures only the
+// cases it lacks.
+int run_timing(const std::string& cases_path, const std::string& out_path, bool resume) {
   const std::vector<CaseSpec> cases = load_cases(cases_path);
   const DeviceContext ctx = open_device();
   for (const CaseSpec& spec : cases) require_case_supported(ctx, spec);
+  MeasuredResultsFile results(out_path, cases, ctx.info, resume);
+  if (resume)
+    std::printf("resuming %s: %zu of %zu cases already measured\n", out_path.c_str(), results.record_count(),
+                cases.size());
+  const auto kept = [&] {
+    return "; the " + std::to_string(results.record_count()) + " records measured before it are in " + out_path +
+           " (--resume continues)";
+  };
   InputPool pool;
-  std::vector<MeasuredRecord> records;
-  for (const CaseSpec& spec : cases) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const CaseSpec& spec = cases[i];
+    if (results.measured(i)) continue;
+    MeasuredRecord r;
     try {
-      records.push_back(time_case(ctx, pool, spec));
+      r = time_case(ctx, pool, spec);
     } catch (const DeviceOutOfMemory& e) {
-      throw UsageError(spec.name + ": " + e.what() + "; the " + std::to_string(records.size()) +
-                       " records measured before it are in " + out_path);
+      throw UsageError(spec.name + ": " + e.what() + kept());
+    } catch (const std::exception& e) {
+      // A device fault (an illegal address, an ECC error, a lost device) leaves the context unusable: stop here.
+      throw DeviceFault(spec.name + ": " + e.what() + kept());
     }
-    write_records_atomically(out_path, records);
-    const MeasuredRecord& r = records.back();
+    try {
+      results.add(i, r);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string(e.what()) + "; " + std::to_string(results.record_count() - 1) +
+                       " records are in it (--resume continues)");
+    }
     std::printf("%-34s %-7s median %9.4f ms (p10 %.4f, p90 %.4f) %6.1f TFLOP/s %7.1f GB/s blocks %lld sets %d\n",
                 spec.name.c_str(), kernel_kind_name(spec.kernel), r.median_ms, r.p10_ms, r.p90_ms,
                 r.achieved_TFLOP_per_s, r.achieved_GB_per_s, static_cast<long long>(r.executed_blocks), r.buffer_sets);
@@ -746,7 +771,7 @@ int run_micro(const std::string& out_path, int repetitions) {
 void print_usage(std::FILE* to) {
   std::fprintf(to,
                "usage: cascadesim-validate --check [--seed N]\n"
-               "       cascadesim-validate CASES.json --out MEASURED.json\n"
+               "       cascadesim-validate CASES.json --out MEASURED.json [--resume]\n"
                "       cascadesim-validate --micro --out MICRO.json [--repetitions N]\n");
 }
 
@@ -778,7 +803,8 @@ int main(int argc, char** argv) {
       if (repetitions < 20) throw UsageError("--repetitions must be >= 20");
       return run_micro(args[2], repetitions);
     }
-    if (args.size() == 3 && args[1] == "--out") return run_timing(args[0], args[2]);
+    if ((args.size() == 3 || (args.size() == 4 && args[3] == "--resume")) && args[1] == "--out")
+      return run_timing(args[0], args[2], args.size() == 4);
     print_usage(stderr);
     return 2;
   } catch (const UsageError& e) {
@@ -793,6 +819,9 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "cascadesim-validate: %s\n", e.what());
     return 2;
+  } catch (const DeviceFault& e) {
+    std::fprintf(stderr, "cascadesim-validate: device fault: %s\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cascadesim-validate: error: %s\n", e.what());
     return 1;
