@@ -17,14 +17,14 @@ RANDOM=$seed
 echo "runner_faults: seed $seed (replay with RUNNER_KILL_SEED=$seed)"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# Twelve cases of a few hundred milliseconds each, so that kills land between and inside cases.
+# Twelve cases of 0.1 to 0.5 s each on an H100, so that kills land between and inside cases.
 python3 - "$work/cases.json" <<'PY'
 import json, sys
 cases = []
-for i, (s, d, kernel) in enumerate([(s, d, k) for s in (2048, 4096) for d in (64, 128)
+for i, (s, d, kernel) in enumerate([(s, d, k) for s in (8192, 16384) for d in (64, 128)
                                     for k in ("dense", "sparse", "anchor")]):
-    case = {"name": f"c{i:02d}_s{s}_d{d}_{kernel}", "seq_len": s, "heads": 8, "head_dim": d, "kernel": kernel,
-            "repetitions": 60, "warmup": 2}
+    case = {"name": f"c{i:02d}_s{s}_d{d}_{kernel}", "seq_len": s, "heads": 32, "head_dim": d, "kernel": kernel,
+            "repetitions": 40, "warmup": 2}
     if kernel != "dense":
         case["top_k"] = 4
     cases.append(case)
@@ -56,7 +56,7 @@ n_cases=12
 echo "1. SIGKILL at random moments"
 out="$work/killed.json"
 for round in 1 2 3 4; do
-  delay_ms=$((300 + RANDOM % 2500))
+  delay_ms=$((300 + RANDOM % 3000))
   if [ -f "$out" ]; then args=(--resume); else args=(); fi
   "$runner" "$work/cases.json" --out "$out" "${args[@]}" >"$work/kill$round.log" 2>&1 &
   pid=$!
