@@ -11,7 +11,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(study_fuzzer hardware_preset_fuzzer model_preset_fuzzer sweep_spec_fuzzer
-                                    measured_fuzzer schedule_fuzzer)
+                                    measured_fuzzer measured_resume_fuzzer schedule_fuzzer)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASCADESIM_FUZZ=ON \

@@ -24,14 +24,16 @@ const char* const validate_usage =
     "                           [--stack-seq-len LIST] [--pool-factor N] [--repetitions N] [--warmup N]\n"
     "                           [--out CASES.json] [--hw PRESET] [--config-dir DIR]\n"
     "       cascadesim validate --check [--seed N]\n"
-    "       cascadesim validate CASES.json --out MEASURED.json\n"
+    "       cascadesim validate CASES.json --out MEASURED.json [--resume]\n"
     "       cascadesim validate --micro --out MICRO.json\n"
     "\n"
     "--cases-from writes the GPU timing cases a study stands for (default: the built-in default study); LIST is\n"
     "comma-separated, e.g. --seq-len 1024,2048,4096. The other forms run the CUDA runner cascadesim-validate\n"
     "(built when CMake finds nvcc; $CASCADESIM_VALIDATE overrides where it is looked for): --check compares\n"
-    "every kernel with the CPU references, CASES.json times the cases (records written as each one finishes),\n"
-    "--micro measures the calibration micro-benchmarks. Without a GPU they exit 2.\n";
+    "every kernel with the CPU references, CASES.json times the cases (MEASURED.json rewritten atomically as\n"
+    "each one finishes; a file that already holds records is refused unless --resume, which keeps the records\n"
+    "of an interrupted run of the same cases on the same device and measures the rest), --micro measures the\n"
+    "calibration micro-benchmarks. Without a GPU they exit 2.\n";
 
 namespace {
 

@@ -248,6 +248,63 @@ void check_sources(const ConfigNode& node, const std::vector<std::string_view>& 
   }
 }
 
+// The metadata that calibrate and report read back from a hardware preset: measured_device_names, a list of CUDA
+// device names, and the calibration block calibrate writes (sim/calibration/calibration.cpp). Only the types are
+// checked, so that a hand-edited file gets its JSON path instead of a failure where it is read.
+void check_preset_metadata(const ConfigNode& node) {
+  for (const ConfigNode::Layer& layer : node.layers()) {
+    if (!layer.pointer.empty()) continue;
+    const std::string& file = layer.file;
+    auto error = [&](const std::string& pointer, const std::string& what) { node.errors().add(file, pointer, what); };
+    if (const auto names = layer.object->find("measured_device_names"); names != layer.object->end()) {
+      if (!names->is_array()) {
+        error("/measured_device_names", "expected a list of CUDA device names");
+      } else {
+        for (std::size_t i = 0; i < names->size(); ++i)
+          if (!(*names)[i].is_string() || (*names)[i].get_ref<const std::string&>().empty())
+            error("/measured_device_names/" + std::to_string(i), "expected a non-empty device name");
+      }
+    }
+    const auto block = layer.object->find("calibration");
+    if (block == layer.object->end()) continue;
+    if (!block->is_object()) {
+      error("/calibration", "expected the object cascadesim calibrate writes");
+      continue;
+    }
+    for (const char* key : {"base_preset", "commit", "split"})
+      if (block->contains(key) && !block->at(key).is_string())
+        error(std::string("/calibration/") + key, "expected a string");
+    for (const char* key : {"training_points", "held_out_points"})
+      if (block->contains(key) && !(block->at(key).is_number_integer() && block->at(key).get<std::int64_t>() >= 0))
+        error(std::string("/calibration/") + key, "expected a count (an integer >= 0)");
+    if (block->contains("measurements")) {
+      const Json& files = block->at("measurements");
+      if (!files.is_array() || !std::all_of(files.begin(), files.end(), [](const Json& f) { return f.is_string(); }))
+        error("/calibration/measurements", "expected a list of file names");
+    }
+    if (block->contains("kernel_time_errors") && !block->at("kernel_time_errors").is_object())
+      error("/calibration/kernel_time_errors", "expected an object");
+    if (!block->contains("parameters")) continue;
+    const Json& parameters = block->at("parameters");
+    if (!parameters.is_array()) {
+      error("/calibration/parameters", "expected a list of fitted parameters");
+      continue;
+    }
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const std::string at = "/calibration/parameters/" + std::to_string(i);
+      const Json& p = parameters[i];
+      if (!p.is_object()) {
+        error(at, "expected an object {key, model, how, before, after, meaning}");
+        continue;
+      }
+      for (const char* key : {"key", "model", "how", "meaning"})
+        if (p.contains(key) && !p.at(key).is_string()) error(at + "/" + key, "expected a string");
+      for (const char* key : {"before", "after"})
+        if (p.contains(key) && !p.at(key).is_number()) error(at + "/" + key, "expected a number");
+    }
+  }
+}
+
 // Roles of simulator components that a hardware config may hold as sections ({"impl": ..., ...}).
 std::vector<std::string> component_roles() {
   std::vector<std::string> roles;
@@ -272,6 +329,7 @@ std::vector<ConfigNode::Layer> read_hardware(Loader& loader, const Json& value, 
     if (f.key != "name") figures.push_back(f.key);
   figures.insert(figures.end(), roles.begin(), roles.end());
   check_sources(node, figures);
+  check_preset_metadata(node);
   // Simulator sections are checked here too, so that every command rejects a broken preset alike.
   for (const std::string& role : roles)
     if (node.has(role)) make_component(role, node.child(role));

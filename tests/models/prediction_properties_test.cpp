@@ -113,5 +113,18 @@ TEST_CASE("huge studies stay finite: a million tokens, 128 layers, 128 heads, ba
     CHECK(std::isfinite(p.schedule_model.time.total_s));
     CHECK(p.schedule_model.cost.flops() > 1e20);
     CHECK(p.tiles.dense_per_head == 8192LL * 8193 / 2);
+    for (const auto& kind : p.layer_times)
+      for (const RooflineTime& t : kind) CHECK(std::isfinite(t.total_s));
+
+    // Correctly scaled, not merely finite: half the batch is exactly half the work, and half the context a
+    // quarter of the causal tiles (4096 * 4097 / 2), with no count wrapping at 32 bits on the way.
+    Study half_batch = st;
+    half_batch.workload.batch = 512;
+    const Prediction h = predict(half_batch, a);
+    CHECK(p.dense_model.cost.flops() / h.dense_model.cost.flops() == doctest::Approx(2.0).epsilon(1e-12));
+    Study half_context = st;
+    half_context.workload.seq_len = 1 << 19;
+    const Prediction c = predict(half_context, a);
+    CHECK(c.tiles.dense_per_head == 4096LL * 4097 / 2);
   }
 }

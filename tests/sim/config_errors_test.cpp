@@ -401,6 +401,38 @@ TEST_CASE("a preset file without a citation for a figure it sets is an error in 
   }
 }
 
+TEST_CASE("a hand-edited calibration block or device list is an error at its pointer, not a failure where read") {
+  TempDir dir;
+  Json preset = shipped_preset("hw", "h100-sxm");
+  preset["measured_device_names"] = {"NVIDIA H100 80GB HBM3", 5};
+  preset["calibration"] = {{"base_preset", "h100-sxm"},
+                           {"commit", 42},
+                           {"training_points", -1},
+                           {"measurements", {"a.json"}},
+                           {"parameters", {{{"key", "l2_hit_ns"}, {"before", "1.0"}, {"after", 2.0}}, "fitted"}}};
+  const std::string file = dir.write("hw/edited.json", preset).string();
+  const LoadOptions options{{dir.path().string()}, ""};
+  const std::string errors = [&] {
+    try {
+      load(with(valid_study(), "/hardware", "edited"), options);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  CHECK(errors == file + ": /measured_device_names/1: expected a non-empty device name\n" + file +
+                      ": /calibration/commit: expected a string\n" + file +
+                      ": /calibration/training_points: expected a count (an integer >= 0)\n" + file +
+                      ": /calibration/parameters/0/before: expected a number\n" + file +
+                      ": /calibration/parameters/1: expected an object {key, model, how, before, after, meaning}");
+
+  preset["calibration"] = "by hand";
+  dir.write("hw/edited.json", preset);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "edited"), options),
+                       contains_text(file + ": /calibration: expected the object cascadesim calibrate writes"),
+                       ConfigError);
+}
+
 TEST_CASE("a preset file must carry schema_version 1") {
   TempDir dir;
   Json preset = shipped_preset("hw", "t4");
