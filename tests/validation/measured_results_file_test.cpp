@@ -102,7 +102,7 @@ TEST_CASE("validation: a fresh run refuses a file that holds records; --resume k
   CHECK(records[2].at("median_ms") == 0.75);
 }
 
-TEST_CASE("validation: --resume with no file yet, or a fresh run over an empty one, starts from nothing") {
+TEST_CASE("validation: --resume with no file yet, or any run over an empty one, starts from nothing") {
   TempDir temp;
   const auto cases = three_cases();
   MeasuredResultsFile missing((temp.path() / "none.json").string(), cases, gpu(), true);
@@ -110,6 +110,8 @@ TEST_CASE("validation: --resume with no file yet, or a fresh run over an empty o
   const auto blank = temp.write("blank.json", "\n");
   MeasuredResultsFile fresh(blank.string(), cases, gpu(), false);
   CHECK(fresh.record_count() == 0);
+  MeasuredResultsFile resumed_blank(blank.string(), cases, gpu(), true);
+  CHECK(resumed_blank.record_count() == 0);
 }
 
 TEST_CASE("validation: --resume refuses records of other cases, changed cases, another device, and broken files") {

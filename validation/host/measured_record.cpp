@@ -200,8 +200,8 @@ MeasuredResultsFile::MeasuredResultsFile(std::string path, std::vector<CaseSpec>
   if (!in) return;  // nothing measured yet
   std::ostringstream text;
   text << in.rdbuf();
+  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) return;  // an empty file holds no records
   if (!resume) {
-    if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) return;
     throw CaseError(path_ +
                     ": already holds measured results, which a fresh run would overwrite; --resume continues "
                     "that run, or give another --out");

@@ -64,7 +64,7 @@ class MeasuredResultsFile {
   // Fresh (resume false): refuses a path that already holds records, which would be lost. Resume: reads back the
   // records of an interrupted run of the same cases on the same device and keeps them as they are; a record whose
   // case is not in `cases`, or whose case fields differ from the case's, or that was measured on another device,
-  // is refused. A missing file resumes nothing. Throws CaseError "<path>: /records/2/seq_len: ...".
+  // is refused. A missing or empty file holds nothing to resume. Throws CaseError "<path>: /records/2/seq_len: ...".
   MeasuredResultsFile(std::string path, std::vector<CaseSpec> cases, const DeviceInfo& device, bool resume);
 
   const std::string& path() const { return path_; }
