@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   took=$(sed -n 's/^stat::.*//; s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log" | tail -1)
   corpus=$(ls "$build/corpus/$t" | wc -l)
-  printf '%-24s %10s executions in %4s s, %5s new corpus inputs: %s\n' "$t" "${runs:-?}" "${took:-$seconds}" \
-    "$corpus" "$result"
+  printf '%-24s %10s executions in %4s s, %5s inputs in %s: %s\n' "$t" "${runs:-?}" "${took:-$seconds}" \
+    "$corpus" "$build/corpus/$t" "$result"
 done
 exit $status

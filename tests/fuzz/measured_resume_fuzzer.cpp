@@ -30,10 +30,15 @@ const std::vector<CaseSpec>& fuzz_cases() {
   return cases;
 }
 
-// One file per fuzzing process, rewritten for each input.
+// One file per fuzzing process, rewritten for each input and removed when the process ends.
+struct FuzzFile {
+  std::string path = "/tmp/cascadesim-resume-fuzz-" + std::to_string(::getpid()) + ".json";
+  ~FuzzFile() { std::remove(path.c_str()); }
+};
+
 const std::string& fuzz_path() {
-  static const std::string path = "/tmp/cascadesim-resume-fuzz-" + std::to_string(::getpid()) + ".json";
-  return path;
+  static const FuzzFile file;
+  return file.path;
 }
 
 }  // namespace

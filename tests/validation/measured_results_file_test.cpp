@@ -173,6 +173,8 @@ TEST_CASE("validation: a write that fails names the file and leaves the earlier 
     CHECK(std::string(e.what()).ends_with("(" + path.string() + " is left as it was)"));
   }
   CHECK(read_text(path) == before);
+  CHECK(file.record_count() == 1);
+  CHECK_FALSE(file.measured(1));
 }
 
 }  // namespace

@@ -65,18 +65,17 @@ class MeasuredResultsFile {
   // records of an interrupted run of the same cases on the same device and keeps them as they are; a record whose
   // case is not in `cases`, or whose case fields differ from the case's, or that was measured on another device,
   // is refused. A missing or empty file holds nothing to resume. Throws CaseError "<path>: /records/2/seq_len: ...".
-  MeasuredResultsFile(std::string path, std::vector<CaseSpec> cases, const DeviceInfo& device, bool resume);
+  MeasuredResultsFile(std::string path, const std::vector<CaseSpec>& cases, const DeviceInfo& device, bool resume);
 
-  const std::string& path() const { return path_; }
   bool measured(std::size_t case_index) const { return !record_text_.at(case_index).empty(); }
   std::size_t record_count() const;
 
-  // Stores the record of cases[case_index] and rewrites the file (write_json_atomically's errors).
+  // Rewrites the file with the record of cases[case_index] added; on a write error (write_json_atomically's) the
+  // file and this object stay as they were.
   void add(std::size_t case_index, const MeasuredRecord& record);
 
  private:
   std::string path_;
-  std::vector<CaseSpec> cases_;
   std::vector<std::string> record_text_;  // one per case: the record as JSON text, "" until measured
 };
 

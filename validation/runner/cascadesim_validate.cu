@@ -731,8 +731,7 @@ int run_timing(const std::string& cases_path, const std::string& out_path, bool 
     try {
       results.add(i, r);
     } catch (const std::runtime_error& e) {
-      throw UsageError(std::string(e.what()) + "; " + std::to_string(results.record_count() - 1) +
-                       " records are in it (--resume continues)");
+      throw UsageError(e.what() + kept());  // starts with the file it could not write
     }
     std::printf("%-34s %-7s median %9.4f ms (p10 %.4f, p90 %.4f) %6.1f TFLOP/s %7.1f GB/s blocks %lld sets %d\n",
                 spec.name.c_str(), kernel_kind_name(spec.kernel), r.median_ms, r.p10_ms, r.p90_ms,
