@@ -383,7 +383,7 @@ TEST_CASE("the DMA outstanding limit stalls the piece after the limit until a sl
   for (double v : engine->stats().values()) CHECK(v == 0);
 }
 
-TEST_CASE("one outstanding DMA request exposes the memory latency; enough of them reach the peak bandwidth") {
+TEST_CASE("one outstanding DMA request exposes the memory latency, enough of them reach the peak bandwidth") {
   // HBM of 4 x 16 = 64 bytes/ns and 1000 ns latency; 64 pieces of 4096 bytes (64 ns each on the channels).
   const std::uint64_t total = 64 * 4096;
   auto memory = hbm(4, 16, 1000);

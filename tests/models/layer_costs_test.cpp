@@ -102,7 +102,7 @@ TEST_CASE("a decode step reads the whole KV cache and one query row per head") {
   CHECK(reuse[Op::attention].hbm_bytes == 2.0 * 4 * 2048 * 2 + kept_kv + 4 * 32 * 8 * index_bytes);
 }
 
-TEST_CASE("anchors add tile scoring; pooled scoring is a separate pass") {
+TEST_CASE("anchors add tile scoring, pooled scoring is a separate pass") {
   const TransformerModel m = test::llama_3_2_1b();
   LayerShape s = prefill(4096);
   const LayerCost dense = layer_cost(m, s, LayerKind::dense, test::round_machine());

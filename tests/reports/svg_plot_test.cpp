@@ -229,7 +229,7 @@ TEST_CASE("a size below 200 x 150 px throws invalid_argument") {
   CHECK_THROWS_AS(render_svg(plot, 100, 420), std::invalid_argument);
 }
 
-TEST_CASE("a series with a color of its own is drawn in it; a color that is not #rrggbb throws") {
+TEST_CASE("a series with a color of its own is drawn in it, a color that is not #rrggbb throws") {
   Plot plot =
       plot_of({{"all", {1, 2}, {1, 2}, Series::Style::points, "#a6a6a6"}, {"front", {1}, {1}, Series::Style::points}});
   const std::string svg = render_svg(plot);

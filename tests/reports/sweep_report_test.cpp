@@ -328,7 +328,7 @@ TEST_CASE("the best point per objective is the ok point with the lowest time and
   CHECK(table->rows[1][3] == std::to_string(best_speedup));
 }
 
-TEST_CASE("write_sweep_report writes report.html, report.md and an svg per plot; an unwritable folder is OutputError") {
+TEST_CASE("write_sweep_report writes report.html, report.md and an svg per plot, an unwritable folder is OutputError") {
   TempDir dir;
   const SweepReport report = report_of(small_sweep(dir));
   const fs::path out = dir.path() / "report";

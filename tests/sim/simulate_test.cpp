@@ -41,7 +41,7 @@ TEST_CASE("a cascade runs each stage at its token count, weighted by how often i
   CHECK(s.cascade->speedup > 1.0);
 }
 
-TEST_CASE("a batch that waits for its slowest member loses the cascade's benefit; compaction keeps it") {
+TEST_CASE("a batch that waits for its slowest member loses the cascade's benefit, compaction keeps it") {
   const sim::Simulation wait = sim::simulate_study(cascade_variant(16, "wait_for_slowest"), {});
   const sim::Simulation compact = sim::simulate_study(cascade_variant(16, "compact"), {});
   // With 16 sequences and half of them stopping, some sequence almost always goes on: every batch runs both.

@@ -77,7 +77,7 @@ TEST_CASE("validation: each finished case's record is in the file at once, in ca
   CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));
 }
 
-TEST_CASE("validation: a fresh run refuses a file that holds records; --resume keeps them byte for byte") {
+TEST_CASE("validation: a fresh run refuses a file that holds records, --resume keeps them byte for byte") {
   TempDir temp;
   const auto path = temp.path() / "measured.json";
   const auto cases = three_cases();
