@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config_error.hpp"
 #include "models/prediction.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace {
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
                     *std::min_element(rates.begin(), rates.end()), *std::max_element(rates.begin(), rates.end()));
       }
     }
-  } catch (const sim::ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   }

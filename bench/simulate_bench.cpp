@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config_error.hpp"
 #include "sim/cli/simulate_command.hpp"
-#include "sim/config/config_error.hpp"
 
 int main(int argc, char** argv) {
   using namespace cascadesim;
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
       std::printf("round %d: %.3f s wall, %.0f tile operations, %.2f M tile operations/s, speedup %.4f\n", r + 1,
                   elapsed, tile_ops, tile_ops / elapsed / 1e6, s.speedup);
     }
-  } catch (const sim::ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   }

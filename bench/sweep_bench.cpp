@@ -13,12 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using namespace cascadesim;
 using namespace cascadesim::sim;
 
 // top_k (50 values) x seq_len (50 geometric values, 1K to 128K tokens) x HBM bandwidth (points / 2500 values)
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
       std::printf("%u thread%s: median %.0f points/s, %.0f points/s per core\n", threads, threads == 1 ? "" : "s",
                   median, median / threads);
     }
-  } catch (const ConfigError& e) {
+  } catch (const cascadesim::core::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   }

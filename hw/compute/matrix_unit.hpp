@@ -3,11 +3,11 @@
 
 #include <cstdint>
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 namespace cascadesim::hw {
 
-class MatrixUnit : public sim::Component {
+class MatrixUnit : public hw::Component {
  public:
   // Contract: m, n, k >= 1; returns the core cycles to compute C[m x n] += A[m x k] B[k x n] on this unit, from
   // operands in core-local memory, including pipeline fill and drain. Pure: the same shape gives the same cycles.
@@ -21,7 +21,7 @@ class MatrixUnit : public sim::Component {
 
 // The statistics every matrix unit keeps, declared once so that reports compare implementations by name;
 // utilization is derived at the end: macs / (peak_macs_per_cycle x busy_cycles).
-inline constexpr sim::StatInfo matrix_unit_stats[] = {
+inline constexpr core::StatInfo matrix_unit_stats[] = {
     {"gemms", "", "GEMM tiles computed"},
     {"macs", "", "multiply-accumulates counted (useful work, so padding and partial blocks show as lower utilization)"},
     {"busy_cycles", "cycles", "sum of GEMM cycles"},
@@ -36,10 +36,10 @@ class CountingMatrixUnit : public MatrixUnit {
     stats_[2] += cycles;
   }
   void reset() override { stats_.reset(); }
-  const sim::StatSet& stats() const override { return stats_; }
+  const core::StatSet& stats() const override { return stats_; }
 
  private:
-  sim::StatSet stats_{matrix_unit_stats};
+  core::StatSet stats_{matrix_unit_stats};
 };
 
 }  // namespace cascadesim::hw

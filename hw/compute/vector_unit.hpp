@@ -1,11 +1,11 @@
 // The per-core vector / special-function unit: softmax, scaling, tile maxima, top-k compares.
 #pragma once
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 namespace cascadesim::hw {
 
-class VectorUnit : public sim::Component {
+class VectorUnit : public hw::Component {
  public:
   // Contract: flops, exps >= 0; returns the core cycles for that many elementwise operations and
   // exponentials (separate pipelines that overlap: the slower one sets the time).

@@ -4,11 +4,11 @@
 
 #include <cstdint>
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 namespace cascadesim::hw {
 
-class Link : public sim::Component {
+class Link : public hw::Component {
  public:
   // Contract: bytes >= 0; returns the time in ns from the first byte sent to the last byte received, and
   // counts the transfer in the statistics. Calls are independent (the link has no queue).

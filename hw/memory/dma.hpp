@@ -6,7 +6,7 @@
 
 namespace cascadesim::hw {
 
-class Dma : public sim::Component {
+class Dma : public hw::Component {
  public:
   // Contract: moves request.bytes through `level` starting at issue_ns; returns when the last byte arrived.
   // A request that would exceed the outstanding limit waits for the oldest in-flight one to complete. One Dma

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 namespace cascadesim::hw {
 
@@ -18,7 +18,7 @@ struct MemoryRequest {
   std::uint32_t core = 0;  // the requesting core (interconnect ports)
 };
 
-class MemoryLevel : public sim::Component {
+class MemoryLevel : public hw::Component {
  public:
   // Contract: the request is issued at issue_ns (simulated ns, >= 0); returns the time (>= issue_ns) at which
   // its last byte has been delivered (read) or accepted (write), including queueing behind other requests,

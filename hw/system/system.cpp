@@ -5,7 +5,7 @@ namespace cascadesim::hw {
 
 namespace {
 template <class Interface>
-std::unique_ptr<Interface> required(const sim::ConfigNode& hardware, const char* role) {
+std::unique_ptr<Interface> required(const core::ConfigNode& hardware, const char* role) {
   if (!hardware.has(role)) {
     hardware.error_at(role,
                       "missing section the simulator needs (a {\"impl\": ...} object; `cascadesim describe` "
@@ -13,11 +13,11 @@ std::unique_ptr<Interface> required(const sim::ConfigNode& hardware, const char*
                           std::string(role) + " models)");
     return nullptr;
   }
-  return sim::make_component_as<Interface>(role, hardware.child(role));
+  return hw::make_component_as<Interface>(role, hardware.child(role));
 }
 }  // namespace
 
-std::unique_ptr<System> System::build(const sim::ConfigNode& hardware, const models::HardwareSpec& spec) {
+std::unique_ptr<System> System::build(const core::ConfigNode& hardware, const models::HardwareSpec& spec) {
   const std::size_t before = hardware.errors().size();
   std::unique_ptr<System> s(new System(spec));
   s->memory_ = required<MemoryLevel>(hardware, "memory");
@@ -25,10 +25,10 @@ std::unique_ptr<System> System::build(const sim::ConfigNode& hardware, const mod
   s->noc_ = required<MemoryLevel>(hardware, "noc");
   s->matrix_ = required<MatrixUnit>(hardware, "matrix_unit");
   s->vector_ = required<VectorUnit>(hardware, "vector_unit");
-  if (hardware.has("topk")) s->topk_ = sim::make_component_as<TopkEngine>("topk", hardware.child("topk"));
+  if (hardware.has("topk")) s->topk_ = hw::make_component_as<TopkEngine>("topk", hardware.child("topk"));
   if (hardware.has("dma")) {
     for (std::int64_t c = 0; c < spec.cores && hardware.errors().size() == before; ++c)
-      s->dmas_.push_back(sim::make_component_as<Dma>("dma", hardware.child("dma")));
+      s->dmas_.push_back(hw::make_component_as<Dma>("dma", hardware.child("dma")));
   } else {
     required<Dma>(hardware, "dma");
   }
@@ -58,8 +58,8 @@ std::vector<System::Part> System::parts() const {
   return out;
 }
 
-sim::StatSet System::dma_totals() const {
-  sim::StatSet total(dmas_.front()->stats().infos());
+core::StatSet System::dma_totals() const {
+  core::StatSet total(dmas_.front()->stats().infos());
   for (const auto& d : dmas_)
     for (std::size_t i = 0; i < total.values().size(); ++i) total[i] += d->stats()[i];
   return total;

@@ -29,7 +29,7 @@ class System {
   // Builds every component from its section of the hardware config ("memory", "l2", "noc", "dma",
   // "matrix_unit", "vector_unit", optional "topk"). A missing section is an error naming where it belongs;
   // returns nullptr after recording errors in hardware.errors().
-  static std::unique_ptr<System> build(const sim::ConfigNode& hardware, const models::HardwareSpec& spec);
+  static std::unique_ptr<System> build(const core::ConfigNode& hardware, const models::HardwareSpec& spec);
 
   const models::HardwareSpec& spec() const { return spec_; }
   std::int64_t cores() const { return spec_.cores; }
@@ -48,11 +48,11 @@ class System {
 
   struct Part {
     std::string name;  // the config section
-    const sim::Component* component;
+    const hw::Component* component;
   };
   // One entry per section; the DMA engines are summed under "dma".
   std::vector<Part> parts() const;
-  sim::StatSet dma_totals() const;
+  core::StatSet dma_totals() const;
 
  private:
   explicit System(const models::HardwareSpec& spec) : spec_(spec) {}

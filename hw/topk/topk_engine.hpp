@@ -3,11 +3,11 @@
 
 #include <cstdint>
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 namespace cascadesim::hw {
 
-class TopkEngine : public sim::Component {
+class TopkEngine : public hw::Component {
  public:
   // Contract: candidates >= 1, 1 <= k <= candidates; returns the cycles to select the k largest of
   // `candidates` scores, including the k-dependent pipeline latency.

@@ -21,18 +21,20 @@ namespace {
 
 // A study around a hardware section: the model and workload only satisfy the loader; calibration builds each
 // measured point's kernels itself.
-LoadedStudy load_hardware(const Json& hardware, const std::vector<std::string>& config_dirs, const std::string& label) {
-  const Json study = {{"schema_version", 1},
-                      {"name", "calibration"},
-                      {"hardware", hardware},
-                      {"model", "llama-3.2-1b"},
-                      {"workload", {{"phase", "prefill"}, {"seq_len", 1024}, {"batch", 1}, {"tile_tokens", 128}}}};
+LoadedStudy load_hardware(const core::Json& hardware, const std::vector<std::string>& config_dirs,
+                          const std::string& label) {
+  const core::Json study = {
+      {"schema_version", 1},
+      {"name", "calibration"},
+      {"hardware", hardware},
+      {"model", "llama-3.2-1b"},
+      {"workload", {{"phase", "prefill"}, {"seq_len", 1024}, {"batch", 1}, {"tile_tokens", 128}}}};
   LoadOptions options;
   options.config_dirs = config_dirs;
   return load_study_text(study.dump(), label, options);
 }
 
-void merge_into(Json& base, const Json& top) {
+void merge_into(core::Json& base, const core::Json& top) {
   for (const auto& [key, value] : top.items()) {
     if (value.is_object() && base.contains(key) && base[key].is_object())
       merge_into(base[key], value);
@@ -55,26 +57,26 @@ const SimulatorKnob simulator_knobs[] = {
     {"/kernel_launch_us", "launch and synchronisation gap per kernel", 0.2, 100.0},
 };
 
-double read_number(const Json& hardware, const std::string& pointer, double fallback) {
-  const Json::json_pointer p(pointer);
+double read_number(const core::Json& hardware, const std::string& pointer, double fallback) {
+  const core::Json::json_pointer p(pointer);
   return hardware.contains(p) && hardware.at(p).is_number() ? hardware.at(p).get<double>() : fallback;
 }
 
-double knob_initial(const Json& hardware, const SimulatorKnob& knob) {
+double knob_initial(const core::Json& hardware, const SimulatorKnob& knob) {
   if (std::string(knob.key) == "vector_throughput_scale") return 1.0;
   if (std::string(knob.key) == "/matrix_unit/efficiency") return read_number(hardware, knob.key, 1.0);
   return read_number(hardware, knob.key, knob.lower);
 }
 
-void apply_knob(Json& hardware, const SimulatorKnob& knob, double value) {
+void apply_knob(core::Json& hardware, const SimulatorKnob& knob, double value) {
   if (std::string(knob.key) == "vector_throughput_scale") {
     for (const char* key : {"/vector_unit/flops_per_cycle", "/vector_unit/exps_per_cycle"}) {
-      const Json::json_pointer p(key);
+      const core::Json::json_pointer p(key);
       if (hardware.contains(p)) hardware[p] = hardware.at(p).get<double>() * value;
     }
     return;
   }
-  hardware[Json::json_pointer(knob.key)] = value;
+  hardware[core::Json::json_pointer(knob.key)] = value;
 }
 
 std::string format_value(double v) {
@@ -83,8 +85,8 @@ std::string format_value(double v) {
   return text;
 }
 
-void append_source(Json& hardware, const std::string& key, const std::string& text) {
-  Json& source = hardware["source"];
+void append_source(core::Json& hardware, const std::string& key, const std::string& text) {
+  core::Json& source = hardware["source"];
   if (source.contains(key) && source[key].is_string())
     source[key] = source[key].get<std::string>() + " | " + text;
   else
@@ -93,23 +95,23 @@ void append_source(Json& hardware, const std::string& key, const std::string& te
 
 }  // namespace
 
-Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs) {
-  const LoadedStudy loaded = load_hardware(Json(preset), config_dirs, "--hw");
-  Json flat = Json::object();
+core::Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs) {
+  const LoadedStudy loaded = load_hardware(core::Json(preset), config_dirs, "--hw");
+  core::Json flat = core::Json::object();
   for (auto layer = loaded.hardware_layers.rbegin(); layer != loaded.hardware_layers.rend(); ++layer)
     merge_into(flat, *layer->object);
   flat.erase("preset");
   return flat;
 }
 
-models::HardwareSpec hardware_spec_of(const Json& hardware) {
+models::HardwareSpec hardware_spec_of(const core::Json& hardware) {
   return load_hardware(hardware, {}, "calibrated hardware").study.hardware;
 }
 
-std::vector<double> simulate_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points) {
+std::vector<double> simulate_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
   const LoadedStudy loaded = load_hardware(hardware, {}, "calibrated hardware");
-  ConfigErrors errors;
-  const ConfigNode node(loaded.hardware_layers, errors);
+  core::ConfigErrors errors;
+  const core::ConfigNode node(loaded.hardware_layers, errors);
   std::unique_ptr<hw::System> system = hw::System::build(node, loaded.study.hardware);
   errors.throw_if_any();
   std::vector<double> out;
@@ -119,7 +121,7 @@ std::vector<double> simulate_points_ms(const Json& hardware, const std::vector<M
   return out;
 }
 
-std::vector<double> analytical_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points) {
+std::vector<double> analytical_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
   const models::HardwareSpec spec = hardware_spec_of(hardware);
   std::vector<double> out;
   out.reserve(points.size());
@@ -166,13 +168,13 @@ ErrorSummary summarize_errors(const std::vector<double>& predicted, const std::v
   return s;
 }
 
-std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& hardware, const std::string& label) {
+std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Json& hardware, const std::string& label) {
   const std::string preset_name = hardware.value("name", std::string("?"));
   // Every measurement must come from a device this preset stands for.
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   std::vector<std::string> device_names;
   if (const auto it = hardware.find("measured_device_names"); it != hardware.end() && it->is_array())
-    for (const Json& n : *it)
+    for (const core::Json& n : *it)
       if (n.is_string()) device_names.push_back(n.get<std::string>());
   auto known = [&](const std::string& device) {
     return std::find(device_names.begin(), device_names.end(), device) != device_names.end();
@@ -216,11 +218,11 @@ std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& har
 
 CalibrationResult calibrate(const CalibrateOptions& options) {
   const MeasuredSet set = load_measured(options.measured_paths);
-  const Json base = flatten_hardware_preset(options.hardware_preset, options.config_dirs);
+  const core::Json base = flatten_hardware_preset(options.hardware_preset, options.config_dirs);
   const std::string preset_name = base.value("name", options.hardware_preset);
 
   const std::vector<MeasuredPoint> points = usable_points(set, base, options.measured_paths.front());
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   CalibrationResult result;
   try {
     result.held_out = held_out_seq_lens(points);
@@ -241,7 +243,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // Measured, not fitted: the achievable off-chip bandwidth from the copy micro-benchmark.
-  Json hardware = base;
+  core::Json hardware = base;
   if (!set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
     const double datasheet = read_number(base, "/hbm_bandwidth_GBps", 0);
@@ -253,7 +255,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       hardware["memory_efficiency"] = efficiency;
     }
     const double channels = read_number(base, "/memory/channels", 0);
-    if (channels > 0 && base.contains(Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
+    if (channels > 0 && base.contains(core::Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
       const double per_channel = c.hbm_copy_GBps / channels;
       result.parameters.push_back({"/memory/channel_bandwidth_GBps", "simulator", "measured",
                                    read_number(base, "/memory/channel_bandwidth_GBps", 0), per_channel,
@@ -273,7 +275,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   sim_problem.measured = train_ms;
   sim_problem.max_iterations = options.max_iterations;
   auto with_knobs = [&](const std::vector<double>& values) {
-    Json h = hardware;
+    core::Json h = hardware;
     for (std::size_t j = 0; j < values.size(); ++j) apply_knob(h, simulator_knobs[j], values[j]);
     return h;
   };
@@ -282,7 +284,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   };
   const LeastSquaresResult sim_fit = fit_least_squares(sim_problem);
   result.simulator_evaluations = sim_fit.evaluations;
-  Json calibrated = with_knobs(sim_fit.parameters);
+  core::Json calibrated = with_knobs(sim_fit.parameters);
   for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
     const SimulatorKnob& knob = simulator_knobs[j];
     result.parameters.push_back({knob.key, std::string(knob.key) == "/kernel_launch_us" ? "both" : "simulator",
@@ -295,7 +297,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // a coarse scan rather than from the preset's value.
   double best_efficiency = 1.0, best_cost = -1;
   for (double efficiency = 1.0; efficiency >= 0.02; efficiency /= 1.5) {
-    Json h = calibrated;
+    core::Json h = calibrated;
     h["matrix_efficiency"] = efficiency;
     const std::vector<double> predicted = analytical_points_ms(h, train_points);
     double cost = 0;
@@ -307,7 +309,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   ana_problem.upper = {1.0};
   ana_problem.measured = train_ms;
   ana_problem.predict = [&](const std::vector<double>& values) {
-    Json h = calibrated;
+    core::Json h = calibrated;
     h["matrix_efficiency"] = values[0];
     return analytical_points_ms(h, train_points);
   };
@@ -335,7 +337,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     append_source(calibrated, top,
                   p.key + ": " + format_value(p.after) + (p.how == "fitted" ? " fitted, " + basis : " measured"));
   }
-  Json parameters = Json::array();
+  core::Json parameters = core::Json::array();
   for (const CalibratedParameter& p : result.parameters)
     parameters.push_back({{"key", p.key},
                           {"model", p.model},
@@ -352,7 +354,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
   auto error_json = [&](const std::vector<double>& predicted, const std::vector<bool>& select) {
     const ErrorSummary s = summarize_errors(predicted, measured_ms, select);
-    return Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
+    return core::Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
   };
   calibrated["calibration"] = {
       {"base_preset", preset_name},

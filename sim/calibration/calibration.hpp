@@ -7,27 +7,27 @@
 #include <string>
 #include <vector>
 
+#include "core/config_node.hpp"
 #include "models/hardware_spec.hpp"
 #include "sim/calibration/measured_points.hpp"
-#include "sim/config/config_node.hpp"
 
 namespace cascadesim::sim {
 
 // A hardware preset (name or path) as one self-contained JSON object: its preset chain merged, "preset" removed.
 // Throws ConfigError for an unknown or broken preset.
-Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs);
+core::Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs);
 
 // The figures of a flat hardware object as the analytical model reads them. Throws ConfigError.
-models::HardwareSpec hardware_spec_of(const Json& hardware);
+models::HardwareSpec hardware_spec_of(const core::Json& hardware);
 
 // Times in ms of each point's kernels on the simulator / the analytical roofline, under a flat hardware object.
-std::vector<double> simulate_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points);
-std::vector<double> analytical_points_ms(const Json& hardware, const std::vector<MeasuredPoint>& points);
+std::vector<double> simulate_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
+std::vector<double> analytical_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
 
 // The records of `set` that this preset stands for (measured_device_names) and that the dataflow can describe.
 // Throws ConfigError listing every record from another device, every record it cannot describe, and an empty result
 // (label names the measurements in that message).
-std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const Json& hardware, const std::string& label);
+std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Json& hardware, const std::string& label);
 
 // The split rule: the distinct sequence lengths in ascending order, every second one (the 2nd, 4th, ...) held out,
 // so that training and held-out points interleave over the whole range and near-duplicates never straddle it.
@@ -60,7 +60,7 @@ struct CalibrateOptions {
 };
 
 struct CalibrationResult {
-  Json calibrated_preset;  // flat, self-contained, with "calibration" provenance and citations
+  core::Json calibrated_preset;  // flat, self-contained, with "calibration" provenance and citations
   std::vector<CalibratedParameter> parameters;
   std::vector<PointResult> points;
   std::vector<std::int64_t> held_out;

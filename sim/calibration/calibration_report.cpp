@@ -238,7 +238,7 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
     t.header = {"parameter", "model", "how", "before", "after", "meaning"};
     if (const auto c = in.hardware_after.find("calibration");
         c != in.hardware_after.end() && c->contains("parameters")) {
-      for (const Json& p : c->at("parameters"))
+      for (const core::Json& p : c->at("parameters"))
         t.rows.push_back({p.value("key", ""), p.value("model", ""), p.value("how", ""),
                           fmt("%.4g", p.value("before", 0.0)), fmt("%.4g", p.value("after", 0.0)),
                           p.value("meaning", "")});

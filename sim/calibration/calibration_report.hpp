@@ -23,8 +23,8 @@ struct SeedComparison {
 struct ReportInputs {
   models::Study study;              // the configuration whose analytical speedups the report plots
   std::string study_label;          // its file
-  Json hardware_before;             // flat preset as shipped
-  Json hardware_after;              // flat preset as calibrated (equal to before when it carries no calibration)
+  core::Json hardware_before;       // flat preset as shipped
+  core::Json hardware_after;        // flat preset as calibrated (equal to before when it carries no calibration)
   std::vector<PointResult> points;  // every measured point with both models' predictions
   std::vector<std::string> measured_files;
   std::string split_rule;

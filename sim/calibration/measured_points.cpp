@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/config/config_error.hpp"
-#include "sim/config/config_node.hpp"
+#include "core/config_error.hpp"
+#include "core/config_node.hpp"
 
 namespace cascadesim::sim {
 
@@ -13,50 +13,52 @@ namespace {
 
 class Reader {
  public:
-  Reader(const Json& object, std::string file, std::string pointer, ConfigErrors& errors)
+  Reader(const core::Json& object, std::string file, std::string pointer, core::ConfigErrors& errors)
       : object_(object), file_(std::move(file)), pointer_(std::move(pointer)), errors_(errors) {}
 
-  const Json* field(const char* key, bool (Json::*is_type)() const, const char* type, bool required = true) {
+  const core::Json* field(const char* key, bool (core::Json::*is_type)() const, const char* type,
+                          bool required = true) {
     const auto it = object_.find(key);
     if (it == object_.end()) {
       if (required) errors_.add(file_, pointer_ + "/" + key, "missing required field");
       return nullptr;
     }
     if (!((*it).*is_type)()) {
-      errors_.add(file_, pointer_ + "/" + key, std::string("must be ") + type + " (got " + describe_value(*it) + ")");
+      errors_.add(file_, pointer_ + "/" + key,
+                  std::string("must be ") + type + " (got " + core::describe_value(*it) + ")");
       return nullptr;
     }
     return &*it;
   }
   std::int64_t integer(const char* key, std::int64_t fallback, bool required = true) {
-    const Json* v = field(key, &Json::is_number_integer, "an integer", required);
+    const core::Json* v = field(key, &core::Json::is_number_integer, "an integer", required);
     return v ? v->get<std::int64_t>() : fallback;
   }
   double positive(const char* key) {
-    const Json* v = field(key, &Json::is_number, "a number");
+    const core::Json* v = field(key, &core::Json::is_number, "a number");
     if (!v) return 0;
     const double x = v->get<double>();
     if (!(x > 0) || !std::isfinite(x))
-      errors_.add(file_, pointer_ + "/" + key, "must be > 0 (got " + describe_value(*v) + ")");
+      errors_.add(file_, pointer_ + "/" + key, "must be > 0 (got " + core::describe_value(*v) + ")");
     return x;
   }
   std::string text(const char* key, bool required = true) {
-    const Json* v = field(key, &Json::is_string, "a string", required);
+    const core::Json* v = field(key, &core::Json::is_string, "a string", required);
     return v ? v->get<std::string>() : std::string();
   }
   bool boolean(const char* key) {
-    const Json* v = field(key, &Json::is_boolean, "true or false");
+    const core::Json* v = field(key, &core::Json::is_boolean, "true or false");
     return v ? v->get<bool>() : true;
   }
 
  private:
-  const Json& object_;
+  const core::Json& object_;
   std::string file_, pointer_;
-  ConfigErrors& errors_;
+  core::ConfigErrors& errors_;
 };
 
-MeasuredPoint read_point(const Json& record, const std::string& file, const std::string& pointer,
-                         ConfigErrors& errors) {
+MeasuredPoint read_point(const core::Json& record, const std::string& file, const std::string& pointer,
+                         core::ConfigErrors& errors) {
   MeasuredPoint p;
   p.file = file;
   p.pointer = pointer;
@@ -80,7 +82,7 @@ MeasuredPoint read_point(const Json& record, const std::string& file, const std:
   p.median_ms = r.positive("median_ms");
   p.p10_ms = r.positive("p10_ms");
   p.p90_ms = r.positive("p90_ms");
-  const Json* device = Reader(record, file, pointer, errors).field("device", &Json::is_object, "an object");
+  const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");
   if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
   static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack"};
   if (!p.kernel.empty() && std::find(kernels.begin(), kernels.end(), p.kernel) == kernels.end())
@@ -92,9 +94,9 @@ MeasuredPoint read_point(const Json& record, const std::string& file, const std:
 }
 
 // The median of the named result (the largest over results of that name, e.g. GEMM shapes); 0 when absent.
-double best_median(const Json& results, const char* name) {
+double best_median(const core::Json& results, const char* name) {
   double best = 0;
-  for (const Json& r : results)
+  for (const core::Json& r : results)
     if (r.is_object() && r.contains("name") && r["name"] == name && r.contains("median") && r["median"].is_number() &&
         r.contains("samples_ms") && r["samples_ms"].is_array() && !r["samples_ms"].empty())
       best = std::max(best, r["median"].get<double>());
@@ -106,7 +108,8 @@ double best_median(const Json& results, const char* name) {
 namespace {
 
 // One file's records or micro-benchmark results, appended to set.
-void read_measured_document(const Json& document, const std::string& path, MeasuredSet& set, ConfigErrors& errors) {
+void read_measured_document(const core::Json& document, const std::string& path, MeasuredSet& set,
+                            core::ConfigErrors& errors) {
   set.files.push_back(path);
   if (!document.is_object()) {
     errors.add(path, "", "must be a JSON object with \"records\" or \"results\"");
@@ -144,20 +147,20 @@ void read_measured_document(const Json& document, const std::string& path, Measu
 }  // namespace
 
 MeasuredSet load_measured(const std::vector<std::string>& paths) {
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   MeasuredSet set;
   if (paths.empty()) errors.add("--measured", "", "no measurement files given");
   for (const std::string& path : paths)
-    if (const std::optional<Json> document = load_json_file(path, errors))
+    if (const std::optional<core::Json> document = core::load_json_file(path, errors))
       read_measured_document(*document, path, set, errors);
   errors.throw_if_any();
   return set;
 }
 
 MeasuredSet load_measured_text(std::string_view text, const std::string& label) {
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   MeasuredSet set;
-  if (const std::optional<Json> document = parse_json_text(text, label, errors))
+  if (const std::optional<core::Json> document = core::parse_json_text(text, label, errors))
     read_measured_document(*document, label, set, errors);
   errors.throw_if_any();
   return set;

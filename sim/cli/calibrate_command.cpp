@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/atomic_file.hpp"
 #include "sim/calibration/calibration_report.hpp"
 #include "sim/cli/predict_command.hpp"
-#include "sim/framework/atomic_file.hpp"
 
 namespace cascadesim::sim {
 
@@ -72,7 +72,7 @@ void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   CalibrateOptions settings = options.calibrate;
   if (settings.commit.empty()) settings.commit = current_commit();
   const CalibrationResult result = calibrate(settings);
-  write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
+  core::write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()
       << " measured points; split " << result.split_rule << ".\n"
       << "Simulator fit: " << result.simulator_evaluations << " evaluations of the training set.\n\n";

@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/atomic_file.hpp"
+#include "hw/component_registry.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
-#include "sim/framework/atomic_file.hpp"
-#include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim {
 
@@ -37,36 +37,36 @@ DescribeOptions parse_describe_args(const std::vector<std::string>& args) {
 
 namespace {
 
-Json param_json(const ParamInfo& p) {
-  Json j{{"key", p.key}, {"unit", p.unit}, {"doc", p.doc}, {"kind", p.kind}, {"required", p.required}};
+core::Json param_json(const hw::ParamInfo& p) {
+  core::Json j{{"key", p.key}, {"unit", p.unit}, {"doc", p.doc}, {"kind", p.kind}, {"required", p.required}};
   if (std::isfinite(p.min)) j[p.min_exclusive ? "exclusive_minimum" : "minimum"] = p.min;
   if (std::isfinite(p.max)) j["maximum"] = p.max;
-  if (!p.default_value.empty()) j["default"] = Json::parse(p.default_value);
+  if (!p.default_value.empty()) j["default"] = core::Json::parse(p.default_value);
   if (!p.choices.empty()) j["choices"] = p.choices;
   return j;
 }
 
 template <class S>
-Json section_json(std::string_view pointer, std::string_view doc, std::span<const Field<S>> fields) {
-  Json params = Json::array();
-  for (const ParamInfo& p : describe_fields(fields)) params.push_back(param_json(p));
-  return Json{{"pointer", pointer}, {"doc", doc}, {"params", params}};
+core::Json section_json(std::string_view pointer, std::string_view doc, std::span<const core::Field<S>> fields) {
+  core::Json params = core::Json::array();
+  for (const hw::ParamInfo& p : hw::describe_fields(fields)) params.push_back(param_json(p));
+  return core::Json{{"pointer", pointer}, {"doc", doc}, {"params", params}};
 }
 
-std::string bounds_text(const ParamInfo& p) {
+std::string bounds_text(const hw::ParamInfo& p) {
   std::string text;
-  if (std::isfinite(p.min)) text += (p.min_exclusive ? "> " : ">= ") + format_number(p.min);
-  if (std::isfinite(p.max)) text += (text.empty() ? "<= " : ", <= ") + format_number(p.max);
+  if (std::isfinite(p.min)) text += (p.min_exclusive ? "> " : ">= ") + core::format_number(p.min);
+  if (std::isfinite(p.max)) text += (text.empty() ? "<= " : ", <= ") + core::format_number(p.max);
   if (!p.choices.empty()) {
     for (const std::string& c : p.choices) text += (text.empty() ? "" : "|") + c;
   }
   return text;
 }
 
-void write_params(std::ostream& out, const Json& params) {
+void write_params(std::ostream& out, const core::Json& params) {
   char line[512];
-  for (const Json& p : params) {
-    ParamInfo info;
+  for (const core::Json& p : params) {
+    hw::ParamInfo info;
     info.min = p.value("minimum", p.value("exclusive_minimum", -INFINITY));
     info.min_exclusive = p.contains("exclusive_minimum");
     info.max = p.value("maximum", INFINITY);
@@ -81,8 +81,8 @@ void write_params(std::ostream& out, const Json& params) {
 
 }  // namespace
 
-Json describe_json() {
-  Json sections = Json::array();
+core::Json describe_json() {
+  core::Json sections = core::Json::array();
   sections.push_back(
       section_json("/hardware", "machine figures for the analytical models (hw preset)", hardware_fields()));
   sections.push_back(section_json("/model", "transformer shape (model preset)", model_fields()));
@@ -92,20 +92,20 @@ Json describe_json() {
       section_json("/workload/cascade/stages/N", "one cascade stage, coarse to fine", cascade_stage_fields()));
   sections.push_back(section_json("/workload/early_exit", "early exit over layers (seed 004)", early_exit_fields()));
   sections.push_back(section_json("/workload/early_exit/exits/N", "one exit point", early_exit_point_fields()));
-  Json components = Json::array();
-  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
-    Json params = Json::array();
-    for (const ParamInfo& p : e.params) params.push_back(param_json(p));
-    Json stats = Json::array();
-    for (const StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
+  core::Json components = core::Json::array();
+  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
+    core::Json params = core::Json::array();
+    for (const hw::ParamInfo& p : e.params) params.push_back(param_json(p));
+    core::Json stats = core::Json::array();
+    for (const core::StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
     components.push_back({{"role", e.role}, {"impl", e.name}, {"doc", e.doc}, {"params", params}, {"stats", stats}});
   }
-  return Json{{"sections", sections}, {"components", components}};
+  return core::Json{{"sections", sections}, {"components", components}};
 }
 
 namespace {
-Json property_schema(const Json& p) {
-  Json s = Json::object();
+core::Json property_schema(const core::Json& p) {
+  core::Json s = core::Json::object();
   s["description"] = p["doc"].get<std::string>() +
                      (p["unit"].get<std::string>().empty() ? "" : " [" + p["unit"].get<std::string>() + "]");
   const std::string kind = p["kind"];
@@ -124,88 +124,92 @@ Json property_schema(const Json& p) {
   return s;
 }
 
-Json object_schema(const Json& section, std::initializer_list<std::pair<const char*, Json>> extra = {}) {
-  Json props = Json::object();
-  Json required = Json::array();
-  for (const Json& p : section["params"]) {
+core::Json object_schema(const core::Json& section,
+                         std::initializer_list<std::pair<const char*, core::Json>> extra = {}) {
+  core::Json props = core::Json::object();
+  core::Json required = core::Json::array();
+  for (const core::Json& p : section["params"]) {
     props[p["key"].get<std::string>()] = property_schema(p);
     if (p["required"].get<bool>()) required.push_back(p["key"]);
   }
   for (const auto& [key, schema] : extra) props[key] = schema;
-  Json s{{"type", "object"}, {"description", section["doc"]}, {"properties", props}, {"additionalProperties", false}};
+  core::Json s{
+      {"type", "object"}, {"description", section["doc"]}, {"properties", props}, {"additionalProperties", false}};
   if (!required.empty()) s["required"] = required;
   return s;
 }
 }  // namespace
 
-Json study_json_schema() {
-  const Json d = describe_json();
-  const Json& sec = d["sections"];
-  const Json meta{{"schema_version", {{"const", supported_schema_version}}},
-                  {"description", {{"type", "string"}}},
-                  {"source", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
-                  {"preset", {{"type", "string"}, {"description", "preset name or path this object overrides"}}}};
-  auto with_meta = [&](Json s) {
+core::Json study_json_schema() {
+  const core::Json d = describe_json();
+  const core::Json& sec = d["sections"];
+  const core::Json meta{{"schema_version", {{"const", supported_schema_version}}},
+                        {"description", {{"type", "string"}}},
+                        {"source", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
+                        {"preset", {{"type", "string"}, {"description", "preset name or path this object overrides"}}}};
+  auto with_meta = [&](core::Json s) {
     for (const auto& [k, v] : meta.items()) s["properties"][k] = v;
     s.erase("required");  // an override object may set any subset; presets are checked by the loader
     return s;
   };
   // Simulator sections in hardware presets are read by their components; listed by role.
-  Json hardware = with_meta(object_schema(sec[0]));
-  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
+  core::Json hardware = with_meta(object_schema(sec[0]));
+  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     if (e.role == "example") continue;
     hardware["properties"][e.role] = {{"type", "object"}, {"properties", {{"impl", {{"type", "string"}}}}}};
   }
-  const Json stage = object_schema(sec[4]);
-  const Json exit = object_schema(sec[6]);
-  Json cascade = object_schema(sec[3], {{"stages", {{"type", "array"}, {"items", stage}, {"minItems", 1}}}});
-  Json early_exit = object_schema(sec[5], {{"exits", {{"type", "array"}, {"items", exit}, {"minItems", 1}}}});
-  const Json layer_kinds = Json::array({"D", "A", "R", "dense", "anchor", "reuse"});
-  Json schedule = Json::object();
+  const core::Json stage = object_schema(sec[4]);
+  const core::Json exit = object_schema(sec[6]);
+  core::Json cascade = object_schema(sec[3], {{"stages", {{"type", "array"}, {"items", stage}, {"minItems", 1}}}});
+  core::Json early_exit = object_schema(sec[5], {{"exits", {{"type", "array"}, {"items", exit}, {"minItems", 1}}}});
+  const core::Json layer_kinds = core::Json::array({"D", "A", "R", "dense", "anchor", "reuse"});
+  core::Json schedule = core::Json::object();
   schedule["description"] = "layer kinds: \"1D+3A+12R\" or a list of \"D\", \"A\", \"R\"";
-  schedule["oneOf"] = Json::array();
-  schedule["oneOf"].push_back(Json{{"type", "string"}});
-  schedule["oneOf"].push_back(Json{{"type", "array"}, {"items", Json{{"enum", layer_kinds}}}});
-  Json workload = object_schema(sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}});
-  auto preset_or = [](Json object) {
-    return Json{{"oneOf", Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};
+  schedule["oneOf"] = core::Json::array();
+  schedule["oneOf"].push_back(core::Json{{"type", "string"}});
+  schedule["oneOf"].push_back(core::Json{{"type", "array"}, {"items", core::Json{{"enum", layer_kinds}}}});
+  core::Json workload =
+      object_schema(sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}});
+  auto preset_or = [](core::Json object) {
+    return core::Json{
+        {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};
   };
-  return Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-              {"title", "cascadesim study"},
-              {"type", "object"},
-              {"required", {"schema_version", "hardware", "model", "workload"}},
-              {"additionalProperties", false},
-              {"properties",
-               {{"schema_version", {{"const", supported_schema_version}}},
-                {"name", {{"type", "string"}}},
-                {"description", {{"type", "string"}}},
-                {"hardware", preset_or(hardware)},
-                {"model", preset_or(with_meta(object_schema(sec[1])))},
-                {"workload", workload}}}};
+  return core::Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+                    {"title", "cascadesim study"},
+                    {"type", "object"},
+                    {"required", {"schema_version", "hardware", "model", "workload"}},
+                    {"additionalProperties", false},
+                    {"properties",
+                     {{"schema_version", {{"const", supported_schema_version}}},
+                      {"name", {{"type", "string"}}},
+                      {"description", {{"type", "string"}}},
+                      {"hardware", preset_or(hardware)},
+                      {"model", preset_or(with_meta(object_schema(sec[1])))},
+                      {"workload", workload}}}};
 }
 
 void run_describe(const DescribeOptions& options, std::ostream& out) {
   if (!options.schema_path.empty()) {
-    write_file_atomically(options.schema_path, study_json_schema().dump(2) + "\n");
+    core::write_file_atomically(options.schema_path, study_json_schema().dump(2) + "\n");
   }
-  const Json d = describe_json();
+  const core::Json d = describe_json();
   if (options.json) {
     out << d.dump(2) << "\n";
     return;
   }
   out << "Study configuration (JSON pointer, then key, unit, bounds, default, meaning)\n";
-  for (const Json& s : d["sections"]) {
+  for (const core::Json& s : d["sections"]) {
     out << "\n  " << s["pointer"].get<std::string>() << ": " << s["doc"].get<std::string>() << "\n";
     write_params(out, s["params"]);
   }
   out << "\nHardware components (a hardware preset section {\"impl\": NAME, ...} picks one per role)\n";
-  for (const Json& c : d["components"]) {
+  for (const core::Json& c : d["components"]) {
     out << "\n  " << c["role"].get<std::string>() << " / " << c["impl"].get<std::string>() << ": "
         << c["doc"].get<std::string>() << "\n";
     write_params(out, c["params"]);
     out << "    statistics:\n";
     char line[512];
-    for (const Json& s : c["stats"]) {
+    for (const core::Json& s : c["stats"]) {
       std::snprintf(line, sizeof line, "      %-30s %-9s %s\n", s["name"].get<std::string>().c_str(),
                     s["unit"].get<std::string>().c_str(), s["doc"].get<std::string>().c_str());
       out << line;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/config_node.hpp"
+#include "core/config_node.hpp"
 
 namespace cascadesim::sim {
 
@@ -20,9 +20,9 @@ DescribeOptions parse_describe_args(const std::vector<std::string>& args);
 void run_describe(const DescribeOptions& options, std::ostream& out);
 
 // Everything describe lists, as one JSON object: sections (study config) and components (by role).
-Json describe_json();
+core::Json describe_json();
 
 // A JSON Schema (draft 2020-12) for study files, built from the same declarations the loader reads.
-Json study_json_schema();
+core::Json study_json_schema();
 
 }  // namespace cascadesim::sim

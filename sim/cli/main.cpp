@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
+#include "core/config_error.hpp"
 #include "sim/cli/calibrate_command.hpp"
 #include "sim/cli/describe_command.hpp"
 #include "sim/cli/predict_command.hpp"
@@ -11,8 +13,6 @@
 #include "sim/cli/simulate_command.hpp"
 #include "sim/cli/sweep_command.hpp"
 #include "sim/cli/validate_command.hpp"
-#include "sim/config/config_error.hpp"
-#include "sim/framework/atomic_file.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace {
@@ -104,10 +104,10 @@ int main(int argc, char** argv) {
   } catch (const cascadesim::validation::CaseError& e) {
     std::cerr << e.what() << "\n";
     return 2;
-  } catch (const OutputError& e) {
+  } catch (const cascadesim::core::OutputError& e) {
     std::cerr << "cascadesim " << command << ": " << e.what() << "\n";
     return 2;
-  } catch (const ConfigError& e) {
+  } catch (const cascadesim::core::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {

@@ -142,44 +142,44 @@ std::vector<Difference> differences(const Prediction& seed, const Prediction& ex
   return out;
 }
 
-Json roofline_json(const models::RooflineTime& t) {
-  return Json{{"total_s", t.total_s},   {"matrix_s", t.matrix_s}, {"vector_s", t.vector_s},
-              {"memory_s", t.memory_s}, {"launch_s", t.launch_s}, {"bound", std::string(to_string(t.bound))}};
+core::Json roofline_json(const models::RooflineTime& t) {
+  return core::Json{{"total_s", t.total_s},   {"matrix_s", t.matrix_s}, {"vector_s", t.vector_s},
+                    {"memory_s", t.memory_s}, {"launch_s", t.launch_s}, {"bound", std::string(to_string(t.bound))}};
 }
 
-Json cost_json(const models::OpCost& c) {
-  return Json{{"matrix_flops", c.matrix_flops},
-              {"vector_flops", c.vector_flops},
-              {"hbm_bytes", c.hbm_bytes},
-              {"kernels", c.kernels}};
+core::Json cost_json(const models::OpCost& c) {
+  return core::Json{{"matrix_flops", c.matrix_flops},
+                    {"vector_flops", c.vector_flops},
+                    {"hbm_bytes", c.hbm_bytes},
+                    {"kernels", c.kernels}};
 }
 
-Json totals_json(const models::ModelTotals& t) {
-  Json j = roofline_json(t.time);
+core::Json totals_json(const models::ModelTotals& t) {
+  core::Json j = roofline_json(t.time);
   j["cost"] = cost_json(t.cost);
   j["attention"] = roofline_json(t.attention);
   return j;
 }
 
-Json scalar_json(const Prediction& p) {
-  Json j{{"accounting", std::string(to_string(p.accounting))},
-         {"attention_fraction", p.attention_fraction},
-         {"anchor_cost", p.anchor_cost},
-         {"reuse_cost", p.reuse_cost},
-         {"effective_attention_speedup", p.effective_attention_speedup},
-         {"amdahl_speedup", p.amdahl_speedup},
-         {"amdahl_limit", p.amdahl_limit},
-         {"tiles",
-          {{"query_tiles", p.tiles.query_tiles},
-           {"key_tiles", p.tiles.key_tiles},
-           {"tile_tokens", p.tiles.tile_tokens},
-           {"last_key_tile_tokens", p.tiles.last_key_tile_tokens},
-           {"dense_per_head", p.tiles.dense_per_head},
-           {"sparse_per_head", p.tiles.sparse_per_head},
-           {"reduction", p.tiles.reduction},
-           {"padding_fraction", p.tiles.padding_fraction}}}};
+core::Json scalar_json(const Prediction& p) {
+  core::Json j{{"accounting", std::string(to_string(p.accounting))},
+               {"attention_fraction", p.attention_fraction},
+               {"anchor_cost", p.anchor_cost},
+               {"reuse_cost", p.reuse_cost},
+               {"effective_attention_speedup", p.effective_attention_speedup},
+               {"amdahl_speedup", p.amdahl_speedup},
+               {"amdahl_limit", p.amdahl_limit},
+               {"tiles",
+                {{"query_tiles", p.tiles.query_tiles},
+                 {"key_tiles", p.tiles.key_tiles},
+                 {"tile_tokens", p.tiles.tile_tokens},
+                 {"last_key_tile_tokens", p.tiles.last_key_tile_tokens},
+                 {"dense_per_head", p.tiles.dense_per_head},
+                 {"sparse_per_head", p.tiles.sparse_per_head},
+                 {"reduction", p.tiles.reduction},
+                 {"padding_fraction", p.tiles.padding_fraction}}}};
   if (p.cascade) {
-    Json stages = Json::array();
+    core::Json stages = core::Json::array();
     for (std::size_t i = 0; i < p.cascade->stage_count; ++i) {
       const auto& s = p.cascade->stages[i];
       stages.push_back({{"token_fraction", s.token_fraction},
@@ -204,9 +204,9 @@ Json scalar_json(const Prediction& p) {
 
 }  // namespace
 
-Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, const Prediction& other) {
+core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, const Prediction& other) {
   const models::Study& st = loaded.study;
-  Json j = scalar_json(chosen);
+  core::Json j = scalar_json(chosen);
   if (chosen.cascade && st.workload.cascade) {
     const models::CascadeSpec& spec = *st.workload.cascade;
     for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i)
@@ -220,13 +220,13 @@ Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, con
   j["hardware"] = st.hardware.name;
   j["model"] = st.model.name;
   j["layers"] = {{"dense", chosen.layers.dense}, {"anchor", chosen.layers.anchor}, {"reuse", chosen.layers.reuse}};
-  Json per_kind = Json::object();
+  core::Json per_kind = core::Json::object();
   for (LayerKind kind : {LayerKind::dense, LayerKind::anchor, LayerKind::reuse}) {
     const std::size_t k = static_cast<std::size_t>(kind);
-    Json ops = Json::object();
+    core::Json ops = core::Json::object();
     for (std::size_t op = 0; op < models::op_count; ++op) {
       if (chosen.layer_costs[k].ops[op].kernels == 0) continue;
-      Json o = roofline_json(chosen.layer_times[k][op]);
+      core::Json o = roofline_json(chosen.layer_times[k][op]);
       o["cost"] = cost_json(chosen.layer_costs[k].ops[op]);
       ops[std::string(to_string(static_cast<Op>(op)))] = o;
     }
@@ -239,7 +239,7 @@ Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, con
                    {"flash_io_bound_bytes_per_head", chosen.flash_io_bound_bytes_per_head},
                    {"layers", per_kind}};
   j["other_accounting"] = scalar_json(other);
-  Json diffs = Json::array();
+  core::Json diffs = core::Json::array();
   const Prediction& seed = by(Accounting::seed, chosen, other);
   const Prediction& exact = by(Accounting::exact, chosen, other);
   for (const Difference& d : differences(seed, exact))

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config_node.hpp"
 #include "models/prediction.hpp"
-#include "sim/config/config_node.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {
@@ -32,7 +32,8 @@ extern const char* const predict_usage;
 void run_predict(const PredictOptions& options, std::ostream& out);
 
 // The JSON object `predict --json` prints.
-Json prediction_to_json(const LoadedStudy& loaded, const models::Prediction& chosen, const models::Prediction& other);
+core::Json prediction_to_json(const LoadedStudy& loaded, const models::Prediction& chosen,
+                              const models::Prediction& other);
 
 // The table `predict` prints.
 void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const models::Prediction& chosen,

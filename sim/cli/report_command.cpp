@@ -4,11 +4,11 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/atomic_file.hpp"
 #include "models/prediction.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
-#include "sim/framework/atomic_file.hpp"
 #include "sim/sweep/sweep_report.hpp"
 
 namespace cascadesim::sim {
@@ -99,7 +99,7 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   for (const MeasuredPoint& p : points)
     overlap |= p.head_dim == loaded.study.model.head_dim && p.heads == loaded.study.model.n_heads;
   if (!overlap) {
-    ConfigErrors errors;
+    core::ConfigErrors errors;
     errors.add(in.study_label, "/model",
                "no measured point has the study's head_dim " + std::to_string(loaded.study.model.head_dim) + " and " +
                    std::to_string(loaded.study.model.n_heads) +
@@ -160,7 +160,7 @@ void run_report(const ReportOptions& options, std::ostream& out) {
   const ReportInputs in = gather_report_inputs(options);
   const reports::ReportDocument doc = build_calibration_report(in);
   reports::write_report(doc, options.out_dir);
-  write_file_atomically((std::filesystem::path(options.out_dir) / "points.csv").string(), points_csv(in.points));
+  core::write_file_atomically((std::filesystem::path(options.out_dir) / "points.csv").string(), points_csv(in.points));
   out << table_markdown(error_table(in.points));
   out << "wrote " << options.out_dir << "/report.html, report.md, plots/ and points.csv (" << in.points.size()
       << " points)\n";

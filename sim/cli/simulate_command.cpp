@@ -205,7 +205,7 @@ Simulation simulate_study(const std::string& study_path, const LoadOptions& load
                          trace);
 }
 
-void add_simulation_problems(const LoadedStudy& loaded, ConfigErrors& errors) {
+void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors) {
   const models::Study& st = loaded.study;
   // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
   const models::LayerShape shape = models::layer_shape(st.workload);
@@ -214,9 +214,9 @@ void add_simulation_problems(const LoadedStudy& loaded, ConfigErrors& errors) {
     const double need = static_cast<double>(attention.rows * attention.head_dim) * (attention.bytes_per_element + 4) +
                         attention.kv_tile_bytes();
     errors.add(loaded.files.front(), "/workload/tile_tokens",
-               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + format_number(need) +
+               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + core::format_number(need) +
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
-                   format_number(st.hardware.sram_per_core_bytes));
+                   core::format_number(st.hardware.sram_per_core_bytes));
   }
   // The engine replays the fused dataflow; simulating a materialized study would print fused times for it.
   if (st.workload.attention_kernel == models::AttentionKernel::materialized)
@@ -229,8 +229,8 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   Simulation s;
   s.loaded = std::move(loaded);
   const models::Study& st = s.loaded.study;
-  ConfigErrors errors;
-  const ConfigNode hardware(s.loaded.hardware_layers, errors);
+  core::ConfigErrors errors;
+  const core::ConfigNode hardware(s.loaded.hardware_layers, errors);
   std::unique_ptr<hw::System> system = hw::System::build(hardware, st.hardware);
   add_simulation_problems(s.loaded, errors);
   errors.throw_if_any();
@@ -272,13 +272,14 @@ OpTimes op_times(const RunResult& r, const models::Prediction& p, const models::
   return t;
 }
 
-Json run_json(const RunResult& r, const hw::System* = nullptr) {
-  Json kernels_by_op = Json::object();
+core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
+  core::Json kernels_by_op = core::Json::object();
   double flops = 0;
   for (const KernelRecord& k : r.kernels) {
-    Json& e = kernels_by_op[op_key(k.op, k.kind)];
+    core::Json& e = kernels_by_op[op_key(k.op, k.kind)];
     if (e.is_null())
-      e = Json{{"time_ns", 0.0}, {"kernels", 0}, {"tile_ops", 0.0}, {"requested_bytes", 0.0}, {"matrix_busy_ns", 0.0}};
+      e = core::Json{
+          {"time_ns", 0.0}, {"kernels", 0}, {"tile_ops", 0.0}, {"requested_bytes", 0.0}, {"matrix_busy_ns", 0.0}};
     e["time_ns"] = e["time_ns"].get<double>() + (k.end_ns - k.start_ns);
     e["kernels"] = e["kernels"].get<int>() + 1;
     e["tile_ops"] = e["tile_ops"].get<double>() + k.tile_ops;
@@ -287,7 +288,7 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
     flops += k.cost.flops();
   }
   // Per layer: the time from the end of the previous layer's last kernel to the end of this layer's last.
-  Json by_layer = Json::array();
+  core::Json by_layer = core::Json::array();
   double previous_end = 0;
   for (std::size_t i = 0; i < r.kernels.size(); ++i) {
     const KernelRecord& k = r.kernels[i];
@@ -296,23 +297,23 @@ Json run_json(const RunResult& r, const hw::System* = nullptr) {
         {{"layer", k.layer}, {"kind", std::string(to_string(k.kind))}, {"time_ns", k.end_ns - previous_end}});
     previous_end = k.end_ns;
   }
-  Json components = Json::object();
+  core::Json components = core::Json::object();
   for (const ComponentStats& c : r.components) {
-    Json values = Json::object();
+    core::Json values = core::Json::object();
     for (std::size_t i = 0; i < c.infos.size(); ++i) values[std::string(c.infos[i].name)] = c.values[i];
     components[c.name] = values;
   }
-  return Json{{"total_ns", r.total_ns}, {"launch_ns", r.launch_ns}, {"kernels", r.kernels.size()},
-              {"tile_ops", r.tile_ops}, {"flops", flops},           {"achieved_TFLOPs", flops / r.total_ns / 1e3},
-              {"by_op", kernels_by_op}, {"by_layer", by_layer},     {"components", components}};
+  return core::Json{{"total_ns", r.total_ns}, {"launch_ns", r.launch_ns}, {"kernels", r.kernels.size()},
+                    {"tile_ops", r.tile_ops}, {"flops", flops},           {"achieved_TFLOPs", flops / r.total_ns / 1e3},
+                    {"by_op", kernels_by_op}, {"by_layer", by_layer},     {"components", components}};
 }
 
 }  // namespace
 
 namespace {
-void add_extras_json(Json& j, const Simulation& s) {
+void add_extras_json(core::Json& j, const Simulation& s) {
   if (s.cascade) {
-    Json stages = Json::array();
+    core::Json stages = core::Json::array();
     for (const CascadeSimulation::Stage& st : s.cascade->stages)
       stages.push_back(
           {{"tokens", st.tokens}, {"members", st.members}, {"run_fraction", st.run_fraction}, {"time_ns", st.time_ns}});
@@ -328,19 +329,19 @@ void add_extras_json(Json& j, const Simulation& s) {
 }
 }  // namespace
 
-Json simulation_to_json(const Simulation& s) {
+core::Json simulation_to_json(const Simulation& s) {
   const models::Study& st = s.loaded.study;
-  Json j = Json{{"study", st.name},
-                {"hardware", st.hardware.name},
-                {"model", st.model.name},
-                {"dense", run_json(s.dense)},
-                {"schedule", run_json(s.schedule)},
-                {"simulated_speedup", s.speedup},
-                {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
-                {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
-                {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
-                {"config", study_to_json(st)},
-                {"files", s.loaded.files}};
+  core::Json j = core::Json{{"study", st.name},
+                            {"hardware", st.hardware.name},
+                            {"model", st.model.name},
+                            {"dense", run_json(s.dense)},
+                            {"schedule", run_json(s.schedule)},
+                            {"simulated_speedup", s.speedup},
+                            {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
+                            {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
+                            {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
+                            {"config", study_to_json(st)},
+                            {"files", s.loaded.files}};
   add_extras_json(j, s);
   return j;
 }
@@ -352,7 +353,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
   const std::string schedule =
       st.workload.schedule.layers.empty() ? std::to_string(st.model.n_layers) + "D" : st.workload.schedule.compact();
   out << "cascadesim simulate: " << st.name << "\n  hardware " << hw.name << " (" << hw.cores << " cores at "
-      << format_number(hw.clock_GHz) << " GHz), model " << st.model.name << ", seq_len " << st.workload.seq_len
+      << core::format_number(hw.clock_GHz) << " GHz), model " << st.model.name << ", seq_len " << st.workload.seq_len
       << ", batch " << st.workload.batch << ", top_k " << st.workload.top_k << "\n\n";
   auto row = [&](const char* label, const std::string& a, const std::string& b) {
     std::snprintf(line, sizeof line, "%-34s %18s %18s\n", label, a.c_str(), b.c_str());

@@ -59,10 +59,10 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
 
 // Adds the reasons the simulator refuses a loaded study apart from its hardware sections (a tile the scratchpad
 // cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.
-void add_simulation_problems(const LoadedStudy& loaded, ConfigErrors& errors);
+void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors);
 
 void run_simulate(const SimulateOptions& options, std::ostream& out);
-Json simulation_to_json(const Simulation& s);
+core::Json simulation_to_json(const Simulation& s);
 void write_simulation_table(std::ostream& out, const Simulation& s);
 
 }  // namespace cascadesim::sim

@@ -11,8 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "core/config_error.hpp"
 #include "sim/cli/predict_command.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/sweep/mpi_sweep.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 
@@ -120,7 +120,7 @@ void run_sweep_over_mpi(const SweepOptions& options, std::ostream& out) {
   if (!verdict.empty()) {
     if (mpi.rank() != 0) throw QuietExit{0};
     if (error) std::rethrow_exception(error);
-    throw ConfigError({ConfigIssue{options.spec_path, "", verdict}});
+    throw core::ConfigError({core::ConfigIssue{options.spec_path, "", verdict}});
   }
   if (mpi.rank() != 0) {
     mpi.serve(*spec);

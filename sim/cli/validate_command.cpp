@@ -13,8 +13,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "core/atomic_file.hpp"
 #include "sim/cli/predict_command.hpp"
-#include "sim/framework/atomic_file.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace cascadesim::sim {
@@ -124,7 +124,7 @@ ValidateOptions parse_validate_args(const std::vector<std::string>& args) {
   return o;
 }
 
-Json generate_validation_cases(const CaseGridOptions& options) {
+core::Json generate_validation_cases(const CaseGridOptions& options) {
   const LoadedStudy loaded = load_study(
       options.study_path.empty() ? "builtin:configs/studies/kascade-llama-3.2-1b-32k.json" : options.study_path,
       options.load);
@@ -157,8 +157,8 @@ Json generate_validation_cases(const CaseGridOptions& options) {
   const models::LayerSchedule schedule =
       w.schedule.layers.empty() ? models::dense_schedule(study.model.n_layers) : w.schedule;
   const std::string dense_stack = std::to_string(schedule.layers.size()) + "D";
-  Json cases = Json::array();
-  auto add = [&](Json c, std::int64_t seq_len, std::int64_t head_dim) {
+  core::Json cases = core::Json::array();
+  auto add = [&](core::Json c, std::int64_t seq_len, std::int64_t head_dim) {
     c["seq_len"] = seq_len;
     c["heads"] = study.model.n_heads;
     c["head_dim"] = head_dim;
@@ -198,7 +198,7 @@ Json generate_validation_cases(const CaseGridOptions& options) {
             s, d);
     }
   }
-  Json document = {
+  core::Json document = {
       {"schema_version", 1}, {"generated_from", {{"study", label}, {"name", study.name}}}, {"cases", std::move(cases)}};
   // The runner's own parser is the contract: a generated file it would reject is a bug here.
   validation::parse_cases(document.dump(), "generated cases");
@@ -232,12 +232,12 @@ std::string find_validate_runner(const std::string& self_path) {
 
 void run_validate(const ValidateOptions& options, std::ostream& out) {
   if (options.generate) {
-    const Json document = generate_validation_cases(options.grid);
+    const core::Json document = generate_validation_cases(options.grid);
     if (options.grid.out_path.empty()) {
       out << document.dump(2) << '\n';
       return;
     }
-    write_file_atomically(options.grid.out_path, document.dump(2) + "\n");
+    core::write_file_atomically(options.grid.out_path, document.dump(2) + "\n");
     out << "wrote " << document.at("cases").size() << " cases to " << options.grid.out_path << '\n';
     return;
   }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/config_node.hpp"
+#include "core/config_node.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {
@@ -39,7 +39,7 @@ ValidateOptions parse_validate_args(const std::vector<std::string>& args);
 // and the cascade stage; per stack sequence length, the study's schedule and the all-dense stack of the same depth.
 // Heads, batch, causality and tiles come from the study (one K/V head per query head: the kernels have no GQA).
 // Throws ConfigError (bad study) or UsageError (a grid the kernels cannot run).
-Json generate_validation_cases(const CaseGridOptions& options);
+core::Json generate_validation_cases(const CaseGridOptions& options);
 
 // Where the CUDA runner is: $CASCADESIM_VALIDATE, else next to this executable or in ../validation/ from it, else
 // on PATH. Throws UsageError when there is none (a build without a CUDA compiler).

@@ -3,18 +3,18 @@
 
 #include <span>
 
+#include "core/field.hpp"
 #include "models/study.hpp"
-#include "sim/config/field.hpp"
 
 namespace cascadesim::sim {
 
-std::span<const Field<models::HardwareSpec>> hardware_fields();
-std::span<const Field<models::TransformerModel>> model_fields();
-std::span<const Field<models::Workload>> workload_fields();
-std::span<const Field<models::CascadeSpec>> cascade_fields();
-std::span<const Field<models::CascadeStage>> cascade_stage_fields();
-std::span<const Field<models::EarlyExitSpec>> early_exit_fields();
-std::span<const Field<models::EarlyExitPoint>> early_exit_point_fields();
+std::span<const core::Field<models::HardwareSpec>> hardware_fields();
+std::span<const core::Field<models::TransformerModel>> model_fields();
+std::span<const core::Field<models::Workload>> workload_fields();
+std::span<const core::Field<models::CascadeSpec>> cascade_fields();
+std::span<const core::Field<models::CascadeStage>> cascade_stage_fields();
+std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
+std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
 
 // Upper bounds that keep every tile and FLOP count inside 64-bit integers and doubles with margin.
 inline constexpr double max_seq_len = 1LL << 31;

@@ -9,12 +9,12 @@
 #include <memory>
 #include <set>
 
+#include "hw/component_registry.hpp"
 #include "models/cascade.hpp"
 #include "models/layer_schedule.hpp"
 #include "sim/config/embedded_configs.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_checks.hpp"
-#include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim {
 
@@ -45,22 +45,22 @@ bool looks_like_path(std::string_view name) {
 // Owns every document read during one load, so that ConfigNode layers can point into them.
 class Loader {
  public:
-  Loader(const LoadOptions& options, ConfigErrors& errors) : options_(options), errors_(errors) {}
+  Loader(const LoadOptions& options, core::ConfigErrors& errors) : options_(options), errors_(errors) {}
 
-  const Json* read_document(const std::string& path) {
+  const core::Json* read_document(const std::string& path) {
     if (is_builtin(path)) {
       const EmbeddedFile* f = find_embedded_config(path.substr(builtin_prefix.size()));
       if (!f) {
         errors_.add(path, "", "no such built-in config");
         return nullptr;
       }
-      return keep(parse_json_text(f->text, path, errors_), path);
+      return keep(core::parse_json_text(f->text, path, errors_), path);
     }
-    return keep(load_json_file(path, errors_), path);
+    return keep(core::load_json_file(path, errors_), path);
   }
 
-  const Json* read_text(std::string_view text, const std::string& label) {
-    return keep(parse_json_text(text, label, errors_), label);
+  const core::Json* read_text(std::string_view text, const std::string& label) {
+    return keep(core::parse_json_text(text, label, errors_), label);
   }
 
   void set_study_root(const std::string& study_path) {
@@ -70,9 +70,9 @@ class Loader {
   }
 
   // The layers of a section: its own object (if it is one) on top of the chain of presets it names.
-  std::vector<ConfigNode::Layer> section_layers(const Json& value, const SourceLocation& where, std::string_view kind,
-                                                int depth = 0) {
-    std::vector<ConfigNode::Layer> layers;
+  std::vector<core::ConfigNode::Layer> section_layers(const core::Json& value, const core::SourceLocation& where,
+                                                      std::string_view kind, int depth = 0) {
+    std::vector<core::ConfigNode::Layer> layers;
     if (depth > max_preset_depth) {
       errors_.add(
           where.file, where.pointer,
@@ -82,22 +82,23 @@ class Loader {
     if (value.is_string()) {
       const std::string name = value.get<std::string>();
       std::string file;
-      const Json* doc = find_preset(name, where, kind, file);
+      const core::Json* doc = find_preset(name, where, kind, file);
       if (!doc) return layers;
       check_preset_document(*doc, file);
       if (!doc->is_object()) return layers;
-      return section_layers(*doc, SourceLocation{file, ""}, kind, depth + 1);
+      return section_layers(*doc, core::SourceLocation{file, ""}, kind, depth + 1);
     }
     if (!value.is_object()) {
-      errors_.add(where.file, where.pointer, "expected a preset name or an object (got " + describe_value(value) + ")");
+      errors_.add(where.file, where.pointer,
+                  "expected a preset name or an object (got " + core::describe_value(value) + ")");
       return layers;
     }
-    layers.push_back(ConfigNode::Layer{&value, where.file, where.pointer});
+    layers.push_back(core::ConfigNode::Layer{&value, where.file, where.pointer});
     if (const auto it = value.find("preset"); it != value.end()) {
-      SourceLocation preset_where{where.file, where.pointer + "/preset"};
+      core::SourceLocation preset_where{where.file, where.pointer + "/preset"};
       if (!it->is_string()) {
         errors_.add(preset_where.file, preset_where.pointer,
-                    "expected a preset name (got " + describe_value(*it) + ")");
+                    "expected a preset name (got " + core::describe_value(*it) + ")");
       } else {
         auto below = section_layers(*it, preset_where, kind, depth + 1);
         layers.insert(layers.end(), below.begin(), below.end());
@@ -107,19 +108,19 @@ class Loader {
   }
 
   const std::vector<std::string>& files() const { return files_; }
-  std::shared_ptr<const std::deque<Json>> documents() const { return documents_; }
+  std::shared_ptr<const std::deque<core::Json>> documents() const { return documents_; }
 
  private:
-  const Json* keep(std::optional<Json> doc, const std::string& label) {
+  const core::Json* keep(std::optional<core::Json> doc, const std::string& label) {
     if (!doc) return nullptr;
     files_.push_back(label);
     documents_->push_back(std::move(*doc));
     return &documents_->back();
   }
 
-  void check_preset_document(const Json& doc, const std::string& file) {
+  void check_preset_document(const core::Json& doc, const std::string& file) {
     if (!doc.is_object()) {
-      errors_.add(file, "", "expected a JSON object (got " + describe_value(doc) + ")");
+      errors_.add(file, "", "expected a JSON object (got " + core::describe_value(doc) + ")");
       return;
     }
     const auto it = doc.find("schema_version");
@@ -127,16 +128,16 @@ class Loader {
       errors_.add(file, "/schema_version", "missing required key (the config format version, 1)");
     else if (!it->is_number_integer() || it->get<std::int64_t>() != supported_schema_version)
       errors_.add(file, "/schema_version",
-                  "unsupported schema_version " + describe_value(*it) + " (this build reads 1)");
+                  "unsupported schema_version " + core::describe_value(*it) + " (this build reads 1)");
   }
 
-  std::string relative_to(const SourceLocation& where, const std::string& name) {
+  std::string relative_to(const core::SourceLocation& where, const std::string& name) {
     if (fs::path(name).is_absolute() || is_builtin(where.file)) return name;
     return (fs::path(where.file).parent_path() / name).lexically_normal().string();
   }
 
-  const Json* find_preset(const std::string& name, const SourceLocation& where, std::string_view kind,
-                          std::string& file) {
+  const core::Json* find_preset(const std::string& name, const core::SourceLocation& where, std::string_view kind,
+                                std::string& file) {
     if (looks_like_path(name)) {
       file = relative_to(where, name);
       if (!fs::exists(file)) {
@@ -166,7 +167,8 @@ class Loader {
     const std::vector<std::string> names = available(kind);
     std::string message = "unknown " + std::string(kind == "hw" ? "hardware" : "model") + " preset '" + name + "'";
     std::vector<std::string_view> views(names.begin(), names.end());
-    if (const std::string hint = closest_key(name, views); !hint.empty()) message += " (did you mean '" + hint + "'?)";
+    if (const std::string hint = core::closest_key(name, views); !hint.empty())
+      message += " (did you mean '" + hint + "'?)";
     std::string list;
     for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
     message += "; available: " + list;
@@ -208,22 +210,22 @@ class Loader {
   }
 
   const LoadOptions& options_;
-  ConfigErrors& errors_;
-  std::shared_ptr<std::deque<Json>> documents_ = std::make_shared<std::deque<Json>>();
+  core::ConfigErrors& errors_;
+  std::shared_ptr<std::deque<core::Json>> documents_ = std::make_shared<std::deque<core::Json>>();
   std::vector<std::string> files_;
   std::string study_root_;
 };
 
 template <class S>
-std::vector<std::string_view> section_keys(std::span<const Field<S>> fields) {
-  std::vector<std::string_view> keys = field_keys(fields);
+std::vector<std::string_view> section_keys(std::span<const core::Field<S>> fields) {
+  std::vector<std::string_view> keys = core::field_keys(fields);
   keys.insert(keys.end(), meta_keys.begin(), meta_keys.end());
   return keys;
 }
 
 // Presets cite a public source for every figure they set: "source": {"key": "where it comes from"}.
-void check_sources(const ConfigNode& node, const std::vector<std::string_view>& figure_keys) {
-  for (const ConfigNode::Layer& layer : node.layers()) {
+void check_sources(const core::ConfigNode& node, const std::vector<std::string_view>& figure_keys) {
+  for (const core::ConfigNode::Layer& layer : node.layers()) {
     if (!layer.pointer.empty()) continue;  // overrides inside a study need no citation
     const auto source = layer.object->find("source");
     if (source == layer.object->end()) {
@@ -236,10 +238,10 @@ void check_sources(const ConfigNode& node, const std::vector<std::string_view>& 
     }
     for (const auto& [key, text] : source->items()) {
       if (std::find(figure_keys.begin(), figure_keys.end(), key) == figure_keys.end() || !layer.object->contains(key))
-        node.errors().add(layer.file, "/source/" + json_pointer_token(key),
+        node.errors().add(layer.file, "/source/" + core::json_pointer_token(key),
                           "cites '" + key + "', which this file does not set");
       else if (!text.is_string() || text.get_ref<const std::string&>().empty())
-        node.errors().add(layer.file, "/source/" + json_pointer_token(key), "expected a non-empty citation");
+        node.errors().add(layer.file, "/source/" + core::json_pointer_token(key), "expected a non-empty citation");
     }
     for (std::string_view key : figure_keys) {
       if (layer.object->contains(key) && !source->contains(key))
@@ -251,8 +253,8 @@ void check_sources(const ConfigNode& node, const std::vector<std::string_view>& 
 // The metadata that calibrate and report read back from a hardware preset: measured_device_names, a list of CUDA
 // device names, and the calibration block calibrate writes (sim/calibration/calibration.cpp). Only the types are
 // checked, so that a hand-edited file gets its JSON path instead of a failure where it is read.
-void check_preset_metadata(const ConfigNode& node) {
-  for (const ConfigNode::Layer& layer : node.layers()) {
+void check_preset_metadata(const core::ConfigNode& node) {
+  for (const core::ConfigNode::Layer& layer : node.layers()) {
     if (!layer.pointer.empty()) continue;
     const std::string& file = layer.file;
     auto error = [&](const std::string& pointer, const std::string& what) { node.errors().add(file, pointer, what); };
@@ -278,21 +280,22 @@ void check_preset_metadata(const ConfigNode& node) {
       if (block->contains(key) && !(block->at(key).is_number_integer() && block->at(key).get<std::int64_t>() >= 0))
         error(std::string("/calibration/") + key, "expected a count (an integer >= 0)");
     if (block->contains("measurements")) {
-      const Json& files = block->at("measurements");
-      if (!files.is_array() || !std::all_of(files.begin(), files.end(), [](const Json& f) { return f.is_string(); }))
+      const core::Json& files = block->at("measurements");
+      if (!files.is_array() ||
+          !std::all_of(files.begin(), files.end(), [](const core::Json& f) { return f.is_string(); }))
         error("/calibration/measurements", "expected a list of file names");
     }
     if (block->contains("kernel_time_errors") && !block->at("kernel_time_errors").is_object())
       error("/calibration/kernel_time_errors", "expected an object");
     if (!block->contains("parameters")) continue;
-    const Json& parameters = block->at("parameters");
+    const core::Json& parameters = block->at("parameters");
     if (!parameters.is_array()) {
       error("/calibration/parameters", "expected a list of fitted parameters");
       continue;
     }
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const std::string at = "/calibration/parameters/" + std::to_string(i);
-      const Json& p = parameters[i];
+      const core::Json& p = parameters[i];
       if (!p.is_object()) {
         error(at, "expected an object {key, model, how, before, after, meaning}");
         continue;
@@ -308,18 +311,19 @@ void check_preset_metadata(const ConfigNode& node) {
 // Roles of simulator components that a hardware config may hold as sections ({"impl": ..., ...}).
 std::vector<std::string> component_roles() {
   std::vector<std::string> roles;
-  for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
+  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     if (e.role == "example" || std::find(roles.begin(), roles.end(), e.role) != roles.end()) continue;
     roles.push_back(e.role);
   }
   return roles;
 }
 
-std::vector<ConfigNode::Layer> read_hardware(Loader& loader, const Json& value, const SourceLocation& where,
-                                             models::HardwareSpec& hw, ConfigErrors& errors) {
-  ConfigNode node(loader.section_layers(value, where, "hw"), errors);
+std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::Json& value,
+                                                   const core::SourceLocation& where, models::HardwareSpec& hw,
+                                                   core::ConfigErrors& errors) {
+  core::ConfigNode node(loader.section_layers(value, where, "hw"), errors);
   if (node.empty()) return {};
-  read_fields(node, hardware_fields(), hw);
+  core::read_fields(node, hardware_fields(), hw);
   const std::vector<std::string> roles = component_roles();
   std::vector<std::string_view> keys = section_keys(hardware_fields());
   keys.insert(keys.end(), roles.begin(), roles.end());
@@ -332,16 +336,16 @@ std::vector<ConfigNode::Layer> read_hardware(Loader& loader, const Json& value, 
   check_preset_metadata(node);
   // Simulator sections are checked here too, so that every command rejects a broken preset alike.
   for (const std::string& role : roles)
-    if (node.has(role)) make_component(role, node.child(role));
+    if (node.has(role)) hw::make_component(role, node.child(role));
   return node.layers();
 }
 
-void read_model(Loader& loader, const Json& value, const SourceLocation& where, models::TransformerModel& m,
-                ConfigErrors& errors) {
-  ConfigNode node(loader.section_layers(value, where, "models"), errors);
+void read_model(Loader& loader, const core::Json& value, const core::SourceLocation& where, models::TransformerModel& m,
+                core::ConfigErrors& errors) {
+  core::ConfigNode node(loader.section_layers(value, where, "models"), errors);
   if (node.empty()) return;
   const std::size_t before = errors.size();
-  read_fields(node, model_fields(), m);
+  core::read_fields(node, model_fields(), m);
   node.reject_unknown_keys(section_keys(model_fields()));
   std::vector<std::string_view> figures;
   for (const auto& f : model_fields())
@@ -351,32 +355,32 @@ void read_model(Loader& loader, const Json& value, const SourceLocation& where, 
   if (std::string why = kv_heads_problem(m); !why.empty()) node.error_at("n_kv_heads", std::move(why));
 }
 
-void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_layers) {
-  SourceLocation where;
-  const Json* value = node.find("schedule", &where);
+void read_schedule(const core::ConfigNode& node, models::Workload& w, std::int64_t n_layers) {
+  core::SourceLocation where;
+  const core::Json* value = node.find("schedule", &where);
   if (!value) return;
   try {
     if (value->is_string()) {
       w.schedule = models::parse_layer_schedule(value->get_ref<const std::string&>());
     } else if (value->is_array()) {
       for (std::size_t i = 0; i < value->size(); ++i) {
-        const Json& entry = (*value)[i];
+        const core::Json& entry = (*value)[i];
         if (!entry.is_string()) {
-          node.errors().add(where.file, child_pointer(where.pointer, i),
-                            "expected \"D\", \"A\" or \"R\" (got " + describe_value(entry) + ")");
+          node.errors().add(where.file, core::child_pointer(where.pointer, i),
+                            "expected \"D\", \"A\" or \"R\" (got " + core::describe_value(entry) + ")");
           return;
         }
         try {
           w.schedule.layers.push_back(models::parse_layer_kind(entry.get_ref<const std::string&>()));
         } catch (const models::ScheduleError& e) {
-          node.errors().add(where.file, child_pointer(where.pointer, i), e.what());
+          node.errors().add(where.file, core::child_pointer(where.pointer, i), e.what());
           return;
         }
       }
     } else {
       node.errors().add(where.file, where.pointer,
                         "expected a schedule string like \"1D+3A+12R\" or a list of layer kinds (got " +
-                            describe_value(*value) + ")");
+                            core::describe_value(*value) + ")");
       return;
     }
     if (n_layers > 0) models::check_layer_schedule(w.schedule, n_layers);
@@ -386,11 +390,11 @@ void read_schedule(const ConfigNode& node, models::Workload& w, std::int64_t n_l
 }
 
 template <class S>
-std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, std::span<const Field<S>> fields,
-                                std::size_t max_entries) {
+std::vector<S> read_object_list(const core::ConfigNode& parent, std::string_view key,
+                                std::span<const core::Field<S>> fields, std::size_t max_entries) {
   std::vector<S> out;
-  SourceLocation where;
-  const Json* list = parent.find(key, &where);
+  core::SourceLocation where;
+  const core::Json* list = parent.find(key, &where);
   if (!list) {
     parent.error_at(key, "missing required key");
     return out;
@@ -398,21 +402,21 @@ std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, 
   if (!list->is_array() || list->empty() || list->size() > max_entries) {
     parent.errors().add(where.file, where.pointer,
                         "expected a list of 1 to " + std::to_string(max_entries) + " objects (got " +
-                            describe_value(*list) + (list->is_array() ? " of " + std::to_string(list->size()) : "") +
-                            ")");
+                            core::describe_value(*list) +
+                            (list->is_array() ? " of " + std::to_string(list->size()) : "") + ")");
     return out;
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
-    const Json& entry = (*list)[i];
-    const std::string pointer = child_pointer(where.pointer, i);
+    const core::Json& entry = (*list)[i];
+    const std::string pointer = core::child_pointer(where.pointer, i);
     if (!entry.is_object()) {
-      parent.errors().add(where.file, pointer, "expected an object (got " + describe_value(entry) + ")");
+      parent.errors().add(where.file, pointer, "expected an object (got " + core::describe_value(entry) + ")");
       continue;
     }
-    ConfigNode node({ConfigNode::Layer{&entry, where.file, pointer}}, parent.errors());
+    core::ConfigNode node({core::ConfigNode::Layer{&entry, where.file, pointer}}, parent.errors());
     S item;
-    read_fields(node, fields, item);
-    node.reject_unknown_keys(field_keys(fields));
+    core::read_fields(node, fields, item);
+    node.reject_unknown_keys(core::field_keys(fields));
     out.push_back(item);
   }
   return out;
@@ -420,9 +424,9 @@ std::vector<S> read_object_list(const ConfigNode& parent, std::string_view key, 
 
 // Each stage's exit fraction, as given, or derived from the cascade's confidence threshold (seed 000,
 // models::exit_fractions_for_threshold); one or the other, never both. False when some fraction is missing.
-bool read_exit_fractions(const ConfigNode& node, const SourceLocation& stages, models::CascadeSpec& spec) {
-  const Json& list = *node.find("stages");
-  const auto stage_at = [&](std::size_t i) { return child_pointer(stages.pointer, i) + "/exit_fraction"; };
+bool read_exit_fractions(const core::ConfigNode& node, const core::SourceLocation& stages, models::CascadeSpec& spec) {
+  const core::Json& list = *node.find("stages");
+  const auto stage_at = [&](std::size_t i) { return core::child_pointer(stages.pointer, i) + "/exit_fraction"; };
   if (!spec.has_confidence_threshold()) {
     bool ok = true;
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -445,9 +449,9 @@ bool read_exit_fractions(const ConfigNode& node, const SourceLocation& stages, m
   const double threshold = spec.confidence_threshold;
   if (!models::early_stopping_rate(threshold)) {
     node.error_at("confidence_threshold",
-                  "confidence_threshold " + format_number(threshold) + " is outside seed 000's table (" +
-                      format_number(models::min_confidence_threshold) + " to " +
-                      format_number(models::max_confidence_threshold) +
+                  "confidence_threshold " + core::format_number(threshold) + " is outside seed 000's table (" +
+                      core::format_number(models::min_confidence_threshold) + " to " +
+                      core::format_number(models::max_confidence_threshold) +
                       ", 'Confidence-Based Early Stopping'); the early-stopping rate is not extrapolated");
     return false;
   }
@@ -461,56 +465,57 @@ bool read_exit_fractions(const ConfigNode& node, const SourceLocation& stages, m
   return ok;
 }
 
-void read_cascade(const ConfigNode& workload, models::Workload& w) {
+void read_cascade(const core::ConfigNode& workload, models::Workload& w) {
   if (!workload.has("cascade")) return;
-  const ConfigNode node = workload.child("cascade");
+  const core::ConfigNode node = workload.child("cascade");
   if (node.empty()) return;
   models::CascadeSpec spec;
   const std::size_t before = node.errors().size();
-  read_fields(node, cascade_fields(), spec);
-  std::vector<std::string_view> keys = field_keys(cascade_fields());
+  core::read_fields(node, cascade_fields(), spec);
+  std::vector<std::string_view> keys = core::field_keys(cascade_fields());
   keys.push_back("stages");
   node.reject_unknown_keys(keys);
   spec.stages = read_object_list(node, "stages", cascade_stage_fields(), models::max_cascade_stages);
   if (node.errors().size() != before) return;
-  const SourceLocation stages = node.location_of("stages");
+  const core::SourceLocation stages = node.location_of("stages");
   const bool exits_ok = read_exit_fractions(node, stages, spec);
   double exits = 0;
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     exits += spec.stages[i].exit_fraction;
     if (i > 0 && !(spec.stages[i].resolution > spec.stages[i - 1].resolution))
-      node.errors().add(stages.file, child_pointer(stages.pointer, i) + "/resolution",
+      node.errors().add(stages.file, core::child_pointer(stages.pointer, i) + "/resolution",
                         "stages must go from coarse to fine: resolution must exceed the previous stage's (" +
-                            format_number(spec.stages[i - 1].resolution) + ")");
+                            core::format_number(spec.stages[i - 1].resolution) + ")");
   }
   if (spec.stages.back().resolution != 1.0)
-    node.errors().add(stages.file, child_pointer(stages.pointer, spec.stages.size() - 1) + "/resolution",
+    node.errors().add(stages.file, core::child_pointer(stages.pointer, spec.stages.size() - 1) + "/resolution",
                       "the last stage must be full resolution (1)");
   if (exits_ok && std::abs(exits - 1.0) > 1e-9)
-    node.errors().add(stages.file, stages.pointer,
-                      "exit fractions must sum to 1: every input stops somewhere (got " + format_number(exits) + ")");
+    node.errors().add(
+        stages.file, stages.pointer,
+        "exit fractions must sum to 1: every input stops somewhere (got " + core::format_number(exits) + ")");
   if (spec.memory_overhead + spec.transition_overhead + spec.decision_overhead >= 1.0)
     node.error("overhead fractions must sum to less than 1");
   w.cascade = spec;
 }
 
-void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64_t n_layers) {
+void read_early_exit(const core::ConfigNode& workload, models::Workload& w, std::int64_t n_layers) {
   if (!workload.has("early_exit")) return;
-  const ConfigNode node = workload.child("early_exit");
+  const core::ConfigNode node = workload.child("early_exit");
   if (node.empty()) return;
   models::EarlyExitSpec spec;
   const std::size_t before = node.errors().size();
-  read_fields(node, early_exit_fields(), spec);
-  std::vector<std::string_view> keys = field_keys(early_exit_fields());
+  core::read_fields(node, early_exit_fields(), spec);
+  std::vector<std::string_view> keys = core::field_keys(early_exit_fields());
   keys.push_back("exits");
   node.reject_unknown_keys(keys);
   spec.exits = read_object_list(node, "exits", early_exit_point_fields(), static_cast<std::size_t>(max_count));
   if (node.errors().size() != before) return;
-  const SourceLocation exits = node.location_of("exits");
+  const core::SourceLocation exits = node.location_of("exits");
   double total = 0;
   for (std::size_t i = 0; i < spec.exits.size(); ++i) {
     total += spec.exits[i].fraction;
-    const std::string at = child_pointer(exits.pointer, i) + "/after_layer";
+    const std::string at = core::child_pointer(exits.pointer, i) + "/after_layer";
     if (n_layers > 0)
       if (std::string why = exit_layer_problem(spec.exits[i], n_layers); !why.empty())
         node.errors().add(exits.file, at, std::move(why));
@@ -518,15 +523,17 @@ void read_early_exit(const ConfigNode& workload, models::Workload& w, std::int64
       node.errors().add(exits.file, at, "exits must be in increasing layer order");
   }
   if (std::abs(total - 1.0) > 1e-9)
-    node.errors().add(exits.file, exits.pointer,
-                      "exit fractions must sum to 1: every input exits somewhere (got " + format_number(total) + ")");
+    node.errors().add(
+        exits.file, exits.pointer,
+        "exit fractions must sum to 1: every input exits somewhere (got " + core::format_number(total) + ")");
   w.early_exit = spec;
 }
 
-void read_workload(const ConfigNode& node, models::Workload& w, const models::TransformerModel& m, bool model_ok) {
+void read_workload(const core::ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
+                   bool model_ok) {
   const std::size_t before = node.errors().size();
-  read_fields(node, workload_fields(), w);
-  std::vector<std::string_view> keys = field_keys(workload_fields());
+  core::read_fields(node, workload_fields(), w);
+  std::vector<std::string_view> keys = core::field_keys(workload_fields());
   for (std::string_view k : {"schedule", "cascade", "early_exit"}) keys.push_back(k);
   node.reject_unknown_keys(keys);
   const std::int64_t n_layers = model_ok ? m.n_layers : 0;
@@ -537,43 +544,44 @@ void read_workload(const ConfigNode& node, models::Workload& w, const models::Tr
   if (std::string why = top_k_problem(w); !why.empty()) node.error_at("top_k", std::move(why));
 }
 
-LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& label, const LoadOptions& options,
-                          ConfigErrors& errors) {
+LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::string& label, const LoadOptions& options,
+                          core::ConfigErrors& errors) {
   LoadedStudy loaded;
   if (!doc) {
     errors.throw_if_any();
     return loaded;
   }
   if (!doc->is_object()) {
-    errors.add(label, "", "expected a JSON object (got " + describe_value(*doc) + ")");
+    errors.add(label, "", "expected a JSON object (got " + core::describe_value(*doc) + ")");
     errors.throw_if_any();
   }
-  const ConfigNode root({ConfigNode::Layer{doc, label, ""}}, errors);
+  const core::ConfigNode root({core::ConfigNode::Layer{doc, label, ""}}, errors);
   root.reject_unknown_keys({"schema_version", "name", "description", "hardware", "model", "workload"});
-  SourceLocation where;
-  if (const Json* v = root.find("schema_version", &where); !v)
+  core::SourceLocation where;
+  if (const core::Json* v = root.find("schema_version", &where); !v)
     root.error_at("schema_version", "missing required key (the config format version, 1)");
   else if (!v->is_number_integer() || v->get<std::int64_t>() != supported_schema_version)
-    errors.add(where.file, where.pointer, "unsupported schema_version " + describe_value(*v) + " (this build reads 1)");
+    errors.add(where.file, where.pointer,
+               "unsupported schema_version " + core::describe_value(*v) + " (this build reads 1)");
   Study& st = loaded.study;
-  if (const Json* v = root.find("name"); v && v->is_string())
+  if (const core::Json* v = root.find("name"); v && v->is_string())
     st.name = v->get<std::string>();
   else if (v)
-    root.error_at("name", "expected a string (got " + describe_value(*v) + ")");
-  if (const Json* v = root.find("description"); v && !v->is_string())
-    root.error_at("description", "expected a string (got " + describe_value(*v) + ")");
+    root.error_at("name", "expected a string (got " + core::describe_value(*v) + ")");
+  if (const core::Json* v = root.find("description"); v && !v->is_string())
+    root.error_at("description", "expected a string (got " + core::describe_value(*v) + ")");
 
-  const Json override_hw = options.hardware_preset;
+  const core::Json override_hw = options.hardware_preset;
   if (!options.hardware_preset.empty()) {
-    loaded.hardware_layers = read_hardware(loader, override_hw, SourceLocation{"--hw", ""}, st.hardware, errors);
-  } else if (const Json* v = root.find("hardware", &where)) {
+    loaded.hardware_layers = read_hardware(loader, override_hw, core::SourceLocation{"--hw", ""}, st.hardware, errors);
+  } else if (const core::Json* v = root.find("hardware", &where)) {
     loaded.hardware_layers = read_hardware(loader, *v, where, st.hardware, errors);
   } else {
     root.error_at("hardware", "missing required key (a hardware preset name or object)");
   }
 
   const std::size_t before_model = errors.size();
-  if (const Json* v = root.find("model", &where)) {
+  if (const core::Json* v = root.find("model", &where)) {
     read_model(loader, *v, where, st.model, errors);
   } else {
     root.error_at("model", "missing required key (a model preset name or object)");
@@ -581,7 +589,7 @@ LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& la
   const bool model_ok = errors.size() == before_model;
 
   if (root.has("workload")) {
-    const ConfigNode workload = root.child("workload");
+    const core::ConfigNode workload = root.child("workload");
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
   } else {
     root.error_at("workload", "missing required key (sequence length, phase, tiling, schedule)");
@@ -595,29 +603,29 @@ LoadedStudy load_document(Loader& loader, const Json* doc, const std::string& la
 }  // namespace
 
 LoadedStudy load_study(const std::string& path, const LoadOptions& options) {
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   Loader loader(options, errors);
   loader.set_study_root(path);
-  const Json* doc = loader.read_document(path);
+  const core::Json* doc = loader.read_document(path);
   return load_document(loader, doc, path, options, errors);
 }
 
 LoadedStudy load_study_text(std::string_view text, const std::string& label, const LoadOptions& options) {
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   Loader loader(options, errors);
-  const Json* doc = loader.read_text(text, label);
+  const core::Json* doc = loader.read_text(text, label);
   return load_document(loader, doc, label, options, errors);
 }
 
 namespace {
 template <class S>
-Json fields_to_json(std::span<const Field<S>> fields, const S& s) {
-  Json out = Json::object();
-  for (const Field<S>& f : fields) {
+core::Json fields_to_json(std::span<const core::Field<S>> fields, const S& s) {
+  core::Json out = core::Json::object();
+  for (const core::Field<S>& f : fields) {
     std::visit(
         [&](auto&& target) {
           using T = std::decay_t<decltype(target)>;
-          if constexpr (std::is_same_v<T, Choice<S>>) {
+          if constexpr (std::is_same_v<T, core::Choice<S>>) {
             out[std::string(f.key)] = std::string(target.names[target.get(s)]);
           } else {
             out[std::string(f.key)] = s.*target;
@@ -629,18 +637,18 @@ Json fields_to_json(std::span<const Field<S>> fields, const S& s) {
 }
 }  // namespace
 
-Json study_to_json(const models::Study& st) {
-  Json out = Json::object();
+core::Json study_to_json(const models::Study& st) {
+  core::Json out = core::Json::object();
   out["schema_version"] = supported_schema_version;
   out["name"] = st.name;
   out["hardware"] = fields_to_json(hardware_fields(), st.hardware);
   out["model"] = fields_to_json(model_fields(), st.model);
-  Json w = fields_to_json(workload_fields(), st.workload);
+  core::Json w = fields_to_json(workload_fields(), st.workload);
   if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();
   if (st.workload.cascade) {
     const models::CascadeSpec& spec = *st.workload.cascade;
-    Json c = fields_to_json(cascade_fields(), spec);
-    c["stages"] = Json::array();
+    core::Json c = fields_to_json(cascade_fields(), spec);
+    c["stages"] = core::Json::array();
     for (const auto& stage : spec.stages) {
       c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
       // Derived fractions are not written: the threshold derives them again when the study is read back.
@@ -650,8 +658,8 @@ Json study_to_json(const models::Study& st) {
     w["cascade"] = c;
   }
   if (st.workload.early_exit) {
-    Json e = fields_to_json(early_exit_fields(), *st.workload.early_exit);
-    e["exits"] = Json::array();
+    core::Json e = fields_to_json(early_exit_fields(), *st.workload.early_exit);
+    e["exits"] = core::Json::array();
     for (const auto& p : st.workload.early_exit->exits)
       e["exits"].push_back(fields_to_json(early_exit_point_fields(), p));
     w["early_exit"] = e;

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config_node.hpp"
 #include "models/study.hpp"
-#include "sim/config/config_node.hpp"
 
 namespace cascadesim::sim {
 
@@ -29,8 +29,8 @@ struct LoadedStudy {
   std::vector<std::string> files;  // every file read, study first, then presets in order of use
   // The hardware section as read (override layers over presets), for the simulator's component sections;
   // the layers point into `documents`, which this keeps alive.
-  std::vector<ConfigNode::Layer> hardware_layers;
-  std::shared_ptr<const std::deque<Json>> documents;
+  std::vector<core::ConfigNode::Layer> hardware_layers;
+  std::shared_ptr<const std::deque<core::Json>> documents;
 };
 
 // path "builtin:configs/..." reads a compiled-in file. Presets named in a study are looked up in
@@ -42,6 +42,6 @@ LoadedStudy load_study(const std::string& path, const LoadOptions& options);
 LoadedStudy load_study_text(std::string_view text, const std::string& label, const LoadOptions& options);
 
 // The study as resolved JSON (every field, presets applied) in the study file format, for records and reports.
-Json study_to_json(const models::Study& study);
+core::Json study_to_json(const models::Study& study);
 
 }  // namespace cascadesim::sim

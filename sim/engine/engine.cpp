@@ -262,9 +262,9 @@ double since_ns(std::uint64_t origin) {
          sc_core::sc_get_time_resolution().to_seconds() * 1e9;
 }
 
-void append_stats(std::vector<ComponentStats>& out, const std::string& name, const StatSet& stats) {
+void append_stats(std::vector<ComponentStats>& out, const std::string& name, const core::StatSet& stats) {
   out.push_back(
-      ComponentStats{name, std::vector<StatInfo>(stats.infos().begin(), stats.infos().end()), stats.values()});
+      ComponentStats{name, std::vector<core::StatInfo>(stats.infos().begin(), stats.infos().end()), stats.values()});
 }
 
 }  // namespace
@@ -302,7 +302,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   if (prepared.empty()) return result;
 
   // Off-chip bytes so far, from the memory component's statistics (read_bytes + write_bytes).
-  const sim::StatSet& memory_stats = system.parts().front().component->stats();
+  const core::StatSet& memory_stats = system.parts().front().component->stats();
   auto hbm_bytes_now = [&memory_stats]() {
     double bytes = 0;
     for (std::size_t i = 0; i < memory_stats.infos().size(); ++i)

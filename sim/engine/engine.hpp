@@ -32,7 +32,7 @@ struct KernelRecord {
 
 struct ComponentStats {
   std::string name;
-  std::vector<StatInfo> infos;
+  std::vector<core::StatInfo> infos;
   std::vector<double> values;
 };
 

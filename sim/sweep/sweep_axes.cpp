@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/config/field.hpp"
+#include "core/field.hpp"
 
 namespace cascadesim::sim::sweep {
 
@@ -34,7 +34,7 @@ const std::vector<std::string_view> forms{"values", "range", "log_range", "rando
 // Reports problems of one axis, each at a pointer below it and naming the parameter.
 class AxisReader {
  public:
-  AxisReader(const std::string& file, const std::string& pointer, ConfigErrors& errors)
+  AxisReader(const std::string& file, const std::string& pointer, core::ConfigErrors& errors)
       : file_(file), pointer_(pointer), errors_(errors) {}
 
   void error(const std::string& relative, const std::string& message) {
@@ -42,16 +42,17 @@ class AxisReader {
     ok_ = false;
   }
 
-  std::optional<Column> read(const Json& axis) {
+  std::optional<Column> read(const core::Json& axis) {
     column_.pointer = pointer_;
     if (!axis.is_object()) {
-      errors_.add(file_, pointer_,
-                  "expected an axis object {\"path\": ..., \"values\": [...]} (got " + describe_value(axis) + ")");
+      errors_.add(
+          file_, pointer_,
+          "expected an axis object {\"path\": ..., \"values\": [...]} (got " + core::describe_value(axis) + ")");
       return std::nullopt;
     }
     std::vector<std::string_view> known{"path"};
     known.insert(known.end(), forms.begin(), forms.end());
-    ConfigNode({ConfigNode::Layer{&axis, file_, pointer_}}, errors_).reject_unknown_keys(known);
+    core::ConfigNode({core::ConfigNode::Layer{&axis, file_, pointer_}}, errors_).reject_unknown_keys(known);
     if (!read_path(axis)) return std::nullopt;
     std::vector<std::string_view> given;
     for (std::string_view f : forms)
@@ -63,7 +64,7 @@ class AxisReader {
                               : "give one of values, range, log_range or random (got " + list + ")");
       return std::nullopt;
     }
-    const Json& form = axis.at(given[0]);
+    const core::Json& form = axis.at(given[0]);
     const std::string at = "/" + std::string(given[0]);
     column_.form = given[0];
     if (given[0] == "values")
@@ -77,20 +78,20 @@ class AxisReader {
     if (!ok_) return std::nullopt;
     for (const Value& v : column_.values) {
       column_.texts.push_back(value_text(column_.parameter, v));
-      if (column_.parameter.by_document()) column_.documents.push_back(Json::parse(std::get<std::string>(v)));
+      if (column_.parameter.by_document()) column_.documents.push_back(core::Json::parse(std::get<std::string>(v)));
     }
     return std::move(column_);
   }
 
  private:
-  bool read_path(const Json& axis) {
+  bool read_path(const core::Json& axis) {
     const auto it = axis.find("path");
     if (it == axis.end()) {
       errors_.add(file_, pointer_ + "/path", "missing required key (the parameter, e.g. \"/workload/top_k\")");
       return false;
     }
     if (!it->is_string()) {
-      errors_.add(file_, pointer_ + "/path", "expected a JSON pointer string (got " + describe_value(*it) + ")");
+      errors_.add(file_, pointer_ + "/path", "expected a JSON pointer string (got " + core::describe_value(*it) + ")");
       return false;
     }
     const std::string& path = it->get_ref<const std::string&>();
@@ -100,7 +101,7 @@ class AxisReader {
     }
     const std::vector<std::string> paths = parameter_paths();
     std::string message = "unknown parameter '" + path + "'";
-    if (const std::string hint = closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
+    if (const std::string hint = core::closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
         !hint.empty())
       message += " (did you mean '" + hint + "'?)";
     else
@@ -119,9 +120,9 @@ class AxisReader {
       error(at, why);
   }
 
-  void read_values(const Json& list, const std::string& at) {
+  void read_values(const core::Json& list, const std::string& at) {
     if (!list.is_array() || list.empty()) {
-      error(at, "expected a non-empty list of values (got " + describe_value(list) +
+      error(at, "expected a non-empty list of values (got " + core::describe_value(list) +
                     (list.is_array() ? " with no entries" : "") + ")");
       return;
     }
@@ -136,24 +137,25 @@ class AxisReader {
   }
 
   // The object of a generator form, with its keys checked; nullptr after an error.
-  const Json* form_object(const Json& form, const std::string& at, std::string_view name,
-                          const std::vector<std::string_view>& keys) {
+  const core::Json* form_object(const core::Json& form, const std::string& at, std::string_view name,
+                                const std::vector<std::string_view>& keys) {
     if (!column_.parameter.numeric() && !column_.parameter.by_document()) {
       error(at, std::string(name) + " needs a numeric parameter (use \"values\" to list its values)");
       return nullptr;
     }
     if (!form.is_object()) {
-      error(at, "expected an object with keys " + detail::choice_list(keys) + " (got " + describe_value(form) + ")");
+      error(at,
+            "expected an object with keys " + core::choice_list(keys) + " (got " + core::describe_value(form) + ")");
       return nullptr;
     }
     const std::size_t before = errors_.size();
-    ConfigNode({ConfigNode::Layer{&form, file_, pointer_ + at}}, errors_).reject_unknown_keys(keys);
+    core::ConfigNode({core::ConfigNode::Layer{&form, file_, pointer_ + at}}, errors_).reject_unknown_keys(keys);
     if (errors_.size() != before) ok_ = false;
     return &form;
   }
 
   // A required finite number of a generator form.
-  std::optional<double> number(const Json& form, const std::string& at, std::string_view key) {
+  std::optional<double> number(const core::Json& form, const std::string& at, std::string_view key) {
     const std::string where = at + "/" + std::string(key);
     const auto it = form.find(key);
     if (it == form.end()) {
@@ -161,19 +163,20 @@ class AxisReader {
       return std::nullopt;
     }
     if (!it->is_number() || !std::isfinite(it->get<double>())) {
-      error(where, "expected a finite number (got " + describe_value(*it) + ")");
+      error(where, "expected a finite number (got " + core::describe_value(*it) + ")");
       return std::nullopt;
     }
     return it->get<double>();
   }
 
   // A required count of a generator form, between 1 (or min) and max_axis_values.
-  std::optional<std::size_t> count(const Json& form, const std::string& at, std::string_view key, double min) {
+  std::optional<std::size_t> count(const core::Json& form, const std::string& at, std::string_view key, double min) {
     const std::optional<double> n = number(form, at, key);
     if (!n) return std::nullopt;
     if (*n != std::floor(*n) || *n < min || *n > static_cast<double>(max_axis_values)) {
-      error(at + "/" + std::string(key), "must be a whole number from " + format_number(min) + " to " +
-                                             std::to_string(max_axis_values) + " (got " + format_number(*n) + ")");
+      error(at + "/" + std::string(key), "must be a whole number from " + core::format_number(min) + " to " +
+                                             std::to_string(max_axis_values) + " (got " + core::format_number(*n) +
+                                             ")");
       return std::nullopt;
     }
     return static_cast<std::size_t>(*n);
@@ -185,8 +188,8 @@ class AxisReader {
     return why.empty();
   }
 
-  void read_range(const Json& json, const std::string& at) {
-    const Json* form = form_object(json, at, "range", {"from", "to", "step"});
+  void read_range(const core::Json& json, const std::string& at) {
+    const core::Json* form = form_object(json, at, "range", {"from", "to", "step"});
     if (!form) return;
     const auto from = number(*form, at, "from"), to = number(*form, at, "to"), step = number(*form, at, "step");
     if (!from || !to || !step || !ok_) return;
@@ -196,14 +199,14 @@ class AxisReader {
       if (!ok_) return;
     }
     if (*step == 0 || (*to - *from) / *step < 0) {
-      error(at + "/step", "must be nonzero and go from " + format_number(*from) + " towards " + format_number(*to) +
-                              " (got " + format_number(*step) + ")");
+      error(at + "/step", "must be nonzero and go from " + core::format_number(*from) + " towards " +
+                              core::format_number(*to) + " (got " + core::format_number(*step) + ")");
       return;
     }
     // A tolerance of 1e-9 steps keeps "to" when rounding leaves it a hair beyond from + n * step.
     const double steps = std::floor((*to - *from) / *step + 1e-9);
     if (steps + 1 > static_cast<double>(max_axis_values)) {
-      error(at, "gives " + format_number(steps + 1) + " values, more than " + std::to_string(max_axis_values));
+      error(at, "gives " + core::format_number(steps + 1) + " values, more than " + std::to_string(max_axis_values));
       return;
     }
     const std::size_t n = static_cast<std::size_t>(steps) + 1;
@@ -215,14 +218,14 @@ class AxisReader {
     }
   }
 
-  void read_log_range(const Json& json, const std::string& at) {
-    const Json* form = form_object(json, at, "log_range", {"from", "to", "points"});
+  void read_log_range(const core::Json& json, const std::string& at) {
+    const core::Json* form = form_object(json, at, "log_range", {"from", "to", "points"});
     if (!form) return;
     const auto from = number(*form, at, "from"), to = number(*form, at, "to");
     const auto points = count(*form, at, "points", 2);
     if (!from || !to || !points || !ok_) return;
     for (const auto& [key, v] : {std::pair{"from", *from}, std::pair{"to", *to}})
-      if (!(v > 0)) error(at + "/" + key, "must be > 0 for a geometric range (got " + format_number(v) + ")");
+      if (!(v > 0)) error(at + "/" + key, "must be > 0 for a geometric range (got " + core::format_number(v) + ")");
     if (!ok_ || !within_bounds(*from, at + "/from") || !within_bounds(*to, at + "/to")) return;
     const double ratio = std::log(*to / *from);
     for (std::size_t i = 0; i < *points && ok_; ++i) {
@@ -238,8 +241,8 @@ class AxisReader {
     }
   }
 
-  void read_random(const Json& json, const std::string& at) {
-    const Json* form = form_object(json, at, "random", {"min", "max", "count", "seed", "log"});
+  void read_random(const core::Json& json, const std::string& at) {
+    const core::Json* form = form_object(json, at, "random", {"min", "max", "count", "seed", "log"});
     if (!form) return;
     const auto min = number(*form, at, "min"), max = number(*form, at, "max");
     const auto n = count(*form, at, "count", 1);
@@ -247,21 +250,21 @@ class AxisReader {
     if (seed_it == form->end())
       error(at + "/seed", "missing required key (a non-negative integer: the same seed gives the same values)");
     else if (!seed_it->is_number_unsigned() && !(seed_it->is_number_integer() && seed_it->get<std::int64_t>() >= 0))
-      error(at + "/seed", "expected a non-negative integer (got " + describe_value(*seed_it) + ")");
+      error(at + "/seed", "expected a non-negative integer (got " + core::describe_value(*seed_it) + ")");
     bool log = false;
     if (const auto it = form->find("log"); it != form->end()) {
       if (it->is_boolean())
         log = it->get<bool>();
       else
-        error(at + "/log", "expected true or false (got " + describe_value(*it) + ")");
+        error(at + "/log", "expected true or false (got " + core::describe_value(*it) + ")");
     }
     if (!min || !max || !n || !ok_) return;
     if (!(*min < *max)) {
-      error(at + "/max", "must be > min (" + format_number(*min) + "), got " + format_number(*max));
+      error(at + "/max", "must be > min (" + core::format_number(*min) + "), got " + core::format_number(*max));
       return;
     }
     if (log && !(*min > 0)) {
-      error(at + "/min", "must be > 0 when log is true (got " + format_number(*min) + ")");
+      error(at + "/min", "must be > 0 when log is true (got " + core::format_number(*min) + ")");
       return;
     }
     if (!within_bounds(*min, at + "/min") || !within_bounds(*max, at + "/max")) return;
@@ -287,15 +290,15 @@ class AxisReader {
 
   const std::string& file_;
   const std::string& pointer_;
-  ConfigErrors& errors_;
+  core::ConfigErrors& errors_;
   Column column_;
   bool ok_ = true;
 };
 
 }  // namespace
 
-std::optional<Column> read_column(const Json& axis, const std::string& file, const std::string& pointer,
-                                  ConfigErrors& errors) {
+std::optional<Column> read_column(const core::Json& axis, const std::string& file, const std::string& pointer,
+                                  core::ConfigErrors& errors) {
   return AxisReader(file, pointer, errors).read(axis);
 }
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/config_error.hpp"
-#include "sim/config/config_node.hpp"
+#include "core/config_error.hpp"
+#include "core/config_node.hpp"
 #include "sim/sweep/sweep_parameter.hpp"
 
 namespace cascadesim::sim::sweep {
@@ -20,8 +20,8 @@ struct Column {
   std::string pointer;  // the axis object that declares it, e.g. "/axes/4/zip/1"
   std::string form;     // the axis form that gave the values: "values", "range", "log_range" or "random"
   std::vector<Value> values;
-  std::vector<std::string> texts;  // value_text() of each value, as the outputs write it
-  std::vector<Json> documents;     // document overrides: each value as JSON (empty for other parameters)
+  std::vector<std::string> texts;     // value_text() of each value, as the outputs write it
+  std::vector<core::Json> documents;  // document overrides: each value as JSON (empty for other parameters)
   // Where value i was written in the spec, for messages: "/axes/0/values/3", or the generator form's pointer.
   std::string value_pointer(std::size_t i) const;
 };
@@ -32,8 +32,8 @@ inline constexpr std::size_t max_axis_values = std::size_t{1} << 24;
 // Reads the column declared by axis (an object with "path" and one of the four forms) at pointer of file.
 // Contract: every problem is added to errors with its pointer and the parameter's path in the message; the
 // column is returned only when there was none.
-std::optional<Column> read_column(const Json& axis, const std::string& file, const std::string& pointer,
-                                  ConfigErrors& errors);
+std::optional<Column> read_column(const core::Json& axis, const std::string& file, const std::string& pointer,
+                                  core::ConfigErrors& errors);
 
 // The SplitMix64 output for state x (Steele, Lea, Flood 2014).
 std::uint64_t splitmix64(std::uint64_t x);

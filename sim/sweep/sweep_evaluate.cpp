@@ -13,9 +13,9 @@ namespace cascadesim::sim::sweep {
 
 namespace {
 
-std::string issues_text(const ConfigError& e) {
+std::string issues_text(const core::ConfigError& e) {
   std::string out;
-  for (const ConfigIssue& i : e.issues()) {
+  for (const core::ConfigIssue& i : e.issues()) {
     if (!out.empty()) out += "; ";
     out += (i.pointer.empty() ? "/" : i.pointer) + ": " + i.message;
   }
@@ -64,7 +64,7 @@ void PointEvaluator::evaluate(std::span<const std::size_t> digits, PointResult& 
     if (spec_.backend != Backend::analytical) {
       try {
         simulated(load_study_text(point_document(digits).dump(), spec_.study.files.front(), spec_.point_load), out);
-      } catch (const ConfigError& e) {
+      } catch (const core::ConfigError& e) {
         mark_invalid(out, issues_text(e));
       }
     }
@@ -82,16 +82,16 @@ void PointEvaluator::evaluate_loaded(std::span<const std::size_t> digits, PointR
     LoadedStudy loaded = load_study_text(point_document(digits).dump(), spec_.study.files.front(), spec_.point_load);
     if (spec_.backend != Backend::simulate) analytical(loaded.study, out);
     if (area_) {
-      ConfigErrors errors;
-      const MachineArea machine = machine_area(ConfigNode(loaded.hardware_layers, errors));
+      core::ConfigErrors errors;
+      const hw::MachineArea machine = hw::machine_area(core::ConfigNode(loaded.hardware_layers, errors));
       if (!machine.complete()) {
-        mark_invalid(out, "area_mm2: the hardware gives no area figures for " + section_list(machine.missing));
+        mark_invalid(out, "area_mm2: the hardware gives no area figures for " + hw::section_list(machine.missing));
         return;
       }
       area(machine, loaded.study.hardware.cores, out);
     }
     if (spec_.backend != Backend::analytical) simulated(std::move(loaded), out);
-  } catch (const ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     mark_invalid(out, issues_text(e));
   }
 }
@@ -132,17 +132,17 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
   }
 }
 
-void PointEvaluator::area(const MachineArea& machine, std::int64_t cores, PointResult& out) const {
+void PointEvaluator::area(const hw::MachineArea& machine, std::int64_t cores, PointResult& out) const {
   for (std::size_t i = 0; i < spec_.objectives.size(); ++i)
     if (spec_.objectives[i] == Objective::area_mm2) out.objectives[i] = machine.total_mm2(cores);
 }
 
-Json PointEvaluator::point_document(std::span<const std::size_t> digits) const {
-  Json doc = spec_.study.documents->front();
+core::Json PointEvaluator::point_document(std::span<const std::size_t> digits) const {
+  core::Json doc = spec_.study.documents->front();
   // The preset first, so that the other hardware values override it.
   if (spec_.hardware_axis)
     write_into_document(doc, spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column].parameter,
-                        Json(spec_.hardware_variants[digits[spec_.hardware_axis->axis]].reference));
+                        core::Json(spec_.hardware_variants[digits[spec_.hardware_axis->axis]].reference));
   for (std::size_t a = 0; a < spec_.axes.size(); ++a) {
     for (const Column& c : spec_.axes[a].columns) {
       if (c.parameter.type == ValueType::preset) continue;

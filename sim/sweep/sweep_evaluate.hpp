@@ -37,9 +37,9 @@ class PointEvaluator {
   void evaluate_loaded(std::span<const std::size_t> digits, PointResult& out) const;
   void analytical(const models::Study& study, PointResult& out) const;
   void simulated(LoadedStudy loaded, PointResult& out) const;
-  void area(const MachineArea& machine, std::int64_t cores, PointResult& out) const;
+  void area(const hw::MachineArea& machine, std::int64_t cores, PointResult& out) const;
   // The base study's document with the point's values written in.
-  Json point_document(std::span<const std::size_t> digits) const;
+  core::Json point_document(std::span<const std::size_t> digits) const;
 
   const SweepSpec& spec_;
   const bool area_;      // area_mm2 is an objective

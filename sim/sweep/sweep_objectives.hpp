@@ -20,7 +20,7 @@ enum class Objective {
   amdahl_speedup,             // 1 / ((1 - f) + f / s)
   hbm_bytes,                  // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
   cascade_speedup,            // cascade->practical_speedup: full-resolution time over the cascade's expected time
-  area_mm2,                   // the sum of the hardware components' areas (sim/framework/machine_area)
+  area_mm2,                   // the sum of the hardware components' areas (hw/system/machine_area)
   simulated_time_s,           // the simulated scheduled stack
   simulated_speedup,          // simulated dense time over simulated scheduled time
   simulated_cascade_speedup,  // simulated full-resolution time over the cascade's expected simulated time

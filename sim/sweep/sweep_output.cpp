@@ -1,7 +1,7 @@
 // Sweep outputs: row rendering, the append-only row files, resume, sweep.json and pareto.csv.
 #include "sim/sweep/sweep_output.hpp"
 
-#include "sim/framework/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -210,7 +210,7 @@ LineScan scan_lines(int fd, const std::string& path, std::uint64_t max_lines) {
   while (scan.lines < max_lines) {
     const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw ConfigError({{path, "", std::string("cannot read: ") + std::strerror(errno)}});
+    if (n < 0) throw core::ConfigError({{path, "", std::string("cannot read: ") + std::strerror(errno)}});
     if (n == 0) break;
     for (ssize_t i = 0; i < n && scan.lines < max_lines; ++i) {
       if (buffer[static_cast<std::size_t>(i)] != '\n') continue;
@@ -246,13 +246,13 @@ std::int64_t leading_index(std::string_view line, std::string_view prefix) {
 
 int open_file(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd < 0) throw ConfigError({{path, "", std::string("cannot open for writing: ") + std::strerror(errno)}});
+  if (fd < 0) throw core::ConfigError({{path, "", std::string("cannot open for writing: ") + std::strerror(errno)}});
   return fd;
 }
 
 void truncate_to(int fd, const std::string& path, std::uint64_t size) {
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
-    throw ConfigError({{path, "", std::string("cannot truncate: ") + std::strerror(errno)}});
+    throw core::ConfigError({{path, "", std::string("cannot truncate: ") + std::strerror(errno)}});
 }
 
 bool non_empty(const std::string& path) {
@@ -272,34 +272,36 @@ SweepOutput::SweepOutput(const SweepSpec& spec, const RowFormatter& rows, const 
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
-    throw ConfigError({{dir, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string())}});
+    throw core::ConfigError(
+        {{dir, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string())}});
   if (!resume) {
     if (non_empty(csv_path_))
-      throw ConfigError({{csv_path_, "",
-                          "already holds the rows of a sweep: pass --resume to continue it, or choose another --out"}});
+      throw core::ConfigError(
+          {{csv_path_, "",
+            "already holds the rows of a sweep: pass --resume to continue it, or choose another --out"}});
     open_fresh();
     return;
   }
   if (!fs::exists(meta_path_)) {
     if (non_empty(csv_path_))
-      throw ConfigError({{meta_path_, "", "missing, so the rows in points.csv cannot be matched to this sweep"}});
+      throw core::ConfigError({{meta_path_, "", "missing, so the rows in points.csv cannot be matched to this sweep"}});
     open_fresh();
     return;
   }
-  ConfigErrors errors;
-  const std::optional<Json> meta = load_json_file(meta_path_, errors);
+  core::ConfigErrors errors;
+  const std::optional<core::Json> meta = core::load_json_file(meta_path_, errors);
   errors.throw_if_any();
   const auto hash = meta->is_object() ? meta->find("hash") : meta->end();
   if (!meta->is_object() || hash == meta->end() || !hash->is_string())
-    throw ConfigError({{meta_path_, "/hash", "missing: not the record of a cascadesim sweep"}});
+    throw core::ConfigError({{meta_path_, "/hash", "missing: not the record of a cascadesim sweep"}});
   if (hash->get<std::string>() != spec.hash) {
     std::string other = hash->get<std::string>();
     if (const auto s = meta->find("sweep"); s != meta->end() && s->is_object())
       if (const auto name = s->find("name"); name != s->end() && name->is_string())
         other = "'" + name->get<std::string>() + "', " + other;
-    throw ConfigError({{meta_path_, "/hash",
-                        "belongs to another sweep (" + other + "), not to " + spec.file + " ('" + spec.name + "', " +
-                            spec.hash + "): resume it with its own spec, or choose another --out"}});
+    throw core::ConfigError({{meta_path_, "/hash",
+                              "belongs to another sweep (" + other + "), not to " + spec.file + " ('" + spec.name +
+                                  "', " + spec.hash + "): resume it with its own spec, or choose another --out"}});
   }
   open_resumed();
 }
@@ -310,11 +312,11 @@ SweepOutput::~SweepOutput() {
 }
 
 void SweepOutput::open_fresh() {
-  const Json meta = {{"schema_version", sweep_schema_version},
-                     {"spec_file", spec_.file},
-                     {"hash", spec_.hash},
-                     {"sweep", spec_.resolved}};
-  write_file_atomically(meta_path_, meta.dump(2) + "\n");
+  const core::Json meta = {{"schema_version", sweep_schema_version},
+                           {"spec_file", spec_.file},
+                           {"hash", spec_.hash},
+                           {"sweep", spec_.resolved}};
+  core::write_file_atomically(meta_path_, meta.dump(2) + "\n");
   csv_fd_ = open_file(csv_path_, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
   jsonl_fd_ = open_file(jsonl_path_, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
   append_csv_lines(rows_.csv_header());
@@ -336,7 +338,7 @@ void SweepOutput::open_resumed() {
   }
   const std::string& header = rows_.csv_header();
   if (read_line_at(csv_fd_, 0) != std::string_view(header).substr(0, header.size() - 1))
-    throw ConfigError({{csv_path_, "", "its header differs from this sweep's columns"}});
+    throw core::ConfigError({{csv_path_, "", "its header differs from this sweep's columns"}});
   // Rows are written in index order, so the complete rows both files hold are the first `rows` points.
   const std::uint64_t rows = std::min(csv.lines - 1, jsonl.lines);
   const LineScan csv_kept = scan_lines(csv_fd_, csv_path_, rows + 1);
@@ -346,13 +348,13 @@ void SweepOutput::open_resumed() {
   if (rows > 0) {
     const auto last = static_cast<std::int64_t>(rows - 1);
     if (leading_index(read_line_at(csv_fd_, csv_kept.last_start), "") != last)
-      throw ConfigError({{csv_path_, "",
-                          "row " + std::to_string(rows) + " is not point " + std::to_string(last) +
-                              ": the rows are not this sweep's, in order"}});
+      throw core::ConfigError({{csv_path_, "",
+                                "row " + std::to_string(rows) + " is not point " + std::to_string(last) +
+                                    ": the rows are not this sweep's, in order"}});
     if (leading_index(read_line_at(jsonl_fd_, jsonl_kept.last_start), "{\"index\":") != last)
-      throw ConfigError({{jsonl_path_, "",
-                          "line " + std::to_string(rows) + " is not point " + std::to_string(last) +
-                              ": the rows are not this sweep's, in order"}});
+      throw core::ConfigError({{jsonl_path_, "",
+                                "line " + std::to_string(rows) + " is not point " + std::to_string(last) +
+                                    ": the rows are not this sweep's, in order"}});
   }
   rows_at_start_ = rows;
 }
@@ -369,7 +371,7 @@ void SweepOutput::append(int fd, const std::string& path, std::string_view line)
   while (!line.empty()) {
     const ssize_t n = ::write(fd, line.data(), line.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw OutputError(path + ": cannot write: " + std::strerror(errno));
+    if (n < 0) throw core::OutputError(path + ": cannot write: " + std::strerror(errno));
     line.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -380,7 +382,7 @@ void SweepOutput::write_pareto(std::span<const std::string_view> rows) const {
     text += r;
     text += '\n';
   }
-  write_file_atomically((fs::path(dir_) / "pareto.csv").string(), text);
+  core::write_file_atomically((fs::path(dir_) / "pareto.csv").string(), text);
 }
 
 }  // namespace cascadesim::sim::sweep

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <type_traits>
 
-#include "sim/config/field.hpp"
+#include "core/field.hpp"
+#include "hw/component_registry.hpp"
 #include "sim/config/schemas.hpp"
-#include "sim/framework/registry.hpp"
 
 namespace cascadesim::sim::sweep {
 
@@ -20,7 +20,7 @@ constexpr std::string_view hardware_path = "/hardware";
 // Roles of the simulator's component sections in a hardware config.
 std::vector<std::string> component_roles() {
   std::vector<std::string> roles;
-  for (const sim::ComponentEntry& e : sim::ComponentCatalog::instance().entries())
+  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries())
     if (e.role != "example" && std::find(roles.begin(), roles.end(), e.role) == roles.end()) roles.push_back(e.role);
   return roles;
 }
@@ -65,7 +65,7 @@ decltype(auto) with_section(Section section, F&& f) {
 }
 
 template <class S>
-ValueType type_of(const Field<S>& f) {
+ValueType type_of(const core::Field<S>& f) {
   return std::visit(
       [](auto&& target) {
         using T = std::decay_t<decltype(target)>;
@@ -173,12 +173,12 @@ std::optional<Parameter> find_parameter(std::string_view path) {
 std::string bound_problem(const Parameter& p, double number) {
   if (p.by_document()) return {};
   const Bounds b = bounds_of(p);
-  return bound_violation(number, b.min, b.max, b.min_exclusive);
+  return core::bound_violation(number, b.min, b.max, b.min_exclusive);
 }
 
 std::optional<Value> number_value(const Parameter& p, double number, std::string& why) {
   if (!std::isfinite(number)) {
-    why = "must be finite (got " + format_number(number) + ")";
+    why = "must be finite (got " + core::format_number(number) + ")";
     return std::nullopt;
   }
   if (p.by_document()) {
@@ -195,17 +195,17 @@ std::optional<Value> number_value(const Parameter& p, double number, std::string
 
 namespace {
 
-std::optional<Value> named_value(const Json& json, std::span<const std::string_view> names, bool as_index,
+std::optional<Value> named_value(const core::Json& json, std::span<const std::string_view> names, bool as_index,
                                  std::string& why) {
   if (json.is_string()) {
     const std::string& text = json.get_ref<const std::string&>();
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == text) return as_index ? Value{ChoiceIndex{i}} : Value{text};
   }
-  why = "must be one of " + detail::choice_list(names) + " (got " + describe_value(json) + ")";
+  why = "must be one of " + core::choice_list(names) + " (got " + core::describe_value(json) + ")";
   if (json.is_string()) {
-    const std::string hint =
-        closest_key(json.get_ref<const std::string&>(), std::vector<std::string_view>(names.begin(), names.end()));
+    const std::string hint = core::closest_key(json.get_ref<const std::string&>(),
+                                               std::vector<std::string_view>(names.begin(), names.end()));
     if (!hint.empty()) why += "; did you mean '" + hint + "'?";
   }
   return std::nullopt;
@@ -213,11 +213,11 @@ std::optional<Value> named_value(const Json& json, std::span<const std::string_v
 
 }  // namespace
 
-std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::string& why) {
+std::optional<Value> value_from_json(const Parameter& p, const core::Json& json, std::string& why) {
   switch (p.type) {
     case ValueType::preset:
       if (!json.is_string() || json.get_ref<const std::string&>().empty()) {
-        why = "expected a hardware preset name or a path to a preset file (got " + describe_value(json) + ")";
+        why = "expected a hardware preset name or a path to a preset file (got " + core::describe_value(json) + ")";
         return std::nullopt;
       }
       return Value{json.get<std::string>()};
@@ -225,7 +225,7 @@ std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::
       return Value{json.dump()};
     case ValueType::schedule:
       if (!json.is_string()) {
-        why = "expected a schedule string like \"1D+3A+12R\" (got " + describe_value(json) + ")";
+        why = "expected a schedule string like \"1D+3A+12R\" (got " + core::describe_value(json) + ")";
         return std::nullopt;
       }
       try {
@@ -236,7 +236,7 @@ std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::
       }
     case ValueType::boolean:
       if (!json.is_boolean()) {
-        why = "expected true or false (got " + describe_value(json) + ")";
+        why = "expected true or false (got " + core::describe_value(json) + ")";
         return std::nullopt;
       }
       return Value{json.get<bool>()};
@@ -244,7 +244,7 @@ std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::
       const std::span<const std::string_view> names = text_choices_of(p);
       if (!names.empty()) return named_value(json, names, false, why);
       if (!json.is_string()) {
-        why = "expected a string (got " + describe_value(json) + ")";
+        why = "expected a string (got " + core::describe_value(json) + ")";
         return std::nullopt;
       }
       return Value{json.get<std::string>()};
@@ -256,12 +256,12 @@ std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::
       break;
   }
   if (!json.is_number()) {
-    why = "expected a number (got " + describe_value(json) + ")";
+    why = "expected a number (got " + core::describe_value(json) + ")";
     return std::nullopt;
   }
   const double number = json.get<double>();
   if (p.type == ValueType::integer && number != std::floor(number)) {
-    why = "must be a whole number (got " + describe_value(json) + ")";
+    why = "must be a whole number (got " + core::describe_value(json) + ")";
     return std::nullopt;
   }
   return number_value(p, number, why);
@@ -283,7 +283,7 @@ void apply_value(const Parameter& p, const Value& v, models::Study& study) {
     std::visit(
         [&](auto&& target) {
           using T = std::decay_t<decltype(target)>;
-          if constexpr (std::is_same_v<T, Choice<S>>)
+          if constexpr (std::is_same_v<T, core::Choice<S>>)
             target.set(object, std::get<ChoiceIndex>(v).index);
           else if constexpr (std::is_same_v<T, double S::*>)
             object.*target = std::get<double>(v);
@@ -299,20 +299,20 @@ void apply_value(const Parameter& p, const Value& v, models::Study& study) {
   });
 }
 
-std::string write_into_document(Json& doc, const Parameter& p, const Json& value) {
+std::string write_into_document(core::Json& doc, const Parameter& p, const core::Json& value) {
   try {
     if (p.type == ValueType::preset) {
       doc[std::string(to_string(p.section))] = value;
       return {};
     }
-    Json& section = doc[std::string(to_string(p.section))];
-    if (section.is_string()) section = Json{{"preset", section.get<std::string>()}};
+    core::Json& section = doc[std::string(to_string(p.section))];
+    if (section.is_string()) section = core::Json{{"preset", section.get<std::string>()}};
     if (p.by_document())
-      section[Json::json_pointer("/" + std::string(p.key()))] = value;
+      section[core::Json::json_pointer("/" + std::string(p.key()))] = value;
     else
       section[std::string(p.key())] = value;
     return {};
-  } catch (const Json::exception& e) {
+  } catch (const core::Json::exception& e) {
     return "cannot be written into the study document (" + std::string(e.what()) + ")";
   }
 }
@@ -335,14 +335,14 @@ double number_in(const Parameter& p, const models::Study& study) {
 
 #pragma GCC diagnostic pop
 
-Json value_to_json(const Parameter& p, const Value& v) {
+core::Json value_to_json(const Parameter& p, const Value& v) {
   return std::visit(
-      [&](auto&& value) -> Json {
+      [&](auto&& value) -> core::Json {
         using T = std::decay_t<decltype(value)>;
         if constexpr (std::is_same_v<T, models::LayerSchedule>)
           return value.compact();
         else if constexpr (std::is_same_v<T, std::string>)
-          return p.by_document() ? Json::parse(value) : Json(value);
+          return p.by_document() ? core::Json::parse(value) : core::Json(value);
         else if constexpr (std::is_same_v<T, ChoiceIndex>)
           return value_text(p, v);
         else
@@ -364,7 +364,7 @@ std::string value_text(const Parameter& p, const Value& v) {
           out = value ? "true" : "false";
         } else if constexpr (std::is_same_v<T, std::string>) {
           // A document override holds JSON text: a string shows without its quotes, like other names.
-          const Json json = p.by_document() ? Json::parse(value) : Json();
+          const core::Json json = p.by_document() ? core::Json::parse(value) : core::Json();
           out = json.is_string() ? json.get<std::string>() : value;
         } else if constexpr (std::is_same_v<T, models::LayerSchedule>) {
           out = value.compact();

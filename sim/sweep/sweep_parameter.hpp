@@ -14,8 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/config_node.hpp"
 #include "models/study.hpp"
-#include "sim/config/config_node.hpp"
 
 namespace cascadesim::sim::sweep {
 
@@ -57,7 +57,7 @@ std::optional<Parameter> find_parameter(std::string_view path);
 
 // Contract (value_from_json, number_value): returns the value, or nothing with the reason in why (the field's
 // own wording: "must be >= 1 (got 0)", "expected a number (got ...)", choices with a hint).
-std::optional<Value> value_from_json(const Parameter& p, const Json& json, std::string& why);
+std::optional<Value> value_from_json(const Parameter& p, const core::Json& json, std::string& why);
 // A generated number (range, log_range, random): rounded to the nearest integer for integer fields, then
 // checked against the field's bounds (a document override has none: the loader checks it). Contract: p.numeric()
 // or p.by_document().
@@ -69,13 +69,13 @@ std::string bound_problem(const Parameter& p, double number);
 // Contract: v holds the alternative p.type calls for (as the two functions above produce). Preset and document
 // values are not written here (the evaluator swaps the preset in, or loads the point's document).
 void apply_value(const Parameter& p, const Value& v, models::Study& study);
-Json value_to_json(const Parameter& p, const Value& v);
+core::Json value_to_json(const Parameter& p, const Value& v);
 // The value as written in outputs: numbers in shortest round-trip form, names and schedules as text.
 std::string value_text(const Parameter& p, const Value& v);
 
 // Writes v (value_to_json) into a study document at p's pointer; a section given as a preset name becomes
 // {"preset": name} first, so that the value overrides it. Returns "" or why it cannot be written.
-std::string write_into_document(Json& doc, const Parameter& p, const Json& value);
+std::string write_into_document(core::Json& doc, const Parameter& p, const core::Json& value);
 
 // The parameter's current value in a study as a number; 0 unless p.numeric().
 double number_in(const Parameter& p, const models::Study& study);

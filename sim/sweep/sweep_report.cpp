@@ -17,9 +17,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "sim/config/config_error.hpp"
-#include "sim/config/config_node.hpp"
-#include "sim/framework/atomic_file.hpp"
+#include "core/atomic_file.hpp"
+#include "core/config_error.hpp"
+#include "core/config_node.hpp"
 #include "sim/sweep/pareto_front.hpp"
 #include "sim/sweep/sweep_output.hpp"
 
@@ -67,7 +67,7 @@ std::optional<double> parse_double(std::string_view text) {
   return v;
 }
 
-std::string scalar_text(const Json& v) {
+std::string scalar_text(const core::Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
@@ -77,7 +77,7 @@ std::string scalar_text(const Json& v) {
 
 // A value for labels and tables: fractional numbers to 6 significant digits (a random axis's values have 17), whole
 // ones as they are.
-std::string display_text(const Json& v) {
+std::string display_text(const core::Json& v) {
   if (!v.is_number_float()) return scalar_text(v);
   const double x = v.get<double>();
   if (x == std::trunc(x) && std::abs(x) < 0x1.0p53) return number_text(x);
@@ -88,7 +88,7 @@ std::string display_text(const Json& v) {
   return number_text(rounded);
 }
 
-bool same_value(const Json& a, const Json& b) {
+bool same_value(const core::Json& a, const core::Json& b) {
   if (a.is_number() && b.is_number()) {
     const double x = a.get<double>(), y = b.get<double>();
     return x == y || std::abs(x - y) <= 1e-12 * std::max(std::abs(x), std::abs(y));
@@ -97,10 +97,10 @@ bool same_value(const Json& a, const Json& b) {
 }
 
 // Whether a CSV cell holds the value the sweep wrote for v.
-bool cell_matches(std::string_view cell, const Json& v) {
+bool cell_matches(std::string_view cell, const core::Json& v) {
   if (v.is_number()) {
     const std::optional<double> x = parse_double(cell);
-    return x && same_value(Json(*x), v);
+    return x && same_value(core::Json(*x), v);
   }
   return cell == scalar_text(v);
 }
@@ -122,14 +122,14 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 // ---- sweep.json ----
 
 struct AxisInfo {
-  std::string pointer;                    // "/sweep/axes/2" in sweep.json
-  std::vector<std::string> paths;         // one per column (a zip has several)
-  std::vector<std::vector<Json>> values;  // [column][entry]
-  std::vector<std::string> names;         // per entry: its values as display_text, joined by " / " for a zip
-  std::vector<double> numbers;            // per entry, when the axis is one numeric column without repeats
-  std::vector<std::size_t> order;         // entries in drawing order: increasing numbers, else as listed
-  bool log = false;                       // numeric, every number > 0, spanning more than a decade
-  std::size_t slice = 0;                  // the entry held fixed in plots that do not show this axis
+  std::string pointer;                          // "/sweep/axes/2" in sweep.json
+  std::vector<std::string> paths;               // one per column (a zip has several)
+  std::vector<std::vector<core::Json>> values;  // [column][entry]
+  std::vector<std::string> names;               // per entry: its values as display_text, joined by " / " for a zip
+  std::vector<double> numbers;                  // per entry, when the axis is one numeric column without repeats
+  std::vector<std::size_t> order;               // entries in drawing order: increasing numbers, else as listed
+  bool log = false;                             // numeric, every number > 0, spanning more than a decade
+  std::size_t slice = 0;                        // the entry held fixed in plots that do not show this axis
   std::string slice_reason;
 
   std::size_t size() const { return names.size(); }
@@ -165,54 +165,54 @@ struct SweepMeta {
 // Reads sweep.json's fields, collecting every problem with its pointer.
 class MetaReader {
  public:
-  MetaReader(std::string file, ConfigErrors& errors) : file_(std::move(file)), errors_(errors) {}
+  MetaReader(std::string file, core::ConfigErrors& errors) : file_(std::move(file)), errors_(errors) {}
 
   // The member key of object at pointer, checked by ok; records "missing" or "must be what" and returns nullptr.
   template <typename Check>
-  const Json* member(const Json& object, const std::string& pointer, std::string_view key, std::string_view what,
-                     Check ok, bool required = true) {
-    const std::string at = child_pointer(pointer, key);
+  const core::Json* member(const core::Json& object, const std::string& pointer, std::string_view key,
+                           std::string_view what, Check ok, bool required = true) {
+    const std::string at = core::child_pointer(pointer, key);
     const auto it = object.find(std::string(key));
     if (it == object.end()) {
       if (required) errors_.add(file_, at, "missing: not the record of a cascadesim sweep");
       return nullptr;
     }
     if (!ok(*it)) {
-      errors_.add(file_, at, "must be " + std::string(what) + " (got " + describe_value(*it) + ")");
+      errors_.add(file_, at, "must be " + std::string(what) + " (got " + core::describe_value(*it) + ")");
       return nullptr;
     }
     return &*it;
   }
-  std::optional<std::string> string(const Json& object, const std::string& pointer, std::string_view key,
+  std::optional<std::string> string(const core::Json& object, const std::string& pointer, std::string_view key,
                                     bool required = true) {
-    const Json* v = member(
-        object, pointer, key, "a string", [](const Json& j) { return j.is_string(); }, required);
+    const core::Json* v = member(
+        object, pointer, key, "a string", [](const core::Json& j) { return j.is_string(); }, required);
     return v ? std::optional<std::string>(v->get<std::string>()) : std::nullopt;
   }
   void add(const std::string& pointer, std::string message) { errors_.add(file_, pointer, std::move(message)); }
 
  private:
   std::string file_;
-  ConfigErrors& errors_;
+  core::ConfigErrors& errors_;
 };
 
-bool is_object(const Json& j) { return j.is_object(); }
-bool is_array(const Json& j) { return j.is_array(); }
-bool is_scalar(const Json& j) { return j.is_number() || j.is_string() || j.is_boolean(); }
+bool is_object(const core::Json& j) { return j.is_object(); }
+bool is_array(const core::Json& j) { return j.is_array(); }
+bool is_scalar(const core::Json& j) { return j.is_number() || j.is_string() || j.is_boolean(); }
 
 // Chooses the entry held fixed when the axis is not on a plot: the base study's value when it is among the entries,
 // else the number nearest it (by ratio when all are positive), else the middle entry in drawing order.
-void choose_slice(AxisInfo& axis, const Json* base_study) {
+void choose_slice(AxisInfo& axis, const core::Json* base_study) {
   std::vector<std::string> base_texts;
   bool all_found = base_study != nullptr;
-  std::vector<const Json*> base_values;
+  std::vector<const core::Json*> base_values;
   for (const std::string& path : axis.paths) {
-    const Json* found = nullptr;
+    const core::Json* found = nullptr;
     if (base_study) {
       try {
-        const Json::json_pointer pointer(path);
+        const core::Json::json_pointer pointer(path);
         if (base_study->contains(pointer)) found = &base_study->at(pointer);
-      } catch (const Json::exception&) {
+      } catch (const core::Json::exception&) {
         found = nullptr;
       }
     }
@@ -254,34 +254,34 @@ void choose_slice(AxisInfo& axis, const Json* base_study) {
   }
 }
 
-void read_axis(MetaReader& r, const Json& axis_json, const std::string& pointer, const Json* base_study,
+void read_axis(MetaReader& r, const core::Json& axis_json, const std::string& pointer, const core::Json* base_study,
                std::vector<AxisInfo>& axes) {
   AxisInfo axis;
   axis.pointer = pointer;
-  const Json* columns = r.member(axis_json, pointer, "columns", "a non-empty array",
-                                 [](const Json& j) { return j.is_array() && !j.empty(); });
+  const core::Json* columns = r.member(axis_json, pointer, "columns", "a non-empty array",
+                                       [](const core::Json& j) { return j.is_array() && !j.empty(); });
   if (!columns) return;
   bool ok = true;
   for (std::size_t c = 0; c < columns->size(); ++c) {
-    const std::string at = child_pointer(child_pointer(pointer, "columns"), c);
-    const Json& column = (*columns)[c];
+    const std::string at = core::child_pointer(core::child_pointer(pointer, "columns"), c);
+    const core::Json& column = (*columns)[c];
     if (!column.is_object()) {
-      r.add(at, "must be an object (got " + describe_value(column) + ")");
+      r.add(at, "must be an object (got " + core::describe_value(column) + ")");
       ok = false;
       continue;
     }
     const std::optional<std::string> path = r.string(column, at, "path");
-    const Json* values = r.member(
+    const core::Json* values = r.member(
         column, at, "values", "a non-empty array of numbers, strings or booleans",
-        [](const Json& j) { return j.is_array() && !j.empty() && std::all_of(j.begin(), j.end(), is_scalar); });
+        [](const core::Json& j) { return j.is_array() && !j.empty() && std::all_of(j.begin(), j.end(), is_scalar); });
     if (!path || !values) {
       ok = false;
       continue;
     }
     if (!axis.values.empty() && values->size() != axis.values.front().size()) {
-      r.add(child_pointer(at, "values"), "has " + std::to_string(values->size()) + " values but " +
-                                             child_pointer(child_pointer(pointer, "columns"), 0) + " has " +
-                                             std::to_string(axis.values.front().size()));
+      r.add(core::child_pointer(at, "values"), "has " + std::to_string(values->size()) + " values but " +
+                                                   core::child_pointer(core::child_pointer(pointer, "columns"), 0) +
+                                                   " has " + std::to_string(axis.values.front().size()));
       ok = false;
       continue;
     }
@@ -292,15 +292,15 @@ void read_axis(MetaReader& r, const Json& axis_json, const std::string& pointer,
   const std::size_t n = axis.values.front().size();
   for (std::size_t e = 0; e < n; ++e) {
     std::vector<std::string> parts;
-    for (const std::vector<Json>& column : axis.values) parts.push_back(display_text(column[e]));
+    for (const std::vector<core::Json>& column : axis.values) parts.push_back(display_text(column[e]));
     axis.names.push_back(join(parts, " / "));
   }
   axis.order.resize(n);
   for (std::size_t e = 0; e < n; ++e) axis.order[e] = e;
   if (axis.values.size() == 1 &&
-      std::all_of(axis.values[0].begin(), axis.values[0].end(), [](const Json& j) { return j.is_number(); })) {
+      std::all_of(axis.values[0].begin(), axis.values[0].end(), [](const core::Json& j) { return j.is_number(); })) {
     std::vector<double> numbers;
-    for (const Json& j : axis.values[0]) numbers.push_back(j.get<double>());
+    for (const core::Json& j : axis.values[0]) numbers.push_back(j.get<double>());
     std::sort(axis.order.begin(), axis.order.end(),
               [&](std::size_t a, std::size_t b) { return numbers[a] < numbers[b]; });
     bool distinct = std::all_of(numbers.begin(), numbers.end(), [](double v) { return std::isfinite(v); });
@@ -320,7 +320,7 @@ void read_axis(MetaReader& r, const Json& axis_json, const std::string& pointer,
 SweepMeta read_meta(const std::string& dir) {
   SweepMeta meta;
   meta.file = (fs::path(dir) / "sweep.json").string();
-  ConfigErrors errors;
+  core::ConfigErrors errors;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     errors.add(dir, "",
@@ -332,48 +332,50 @@ SweepMeta read_meta(const std::string& dir) {
     errors.add(meta.file, "", "missing: " + dir + " is not a sweep's output folder (cascadesim sweep --out)");
     errors.throw_if_any();
   }
-  const std::optional<Json> doc = load_json_file(meta.file, errors);
+  const std::optional<core::Json> doc = core::load_json_file(meta.file, errors);
   errors.throw_if_any();
   MetaReader r(meta.file, errors);
   if (!doc->is_object()) {
-    r.add("", "must be an object (got " + describe_value(*doc) + ")");
+    r.add("", "must be an object (got " + core::describe_value(*doc) + ")");
     errors.throw_if_any();
   }
-  if (const Json* v = r.member(*doc, "", "schema_version", "1", [](const Json& j) { return j.is_number_integer(); })) {
+  if (const core::Json* v =
+          r.member(*doc, "", "schema_version", "1", [](const core::Json& j) { return j.is_number_integer(); })) {
     if (v->get<std::int64_t>() != 1)
-      r.add("/schema_version", "is " + describe_value(*v) + "; this cascadesim reads version 1");
+      r.add("/schema_version", "is " + core::describe_value(*v) + "; this cascadesim reads version 1");
   }
   meta.hash = r.string(*doc, "", "hash").value_or("");
   meta.spec_file = r.string(*doc, "", "spec_file", false).value_or("");
-  const Json* sweep = r.member(*doc, "", "sweep", "an object", is_object);
+  const core::Json* sweep = r.member(*doc, "", "sweep", "an object", is_object);
   if (!sweep) errors.throw_if_any();
   const std::string sp = "/sweep";
   meta.name = r.string(*sweep, sp, "name").value_or("");
   meta.description = r.string(*sweep, sp, "description", false).value_or("");
   meta.backend = r.string(*sweep, sp, "backend").value_or("");
-  const Json* base_study = nullptr;
-  if (const Json* study = r.member(*sweep, sp, "study", "an object", is_object)) {
+  const core::Json* base_study = nullptr;
+  if (const core::Json* study = r.member(*sweep, sp, "study", "an object", is_object)) {
     meta.study = r.string(*study, sp + "/study", "reference").value_or("");
     base_study = r.member(*study, sp + "/study", "resolved", "an object", is_object, false);
   }
-  if (const Json* objectives = r.member(*sweep, sp, "objectives", "a non-empty array of names", [](const Json& j) {
-        return j.is_array() && !j.empty() &&
-               std::all_of(j.begin(), j.end(), [](const Json& o) { return o.is_string(); });
-      })) {
-    for (const Json& o : *objectives) meta.objectives.push_back(o.get<std::string>());
+  if (const core::Json* objectives =
+          r.member(*sweep, sp, "objectives", "a non-empty array of names", [](const core::Json& j) {
+            return j.is_array() && !j.empty() &&
+                   std::all_of(j.begin(), j.end(), [](const core::Json& o) { return o.is_string(); });
+          })) {
+    for (const core::Json& o : *objectives) meta.objectives.push_back(o.get<std::string>());
   }
-  if (const Json* pareto = r.member(*sweep, sp, "pareto", "an object", is_object, false)) {
+  if (const core::Json* pareto = r.member(*sweep, sp, "pareto", "an object", is_object, false)) {
     for (const char* key : {"minimize", "maximize"}) {
       const std::string at = sp + "/pareto";
-      const Json* list = r.member(*pareto, at, key, "an array of objective names", is_array, false);
+      const core::Json* list = r.member(*pareto, at, key, "an array of objective names", is_array, false);
       if (!list) continue;
       for (std::size_t i = 0; i < list->size(); ++i) {
-        const Json& o = (*list)[i];
+        const core::Json& o = (*list)[i];
         const auto it = o.is_string() ? std::find(meta.objectives.begin(), meta.objectives.end(), o.get<std::string>())
                                       : meta.objectives.end();
         if (it == meta.objectives.end()) {
-          r.add(child_pointer(child_pointer(at, key), i),
-                "is not one of /sweep/objectives (got " + describe_value(o) + ")");
+          r.add(core::child_pointer(core::child_pointer(at, key), i),
+                "is not one of /sweep/objectives (got " + core::describe_value(o) + ")");
           continue;
         }
         const auto index = static_cast<std::size_t>(it - meta.objectives.begin());
@@ -381,8 +383,8 @@ SweepMeta read_meta(const std::string& dir) {
       }
     }
   }
-  if (const Json* constraints = r.member(*sweep, sp, "constraints", "an array", is_array, false)) {
-    for (const Json& c : *constraints) {
+  if (const core::Json* constraints = r.member(*sweep, sp, "constraints", "an array", is_array, false)) {
+    for (const core::Json& c : *constraints) {
       if (!c.is_object() || !c.contains("path") || !c["path"].is_string()) continue;
       std::string text = c["path"].get<std::string>();
       if (c.contains("min") && c["min"].is_number()) text += " >= " + number_text(c["min"].get<double>());
@@ -390,19 +392,20 @@ SweepMeta read_meta(const std::string& dir) {
       meta.constraints.push_back(text);
     }
   }
-  if (const Json* axes =
-          r.member(*sweep, sp, "axes", "a non-empty array", [](const Json& j) { return j.is_array() && !j.empty(); })) {
+  if (const core::Json* axes = r.member(*sweep, sp, "axes", "a non-empty array",
+                                        [](const core::Json& j) { return j.is_array() && !j.empty(); })) {
     for (std::size_t a = 0; a < axes->size(); ++a) {
-      const std::string at = child_pointer(sp + "/axes", a);
+      const std::string at = core::child_pointer(sp + "/axes", a);
       if (!(*axes)[a].is_object()) {
-        r.add(at, "must be an object (got " + describe_value((*axes)[a]) + ")");
+        r.add(at, "must be an object (got " + core::describe_value((*axes)[a]) + ")");
         continue;
       }
       read_axis(r, (*axes)[a], at, base_study, meta.axes);
     }
   }
-  const Json* points = r.member(*sweep, sp, "points", "a whole number >= 1",
-                                [](const Json& j) { return j.is_number_unsigned() && j.get<std::uint64_t>() >= 1; });
+  const core::Json* points = r.member(*sweep, sp, "points", "a whole number >= 1", [](const core::Json& j) {
+    return j.is_number_unsigned() && j.get<std::uint64_t>() >= 1;
+  });
   errors.throw_if_any();
   meta.points = points->get<std::uint64_t>();
   std::uint64_t product = 1;
@@ -456,18 +459,18 @@ std::vector<std::string> expected_header(const SweepMeta& meta) {
 template <typename RowFunction>
 void read_csv(const std::string& path, const SweepMeta& meta, bool& torn, RowFunction f) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({{path, "", "cannot open: a sweep's folder holds it (cascadesim sweep --out)"}});
+  if (!in) throw core::ConfigError({{path, "", "cannot open: a sweep's folder holds it (cascadesim sweep --out)"}});
   std::string line;
   std::vector<std::string> cells;
   const std::vector<std::string> header = expected_header(meta);
   if (!std::getline(in, line) || in.eof()) {
-    throw ConfigError({{path, "", "has no complete header line (expected '" + join(header, ",") + "')"}});
+    throw core::ConfigError({{path, "", "has no complete header line (expected '" + join(header, ",") + "')"}});
   }
   split_csv(line, cells);
   if (cells != header) {
-    throw ConfigError({{path, "",
-                        "line 1: the header differs from " + meta.file + "'s columns: expected '" + join(header, ",") +
-                            "', got '" + line + "'"}});
+    throw core::ConfigError({{path, "",
+                              "line 1: the header differs from " + meta.file + "'s columns: expected '" +
+                                  join(header, ",") + "', got '" + line + "'"}});
   }
   for (std::uint64_t number = 2; std::getline(in, line); ++number) {
     if (in.eof()) {
@@ -476,13 +479,13 @@ void read_csv(const std::string& path, const SweepMeta& meta, bool& torn, RowFun
     }
     split_csv(line, cells);
     if (cells.size() != header.size()) {
-      throw ConfigError({{path, "",
-                          "line " + std::to_string(number) + ": " + std::to_string(cells.size()) +
-                              " cells, but the header has " + std::to_string(header.size())}});
+      throw core::ConfigError({{path, "",
+                                "line " + std::to_string(number) + ": " + std::to_string(cells.size()) +
+                                    " cells, but the header has " + std::to_string(header.size())}});
     }
     f(number, line, cells);
   }
-  if (in.bad()) throw ConfigError({{path, "", "cannot read"}});
+  if (in.bad()) throw core::ConfigError({{path, "", "cannot read"}});
 }
 
 struct ParsedRow {
@@ -495,7 +498,7 @@ struct ParsedRow {
 ParsedRow parse_row(const SweepMeta& meta, const std::string& path, std::uint64_t line,
                     const std::vector<std::string>& cells) {
   const auto fail = [&](const std::string& message) {
-    throw ConfigError({{path, "", "line " + std::to_string(line) + ": " + message}});
+    throw core::ConfigError({{path, "", "line " + std::to_string(line) + ": " + message}});
   };
   ParsedRow row;
   const std::optional<double> index = parse_double(cells[0]);
@@ -564,7 +567,7 @@ RowScan scan_rows(const SweepMeta& meta, const std::string& path, std::unordered
            [&](std::uint64_t line, const std::string& text, const std::vector<std::string>& cells) {
              ParsedRow row = parse_row(meta, path, line, cells);
              if (row.index != scan.rows) {
-               throw ConfigError(
+               throw core::ConfigError(
                    {{path, "",
                      "line " + std::to_string(line) + ": point " + std::to_string(row.index) +
                          ", but the rows run in index order and point " + std::to_string(scan.rows) + " comes next"}});
@@ -616,10 +619,10 @@ std::vector<ParsedRow> read_pareto_file(const SweepMeta& meta, const std::string
   read_csv(path, meta, torn, [&](std::uint64_t line, const std::string&, const std::vector<std::string>& cells) {
     ParsedRow row = parse_row(meta, path, line, cells);
     if (row.status != Status::ok)
-      throw ConfigError({{path, "", "line " + std::to_string(line) + ": a Pareto row must have status ok"}});
+      throw core::ConfigError({{path, "", "line " + std::to_string(line) + ": a Pareto row must have status ok"}});
     rows.push_back(std::move(row));
   });
-  if (torn) throw ConfigError({{path, "", "ends in a partly written line"}});
+  if (torn) throw core::ConfigError({{path, "", "ends in a partly written line"}});
   return rows;
 }
 
@@ -966,9 +969,9 @@ SweepReport build_sweep_report(const SweepReportOptions& options) {
   if (complete && pareto_file) {
     for (const ParsedRow& row : *pareto_file) {
       if (scan.needed.at(row.index).status != Status::ok) {
-        throw ConfigError({{pareto_path, "",
-                            "point " + std::to_string(row.index) +
-                                " is on the front, but points.csv does not list it as ok: the files disagree"}});
+        throw core::ConfigError({{pareto_path, "",
+                                  "point " + std::to_string(row.index) +
+                                      " is on the front, but points.csv does not list it as ok: the files disagree"}});
       }
     }
     front_rows = std::move(*pareto_file);
@@ -1204,8 +1207,8 @@ void write_sweep_report(const SweepReport& report, const std::string& out_dir) {
   const fs::path root(out_dir);
   std::error_code ec;
   fs::create_directories(root / "plots", ec);
-  if (ec) throw OutputError((root / "plots").string() + ": cannot create the folder: " + ec.message());
-  for (const reports::ReportFile& file : files) write_file_atomically((root / file.path).string(), file.text);
+  if (ec) throw core::OutputError((root / "plots").string() + ": cannot create the folder: " + ec.message());
+  for (const reports::ReportFile& file : files) core::write_file_atomically((root / file.path).string(), file.text);
 }
 
 }  // namespace cascadesim::sim::sweep

@@ -10,9 +10,9 @@
 #include <functional>
 #include <set>
 
+#include "core/field.hpp"
 #include "hw/system/system.hpp"
 #include "sim/config/embedded_configs.hpp"
-#include "sim/config/field.hpp"
 #include "sim/sweep/sweep_points.hpp"
 
 namespace cascadesim::sim::sweep {
@@ -20,8 +20,10 @@ namespace cascadesim::sim::sweep {
 namespace fs = std::filesystem;
 
 std::string Constraint::violation(double number) const {
-  if (min && number < *min) return parameter.path + " " + format_number(number) + " < min " + format_number(*min);
-  if (max && number > *max) return parameter.path + " " + format_number(number) + " > max " + format_number(*max);
+  if (min && number < *min)
+    return parameter.path + " " + core::format_number(number) + " < min " + core::format_number(*min);
+  if (max && number > *max)
+    return parameter.path + " " + core::format_number(number) + " > max " + core::format_number(*max);
   return {};
 }
 
@@ -63,7 +65,7 @@ std::vector<std::string> builtin_study_names() {
 }
 
 // The path load_study takes for a study reference, or "" after reporting why there is none.
-std::string resolve_study(const std::string& reference, const ConfigNode& root) {
+std::string resolve_study(const std::string& reference, const core::ConfigNode& root) {
   if (reference.substr(0, builtin_prefix.size()) == builtin_prefix) return reference;
   if (looks_like_path(reference)) {
     std::error_code ec;
@@ -78,7 +80,7 @@ std::string resolve_study(const std::string& reference, const ConfigNode& root) 
   if (find_embedded_config(builtin)) return std::string(builtin_prefix) + builtin;
   const std::vector<std::string> names = builtin_study_names();
   std::string message = "unknown built-in study '" + reference + "'";
-  if (const std::string hint = closest_key(reference, std::vector<std::string_view>(names.begin(), names.end()));
+  if (const std::string hint = core::closest_key(reference, std::vector<std::string_view>(names.begin(), names.end()));
       !hint.empty())
     message += " (did you mean '" + hint + "'?)";
   std::string list;
@@ -97,7 +99,7 @@ std::string preset_reference(const std::string& value) {
 
 // A loader issue as seen from a sweep value: its file when it is not the study's, and its pointer when it is not
 // the swept path itself.
-std::string issue_text(const ConfigIssue& i, const std::string& study_file, const std::string& path) {
+std::string issue_text(const core::ConfigIssue& i, const std::string& study_file, const std::string& path) {
   std::string where;
   if (i.file != study_file) where = i.file + ": ";
   if (i.file != study_file || i.pointer != path) where += (i.pointer.empty() ? "/" : i.pointer) + ": ";
@@ -127,15 +129,15 @@ std::string component_hint(std::string_view key) {
 
 class SpecReader {
  public:
-  SpecReader(SweepSpec& spec, ConfigErrors& errors, const LoadOptions& load)
+  SpecReader(SweepSpec& spec, core::ConfigErrors& errors, const LoadOptions& load)
       : spec_(spec), errors_(errors), load_(load) {}
 
-  void read(const Json& doc) {
+  void read(const core::Json& doc) {
     if (!doc.is_object()) {
-      errors_.add(spec_.file, "", "expected a JSON object (got " + describe_value(doc) + ")");
+      errors_.add(spec_.file, "", "expected a JSON object (got " + core::describe_value(doc) + ")");
       return;
     }
-    const ConfigNode root({ConfigNode::Layer{&doc, spec_.file, ""}}, errors_);
+    const core::ConfigNode root({core::ConfigNode::Layer{&doc, spec_.file, ""}}, errors_);
     root.reject_unknown_keys(
         {"schema_version", "name", "description", "study", "axes", "constraints", "backend", "objectives", "pareto"});
     read_header(root);
@@ -154,33 +156,33 @@ class SpecReader {
  private:
   const std::string& file() const { return spec_.file; }
 
-  std::optional<std::string> string_at(const ConfigNode& root, std::string_view key, bool required,
+  std::optional<std::string> string_at(const core::ConfigNode& root, std::string_view key, bool required,
                                        std::string_view what) {
-    const Json* v = root.find(key);
+    const core::Json* v = root.find(key);
     if (!v) {
       if (required) root.error_at(key, "missing required key (" + std::string(what) + ")");
       return std::nullopt;
     }
     if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
-      root.error_at(key, "expected a non-empty string (got " + describe_value(*v) + ")");
+      root.error_at(key, "expected a non-empty string (got " + core::describe_value(*v) + ")");
       return std::nullopt;
     }
     return v->get<std::string>();
   }
 
-  void read_header(const ConfigNode& root) {
-    SourceLocation where;
-    if (const Json* v = root.find("schema_version", &where); !v)
+  void read_header(const core::ConfigNode& root) {
+    core::SourceLocation where;
+    if (const core::Json* v = root.find("schema_version", &where); !v)
       root.error_at("schema_version", "missing required key (the sweep format version, 1)");
     else if (!v->is_number_integer() || v->get<std::int64_t>() != sweep_schema_version)
       errors_.add(where.file, where.pointer,
-                  "unsupported schema_version " + describe_value(*v) + " (this build reads 1)");
+                  "unsupported schema_version " + core::describe_value(*v) + " (this build reads 1)");
     if (auto name = string_at(root, "name", true, "the sweep's name")) spec_.name = *name;
     if (root.has("description"))
       if (auto d = string_at(root, "description", false, "")) spec_.description = *d;
   }
 
-  void read_study(const ConfigNode& root) {
+  void read_study(const core::ConfigNode& root) {
     const auto reference = string_at(root, "study", true, "a study file or built-in study name");
     if (!reference) return;
     spec_.study_reference = *reference;
@@ -196,29 +198,29 @@ class SpecReader {
     try {
       spec_.study = load_study(path, load_);
       study_ok_ = true;
-    } catch (const ConfigError& e) {
-      for (const ConfigIssue& i : e.issues()) errors_.add(i.file, i.pointer, i.message);
+    } catch (const core::ConfigError& e) {
+      for (const core::ConfigIssue& i : e.issues()) errors_.add(i.file, i.pointer, i.message);
     }
   }
 
-  void read_axes(const ConfigNode& root) {
-    SourceLocation where;
-    const Json* axes = root.find("axes", &where);
+  void read_axes(const core::ConfigNode& root) {
+    core::SourceLocation where;
+    const core::Json* axes = root.find("axes", &where);
     if (!axes) {
       root.error_at("axes", "missing required key (the parameters to sweep)");
       return;
     }
     if (!axes->is_array() || axes->empty()) {
       errors_.add(file(), where.pointer,
-                  "expected a non-empty list of axes (got " + describe_value(*axes) +
+                  "expected a non-empty list of axes (got " + core::describe_value(*axes) +
                       (axes->is_array() ? " with no entries" : "") + ")");
       return;
     }
     std::set<std::string> paths;
     for (std::size_t i = 0; i < axes->size(); ++i) {
-      const Json& a = (*axes)[i];
+      const core::Json& a = (*axes)[i];
       Axis axis;
-      axis.pointer = child_pointer(where.pointer, i);
+      axis.pointer = core::child_pointer(where.pointer, i);
       if (a.is_object() && a.contains("zip"))
         read_zip(a, axis);
       else if (auto column = read_column(a, file(), axis.pointer, errors_))
@@ -232,27 +234,27 @@ class SpecReader {
       }
       axes_ok_ = false;
       // Values inside the hardware are checked over the swept presets, which this axis may have held.
-      const auto sets_preset = [](const Json& column) {
+      const auto sets_preset = [](const core::Json& column) {
         return column.is_object() && column.contains("path") && column.at("path") == "/hardware";
       };
       if (sets_preset(a)) presets_ok_ = false;
       if (a.is_object() && a.contains("zip") && a.at("zip").is_array())
-        for (const Json& member : a.at("zip"))
+        for (const core::Json& member : a.at("zip"))
           if (sets_preset(member)) presets_ok_ = false;
     }
   }
 
-  void read_zip(const Json& a, Axis& axis) {
+  void read_zip(const core::Json& a, Axis& axis) {
     const std::size_t before = errors_.size();
-    ConfigNode({ConfigNode::Layer{&a, file(), axis.pointer}}, errors_).reject_unknown_keys({"zip"});
-    const Json& members = a.at("zip");
+    core::ConfigNode({core::ConfigNode::Layer{&a, file(), axis.pointer}}, errors_).reject_unknown_keys({"zip"});
+    const core::Json& members = a.at("zip");
     const std::string at = axis.pointer + "/zip";
     if (!members.is_array() || members.empty()) {
-      errors_.add(file(), at, "expected a non-empty list of axes to zip (got " + describe_value(members) + ")");
+      errors_.add(file(), at, "expected a non-empty list of axes to zip (got " + core::describe_value(members) + ")");
       return;
     }
     for (std::size_t j = 0; j < members.size(); ++j) {
-      const std::string pointer = child_pointer(at, j);
+      const std::string pointer = core::child_pointer(at, j);
       if (members[j].is_object() && members[j].contains("zip")) {
         errors_.add(file(), pointer + "/zip", "a zip cannot hold another zip");
         continue;
@@ -274,25 +276,25 @@ class SpecReader {
     }
   }
 
-  void read_constraints(const ConfigNode& root) {
-    SourceLocation where;
-    const Json* list = root.find("constraints", &where);
+  void read_constraints(const core::ConfigNode& root) {
+    core::SourceLocation where;
+    const core::Json* list = root.find("constraints", &where);
     if (!list) return;
     if (!list->is_array()) {
-      errors_.add(file(), where.pointer, "expected a list of constraints (got " + describe_value(*list) + ")");
+      errors_.add(file(), where.pointer, "expected a list of constraints (got " + core::describe_value(*list) + ")");
       return;
     }
     for (std::size_t i = 0; i < list->size(); ++i) {
-      const Json& c = (*list)[i];
+      const core::Json& c = (*list)[i];
       Constraint constraint;
-      constraint.pointer = child_pointer(where.pointer, i);
+      constraint.pointer = core::child_pointer(where.pointer, i);
       if (!c.is_object()) {
         errors_.add(file(), constraint.pointer,
-                    "expected {\"path\": ..., \"min\": ..., \"max\": ...} (got " + describe_value(c) + ")");
+                    "expected {\"path\": ..., \"min\": ..., \"max\": ...} (got " + core::describe_value(c) + ")");
         continue;
       }
       const std::size_t before = errors_.size();
-      ConfigNode({ConfigNode::Layer{&c, file(), constraint.pointer}}, errors_)
+      core::ConfigNode({core::ConfigNode::Layer{&c, file(), constraint.pointer}}, errors_)
           .reject_unknown_keys({"path", "min", "max"});
       const auto path = c.find("path");
       if (path == c.end() || !path->is_string()) {
@@ -305,8 +307,8 @@ class SpecReader {
         std::string message = (p ? "not a numeric parameter: '" : "unknown parameter '") + path->get<std::string>() +
                               "' (constraints bound numbers)";
         if (!p)
-          if (const std::string hint =
-                  closest_key(path->get<std::string>(), std::vector<std::string_view>(paths.begin(), paths.end()));
+          if (const std::string hint = core::closest_key(path->get<std::string>(),
+                                                         std::vector<std::string_view>(paths.begin(), paths.end()));
               !hint.empty())
             message = "unknown parameter '" + path->get<std::string>() + "' (did you mean '" + hint + "'?)";
         errors_.add(file(), constraint.pointer + "/path", message);
@@ -318,7 +320,7 @@ class SpecReader {
         if (it == c.end()) continue;
         if (!it->is_number() || !std::isfinite(it->get<double>())) {
           errors_.add(file(), constraint.pointer + "/" + key,
-                      p->path + ": expected a finite number (got " + describe_value(*it) + ")");
+                      p->path + ": expected a finite number (got " + core::describe_value(*it) + ")");
           continue;
         }
         (std::string_view(key) == "min" ? constraint.min : constraint.max) = it->get<double>();
@@ -326,19 +328,19 @@ class SpecReader {
       if (!c.contains("min") && !c.contains("max"))
         errors_.add(file(), constraint.pointer, p->path + ": give min, max or both");
       else if (constraint.min && constraint.max && *constraint.min > *constraint.max)
-        errors_.add(
-            file(), constraint.pointer + "/min",
-            p->path + ": min " + format_number(*constraint.min) + " is above max " + format_number(*constraint.max));
+        errors_.add(file(), constraint.pointer + "/min",
+                    p->path + ": min " + core::format_number(*constraint.min) + " is above max " +
+                        core::format_number(*constraint.max));
       if (errors_.size() == before) spec_.constraints.push_back(std::move(constraint));
     }
   }
 
-  void read_backend(const ConfigNode& root) {
-    const Json* v = root.find("backend");
+  void read_backend(const core::ConfigNode& root) {
+    const core::Json* v = root.find("backend");
     if (!v) return;
     std::size_t index = 0;
     static constexpr std::array<std::string_view, 3> names{"analytical", "simulate", "both"};
-    if (sim::detail::read_choice(root, "backend", *v, names, index))
+    if (core::read_choice(root, "backend", *v, names, index))
       spec_.backend = static_cast<Backend>(index);
     else
       backend_ok_ = false;
@@ -357,16 +359,17 @@ class SpecReader {
              " backend (or \"both\"); backend is " + std::string(to_string(spec_.backend));
     }
     std::string message = "unknown objective '" + name + "'";
-    if (const std::string hint = closest_key(name, names); !hint.empty()) message += " (did you mean '" + hint + "'?)";
+    if (const std::string hint = core::closest_key(name, names); !hint.empty())
+      message += " (did you mean '" + hint + "'?)";
     std::string list;
     for (const ObjectiveInfo& i : objective_catalog())
       if (provides(spec_.backend, i.objective)) list += (list.empty() ? "" : ", ") + std::string(i.name);
     return message + "; the " + std::string(to_string(spec_.backend)) + " backend gives " + list;
   }
 
-  void read_objectives(const ConfigNode& root) {
-    SourceLocation where;
-    const Json* list = root.find("objectives", &where);
+  void read_objectives(const core::ConfigNode& root) {
+    core::SourceLocation where;
+    const core::Json* list = root.find("objectives", &where);
     if (!list) {
       for (const ObjectiveInfo& i : objective_catalog()) {
         if (!i.by_default || !provides(spec_.backend, i.objective)) continue;
@@ -398,30 +401,30 @@ class SpecReader {
   // Calls fn(name, pointer) for each string of a JSON list of objective names; reports the list or an entry that
   // is of another type.
   template <class Fn>
-  void for_each_name(const Json& list, const std::string& pointer, Fn&& fn) {
+  void for_each_name(const core::Json& list, const std::string& pointer, Fn&& fn) {
     if (!list.is_array()) {
-      errors_.add(file(), pointer, "expected a list of objective names (got " + describe_value(list) + ")");
+      errors_.add(file(), pointer, "expected a list of objective names (got " + core::describe_value(list) + ")");
       return;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string at = child_pointer(pointer, i);
+      const std::string at = core::child_pointer(pointer, i);
       if (!list[i].is_string()) {
-        errors_.add(file(), at, "expected an objective name (got " + describe_value(list[i]) + ")");
+        errors_.add(file(), at, "expected an objective name (got " + core::describe_value(list[i]) + ")");
         continue;
       }
       fn(list[i].get<std::string>(), at);
     }
   }
 
-  void read_pareto(const ConfigNode& root) {
+  void read_pareto(const core::ConfigNode& root) {
     if (!root.has("pareto")) return;
-    const ConfigNode node = root.child("pareto");
+    const core::ConfigNode node = root.child("pareto");
     if (node.empty()) return;
     node.reject_unknown_keys({"minimize", "maximize"});
     std::set<std::string> seen;
     for (const char* key : {"minimize", "maximize"}) {
-      SourceLocation where;
-      const Json* list = node.find(key, &where);
+      core::SourceLocation where;
+      const core::Json* list = node.find(key, &where);
       if (!list) continue;
       for_each_name(*list, where.pointer, [&](const std::string& name, const std::string& at) {
         if (!seen.insert(name).second) {
@@ -445,12 +448,12 @@ class SpecReader {
 
   // The study value i of a preset or document column gives when written alone into the base study's document (over
   // a swept preset, when `preset` names one), or nothing after reporting the loader's issues at the value.
-  std::optional<LoadedStudy> load_with(const Column& column, std::size_t i, const Json& value,
+  std::optional<LoadedStudy> load_with(const Column& column, std::size_t i, const core::Json& value,
                                        const HardwareVariant* preset = nullptr, const std::string& preset_text = "") {
     const Parameter& p = column.parameter;
     const std::string context = p.path + ": " + (preset ? "with /hardware " + preset_text + ": " : "");
-    Json doc = spec_.study.documents->front();
-    if (preset) write_into_document(doc, *find_parameter("/hardware"), Json(preset->reference));
+    core::Json doc = spec_.study.documents->front();
+    if (preset) write_into_document(doc, *find_parameter("/hardware"), core::Json(preset->reference));
     if (std::string why = write_into_document(doc, p, value); !why.empty()) {
       errors_.add(file(), column.value_pointer(i), context + why);
       return std::nullopt;
@@ -458,23 +461,23 @@ class SpecReader {
     const std::string& study_file = spec_.study.files.front();
     try {
       return load_study_text(doc.dump(), study_file, spec_.point_load);
-    } catch (const ConfigError& e) {
-      for (const ConfigIssue& issue : e.issues())
+    } catch (const core::ConfigError& e) {
+      for (const core::ConfigIssue& issue : e.issues())
         errors_.add(file(), column.value_pointer(i), context + issue_text(issue, study_file, p.path));
     }
     return std::nullopt;
   }
 
   // The area of a loaded study's hardware, or nothing after reporting at `at` that its sections give no figures.
-  std::optional<MachineArea> area_of(const LoadedStudy& loaded, const std::string& at, const std::string& what) {
-    ConfigErrors ignored;  // the loader has already checked every section
-    MachineArea area = machine_area(ConfigNode(loaded.hardware_layers, ignored));
+  std::optional<hw::MachineArea> area_of(const LoadedStudy& loaded, const std::string& at, const std::string& what) {
+    core::ConfigErrors ignored;  // the loader has already checked every section
+    hw::MachineArea area = hw::machine_area(core::ConfigNode(loaded.hardware_layers, ignored));
     if (area.complete()) return area;
     std::string message = "'area_mm2': " + what;
     if (area.sections.empty())
       message += " has no component sections, so no area figures";
     else
-      message += " gives no area figures for " + section_list(area.missing) +
+      message += " gives no area figures for " + hw::section_list(area.missing) +
                  " (each component section takes its own, e.g. matrix_unit area_mm2_per_pe)";
     errors_.add(file(), at, message);
     return std::nullopt;
@@ -500,7 +503,7 @@ class SpecReader {
         for (std::size_t i = 0; i < column.values.size(); ++i) {
           const std::string reference = preset_reference(std::get<std::string>(column.values[i]));
           HardwareVariant variant{reference, {}, {}};
-          if (std::optional<LoadedStudy> loaded = load_with(column, i, Json(reference))) {
+          if (std::optional<LoadedStudy> loaded = load_with(column, i, core::Json(reference))) {
             variant.spec = loaded->study.hardware;
             if (area)
               if (auto a_mm2 = area_of(*loaded, area_pointer(), "preset " + column.texts[i])) variant.area = *a_mm2;
@@ -579,7 +582,7 @@ class SpecReader {
   }
 
   // Marks the entries each axis's constraints exclude; a constraint set that excludes every point is an error.
-  void apply_constraints(const ConfigNode& root) {
+  void apply_constraints(const core::ConfigNode& root) {
     if (!study_ok_ || !axes_ok_) return;
     const auto swept = [&](const Constraint& c) {
       for (const Axis& a : spec_.axes)
@@ -640,22 +643,22 @@ class SpecReader {
   }
 
   void resolve() {
-    Json& r = spec_.resolved;
-    r = Json::object();
+    core::Json& r = spec_.resolved;
+    r = core::Json::object();
     r["schema_version"] = sweep_schema_version;
     r["name"] = spec_.name;
     r["description"] = spec_.description;
-    Json documents = Json::array();
-    for (const Json& d : *spec_.study.documents) documents.push_back(d);
+    core::Json documents = core::Json::array();
+    for (const core::Json& d : *spec_.study.documents) documents.push_back(d);
     r["study"] = {{"reference", spec_.study_reference},
                   {"files", spec_.study.files},
                   {"documents", documents},
                   {"resolved", study_to_json(spec_.study.study)}};
-    Json axes = Json::array();
+    core::Json axes = core::Json::array();
     for (const Axis& a : spec_.axes) {
-      Json columns = Json::array();
+      core::Json columns = core::Json::array();
       for (const Column& c : a.columns) {
-        Json values = Json::array();
+        core::Json values = core::Json::array();
         for (const Value& v : c.values) values.push_back(value_to_json(c.parameter, v));
         columns.push_back({{"path", c.parameter.path}, {"values", values}});
       }
@@ -664,7 +667,7 @@ class SpecReader {
     r["axes"] = axes;
     if (spec_.hardware_axis) {
       // What each preset resolved to: the rows depend on it, not on where its file was found.
-      Json presets = Json::array();
+      core::Json presets = core::Json::array();
       const Column& column = spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column];
       for (std::size_t i = 0; i < spec_.hardware_variants.size(); ++i) {
         models::Study with_preset;
@@ -673,32 +676,32 @@ class SpecReader {
       }
       r["hardware_presets"] = presets;
     }
-    Json constraints = Json::array();
+    core::Json constraints = core::Json::array();
     for (const Constraint& c : spec_.constraints) {
-      Json j = {{"path", c.parameter.path}};
+      core::Json j = {{"path", c.parameter.path}};
       if (c.min) j["min"] = *c.min;
       if (c.max) j["max"] = *c.max;
       constraints.push_back(j);
     }
     r["constraints"] = constraints;
     r["backend"] = std::string(to_string(spec_.backend));
-    Json objectives = Json::array();
+    core::Json objectives = core::Json::array();
     for (Objective o : spec_.objectives) objectives.push_back(std::string(info(o).name));
     r["objectives"] = objectives;
-    Json minimize = Json::array(), maximize = Json::array();
+    core::Json minimize = core::Json::array(), maximize = core::Json::array();
     for (std::size_t i : spec_.pareto_minimize) minimize.push_back(std::string(info(spec_.objectives[i]).name));
     for (std::size_t i : spec_.pareto_maximize) maximize.push_back(std::string(info(spec_.objectives[i]).name));
     r["pareto"] = {{"minimize", minimize}, {"maximize", maximize}};
     r["points"] = spec_.point_count;
     // What decides the rows: not the wording of the description, nor where the study's files were found.
-    Json hashed = r;
+    core::Json hashed = r;
     hashed.erase("description");
     hashed["study"].erase("files");
     spec_.hash = fnv1a64_text(hashed.dump());
   }
 
   SweepSpec& spec_;
-  ConfigErrors& errors_;
+  core::ConfigErrors& errors_;
   const LoadOptions& load_;
   std::vector<std::string> objective_pointers_;  // where each of spec_.objectives was named
   bool presets_ok_ = true;                       // every "/hardware" value loaded
@@ -707,8 +710,8 @@ class SpecReader {
   bool backend_ok_ = true;
 };
 
-SweepSpec load(const std::optional<Json>& doc, const std::string& label, const LoadOptions& load,
-               ConfigErrors& errors) {
+SweepSpec load(const std::optional<core::Json>& doc, const std::string& label, const LoadOptions& load,
+               core::ConfigErrors& errors) {
   SweepSpec spec;
   spec.file = label;
   if (doc) SpecReader(spec, errors, load).read(*doc);
@@ -719,13 +722,13 @@ SweepSpec load(const std::optional<Json>& doc, const std::string& label, const L
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& path, const LoadOptions& options) {
-  ConfigErrors errors;
-  return load(load_json_file(path, errors), path, options, errors);
+  core::ConfigErrors errors;
+  return load(core::load_json_file(path, errors), path, options, errors);
 }
 
 SweepSpec load_sweep_spec_text(std::string_view text, const std::string& label, const LoadOptions& options) {
-  ConfigErrors errors;
-  return load(parse_json_text(text, label, errors), label, options, errors);
+  core::ConfigErrors errors;
+  return load(core::parse_json_text(text, label, errors), label, options, errors);
 }
 
 }  // namespace cascadesim::sim::sweep

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hw/system/machine_area.hpp"
 #include "sim/config/study_loader.hpp"
-#include "sim/framework/machine_area.hpp"
 #include "sim/sweep/sweep_axes.hpp"
 #include "sim/sweep/sweep_objectives.hpp"
 
@@ -41,7 +41,7 @@ struct Constraint {
 struct HardwareVariant {
   std::string reference;      // what a point's study document names: the preset name, or an absolute path
   models::HardwareSpec spec;  // as loaded
-  MachineArea area;           // its components' areas (filled when area_mm2 is an objective)
+  hw::MachineArea area;       // its components' areas (filled when area_mm2 is an objective)
 };
 
 // An axis's column: axes[axis].columns[column].
@@ -65,11 +65,11 @@ struct SweepSpec {
   std::uint64_t point_count = 0;                   // product of the axis sizes
   std::optional<ColumnAt> hardware_axis;           // the "/hardware" column, if any
   std::vector<HardwareVariant> hardware_variants;  // one per value of that column
-  MachineArea base_area;  // the base study's hardware components (filled when area_mm2 is an objective)
+  hw::MachineArea base_area;  // the base study's hardware components (filled when area_mm2 is an objective)
   // A document override is swept: every point's study is loaded from its document (the loader checks it).
   bool load_points = false;
-  Json resolved;     // the spec as loaded (axes expanded, the study's documents and resolved values)
-  std::string hash;  // "fnv1a64:<16 hex digits>" of resolved without its description and the study's file names
+  core::Json resolved;  // the spec as loaded (axes expanded, the study's documents and resolved values)
+  std::string hash;     // "fnv1a64:<16 hex digits>" of resolved without its description and the study's file names
 
   std::vector<std::size_t> radices() const;
   bool has_pareto() const { return !pareto_minimize.empty() || !pareto_maximize.empty(); }

@@ -226,7 +226,7 @@ full() {
     ulimit -f "$1"
     exec "$exe" sweep "$work/analytical.json" --out "$2" --resume -j 2 >/dev/null 2>"$2.$3.err"
   ) || rc=$?
-  # An output that cannot be written is bad input, exit 2 (sim/framework/atomic_file.hpp, OutputError).
+  # An output that cannot be written is bad input, exit 2 (core/atomic_file.hpp, OutputError).
   [ "$rc" -eq 2 ] || fail "the sweep under ulimit -f $1 exited $rc, not 2: $(cat "$2.$3.err")"
   errors=$(grep -v '^sweep: [0-9]*% ' "$2.$3.err" || true)
   if [ -z "$errors" ] || [ "$(printf '%s\n' "$errors" | wc -l)" -ne 1 ]; then

@@ -13,10 +13,10 @@
 
 #include <unistd.h>
 
+#include "core/config_error.hpp"
+#include "core/config_node.hpp"
 #include "hw/system/system.hpp"
 #include "models/prediction.hpp"
-#include "sim/config/config_error.hpp"
-#include "sim/config/config_node.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::fuzz {
@@ -41,8 +41,8 @@ inline void check_loaded_study(const sim::LoadedStudy& loaded) {
     require_finite_positive("effective attention speedup", p->effective_attention_speedup);
     require_finite_positive("Amdahl speedup", p->amdahl_speedup);
   }
-  sim::ConfigErrors errors;
-  const sim::ConfigNode hardware(loaded.hardware_layers, errors);
+  core::ConfigErrors errors;
+  const core::ConfigNode hardware(loaded.hardware_layers, errors);
   const auto system = hw::System::build(hardware, loaded.study.hardware);
   if (!system && errors.empty()) finding("a machine refused without an error", 0);
 }
@@ -52,7 +52,7 @@ inline void load_and_check(std::string_view text, const std::string& label, cons
   sim::LoadedStudy loaded;
   try {
     loaded = sim::load_study_text(text, label, options);
-  } catch (const sim::ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     if (e.issues().empty()) finding("a ConfigError without issues", 0);
     return;
   }

@@ -9,7 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     cascadesim::sim::load_measured_text(std::string_view(reinterpret_cast<const char*>(data), size),
                                         "fuzz-measured.json");
-  } catch (const cascadesim::sim::ConfigError& e) {
+  } catch (const cascadesim::core::ConfigError& e) {
     if (e.issues().empty()) cascadesim::fuzz::finding("a ConfigError without issues", 0);
   }
   return 0;

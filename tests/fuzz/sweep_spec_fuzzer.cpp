@@ -10,12 +10,13 @@
 #include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace cascadesim;
   using namespace cascadesim::sim;
   sweep::SweepSpec spec;
   try {
     spec = sweep::load_sweep_spec_text(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz-sweep.json");
-  } catch (const ConfigError& e) {
-    if (e.issues().empty()) cascadesim::fuzz::finding("a ConfigError without issues", 0);
+  } catch (const core::ConfigError& e) {
+    if (e.issues().empty()) cascadesim::fuzz::finding("a core::ConfigError without issues", 0);
     return 0;
   }
   if (spec.backend != sweep::Backend::analytical) return 0;

@@ -7,16 +7,16 @@
 #include <string>
 
 #include "component_builder.hpp"
-#include "sim/framework/machine_area.hpp"
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
+#include "hw/system/machine_area.hpp"
 
 namespace cascadesim {
 namespace {
 
-using sim::Json;
+using core::Json;
 
-std::optional<sim::ComponentArea> area_of(const std::string& role, const Json& section) {
-  return test::build_component<sim::Component>(role, section)->area();
+std::optional<hw::ComponentArea> area_of(const std::string& role, const Json& section) {
+  return test::build_component<hw::Component>(role, section)->area();
 }
 
 TEST_CASE("each component's area scales its own section's figure by its size") {
@@ -73,8 +73,8 @@ TEST_CASE("a machine's area adds every section's area, per-core components once 
         {"latency_ns", 1},
         {"area_mm2_per_MiB", 10.0}}},
       {"cores", 4}};
-  sim::ConfigErrors errors;
-  const sim::MachineArea area = sim::machine_area(sim::ConfigNode({{&hardware, "hw.json", ""}}, errors));
+  core::ConfigErrors errors;
+  const hw::MachineArea area = hw::machine_area(core::ConfigNode({{&hardware, "hw.json", ""}}, errors));
   CHECK(area.complete());
   CHECK(area.per_core_mm2 == 6.0);  // 4 PEs + 4 lanes x 0.5
   CHECK(area.shared_mm2 == 10.0);
@@ -82,7 +82,7 @@ TEST_CASE("a machine's area adds every section's area, per-core components once 
 
   Json without_figures = hardware;
   without_figures["l2"].erase("area_mm2_per_MiB");
-  const sim::MachineArea partial = sim::machine_area(sim::ConfigNode({{&without_figures, "hw.json", ""}}, errors));
+  const hw::MachineArea partial = hw::machine_area(core::ConfigNode({{&without_figures, "hw.json", ""}}, errors));
   CHECK_FALSE(partial.complete());
   CHECK(partial.missing == std::vector<std::string>{"l2"});
   CHECK(errors.empty());

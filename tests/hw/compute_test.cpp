@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "component_builder.hpp"
+#include "core/config_error.hpp"
 #include "hw/compute/matrix_unit.hpp"
 #include "hw/compute/vector_unit.hpp"
-#include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
-using sim::Json;
+using core::Json;
 
 namespace {
 std::unique_ptr<hw::MatrixUnit> matrix_unit(const Json& section) {
@@ -32,7 +32,7 @@ std::vector<std::string> errors_of(std::string_view role, const Json& section) {
 
 std::vector<std::string> registered(std::string_view role) {
   std::vector<std::string> names;
-  for (const sim::ComponentEntry* e : sim::ComponentCatalog::instance().role(role)) names.push_back(e->name);
+  for (const hw::ComponentEntry* e : hw::ComponentCatalog::instance().role(role)) names.push_back(e->name);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -46,7 +46,7 @@ TEST_CASE("every compute implementation is registered under its role") {
 }
 
 TEST_CASE("compute components declare their parameters and statistics with units") {
-  const sim::ComponentEntry* tc = sim::ComponentCatalog::instance().find("matrix_unit", "tensor_core");
+  const hw::ComponentEntry* tc = hw::ComponentCatalog::instance().find("matrix_unit", "tensor_core");
   REQUIRE(tc != nullptr);
   REQUIRE(tc->params.size() == 7);
   CHECK(tc->params[0].key == "macs_per_cycle");
@@ -60,14 +60,14 @@ TEST_CASE("compute components declare their parameters and statistics with units
   CHECK(tc->stats[2].name == "busy_cycles");
   CHECK(tc->stats[2].unit == "cycles");
 
-  const sim::ComponentEntry* sa = sim::ComponentCatalog::instance().find("matrix_unit", "systolic");
+  const hw::ComponentEntry* sa = hw::ComponentCatalog::instance().find("matrix_unit", "systolic");
   REQUIRE(sa != nullptr);
   REQUIRE(sa->params.size() == 4);
   CHECK(sa->params[0].required);
   CHECK(sa->params[1].required);
   CHECK(sa->params[2].default_value == "1.0");
 
-  const sim::ComponentEntry* simd = sim::ComponentCatalog::instance().find("vector_unit", "simd");
+  const hw::ComponentEntry* simd = hw::ComponentCatalog::instance().find("vector_unit", "simd");
   REQUIRE(simd != nullptr);
   REQUIRE(simd->stats.size() == 3);
   CHECK(simd->stats[0].name == "flops");

@@ -6,19 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "core/config_error.hpp"
 #include "hw/example/link.hpp"
-#include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
-using sim::ConfigErrors;
-using sim::ConfigNode;
-using sim::Json;
+using core::ConfigErrors;
+using core::ConfigNode;
+using core::Json;
 
 namespace {
 // Builds a Link from an inline section, as a hardware preset would hold it under "/link".
 std::unique_ptr<hw::Link> build(const Json& section, ConfigErrors& errors) {
   const ConfigNode node({ConfigNode::Layer{&section, "hw.json", "/link"}}, errors);
-  return sim::make_component_as<hw::Link>("example", node);
+  return hw::make_component_as<hw::Link>("example", node);
 }
 
 std::string first_error(const Json& section) {
@@ -27,7 +27,7 @@ std::string first_error(const Json& section) {
   CHECK(link == nullptr);
   try {
     errors.throw_if_any();
-  } catch (const sim::ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     return e.issues().front().line();
   }
   return "";
@@ -36,13 +36,13 @@ std::string first_error(const Json& section) {
 
 TEST_CASE("the registry lists every example implementation by name") {
   std::vector<std::string> names;
-  for (const sim::ComponentEntry* e : sim::ComponentCatalog::instance().role("example")) names.push_back(e->name);
+  for (const hw::ComponentEntry* e : hw::ComponentCatalog::instance().role("example")) names.push_back(e->name);
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"bandwidth", "fixed_latency"});
 }
 
 TEST_CASE("registered components carry their parameters and statistics for describe") {
-  const sim::ComponentEntry* e = sim::ComponentCatalog::instance().find("example", "bandwidth");
+  const hw::ComponentEntry* e = hw::ComponentCatalog::instance().find("example", "bandwidth");
   REQUIRE(e != nullptr);
   REQUIRE(e->params.size() == 2);
   CHECK(e->params[1].key == "bandwidth_GBps");

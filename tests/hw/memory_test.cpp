@@ -11,17 +11,17 @@
 #include <vector>
 
 #include "component_builder.hpp"
+#include "core/config_error.hpp"
 #include "hw/memory/dma.hpp"
 #include "hw/memory/memory_level.hpp"
 #include "recording_memory.hpp"
-#include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
+using core::ConfigErrors;
+using core::ConfigNode;
+using core::Json;
 using hw::MemoryLevel;
 using hw::MemoryRequest;
-using sim::ConfigErrors;
-using sim::ConfigNode;
-using sim::Json;
 using test::RecordingMemory;
 
 namespace {
@@ -67,7 +67,7 @@ constexpr std::uint64_t MiB = 1024 * KiB;
 }  // namespace
 
 TEST_CASE("every memory role lists its implementation by name") {
-  const sim::ComponentCatalog& catalog = sim::ComponentCatalog::instance();
+  const hw::ComponentCatalog& catalog = hw::ComponentCatalog::instance();
   CHECK(catalog.find("memory", "hbm") != nullptr);
   CHECK(catalog.find("l2", "tile_cache") != nullptr);
   CHECK(catalog.find("dma", "bounded") != nullptr);
@@ -207,12 +207,12 @@ TEST_CASE("reset forgets the channels' bookings and zeroes the statistics") {
 }
 
 TEST_CASE("hbm config errors are reported with file and pointer") {
-  CHECK_THROWS_WITH_AS(hbm(0, 32, 100), "hw.json: /memory/channels: must be >= 1 (got 0)", sim::ConfigError);
+  CHECK_THROWS_WITH_AS(hbm(0, 32, 100), "hw.json: /memory/channels: must be >= 1 (got 0)", core::ConfigError);
   CHECK_THROWS_WITH_AS(hbm(8, 32, 100, {{"chanels", 8}}),
-                       "hw.json: /memory/chanels: unknown key 'chanels' (did you mean 'channels'?)", sim::ConfigError);
+                       "hw.json: /memory/chanels: unknown key 'chanels' (did you mean 'channels'?)", core::ConfigError);
   CHECK_THROWS_WITH_AS(build<MemoryLevel>("memory", Json{{"impl", "hbm"}, {"channels", 8}, {"latency_ns", 1}}),
                        doctest::Contains("hw.json: /memory/channel_bandwidth_GBps: missing required key"),
-                       sim::ConfigError);
+                       core::ConfigError);
 }
 
 // --- L2 tile cache ------------------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ TEST_CASE("an L2 without a next level refuses a miss") {
 TEST_CASE("l2 config errors are reported with file and pointer") {
   CHECK_THROWS_WITH_AS(
       build<MemoryLevel>("l2", Json{{"impl", "tile_cache"}, {"bytes", 0}, {"bandwidth_GBps", 100}, {"latency_ns", 1}}),
-      "hw.json: /l2/bytes: must be >= 1 (got 0)", sim::ConfigError);
+      "hw.json: /l2/bytes: must be >= 1 (got 0)", core::ConfigError);
 }
 
 // --- DMA ----------------------------------------------------------------------------------------------------
@@ -396,5 +396,5 @@ TEST_CASE("one outstanding DMA request exposes the memory latency, enough of the
 }
 
 TEST_CASE("dma config errors are reported with file and pointer") {
-  CHECK_THROWS_WITH_AS(dma(0, 1000), "hw.json: /dma/outstanding: must be >= 1 (got 0)", sim::ConfigError);
+  CHECK_THROWS_WITH_AS(dma(0, 1000), "hw.json: /dma/outstanding: must be >= 1 (got 0)", core::ConfigError);
 }

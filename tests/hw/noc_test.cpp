@@ -9,16 +9,16 @@
 #include <vector>
 
 #include "component_builder.hpp"
+#include "core/config_error.hpp"
 #include "hw/memory/memory_level.hpp"
 #include "recording_memory.hpp"
-#include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
+using core::ConfigErrors;
+using core::ConfigNode;
+using core::Json;
 using hw::MemoryLevel;
 using hw::MemoryRequest;
-using sim::ConfigErrors;
-using sim::ConfigNode;
-using sim::Json;
 
 namespace {
 
@@ -39,7 +39,7 @@ MemoryRequest from_core(std::uint32_t core, std::uint64_t bytes, bool write = fa
 }  // namespace
 
 TEST_CASE("the noc role lists the crossbar") {
-  CHECK(sim::ComponentCatalog::instance().find("noc", "crossbar") != nullptr);
+  CHECK(hw::ComponentCatalog::instance().find("noc", "crossbar") != nullptr);
 }
 
 TEST_CASE("crossbar ports are independent per core") {
@@ -96,9 +96,9 @@ TEST_CASE("crossbar reset frees the ports and zeroes the statistics") {
 
 TEST_CASE("crossbar config errors are reported with file and pointer") {
   CHECK_THROWS_WITH_AS(test::build_component<MemoryLevel>("noc", Json{{"impl", "crossbar"}, {"latency_ns", 5}}),
-                       doctest::Contains("hw.json: /noc/port_bandwidth_GBps: missing required key"), sim::ConfigError);
+                       doctest::Contains("hw.json: /noc/port_bandwidth_GBps: missing required key"), core::ConfigError);
   CHECK_THROWS_WITH_AS(
       test::build_component<MemoryLevel>(
           "noc", Json{{"impl", "crossbar"}, {"port_bandwidth_GBps", 10}, {"latency_ns", 5}, {"window", 20}}),
-      "hw.json: /noc/window: unknown key 'window' (did you mean 'window_ns'?)", sim::ConfigError);
+      "hw.json: /noc/window: unknown key 'window' (did you mean 'window_ns'?)", core::ConfigError);
 }

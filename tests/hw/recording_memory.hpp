@@ -20,7 +20,7 @@ class RecordingMemory final : public hw::MemoryLevel {
     return issue_ns + latency_ns_;
   }
   void reset() override {}
-  const sim::StatSet& stats() const override { return stats_; }
+  const core::StatSet& stats() const override { return stats_; }
 
   std::vector<hw::MemoryRequest> seen;
   std::vector<double> issued_ns;
@@ -28,7 +28,7 @@ class RecordingMemory final : public hw::MemoryLevel {
 
  private:
   double latency_ns_;
-  sim::StatSet stats_{std::span<const sim::StatInfo>{}};
+  core::StatSet stats_{std::span<const core::StatInfo>{}};
 };
 
 }  // namespace cascadesim::test

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "component_builder.hpp"
+#include "core/config_error.hpp"
 #include "hw/topk/topk_engine.hpp"
-#include "sim/config/config_error.hpp"
 
 using namespace cascadesim;
-using sim::Json;
+using core::Json;
 
 namespace {
 std::unique_ptr<hw::TopkEngine> topk(const Json& section) {
@@ -25,9 +25,9 @@ std::vector<std::string> errors_of(const Json& section) {
 
 TEST_CASE("the sorter is registered under the topk role with its parameters and statistics") {
   std::vector<std::string> names;
-  for (const sim::ComponentEntry* e : sim::ComponentCatalog::instance().role("topk")) names.push_back(e->name);
+  for (const hw::ComponentEntry* e : hw::ComponentCatalog::instance().role("topk")) names.push_back(e->name);
   CHECK(names == std::vector<std::string>{"sorter"});
-  const sim::ComponentEntry* e = sim::ComponentCatalog::instance().find("topk", "sorter");
+  const hw::ComponentEntry* e = hw::ComponentCatalog::instance().find("topk", "sorter");
   REQUIRE(e != nullptr);
   REQUIRE(e->params.size() == 3);
   CHECK(e->params[0].key == "elements_per_cycle");

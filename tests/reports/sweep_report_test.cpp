@@ -12,9 +12,9 @@
 
 #include <doctest/doctest.h>
 
+#include "core/atomic_file.hpp"
+#include "core/config_error.hpp"
 #include "reports/render/report_document.hpp"
-#include "sim/config/config_error.hpp"
-#include "sim/framework/atomic_file.hpp"
 #include "sim/sweep/sweep_report.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 #include "sim/sweep/sweep_spec.hpp"
@@ -328,7 +328,8 @@ TEST_CASE("the best point per objective is the ok point with the lowest time and
   CHECK(table->rows[1][3] == std::to_string(best_speedup));
 }
 
-TEST_CASE("write_sweep_report writes report.html, report.md and an svg per plot, an unwritable folder is OutputError") {
+TEST_CASE(
+    "write_sweep_report writes report.html, report.md and an svg per plot, an unwritable folder is core::OutputError") {
   TempDir dir;
   const SweepReport report = report_of(small_sweep(dir));
   const fs::path out = dir.path() / "report";
@@ -341,21 +342,21 @@ TEST_CASE("write_sweep_report writes report.html, report.md and an svg per plot,
   const std::string html = read_text(out / "report.html");
   CHECK(html.find("<figcaption>") != std::string::npos);
   write_text(dir.path() / "a-file", "");
-  CHECK_THROWS_AS(write_sweep_report(report, (dir.path() / "a-file" / "report").string()), OutputError);
+  CHECK_THROWS_AS(write_sweep_report(report, (dir.path() / "a-file" / "report").string()), core::OutputError);
 }
 
 // The first line of the ConfigError that building the report throws, or "".
 std::string error_of(const fs::path& dir) {
   try {
     report_of(dir);
-  } catch (const ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     REQUIRE(e.issues().size() >= 1);
     return e.issues().front().line();
   }
   return "";
 }
 
-TEST_CASE("bad folders are ConfigErrors naming the file, and the JSON pointer for sweep.json") {
+TEST_CASE("bad folders are core::ConfigErrors naming the file, and the JSON pointer for sweep.json") {
   TempDir dir;
   const fs::path sweep = small_sweep(dir);
   const std::string meta = read_text(sweep / "sweep.json");

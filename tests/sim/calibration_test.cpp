@@ -10,6 +10,7 @@
 #include "sim/calibration/calibration.hpp"
 #include "sim/calibration/calibration_report.hpp"
 
+using namespace cascadesim;
 using namespace cascadesim::sim;
 
 namespace {
@@ -39,7 +40,7 @@ std::vector<MeasuredPoint> synthetic_points() {
 
 // Records as cascadesim validate writes them, each time scaled by a deterministic +-1% "noise".
 std::string write_records(const std::vector<MeasuredPoint>& points, const std::vector<double>& ms) {
-  Json records = Json::array();
+  core::Json records = core::Json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const MeasuredPoint& p = points[i];
     const double noisy = ms[i] * (1.0 + 0.01 * std::sin(static_cast<double>(i) * 2.399));
@@ -59,7 +60,7 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
                        {"device", {{"name", h100_name}}}});
   }
   const std::string path = (std::filesystem::temp_directory_path() / "cascadesim_synthetic_measured.json").string();
-  std::ofstream(path) << Json{{"schema_version", 1}, {"records", records}}.dump();
+  std::ofstream(path) << core::Json{{"schema_version", 1}, {"records", records}}.dump();
   return path;
 }
 
@@ -74,7 +75,7 @@ double parameter(const CalibrationResult& r, const std::string& key) {
 
 TEST_CASE("calibration recovers the simulator's parameters from its own noisy measurements") {
   // The truth: the H100 preset with four parameters moved well away from where the fit starts.
-  Json truth = flatten_hardware_preset("h100-sxm", {});
+  core::Json truth = flatten_hardware_preset("h100-sxm", {});
   truth["matrix_unit"]["efficiency"] = 0.35;
   truth["vector_unit"]["flops_per_cycle"] = truth["vector_unit"]["flops_per_cycle"].get<double>() * 2.5;
   truth["vector_unit"]["exps_per_cycle"] = truth["vector_unit"]["exps_per_cycle"].get<double>() * 2.5;
@@ -106,7 +107,7 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   CHECK(errors.count == 12);
   CHECK(errors.max_ape < 0.03);
   // The calibrated preset loads like any other and carries its provenance.
-  const Json& preset = result.calibrated_preset;
+  const core::Json& preset = result.calibrated_preset;
   CHECK(preset.at("name") == "h100-sxm-calibrated");
   CHECK(preset.at("calibration").at("commit") == "test");
   CHECK(hardware_spec_of(preset).kernel_launch_us == doctest::Approx(parameter(result, "/kernel_launch_us")));

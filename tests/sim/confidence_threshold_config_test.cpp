@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "core/config_error.hpp"
 #include "sim/cli/predict_command.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 #include "study_json.hpp"
 
@@ -19,7 +19,7 @@ using testing::load;
 using testing::valid_vit_study;
 using testing::with;
 
-Json with_threshold(double threshold, Json stages) {
+core::Json with_threshold(double threshold, core::Json stages) {
   return with(valid_vit_study(), "/workload/cascade",
               {{"confidence_threshold", threshold}, {"stages", std::move(stages)}});
 }
@@ -58,8 +58,8 @@ TEST_CASE("a threshold and exit fractions together are an error at each stage th
 }
 
 TEST_CASE("without a threshold every stage needs its exit fraction") {
-  const Json doc = with(valid_vit_study(), "/workload/cascade",
-                        {{"stages", {{{"resolution", 0.25}, {"exit_fraction", 0.5}}, {{"resolution", 1.0}}}}});
+  const core::Json doc = with(valid_vit_study(), "/workload/cascade",
+                              {{"stages", {{{"resolution", 0.25}, {"exit_fraction", 0.5}}, {{"resolution", 1.0}}}}});
   const auto issues = issues_of(doc);
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].line() ==
@@ -70,13 +70,13 @@ TEST_CASE("without a threshold every stage needs its exit fraction") {
 TEST_CASE("a threshold needs a coarse stage to stop at") {
   CHECK_THROWS_WITH_AS(load(with_threshold(0.9, {{{"resolution", 1.0}}})),
                        Contains("study.json: /workload/cascade/stages: a confidence_threshold needs at least 2 stages"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("predict shows the exit fractions a threshold derives") {
   const LoadedStudy loaded = load(with_threshold(0.95, {{{"resolution", 0.25}}, {{"resolution", 1.0}}}));
   const models::BothAccountings both = models::predict_both(loaded.study);
-  const Json j = prediction_to_json(loaded, both.exact, both.seed);
+  const core::Json j = prediction_to_json(loaded, both.exact, both.seed);
   CHECK(j["cascade"]["confidence_threshold"] == 0.95);
   CHECK(j["cascade"]["early_stopping_rate"] == 0.30);
   CHECK(j["cascade"]["stages"][0]["exit_fraction"].get<double>() == doctest::Approx(0.30));

@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 #include "study_json.hpp"
 
@@ -24,24 +24,27 @@ using testing::valid_vit_study;
 using testing::with;
 using testing::without;
 
-Json with_schedule(Json schedule) { return with(valid_study(), "/workload/schedule", std::move(schedule)); }
+core::Json with_schedule(core::Json schedule) { return with(valid_study(), "/workload/schedule", std::move(schedule)); }
 
-Json with_cascade(Json stages) {
+core::Json with_cascade(core::Json stages) {
   return with(valid_vit_study(), "/workload/cascade", {{"spatial_dims", 2}, {"stages", std::move(stages)}});
 }
 
-Json with_exits(Json exits) { return with(valid_vit_study(), "/workload/early_exit", {{"exits", std::move(exits)}}); }
+core::Json with_exits(core::Json exits) {
+  return with(valid_vit_study(), "/workload/early_exit", {{"exits", std::move(exits)}});
+}
 
 TEST_CASE("an unknown key is an error at its pointer with a did-you-mean hint") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwith_GBps", 4000}})),
                        Contains("study.json: /hardware/hbm_bandwith_GBps: unknown key 'hbm_bandwith_GBps' (did you "
                                 "mean 'hbm_bandwidth_GBps'?)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_lne", 32768)),
                        Contains("study.json: /workload/seq_lne: unknown key 'seq_lne' (did you mean 'seq_len'?)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardwre", "h100-sxm")),
-                       Contains("study.json: /hardwre: unknown key 'hardwre' (did you mean 'hardware'?)"), ConfigError);
+                       Contains("study.json: /hardwre: unknown key 'hardwre' (did you mean 'hardware'?)"),
+                       core::ConfigError);
 }
 
 TEST_CASE("an unknown key unlike any known key gets no hint") {
@@ -60,35 +63,39 @@ TEST_CASE("a key with '/' or '~' is escaped in the JSON pointer of its error") {
 TEST_CASE("a value of the wrong type is an error naming the expected type and the value") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"peak_matrix_TFLOPs", "fast"}})),
                        Contains("study.json: /hardware/peak_matrix_TFLOPs: expected a number (got string \"fast\")"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_len", "32768")),
                        Contains("study.json: /workload/seq_len: expected a number (got string \"32768\")"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"causal", "yes"}})),
-                       Contains("study.json: /model/causal: expected true or false (got string \"yes\")"), ConfigError);
+                       Contains("study.json: /model/causal: expected true or false (got string \"yes\")"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/name", 7)), Contains("study.json: /name: expected a string (got 7)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload", "prefill")),
-                       Contains("study.json: /workload: expected an object (got string \"prefill\")"), ConfigError);
+                       Contains("study.json: /workload: expected an object (got string \"prefill\")"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", 5)),
-                       Contains("study.json: /hardware: expected a preset name or an object (got 5)"), ConfigError);
+                       Contains("study.json: /hardware: expected a preset name or an object (got 5)"),
+                       core::ConfigError);
 }
 
 TEST_CASE("a number outside its bounds is an error stating the bound and the value") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_len", 0)),
-                       Contains("study.json: /workload/seq_len: must be >= 1 (got 0)"), ConfigError);
+                       Contains("study.json: /workload/seq_len: must be >= 1 (got 0)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/tile_tokens", 0)),
-                       Contains("study.json: /workload/tile_tokens: must be >= 1 (got 0)"), ConfigError);
+                       Contains("study.json: /workload/tile_tokens: must be >= 1 (got 0)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", -1}})),
-                       Contains("study.json: /hardware/hbm_bandwidth_GBps: must be > 0 (got -1)"), ConfigError);
+                       Contains("study.json: /hardware/hbm_bandwidth_GBps: must be > 0 (got -1)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_efficiency", 1.5}})),
-                       Contains("study.json: /hardware/matrix_efficiency: must be <= 1 (got 1.5)"), ConfigError);
+                       Contains("study.json: /hardware/matrix_efficiency: must be <= 1 (got 1.5)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_efficiency", 0}})),
-                       Contains("study.json: /hardware/matrix_efficiency: must be > 0 (got 0)"), ConfigError);
+                       Contains("study.json: /hardware/matrix_efficiency: must be > 0 (got 0)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/bytes_per_element", 16)),
-                       Contains("study.json: /workload/bytes_per_element: must be <= 8 (got 16)"), ConfigError);
+                       Contains("study.json: /workload/bytes_per_element: must be <= 8 (got 16)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_len", 4294967296.0)),
-                       Contains("study.json: /workload/seq_len: must be <= 2147483648 (got 4294967296)"), ConfigError);
+                       Contains("study.json: /workload/seq_len: must be <= 2147483648 (got 4294967296)"),
+                       core::ConfigError);
 }
 
 TEST_CASE("top_k above the number of key tiles is an error that shows the tile count") {
@@ -96,7 +103,7 @@ TEST_CASE("top_k above the number of key tiles is an error that shows the tile c
   CHECK_THROWS_WITH_AS(
       load(with(valid_study(), "/workload/top_k", 257)),
       Contains("study.json: /workload/top_k: top_k 257 exceeds the 256 key tiles of seq_len 32768 / tile_tokens 128"),
-      ConfigError);
+      core::ConfigError);
   CHECK_NOTHROW(load(with(valid_study(), "/workload/top_k", 256)));
 }
 
@@ -104,104 +111,107 @@ TEST_CASE("top_k 0 is an error when the schedule has anchor or reuse layers") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/top_k", 0)),
                        Contains("study.json: /workload/top_k: must be >= 1 when the schedule has anchor or reuse "
                                 "layers (got 0)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a count that is not a whole number is an error") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_layers", 12.5}})),
-                       Contains("study.json: /model/n_layers: must be a whole number (got 12.5)"), ConfigError);
+                       Contains("study.json: /model/n_layers: must be a whole number (got 12.5)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/batch", 1.5)),
-                       Contains("study.json: /workload/batch: must be a whole number (got 1.5)"), ConfigError);
+                       Contains("study.json: /workload/batch: must be a whole number (got 1.5)"), core::ConfigError);
 }
 
 TEST_CASE("a value outside an enumeration lists the choices and suggests the closest") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/phase", "prefil")),
                        Contains("study.json: /workload/phase: must be one of prefill, decode (got string \"prefil\"); "
                                 "did you mean 'prefill'?"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_dtype", "bf61"}})),
-                       Contains("study.json: /hardware/matrix_dtype: must be one of bf16, fp16"), ConfigError);
+                       Contains("study.json: /hardware/matrix_dtype: must be one of bf16, fp16"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/attention_kernel", 1)),
                        Contains("study.json: /workload/attention_kernel: must be one of fused, materialized (got 1)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a malformed schedule string is an error naming the offending term") {
   CHECK_THROWS_WITH_AS(load(with_schedule("1D+3X+12R")),
-                       Contains("study.json: /workload/schedule: term 2 '3X': unknown layer kind 'X'"), ConfigError);
+                       Contains("study.json: /workload/schedule: term 2 '3X': unknown layer kind 'X'"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_schedule("1D++12R")),
-                       Contains("study.json: /workload/schedule: term 2 '': empty term"), ConfigError);
+                       Contains("study.json: /workload/schedule: term 2 '': empty term"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_schedule("0D+16R")),
-                       Contains("study.json: /workload/schedule: term 1 '0D': layer count must be >= 1"), ConfigError);
+                       Contains("study.json: /workload/schedule: term 1 '0D': layer count must be >= 1"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_schedule("")), Contains("study.json: /workload/schedule: empty layer schedule"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(
       load(with_schedule("99999999999999999999D")),
-      Contains("study.json: /workload/schedule: term 1 '99999999999999999999D': layer count too large"), ConfigError);
+      Contains("study.json: /workload/schedule: term 1 '99999999999999999999D': layer count too large"),
+      core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_schedule(16)),
                        Contains("study.json: /workload/schedule: expected a schedule string like \"1D+3A+12R\" or a "
                                 "list of layer kinds (got 16)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a schedule must have exactly the model's layer count") {
   CHECK_THROWS_WITH_AS(load(with_schedule("1D+3A+13R")),
                        Contains("study.json: /workload/schedule: schedule has 17 layers but the model has 16"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_schedule("1D+3A+11R")),
                        Contains("study.json: /workload/schedule: schedule has 15 layers but the model has 16"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a reuse layer before any anchor is an error") {
   CHECK_THROWS_WITH_AS(load(with_schedule("1D+12R+3A")),
                        Contains("study.json: /workload/schedule: reuse layer 1 has no anchor layer before it to reuse"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a bad entry in a schedule list is an error at that entry's pointer") {
-  Json list = Json::array();
+  core::Json list = core::Json::array();
   for (const char* kind : {"D", "A", "A", "X"}) list.push_back(kind);
   for (int i = 0; i < 12; ++i) list.push_back("R");
   CHECK_THROWS_WITH_AS(load(with_schedule(list)),
                        Contains("study.json: /workload/schedule/3: unknown layer kind 'X' (expected D/dense, A/anchor "
                                 "or R/reuse)"),
-                       ConfigError);
+                       core::ConfigError);
   list[1] = 2;
   CHECK_THROWS_WITH_AS(load(with_schedule(list)),
                        Contains("study.json: /workload/schedule/1: expected \"D\", \"A\" or \"R\" (got 2)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("an unknown preset name is an error that lists the available presets") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "nosuch")),
                        Contains("study.json: /hardware: unknown hardware preset 'nosuch'; available: a100-sxm-80gb, "
                                 "fusemax-like, h100-sxm, h200, spatten-like, t4, tpu-v5e-like"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "h100-smx")),
                        Contains("study.json: /hardware: unknown hardware preset 'h100-smx' (did you mean 'h100-sxm'?)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/model", {{"preset", "llama-3.2-8b"}})),
-                       Contains("study.json: /model/preset: unknown model preset 'llama-3.2-8b'"), ConfigError);
+                       Contains("study.json: /model/preset: unknown model preset 'llama-3.2-8b'"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "h100 sxm")),
-                       Contains("study.json: /hardware: invalid preset name 'h100 sxm'"), ConfigError);
+                       Contains("study.json: /hardware: invalid preset name 'h100 sxm'"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "no/such/preset.json")),
                        Contains("study.json: /hardware: preset file 'no/such/preset.json' does not exist"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("missing required keys are errors at the pointer where the key belongs") {
   CHECK_THROWS_WITH_AS(load(without(valid_study(), "/workload/seq_len")),
                        Contains("study.json: /workload/seq_len: missing required key (sequence length (prefill) or "
                                 "KV-cache length (decode), in tokens)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(without(valid_study(), "/workload/phase")),
-                       Contains("study.json: /workload/phase: missing required key"), ConfigError);
+                       Contains("study.json: /workload/phase: missing required key"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"peak_matrix_TFLOPs", 100}})),
                        Contains("study.json: /hardware/hbm_bandwidth_GBps: missing required key (off-chip memory "
                                 "bandwidth (1 GB = 1e9 bytes), in GB/s)"),
-                       ConfigError);
-  const auto issues = issues_of(Json::object({{"schema_version", 1}}));
+                       core::ConfigError);
+  const auto issues = issues_of(core::Json::object({{"schema_version", 1}}));
   REQUIRE(issues.size() == 3);
   CHECK(issues[0].line() == "study.json: /hardware: missing required key (a hardware preset name or object)");
   CHECK(issues[1].line() == "study.json: /model: missing required key (a model preset name or object)");
@@ -211,12 +221,13 @@ TEST_CASE("missing required keys are errors at the pointer where the key belongs
 TEST_CASE("a missing or unsupported schema_version is an error") {
   CHECK_THROWS_WITH_AS(load(without(valid_study(), "/schema_version")),
                        Contains("study.json: /schema_version: missing required key (the config format version, 1)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/schema_version", 2)),
                        Contains("study.json: /schema_version: unsupported schema_version 2 (this build reads 1)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/schema_version", "1")),
-                       Contains("study.json: /schema_version: unsupported schema_version string \"1\""), ConfigError);
+                       Contains("study.json: /schema_version: unsupported schema_version string \"1\""),
+                       core::ConfigError);
 }
 
 TEST_CASE("invalid JSON syntax is an error with its line and column") {
@@ -224,11 +235,11 @@ TEST_CASE("invalid JSON syntax is an error with its line and column") {
   const std::string text =
       "{\n  \"schema_version\": 1,\n  \"hardware\": \"h100-sxm\"\n  \"model\": \"llama-3.2-1b\"\n}";
   CHECK_THROWS_WITH_AS(load_study_text(text, "broken.json", {}),
-                       Contains("broken.json: /: invalid JSON at line 4, column 9"), ConfigError);
+                       Contains("broken.json: /: invalid JSON at line 4, column 9"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load_study_text("{\"a\": 1,\n}", "trailing-comma.json", {}),
-                       Contains("trailing-comma.json: /: invalid JSON at line 2, column 1"), ConfigError);
+                       Contains("trailing-comma.json: /: invalid JSON at line 2, column 1"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load_study_text("", "empty.json", {}),
-                       Contains("empty.json: /: invalid JSON at line 1, column 1"), ConfigError);
+                       Contains("empty.json: /: invalid JSON at line 1, column 1"), core::ConfigError);
 }
 
 TEST_CASE("an invalid JSON message keeps the parser's explanation") {
@@ -237,14 +248,14 @@ TEST_CASE("an invalid JSON message keeps the parser's explanation") {
   CHECK_THROWS_WITH_AS(load_study_text("{\"a\": tru}", "literal.json", {}),
                        Contains("literal.json: /: invalid JSON at line 1, column 10: syntax error while parsing value "
                                 "- invalid literal"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a number too large for a double is a config error naming the file") {
   // nlohmann reports 1e400 as out_of_range.406, not as a parse_error.
   const std::string text = R"({"schema_version": 1, "hardware": "h100-sxm", "model": "llama-3.2-1b",
     "workload": {"phase": "prefill", "seq_len": 1e400}})";
-  CHECK_THROWS_WITH_AS(load_study_text(text, "overflow.json", {}), Contains("overflow.json: /"), ConfigError);
+  CHECK_THROWS_WITH_AS(load_study_text(text, "overflow.json", {}), Contains("overflow.json: /"), core::ConfigError);
 }
 
 TEST_CASE("a duplicated key is an error naming its pointer, not a silent overwrite") {
@@ -252,47 +263,47 @@ TEST_CASE("a duplicated key is an error naming its pointer, not a silent overwri
     "workload": {"phase": "prefill", "seq_len": 4096, "seq_len": 8192,
                  "cascade": {"stages": [{"resolution": 1, "exit_fraction": 1, "resolution": 1}]}}})";
   CHECK_THROWS_WITH_AS(load_study_text(text, "twice.json", {}),
-                       Contains("twice.json: /workload/seq_len: duplicate key 'seq_len'"), ConfigError);
+                       Contains("twice.json: /workload/seq_len: duplicate key 'seq_len'"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load_study_text(text, "twice.json", {}),
                        Contains("twice.json: /workload/cascade/stages/0/resolution: duplicate key 'resolution'"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a folder given as a study is reported as a folder") {
   TempDir dir;
   const std::string folder = dir.path().string();
   CHECK_THROWS_WITH_AS(load_study(folder, {}), contains_text(folder + ": /: is a folder, not a JSON file"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a study that is not a JSON object is an error") {
   CHECK_THROWS_WITH_AS(load_study_text("[1, 2]", "list.json", {}),
-                       Contains("list.json: /: expected a JSON object (got an array)"), ConfigError);
+                       Contains("list.json: /: expected a JSON object (got an array)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load_study_text("42", "number.json", {}),
-                       Contains("number.json: /: expected a JSON object (got 42)"), ConfigError);
+                       Contains("number.json: /: expected a JSON object (got 42)"), core::ConfigError);
 }
 
 TEST_CASE("a study holding JSON null is an error, not an empty study") {
   CHECK_THROWS_WITH_AS(load_study_text("null", "null.json", {}),
-                       Contains("null.json: /: expected a JSON object (got null)"), ConfigError);
+                       Contains("null.json: /: expected a JSON object (got null)"), core::ConfigError);
 }
 
 TEST_CASE("a study file that does not exist is an error naming it") {
   TempDir dir;
   const std::string missing = (dir.path() / "missing.json").string();
-  CHECK_THROWS_WITH_AS(load_study(missing, {}), contains_text(missing + ": /: cannot open file"), ConfigError);
+  CHECK_THROWS_WITH_AS(load_study(missing, {}), contains_text(missing + ": /: cannot open file"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load_study("builtin:configs/studies/nosuch.json", {}),
-                       Contains("builtin:configs/studies/nosuch.json: /: no such built-in config"), ConfigError);
+                       Contains("builtin:configs/studies/nosuch.json: /: no such built-in config"), core::ConfigError);
 }
 
 TEST_CASE("an error in a study file on disk names that file") {
   TempDir dir;
   const auto file = dir.write("study.json", with(valid_study(), "/workload/seq_len", -5));
   CHECK_THROWS_WITH_AS(load_study(file.string(), {}),
-                       contains_text(file.string() + ": /workload/seq_len: must be >= 1 (got -5)"), ConfigError);
+                       contains_text(file.string() + ": /workload/seq_len: must be >= 1 (got -5)"), core::ConfigError);
   const auto broken = dir.write("broken.json", std::string("{\n  \"schema_version\": 1,,\n}"));
   CHECK_THROWS_WITH_AS(load_study(broken.string(), {}),
-                       contains_text(broken.string() + ": /: invalid JSON at line 2, column 23"), ConfigError);
+                       contains_text(broken.string() + ": /: invalid JSON at line 2, column 23"), core::ConfigError);
 }
 
 TEST_CASE("cascade exit fractions must sum to 1") {
@@ -300,7 +311,7 @@ TEST_CASE("cascade exit fractions must sum to 1") {
                                           {{"resolution", 1.0}, {"exit_fraction", 0.4}}})),
                        Contains("study.json: /workload/cascade/stages: exit fractions must sum to 1: every input stops "
                                 "somewhere (got 0.9)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("the last cascade stage must be full resolution") {
@@ -308,7 +319,7 @@ TEST_CASE("the last cascade stage must be full resolution") {
                                           {{"resolution", 0.5}, {"exit_fraction", 0.5}}})),
                        Contains("study.json: /workload/cascade/stages/1/resolution: the last stage must be full "
                                 "resolution (1)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("cascade resolutions must increase from stage to stage") {
@@ -317,26 +328,27 @@ TEST_CASE("cascade resolutions must increase from stage to stage") {
                                           {{"resolution", 1.0}, {"exit_fraction", 0.4}}})),
                        Contains("study.json: /workload/cascade/stages/1/resolution: stages must go from coarse to "
                                 "fine: resolution must exceed the previous stage's (0.5)"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("cascade stage lists and stage fields are checked") {
-  CHECK_THROWS_WITH_AS(load(with_cascade(Json::array())),
+  CHECK_THROWS_WITH_AS(load(with_cascade(core::Json::array())),
                        Contains("study.json: /workload/cascade/stages: expected a list of 1 to 8 objects (got an "
                                 "array of 0)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_cascade({{{"resolution", 0}, {"exit_fraction", 1}}})),
-                       Contains("study.json: /workload/cascade/stages/0/resolution: must be > 0 (got 0)"), ConfigError);
+                       Contains("study.json: /workload/cascade/stages/0/resolution: must be > 0 (got 0)"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with_cascade({{{"resolution", 1}, {"exit_fracton", 1}}})),
                        Contains("study.json: /workload/cascade/stages/0/exit_fracton: unknown key 'exit_fracton' (did "
                                 "you mean 'exit_fraction'?)"),
-                       ConfigError);
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_vit_study(), "/workload/cascade",
                                  {{"memory_overhead", 0.5},
                                   {"transition_overhead", 0.5},
                                   {"stages", {{{"resolution", 1}, {"exit_fraction", 1}}}}})),
                        Contains("study.json: /workload/cascade: overhead fractions must sum to less than 1"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("an early exit after a layer the model does not have is an error") {
@@ -344,7 +356,7 @@ TEST_CASE("an early exit after a layer the model does not have is an error") {
       load(with_exits({{{"after_layer", 3}, {"fraction", 0.5}}, {{"after_layer", 13}, {"fraction", 0.5}}})),
       Contains("study.json: /workload/early_exit/exits/1/after_layer: exit after layer 13 but the "
                "model has 12 layers"),
-      ConfigError);
+      core::ConfigError);
 }
 
 TEST_CASE("early exit fractions must sum to 1") {
@@ -352,7 +364,7 @@ TEST_CASE("early exit fractions must sum to 1") {
       load(with_exits({{{"after_layer", 3}, {"fraction", 0.5}}, {{"after_layer", 12}, {"fraction", 0.4}}})),
       Contains("study.json: /workload/early_exit/exits: exit fractions must sum to 1: every input exits "
                "somewhere (got 0.9)"),
-      ConfigError);
+      core::ConfigError);
 }
 
 TEST_CASE("early exits must be in increasing layer order") {
@@ -360,29 +372,29 @@ TEST_CASE("early exits must be in increasing layer order") {
       load(with_exits({{{"after_layer", 12}, {"fraction", 0.5}}, {{"after_layer", 3}, {"fraction", 0.5}}})),
       Contains("study.json: /workload/early_exit/exits/1/after_layer: exits must be in increasing layer "
                "order"),
-      ConfigError);
+      core::ConfigError);
 }
 
 TEST_CASE("n_kv_heads must divide n_heads") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_kv_heads", 7}})),
-                       Contains("study.json: /model/n_kv_heads: must divide n_heads (32), got 7"), ConfigError);
+                       Contains("study.json: /model/n_kv_heads: must divide n_heads (32), got 7"), core::ConfigError);
 }
 
 TEST_CASE("a preset file without a citation for a figure it sets is an error in that file") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "h100-sxm");
+  core::Json preset = shipped_preset("hw", "h100-sxm");
   preset["source"].erase("hbm_bandwidth_GBps");
   const std::string file = dir.write("hw/uncited.json", preset).string();
   const LoadOptions options{{dir.path().string()}, ""};
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
-                       contains_text(file + ": /source: no citation for 'hbm_bandwidth_GBps'"), ConfigError);
+                       contains_text(file + ": /source: no citation for 'hbm_bandwidth_GBps'"), core::ConfigError);
 
   SUBCASE("a preset file with no source at all") {
     preset.erase("source");
     dir.write("hw/uncited.json", preset);
     CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
                          contains_text(file + ": /source: missing required key (a citation for each figure)"),
-                         ConfigError);
+                         core::ConfigError);
   }
   SUBCASE("a citation for a figure the file does not set") {
     preset["source"]["hbm_bandwidth_GBps"] = "datasheet";
@@ -390,20 +402,20 @@ TEST_CASE("a preset file without a citation for a figure it sets is an error in 
     dir.write("hw/uncited.json", preset);
     CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
                          contains_text(file + ": /source/l2_bytes: cites 'l2_bytes', which this file does not set"),
-                         ConfigError);
+                         core::ConfigError);
   }
   SUBCASE("an empty citation") {
     preset["source"]["hbm_bandwidth_GBps"] = "";
     dir.write("hw/uncited.json", preset);
     CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
                          contains_text(file + ": /source/hbm_bandwidth_GBps: expected a non-empty citation"),
-                         ConfigError);
+                         core::ConfigError);
   }
 }
 
 TEST_CASE("a hand-edited calibration block or device list is an error at its pointer, not a failure where read") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "h100-sxm");
+  core::Json preset = shipped_preset("hw", "h100-sxm");
   preset["measured_device_names"] = {"NVIDIA H100 80GB HBM3", 5};
   preset["calibration"] = {{"base_preset", "h100-sxm"},
                            {"commit", 42},
@@ -415,7 +427,7 @@ TEST_CASE("a hand-edited calibration block or device list is an error at its poi
   const std::string errors = [&] {
     try {
       load(with(valid_study(), "/hardware", "edited"), options);
-    } catch (const ConfigError& e) {
+    } catch (const core::ConfigError& e) {
       return std::string(e.what());
     }
     return std::string();
@@ -430,23 +442,23 @@ TEST_CASE("a hand-edited calibration block or device list is an error at its poi
   dir.write("hw/edited.json", preset);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "edited"), options),
                        contains_text(file + ": /calibration: expected the object cascadesim calibrate writes"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a preset file must carry schema_version 1") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "t4");
+  core::Json preset = shipped_preset("hw", "t4");
   preset.erase("schema_version");
   const std::string file = dir.write("hw/old.json", preset).string();
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "old"), LoadOptions{{dir.path().string()}, ""}),
-                       contains_text(file + ": /schema_version: missing required key"), ConfigError);
+                       contains_text(file + ": /schema_version: missing required key"), core::ConfigError);
 }
 
 TEST_CASE("a preset file holding JSON null is an error naming that file") {
   TempDir dir;
   const std::string file = dir.write("hw/null.json", std::string("null")).string();
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "null"), LoadOptions{{dir.path().string()}, ""}),
-                       contains_text(file + ": /: expected a JSON object (got null)"), ConfigError);
+                       contains_text(file + ": /: expected a JSON object (got null)"), core::ConfigError);
 }
 
 TEST_CASE("a preset file with invalid JSON is an error naming that file with line and column") {
@@ -454,16 +466,16 @@ TEST_CASE("a preset file with invalid JSON is an error naming that file with lin
   const std::string file =
       dir.write("hw/broken.json", std::string("{\n  \"schema_version\": 1\n  \"cores\": 4\n}")).string();
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "broken"), LoadOptions{{dir.path().string()}, ""}),
-                       contains_text(file + ": /: invalid JSON at line 3, column 9"), ConfigError);
+                       contains_text(file + ": /: invalid JSON at line 3, column 9"), core::ConfigError);
 }
 
 TEST_CASE("a preset that names itself is an error, not endless recursion") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "t4");
+  core::Json preset = shipped_preset("hw", "t4");
   preset["preset"] = "loop";
   dir.write("hw/loop.json", preset);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "loop"), LoadOptions{{dir.path().string()}, ""}),
-                       Contains("presets nest deeper than 8 levels"), ConfigError);
+                       Contains("presets nest deeper than 8 levels"), core::ConfigError);
 }
 
 TEST_CASE("an error inside an override object names the study file and the override's pointer") {
@@ -477,7 +489,7 @@ TEST_CASE("an error inside an override object names the study file and the overr
 
 TEST_CASE("an error inside a preset file names the preset file and the pointer in it") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "t4");
+  core::Json preset = shipped_preset("hw", "t4");
   preset["cores"] = 0;
   const std::string file = dir.write("hw/zero-cores.json", preset).string();
   const auto issues =
@@ -491,7 +503,7 @@ TEST_CASE("an error inside a preset file names the preset file and the pointer i
 
 TEST_CASE("an error in the --hw preset is reported against it, not the study") {
   CHECK_THROWS_WITH_AS(load(valid_study(), LoadOptions{{}, "nosuch"}),
-                       Contains("--hw: /: unknown hardware preset 'nosuch'"), ConfigError);
+                       Contains("--hw: /: unknown hardware preset 'nosuch'"), core::ConfigError);
 }
 
 TEST_CASE("every error in a study is reported together, one line each") {
@@ -504,11 +516,11 @@ TEST_CASE("every error in a study is reported together, one line each") {
   try {
     load_study_text(text, "many.json", {});
     FAIL("the study loaded");
-  } catch (const ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     const auto& issues = e.issues();
     CHECK(issues.size() == 3);
     std::string expected;
-    for (const ConfigIssue& issue : issues) {
+    for (const core::ConfigIssue& issue : issues) {
       CHECK(issue.file == "many.json");
       expected += (expected.empty() ? "" : "\n") + issue.line();
     }
@@ -521,7 +533,7 @@ TEST_CASE("every error in a study is reported together, one line each") {
 }
 
 TEST_CASE("errors in the hardware, model and workload sections are collected in one load") {
-  Json study = with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"clock_GHz", 0}});
+  core::Json study = with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"clock_GHz", 0}});
   study = with(study, "/model", {{"preset", "llama-3.2-1b"}, {"d_model", 0}});
   study = with(study, "/workload/seq_len", 0);
   const auto issues = issues_of(study);
@@ -531,33 +543,33 @@ TEST_CASE("errors in the hardware, model and workload sections are collected in 
   CHECK(issues[2].pointer == "/workload/seq_len");
 }
 
-TEST_CASE("a ConfigIssue renders as file, pointer and message, with / for the whole document") {
-  CHECK(ConfigIssue{"a.json", "/hardware/cores", "must be >= 1 (got 0)"}.line() ==
+TEST_CASE("a core::ConfigIssue renders as file, pointer and message, with / for the whole document") {
+  CHECK(core::ConfigIssue{"a.json", "/hardware/cores", "must be >= 1 (got 0)"}.line() ==
         "a.json: /hardware/cores: must be >= 1 (got 0)");
-  CHECK(ConfigIssue{"a.json", "", "cannot open file"}.line() == "a.json: /: cannot open file");
-  ConfigErrors errors;
+  CHECK(core::ConfigIssue{"a.json", "", "cannot open file"}.line() == "a.json: /: cannot open file");
+  core::ConfigErrors errors;
   CHECK_NOTHROW(errors.throw_if_any());
   errors.add("a.json", "/x", "first");
   errors.add("b.json", "/y", "second");
-  CHECK_THROWS_WITH_AS(errors.throw_if_any(), "a.json: /x: first\nb.json: /y: second", ConfigError);
+  CHECK_THROWS_WITH_AS(errors.throw_if_any(), "a.json: /x: first\nb.json: /y: second", core::ConfigError);
 }
 
 TEST_CASE("closest_key suggests a near key and nothing for an unrelated one") {
   const std::vector<std::string_view> keys{"seq_len", "tile_tokens", "top_k", "hbm_bandwidth_GBps"};
-  CHECK(closest_key("seq_lne", keys) == "seq_len");
-  CHECK(closest_key("SEQ_LEN", keys) == "seq_len");
-  CHECK(closest_key("hbm_bandwith_GBps", keys) == "hbm_bandwidth_GBps");
-  CHECK(closest_key("tile", keys) == "tile_tokens");  // a key missing its unit suffix
-  CHECK(closest_key("bandwidth", keys) == "");        // too far from hbm_bandwidth_GBps to be a typo
-  CHECK(closest_key("colour", keys) == "");
-  CHECK(closest_key("anything", {}) == "");
+  CHECK(core::closest_key("seq_lne", keys) == "seq_len");
+  CHECK(core::closest_key("SEQ_LEN", keys) == "seq_len");
+  CHECK(core::closest_key("hbm_bandwith_GBps", keys) == "hbm_bandwidth_GBps");
+  CHECK(core::closest_key("tile", keys) == "tile_tokens");  // a key missing its unit suffix
+  CHECK(core::closest_key("bandwidth", keys) == "");        // too far from hbm_bandwidth_GBps to be a typo
+  CHECK(core::closest_key("colour", keys) == "");
+  CHECK(core::closest_key("anything", {}) == "");
 }
 
 TEST_CASE("json_pointer_token escapes '~' and '/' as RFC 6901 requires") {
-  CHECK(json_pointer_token("plain") == "plain");
-  CHECK(json_pointer_token("a/b") == "a~1b");
-  CHECK(json_pointer_token("a~b") == "a~0b");
-  CHECK(json_pointer_token("~/") == "~0~1");
+  CHECK(core::json_pointer_token("plain") == "plain");
+  CHECK(core::json_pointer_token("a/b") == "a~1b");
+  CHECK(core::json_pointer_token("a~b") == "a~0b");
+  CHECK(core::json_pointer_token("~/") == "~0~1");
 }
 
 }  // namespace

@@ -134,9 +134,9 @@ TEST_CASE("every shipped hardware preset cites a non-empty source for every figu
   for (const auto& path : presets) {
     const std::string name = path.stem().string();
     INFO("preset: ", name);
-    const Json preset = shipped_preset("hw", name);
+    const core::Json preset = shipped_preset("hw", name);
     REQUIRE(preset.contains("source"));
-    const Json& source = preset.at("source");
+    const core::Json& source = preset.at("source");
     for (const auto& item : preset.items()) {
       const std::string& key = item.key();
       if (key == "schema_version" || key == "name" || key == "description" || key == "source" ||
@@ -168,7 +168,7 @@ TEST_CASE("a study naming any shipped model preset loads it") {
     const std::string name = path.stem().string();
     INFO("preset: ", name);
     LoadedStudy loaded;
-    Json study = with(valid_study(), "/model", name);
+    core::Json study = with(valid_study(), "/model", name);
     study["workload"].erase("schedule");
     study["workload"]["seq_len"] = 1024;
     REQUIRE_NOTHROW(loaded = load(study, LoadOptions{{configs}, ""}));
@@ -196,7 +196,7 @@ TEST_CASE("a hardware override object replaces only the keys it sets") {
 }
 
 TEST_CASE("a model override changes the layer count that the schedule is checked against") {
-  Json study = with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_layers", 12}});
+  core::Json study = with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_layers", 12}});
   study["workload"]["schedule"] = "1D+3A+8R";
   const models::Study st = load(study).study;
   CHECK(st.model.n_layers == 12);
@@ -205,17 +205,17 @@ TEST_CASE("a model override changes the layer count that the schedule is checked
 }
 
 TEST_CASE("an inline hardware object without a preset needs no citations") {
-  const Json hw = {{"name", "toy"},
-                   {"peak_matrix_TFLOPs", 100},
-                   {"peak_vector_TFLOPs", 10},
-                   {"hbm_bandwidth_GBps", 1000},
-                   {"hbm_bytes", 1e10},
-                   {"l2_bytes", 0},
-                   {"sram_per_core_bytes", 65536},
-                   {"cores", 4},
-                   {"clock_GHz", 1.0},
-                   {"kernel_launch_us", 2.0},
-                   {"matrix_dtype", "fp16"}};
+  const core::Json hw = {{"name", "toy"},
+                         {"peak_matrix_TFLOPs", 100},
+                         {"peak_vector_TFLOPs", 10},
+                         {"hbm_bandwidth_GBps", 1000},
+                         {"hbm_bytes", 1e10},
+                         {"l2_bytes", 0},
+                         {"sram_per_core_bytes", 65536},
+                         {"cores", 4},
+                         {"clock_GHz", 1.0},
+                         {"kernel_launch_us", 2.0},
+                         {"matrix_dtype", "fp16"}};
   const models::HardwareSpec spec = load(with(valid_study(), "/hardware", hw)).study.hardware;
   CHECK(spec.name == "toy");
   CHECK(spec.cores == 4);
@@ -234,7 +234,7 @@ TEST_CASE("LoadOptions::hardware_preset replaces the study's hardware section") 
   CHECK(hw.cores == 40);
 
   SUBCASE("even an override object is dropped whole") {
-    const Json study = with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", 4000}});
+    const core::Json study = with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", 4000}});
     CHECK(load(study, t4).study.hardware.hbm_bandwidth_GBps == 320);
   }
   SUBCASE("a broken hardware section is not read") {
@@ -250,7 +250,7 @@ TEST_CASE("LoadOptions::hardware_preset replaces the study's hardware section") 
 
 TEST_CASE("presets in LoadOptions::config_dirs take precedence over the built-in copies") {
   TempDir dir;
-  Json preset = shipped_preset("hw", "h100-sxm");
+  core::Json preset = shipped_preset("hw", "h100-sxm");
   preset["hbm_bandwidth_GBps"] = 4000;
   preset["source"]["hbm_bandwidth_GBps"] = "test: a faster memory system";
   const auto file = dir.write("hw/h100-sxm.json", preset);
@@ -262,7 +262,7 @@ TEST_CASE("presets in LoadOptions::config_dirs take precedence over the built-in
 
 TEST_CASE("a study in <root>/studies finds presets in <root>/hw and <root>/models") {
   TempDir root;
-  Json preset = shipped_preset("hw", "t4");
+  core::Json preset = shipped_preset("hw", "t4");
   preset["name"] = "my-gpu";
   root.write("hw/my-gpu.json", preset);
   const auto study = root.write("studies/mine.json", with(valid_study(), "/hardware", "my-gpu"));
@@ -274,7 +274,7 @@ TEST_CASE("a study in <root>/studies finds presets in <root>/hw and <root>/model
 
 TEST_CASE("a preset named by a relative path is read relative to the study file") {
   TempDir root;
-  Json preset = shipped_preset("hw", "t4");
+  core::Json preset = shipped_preset("hw", "t4");
   preset["name"] = "beside-the-study";
   root.write("presets/gpu.json", preset);
   const auto study = root.write("work/study.json", with(valid_study(), "/hardware", "../presets/gpu.json"));
@@ -283,11 +283,11 @@ TEST_CASE("a preset named by a relative path is read relative to the study file"
 
 TEST_CASE("a preset file may derive from another preset and override it") {
   TempDir dir;
-  const Json derived = {{"schema_version", 1},
-                        {"preset", "h100-sxm"},
-                        {"name", "h100-fast-memory"},
-                        {"hbm_bandwidth_GBps", 5000},
-                        {"source", {{"hbm_bandwidth_GBps", "test: hypothetical HBM upgrade"}}}};
+  const core::Json derived = {{"schema_version", 1},
+                              {"preset", "h100-sxm"},
+                              {"name", "h100-fast-memory"},
+                              {"hbm_bandwidth_GBps", 5000},
+                              {"source", {{"hbm_bandwidth_GBps", "test: hypothetical HBM upgrade"}}}};
   dir.write("hw/h100-fast-memory.json", derived);
   const models::HardwareSpec hw =
       load(with(valid_study(), "/hardware", "h100-fast-memory"), LoadOptions{{dir.path().string()}, ""}).study.hardware;
@@ -297,14 +297,14 @@ TEST_CASE("a preset file may derive from another preset and override it") {
 }
 
 TEST_CASE("a schedule may be a list of layer kinds as letters or names") {
-  Json study = with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_layers", 4}});
+  core::Json study = with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_layers", 4}});
   study["workload"]["schedule"] = {"D", "anchor", "R", "reuse"};
   const models::LayerSchedule s = load(study).study.workload.schedule;
   CHECK(s.compact() == "1D+1A+2R");
 }
 
 TEST_CASE("optional workload keys keep their documented defaults when absent") {
-  Json study = valid_study();
+  core::Json study = valid_study();
   study["workload"] = {{"phase", "prefill"}, {"seq_len", 1024}};
   const models::Workload w = load(study).study.workload;
   CHECK(w.batch == 1);
@@ -319,7 +319,7 @@ TEST_CASE("optional workload keys keep their documented defaults when absent") {
 }
 
 TEST_CASE("cascade and early-exit sections load with their stages and exits") {
-  Json cascade = with(
+  core::Json cascade = with(
       valid_vit_study(), "/workload/cascade",
       {{"spatial_dims", 2},
        {"batch_policy", "wait_for_slowest"},
@@ -331,9 +331,10 @@ TEST_CASE("cascade and early-exit sections load with their stages and exits") {
   CHECK(w.cascade->stages[0].resolution == 0.25);
   CHECK(w.cascade->memory_overhead == 0.125);  // seed 000's default overheads
 
-  Json early = with(valid_vit_study(), "/workload/early_exit",
-                    {{"exit_head_flops_per_token", 1536},
-                     {"exits", {{{"after_layer", 3}, {"fraction", 0.5}}, {{"after_layer", 12}, {"fraction", 0.5}}}}});
+  core::Json early =
+      with(valid_vit_study(), "/workload/early_exit",
+           {{"exit_head_flops_per_token", 1536},
+            {"exits", {{{"after_layer", 3}, {"fraction", 0.5}}, {{"after_layer", 12}, {"fraction", 0.5}}}}});
   const models::Workload e = load(early).study.workload;
   REQUIRE(e.early_exit);
   CHECK(e.early_exit->exit_head_flops_per_token == 1536);
@@ -342,7 +343,7 @@ TEST_CASE("cascade and early-exit sections load with their stages and exits") {
 }
 
 TEST_CASE("study_to_json writes the schema version, the resolved presets and the schedule") {
-  const Json out = study_to_json(load_study(default_study, {}).study);
+  const core::Json out = study_to_json(load_study(default_study, {}).study);
   CHECK(out.at("schema_version") == supported_schema_version);
   CHECK(out.at("name") == "kascade-llama-3.2-1b-32k");
   CHECK(out.at("hardware").at("name") == "h100-sxm");
@@ -357,7 +358,7 @@ TEST_CASE("study_to_json round-trips every shipped study through the loader") {
   for (const auto& path : shipped_configs("studies")) {
     INFO("study: ", path.string());
     const models::Study original = load_study(path.string(), {}).study;
-    const Json written = study_to_json(original);
+    const core::Json written = study_to_json(original);
     REQUIRE(written.at("schema_version") == 1);
     LoadedStudy reloaded;
     REQUIRE_NOTHROW(reloaded = load_study_text(written.dump(2), "roundtrip.json", {}));
@@ -367,8 +368,8 @@ TEST_CASE("study_to_json round-trips every shipped study through the loader") {
 }
 
 TEST_CASE("study_to_json round-trips non-default optional values") {
-  Json study = with(valid_study(), "/hardware",
-                    {{"preset", "h100-sxm"}, {"matrix_efficiency", 0.7}, {"memory_efficiency", 0.85}});
+  core::Json study = with(valid_study(), "/hardware",
+                          {{"preset", "h100-sxm"}, {"matrix_efficiency", 0.7}, {"memory_efficiency", 0.85}});
   study["workload"]["phase"] = "decode";
   study["workload"]["batch"] = 8;
   study["workload"]["anchor_scoring"] = "pooled";

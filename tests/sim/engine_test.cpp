@@ -5,18 +5,18 @@
 
 #include <memory>
 
+#include "core/config_error.hpp"
 #include "hw/system/system.hpp"
 #include "models/dataflow/layer.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/engine/engine.hpp"
 
 using namespace cascadesim;
+using core::Json;
 using models::dataflow::AttentionWork;
 using models::dataflow::GemmWork;
 using models::dataflow::Kernel;
 using models::dataflow::KeySelection;
 using models::dataflow::StreamWork;
-using sim::Json;
 
 namespace {
 
@@ -57,8 +57,8 @@ Built build(const Machine& m) {
   spec.clock_GHz = 1;
   spec.kernel_launch_us = m.launch_us;
   spec.sram_per_core_bytes = 228e3;
-  sim::ConfigErrors errors;
-  const sim::ConfigNode node({sim::ConfigNode::Layer{&b.config, "machine.json", ""}}, errors);
+  core::ConfigErrors errors;
+  const core::ConfigNode node({core::ConfigNode::Layer{&b.config, "machine.json", ""}}, errors);
   b.system = hw::System::build(node, spec);
   errors.throw_if_any();
   REQUIRE(b.system != nullptr);

@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "core/config_error.hpp"
 #include "sim/cli/predict_command.hpp"
-#include "sim/config/config_error.hpp"
 
 namespace cascadesim::sim {
 namespace {
@@ -49,7 +49,7 @@ TEST_CASE("malformed predict command lines are usage errors") {
 }
 
 TEST_CASE("predict --json prints one JSON object with the prediction, the resolved config and the files read") {
-  const Json j = Json::parse(predict_output({"--json"}));
+  const core::Json j = core::Json::parse(predict_output({"--json"}));
   CHECK(j.at("accounting") == "exact");
   CHECK(j.at("study") == "kascade-llama-3.2-1b-32k");
   CHECK(j.at("hardware") == "h100-sxm");
@@ -61,14 +61,14 @@ TEST_CASE("predict --json prints one JSON object with the prediction, the resolv
   }
   // Seed 002 §4: 32768 / 128 = 256 tiles per side, causal dense blocks T(T+1)/2 = 32,896.
   CHECK(j.at("tiles").at("dense_per_head") == 256 * 257 / 2);
-  CHECK(j.at("layers") == Json{{"dense", 1}, {"anchor", 3}, {"reuse", 12}});
+  CHECK(j.at("layers") == core::Json{{"dense", 1}, {"anchor", 3}, {"reuse", 12}});
   CHECK(j.at("config").at("schema_version") == 1);
   CHECK(j.at("files").at(0) == "builtin:configs/studies/kascade-llama-3.2-1b-32k.json");
   CHECK(j.at("other_accounting").at("accounting") == "seed");
 }
 
 TEST_CASE("predict --accounting seed reproduces seed 002's Amdahl speedup") {
-  const Json j = Json::parse(predict_output({"--json", "--accounting", "seed"}));
+  const core::Json j = core::Json::parse(predict_output({"--json", "--accounting", "seed"}));
   // Seed 002 §2: f = 2S / (2S + 4d + 3 d_MLP) = 65536 / (65536 + 8192 + 24576) = 2/3. §3: anchors cost a dense
   // layer and reuse layers k/T = 5/256, so s = 16 / (1 + 3 + 12 * 5/256).
   const double f = 2.0 * 32768 / (2.0 * 32768 + 4.0 * 2048 + 3.0 * 8192);
@@ -80,7 +80,7 @@ TEST_CASE("predict --accounting seed reproduces seed 002's Amdahl speedup") {
 }
 
 TEST_CASE("predict --hw replaces the study's hardware") {
-  const Json j = Json::parse(predict_output({"--json", "--hw", "t4"}));
+  const core::Json j = core::Json::parse(predict_output({"--json", "--hw", "t4"}));
   CHECK(j.at("hardware") == "t4");
   CHECK(j.at("config").at("hardware").at("hbm_bandwidth_GBps") == 320);
 }
@@ -92,8 +92,9 @@ TEST_CASE("predict prints the table with the effective attention speedup") {
   CHECK(table.find("Layers: 1 dense, 3 anchor, 12 reuse") != std::string::npos);
 }
 
-TEST_CASE("predict on a missing study throws a ConfigError naming the file") {
-  CHECK_THROWS_WITH_AS(predict_output({"no/such/study.json"}), "no/such/study.json: /: cannot open file", ConfigError);
+TEST_CASE("predict on a missing study throws a core::ConfigError naming the file") {
+  CHECK_THROWS_WITH_AS(predict_output({"no/such/study.json"}), "no/such/study.json: /: cannot open file",
+                       core::ConfigError);
 }
 
 }  // namespace

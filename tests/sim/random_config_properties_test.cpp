@@ -11,16 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "core/config_error.hpp"
 #include "models/prediction.hpp"
 #include "sim/cli/simulate_command.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 #include "study_json.hpp"
 
 using namespace cascadesim;
+using core::Json;
 using models::LayerKind;
 using models::Prediction;
-using sim::Json;
 
 namespace {
 
@@ -254,7 +254,7 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
     sim::LoadedStudy loaded;
     try {
       loaded = sim::testing::load(doc);
-    } catch (const sim::ConfigError& e) {
+    } catch (const core::ConfigError& e) {
       MESSAGE("refused by the loader: " << std::string(e.what()));
       ++refused;
       continue;
@@ -356,7 +356,7 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
 // Whether the simulator takes the study, asked before simulating: a refusal thrown in a process whose SystemC
 // kernel has switched stacks trips a known AddressSanitizer false positive (google/sanitizers#189).
 bool simulator_takes(const sim::LoadedStudy& loaded) {
-  sim::ConfigErrors errors;
+  core::ConfigErrors errors;
   sim::add_simulation_problems(loaded, errors);
   return errors.empty();
 }

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/config_error.hpp"
 #include "sim/cli/simulate_command.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 
 using namespace cascadesim;
@@ -67,10 +67,10 @@ TEST_CASE(
   std::ostringstream out;
   sim::run_simulate(options, out);
   std::ifstream in(path);
-  const sim::Json trace = sim::Json::parse(in);
+  const core::Json trace = core::Json::parse(in);
   std::set<std::int64_t> cores;
   int kernels = 0, counters = 0, channel_counters = 0;
-  for (const sim::Json& e : trace.at("traceEvents")) {
+  for (const core::Json& e : trace.at("traceEvents")) {
     if (e.at("ph") == "X" && e.at("pid") == 1) cores.insert(e.at("tid").get<std::int64_t>());
     if (e.at("ph") == "X" && e.at("pid") == 2) ++kernels;
     if (e.at("ph") == "C" && e.at("pid") == 2) ++counters;
@@ -87,11 +87,11 @@ TEST_CASE(
 
 TEST_CASE("a materialized-attention study is refused by the simulator, which replays the fused kernel only") {
   std::ifstream in("tests/data/sim_small.json");
-  sim::Json study = sim::Json::parse(in);
+  core::Json study = core::Json::parse(in);
   study["workload"]["attention_kernel"] = "materialized";
   sim::LoadedStudy loaded = sim::load_study_text(study.dump(), "materialized.json", {});
   CHECK_THROWS_WITH_AS(sim::simulate_loaded(std::move(loaded)),
                        doctest::Contains("materialized.json: /workload/attention_kernel: the simulator replays the "
                                          "fused (FlashAttention-style) kernel only"),
-                       sim::ConfigError);
+                       core::ConfigError);
 }

@@ -11,7 +11,7 @@
 
 #include <doctest/doctest.h>
 
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -23,8 +23,8 @@ inline const fs::path source_dir{CASCADESIM_SOURCE_DIR};
 
 // The seed 002 Kascade setup (h100-sxm, llama-3.2-1b, 32K-token prefill, tile 128, top_k 5, 1D+3A+12R). Valid:
 // each test changes one thing.
-inline Json valid_study() {
-  return Json::parse(R"({
+inline core::Json valid_study() {
+  return core::Json::parse(R"({
     "schema_version": 1,
     "name": "test-study",
     "hardware": "h100-sxm",
@@ -34,8 +34,8 @@ inline Json valid_study() {
 }
 
 // The same study on ViT-B/16 (12 bidirectional layers, all dense), the base for cascade and early-exit cases.
-inline Json valid_vit_study() {
-  return Json::parse(R"({
+inline core::Json valid_vit_study() {
+  return core::Json::parse(R"({
     "schema_version": 1,
     "name": "test-vit",
     "hardware": "a100-sxm-80gb",
@@ -45,15 +45,15 @@ inline Json valid_vit_study() {
 }
 
 // doc with value written at the JSON pointer (parents created as needed).
-inline Json with(Json doc, const std::string& pointer, Json value) {
-  doc[Json::json_pointer(pointer)] = std::move(value);
+inline core::Json with(core::Json doc, const std::string& pointer, core::Json value) {
+  doc[core::Json::json_pointer(pointer)] = std::move(value);
   return doc;
 }
 
 // doc with the key or list entry at the JSON pointer removed.
-inline Json without(Json doc, const std::string& pointer) {
-  const Json::json_pointer at(pointer);
-  Json& parent = doc.at(at.parent_pointer());
+inline core::Json without(core::Json doc, const std::string& pointer) {
+  const core::Json::json_pointer at(pointer);
+  core::Json& parent = doc.at(at.parent_pointer());
   if (parent.is_array()) {
     parent.erase(static_cast<std::size_t>(std::stoul(at.back())));
   } else {
@@ -63,15 +63,15 @@ inline Json without(Json doc, const std::string& pointer) {
 }
 
 // Loads doc as the text of a study labelled "study.json".
-inline LoadedStudy load(const Json& doc, const LoadOptions& options = {}) {
+inline LoadedStudy load(const core::Json& doc, const LoadOptions& options = {}) {
   return load_study_text(doc.dump(2), "study.json", options);
 }
 
 // The issues a load reports; empty when it succeeds.
-inline std::vector<ConfigIssue> issues_of(const Json& doc, const LoadOptions& options = {}) {
+inline std::vector<core::ConfigIssue> issues_of(const core::Json& doc, const LoadOptions& options = {}) {
   try {
     load(doc, options);
-  } catch (const ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     return e.issues();
   }
   return {};
@@ -81,10 +81,10 @@ inline std::vector<ConfigIssue> issues_of(const Json& doc, const LoadOptions& op
 inline doctest::Contains contains_text(const std::string& text) { return doctest::Contains(text.c_str()); }
 
 // A shipped preset, e.g. shipped_preset("hw", "h100-sxm") reads configs/hw/h100-sxm.json.
-inline Json shipped_preset(const std::string& kind, const std::string& name) {
+inline core::Json shipped_preset(const std::string& kind, const std::string& name) {
   std::ifstream in(source_dir / "configs" / kind / (name + ".json"));
   REQUIRE(in);
-  return Json::parse(in);
+  return core::Json::parse(in);
 }
 
 // The shipped files of one configs/ folder, sorted.
@@ -100,7 +100,7 @@ inline std::vector<fs::path> shipped_configs(const std::string& kind) {
 class TempDir : public cascadesim::testing::TempDir {
  public:
   using cascadesim::testing::TempDir::write;
-  fs::path write(const std::string& relative, const Json& doc) const { return write(relative, doc.dump(2)); }
+  fs::path write(const std::string& relative, const core::Json& doc) const { return write(relative, doc.dump(2)); }
 };
 
 }  // namespace cascadesim::sim::testing

@@ -11,9 +11,9 @@
 
 #include <doctest/doctest.h>
 
+#include "core/config_error.hpp"
 #include "models/prediction.hpp"
 #include "sim/cli/simulate_command.hpp"
-#include "sim/config/config_error.hpp"
 #include "sim/config/study_loader.hpp"
 #include "sim/sweep/pareto_front.hpp"
 #include "sim/sweep/sweep_axes.hpp"
@@ -32,35 +32,35 @@ using cascadesim::testing::TempDir;
 const fs::path source_dir{CASCADESIM_SOURCE_DIR};
 
 // A valid analytical spec on the built-in default study; tests change one thing.
-Json spec_with_axes(Json axes) {
-  return Json{{"schema_version", 1},
-              {"name", "test-sweep"},
-              {"study", "kascade-llama-3.2-1b-32k"},
-              {"axes", std::move(axes)},
-              {"objectives", {"time_s", "speedup"}},
-              {"pareto", {{"minimize", {"time_s"}}, {"maximize", {"speedup"}}}}};
+core::Json spec_with_axes(core::Json axes) {
+  return core::Json{{"schema_version", 1},
+                    {"name", "test-sweep"},
+                    {"study", "kascade-llama-3.2-1b-32k"},
+                    {"axes", std::move(axes)},
+                    {"objectives", {"time_s", "speedup"}},
+                    {"pareto", {{"minimize", {"time_s"}}, {"maximize", {"speedup"}}}}};
 }
 
-SweepSpec load(const Json& doc) { return load_sweep_spec_text(doc.dump(2), "sweep.json"); }
+SweepSpec load(const core::Json& doc) { return load_sweep_spec_text(doc.dump(2), "sweep.json"); }
 
-std::vector<ConfigIssue> issues_of(const Json& doc) {
+std::vector<core::ConfigIssue> issues_of(const core::Json& doc) {
   try {
     load(doc);
-  } catch (const ConfigError& e) {
+  } catch (const core::ConfigError& e) {
     return e.issues();
   }
   return {};
 }
 
 // The lines of every issue, for CHECK messages.
-std::string lines_of(const std::vector<ConfigIssue>& issues) {
+std::string lines_of(const std::vector<core::ConfigIssue>& issues) {
   std::string out;
-  for (const ConfigIssue& i : issues) out += i.line() + "\n";
+  for (const core::ConfigIssue& i : issues) out += i.line() + "\n";
   return out;
 }
 
-bool has_issue(const std::vector<ConfigIssue>& issues, const std::string& line) {
-  return std::any_of(issues.begin(), issues.end(), [&](const ConfigIssue& i) { return i.line() == line; });
+bool has_issue(const std::vector<core::ConfigIssue>& issues, const std::string& line) {
+  return std::any_of(issues.begin(), issues.end(), [&](const core::ConfigIssue& i) { return i.line() == line; });
 }
 
 std::vector<std::string> lines_in(const fs::path& path) {
@@ -91,7 +91,7 @@ SweepSummary run(const SweepSpec& spec, const fs::path& dir, unsigned threads, b
 const char* const output_files[] = {"points.csv", "points.jsonl", "pareto.csv", "sweep.json"};
 
 // ~2,000 points with invalid rows (top_k above the key tiles of short sequences), a zip and a random axis.
-Json mixed_spec() {
+core::Json mixed_spec() {
   return spec_with_axes({{{"path", "/workload/top_k"}, {"values", {1, 2, 5, 8, 16}}},
                          {{"path", "/workload/seq_len"}, {"log_range", {{"from", 1024}, {"to", 65536}, {"points", 7}}}},
                          {{"zip",
@@ -110,7 +110,7 @@ TEST_CASE("an unknown parameter path is an error at the axis's path with a did-y
 
 TEST_CASE("an empty axis, an out-of-bound value and a value of the wrong type name the axis entry and the path") {
   const auto issues = issues_of(spec_with_axes({{{"path", "/workload/seq_len"}, {"values", {1024, 2048}}},
-                                                {{"path", "/workload/top_k"}, {"values", Json::array()}},
+                                                {{"path", "/workload/top_k"}, {"values", core::Json::array()}},
                                                 {{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000, 0}}},
                                                 {{"path", "/model/n_layers"}, {"values", {16, "32", 2.5}}}}));
   INFO(lines_of(issues));
@@ -135,8 +135,8 @@ TEST_CASE("zipped lists of different lengths are an error naming each path and l
 }
 
 TEST_CASE("a constraint set that excludes every point is an error before any point runs") {
-  Json doc = spec_with_axes({{{"path", "/hardware/sram_per_core_bytes"}, {"values", {300000, 400000}}},
-                             {{"path", "/workload/top_k"}, {"values", {1, 2}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/sram_per_core_bytes"}, {"values", {300000, 400000}}},
+                                   {{"path", "/workload/top_k"}, {"values", {1, 2}}}});
   doc["constraints"] = {{{"path", "/hardware/sram_per_core_bytes"}, {"max", 262144}}};
   const auto issues = issues_of(doc);
   REQUIRE(issues.size() == 1);
@@ -148,13 +148,13 @@ TEST_CASE("a constraint set that excludes every point is an error before any poi
   doc["axes"] = {{{"path", "/workload/top_k"}, {"values", {1, 2}}}};
   doc["constraints"] = {{{"path", "/hardware/sram_per_core_bytes"}, {"min", 262144}}};
   CHECK_THROWS_WITH_AS(load(doc), doctest::Contains("/constraints/0: /hardware/sram_per_core_bytes is not swept"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
-  Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"range", {{"from", 1}, {"to", 8}, {"step", 0}}}},
-                             {{"path", "/workload/seq_len"}, {"values", {1024}}, {"range", {{"from", 1}}}},
-                             {{"path", "/workload/phase"}, {"values", {"prefil"}}}});
+  core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"range", {{"from", 1}, {"to", 8}, {"step", 0}}}},
+                                   {{"path", "/workload/seq_len"}, {"values", {1024}}, {"range", {{"from", 1}}}},
+                                   {{"path", "/workload/phase"}, {"values", {"prefil"}}}});
   doc["objectives"] = {"time_s", "energy_J", "simulated_speedup", "speedups"};
   doc["backend"] = "analytical";
   doc["colour"] = "blue";
@@ -185,18 +185,18 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
 }
 
 TEST_CASE("an empty axes list, a bad study and a bad log_range are errors") {
-  CHECK_THROWS_WITH_AS(load(spec_with_axes(Json::array())),
-                       doctest::Contains("sweep.json: /axes: expected a non-empty list of axes"), ConfigError);
-  Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {1}}}});
+  CHECK_THROWS_WITH_AS(load(spec_with_axes(core::Json::array())),
+                       doctest::Contains("sweep.json: /axes: expected a non-empty list of axes"), core::ConfigError);
+  core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {1}}}});
   doc["study"] = "kascade-llama-3.2-1b-32";
   CHECK_THROWS_WITH_AS(load(doc),
                        doctest::Contains("/study: unknown built-in study 'kascade-llama-3.2-1b-32' (did "
                                          "you mean 'kascade-llama-3.2-1b-32k'?)"),
-                       ConfigError);
+                       core::ConfigError);
   doc = spec_with_axes({{{"path", "/workload/top_k"}, {"log_range", {{"from", 1}, {"to", 4}, {"points", 8}}}}});
   CHECK_THROWS_WITH_AS(
       load(doc), doctest::Contains("/axes/0/log_range/points: /workload/top_k: 8 points repeat the integer value"),
-      ConfigError);
+      core::ConfigError);
 }
 
 TEST_CASE("points are indexed in mixed radix with the last axis fastest") {
@@ -254,13 +254,13 @@ TEST_CASE("a random axis's values are a pure function of the seed and the index"
     CHECK(random_unit(7, i) == static_cast<double>(reference_splitmix64_next(state) >> 11) * 0x1.0p-53);
 
   auto values = [](int count, int seed, bool integer) {
-    Json doc = spec_with_axes({{{"path", integer ? "/workload/top_k" : "/hardware/peak_matrix_TFLOPs"},
-                                {"random",
-                                 {{"min", integer ? 1 : 100},
-                                  {"max", integer ? 16 : 1000},
-                                  {"count", count},
-                                  {"seed", seed},
-                                  {"log", true}}}}});
+    core::Json doc = spec_with_axes({{{"path", integer ? "/workload/top_k" : "/hardware/peak_matrix_TFLOPs"},
+                                      {"random",
+                                       {{"min", integer ? 1 : 100},
+                                        {"max", integer ? 16 : 1000},
+                                        {"count", count},
+                                        {"seed", seed},
+                                        {"log", true}}}}});
     return load(doc).axes[0].columns[0].texts;
   };
   const auto four = values(4, 7, false), eight = values(8, 7, false);
@@ -296,7 +296,7 @@ TEST_CASE("the outputs are byte-identical for 1, 2 and 3 threads") {
   }
   const auto lines = lines_in(tmp.path() / "j1" / "points.jsonl");
   REQUIRE(lines.size() == spec.point_count);
-  CHECK(Json::parse(lines.back())["index"] == spec.point_count - 1);
+  CHECK(core::Json::parse(lines.back())["index"] == spec.point_count - 1);
 }
 
 // Cuts a file in the middle of line `line` (0-based), as a kill -9 during its write would.
@@ -340,18 +340,18 @@ TEST_CASE("resume refuses another sweep's folder, and a fresh run refuses a fold
   TempDir tmp;
   const SweepSpec spec = load(mixed_spec());
   run(spec, tmp.path() / "out", 2);
-  Json other_doc = mixed_spec();
+  core::Json other_doc = mixed_spec();
   other_doc["axes"][0]["values"] = {1, 2};
   const SweepSpec other = load(other_doc);
   CHECK(other.hash != spec.hash);
   const std::string refusal = "sweep.json: /hash: belongs to another sweep ('test-sweep', " + spec.hash +
                               "), not to sweep.json ('test-sweep', " + other.hash + ")";
-  CHECK_THROWS_WITH_AS(run(other, tmp.path() / "out", 1, true), doctest::Contains(refusal.c_str()), ConfigError);
+  CHECK_THROWS_WITH_AS(run(other, tmp.path() / "out", 1, true), doctest::Contains(refusal.c_str()), core::ConfigError);
   CHECK_THROWS_WITH_AS(run(spec, tmp.path() / "out", 1, false),
                        doctest::Contains("points.csv: /: already holds the rows of a sweep: pass --resume"),
-                       ConfigError);
+                       core::ConfigError);
   // The description is not part of the hash: a reworded spec resumes its own folder.
-  Json described = mixed_spec();
+  core::Json described = mixed_spec();
   described["description"] = "the same sweep, explained";
   CHECK(load(described).hash == spec.hash);
 }
@@ -416,7 +416,7 @@ TEST_CASE("a point failing the loader's cross-field checks is an invalid row wit
   CHECK(lines[2] ==
         "1,1024,8,32,invalid: /workload/schedule: schedule has 16 layers but the model has 32,,,analytical");
   const auto jsonl = lines_in(tmp.path() / "out" / "points.jsonl");
-  const Json row = Json::parse(jsonl[2]);
+  const core::Json row = core::Json::parse(jsonl[2]);
   CHECK(row["status"] ==
         "invalid: /workload/top_k: top_k 16 exceeds the 8 key tiles of seq_len 1024 / tile_tokens "
         "128");
@@ -425,7 +425,7 @@ TEST_CASE("a point failing the loader's cross-field checks is an invalid row wit
 
 TEST_CASE("rows outside the constraints are excluded rows") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware/sram_per_core_bytes"}, {"values", {131072, 300000}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/sram_per_core_bytes"}, {"values", {131072, 300000}}}});
   doc["constraints"] = {{{"path", "/hardware/sram_per_core_bytes"}, {"max", 262144}}};
   run(load(doc), tmp.path() / "out", 1);
   const auto lines = lines_in(tmp.path() / "out" / "points.csv");
@@ -436,15 +436,15 @@ TEST_CASE("rows outside the constraints are excluded rows") {
 
 TEST_CASE("analytical objectives equal predict() on the study loaded with the point's values as overrides") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {2000.5}}},
-                             {{"path", "/model/d_mlp"}, {"values", {4096}}},
-                             {{"path", "/workload/attention_kernel"}, {"values", {"materialized"}}},
-                             {{"path", "/workload/top_k"}, {"values", {7}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {2000.5}}},
+                                   {{"path", "/model/d_mlp"}, {"values", {4096}}},
+                                   {{"path", "/workload/attention_kernel"}, {"values", {"materialized"}}},
+                                   {{"path", "/workload/top_k"}, {"values", {7}}}});
   doc["objectives"] = {"time_s", "dense_time_s", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"};
   run(load(doc), tmp.path() / "out", 1);
-  const Json row = Json::parse(lines_in(tmp.path() / "out" / "points.jsonl").at(0));
+  const core::Json row = core::Json::parse(lines_in(tmp.path() / "out" / "points.jsonl").at(0));
 
-  Json study = Json::parse(read_text(source_dir / "configs/studies/kascade-llama-3.2-1b-32k.json"));
+  core::Json study = core::Json::parse(read_text(source_dir / "configs/studies/kascade-llama-3.2-1b-32k.json"));
   study["hardware"] = {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", 2000.5}};
   study["model"] = {{"preset", "llama-3.2-1b"}, {"d_mlp", 4096}};
   study["workload"]["attention_kernel"] = "materialized";
@@ -462,7 +462,7 @@ TEST_CASE("analytical objectives equal predict() on the study loaded with the po
 
 TEST_CASE("the simulate backend runs each point's study through the simulator") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2, 32}}}});
+  core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2, 32}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "both";
   doc["objectives"] = {"speedup", "simulated_time_s", "simulated_speedup"};
@@ -472,8 +472,8 @@ TEST_CASE("the simulate backend runs each point's study through the simulator") 
   CHECK(s.threads == 1);
   const auto lines = lines_in(tmp.path() / "out" / "points.jsonl");
   REQUIRE(lines.size() == 2);
-  const Json ok = Json::parse(lines[0]);
-  Json study = Json::parse(read_text(source_dir / "tests/data/sim_small.json"));
+  const core::Json ok = core::Json::parse(lines[0]);
+  core::Json study = core::Json::parse(read_text(source_dir / "tests/data/sim_small.json"));
   study["workload"]["top_k"] = 2;
   const LoadedStudy point = load_study_text(study.dump(), "point.json", {});
   const double analytical_speedup = models::predict(point.study, models::Accounting::exact).end_to_end_speedup;
@@ -484,7 +484,7 @@ TEST_CASE("the simulate backend runs each point's study through the simulator") 
   CHECK(ok["simulated_time_s"].get<double>() == doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
   CHECK(ok["speedup"].get<double>() == analytical_speedup);
   // 2048 tokens in 128-token tiles: 16 key tiles, so top_k 32 is rejected before simulating.
-  CHECK(Json::parse(lines[1])["status"] ==
+  CHECK(core::Json::parse(lines[1])["status"] ==
         "invalid: /workload/top_k: top_k 32 exceeds the 16 key tiles of seq_len 2048 / tile_tokens 128");
   CHECK(lines_in(tmp.path() / "out" / "pareto.csv").size() == 2);
 }
@@ -512,29 +512,29 @@ TEST_CASE("the shipped sweep specs load") {
 
 // The study document of a shipped study with value written at pointer (sections given as preset names become
 // {"preset": name} first, as the sweep writes them).
-Json study_with(const std::string& study, const std::vector<std::pair<std::string, Json>>& overrides) {
-  Json doc = Json::parse(read_text(source_dir / "configs/studies" / (study + ".json")));
+core::Json study_with(const std::string& study, const std::vector<std::pair<std::string, core::Json>>& overrides) {
+  core::Json doc = core::Json::parse(read_text(source_dir / "configs/studies" / (study + ".json")));
   for (const auto& [pointer, value] : overrides) {
     const std::string section = pointer.substr(1, pointer.find('/', 1) - 1);
-    if (pointer != "/" + section && doc[section].is_string()) doc[section] = Json{{"preset", doc[section]}};
-    doc[Json::json_pointer(pointer)] = value;
+    if (pointer != "/" + section && doc[section].is_string()) doc[section] = core::Json{{"preset", doc[section]}};
+    doc[core::Json::json_pointer(pointer)] = value;
   }
   return doc;
 }
 
-LoadedStudy load_point(const Json& doc) { return load_study_text(doc.dump(), "point.json", {}); }
+LoadedStudy load_point(const core::Json& doc) { return load_study_text(doc.dump(), "point.json", {}); }
 
-std::vector<Json> rows_of(const fs::path& dir) {
-  std::vector<Json> rows;
-  for (const std::string& line : lines_in(dir / "points.jsonl")) rows.push_back(Json::parse(line));
+std::vector<core::Json> rows_of(const fs::path& dir) {
+  std::vector<core::Json> rows;
+  for (const std::string& line : lines_in(dir / "points.jsonl")) rows.push_back(core::Json::parse(line));
   return rows;
 }
 
 TEST_CASE("a /hardware axis swaps in whole presets for the analytical backend") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"a100-sxm-80gb", "t4"}}},
-                             {{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000}}},
-                             {{"path", "/workload/top_k"}, {"values", {4}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"a100-sxm-80gb", "t4"}}},
+                                   {{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000}}},
+                                   {{"path", "/workload/top_k"}, {"values", {4}}}});
   const SweepSpec spec = load(doc);
   CHECK(spec.hardware_axis.has_value());
   CHECK_FALSE(spec.load_points);
@@ -558,7 +558,7 @@ TEST_CASE("a /hardware axis swaps in whole presets for the analytical backend") 
 
 TEST_CASE("a /hardware axis in the simulate backend names the preset in the point's study") {
   TempDir tmp;
-  Json doc = spec_with_axes(
+  core::Json doc = spec_with_axes(
       {{{"path", "/hardware"}, {"values", {"h200"}}}, {{"path", "/workload/seq_len"}, {"values", {1024}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "simulate";
@@ -567,7 +567,7 @@ TEST_CASE("a /hardware axis in the simulate backend names the preset in the poin
   run(load(doc), tmp.path() / "out", 1);
   const auto rows = rows_of(tmp.path() / "out");
   REQUIRE(rows.size() == 1);
-  Json study = Json::parse(read_text(source_dir / "tests/data/sim_small.json"));
+  core::Json study = core::Json::parse(read_text(source_dir / "tests/data/sim_small.json"));
   study["hardware"] = "h200";
   study["workload"]["seq_len"] = 1024;
   const Simulation expected = simulate_loaded(load_point(study));
@@ -578,9 +578,9 @@ TEST_CASE("a /hardware axis in the simulate backend names the preset in the poin
 
 TEST_CASE("a path inside a hardware component section reaches the simulator") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware/topk/elements_per_cycle"}, {"values", {1, 64}}},
-                             {{"path", "/workload/seq_len"}, {"values", {2048}}},
-                             {{"path", "/workload/batch"}, {"values", {2}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/topk/elements_per_cycle"}, {"values", {1, 64}}},
+                                   {{"path", "/workload/seq_len"}, {"values", {2048}}},
+                                   {{"path", "/workload/batch"}, {"values", {2}}}});
   doc["study"] = "spatten-topk-decode-llama-3.2-1b";
   doc["backend"] = "simulate";
   doc["objectives"] = {"simulated_time_s", "simulated_sequences_per_s"};
@@ -607,12 +607,12 @@ TEST_CASE("a path inside a hardware component section reaches the simulator") {
 
 TEST_CASE("nested cascade paths are loaded into each point's study for the analytical backend") {
   TempDir tmp;
-  const Json ladders = {Json{{{"resolution", 0.25}}, {{"resolution", 1}}},
-                        Json{{{"resolution", 0.125}}, {{"resolution", 0.25}}, {{"resolution", 1}}}};
-  Json doc = spec_with_axes({{{"path", "/workload/cascade/stages"}, {"values", ladders}},
-                             {{"path", "/workload/cascade/confidence_threshold"}, {"values", {0.85, 0.95}}},
-                             {{"path", "/workload/cascade/batch_policy"}, {"values", {"wait_for_slowest"}}},
-                             {{"path", "/workload/batch"}, {"values", {8}}}});
+  const core::Json ladders = {core::Json{{{"resolution", 0.25}}, {{"resolution", 1}}},
+                              core::Json{{{"resolution", 0.125}}, {{"resolution", 0.25}}, {{"resolution", 1}}}};
+  core::Json doc = spec_with_axes({{{"path", "/workload/cascade/stages"}, {"values", ladders}},
+                                   {{"path", "/workload/cascade/confidence_threshold"}, {"values", {0.85, 0.95}}},
+                                   {{"path", "/workload/cascade/batch_policy"}, {"values", {"wait_for_slowest"}}},
+                                   {{"path", "/workload/batch"}, {"values", {8}}}});
   doc["study"] = "cascade-threshold-vit-b-16";
   doc["objectives"] = {"cascade_speedup"};
   doc["pareto"] = {{"maximize", {"cascade_speedup"}}};
@@ -646,10 +646,10 @@ TEST_CASE("nested cascade paths are loaded into each point's study for the analy
 }
 
 TEST_CASE("bad presets, bad nested values and simulator-only paths are reported before any point runs") {
-  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "h20"}}},
-                             {{"path", "/workload/cascade/stages/0/resolution"}, {"values", {0.25, 2}}},
-                             {{"path", "/hardware/matrix_unit/rows"}, {"values", {64}}},
-                             {{"path", "/hardware/topk"}, {"values", {Json{{"impl", "sorter"}}}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "h20"}}},
+                                   {{"path", "/workload/cascade/stages/0/resolution"}, {"values", {0.25, 2}}},
+                                   {{"path", "/hardware/matrix_unit/rows"}, {"values", {64}}},
+                                   {{"path", "/hardware/topk"}, {"values", {core::Json{{"impl", "sorter"}}}}}});
   doc["study"] = "cascade-threshold-vit-b-16";
   const auto issues = issues_of(doc);
   INFO(lines_of(issues));
@@ -668,28 +668,28 @@ TEST_CASE("bad presets, bad nested values and simulator-only paths are reported 
   CHECK_THROWS_WITH_AS(load(spec_with_axes({{{"path", "/hardware"}, {"values", {"t4", 7}}}})),
                        doctest::Contains("sweep.json: /axes/0/values/1: /hardware: expected a hardware preset name or "
                                          "a path to a preset file (got 7)"),
-                       ConfigError);
+                       core::ConfigError);
   // With the simulate backend the component path is checked by loading: an impl's missing key is named.
-  doc = spec_with_axes({{{"path", "/hardware/topk"}, {"values", {Json{{"impl", "sorter"}}}}}});
+  doc = spec_with_axes({{{"path", "/hardware/topk"}, {"values", {core::Json{{"impl", "sorter"}}}}}});
   doc["backend"] = "simulate";
   doc["objectives"] = {"simulated_time_s"};
   doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
   CHECK_THROWS_WITH_AS(load(doc),
                        doctest::Contains("sweep.json: /axes/0/values/0: /hardware/topk: "
                                          "/hardware/topk/elements_per_cycle: missing required key"),
-                       ConfigError);
+                       core::ConfigError);
   // A pointer below a section that has no such nested key is an unknown parameter, as before.
   CHECK_THROWS_WITH_AS(load(spec_with_axes({{{"path", "/workload/cascades/stages"}, {"values", {1}}}})),
                        doctest::Contains("sweep.json: /axes/0/path: unknown parameter '/workload/cascades/stages'"),
-                       ConfigError);
+                       core::ConfigError);
 }
 
 TEST_CASE("a simulating sweep refuses an axis of analytical-only hardware figures, unless zipped with one read") {
-  Json doc = spec_with_axes({{{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000, 3000}}},
-                             {{"path", "/hardware/kernel_launch_us"}, {"values", {2, 4}}},
-                             {{"zip",
-                               {{{"path", "/hardware/l2_bytes"}, {"values", {25165824, 52428800}}},
-                                {{"path", "/hardware/l2/bytes"}, {"values", {25165824, 52428800}}}}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/hbm_bandwidth_GBps"}, {"values", {1000, 3000}}},
+                                   {{"path", "/hardware/kernel_launch_us"}, {"values", {2, 4}}},
+                                   {{"zip",
+                                     {{{"path", "/hardware/l2_bytes"}, {"values", {25165824, 52428800}}},
+                                      {{"path", "/hardware/l2/bytes"}, {"values", {25165824, 52428800}}}}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "both";
   doc["objectives"] = {"time_s", "simulated_time_s"};
@@ -711,9 +711,9 @@ TEST_CASE("a simulating sweep refuses an axis of analytical-only hardware figure
 
 TEST_CASE("area_mm2 is the sum of the components' areas from each section's own figures") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"fusemax-like", "spatten-like"}}},
-                             {{"path", "/hardware/cores"}, {"values", {1, 2}}},
-                             {{"path", "/workload/seq_len"}, {"values", {4096}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"fusemax-like", "spatten-like"}}},
+                                   {{"path", "/hardware/cores"}, {"values", {1, 2}}},
+                                   {{"path", "/workload/seq_len"}, {"values", {4096}}}});
   doc["objectives"] = {"time_s", "area_mm2"};
   doc["pareto"] = {{"minimize", {"time_s", "area_mm2"}}};
   run(load(doc), tmp.path() / "out", 1);
@@ -734,7 +734,7 @@ TEST_CASE("area_mm2 is the sum of the components' areas from each section's own 
 
 TEST_CASE("area_mm2 with a simulated component path follows each point's section") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware/matrix_unit/macs_per_cycle"}, {"values", {1024}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware/matrix_unit/macs_per_cycle"}, {"values", {1024}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "simulate";
   doc["objectives"] = {"simulated_time_s", "area_mm2"};
@@ -744,7 +744,7 @@ TEST_CASE("area_mm2 with a simulated component path follows each point's section
                        doctest::Contains("sweep.json: /axes/0/values/0: 'area_mm2': the hardware with "
                                          "/hardware/matrix_unit/macs_per_cycle = 1024 gives no area figures for dma, "
                                          "memory, l2, noc, vector_unit, matrix_unit"),
-                       ConfigError);
+                       core::ConfigError);
   // A systolic array's rows suit the FuseMax-like preset swept in, not the study's tensor cores: each value is
   // checked over the swept presets.
   doc["axes"] = {{{"path", "/hardware"}, {"values", {"fusemax-like"}}},
@@ -762,7 +762,7 @@ TEST_CASE("area_mm2 with a simulated component path follows each point's section
 }
 
 TEST_CASE("objectives a study or preset cannot give are spec errors") {
-  Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2}}}});
+  core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2}}}});
   doc["objectives"] = {"time_s", "cascade_speedup", "area_mm2"};
   doc["pareto"] = {{"minimize", {"time_s"}}};
   const auto issues = issues_of(doc);
@@ -779,8 +779,8 @@ TEST_CASE("objectives a study or preset cannot give are spec errors") {
 
 TEST_CASE("a constraint on a hardware field no axis sets is checked against each swept preset") {
   TempDir tmp;
-  Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "t4", "h200"}}},
-                             {{"path", "/workload/top_k"}, {"values", {2}}}});
+  core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "t4", "h200"}}},
+                                   {{"path", "/workload/top_k"}, {"values", {2}}}});
   // T4's 64 KiB of shared memory per SM is below the bound; the H100's and H200's 228 KiB are not.
   doc["constraints"] = {{{"path", "/hardware/sram_per_core_bytes"}, {"min", 131072}}};
   run(load(doc), tmp.path() / "out", 1);

@@ -13,7 +13,7 @@
 
 #include <doctest/doctest.h>
 
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 #include "sim/sweep/row_chunk.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 #include "sim/sweep/sweep_spec.hpp"
@@ -31,15 +31,15 @@ const fs::path source_dir{CASCADESIM_SOURCE_DIR};
 
 // 6 simulated points of the tests' small study (both backends), with a Pareto front.
 SweepSpec simulated_spec() {
-  const Json doc{{"schema_version", 1},
-                 {"name", "workers"},
-                 {"study", (source_dir / "tests/data/sim_small.json").string()},
-                 {"axes",
-                  {{{"path", "/workload/top_k"}, {"values", {1, 2, 8}}},
-                   {{"path", "/hardware/memory/channel_bandwidth_GBps"}, {"values", {100, 335}}}}},
-                 {"backend", "both"},
-                 {"objectives", {"speedup", "simulated_time_s", "simulated_speedup"}},
-                 {"pareto", {{"minimize", {"simulated_time_s"}}, {"maximize", {"simulated_speedup"}}}}};
+  const core::Json doc{{"schema_version", 1},
+                       {"name", "workers"},
+                       {"study", (source_dir / "tests/data/sim_small.json").string()},
+                       {"axes",
+                        {{{"path", "/workload/top_k"}, {"values", {1, 2, 8}}},
+                         {{"path", "/hardware/memory/channel_bandwidth_GBps"}, {"values", {100, 335}}}}},
+                       {"backend", "both"},
+                       {"objectives", {"speedup", "simulated_time_s", "simulated_speedup"}},
+                       {"pareto", {{"minimize", {"simulated_time_s"}}, {"maximize", {"simulated_speedup"}}}}};
   return load_sweep_spec_text(doc.dump(), "workers.json");
 }
 

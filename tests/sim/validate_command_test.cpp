@@ -7,6 +7,7 @@
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/validate_command.hpp"
 
+using namespace cascadesim;
 using namespace cascadesim::sim;
 
 TEST_CASE("validate: the default study gives dense, anchor, sparse and cascade cases per point, and two stacks") {
@@ -15,12 +16,12 @@ TEST_CASE("validate: the default study gives dense, anchor, sparse and cascade c
   grid.head_dims = {64, 128};
   grid.top_ks = {1, 5, 64};
   grid.stack_seq_lens = {8192};
-  const Json document = generate_validation_cases(grid);
-  const Json& cases = document.at("cases");
+  const core::Json document = generate_validation_cases(grid);
+  const core::Json& cases = document.at("cases");
   // 2 lengths x 2 head dims x (1 dense + 3 anchor + 3 sparse + 3 cascade), plus 2 head dims x 2 stacks.
   REQUIRE(cases.size() == 2 * 2 * 10 + 2 * 2);
   std::set<std::string> names;
-  for (const Json& c : cases) {
+  for (const core::Json& c : cases) {
     names.insert(c.at("name").get<std::string>());
     CHECK(c.at("heads") == 32);  // llama-3.2-1b
     CHECK(c.at("tile_q") == 128);
@@ -28,7 +29,7 @@ TEST_CASE("validate: the default study gives dense, anchor, sparse and cascade c
   }
   CHECK(names.size() == cases.size());
   CHECK(names.count("s8192_d128_cascade_p2_k64") == 1);
-  const Json& kascade = cases.back();
+  const core::Json& kascade = cases.back();
   CHECK(kascade.at("name") == "stack_s8192_d128_1D+3A+12R");
   CHECK(kascade.at("schedule") == "1D+3A+12R");
   CHECK(kascade.at("top_k") == 5);

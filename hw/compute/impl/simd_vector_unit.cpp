@@ -12,24 +12,24 @@ namespace {
 struct SimdVectorUnitConfig {
   double flops_per_cycle = 0;
   double exps_per_cycle = 0;
-  double area_mm2_per_lane = sim::no_area_figure;
+  double area_mm2_per_lane = hw::no_area_figure;
 };
 
-const std::array<sim::Field<SimdVectorUnitConfig>, 3> simd_vector_unit_fields{{
+const std::array<core::Field<SimdVectorUnitConfig>, 3> simd_vector_unit_fields{{
     {"flops_per_cycle", "FLOP/cycle",
      "elementwise operations per cycle per core (H100 FP32: 128 lanes x 2 FLOP per FMA = 256 per SM)",
-     sim::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::flops_per_cycle},
+     core::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::flops_per_cycle},
     {"exps_per_cycle", "exp/cycle",
      "special-function unit exponentials per cycle per core (H100: 16 per SM; FlashAttention-3, Shah et al. 2024: "
      "3.9 TFLOPS of MUFU vs 989 of matmul)",
-     sim::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::exps_per_cycle},
+     core::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::exps_per_cycle},
     {"area_mm2_per_lane", "mm2",
      "silicon area per elementwise operation per cycle (the exponential pipeline included); area = flops_per_cycle x "
      "it",
-     sim::Presence::optional, 0, 1e6, false, &SimdVectorUnitConfig::area_mm2_per_lane},
+     core::Presence::optional, 0, 1e6, false, &SimdVectorUnitConfig::area_mm2_per_lane},
 }};
 
-const sim::StatInfo simd_vector_unit_stats[] = {
+const core::StatInfo simd_vector_unit_stats[] = {
     {"flops", "", "elementwise operations counted"},
     {"exps", "", "exponentials counted"},
     {"busy_cycles", "cycles", "sum of vector cycles"},
@@ -48,17 +48,17 @@ class SimdVectorUnit final : public VectorUnit {
     stats_[2] += cycles;
   }
   void reset() override { stats_.reset(); }
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_lane, config_.flops_per_cycle, true);
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_lane, config_.flops_per_cycle, true);
   }
 
  private:
   SimdVectorUnitConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
 };
 
-std::unique_ptr<SimdVectorUnit> make_simd_vector_unit(const SimdVectorUnitConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<SimdVectorUnit> make_simd_vector_unit(const SimdVectorUnitConfig& config, const core::ConfigNode&) {
   return std::make_unique<SimdVectorUnit>(config);
 }
 

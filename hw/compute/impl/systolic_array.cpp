@@ -13,19 +13,19 @@ struct SystolicArrayConfig {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   double efficiency = 1.0;
-  double area_mm2_per_pe = sim::no_area_figure;
+  double area_mm2_per_pe = hw::no_area_figure;
 };
 
-const std::array<sim::Field<SystolicArrayConfig>, 4> systolic_array_fields{{
-    {"rows", "", "processing elements per column (R): output rows computed at once", sim::Presence::required, 1, 65536,
+const std::array<core::Field<SystolicArrayConfig>, 4> systolic_array_fields{{
+    {"rows", "", "processing elements per column (R): output rows computed at once", core::Presence::required, 1, 65536,
      false, &SystolicArrayConfig::rows},
-    {"cols", "", "processing elements per row (C): output columns computed at once", sim::Presence::required, 1, 65536,
+    {"cols", "", "processing elements per row (C): output columns computed at once", core::Presence::required, 1, 65536,
      false, &SystolicArrayConfig::cols},
     {"efficiency", "", "fraction of the streaming cycles the array is fed (fitted by calibration)",
-     sim::Presence::optional, 0, 1, true, &SystolicArrayConfig::efficiency},
+     core::Presence::optional, 0, 1, true, &SystolicArrayConfig::efficiency},
     {"area_mm2_per_pe", "mm2",
-     "silicon area of one processing element (MAC and its registers); area = rows x cols x it", sim::Presence::optional,
-     0, 1e6, false, &SystolicArrayConfig::area_mm2_per_pe},
+     "silicon area of one processing element (MAC and its registers); area = rows x cols x it",
+     core::Presence::optional, 0, 1e6, false, &SystolicArrayConfig::area_mm2_per_pe},
 }};
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -50,15 +50,15 @@ class SystolicArray final : public CountingMatrixUnit {
   double peak_macs_per_cycle() const override {
     return static_cast<double>(config_.rows) * static_cast<double>(config_.cols);
   }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_pe, peak_macs_per_cycle(), true);
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_pe, peak_macs_per_cycle(), true);
   }
 
  private:
   SystolicArrayConfig config_;
 };
 
-std::unique_ptr<SystolicArray> make_systolic_array(const SystolicArrayConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<SystolicArray> make_systolic_array(const SystolicArrayConfig& config, const core::ConfigNode&) {
   return std::make_unique<SystolicArray>(config);
 }
 

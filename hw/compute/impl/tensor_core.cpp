@@ -18,25 +18,25 @@ struct TensorCoreConfig {
   // 0: the unit is a pure throughput model, as the analytical roofline is. Successive tiles' MMAs overlap on a
   // GPU (wgmma is asynchronous), so a latency paid per call would overcount until calibration measures it.
   double pipeline_latency_cycles = 0.0;
-  double area_mm2_per_mac = sim::no_area_figure;
+  double area_mm2_per_mac = hw::no_area_figure;
 };
 
-const std::array<sim::Field<TensorCoreConfig>, 7> tensor_core_fields{{
+const std::array<core::Field<TensorCoreConfig>, 7> tensor_core_fields{{
     {"macs_per_cycle", "MACs/cycle",
      "dense multiply-accumulates per cycle per core (H100 BF16: 989.4e12 FLOP/s / (132 SMs x 1.83 GHz x 2) = 2048)",
-     sim::Presence::required, 0, 1e9, true, &TensorCoreConfig::macs_per_cycle},
-    {"tile_m", "", "rows of the instruction shape; m is padded up to a multiple of it", sim::Presence::optional, 1,
+     core::Presence::required, 0, 1e9, true, &TensorCoreConfig::macs_per_cycle},
+    {"tile_m", "", "rows of the instruction shape; m is padded up to a multiple of it", core::Presence::optional, 1,
      65536, false, &TensorCoreConfig::tile_m},
-    {"tile_n", "", "columns of the instruction shape; n is padded up to a multiple of it", sim::Presence::optional, 1,
+    {"tile_n", "", "columns of the instruction shape; n is padded up to a multiple of it", core::Presence::optional, 1,
      65536, false, &TensorCoreConfig::tile_n},
     {"tile_k", "", "reduction depth of the instruction shape; k is padded up to a multiple of it",
-     sim::Presence::optional, 1, 65536, false, &TensorCoreConfig::tile_k},
-    {"efficiency", "", "fraction of peak issue rate sustained (fitted by calibration)", sim::Presence::optional, 0, 1,
+     core::Presence::optional, 1, 65536, false, &TensorCoreConfig::tile_k},
+    {"efficiency", "", "fraction of peak issue rate sustained (fitted by calibration)", core::Presence::optional, 0, 1,
      true, &TensorCoreConfig::efficiency},
     {"pipeline_latency_cycles", "cycles", "latency of the first result, paid once per GEMM call",
-     sim::Presence::optional, 0, 1e9, false, &TensorCoreConfig::pipeline_latency_cycles},
+     core::Presence::optional, 0, 1e9, false, &TensorCoreConfig::pipeline_latency_cycles},
     {"area_mm2_per_mac", "mm2", "silicon area of one MAC unit per cycle of throughput; area = macs_per_cycle x it",
-     sim::Presence::optional, 0, 1e6, false, &TensorCoreConfig::area_mm2_per_mac},
+     core::Presence::optional, 0, 1e6, false, &TensorCoreConfig::area_mm2_per_mac},
 }};
 
 std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
@@ -52,15 +52,15 @@ class TensorCore final : public CountingMatrixUnit {
     return macs / (config_.macs_per_cycle * config_.efficiency) + config_.pipeline_latency_cycles;
   }
   double peak_macs_per_cycle() const override { return config_.macs_per_cycle; }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_mac, config_.macs_per_cycle, true);
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_mac, config_.macs_per_cycle, true);
   }
 
  private:
   TensorCoreConfig config_;
 };
 
-std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, const core::ConfigNode&) {
   return std::make_unique<TensorCore>(config);
 }
 

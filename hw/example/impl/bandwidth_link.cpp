@@ -12,14 +12,14 @@ struct BandwidthLinkConfig {
   double bandwidth_GBps = 100.0;
 };
 
-const std::array<sim::Field<BandwidthLinkConfig>, 2> bandwidth_link_fields{{
-    {"latency_ns", "ns", "time before the first byte arrives", sim::Presence::optional, 0, 1e9, false,
+const std::array<core::Field<BandwidthLinkConfig>, 2> bandwidth_link_fields{{
+    {"latency_ns", "ns", "time before the first byte arrives", core::Presence::optional, 0, 1e9, false,
      &BandwidthLinkConfig::latency_ns},
-    {"bandwidth_GBps", "GB/s", "bytes per second once streaming (1 GB = 1e9 bytes)", sim::Presence::required, 0, 1e9,
+    {"bandwidth_GBps", "GB/s", "bytes per second once streaming (1 GB = 1e9 bytes)", core::Presence::required, 0, 1e9,
      true, &BandwidthLinkConfig::bandwidth_GBps},
 }};
 
-const sim::StatInfo bandwidth_link_stats[] = {
+const core::StatInfo bandwidth_link_stats[] = {
     {"transfers", "", "transfers made"},
     {"bytes", "bytes", "bytes moved"},
     {"busy_ns", "ns", "sum of transfer times"},
@@ -37,14 +37,14 @@ class BandwidthLink final : public Link {
     stats_[2] += ns;
     return ns;
   }
-  const sim::StatSet& stats() const override { return stats_; }
+  const core::StatSet& stats() const override { return stats_; }
 
  private:
   BandwidthLinkConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
 };
 
-std::unique_ptr<BandwidthLink> make_bandwidth_link(const BandwidthLinkConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<BandwidthLink> make_bandwidth_link(const BandwidthLinkConfig& config, const core::ConfigNode&) {
   return std::make_unique<BandwidthLink>(config);
 }
 

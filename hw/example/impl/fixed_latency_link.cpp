@@ -11,12 +11,12 @@ struct FixedLatencyLinkConfig {
   double latency_ns = 10.0;
 };
 
-const std::array<sim::Field<FixedLatencyLinkConfig>, 1> fixed_latency_fields{{
-    {"latency_ns", "ns", "time of every transfer", sim::Presence::optional, 0, 1e9, false,
+const std::array<core::Field<FixedLatencyLinkConfig>, 1> fixed_latency_fields{{
+    {"latency_ns", "ns", "time of every transfer", core::Presence::optional, 0, 1e9, false,
      &FixedLatencyLinkConfig::latency_ns},
 }};
 
-const sim::StatInfo fixed_latency_stats[] = {
+const core::StatInfo fixed_latency_stats[] = {
     {"transfers", "", "transfers made"},
     {"busy_ns", "ns", "sum of transfer times"},
 };
@@ -30,15 +30,15 @@ class FixedLatencyLink final : public Link {
     stats_[1] += config_.latency_ns;
     return config_.latency_ns;
   }
-  const sim::StatSet& stats() const override { return stats_; }
+  const core::StatSet& stats() const override { return stats_; }
 
  private:
   FixedLatencyLinkConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
 };
 
 std::unique_ptr<FixedLatencyLink> make_fixed_latency_link(const FixedLatencyLinkConfig& config,
-                                                          const sim::ConfigNode&) {
+                                                          const core::ConfigNode&) {
   return std::make_unique<FixedLatencyLink>(config);
 }
 

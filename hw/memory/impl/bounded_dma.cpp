@@ -17,19 +17,19 @@ namespace {
 struct BoundedDmaConfig {
   std::int64_t outstanding = 16;
   std::int64_t max_transfer_bytes = 65536;
-  double area_mm2 = sim::no_area_figure;
+  double area_mm2 = hw::no_area_figure;
 };
 
-const std::array<sim::Field<BoundedDmaConfig>, 3> bounded_dma_fields{{
+const std::array<core::Field<BoundedDmaConfig>, 3> bounded_dma_fields{{
     {"outstanding", "", "requests in flight at once; the next one waits until one of them completes",
-     sim::Presence::optional, 1, 65536, false, &BoundedDmaConfig::outstanding},
+     core::Presence::optional, 1, 65536, false, &BoundedDmaConfig::outstanding},
     {"max_transfer_bytes", "bytes", "largest request a plain transfer is cut into (tiles are never cut)",
-     sim::Presence::optional, 1, 1 << 30, false, &BoundedDmaConfig::max_transfer_bytes},
-    {"area_mm2", "mm2", "silicon area of one core's DMA engine", sim::Presence::optional, 0, 1e6, false,
+     core::Presence::optional, 1, 1 << 30, false, &BoundedDmaConfig::max_transfer_bytes},
+    {"area_mm2", "mm2", "silicon area of one core's DMA engine", core::Presence::optional, 0, 1e6, false,
      &BoundedDmaConfig::area_mm2},
 }};
 
-const sim::StatInfo bounded_dma_stats[] = {
+const core::StatInfo bounded_dma_stats[] = {
     {"transfers", "", "transfer calls (zero-byte ones included)"},
     {"requests", "", "requests (pieces) issued to the memory level"},
     {"bytes", "bytes", "bytes moved"},
@@ -75,8 +75,8 @@ class BoundedDma final : public Dma {
     stats_.reset();
   }
 
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override { return sim::scaled_area(config_.area_mm2, 1, true); }
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override { return hw::scaled_area(config_.area_mm2, 1, true); }
 
  private:
   // A slot frees when any in-flight request completes (not necessarily the oldest: a hit behind a miss returns
@@ -91,11 +91,11 @@ class BoundedDma final : public Dma {
   }
 
   BoundedDmaConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
   std::priority_queue<double, std::vector<double>, std::greater<>> in_flight_;  // completion times
 };
 
-std::unique_ptr<BoundedDma> make_bounded_dma(const BoundedDmaConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<BoundedDma> make_bounded_dma(const BoundedDmaConfig& config, const core::ConfigNode&) {
   return std::make_unique<BoundedDma>(config);
 }
 

@@ -23,30 +23,30 @@ struct HbmConfig {
   std::int64_t burst_bytes = 64;
   std::int64_t queue_depth = 32;
   double window_ns = 20.0;
-  double area_mm2_per_channel = sim::no_area_figure;
+  double area_mm2_per_channel = hw::no_area_figure;
 };
 
-const std::array<sim::Field<HbmConfig>, 7> hbm_fields{{
-    {"channels", "", "independent channels (pseudo-channels) that bursts interleave over", sim::Presence::required, 1,
+const std::array<core::Field<HbmConfig>, 7> hbm_fields{{
+    {"channels", "", "independent channels (pseudo-channels) that bursts interleave over", core::Presence::required, 1,
      4096, false, &HbmConfig::channels},
-    {"channel_bandwidth_GBps", "GB/s", "peak bandwidth of one channel (1 GB = 1e9 bytes)", sim::Presence::required, 0,
+    {"channel_bandwidth_GBps", "GB/s", "peak bandwidth of one channel (1 GB = 1e9 bytes)", core::Presence::required, 0,
      1e6, true, &HbmConfig::channel_bandwidth_GBps},
-    {"latency_ns", "ns", "access latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+    {"latency_ns", "ns", "access latency added once to every request's completion", core::Presence::required, 0, 1e9,
      false, &HbmConfig::latency_ns},
-    {"burst_bytes", "bytes", "interleaving granularity; requests move whole bursts", sim::Presence::optional, 1,
+    {"burst_bytes", "bytes", "interleaving granularity; requests move whole bursts", core::Presence::optional, 1,
      1 << 20, false, &HbmConfig::burst_bytes},
     // A slot is held from start to completion, latency included, so by Little's law a channel reaches its bandwidth
     // only if queue_depth x (bytes per request on the channel) >= channel bandwidth x latency.
     {"queue_depth", "", "requests in flight per channel, each holding a slot until its data is back",
-     sim::Presence::optional, 1, 1024, false, &HbmConfig::queue_depth},
+     core::Presence::optional, 1, 1024, false, &HbmConfig::queue_depth},
     {"window_ns", "ns", "accounting window of each channel's bandwidth and queue-slot calendars",
-     sim::Presence::optional, 0, 1e6, true, &HbmConfig::window_ns},
+     core::Presence::optional, 0, 1e6, true, &HbmConfig::window_ns},
     {"area_mm2_per_channel", "mm2",
      "on-die area of one channel's controller and PHY (the DRAM itself is off-chip); area = channels x it",
-     sim::Presence::optional, 0, 1e6, false, &HbmConfig::area_mm2_per_channel},
+     core::Presence::optional, 0, 1e6, false, &HbmConfig::area_mm2_per_channel},
 }};
 
-const sim::StatInfo hbm_stats[] = {
+const core::StatInfo hbm_stats[] = {
     {"requests", "", "requests served (zero-byte requests are not counted)"},
     {"read_bytes", "bytes", "bytes asked for by read requests, before rounding to bursts"},
     {"write_bytes", "bytes", "bytes asked for by write requests, before rounding to bursts"},
@@ -207,9 +207,9 @@ class Hbm final : public MemoryLevel {
     stats_.reset();
   }
 
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_channel, static_cast<double>(config_.channels), false);
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_channel, static_cast<double>(config_.channels), false);
   }
 
   std::vector<double> channel_bytes() const override {
@@ -225,12 +225,14 @@ class Hbm final : public MemoryLevel {
   };
 
   HbmConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
   std::vector<Channel> channels_;
   std::vector<double> starts_;  // scratch: the request's start on its k-th touched channel
 };
 
-std::unique_ptr<Hbm> make_hbm(const HbmConfig& config, const sim::ConfigNode&) { return std::make_unique<Hbm>(config); }
+std::unique_ptr<Hbm> make_hbm(const HbmConfig& config, const core::ConfigNode&) {
+  return std::make_unique<Hbm>(config);
+}
 
 }  // namespace
 }  // namespace cascadesim::hw

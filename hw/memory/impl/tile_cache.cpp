@@ -20,23 +20,23 @@ struct TileCacheConfig {
   double bandwidth_GBps = 5000.0;
   double latency_ns = 200.0;
   double window_ns = 20.0;
-  double area_mm2_per_MiB = sim::no_area_figure;
+  double area_mm2_per_MiB = hw::no_area_figure;
 };
 
-const std::array<sim::Field<TileCacheConfig>, 5> tile_cache_fields{{
-    {"bytes", "bytes", "capacity; whole tiles are kept while they fit", sim::Presence::required, 1, 1e12, false,
+const std::array<core::Field<TileCacheConfig>, 5> tile_cache_fields{{
+    {"bytes", "bytes", "capacity; whole tiles are kept while they fit", core::Presence::required, 1, 1e12, false,
      &TileCacheConfig::bytes},
     {"bandwidth_GBps", "GB/s", "bandwidth of the L2 for every byte passing it: hits, fills, streams and writes",
-     sim::Presence::required, 0, 1e7, true, &TileCacheConfig::bandwidth_GBps},
-    {"latency_ns", "ns", "access latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+     core::Presence::required, 0, 1e7, true, &TileCacheConfig::bandwidth_GBps},
+    {"latency_ns", "ns", "access latency added once to every request's completion", core::Presence::required, 0, 1e9,
      false, &TileCacheConfig::latency_ns},
-    {"window_ns", "ns", "bandwidth accounting window of the calendar", sim::Presence::optional, 0, 1e6, true,
+    {"window_ns", "ns", "bandwidth accounting window of the calendar", core::Presence::optional, 0, 1e6, true,
      &TileCacheConfig::window_ns},
     {"area_mm2_per_MiB", "mm2", "silicon area per MiB (2^20 bytes) of capacity; area = bytes / 2^20 x it",
-     sim::Presence::optional, 0, 1e6, false, &TileCacheConfig::area_mm2_per_MiB},
+     core::Presence::optional, 0, 1e6, false, &TileCacheConfig::area_mm2_per_MiB},
 }};
 
-const sim::StatInfo tile_cache_stats[] = {
+const core::StatInfo tile_cache_stats[] = {
     {"hits", "", "tile reads served from the L2 (including those that waited for a fill already in progress)"},
     {"misses", "", "tile reads forwarded to the next level (the tile was absent, or cached smaller than asked)"},
     {"hit_bytes", "bytes", "bytes of tile reads that hit"},
@@ -116,9 +116,9 @@ class TileCache final : public MemoryLevel {
     stats_.reset();
   }
 
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_MiB, static_cast<double>(config_.bytes) / (1 << 20), false);
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_MiB, static_cast<double>(config_.bytes) / (1 << 20), false);
   }
 
  private:
@@ -162,7 +162,7 @@ class TileCache final : public MemoryLevel {
   }
 
   TileCacheConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
   BandwidthCalendar calendar_;
   TileList lru_;
   std::unordered_map<std::uint64_t, TileList::iterator> index_;
@@ -170,7 +170,7 @@ class TileCache final : public MemoryLevel {
   std::vector<std::uint64_t> missed_ids_;  // scratch for one run's missed tile ids (kept to avoid allocation)
 };
 
-std::unique_ptr<TileCache> make_tile_cache(const TileCacheConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<TileCache> make_tile_cache(const TileCacheConfig& config, const core::ConfigNode&) {
   return std::make_unique<TileCache>(config);
 }
 

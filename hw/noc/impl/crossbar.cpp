@@ -18,21 +18,21 @@ struct CrossbarConfig {
   double port_bandwidth_GBps = 100.0;
   double latency_ns = 50.0;
   double window_ns = 20.0;
-  double area_mm2 = sim::no_area_figure;
+  double area_mm2 = hw::no_area_figure;
 };
 
-const std::array<sim::Field<CrossbarConfig>, 4> crossbar_fields{{
-    {"port_bandwidth_GBps", "GB/s", "bandwidth of each core's port (1 GB = 1e9 bytes)", sim::Presence::required, 0, 1e6,
-     true, &CrossbarConfig::port_bandwidth_GBps},
-    {"latency_ns", "ns", "traversal latency added once to every request's completion", sim::Presence::required, 0, 1e9,
+const std::array<core::Field<CrossbarConfig>, 4> crossbar_fields{{
+    {"port_bandwidth_GBps", "GB/s", "bandwidth of each core's port (1 GB = 1e9 bytes)", core::Presence::required, 0,
+     1e6, true, &CrossbarConfig::port_bandwidth_GBps},
+    {"latency_ns", "ns", "traversal latency added once to every request's completion", core::Presence::required, 0, 1e9,
      false, &CrossbarConfig::latency_ns},
-    {"window_ns", "ns", "bandwidth accounting window of each port's calendar", sim::Presence::optional, 0, 1e6, true,
+    {"window_ns", "ns", "bandwidth accounting window of each port's calendar", core::Presence::optional, 0, 1e6, true,
      &CrossbarConfig::window_ns},
-    {"area_mm2", "mm2", "silicon area of the crossbar", sim::Presence::optional, 0, 1e6, false,
+    {"area_mm2", "mm2", "silicon area of the crossbar", core::Presence::optional, 0, 1e6, false,
      &CrossbarConfig::area_mm2},
 }};
 
-const sim::StatInfo crossbar_stats[] = {
+const core::StatInfo crossbar_stats[] = {
     {"requests", "", "requests carried (zero-byte requests are not counted)"},
     {"read_bytes", "bytes", "bytes of read requests carried"},
     {"write_bytes", "bytes", "bytes of write requests carried"},
@@ -77,8 +77,8 @@ class Crossbar final : public MemoryLevel {
     stats_.reset();
   }
 
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override { return sim::scaled_area(config_.area_mm2, 1, false); }
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override { return hw::scaled_area(config_.area_mm2, 1, false); }
 
  private:
   // Ports are indexed by core and created on first use; core indices are dense (0 .. cores - 1).
@@ -90,11 +90,11 @@ class Crossbar final : public MemoryLevel {
   }
 
   CrossbarConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
   std::vector<BandwidthCalendar> ports_;
 };
 
-std::unique_ptr<Crossbar> make_crossbar(const CrossbarConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<Crossbar> make_crossbar(const CrossbarConfig& config, const core::ConfigNode&) {
   return std::make_unique<Crossbar>(config);
 }
 

@@ -13,20 +13,20 @@ struct SorterEngineConfig {
   double elements_per_cycle = 0;
   // 0: no published pipeline depth for the engine; a calibrated preset sets it.
   double latency_cycles = 0.0;
-  double area_mm2_per_lane = sim::no_area_figure;
+  double area_mm2_per_lane = hw::no_area_figure;
 };
 
-const std::array<sim::Field<SorterEngineConfig>, 3> sorter_engine_fields{{
+const std::array<core::Field<SorterEngineConfig>, 3> sorter_engine_fields{{
     {"elements_per_cycle", "elements/cycle", "candidates compared with the pivot per cycle (parallel comparators)",
-     sim::Presence::required, 0, 1e9, true, &SorterEngineConfig::elements_per_cycle},
-    {"latency_cycles", "cycles", "pipeline latency paid once per selection", sim::Presence::optional, 0, 1e9, false,
+     core::Presence::required, 0, 1e9, true, &SorterEngineConfig::elements_per_cycle},
+    {"latency_cycles", "cycles", "pipeline latency paid once per selection", core::Presence::optional, 0, 1e9, false,
      &SorterEngineConfig::latency_cycles},
     {"area_mm2_per_lane", "mm2",
      "silicon area of one comparator lane and its candidate buffer; area = elements_per_cycle x it",
-     sim::Presence::optional, 0, 1e6, false, &SorterEngineConfig::area_mm2_per_lane},
+     core::Presence::optional, 0, 1e6, false, &SorterEngineConfig::area_mm2_per_lane},
 }};
 
-const sim::StatInfo sorter_engine_stats[] = {
+const core::StatInfo sorter_engine_stats[] = {
     {"selections", "", "top-k selections made"},
     {"candidates", "", "candidate scores selected from"},
     {"busy_cycles", "cycles", "sum of selection cycles"},
@@ -55,17 +55,17 @@ class SorterEngine final : public TopkEngine {
     stats_[2] += cycles;
   }
   void reset() override { stats_.reset(); }
-  const sim::StatSet& stats() const override { return stats_; }
-  std::optional<sim::ComponentArea> area() const override {
-    return sim::scaled_area(config_.area_mm2_per_lane, config_.elements_per_cycle, true);
+  const core::StatSet& stats() const override { return stats_; }
+  std::optional<hw::ComponentArea> area() const override {
+    return hw::scaled_area(config_.area_mm2_per_lane, config_.elements_per_cycle, true);
   }
 
  private:
   SorterEngineConfig config_;
-  sim::StatSet stats_;
+  core::StatSet stats_;
 };
 
-std::unique_ptr<SorterEngine> make_sorter_engine(const SorterEngineConfig& config, const sim::ConfigNode&) {
+std::unique_ptr<SorterEngine> make_sorter_engine(const SorterEngineConfig& config, const core::ConfigNode&) {
   return std::make_unique<SorterEngine>(config);
 }
 

@@ -14,11 +14,11 @@
 #include <variant>
 #include <vector>
 
-#include "sim/config/config_node.hpp"
-#include "sim/config/field.hpp"
-#include "sim/framework/stats.hpp"
+#include "core/config_node.hpp"
+#include "core/field.hpp"
+#include "core/stats.hpp"
 
-namespace cascadesim::sim {
+namespace cascadesim::hw {
 
 // What describe prints for one parameter, taken from a Field declaration.
 struct ParamInfo {
@@ -52,7 +52,7 @@ inline std::optional<ComponentArea> scaled_area(double mm2_per_unit, double unit
 class Component {
  public:
   virtual ~Component() = default;
-  virtual const StatSet& stats() const = 0;
+  virtual const core::StatSet& stats() const = 0;
   // Contract: the area of one instance, in mm^2, from its config section's area figures; nothing when the
   // section gives none (presets that cite no area figures).
   virtual std::optional<ComponentArea> area() const { return std::nullopt; }
@@ -63,9 +63,9 @@ struct ComponentEntry {
   std::string name;  // the value of "impl"
   std::string doc;
   std::vector<ParamInfo> params;
-  std::vector<StatInfo> stats;
+  std::vector<core::StatInfo> stats;
   // Builds the component from its config section; reads through node (errors go to node.errors()).
-  std::function<std::unique_ptr<Component>(const ConfigNode& node)> make;
+  std::function<std::unique_ptr<Component>(const core::ConfigNode& node)> make;
 };
 
 class ComponentCatalog {
@@ -85,25 +85,25 @@ class ComponentCatalog {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
 template <class S>
-std::vector<ParamInfo> describe_fields(std::span<const Field<S>> fields) {
+std::vector<ParamInfo> describe_fields(std::span<const core::Field<S>> fields) {
   const S defaults{};
   std::vector<ParamInfo> out;
-  for (const Field<S>& f : fields) {
+  for (const core::Field<S>& f : fields) {
     ParamInfo p;
     p.key = f.key;
     p.unit = f.unit;
     p.doc = f.doc;
-    p.required = f.presence == Presence::required;
+    p.required = f.presence == core::Presence::required;
     p.min = f.min;
     p.max = f.max;
     p.min_exclusive = f.min_exclusive;
     std::visit(
         [&](auto&& target) {
           using T = std::decay_t<decltype(target)>;
-          if constexpr (std::is_same_v<T, Choice<S>>) {
+          if constexpr (std::is_same_v<T, core::Choice<S>>) {
             p.kind = "choice";
             for (std::string_view n : target.names) p.choices.emplace_back(n);
-            p.default_value = Json(std::string(target.names[target.get(defaults)])).dump();
+            p.default_value = core::Json(std::string(target.names[target.get(defaults)])).dump();
           } else {
             using M = std::decay_t<decltype(defaults.*target)>;
             p.kind = std::is_same_v<M, bool>           ? "boolean"
@@ -111,7 +111,7 @@ std::vector<ParamInfo> describe_fields(std::span<const Field<S>> fields) {
                      : std::is_same_v<M, std::int64_t> ? "integer"
                                                        : "number";
             for (std::string_view n : f.text_choices) p.choices.emplace_back(n);
-            p.default_value = Json(defaults.*target).dump();
+            p.default_value = core::Json(defaults.*target).dump();
           }
         },
         f.target);
@@ -125,10 +125,10 @@ std::vector<ParamInfo> describe_fields(std::span<const Field<S>> fields) {
 
 // Reads a component's config struct: its fields, with "impl" allowed, every other key rejected.
 template <class S>
-S read_component_config(const ConfigNode& node, std::span<const Field<S>> fields) {
+S read_component_config(const core::ConfigNode& node, std::span<const core::Field<S>> fields) {
   S config{};
-  read_fields(node, fields, config);
-  std::vector<std::string_view> keys = field_keys(fields);
+  core::read_fields(node, fields, config);
+  std::vector<std::string_view> keys = core::field_keys(fields);
   keys.push_back("impl");
   node.reject_unknown_keys(keys);
   return config;
@@ -136,12 +136,12 @@ S read_component_config(const ConfigNode& node, std::span<const Field<S>> fields
 
 // Builds the component named by node's "impl" for a role; reports an unknown or missing impl with the list
 // of registered names. Returns nullptr after recording an error.
-std::unique_ptr<Component> make_component(std::string_view role, const ConfigNode& node);
+std::unique_ptr<Component> make_component(std::string_view role, const core::ConfigNode& node);
 
 // A component built from its config section as a given interface, or nullptr after recording an error
 // (also when the registered impl does not implement Interface).
 template <class Interface>
-std::unique_ptr<Interface> make_component_as(std::string_view role, const ConfigNode& node) {
+std::unique_ptr<Interface> make_component_as(std::string_view role, const core::ConfigNode& node) {
   std::unique_ptr<Component> c = make_component(role, node);
   if (!c) return nullptr;
   if (auto* typed = dynamic_cast<Interface*>(c.get())) {
@@ -156,17 +156,17 @@ std::unique_ptr<Interface> make_component_as(std::string_view role, const Config
 // and may report cross-field errors through node (returning nullptr); it is called only when every field read
 // cleanly:
 //   CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm", "doc", HbmConfig, hbm_fields(), hbm_stats, make_hbm)
-#define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields_fn, stat_table, factory)     \
-  namespace {                                                                                                         \
-  const bool registered_##id = ::cascadesim::sim::ComponentCatalog::instance().add(::cascadesim::sim::ComponentEntry{ \
-      role_name, impl_name, doc_text, ::cascadesim::sim::describe_fields<Config>(fields_fn),                          \
-      std::vector<::cascadesim::sim::StatInfo>(std::begin(stat_table), std::end(stat_table)),                         \
-      [](const ::cascadesim::sim::ConfigNode& node) -> std::unique_ptr<::cascadesim::sim::Component> {                \
-        const std::size_t before = node.errors().size();                                                              \
-        const Config config = ::cascadesim::sim::read_component_config<Config>(node, fields_fn);                      \
-        if (node.errors().size() != before) return nullptr;                                                           \
-        return factory(config, node);                                                                                 \
-      }});                                                                                                            \
+#define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields_fn, stat_table, factory)   \
+  namespace {                                                                                                       \
+  const bool registered_##id = ::cascadesim::hw::ComponentCatalog::instance().add(::cascadesim::hw::ComponentEntry{ \
+      role_name, impl_name, doc_text, ::cascadesim::hw::describe_fields<Config>(fields_fn),                         \
+      std::vector<::cascadesim::core::StatInfo>(std::begin(stat_table), std::end(stat_table)),                      \
+      [](const ::cascadesim::core::ConfigNode& node) -> std::unique_ptr<::cascadesim::hw::Component> {              \
+        const std::size_t before = node.errors().size();                                                            \
+        const Config config = ::cascadesim::hw::read_component_config<Config>(node, fields_fn);                     \
+        if (node.errors().size() != before) return nullptr;                                                         \
+        return factory(config, node);                                                                               \
+      }});                                                                                                          \
   }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::hw

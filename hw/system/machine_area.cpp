@@ -1,14 +1,14 @@
 // Machine area as the sum of its components' areas; the roles come from the component catalog, so a new
 // component needs no entry here.
-#include "sim/framework/machine_area.hpp"
+#include "hw/system/machine_area.hpp"
 
 #include <algorithm>
 
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
-namespace cascadesim::sim {
+namespace cascadesim::hw {
 
-MachineArea machine_area(const ConfigNode& hardware) {
+MachineArea machine_area(const core::ConfigNode& hardware) {
   MachineArea area;
   for (const ComponentEntry& e : ComponentCatalog::instance().entries()) {
     if (e.role == "example" || !hardware.has(e.role)) continue;
@@ -31,4 +31,4 @@ std::string section_list(const std::vector<std::string>& sections) {
   return out;
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::hw

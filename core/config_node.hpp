@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 using Json = nlohmann::json;
 
@@ -68,4 +68,4 @@ std::optional<Json> load_json_file(const std::string& path, ConfigErrors& errors
 // A short rendering of a JSON value for messages: numbers and literals as written, strings quoted and cut.
 std::string describe_value(const Json& value);
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 struct ConfigIssue {
   std::string file;
@@ -47,4 +47,4 @@ std::string child_pointer(std::string_view parent, std::size_t index);
 // The known key closest to an unknown one, or "" when none is close enough to be a likely typo.
 std::string closest_key(std::string_view unknown, const std::vector<std::string_view>& known);
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

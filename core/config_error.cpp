@@ -1,11 +1,11 @@
 // Collected configuration errors and the "did you mean" hint.
-#include "sim/config/config_error.hpp"
+#include "core/config_error.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 std::string ConfigIssue::line() const {
   std::string out = file;
@@ -102,4 +102,4 @@ std::string closest_key(std::string_view unknown, const std::vector<std::string_
   return std::string(best);
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -11,9 +11,9 @@
 #include <variant>
 #include <vector>
 
-#include "sim/config/config_node.hpp"
+#include "core/config_node.hpp"
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 enum class Presence { required, optional };
 
@@ -50,7 +50,7 @@ std::vector<std::string_view> field_keys(std::span<const Field<S>> fields) {
   return keys;
 }
 
-namespace detail {
+// "a, b, c" for messages.
 inline std::string choice_list(std::span<const std::string_view> names) {
   std::string out;
   for (std::string_view n : names) {
@@ -60,6 +60,7 @@ inline std::string choice_list(std::span<const std::string_view> names) {
   return out;
 }
 
+// Reads a string that must be one of names into its index; otherwise records an error at key (with a hint).
 inline bool read_choice(const ConfigNode& node, std::string_view key, const Json& value,
                         std::span<const std::string_view> names, std::size_t& index) {
   if (value.is_string()) {
@@ -80,7 +81,6 @@ inline bool read_choice(const ConfigNode& node, std::string_view key, const Json
   node.error_at(key, std::move(message));
   return false;
 }
-}  // namespace detail
 
 // GCC 12 reports -Warray-bounds inside the variant branches of read_fields that a struct without string members
 // can never take (the std::string S::* alternative); the pragma silences that false positive here only.
@@ -105,7 +105,7 @@ void read_fields(const ConfigNode& node, std::span<const Field<S>> fields, S& ou
           using T = std::decay_t<decltype(target)>;
           if constexpr (std::is_same_v<T, Choice<S>>) {
             std::size_t index = 0;
-            if (detail::read_choice(node, f.key, *value, target.names, index)) target.set(out, index);
+            if (read_choice(node, f.key, *value, target.names, index)) target.set(out, index);
           } else if constexpr (std::is_same_v<T, bool S::*>) {
             if (!value->is_boolean()) {
               node.error_at(f.key, "expected true or false (got " + describe_value(*value) + ")");
@@ -115,7 +115,7 @@ void read_fields(const ConfigNode& node, std::span<const Field<S>> fields, S& ou
           } else if constexpr (std::is_same_v<T, std::string S::*>) {
             if (!f.text_choices.empty()) {
               std::size_t index = 0;
-              if (detail::read_choice(node, f.key, *value, f.text_choices, index))
+              if (read_choice(node, f.key, *value, f.text_choices, index))
                 out.*target = std::string(f.text_choices[index]);
               return;
             }
@@ -155,4 +155,4 @@ void read_fields(const ConfigNode& node, std::span<const Field<S>> fields, S& ou
 
 #pragma GCC diagnostic pop
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

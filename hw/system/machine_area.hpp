@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/config/config_node.hpp"
+#include "core/config_node.hpp"
 
-namespace cascadesim::sim {
+namespace cascadesim::hw {
 
 struct MachineArea {
   double shared_mm2 = 0;              // components the cores share: off-chip memory interface, L2, interconnect
@@ -21,9 +21,9 @@ struct MachineArea {
 
 // Builds the component of every registered role that hardware has a section for and adds up their areas. Errors in
 // a section are recorded in hardware.errors() (that section then counts as missing).
-MachineArea machine_area(const ConfigNode& hardware);
+MachineArea machine_area(const core::ConfigNode& hardware);
 
 // "memory, l2, noc" for messages.
 std::string section_list(const std::vector<std::string>& sections);
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::hw

@@ -1,9 +1,9 @@
 // Look-up of a statistic by name.
-#include "sim/framework/stats.hpp"
+#include "core/stats.hpp"
 
 #include <stdexcept>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 double StatSet::value(std::string_view name) const {
   for (std::size_t i = 0; i < infos_.size(); ++i)
@@ -11,4 +11,4 @@ double StatSet::value(std::string_view name) const {
   throw std::out_of_range("no statistic named '" + std::string(name) + "'");
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -1,5 +1,5 @@
 // Temporary file, flushed to the disk, then renamed over the output, whose folder is flushed in turn.
-#include "sim/framework/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 namespace {
 std::string errno_text() { return std::strerror(errno); }
@@ -44,4 +44,4 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   }
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

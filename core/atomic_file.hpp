@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 // An output that could not be written (bad folder, full disk); main() reports it as bad input, exit 2.
 class OutputError : public std::runtime_error {
@@ -17,4 +17,4 @@ class OutputError : public std::runtime_error {
 // Throws OutputError naming the path.
 void write_file_atomically(const std::string& path, std::string_view text);
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 struct StatInfo {
   std::string_view name;  // snake_case with its unit: busy_cycles, read_bytes, achieved_bandwidth_GBps
@@ -34,4 +34,4 @@ class StatSet {
   std::vector<double> values_;
 };
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -1,9 +1,9 @@
 // Bound checks and number formatting for config messages.
-#include "sim/config/field.hpp"
+#include "core/field.hpp"
 
 #include <cstdio>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 std::string format_number(double value) {
   char buffer[32];
@@ -19,4 +19,4 @@ std::string bound_violation(double value, double min, double max, bool min_exclu
   return "";
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core

@@ -1,9 +1,9 @@
 // The component catalog and building a component from its config section.
-#include "sim/framework/registry.hpp"
+#include "hw/component_registry.hpp"
 
 #include <stdexcept>
 
-namespace cascadesim::sim {
+namespace cascadesim::hw {
 
 ComponentCatalog& ComponentCatalog::instance() {
   static ComponentCatalog catalog;
@@ -30,7 +30,7 @@ std::vector<const ComponentEntry*> ComponentCatalog::role(std::string_view role)
   return out;
 }
 
-std::unique_ptr<Component> make_component(std::string_view role, const ConfigNode& node) {
+std::unique_ptr<Component> make_component(std::string_view role, const core::ConfigNode& node) {
   const auto entries = ComponentCatalog::instance().role(role);
   std::vector<std::string_view> names;
   std::string list;
@@ -38,25 +38,26 @@ std::unique_ptr<Component> make_component(std::string_view role, const ConfigNod
     names.push_back(e->name);
     list += (list.empty() ? "" : ", ") + e->name;
   }
-  SourceLocation where;
-  const Json* impl = node.find("impl", &where);
+  core::SourceLocation where;
+  const core::Json* impl = node.find("impl", &where);
   if (!impl) {
     node.error_at("impl", "missing required key (which " + std::string(role) + " model: " + list + ")");
     return nullptr;
   }
   if (!impl->is_string()) {
-    node.error_at("impl", "expected one of " + list + " (got " + describe_value(*impl) + ")");
+    node.error_at("impl", "expected one of " + list + " (got " + core::describe_value(*impl) + ")");
     return nullptr;
   }
   const std::string& name = impl->get_ref<const std::string&>();
   const ComponentEntry* entry = ComponentCatalog::instance().find(role, name);
   if (!entry) {
     std::string message = "unknown " + std::string(role) + " model '" + name + "'";
-    if (const std::string hint = closest_key(name, names); !hint.empty()) message += " (did you mean '" + hint + "'?)";
+    if (const std::string hint = core::closest_key(name, names); !hint.empty())
+      message += " (did you mean '" + hint + "'?)";
     node.error_at("impl", message + "; registered: " + list);
     return nullptr;
   }
   return entry->make(node);
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::hw

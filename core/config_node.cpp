@@ -1,5 +1,5 @@
 // Layered, location-aware access to JSON configs.
-#include "sim/config/config_node.hpp"
+#include "core/config_node.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-namespace cascadesim::sim {
+namespace cascadesim::core {
 
 ConfigNode::ConfigNode(std::vector<Layer> layers, ConfigErrors& errors)
     : layers_(std::move(layers)), errors_(&errors) {}
@@ -206,4 +206,4 @@ std::string describe_value(const Json& value) {
   return text;
 }
 
-}  // namespace cascadesim::sim
+}  // namespace cascadesim::core
