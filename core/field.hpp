@@ -155,4 +155,23 @@ void read_fields(const ConfigNode& node, std::span<const Field<S>> fields, S& ou
 
 #pragma GCC diagnostic pop
 
+// The values of a config struct's fields as a JSON object (the resolved config a run records).
+template <class S>
+Json fields_to_json(std::span<const Field<S>> fields, const S& s) {
+  Json out = Json::object();
+  for (const Field<S>& f : fields) {
+    std::visit(
+        [&](auto&& target) {
+          using T = std::decay_t<decltype(target)>;
+          if constexpr (std::is_same_v<T, Choice<S>>) {
+            out[std::string(f.key)] = std::string(target.names[target.get(s)]);
+          } else {
+            out[std::string(f.key)] = s.*target;
+          }
+        },
+        f.target);
+  }
+  return out;
+}
+
 }  // namespace cascadesim::core

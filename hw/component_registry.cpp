@@ -31,32 +31,11 @@ std::vector<const ComponentEntry*> ComponentCatalog::role(std::string_view role)
 }
 
 std::unique_ptr<Component> make_component(std::string_view role, const core::ConfigNode& node) {
-  const auto entries = ComponentCatalog::instance().role(role);
   std::vector<std::string_view> names;
-  std::string list;
-  for (const ComponentEntry* e : entries) {
-    names.push_back(e->name);
-    list += (list.empty() ? "" : ", ") + e->name;
-  }
-  core::SourceLocation where;
-  const core::Json* impl = node.find("impl", &where);
-  if (!impl) {
-    node.error_at("impl", "missing required key (which " + std::string(role) + " model: " + list + ")");
-    return nullptr;
-  }
-  if (!impl->is_string()) {
-    node.error_at("impl", "expected one of " + list + " (got " + core::describe_value(*impl) + ")");
-    return nullptr;
-  }
-  const std::string& name = impl->get_ref<const std::string&>();
-  const ComponentEntry* entry = ComponentCatalog::instance().find(role, name);
-  if (!entry) {
-    std::string message = "unknown " + std::string(role) + " model '" + name + "'";
-    if (const std::string hint = core::closest_key(name, names); !hint.empty())
-      message += " (did you mean '" + hint + "'?)";
-    node.error_at("impl", message + "; registered: " + list);
-    return nullptr;
-  }
+  for (const ComponentEntry* e : ComponentCatalog::instance().role(role)) names.push_back(e->name);
+  const std::optional<std::string> name = core::read_impl_name(node, std::string(role) + " model", names);
+  if (!name) return nullptr;
+  const ComponentEntry* entry = ComponentCatalog::instance().find(role, *name);
   return entry->make(node);
 }
 

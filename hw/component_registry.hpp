@@ -16,22 +16,10 @@
 
 #include "core/config_node.hpp"
 #include "core/field.hpp"
+#include "core/registry.hpp"
 #include "core/stats.hpp"
 
 namespace cascadesim::hw {
-
-// What describe prints for one parameter, taken from a Field declaration.
-struct ParamInfo {
-  std::string key;
-  std::string unit;
-  std::string doc;
-  std::string kind;  // number, integer, boolean, string or choice
-  bool required = false;
-  double min = 0, max = 0;
-  bool min_exclusive = false;
-  std::string default_value;  // the config struct's default, as JSON text; "" when required
-  std::vector<std::string> choices;
-};
 
 // The silicon area of one component instance, from the area figures of its own config section.
 struct ComponentArea {
@@ -62,7 +50,7 @@ struct ComponentEntry {
   std::string role;  // memory, l2, matrix_unit, vector_unit, topk, noc, example, ...
   std::string name;  // the value of "impl"
   std::string doc;
-  std::vector<ParamInfo> params;
+  std::vector<core::ParamInfo> params;
   std::vector<core::StatInfo> stats;
   // Builds the component from its config section; reads through node (errors go to node.errors()).
   std::function<std::unique_ptr<Component>(const core::ConfigNode& node)> make;
@@ -80,59 +68,6 @@ class ComponentCatalog {
  private:
   std::vector<ComponentEntry> entries_;
 };
-
-// Parameters of a config struct as describe shows them. (The pragma: see read_fields in field.hpp.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-template <class S>
-std::vector<ParamInfo> describe_fields(std::span<const core::Field<S>> fields) {
-  const S defaults{};
-  std::vector<ParamInfo> out;
-  for (const core::Field<S>& f : fields) {
-    ParamInfo p;
-    p.key = f.key;
-    p.unit = f.unit;
-    p.doc = f.doc;
-    p.required = f.presence == core::Presence::required;
-    p.min = f.min;
-    p.max = f.max;
-    p.min_exclusive = f.min_exclusive;
-    std::visit(
-        [&](auto&& target) {
-          using T = std::decay_t<decltype(target)>;
-          if constexpr (std::is_same_v<T, core::Choice<S>>) {
-            p.kind = "choice";
-            for (std::string_view n : target.names) p.choices.emplace_back(n);
-            p.default_value = core::Json(std::string(target.names[target.get(defaults)])).dump();
-          } else {
-            using M = std::decay_t<decltype(defaults.*target)>;
-            p.kind = std::is_same_v<M, bool>           ? "boolean"
-                     : std::is_same_v<M, std::string>  ? (f.text_choices.empty() ? "string" : "choice")
-                     : std::is_same_v<M, std::int64_t> ? "integer"
-                                                       : "number";
-            for (std::string_view n : f.text_choices) p.choices.emplace_back(n);
-            p.default_value = core::Json(defaults.*target).dump();
-          }
-        },
-        f.target);
-    if (p.required) p.default_value.clear();
-    out.push_back(std::move(p));
-  }
-  return out;
-}
-
-#pragma GCC diagnostic pop
-
-// Reads a component's config struct: its fields, with "impl" allowed, every other key rejected.
-template <class S>
-S read_component_config(const core::ConfigNode& node, std::span<const core::Field<S>> fields) {
-  S config{};
-  core::read_fields(node, fields, config);
-  std::vector<std::string_view> keys = core::field_keys(fields);
-  keys.push_back("impl");
-  node.reject_unknown_keys(keys);
-  return config;
-}
 
 // Builds the component named by node's "impl" for a role; reports an unknown or missing impl with the list
 // of registered names. Returns nullptr after recording an error.
@@ -159,11 +94,11 @@ std::unique_ptr<Interface> make_component_as(std::string_view role, const core::
 #define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields_fn, stat_table, factory)   \
   namespace {                                                                                                       \
   const bool registered_##id = ::cascadesim::hw::ComponentCatalog::instance().add(::cascadesim::hw::ComponentEntry{ \
-      role_name, impl_name, doc_text, ::cascadesim::hw::describe_fields<Config>(fields_fn),                         \
+      role_name, impl_name, doc_text, ::cascadesim::core::describe_fields<Config>(fields_fn),                       \
       std::vector<::cascadesim::core::StatInfo>(std::begin(stat_table), std::end(stat_table)),                      \
       [](const ::cascadesim::core::ConfigNode& node) -> std::unique_ptr<::cascadesim::hw::Component> {              \
         const std::size_t before = node.errors().size();                                                            \
-        const Config config = ::cascadesim::hw::read_component_config<Config>(node, fields_fn);                     \
+        const Config config = ::cascadesim::core::read_impl_config<Config>(node, fields_fn);                        \
         if (node.errors().size() != before) return nullptr;                                                         \
         return factory(config, node);                                                                               \
       }});                                                                                                          \

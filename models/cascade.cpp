@@ -10,6 +10,10 @@ double stage_token_fraction(const CascadeSpec& spec, std::size_t stage) {
   return std::pow(spec.stages[stage].resolution, static_cast<double>(spec.spatial_dims));
 }
 
+std::int64_t stage_tokens(std::int64_t seq_len, const CascadeSpec& spec, std::size_t stage) {
+  return std::max<std::int64_t>(1, std::llround(static_cast<double>(seq_len) * stage_token_fraction(spec, stage)));
+}
+
 double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage) {
   double exited = 0;
   for (std::size_t j = 0; j < stage; ++j) exited += spec.stages[j].exit_fraction;

@@ -14,6 +14,8 @@ inline constexpr std::size_t max_cascade_stages = 8;
 
 // Tokens of stage i relative to full resolution: resolution^spatial_dims (1/4 resolution in 2-D: 6.25%).
 double stage_token_fraction(const CascadeSpec& spec, std::size_t stage);
+// The tokens stage i runs on: seq_len x its token fraction, rounded, at least 1.
+std::int64_t stage_tokens(std::int64_t seq_len, const CascadeSpec& spec, std::size_t stage);
 
 // Fraction of inputs that reach stage i: 1 - sum of exit fractions of the stages before it.
 double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage);

@@ -46,7 +46,40 @@ LayerShape layer_shape(const Workload& w) {
   s.bytes_per_element = w.bytes_per_element;
   s.kernel = w.attention_kernel;
   s.scoring = w.anchor_scoring;
+  s.pattern = w.pattern;
+  std::uint64_t anchor_seed = 0;
+  for (std::size_t layer = 0; layer < w.schedule.layers.size(); ++layer) {
+    const auto l = static_cast<std::int64_t>(layer);
+    if (w.schedule.layers[layer] == LayerKind::anchor) {
+      anchor_seed = static_cast<std::uint64_t>(l + 1);
+      s.anchor_layers.push_back(l);
+    } else if (w.schedule.layers[layer] == LayerKind::reuse) {
+      s.reuse_layers.emplace_back(l, anchor_seed);
+    }
+  }
   return s;
+}
+
+dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
+                                     std::uint64_t anchor_seed) {
+  const TileGrid g = layer_tile_grid(s);
+  return dataflow::PatternSpace{m.n_heads, m.n_kv_heads, g.query_tiles, g.key_tiles,
+                                m.causal,  s.top_k,      layer,         anchor_seed};
+}
+
+double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s) {
+  if (s.reuse_layers.empty()) return s.pattern->visited_blocks(pattern_space(m, s, 0, 0));
+  double sum = 0;
+  for (const auto& [layer, seed] : s.reuse_layers) sum += s.pattern->visited_blocks(pattern_space(m, s, layer, seed));
+  return sum / static_cast<double>(s.reuse_layers.size());
+}
+
+double mean_anchor_kept_blocks(const TransformerModel& m, const LayerShape& s) {
+  if (s.anchor_layers.empty()) return s.pattern->visited_blocks(pattern_space(m, s, 0, 1));
+  double sum = 0;
+  for (std::int64_t layer : s.anchor_layers)
+    sum += s.pattern->visited_blocks(pattern_space(m, s, layer, static_cast<std::uint64_t>(layer + 1)));
+  return sum / static_cast<double>(s.anchor_layers.size());
 }
 
 TileGrid layer_tile_grid(const LayerShape& s) { return tile_grid(s.query_tokens, s.key_tokens, s.tile_tokens); }
@@ -87,15 +120,15 @@ OpCost attention_cost(const TransformerModel& m, const LayerShape& s, LayerKind 
 
   OpCost c;
   if (kind == LayerKind::reuse) {
-    const double blocks = static_cast<double>(sparse_tiles_exact(g, s.top_k, m.causal));
+    const double blocks = mean_reuse_blocks(m, s) / static_cast<double>(m.n_heads);  // per head
     const double kv_streamed = heads * blocks * tile * dh * 2.0 * e;
-    // The heads of a GQA group share the anchor's lists (models/dataflow/kernel.hpp), so with L2 reuse each
-    // K/V head's selected tiles come from HBM once.
+    // With L2 reuse each K/V head's selected tiles come from HBM once, as when the heads of a GQA group share
+    // their lists (Kascade); patterns whose heads differ share less, which this bound does not see.
     const double kv_group = s.batch * static_cast<double>(m.n_kv_heads) * blocks * tile * dh * 2.0 * e;
     c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;  // Q K^T and P V per block
     c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-    c.hbm_bytes =
-        q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) + heads * blocks * index_bytes;
+    c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) +
+                  (s.pattern->reads_index_lists() ? heads * blocks * index_bytes : 0.0);
     c.kernels = 1;
     return c;
   }
@@ -129,7 +162,7 @@ AnchorScoringCost anchor_scoring_cost(const TransformerModel& m, const LayerShap
   const double e = static_cast<double>(s.bytes_per_element);
   const double heads = s.batch * static_cast<double>(m.n_heads);
   const double rated = static_cast<double>(dense_tiles(g, m.causal));
-  const double kept = static_cast<double>(sparse_tiles_exact(g, s.top_k, m.causal));
+  const double kept = mean_anchor_kept_blocks(m, s) / static_cast<double>(m.n_heads);  // per head
   // Heap selection: each candidate costs about log2(k) compares (a dedicated engine such as SpAtten's,
   // Wang et al. 2021, is linear-time; on a vector unit a k-heap is the common choice).
   const double select_ops = heads * rated * std::max(1.0, std::log2(static_cast<double>(s.top_k)));
@@ -177,7 +210,7 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   LayerCost cost;
   cost[Op::qkv_projection] = gemm_cost(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e);
   cost[Op::attention] = attention_cost(m, s, kind, hw);
-  if (kind == LayerKind::anchor) {
+  if (kind == LayerKind::anchor && s.pattern->selects_from_scores()) {
     const AnchorScoringCost scoring = anchor_scoring_cost(m, s);
     cost[Op::attention] += scoring.fused;
     cost[Op::anchor_scoring] = scoring.separate;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "models/dataflow/pattern.hpp"
 #include "models/hardware_spec.hpp"
 #include "models/layer_schedule.hpp"
 #include "models/tiles.hpp"
@@ -64,9 +65,24 @@ struct LayerShape {
   std::int64_t bytes_per_element = 2;
   AttentionKernel kernel = AttentionKernel::fused;
   AnchorScoring scoring = AnchorScoring::tile_max;
+  // Which key tiles reuse layers visit, and the schedule's reuse layers (with the anchor each reads, layer + 1;
+  // 0 before any anchor) and anchor layers: a pattern's counts may differ from layer to layer.
+  std::shared_ptr<const dataflow::AttentionPattern> pattern = dataflow::default_pattern();
+  std::vector<std::pair<std::int64_t, std::uint64_t>> reuse_layers;
+  std::vector<std::int64_t> anchor_layers;
 };
 
 LayerShape layer_shape(const Workload& w);
+
+// The pattern's tile space at one layer of a shape.
+dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
+                                     std::uint64_t anchor_seed);
+// Blocks a reuse layer visits over every head of one sequence, averaged over the shape's reuse layers (layer 0
+// when it lists none): n reuse layers cost n times this, exactly, since a layer's cost is linear in its blocks.
+double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s);
+// List entries an anchor's selection writes over every head of one sequence (its own layer's lists), averaged over
+// the shape's anchor layers (layer 0 when it lists none).
+double mean_anchor_kept_blocks(const TransformerModel& m, const LayerShape& s);
 
 // Tiling seen by one head: decode has a single query tile of one row.
 TileGrid layer_tile_grid(const LayerShape& s);

@@ -99,7 +99,7 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     CascadeStagePrediction& p = r.stages[i];
     p.token_fraction = stage_token_fraction(spec, i);
-    p.tokens = std::max<std::int64_t>(1, std::llround(static_cast<double>(w.seq_len) * p.token_fraction));
+    p.tokens = stage_tokens(w.seq_len, spec, i);
     p.reach_fraction = stage_reach_fraction(spec, i);
     p.run_fraction = batch_runs_stage_probability(p.reach_fraction, batch);
     if (p.run_fraction <= 0) continue;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/dataflow/pattern.hpp"
 #include "models/layer_schedule.hpp"
 
 namespace cascadesim::models {
@@ -57,6 +58,8 @@ struct Workload {
   std::int64_t tile_tokens = 128;  // query and key tile edge (seed 002: 128)
   std::int64_t top_k = 0;          // key tiles kept per query tile in reuse layers
   LayerSchedule schedule;          // empty: all layers dense
+  // Which key tiles reuse layers visit (/workload/pattern); Kascade's top-k lists when the study names none.
+  std::shared_ptr<const dataflow::AttentionPattern> pattern = dataflow::default_pattern();
   AnchorScoring anchor_scoring = AnchorScoring::tile_max;
   AttentionKernel attention_kernel = AttentionKernel::fused;
   std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache

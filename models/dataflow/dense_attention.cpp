@@ -17,7 +17,6 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.tile_tokens = shape.tile_tokens;
   w.rows = executed_query_rows(shape);
   w.causal = model.causal;
-  w.selection = KeySelection::dense;
   w.bytes_per_element = static_cast<double>(shape.bytes_per_element);
   w.kv_tensor = kv_tensor;
   return w;

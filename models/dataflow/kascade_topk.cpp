@@ -1,6 +1,6 @@
-// Kascade top-k attention (seed 002 §3): an ANCHOR runs dense attention while keeping each block's max score,
-// then a selection kernel writes per-query-tile lists of the top_k key tiles; REUSE layers read those lists
-// and visit only the listed tiles.
+// The sparse layer kinds (seed 002 §3): an ANCHOR runs dense attention while keeping each block's max score, then
+// a selection kernel writes per-query-tile lists (for patterns that select from scores); a REUSE layer visits only
+// the tiles its pattern lists.
 #include "models/dataflow/layer.hpp"
 
 namespace cascadesim::models::dataflow {
@@ -17,6 +17,8 @@ std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerSha
   select.key_tiles = attention.key_tiles;
   select.top_k = shape.top_k;
   select.causal = attention.causal && attention.query_tiles == attention.key_tiles;
+  select.pattern = shape.pattern;
+  select.space = pattern_space(model, shape, layer, static_cast<std::uint64_t>(layer + 1));
   return {Kernel{"attention", Op::attention, layer, LayerKind::anchor, attention},
           Kernel{"topk_select", Op::anchor_scoring, layer, LayerKind::anchor, select}};
 }
@@ -24,10 +26,11 @@ std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerSha
 Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,
                     std::uint64_t anchor_seed) {
   AttentionWork attention = dense_attention(model, shape, kv_tensor);
-  attention.selection = KeySelection::top_k;
+  attention.pattern = shape.pattern;
   attention.top_k = shape.top_k;
-  attention.reads_index_lists = true;
-  attention.selection_seed = anchor_seed;
+  attention.layer = layer;
+  attention.anchor_seed = anchor_seed;
+  attention.reads_index_lists = shape.pattern->reads_index_lists();
   return Kernel{"attention", Op::attention, layer, LayerKind::reuse, attention};
 }
 

@@ -6,37 +6,20 @@
 
 namespace cascadesim::models::dataflow {
 
-namespace {
-// SplitMix64 (Steele, Lea, Flood 2014): a cheap, well-mixed deterministic hash for synthetic selections.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-}  // namespace
-
 void AttentionWork::visited_tiles(std::int64_t head, std::int64_t q, std::vector<std::int64_t>& out) const {
-  out.clear();
-  const std::int64_t seen = visible(q);
-  if (selection == KeySelection::dense || top_k >= seen) {
-    for (std::int64_t j = 0; j < seen; ++j) out.push_back(j);
+  if (pattern) {
+    pattern->visited_tiles(space(), head, q, out);
     return;
   }
-  // Kascade-style lists keep the sink and the local tile, then the strongest others; which ones depends on
-  // the data, so they are drawn here by a hash, the same for the heads of one GQA group.
-  const std::int64_t diagonal = std::min(q, key_tiles - 1);
-  out.push_back(0);
-  if (top_k > 1 && diagonal != 0) out.push_back(diagonal);
-  const std::int64_t group = head / std::max<std::int64_t>(1, heads / kv_heads);
-  std::uint64_t state =
-      mix(selection_seed ^ mix(static_cast<std::uint64_t>(group) * 0x100000001ULL + static_cast<std::uint64_t>(q)));
-  while (static_cast<std::int64_t>(out.size()) < top_k) {
-    state = mix(state);
-    const auto j = static_cast<std::int64_t>(state % static_cast<std::uint64_t>(seen));
-    if (std::find(out.begin(), out.end(), j) == out.end()) out.push_back(j);
-  }
-  std::sort(out.begin(), out.end());
+  out.clear();
+  for (std::int64_t j = 0; j < visible(q); ++j) out.push_back(j);
+}
+
+double AttentionWork::visited_blocks() const {
+  if (pattern) return pattern->visited_blocks(space());
+  const double t = static_cast<double>(query_tiles);
+  const double per_head = causal && query_tiles == key_tiles ? t * (t + 1.0) / 2.0 : t * static_cast<double>(key_tiles);
+  return static_cast<double>(heads) * per_head;
 }
 
 OpCost kernel_cost(const Kernel& kernel) {
@@ -50,38 +33,23 @@ OpCost kernel_cost(const Kernel& kernel) {
           const double n_written = w.n_written > 0 ? w.n_written : w.n;
           c.hbm_bytes = w.bytes_per_element * (w.m * w.k + w.k * w.n + w.m * n_written);
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
-          // Closed forms of sum over query tiles of visited(q) (models/tiles.hpp).
-          double blocks = 0;
-          const std::int64_t t = w.query_tiles;
-          const bool aligned = w.causal && w.query_tiles == w.key_tiles;
-          if (w.selection == KeySelection::dense) {
-            blocks = aligned ? static_cast<double>(t) * static_cast<double>(t + 1) / 2.0
-                             : static_cast<double>(t * w.key_tiles);
-          } else if (aligned) {
-            const std::int64_t k = std::min(w.top_k, t);
-            blocks = static_cast<double>(k * (k + 1) / 2 + k * (t - k));
-          } else {
-            blocks = static_cast<double>(t * std::min(w.top_k, w.key_tiles));
-          }
-          const double heads = w.batch * static_cast<double>(w.heads);
-          const double scores = heads * blocks * static_cast<double>(w.rows * w.tile_tokens);
+          const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
+          const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);
           c.matrix_flops = scores * 4.0 * static_cast<double>(w.head_dim);
           c.vector_flops = scores * w.vector_ops_per_score;
           const double q_and_o =
-              2.0 * heads * static_cast<double>(w.query_tiles * w.rows * w.head_dim) * w.bytes_per_element;
-          c.hbm_bytes = q_and_o + heads * blocks * w.kv_tile_bytes() +
-                        (w.writes_tile_scores ? heads * blocks * tile_score_bytes : 0.0) +
-                        (w.reads_index_lists ? heads * blocks * index_bytes : 0.0);
+              2.0 * w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.bytes_per_element;
+          c.hbm_bytes = q_and_o + blocks * w.kv_tile_bytes() +
+                        (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0) +
+                        (w.reads_index_lists ? blocks * index_bytes : 0.0);
         } else if constexpr (std::is_same_v<W, SelectWork>) {
           const std::int64_t t = w.query_tiles;
           const double rated = w.causal ? static_cast<double>(t) * static_cast<double>(t + 1) / 2.0
                                         : static_cast<double>(t * w.key_tiles);
           const double heads = w.batch * static_cast<double>(w.heads);
-          const std::int64_t k = std::min(w.top_k, t);
-          const double kept = w.causal ? static_cast<double>(k * (k + 1) / 2 + k * (t - k))
-                                       : static_cast<double>(t * std::min(w.top_k, w.key_tiles));
+          const double kept = w.batch * w.pattern->visited_blocks(w.space);
           c.vector_flops = heads * rated * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
-          c.hbm_bytes = heads * rated * tile_score_bytes + heads * kept * index_bytes;
+          c.hbm_bytes = heads * rated * tile_score_bytes + kept * index_bytes;
         } else {
           c.matrix_flops = w.matrix_flops;
           c.vector_flops = w.vector_ops;

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/dataflow/pattern.hpp"
 #include "models/layer_costs.hpp"
 #include "models/layer_schedule.hpp"
 
@@ -28,49 +29,50 @@ struct GemmWork {
   double units() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }  // output tiles
 };
 
-// Which key tiles a query tile visits.
-enum class KeySelection : std::uint8_t {
-  dense,  // all visible tiles: 0..q under a causal mask, every tile otherwise
-  top_k,  // min(top_k, visible) tiles per query tile, from the anchor's lists
-};
-
 // Tiled attention, FlashAttention-2 style: a work unit is one query tile of one head of one sequence; it loads
-// Q, streams K/V tiles (K and V of a tile travel together), keeps the online softmax, and writes O.
+// Q, streams K/V tiles (K and V of a tile travel together), keeps the online softmax, and writes O. Which key
+// tiles a query tile visits is its pattern's (models/dataflow/pattern.hpp); without one, every visible tile.
 struct AttentionWork {
   double batch = 1;
   std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
   std::int64_t query_tiles = 0, key_tiles = 0, tile_tokens = 0;
   std::int64_t rows = 0;  // query rows per tile as computed (1 in decode)
   bool causal = true;
-  KeySelection selection = KeySelection::dense;
-  std::int64_t top_k = 0;
+  std::shared_ptr<const AttentionPattern> pattern;  // null: dense
+  std::int64_t top_k = 0;                           // the study's top_k, for patterns that use it
+  std::int64_t layer = 0;
+  std::uint64_t anchor_seed = 0;                        // the anchor whose lists a reuse layer reads (layer + 1)
   double vector_ops_per_score = softmax_ops_per_score;  // + 1 when an anchor keeps each block's max score
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
-  bool reads_index_lists = false;                       // reuse: the anchor's top-k lists
+  bool reads_index_lists = false;                       // reuse: int32 lists from memory
   double bytes_per_element = 2;
   std::uint64_t kv_tensor = 0;  // id of this layer's K/V, for tile-granular caching
-  std::uint64_t selection_seed = 0;
 
-  std::int64_t visible(std::int64_t q) const { return causal && query_tiles == key_tiles ? q + 1 : key_tiles; }
-  std::int64_t visited(std::int64_t q) const {
-    return selection == KeySelection::dense ? visible(q) : std::min(top_k, visible(q));
+  PatternSpace space() const {
+    return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed};
   }
+  std::int64_t visible(std::int64_t q) const { return causal && query_tiles == key_tiles ? q + 1 : key_tiles; }
+  std::int64_t visited(std::int64_t head, std::int64_t q) const {
+    return pattern ? pattern->visited_count(space(), head, q) : visible(q);
+  }
+  // Blocks over every head of one sequence: causal T(T+1)/2 or Tq Tk per head when dense (seed 002 §4).
+  double visited_blocks() const;
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
   // Work units: one per query tile, head and whole sequence.
   double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
 
-  // The key tiles query tile q of `head` visits, in order, written to out (cleared first). Dense: 0..visible-1.
-  // Top-k: the attention sink (tile 0), the diagonal tile, and the rest drawn without repetition by a hash of
-  // (seed, head / group, q): deterministic, shared by the heads of a GQA group and by every reuse layer of
-  // one anchor (they share its seed).
+  // The key tiles query tile q of `head` visits, ascending, written to out (cleared first).
   void visited_tiles(std::int64_t head, std::int64_t q, std::vector<std::int64_t>& out) const;
 };
 
-// Per query tile, pick top_k of `candidates` block scores (anchor layers, a kernel of its own).
+// Per query tile, rank the visible key tiles by the anchor's block scores and write the lists its pattern
+// keeps (anchor layers of patterns that select from scores, a kernel of its own).
 struct SelectWork {
   double batch = 1;
   std::int64_t heads = 0, query_tiles = 0, key_tiles = 0, top_k = 0;
   bool causal = true;
+  std::shared_ptr<const AttentionPattern> pattern;  // sizes the lists written
+  PatternSpace space;                               // the anchor's own layer
   std::int64_t candidates(std::int64_t q) const { return causal ? q + 1 : key_tiles; }
   double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
 };

@@ -58,7 +58,9 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
       break;
     case LayerKind::anchor:
-      if (s.scoring == AnchorScoring::tile_max) {
+      if (!s.pattern->selects_from_scores()) {
+        out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
+      } else if (s.scoring == AnchorScoring::tile_max) {
         for (Kernel& k : anchor_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
       } else {
         out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});

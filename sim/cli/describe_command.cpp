@@ -37,7 +37,7 @@ DescribeOptions parse_describe_args(const std::vector<std::string>& args) {
 
 namespace {
 
-core::Json param_json(const hw::ParamInfo& p) {
+core::Json param_json(const core::ParamInfo& p) {
   core::Json j{{"key", p.key}, {"unit", p.unit}, {"doc", p.doc}, {"kind", p.kind}, {"required", p.required}};
   if (std::isfinite(p.min)) j[p.min_exclusive ? "exclusive_minimum" : "minimum"] = p.min;
   if (std::isfinite(p.max)) j["maximum"] = p.max;
@@ -49,11 +49,11 @@ core::Json param_json(const hw::ParamInfo& p) {
 template <class S>
 core::Json section_json(std::string_view pointer, std::string_view doc, std::span<const core::Field<S>> fields) {
   core::Json params = core::Json::array();
-  for (const hw::ParamInfo& p : hw::describe_fields(fields)) params.push_back(param_json(p));
+  for (const core::ParamInfo& p : core::describe_fields(fields)) params.push_back(param_json(p));
   return core::Json{{"pointer", pointer}, {"doc", doc}, {"params", params}};
 }
 
-std::string bounds_text(const hw::ParamInfo& p) {
+std::string bounds_text(const core::ParamInfo& p) {
   std::string text;
   if (std::isfinite(p.min)) text += (p.min_exclusive ? "> " : ">= ") + core::format_number(p.min);
   if (std::isfinite(p.max)) text += (text.empty() ? "<= " : ", <= ") + core::format_number(p.max);
@@ -66,7 +66,7 @@ std::string bounds_text(const hw::ParamInfo& p) {
 void write_params(std::ostream& out, const core::Json& params) {
   char line[512];
   for (const core::Json& p : params) {
-    hw::ParamInfo info;
+    core::ParamInfo info;
     info.min = p.value("minimum", p.value("exclusive_minimum", -INFINITY));
     info.min_exclusive = p.contains("exclusive_minimum");
     info.max = p.value("maximum", INFINITY);
@@ -95,7 +95,7 @@ core::Json describe_json() {
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
-    for (const hw::ParamInfo& p : e.params) params.push_back(param_json(p));
+    for (const core::ParamInfo& p : e.params) params.push_back(param_json(p));
     core::Json stats = core::Json::array();
     for (const core::StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
     components.push_back({{"role", e.role}, {"impl", e.name}, {"doc", e.doc}, {"params", params}, {"stats", stats}});

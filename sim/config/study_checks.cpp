@@ -1,6 +1,8 @@
 // Cross-field study checks and their messages (the loader's wording, which its tests pin).
 #include "sim/config/study_checks.hpp"
 
+#include "models/cascade.hpp"
+#include "models/layer_costs.hpp"
 #include "models/layer_schedule.hpp"
 #include "models/tiles.hpp"
 
@@ -21,6 +23,7 @@ std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t
 }
 
 std::string top_k_problem(const models::Workload& w) {
+  if (!w.pattern->uses_top_k()) return {};
   const models::LayerCounts counts = w.schedule.counts();
   if (counts.reuse + counts.anchor > 0 && w.top_k < 1)
     return "must be >= 1 when the schedule has anchor or reuse layers (got " + std::to_string(w.top_k) + ")";
@@ -38,6 +41,29 @@ std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t 
          " layers";
 }
 
+std::string pattern_problem(const models::Study& study) {
+  const models::LayerShape shape = models::layer_shape(study.workload);
+  for (const auto& [layer, anchor_seed] : shape.reuse_layers)
+    if (std::string why = shape.pattern->problem(models::pattern_space(study.model, shape, layer, anchor_seed));
+        !why.empty())
+      return why;
+  if (study.workload.cascade && !shape.reuse_layers.empty()) {
+    // Each cascade stage runs the layers on a grid of its own token count.
+    const models::CascadeSpec& spec = *study.workload.cascade;
+    for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+      const std::int64_t tokens = models::stage_tokens(study.workload.seq_len, spec, i);
+      models::LayerShape staged = shape;
+      staged.key_tokens = tokens;
+      staged.query_tokens = study.workload.phase == models::Phase::prefill ? tokens : 1;
+      for (const auto& [layer, anchor_seed] : shape.reuse_layers)
+        if (std::string why = shape.pattern->problem(models::pattern_space(study.model, staged, layer, anchor_seed));
+            !why.empty())
+          return why + " (cascade stage " + std::to_string(i + 1) + ")";
+    }
+  }
+  return {};
+}
+
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study) {
   if (std::string why = kv_heads_problem(study.model); !why.empty())
     return StudyProblem{"/model/n_kv_heads", std::move(why)};
@@ -46,6 +72,7 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
     if (std::string why = schedule_problem(w.schedule, study.model.n_layers); !why.empty())
       return StudyProblem{"/workload/schedule", std::move(why)};
   if (std::string why = top_k_problem(w); !why.empty()) return StudyProblem{"/workload/top_k", std::move(why)};
+  if (std::string why = pattern_problem(study); !why.empty()) return StudyProblem{"/workload/pattern", std::move(why)};
   if (w.early_exit) {
     for (std::size_t i = 0; i < w.early_exit->exits.size(); ++i)
       if (std::string why = exit_layer_problem(w.early_exit->exits[i], study.model.n_layers); !why.empty())

@@ -15,8 +15,11 @@ namespace cascadesim::sim {
 std::string kv_heads_problem(const models::TransformerModel& model);
 // /workload/schedule: n_layers entries, every reuse layer after an anchor (models::check_layer_schedule).
 std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers);
-// /workload/top_k: >= 1 when the schedule has anchor or reuse layers, and at most the key tiles of the grid.
+// /workload/top_k: for patterns sized by top_k, >= 1 when the schedule has anchor or reuse layers, and at most
+// the key tiles of the grid.
 std::string top_k_problem(const models::Workload& workload);
+// /workload/pattern: the pattern can run every reuse layer (and, in a cascade, every stage's grid).
+std::string pattern_problem(const models::Study& study);
 // /workload/early_exit/exits/i/after_layer: the exit comes after one of the model's layers.
 std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers);
 
@@ -26,7 +29,7 @@ struct StudyProblem {
 };
 
 // The first cross-field problem of a study whose fields each passed their own checks, in the loader's order
-// (model, schedule, top_k, early exits), or nothing. Allocates nothing for a consistent study.
+// (model, schedule, top_k, pattern, early exits), or nothing. Allocates nothing for a consistent study.
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study);
 
 }  // namespace cascadesim::sim

@@ -534,8 +534,14 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit"}) keys.push_back(k);
+  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern"}) keys.push_back(k);
   node.reject_unknown_keys(keys);
+  if (node.has("pattern")) {
+    const core::ConfigNode section = node.child("pattern");
+    if (!section.empty())
+      if (std::shared_ptr<const models::dataflow::AttentionPattern> p = models::dataflow::make_pattern(section))
+        w.pattern = std::move(p);
+  }
   const std::int64_t n_layers = model_ok ? m.n_layers : 0;
   read_schedule(node, w, n_layers);
   read_cascade(node, w);
@@ -591,6 +597,8 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
   if (root.has("workload")) {
     const core::ConfigNode workload = root.child("workload");
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
+    if (errors.empty())
+      if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
   } else {
     root.error_at("workload", "missing required key (sequence length, phase, tiling, schedule)");
   }
@@ -617,40 +625,21 @@ LoadedStudy load_study_text(std::string_view text, const std::string& label, con
   return load_document(loader, doc, label, options, errors);
 }
 
-namespace {
-template <class S>
-core::Json fields_to_json(std::span<const core::Field<S>> fields, const S& s) {
-  core::Json out = core::Json::object();
-  for (const core::Field<S>& f : fields) {
-    std::visit(
-        [&](auto&& target) {
-          using T = std::decay_t<decltype(target)>;
-          if constexpr (std::is_same_v<T, core::Choice<S>>) {
-            out[std::string(f.key)] = std::string(target.names[target.get(s)]);
-          } else {
-            out[std::string(f.key)] = s.*target;
-          }
-        },
-        f.target);
-  }
-  return out;
-}
-}  // namespace
-
 core::Json study_to_json(const models::Study& st) {
   core::Json out = core::Json::object();
   out["schema_version"] = supported_schema_version;
   out["name"] = st.name;
-  out["hardware"] = fields_to_json(hardware_fields(), st.hardware);
-  out["model"] = fields_to_json(model_fields(), st.model);
-  core::Json w = fields_to_json(workload_fields(), st.workload);
+  out["hardware"] = core::fields_to_json(hardware_fields(), st.hardware);
+  out["model"] = core::fields_to_json(model_fields(), st.model);
+  core::Json w = core::fields_to_json(workload_fields(), st.workload);
   if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();
+  w["pattern"] = st.workload.pattern->config();
   if (st.workload.cascade) {
     const models::CascadeSpec& spec = *st.workload.cascade;
-    core::Json c = fields_to_json(cascade_fields(), spec);
+    core::Json c = core::fields_to_json(cascade_fields(), spec);
     c["stages"] = core::Json::array();
     for (const auto& stage : spec.stages) {
-      c["stages"].push_back(fields_to_json(cascade_stage_fields(), stage));
+      c["stages"].push_back(core::fields_to_json(cascade_stage_fields(), stage));
       // Derived fractions are not written: the threshold derives them again when the study is read back.
       if (spec.has_confidence_threshold()) c["stages"].back().erase("exit_fraction");
     }
@@ -658,10 +647,10 @@ core::Json study_to_json(const models::Study& st) {
     w["cascade"] = c;
   }
   if (st.workload.early_exit) {
-    core::Json e = fields_to_json(early_exit_fields(), *st.workload.early_exit);
+    core::Json e = core::fields_to_json(early_exit_fields(), *st.workload.early_exit);
     e["exits"] = core::Json::array();
     for (const auto& p : st.workload.early_exit->exits)
-      e["exits"].push_back(fields_to_json(early_exit_point_fields(), p));
+      e["exits"].push_back(core::fields_to_json(early_exit_point_fields(), p));
     w["early_exit"] = e;
   }
   out["workload"] = w;

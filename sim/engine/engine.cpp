@@ -23,7 +23,6 @@ namespace cascadesim::sim {
 using models::dataflow::AttentionWork;
 using models::dataflow::GemmWork;
 using models::dataflow::Kernel;
-using models::dataflow::KeySelection;
 using models::dataflow::SelectWork;
 using models::dataflow::StreamWork;
 
@@ -102,12 +101,12 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   const double vec_cycles = s.vector_unit().cycles(vec_flops, rows * tile);
   const double block_ns = cycles_ns(s, mm_cycles + vec_cycles);  // FlashAttention-2 does not overlap the two
 
-  const std::int64_t n = w.visited(q);
+  const std::int64_t n = w.visited(head, q);
   const double q_bytes = rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
   const double list_bytes = w.reads_index_lists ? static_cast<double>(n) * models::index_bytes : 0.0;
   const double ready =
       transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, 1, false, t0);
-  if (w.selection == KeySelection::top_k) w.visited_tiles(head, q, c.tiles);
+  if (w.pattern) w.visited_tiles(head, q, c.tiles);
   // K/V tiles travel in runs of consecutive tiles (one request each, looked up tile by tile in the L2). Within
   // a run tiles land one after another and are computed as they land; the next run may start loading once the
   // scratchpad's buffers free up, i.e. when only `stages` tiles of this run are left to compute.
@@ -115,10 +114,10 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   double done = ready;
   double next_issue = t0;
   for (std::int64_t i = 0; i < n;) {
-    const std::int64_t first = w.selection == KeySelection::dense ? i : c.tiles[static_cast<std::size_t>(i)];
+    const std::int64_t first = w.pattern ? c.tiles[static_cast<std::size_t>(i)] : i;
     std::int64_t run = 1;
     while (i + run < n && run < kv_run_tiles &&
-           (w.selection == KeySelection::dense || c.tiles[static_cast<std::size_t>(i + run)] == first + run))
+           (!w.pattern || c.tiles[static_cast<std::size_t>(i + run)] == first + run))
       ++run;
     const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(first + 1);
     const std::uint64_t address =
@@ -198,8 +197,9 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   hw::System& s = c.system;
   const auto u = static_cast<std::int64_t>(unit);
   const std::int64_t q = u % w.query_tiles;
+  const std::int64_t head = (u / w.query_tiles) % w.heads;
   const std::int64_t candidates = w.candidates(q);
-  const std::int64_t k = std::min(w.top_k, candidates);
+  const std::int64_t k = w.pattern->visited_count(w.space, head, q);  // the list its pattern keeps
   const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
                                static_cast<double>(candidates) * models::tile_score_bytes, 0, 1, false, t0);
   double cycles = 0;

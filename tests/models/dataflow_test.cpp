@@ -59,13 +59,13 @@ TEST_CASE("top-k lists keep the sink and the diagonal, are sorted and distinct, 
   w.kv_heads = 8;
   w.query_tiles = w.key_tiles = 64;
   w.causal = true;
-  w.selection = dataflow::KeySelection::top_k;
+  w.pattern = dataflow::default_pattern();
   w.top_k = 5;
-  w.selection_seed = 7;
+  w.anchor_seed = 7;
   std::vector<std::int64_t> tiles;
   for (std::int64_t q = 0; q < 64; ++q) {
     w.visited_tiles(3, q, tiles);
-    REQUIRE(static_cast<std::int64_t>(tiles.size()) == w.visited(q));
+    REQUIRE(static_cast<std::int64_t>(tiles.size()) == w.visited(3, q));
     CHECK(tiles.front() == 0);
     CHECK(std::find(tiles.begin(), tiles.end(), q) != tiles.end());
     CHECK(std::is_sorted(tiles.begin(), tiles.end()));

@@ -15,7 +15,6 @@ using core::Json;
 using models::dataflow::AttentionWork;
 using models::dataflow::GemmWork;
 using models::dataflow::Kernel;
-using models::dataflow::KeySelection;
 using models::dataflow::StreamWork;
 
 namespace {
@@ -86,7 +85,8 @@ Kernel stream_kernel(double bytes) {
   return Kernel{"stream", models::Op::mlp, 0, models::LayerKind::dense, s};
 }
 
-AttentionWork attention(KeySelection selection, std::int64_t top_k, bool causal) {
+// Dense when top_k is 0, Kascade top-k lists otherwise.
+AttentionWork attention(std::int64_t top_k, bool causal) {
   AttentionWork w;
   w.batch = 1;
   w.heads = 8;
@@ -96,10 +96,10 @@ AttentionWork attention(KeySelection selection, std::int64_t top_k, bool causal)
   w.tile_tokens = 128;
   w.rows = 128;
   w.causal = causal;
-  w.selection = selection;
+  if (top_k > 0) w.pattern = models::dataflow::default_pattern();
   w.top_k = top_k;
   w.kv_tensor = models::dataflow::tensor_id(0, 1);
-  w.selection_seed = 1;
+  w.anchor_seed = 1;
   return w;
 }
 
@@ -138,8 +138,8 @@ TEST_CASE("with no overheads and ample bandwidth, sparse / dense attention time 
   Machine m;
   m.hbm_GBps = 1e5;
   Built b = build(m);
-  const AttentionWork dense = attention(KeySelection::dense, 0, false);
-  const AttentionWork sparse = attention(KeySelection::top_k, 4, false);
+  const AttentionWork dense = attention(0, false);
+  const AttentionWork sparse = attention(4, false);
   const double t_dense =
       run_ns(*b.system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, dense}});
   const double t_sparse =
@@ -150,7 +150,7 @@ TEST_CASE("with no overheads and ample bandwidth, sparse / dense attention time 
 
 TEST_CASE("L2 hits cut HBM reads to the compulsory K/V bytes") {
   Built b = build(Machine{});
-  const AttentionWork w = attention(KeySelection::dense, 0, false);
+  const AttentionWork w = attention(0, false);
   const sim::RunResult r =
       sim::run_kernels(*b.system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, w}}, {});
   double hbm_read = 0;
@@ -167,9 +167,8 @@ TEST_CASE("L2 hits cut HBM reads to the compulsory K/V bytes") {
 
 TEST_CASE("the same run twice gives bit-identical results") {
   Built b = build(Machine{});
-  const std::vector<Kernel> kernels{
-      gemm_kernel(1024, 1024, 512),
-      Kernel{"attn", models::Op::attention, 0, models::LayerKind::reuse, attention(KeySelection::top_k, 5, true)}};
+  const std::vector<Kernel> kernels{gemm_kernel(1024, 1024, 512), Kernel{"attn", models::Op::attention, 0,
+                                                                         models::LayerKind::reuse, attention(5, true)}};
   const sim::RunResult first = sim::run_kernels(*b.system, kernels, {});
   const sim::RunResult second = sim::run_kernels(*b.system, kernels, {});
   CHECK(first.total_ns == second.total_ns);
@@ -179,7 +178,7 @@ TEST_CASE("the same run twice gives bit-identical results") {
 }
 
 TEST_CASE("a scratchpad too small for one K/V tile beside Q and O leaves no pipeline stage") {
-  const AttentionWork w = attention(KeySelection::dense, 0, true);
+  const AttentionWork w = attention(0, true);
   // Q 16 KiB + fp32 O 32 KiB + one K/V tile 32 KiB = 81,920 bytes.
   CHECK(sim::pipeline_stages(w, 81919, 4) == 0);
   CHECK(sim::pipeline_stages(w, 81920, 4) == 1);

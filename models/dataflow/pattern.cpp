@@ -1,0 +1,62 @@
+// What every attention pattern shares: the default sums, the catalog look-up, and the list helpers.
+#include "models/dataflow/pattern.hpp"
+
+namespace cascadesim::models::dataflow {
+
+double AttentionPattern::visited_blocks(const PatternSpace& s) const {
+  double blocks = 0;
+  for (std::int64_t head = 0; head < s.heads; ++head)
+    for (std::int64_t q = 0; q < s.query_tiles; ++q) blocks += static_cast<double>(visited_count(s, head, q));
+  return blocks;
+}
+
+std::string AttentionPattern::problem(const PatternSpace&) const { return {}; }
+
+std::shared_ptr<const AttentionPattern> make_pattern(const core::ConfigNode& node) {
+  return PatternCatalog::instance().make(node, "attention pattern");
+}
+
+std::shared_ptr<const AttentionPattern> default_pattern() {
+  static const std::shared_ptr<const AttentionPattern> kascade = [] {
+    const core::Json section = {{"impl", "kascade_topk"}};
+    core::ConfigErrors errors;
+    const core::ConfigNode node({{&section, "(default)", "/workload/pattern"}}, errors);
+    std::shared_ptr<const AttentionPattern> p = make_pattern(node);
+    errors.throw_if_any();
+    return p;
+  }();
+  return kascade;
+}
+
+double capped_blocks_per_head(const PatternSpace& s, std::int64_t k) {
+  const std::int64_t t = s.query_tiles;
+  if (s.aligned()) {
+    const std::int64_t kk = std::min(k, t);
+    return static_cast<double>(kk) * static_cast<double>(kk + 1) / 2.0 +
+           static_cast<double>(kk) * static_cast<double>(t - kk);
+  }
+  return static_cast<double>(t) * static_cast<double>(std::min(k, s.key_tiles));
+}
+
+std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::string_view key) {
+  std::vector<std::int64_t> out;
+  const core::Json* value = node.find(key);
+  if (!value) return out;
+  if (!value->is_array() || value->empty()) {
+    node.error_at(key, "expected a non-empty array of integers >= 1 (got " + core::describe_value(*value) + ")");
+    return out;
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const core::Json& v = (*value)[i];
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 1) {
+      const core::SourceLocation where = node.location_of(key);
+      node.errors().add(where.file, core::child_pointer(where.pointer, i),
+                        "expected an integer >= 1 (got " + core::describe_value(v) + ")");
+      continue;
+    }
+    out.push_back(v.get<std::int64_t>());
+  }
+  return out;
+}
+
+}  // namespace cascadesim::models::dataflow
