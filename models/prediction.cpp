@@ -216,7 +216,7 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
     const std::size_t dense = index(LayerKind::dense);
     const double dense_attention = costs.cost[dense].attention_part().flops();
     p.attention_fraction = dense_attention / costs.cost[dense].total().flops();
-    p.tiles.sparse_per_head = sparse_tiles_exact(grid, w.top_k, m.causal);
+    p.tiles.sparse_per_head = std::llround(mean_reuse_blocks(m, shape) / static_cast<double>(m.n_heads));
     if (p.layers.anchor > 0)
       p.anchor_cost = costs.cost[index(LayerKind::anchor)].attention_part().flops() / dense_attention;
     if (p.layers.reuse > 0)

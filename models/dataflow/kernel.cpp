@@ -1,6 +1,8 @@
 // Lazy key-tile lists and the analytical sum over a kernel description.
 #include "models/dataflow/kernel.hpp"
 
+#include "models/tiles.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -43,9 +45,7 @@ OpCost kernel_cost(const Kernel& kernel) {
                         (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0) +
                         (w.reads_index_lists ? blocks * index_bytes : 0.0);
         } else if constexpr (std::is_same_v<W, SelectWork>) {
-          const std::int64_t t = w.query_tiles;
-          const double rated = w.causal ? static_cast<double>(t) * static_cast<double>(t + 1) / 2.0
-                                        : static_cast<double>(t * w.key_tiles);
+          const double rated = static_cast<double>(dense_tiles(TileGrid{w.query_tiles, w.key_tiles, 0, 0}, w.causal));
           const double heads = w.batch * static_cast<double>(w.heads);
           const double kept = w.batch * w.pattern->visited_blocks(w.space);
           c.vector_flops = heads * rated * std::max(1.0, std::log2(static_cast<double>(w.top_k)));

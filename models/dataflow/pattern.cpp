@@ -1,6 +1,8 @@
 // What every attention pattern shares: the default sums, the catalog look-up, and the list helpers.
 #include "models/dataflow/pattern.hpp"
 
+#include "models/tiles.hpp"
+
 namespace cascadesim::models::dataflow {
 
 double AttentionPattern::visited_blocks(const PatternSpace& s) const {
@@ -29,13 +31,7 @@ std::shared_ptr<const AttentionPattern> default_pattern() {
 }
 
 double capped_blocks_per_head(const PatternSpace& s, std::int64_t k) {
-  const std::int64_t t = s.query_tiles;
-  if (s.aligned()) {
-    const std::int64_t kk = std::min(k, t);
-    return static_cast<double>(kk) * static_cast<double>(kk + 1) / 2.0 +
-           static_cast<double>(kk) * static_cast<double>(t - kk);
-  }
-  return static_cast<double>(t) * static_cast<double>(std::min(k, s.key_tiles));
+  return static_cast<double>(sparse_tiles_exact(TileGrid{s.query_tiles, s.key_tiles, 0, 0}, k, s.causal));
 }
 
 std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::string_view key) {

@@ -77,8 +77,7 @@ inline std::uint64_t selection_hash(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// Sum over the query tiles of min(k, visible(q)): k(k+1)/2 + k(T-k) on aligned causal grids (k = min(k, T)),
-// T x min(k, key_tiles) otherwise. One head, one sequence.
+// Sum over the query tiles of min(k, visible(q)), one head, one sequence (models/tiles.hpp, sparse_tiles_exact).
 double capped_blocks_per_head(const PatternSpace& s, std::int64_t k);
 
 // Reads a JSON array of integers >= 1 at key (for per-head and per-layer lists); records errors at its entries.

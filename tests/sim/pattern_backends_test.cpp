@@ -1,0 +1,76 @@
+// Both backends read one description of a sparse layer: for every registered attention pattern, the simulator's
+// replay visits the tiles and requests the bytes the pattern's closed forms count, and the analytical model's
+// reuse-layer FLOPs equal the replayed blocks' FLOPs.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include "models/dataflow/pattern.hpp"
+#include "sim/cli/simulate_command.hpp"
+#include "sim/config/study_loader.hpp"
+
+using namespace cascadesim;
+
+namespace {
+
+// A 4-layer model with 2 query heads over 1 K/V head; 512 tokens in tiles of 128: the 4 x 4 grid of
+// tests/data/patterns/selections_small.json.
+std::string study_text(const core::Json& pattern) {
+  core::Json study = core::Json::parse(R"({"schema_version": 1, "name": "pattern-backends", "hardware": "h100-sxm",
+    "model": {"d_model": 128, "n_heads": 2, "n_kv_heads": 1, "head_dim": 64, "d_mlp": 256, "n_layers": 4,
+              "mlp": "swiglu", "causal": true},
+    "workload": {"phase": "prefill", "seq_len": 512, "tile_tokens": 128, "batch": 3, "top_k": 2,
+                 "schedule": "1D+1A+2R"}})");
+  study["workload"]["pattern"] = pattern;
+  return study.dump();
+}
+
+const std::map<std::string, core::Json> sections = {
+    {"kascade_topk", {{"impl", "kascade_topk"}}},
+    {"random_topk", {{"impl", "random_topk"}, {"seed", 5}}},
+    {"window", {{"impl", "window"}, {"window_tiles", 2}}},
+    {"strided", {{"impl", "strided"}, {"stride_tiles", 2}}},
+    {"sink_window", {{"impl", "sink_window"}, {"sink_tiles", 1}, {"window_tiles", 2}}},
+    {"per_head_topk", {{"impl", "per_head_topk"}, {"top_k_by_head", {1, 3}}}},
+    {"per_layer_topk", {{"impl", "per_layer_topk"}, {"top_k_by_layer", {1, 1, 3, 2}}}},
+    {"from_file", {{"impl", "from_file"}, {"path", "tests/data/patterns/selections_small.json"}}},
+};
+
+}  // namespace
+
+TEST_CASE("for every registered pattern, simulated tiles, FLOPs and streamed bytes equal the analytical counts") {
+  for (const models::dataflow::PatternCatalog::Entry& entry : models::dataflow::PatternCatalog::instance().entries()) {
+    INFO("pattern " << entry.name);
+    const auto section = sections.find(entry.name);
+    REQUIRE_MESSAGE(section != sections.end(), "give pattern_backends_test.cpp a section for " << entry.name);
+    sim::LoadedStudy loaded = sim::load_study_text(study_text(section->second), "pattern-backends.json", {});
+    const models::Study study = loaded.study;  // a copy: loaded moves into the simulation
+    const sim::Simulation s = sim::simulate_loaded(std::move(loaded));
+    const models::LayerShape shape = models::layer_shape(study.workload);
+    const double batch = static_cast<double>(study.workload.batch);
+    const double flops_per_block = 4.0 * 128.0 * 128.0 * 64.0;  // Q K^T and P V of a 128 x 128 block, head_dim 64
+
+    double replayed_blocks = 0;
+    int reuse_kernels = 0, select_kernels = 0;
+    for (const sim::KernelRecord& r : s.schedule.kernels) {
+      if (r.name == "topk_select") ++select_kernels;
+      if (r.op != models::Op::attention || r.kind != models::LayerKind::reuse) continue;
+      ++reuse_kernels;
+      std::uint64_t anchor_seed = 0;
+      for (const auto& [layer, seed] : shape.reuse_layers)
+        if (layer == r.layer) anchor_seed = seed;
+      const double closed_form =
+          batch * shape.pattern->visited_blocks(models::pattern_space(study.model, shape, r.layer, anchor_seed));
+      CHECK(r.tile_ops == closed_form);  // the replay's (query tile, key tile) blocks
+      CHECK(r.requested_bytes == doctest::Approx(r.cost.hbm_bytes).epsilon(1e-12));  // Q, lists, K/V, O
+      replayed_blocks += r.tile_ops;
+    }
+    CHECK(reuse_kernels == 2);
+    CHECK(select_kernels == (shape.pattern->selects_from_scores() ? 1 : 0));
+    const models::Prediction& p = s.prediction.exact;
+    const double analytical_flops =
+        2.0 * p.layer_costs[static_cast<std::size_t>(models::LayerKind::reuse)][models::Op::attention].matrix_flops;
+    CHECK(analytical_flops == doctest::Approx(replayed_blocks * flops_per_block).epsilon(1e-12));
+  }
+}
