@@ -1,0 +1,361 @@
+// cascadesim-fa3-bench: checks the fa3-style (sm_90a) attention kernel against the float64 CPU references (dense,
+// GQA, block-sparse, anchor block maxima) and times it beside the fa2-style kernel on the same inputs (dense prefill
+// and block-sparse over top-k key-tile lists), writing one JSON record per measurement with the implementation name.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "validation/host/bf16.hpp"
+#include "validation/host/block_sparse.hpp"
+#include "validation/host/error_metrics.hpp"
+#include "validation/host/measured_record.hpp"
+#include "validation/host/random_inputs.hpp"
+#include "validation/host/reference_attention.hpp"
+#include "validation/host/tile_geometry.hpp"
+#include "validation/kernels/attention.cuh"
+#include "validation/kernels/attention_fa3.cuh"
+#include "validation/kernels/cuda_support.cuh"
+#include "validation/kernels/random_fill.cuh"
+
+namespace cascadesim::validation {
+namespace {
+
+constexpr double kBf16Tolerance = 1e-2;      // METHOD.md: bf16 operands land between 1e-3 and 1e-2
+constexpr double kBlockMaxTolerance = 2e-3;  // fp32 dot products of length <= 128 against double
+constexpr float kQkAmplitude = 2.0f;
+constexpr float kVAmplitude = 1.0f;
+
+struct GqaShape {
+  AttentionShape shape;  // shape.heads: query heads
+  int kv_heads = 1;
+};
+
+std::size_t elements(const AttentionShape& s, int heads) {
+  return static_cast<std::size_t>(s.batch) * heads * s.seq_len * s.head_dim;
+}
+
+// K or V of kv_heads heads repeated to the query heads (head h reads kv head h / group), for the MHA reference.
+std::vector<Bf16> expand_kv(const std::vector<Bf16>& kv, const GqaShape& g) {
+  const AttentionShape& s = g.shape;
+  const int group = s.heads / g.kv_heads;
+  const std::size_t slice = static_cast<std::size_t>(s.seq_len) * s.head_dim;
+  std::vector<Bf16> out(elements(s, s.heads));
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.heads; ++h)
+      std::copy_n(kv.begin() + (static_cast<std::size_t>(b) * g.kv_heads + h / group) * slice, slice,
+                  out.begin() + (static_cast<std::size_t>(b) * s.heads + h) * slice);
+  return out;
+}
+
+// Per row, top_k visible key tiles chosen by random scores (ties impossible in practice): a block-sparse mask
+// with the row lengths of a top-k selection.
+BlockCsr random_top_k(const AttentionShape& shape, int top_k, std::uint64_t seed) {
+  const int q_tiles = tile_count(shape.seq_len, kFa3TileQ);
+  const int k_tiles = tile_count(shape.seq_len, kFa3TileK);
+  std::vector<float> scores(static_cast<std::size_t>(shape.batch) * shape.heads * q_tiles * k_tiles);
+  std::uint64_t x = seed;
+  for (float& v : scores) {
+    x = splitmix64(x);
+    v = static_cast<float>(x >> 40) / static_cast<float>(1 << 24);
+  }
+  return select_top_k(shape, kFa3TileQ, kFa3TileK, scores, top_k);
+}
+
+struct DeviceCsr {
+  DeviceBuffer<std::int32_t> row_offsets;
+  DeviceBuffer<std::int32_t> col_indices;
+};
+
+DeviceCsr upload_csr(const BlockCsr& csr) {
+  DeviceCsr d{DeviceBuffer<std::int32_t>(csr.row_offsets.size()),
+              DeviceBuffer<std::int32_t>(std::max<std::size_t>(1, csr.col_indices.size()))};
+  d.row_offsets.upload(csr.row_offsets);
+  if (!csr.col_indices.empty()) {
+    CASCADESIM_CUDA(
+        cudaMemcpy(d.col_indices.get(), csr.col_indices.data(), csr.col_indices.size() * 4, cudaMemcpyHostToDevice));
+  }
+  return d;
+}
+
+AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
+                        const DeviceCsr& csr, float* block_max, const GqaShape& g) {
+  AttentionArgs a;
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.row_offsets = csr.row_offsets.get();
+  a.col_indices = csr.col_indices.get();
+  a.block_max = block_max;
+  a.batch = g.shape.batch;
+  a.heads = g.shape.heads;
+  a.kv_heads = g.kv_heads;
+  a.seq_len = g.shape.seq_len;
+  a.causal = g.shape.causal;
+  return a;
+}
+
+bool report(const std::string& label, const ErrorStats& stats) {
+  const bool ok = stats.passes(kBf16Tolerance);
+  std::printf("%-4s %s rel_error=%.3e nan=%zu\n", ok ? "ok" : "FAIL", label.c_str(), stats.relative_error,
+              stats.nan_count);
+  return ok;
+}
+
+// One shape: dense, anchor (output and block maxima) and a top-k sparse pass, each on a poisoned output.
+bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
+  const AttentionShape& s = g.shape;
+  const std::size_t nq = elements(s, s.heads);
+  const std::size_t nkv = elements(s, g.kv_heads);
+  const std::vector<Bf16> q = random_bf16(nq, seed * 3 + 0, kQkAmplitude);
+  const std::vector<Bf16> k = random_bf16(nkv, seed * 3 + 1, kQkAmplitude);
+  const std::vector<Bf16> v = random_bf16(nkv, seed * 3 + 2, kVAmplitude);
+  const std::vector<Bf16> k_full = expand_kv(k, g);
+  const std::vector<Bf16> v_full = expand_kv(v, g);
+  DeviceBuffer<std::uint16_t> dq(nq), dk(nkv), dv(nkv), dout(nq);
+  dq.upload(q);
+  dk.upload(k);
+  dv.upload(v);
+  char label[160];
+  std::snprintf(label, sizeof label, "fa3-style b=%d hq=%-2d hkv=%-2d s=%-4d d=%-3d %-6s", s.batch, s.heads, g.kv_heads,
+                s.seq_len, s.head_dim, s.causal ? "causal" : "full");
+  bool ok = true;
+
+  const BlockCsr dense = dense_block_csr(s, kFa3TileQ, kFa3TileK);
+  const DeviceCsr dense_dev = upload_csr(dense);
+  const std::vector<double> dense_ref = reference_attention(s, q, k_full, v_full);
+  dout.poison();
+  CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, nullptr, g),
+                                         s.head_dim, nullptr));
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  ok &= report(std::string(label) + " dense   ", compare(dout.download<Bf16>(), dense_ref));
+
+  DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+  block_max.poison();
+  dout.poison();
+  CASCADESIM_LAUNCH(launch_attention_fa3(
+      make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, block_max.get(), g), s.head_dim, nullptr));
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  ok &= report(std::string(label) + " anchor  ", compare(dout.download<Bf16>(), dense_ref));
+  const BlockMaxDiff diff =
+      compare_block_max(block_max.download<float>(), reference_block_max(s, q, k_full, kFa3TileQ, kFa3TileK));
+  const bool max_ok = diff.mismatched_infinities == 0 && diff.max_abs_diff < kBlockMaxTolerance;
+  std::printf("%-4s %s blockmax max_abs_diff=%.3e inf_mismatch=%zu\n", max_ok ? "ok" : "FAIL", label, diff.max_abs_diff,
+              diff.mismatched_infinities);
+  ok &= max_ok;
+
+  const BlockCsr sparse = random_top_k(s, top_k, seed);
+  const DeviceCsr sparse_dev = upload_csr(sparse);
+  dout.poison();
+  CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g),
+                                         s.head_dim, nullptr));
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  ok &= report(std::string(label) + " sparse k=" + std::to_string(top_k),
+               compare(dout.download<Bf16>(), reference_attention(s, q, k_full, v_full, &sparse)));
+  return ok;
+}
+
+int run_checks(std::uint64_t seed) {
+  int failures = 0, total = 0;
+  for (int d : {64, 128}) {
+    for (bool causal : {false, true}) {
+      // 1000 and 520 leave partial last tiles; (8, 2) is grouped-query attention with 4 query heads per K/V head.
+      const GqaShape shapes[] = {{{1, 2, 256, d, causal}, 2},
+                                 {{2, 4, 1000, d, causal}, 4},
+                                 {{1, 8, 520, d, causal}, 2},
+                                 {{1, 4, 1024, d, causal}, 1}};
+      for (const GqaShape& g : shapes) {
+        ++total;
+        if (!check_shape(g, g.shape.seq_len > 600 ? 3 : 2, seed + static_cast<std::uint64_t>(total))) ++failures;
+      }
+    }
+  }
+  std::printf("%d of %d shapes pass (seed %llu)\n", total - failures, total, static_cast<unsigned long long>(seed));
+  return failures == 0 ? 0 : 1;
+}
+
+// ---- timing ----
+
+std::int64_t executed_blocks(const BlockCsr& csr) { return static_cast<std::int64_t>(csr.col_indices.size()); }
+
+struct Timing {
+  double median_ms = 0, p10_ms = 0, p90_ms = 0;
+  std::vector<double> samples_ms;
+};
+
+template <typename Launch>
+Timing time_launches(Launch launch, int warmup, int repetitions) {
+  cudaEvent_t start, stop;
+  CASCADESIM_CUDA(cudaEventCreate(&start));
+  CASCADESIM_CUDA(cudaEventCreate(&stop));
+  for (int i = 0; i < warmup; ++i) CASCADESIM_LAUNCH(launch());
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  Timing t;
+  for (int i = 0; i < repetitions; ++i) {
+    CASCADESIM_CUDA(cudaEventRecord(start));
+    CASCADESIM_LAUNCH(launch());
+    CASCADESIM_CUDA(cudaEventRecord(stop));
+    CASCADESIM_CUDA(cudaEventSynchronize(stop));
+    float ms = 0;
+    CASCADESIM_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    t.samples_ms.push_back(ms);
+  }
+  CASCADESIM_CUDA(cudaEventDestroy(start));
+  CASCADESIM_CUDA(cudaEventDestroy(stop));
+  t.median_ms = percentile(t.samples_ms, 0.5);
+  t.p10_ms = percentile(t.samples_ms, 0.1);
+  t.p90_ms = percentile(t.samples_ms, 0.9);
+  return t;
+}
+
+struct Record {
+  std::string implementation;
+  std::string kernel;  // "dense" or "sparse"
+  GqaShape g;
+  int top_k = 0;
+  std::int64_t blocks = 0;
+  double flops = 0;
+  Timing t;
+};
+
+std::string to_json(const Record& r, const cudaDeviceProp& prop) {
+  std::string samples;
+  for (double v : r.t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
+  char text[1024];
+  std::snprintf(text, sizeof text,
+                "{\"implementation\": \"%s\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": %d, \"kv_heads\": %d, "
+                "\"seq_len\": %d, \"head_dim\": %d, \"causal\": %s, \"tile_q\": 128, \"tile_k\": 128, \"top_k\": %d, "
+                "\"executed_blocks\": %lld, \"flop_count\": %.6e, \"median_ms\": %.6f, \"p10_ms\": %.6f, "
+                "\"p90_ms\": %.6f, \"achieved_TFLOP_per_s\": %.3f, \"device\": {\"name\": \"%s\", \"sm_count\": %d}, "
+                "\"samples_ms\": [",
+                r.implementation.c_str(), r.kernel.c_str(), r.g.shape.batch, r.g.shape.heads, r.g.kv_heads,
+                r.g.shape.seq_len, r.g.shape.head_dim, r.g.shape.causal ? "true" : "false", r.top_k,
+                static_cast<long long>(r.blocks), r.flops, r.t.median_ms, r.t.p10_ms, r.t.p90_ms,
+                r.flops / (r.t.median_ms * 1e-3) / 1e12, prop.name, prop.multiProcessorCount);
+  return std::string(text) + samples + "]}";
+}
+
+void write_records(const std::string& path, const std::vector<std::string>& records) {
+  std::string text = "{\"schema_version\": 1, \"records\": [\n";
+  for (std::size_t i = 0; i < records.size(); ++i) text += records[i] + (i + 1 < records.size() ? ",\n" : "\n");
+  text += "]}\n";
+  write_json_atomically(path, text);
+}
+
+std::vector<int> parse_list(const char* text) {
+  std::vector<int> out;
+  for (const char* p = text; *p;) {
+    out.push_back(std::atoi(p));
+    while (*p && *p != ',') ++p;
+    if (*p == ',') ++p;
+  }
+  return out;
+}
+
+// Dense (fa3-style and fa2-style on the same inputs) and sparse fa3-style over random top-k lists.
+int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, const std::vector<int>& dims,
+               const std::vector<int>& top_ks, int heads, int repetitions) {
+  cudaDeviceProp prop{};
+  CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::vector<std::string> records;
+  for (int s_len : seq_lens) {
+    for (int d : dims) {
+      for (bool causal : {true, false}) {
+        for (int kv_heads : {heads, heads / 4}) {
+          GqaShape g{{1, heads, s_len, d, causal}, kv_heads};
+          const std::size_t nq = elements(g.shape, heads), nkv = elements(g.shape, kv_heads);
+          // One set: at S >= 8K with 32 heads each tensor is >= 32 MiB, and Q and O alone exceed the 50 MiB L2.
+          DeviceBuffer<std::uint16_t> q(nq), k(nkv), v(nkv), o(nq);
+          CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), nq, 11 + s_len + d, kQkAmplitude, nullptr));
+          CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), nkv, 12 + s_len + d, kQkAmplitude, nullptr));
+          CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), nkv, 13 + s_len + d, kVAmplitude, nullptr));
+          o.poison();
+          const BlockCsr dense = dense_block_csr(g.shape, 128, 128);
+          const DeviceCsr dense_dev = upload_csr(dense);
+          const AttentionArgs args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, nullptr, g);
+          const double flops_per_block = 4.0 * 128 * 128 * d;
+          auto emit = [&](Record r) {
+            r.flops = static_cast<double>(r.blocks) * flops_per_block;
+            std::printf("%-9s %-6s S=%-6d d=%-3d %-6s hq=%d hkv=%-2d top_k=%-3d median %9.4f ms  %6.1f TFLOP/s\n",
+                        r.implementation.c_str(), r.kernel.c_str(), s_len, d, causal ? "causal" : "full", heads,
+                        kv_heads, r.top_k, r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12);
+            std::fflush(stdout);
+            records.push_back(to_json(r, prop));
+            write_records(out_path, records);
+          };
+          const int reps = s_len >= 32768 ? repetitions / 2 : repetitions;
+          Record fa3{"fa3-style",
+                     "dense",
+                     g,
+                     0,
+                     executed_blocks(dense),
+                     0,
+                     time_launches([&] { return launch_attention_fa3(args, d, nullptr); }, 3, reps)};
+          emit(fa3);
+          if (kv_heads == heads) {
+            Record fa2{"fa2-style",
+                       "dense",
+                       g,
+                       0,
+                       executed_blocks(dense),
+                       0,
+                       time_launches([&] { return launch_attention(args, d, 128, 128, nullptr); }, 3, reps)};
+            emit(fa2);
+          }
+          if (!causal || kv_heads != heads) continue;
+          for (int top_k : top_ks) {
+            const BlockCsr sparse = random_top_k(g.shape, top_k, 977 + top_k);
+            const DeviceCsr sparse_dev = upload_csr(sparse);
+            const AttentionArgs sargs = make_args(q.get(), k.get(), v.get(), o.get(), sparse_dev, nullptr, g);
+            Record sp{"fa3-style",
+                      "sparse",
+                      g,
+                      top_k,
+                      executed_blocks(sparse),
+                      0,
+                      time_launches([&] { return launch_attention_fa3(sargs, d, nullptr); }, 3, reps)};
+            emit(sp);
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace cascadesim::validation
+
+int main(int argc, char** argv) {
+  using namespace cascadesim::validation;
+  try {
+    if (argc >= 2 && std::strcmp(argv[1], "--check") == 0) {
+      const std::uint64_t seed = argc >= 3 ? std::strtoull(argv[2], nullptr, 10) : 20261206ull;
+      return run_checks(seed);
+    }
+    if (argc >= 3 && std::strcmp(argv[1], "--time") == 0) {
+      // --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]
+      const std::vector<int> seq = parse_list(argc >= 4 ? argv[3] : "8192,16384,32768");
+      const std::vector<int> dims = parse_list(argc >= 5 ? argv[4] : "64,128");
+      const std::vector<int> top_ks = parse_list(argc >= 6 ? argv[5] : "1,2,5,8,16");
+      const int heads = argc >= 7 ? std::atoi(argv[6]) : 32;
+      const int reps = argc >= 8 ? std::atoi(argv[7]) : 20;
+      return run_timing(argv[2], seq, dims, top_ks, heads, reps);
+    }
+    std::fprintf(stderr,
+                 "usage: cascadesim-fa3-bench --check [SEED]\n"
+                 "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cascadesim-fa3-bench: %s\n", e.what());
+    return 1;
+  }
+}
