@@ -8,6 +8,7 @@
 #include <cudaTypedefs.h>
 #include <cuda_bf16.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -42,10 +43,11 @@ struct Fa3Layout {
   static constexpr std::uint32_t kKvPanelBytes = kBlockN * kRowBytes;
   static constexpr std::uint32_t kQBytes = kQPanelBytes * kPanels;
   static constexpr std::uint32_t kKvTileBytes = kKvPanelBytes * kPanels;
-  static constexpr std::uint32_t kKOffset = kQBytes;
+  // Two Q buffers: a persistent block loads the next work item's Q while its consumers finish the current one.
+  static constexpr std::uint32_t kKOffset = 2 * kQBytes;
   static constexpr std::uint32_t kVOffset = kKOffset + kStages * kKvTileBytes;
   static constexpr std::uint32_t kBarrierOffset = kVOffset + kStages * kKvTileBytes;
-  static constexpr int kBarriers = 1 + 4 * kStages;  // q_full, k_full[], v_full[], k_empty[], v_empty[]
+  static constexpr int kBarriers = 4 + 4 * kStages;  // q_full[2], q_empty[2], k_full[], v_full[], k_empty[], v_empty[]
   static constexpr std::size_t kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;
 };
 
@@ -190,10 +192,32 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kBlockN / 2], float& m0,
   l1 = l1 * alpha1 + sum1;
 }
 
-// Grid: one block per (query tile, batch, head), linearised with the query heads of one K/V head adjacent (they read
-// the same K/V tiles, so those tiles are served from L2 to the group) and the last query tiles first (under
-// causality they have the most key tiles).
-template <int D, bool ANCHOR, bool PINGPONG>
+// One work item per (batch, head, query tile). Items are ordered by (batch, K/V head), then query tile from the
+// last, then query head within the group: the blocks running at one time share one K/V head (about 132 query tiles
+// of it), so its K/V tiles are read from HBM about once and then served from L2, also for sparse lists; under
+// causality the tiles with the most key tiles start first.
+struct WorkItem {
+  int batch, head, kv_head, q_tile, csr_row;
+};
+
+__device__ __forceinline__ WorkItem decode_item(int item, const Fa3Params& p) {
+  const int group = p.heads / p.kv_heads;
+  WorkItem w;
+  const int head_in_group = item % group;
+  item /= group;
+  w.q_tile = p.q_tiles - 1 - item % p.q_tiles;
+  item /= p.q_tiles;
+  w.kv_head = item % p.kv_heads;
+  w.batch = item / p.kv_heads;
+  w.head = w.kv_head * group + head_in_group;
+  w.csr_row = (w.batch * p.heads + w.head) * p.q_tiles + w.q_tile;
+  return w;
+}
+
+// PERSISTENT: a grid of at most one block per SM, block b taking items b, b + gridDim.x, ...: the producer copies
+// the next item's Q and K/V tiles while the consumers finish the current item (its softmax tail and output), which
+// matters when an item lists few key tiles. Otherwise one block per item.
+template <int D, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
 __global__ void __launch_bounds__(kThreads, 1)
     attention_fa3_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                          const __grid_constant__ CUtensorMap tm_v, const Fa3Params p) {
@@ -211,34 +235,28 @@ __global__ void __launch_bounds__(kThreads, 1)
   const std::uint32_t v_addr = q_addr + L::kVOffset;
   std::uint64_t* bars = reinterpret_cast<std::uint64_t*>(smem + L::kBarrierOffset);
   std::uint64_t* q_full = bars;
-  std::uint64_t* k_full = bars + 1;
+  std::uint64_t* q_empty = bars + 2;
+  std::uint64_t* k_full = bars + 4;
   std::uint64_t* v_full = k_full + kStages;
   std::uint64_t* k_empty = v_full + kStages;
   std::uint64_t* v_empty = k_empty + kStages;
 
-  int work = static_cast<int>(blockIdx.x);
-  const int group = p.heads / p.kv_heads;
-  const int head_in_group = work % group;
-  work /= group;
-  const int kv_head = work % p.kv_heads;
-  work /= p.kv_heads;
-  const int batch = work % p.batch;
-  work /= p.batch;
-  const int q_tile = p.q_tiles - 1 - work;
-  const int head = kv_head * group + head_in_group;
-  const int csr_row = (batch * p.heads + head) * p.q_tiles + q_tile;
-  const int begin = p.row_offsets[csr_row];
-  const int n = p.row_offsets[csr_row + 1] - begin;
-  const std::int32_t* tiles = p.col_indices + begin;
+  const int items = p.q_tiles * p.batch * p.heads;
+  const int first_item = static_cast<int>(blockIdx.x);
+  const int item_step = PERSISTENT ? static_cast<int>(gridDim.x) : items;
 
-  float* block_max_row = nullptr;
   if constexpr (ANCHOR) {
-    // Every entry of the row is written: -inf here, raised by the consumers' atomics after the barrier below.
-    block_max_row = p.block_max + static_cast<std::size_t>(csr_row) * p.k_tiles;
-    for (int kt = threadIdx.x; kt < p.k_tiles; kt += kThreads) block_max_row[kt] = kNegInf;
+    // Every entry of this block's rows is written: -inf here, raised by the consumers' atomics after the barrier.
+    for (int item = first_item; item < items; item += item_step) {
+      float* row = p.block_max + static_cast<std::size_t>(decode_item(item, p).csr_row) * p.k_tiles;
+      for (int kt = threadIdx.x; kt < p.k_tiles; kt += kThreads) row[kt] = kNegInf;
+    }
   }
   if (threadIdx.x == 0) {
-    mbar_init(q_full, 1);
+    for (int b = 0; b < 2; ++b) {
+      mbar_init(&q_full[b], 1);
+      mbar_init(&q_empty[b], 8);
+    }
     for (int s = 0; s < kStages; ++s) {
       mbar_init(&k_full[s], 1);
       mbar_init(&v_full[s], 1);
@@ -257,28 +275,38 @@ __global__ void __launch_bounds__(kThreads, 1)
       prefetch_tensor_map(&tm_q);
       prefetch_tensor_map(&tm_k);
       prefetch_tensor_map(&tm_v);
-      const int q_slice = batch * p.heads + head;
-      const int kv_slice = batch * p.kv_heads + kv_head;
-      mbar_arrive_expect_tx(q_full, L::kQBytes);
-#pragma unroll
-      for (int pnl = 0; pnl < L::kPanels; ++pnl)
-        tma_load_3d(smem + pnl * L::kQPanelBytes, &tm_q, pnl * kPanelCols, q_tile * kBlockM, q_slice, q_full);
-      for (int i = 0; i < n; ++i) {
-        const int stage = i % kStages;
-        const std::uint32_t parity = ((i / kStages) & 1) ^ 1;
-        const int key_row = tiles[i] * kBlockN;
-        unsigned char* k_dst = smem + L::kKOffset + stage * L::kKvTileBytes;
-        unsigned char* v_dst = smem + L::kVOffset + stage * L::kKvTileBytes;
-        mbar_wait(&k_empty[stage], parity);
-        mbar_arrive_expect_tx(&k_full[stage], L::kKvTileBytes);
+      int it = 0;  // K/V tiles issued so far: the ring position runs on across items
+      int local = 0;
+      for (int item = first_item; item < items; item += item_step, ++local) {
+        const WorkItem w = decode_item(item, p);
+        const int begin = p.row_offsets[w.csr_row];
+        const int n = p.row_offsets[w.csr_row + 1] - begin;
+        const std::int32_t* tiles = p.col_indices + begin;
+        const int qb = local & 1;
+        mbar_wait(&q_empty[qb], ((local >> 1) & 1) ^ 1);
+        mbar_arrive_expect_tx(&q_full[qb], L::kQBytes);
 #pragma unroll
         for (int pnl = 0; pnl < L::kPanels; ++pnl)
-          tma_load_3d(k_dst + pnl * L::kKvPanelBytes, &tm_k, pnl * kPanelCols, key_row, kv_slice, &k_full[stage]);
-        mbar_wait(&v_empty[stage], parity);
-        mbar_arrive_expect_tx(&v_full[stage], L::kKvTileBytes);
+          tma_load_3d(smem + qb * L::kQBytes + pnl * L::kQPanelBytes, &tm_q, pnl * kPanelCols, w.q_tile * kBlockM,
+                      w.batch * p.heads + w.head, &q_full[qb]);
+        const int kv_slice = w.batch * p.kv_heads + w.kv_head;
+        for (int i = 0; i < n; ++i, ++it) {
+          const int stage = it % kStages;
+          const std::uint32_t parity = ((it / kStages) & 1) ^ 1;
+          const int key_row = tiles[i] * kBlockN;
+          unsigned char* k_dst = smem + L::kKOffset + stage * L::kKvTileBytes;
+          unsigned char* v_dst = smem + L::kVOffset + stage * L::kKvTileBytes;
+          mbar_wait(&k_empty[stage], parity);
+          mbar_arrive_expect_tx(&k_full[stage], L::kKvTileBytes);
 #pragma unroll
-        for (int pnl = 0; pnl < L::kPanels; ++pnl)
-          tma_load_3d(v_dst + pnl * L::kKvPanelBytes, &tm_v, pnl * kPanelCols, key_row, kv_slice, &v_full[stage]);
+          for (int pnl = 0; pnl < L::kPanels; ++pnl)
+            tma_load_3d(k_dst + pnl * L::kKvPanelBytes, &tm_k, pnl * kPanelCols, key_row, kv_slice, &k_full[stage]);
+          mbar_wait(&v_empty[stage], parity);
+          mbar_arrive_expect_tx(&v_full[stage], L::kKvTileBytes);
+#pragma unroll
+          for (int pnl = 0; pnl < L::kPanels; ++pnl)
+            tma_load_3d(v_dst + pnl * L::kKvPanelBytes, &tm_v, pnl * kPanelCols, key_row, kv_slice, &v_full[stage]);
+        }
       }
     }
   } else {
@@ -288,113 +316,128 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int t = static_cast<int>(threadIdx.x) % 128;
     const int warp = t / 32;
     const int lane = t % 32;
-    const int wg_first = q_tile * kBlockM + cw * 64;
-    const int row0 = wg_first + warp * 16 + lane / 4;
-    const int row1 = row0 + 8;
     const int col_base = 2 * (lane % 4);
-    // This warpgroup's 64 rows start 64 rows into each Q panel.
-    const std::uint32_t q_wg = q_addr + cw * 64 * kRowBytes;
+    int it = 0;
+    int local = 0;
+    for (int item = first_item; item < items; item += item_step, ++local) {
+      const WorkItem w = decode_item(item, p);
+      const int begin = p.row_offsets[w.csr_row];
+      const int n = p.row_offsets[w.csr_row + 1] - begin;
+      const std::int32_t* tiles = p.col_indices + begin;
+      float* block_max_row = ANCHOR ? p.block_max + static_cast<std::size_t>(w.csr_row) * p.k_tiles : nullptr;
+      const int wg_first = w.q_tile * kBlockM + cw * 64;
+      const int row0 = wg_first + warp * 16 + lane / 4;
+      const int row1 = row0 + 8;
+      const int qb = local & 1;
+      // This warpgroup's 64 rows start 64 rows into each Q panel.
+      const std::uint32_t q_wg = q_addr + qb * L::kQBytes + cw * 64 * kRowBytes;
 
-    float o[D / 2];
+      float o[D / 2];
 #pragma unroll
-    for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
-    float s[kBlockN / 2];
-    std::uint32_t pf[kBlockN / 16][4];
-    float m0 = kNegInf, m1 = kNegInf, l0 = 0.0f, l1 = 0.0f;
+      for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
+      float s[kBlockN / 2];
+      std::uint32_t pf[kBlockN / 16][4];
+      float m0 = kNegInf, m1 = kNegInf, l0 = 0.0f, l1 = 0.0f;
 
-    // Warpgroup 0 issues its GEMMs first.
-    if (PINGPONG && cw == 1 && n > 0) named_bar_arrive(kPingPongBar, 256);
-    mbar_wait(q_full, 0);
+      // Warpgroup 0 issues its GEMMs first.
+      if (PINGPONG && cw == 1 && n > 0) named_bar_arrive(kPingPongBar, 256);
+      mbar_wait(&q_full[qb], (local >> 1) & 1);
 
-    // Tile 0: S only. Tiles 1..n-1: S of tile i and P V of tile i - 1 in flight together, so that every wait in
-    // the loop is unconditional (ptxas serializes wgmma when a path may read registers of a pending wgmma).
-    if (n > 0) {
-      mbar_wait(&k_full[0], 0);
-      if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
-      wgmma_fence();
-      issue_qk<D>(s, q_wg, k_addr);
-      wgmma_commit();
-      if constexpr (PINGPONG) {
-        if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
+      // Tile 0: S only. Tiles 1..n-1: S of tile i and P V of tile i - 1 in flight together, so that every wait in
+      // the loop is unconditional (ptxas serializes wgmma when a path may read registers of a pending wgmma).
+      if (n > 0) {
+        const int stage = it % kStages;
+        mbar_wait(&k_full[stage], (it / kStages) & 1);
+        if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
+        wgmma_fence();
+        issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
+        wgmma_commit();
+        if constexpr (PINGPONG) {
+          if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
+        }
+        wgmma_wait<0>();
+        fence_operands(s);
+        if (lane == 0) mbar_arrive(&k_empty[stage]);
+        float alpha0, alpha1;
+        softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
+                                p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
+        to_fragments(s, pf);
       }
-      wgmma_wait<0>();
-      fence_operands(s);
-      if (lane == 0) mbar_arrive(&k_empty[0]);
-      float alpha0, alpha1;
-      softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
-                              p.seq_len, p.causal, block_max_row ? block_max_row + tiles[0] : nullptr, lane);
-      to_fragments(s, pf);
-    }
-    for (int i = 1; i < n; ++i) {
-      const int stage = i % kStages;
-      const std::uint32_t parity = (i / kStages) & 1;
-      const int kt = tiles[i];
-      const int prev_stage = (i - 1) % kStages;
-      // Both waits come before the first wgmma: a spin loop between the two GEMMs' issues is a divergent path on
-      // which ptxas would insert a wgmma fence and serialize them.
-      mbar_wait(&k_full[stage], parity);
-      mbar_wait(&v_full[prev_stage], ((i - 1) / kStages) & 1);
-      if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
-      wgmma_fence();
-      issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
-      wgmma_commit();
-      // O += P V of the previous tile while this tile's softmax runs.
-      issue_pv<D>(o, pf, v_addr + prev_stage * L::kKvTileBytes);
-      wgmma_commit();
-      // Hand the tensor cores to the other warpgroup; warpgroup 1's last hand-over would have no taker.
-      if constexpr (PINGPONG) {
-        if (!(cw == 1 && i == n - 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
-      }
-      wgmma_wait<1>();
-      fence_operands(s);
-      if (lane == 0) mbar_arrive(&k_empty[stage]);
-      float alpha0, alpha1;
-      softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, kt * kBlockN, wg_first, row0, row1, col_base,
-                              p.seq_len, p.causal, block_max_row ? block_max_row + kt : nullptr, lane);
-      // P V of the previous tile is done: its V stage is free, and O and P may be written.
-      wgmma_wait<0>();
-      fence_operands(o);
-      fence_operands(pf);
-      if (lane == 0) mbar_arrive(&v_empty[prev_stage]);
+      for (int i = 1; i < n; ++i) {
+        const int cur = it + i;
+        const int stage = cur % kStages;
+        const int prev_stage = (cur - 1) % kStages;
+        const int kt = tiles[i];
+        // Both waits come before the first wgmma: a spin loop between the two GEMMs' issues is a divergent path
+        // on which ptxas would insert a wgmma fence and serialize them.
+        mbar_wait(&k_full[stage], (cur / kStages) & 1);
+        mbar_wait(&v_full[prev_stage], ((cur - 1) / kStages) & 1);
+        if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
+        wgmma_fence();
+        issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
+        wgmma_commit();
+        // O += P V of the previous tile while this tile's softmax runs.
+        issue_pv<D>(o, pf, v_addr + prev_stage * L::kKvTileBytes);
+        wgmma_commit();
+        // Hand the tensor cores to the other warpgroup; warpgroup 1's last hand-over would have no taker.
+        if constexpr (PINGPONG) {
+          if (!(cw == 1 && i == n - 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
+        }
+        wgmma_wait<1>();
+        fence_operands(s);
+        if (lane == 0) mbar_arrive(&k_empty[stage]);
+        float alpha0, alpha1;
+        softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, kt * kBlockN, wg_first, row0, row1, col_base,
+                                p.seq_len, p.causal, ANCHOR ? block_max_row + kt : nullptr, lane);
+        // P V of the previous tile is done: its V stage is free, and O and P may be written.
+        wgmma_wait<0>();
+        fence_operands(o);
+        fence_operands(pf);
+        if (lane == 0) mbar_arrive(&v_empty[prev_stage]);
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j) {
-        o[4 * j] *= alpha0;
-        o[4 * j + 1] *= alpha0;
-        o[4 * j + 2] *= alpha1;
-        o[4 * j + 3] *= alpha1;
+        for (int j = 0; j < D / 8; ++j) {
+          o[4 * j] *= alpha0;
+          o[4 * j + 1] *= alpha0;
+          o[4 * j + 2] *= alpha1;
+          o[4 * j + 3] *= alpha1;
+        }
+        to_fragments(s, pf);
       }
-      to_fragments(s, pf);
-    }
-    if (n > 0) {
-      const int last = (n - 1) % kStages;
-      mbar_wait(&v_full[last], ((n - 1) / kStages) & 1);
-      wgmma_fence();
-      issue_pv<D>(o, pf, v_addr + last * L::kKvTileBytes);
-      wgmma_commit();
-      wgmma_wait<0>();
-      fence_operands(o);
-    }
+      if (n > 0) {
+        const int last = it + n - 1;
+        mbar_wait(&v_full[last % kStages], (last / kStages) & 1);
+        wgmma_fence();
+        issue_pv<D>(o, pf, v_addr + (last % kStages) * L::kKvTileBytes);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_operands(o);
+        if (lane == 0) mbar_arrive(&v_empty[last % kStages]);
+      }
+      it += n;
+      // Q of this item is no longer read: the producer may load the item after next into its buffer.
+      if (lane == 0) mbar_arrive(&q_empty[qb]);
 
-    // O / l (a row that attended no key is written as zeros), straight from the accumulators: each quad writes 16
-    // contiguous bytes of a row per 8-column chunk.
-    l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 1);
-    l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 2);
-    l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 1);
-    l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 2);
-    const float inv0 = l0 > 0.0f ? 1.0f / l0 : 0.0f;
-    const float inv1 = l1 > 0.0f ? 1.0f / l1 : 0.0f;
-    std::uint16_t* o_g = p.o + (static_cast<std::size_t>(batch) * p.heads + head) * p.seq_len * D;
-    if (row0 < p.seq_len) {
-      std::uint16_t* out = o_g + static_cast<std::size_t>(row0) * D + col_base;
+      // O / l (a row that attended no key is written as zeros), straight from the accumulators: each quad writes
+      // 16 contiguous bytes of a row per 8-column chunk.
+      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 1);
+      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 2);
+      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 1);
+      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 2);
+      const float inv0 = l0 > 0.0f ? 1.0f / l0 : 0.0f;
+      const float inv1 = l1 > 0.0f ? 1.0f / l1 : 0.0f;
+      std::uint16_t* o_g = p.o + (static_cast<std::size_t>(w.batch) * p.heads + w.head) * p.seq_len * D;
+      if (row0 < p.seq_len) {
+        std::uint16_t* out = o_g + static_cast<std::size_t>(row0) * D + col_base;
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j)
-        *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j] * inv0, o[4 * j + 1] * inv0);
-    }
-    if (row1 < p.seq_len) {
-      std::uint16_t* out = o_g + static_cast<std::size_t>(row1) * D + col_base;
+        for (int j = 0; j < D / 8; ++j)
+          *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j] * inv0, o[4 * j + 1] * inv0);
+      }
+      if (row1 < p.seq_len) {
+        std::uint16_t* out = o_g + static_cast<std::size_t>(row1) * D + col_base;
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j)
-        *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j + 2] * inv1, o[4 * j + 3] * inv1);
+        for (int j = 0; j < D / 8; ++j)
+          *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j + 2] * inv1, o[4 * j + 3] * inv1);
+      }
     }
   }
 }
@@ -429,12 +472,32 @@ bool encode_tensor_map(CUtensorMap* map, const std::uint16_t* base, int head_dim
                 CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
+Fa3Options g_options;
+
+template <int D, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
+cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, const CUtensorMap& tm_v,
+                              const Fa3Params& p, cudaStream_t stream) {
+  constexpr std::size_t kSmem = Fa3Layout<D>::kSmemBytes;
+  const auto kernel = attention_fa3_kernel<D, ANCHOR, PINGPONG, PERSISTENT>;
+  // Raised once per variant; the call is host-side only and would otherwise sit inside every timed launch.
+  static const cudaError_t attribute_status =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmem));
+  if (attribute_status != cudaSuccess) return attribute_status;
+  static const int sm_count = [] {
+    int device = 0, count = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
+      count = 0;
+    return count;
+  }();
+  const int items = p.q_tiles * p.batch * p.heads;
+  const int grid = PERSISTENT ? std::min(items, std::max(sm_count, 1)) : items;
+  kernel<<<grid, kThreads, kSmem, stream>>>(tm_q, tm_k, tm_v, p);
+  return cudaSuccess;
+}
+
 template <int D, bool ANCHOR>
 cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStream_t stream) {
-  constexpr std::size_t kSmem = Fa3Layout<D>::kSmemBytes;
-  static const cudaError_t attribute_status = cudaFuncSetAttribute(
-      attention_fa3_kernel<D, ANCHOR, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmem));
-  if (attribute_status != cudaSuccess) return attribute_status;
   CUtensorMap tm_q, tm_k, tm_v;
   if (!encode_tensor_map(&tm_q, args.q, D, args.seq_len, args.batch * args.heads) ||
       !encode_tensor_map(&tm_k, args.k, D, args.seq_len, args.batch * kv_heads) ||
@@ -452,9 +515,11 @@ cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStre
   p.q_tiles = tile_count(args.seq_len, kBlockM);
   p.k_tiles = tile_count(args.seq_len, kBlockN);
   p.causal = args.causal;
-  const unsigned grid = static_cast<unsigned>(p.q_tiles) * args.batch * args.heads;
-  attention_fa3_kernel<D, ANCHOR, true><<<grid, kThreads, kSmem, stream>>>(tm_q, tm_k, tm_v, p);
-  return cudaSuccess;
+  if (g_options.pingpong)
+    return g_options.persistent ? launch_fa3_kernel<D, ANCHOR, true, true>(tm_q, tm_k, tm_v, p, stream)
+                                : launch_fa3_kernel<D, ANCHOR, true, false>(tm_q, tm_k, tm_v, p, stream);
+  return g_options.persistent ? launch_fa3_kernel<D, ANCHOR, false, true>(tm_q, tm_k, tm_v, p, stream)
+                              : launch_fa3_kernel<D, ANCHOR, false, false>(tm_q, tm_k, tm_v, p, stream);
 }
 
 }  // namespace
@@ -462,6 +527,9 @@ cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStre
 bool attention_fa3_variant_exists(int head_dim, int tile_q, int tile_k) {
   return (head_dim == 64 || head_dim == 128) && tile_q == kFa3TileQ && tile_k == kFa3TileK;
 }
+
+void set_attention_fa3_options(const Fa3Options& options) { g_options = options; }
+Fa3Options attention_fa3_options() { return g_options; }
 
 std::size_t attention_fa3_shared_bytes(int head_dim) {
   return head_dim == 64 ? Fa3Layout<64>::kSmemBytes : Fa3Layout<128>::kSmemBytes;

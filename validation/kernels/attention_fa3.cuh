@@ -15,9 +15,19 @@ namespace cascadesim::validation {
 constexpr int kFa3TileQ = 128;
 constexpr int kFa3TileK = 128;
 
+// Schedule choices, kept selectable so that the benchmark can measure each: ping-pong of the two consumer
+// warpgroups (named barriers), and a persistent grid of one block per SM.
+struct Fa3Options {
+  bool pingpong = true;
+  bool persistent = false;
+};
+void set_attention_fa3_options(const Fa3Options& options);
+Fa3Options attention_fa3_options();
+
 // head_dim 64 or 128, tile_q = tile_k = 128.
 bool attention_fa3_variant_exists(int head_dim, int tile_q, int tile_k);
-// Dynamic shared memory of one block: Q, the K and V stages, the mbarriers, and 1 KB to align tiles to 1024 bytes.
+// Dynamic shared memory of one block: two Q buffers, the K and V stages, the mbarriers, and 1 KB to align tiles to 1024
+// bytes.
 std::size_t attention_fa3_shared_bytes(int head_dim);
 constexpr int attention_fa3_threads() { return 384; }
 

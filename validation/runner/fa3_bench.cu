@@ -103,6 +103,10 @@ AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const st
   return a;
 }
 
+std::string schedule_name(const Fa3Options& o) {
+  return std::string(o.pingpong ? "pingpong" : "no-pingpong") + (o.persistent ? "+persistent" : "");
+}
+
 bool report(const std::string& label, const ErrorStats& stats) {
   const bool ok = stats.passes(kBf16Tolerance);
   std::printf("%-4s %s rel_error=%.3e nan=%zu\n", ok ? "ok" : "FAIL", label.c_str(), stats.relative_error,
@@ -132,34 +136,42 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
   const BlockCsr dense = dense_block_csr(s, kFa3TileQ, kFa3TileK);
   const DeviceCsr dense_dev = upload_csr(dense);
   const std::vector<double> dense_ref = reference_attention(s, q, k_full, v_full);
-  dout.poison();
-  CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, nullptr, g),
-                                         s.head_dim, nullptr));
-  CASCADESIM_CUDA(cudaDeviceSynchronize());
-  ok &= report(std::string(label) + " dense   ", compare(dout.download<Bf16>(), dense_ref));
-
-  DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
-  block_max.poison();
-  dout.poison();
-  CASCADESIM_LAUNCH(launch_attention_fa3(
-      make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, block_max.get(), g), s.head_dim, nullptr));
-  CASCADESIM_CUDA(cudaDeviceSynchronize());
-  ok &= report(std::string(label) + " anchor  ", compare(dout.download<Bf16>(), dense_ref));
-  const BlockMaxDiff diff =
-      compare_block_max(block_max.download<float>(), reference_block_max(s, q, k_full, kFa3TileQ, kFa3TileK));
-  const bool max_ok = diff.mismatched_infinities == 0 && diff.max_abs_diff < kBlockMaxTolerance;
-  std::printf("%-4s %s blockmax max_abs_diff=%.3e inf_mismatch=%zu\n", max_ok ? "ok" : "FAIL", label, diff.max_abs_diff,
-              diff.mismatched_infinities);
-  ok &= max_ok;
-
+  const std::vector<float> block_max_ref = reference_block_max(s, q, k_full, kFa3TileQ, kFa3TileK);
   const BlockCsr sparse = random_top_k(s, top_k, seed);
   const DeviceCsr sparse_dev = upload_csr(sparse);
-  dout.poison();
-  CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g),
-                                         s.head_dim, nullptr));
-  CASCADESIM_CUDA(cudaDeviceSynchronize());
-  ok &= report(std::string(label) + " sparse k=" + std::to_string(top_k),
-               compare(dout.download<Bf16>(), reference_attention(s, q, k_full, v_full, &sparse)));
+  const std::vector<double> sparse_ref = reference_attention(s, q, k_full, v_full, &sparse);
+  DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+
+  // Every schedule (ping-pong or not, persistent grid or not) on the same inputs.
+  for (const Fa3Options& options :
+       {Fa3Options{true, false}, Fa3Options{true, true}, Fa3Options{false, false}, Fa3Options{false, true}}) {
+    set_attention_fa3_options(options);
+    const std::string tag = std::string(label) + " " + schedule_name(options);
+    dout.poison();
+    CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, nullptr, g),
+                                           s.head_dim, nullptr));
+    CASCADESIM_CUDA(cudaDeviceSynchronize());
+    ok &= report(tag + " dense   ", compare(dout.download<Bf16>(), dense_ref));
+
+    block_max.poison();
+    dout.poison();
+    CASCADESIM_LAUNCH(launch_attention_fa3(
+        make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, block_max.get(), g), s.head_dim, nullptr));
+    CASCADESIM_CUDA(cudaDeviceSynchronize());
+    ok &= report(tag + " anchor  ", compare(dout.download<Bf16>(), dense_ref));
+    const BlockMaxDiff diff = compare_block_max(block_max.download<float>(), block_max_ref);
+    const bool max_ok = diff.mismatched_infinities == 0 && diff.max_abs_diff < kBlockMaxTolerance;
+    std::printf("%-4s %s blockmax max_abs_diff=%.3e inf_mismatch=%zu\n", max_ok ? "ok" : "FAIL", tag.c_str(),
+                diff.max_abs_diff, diff.mismatched_infinities);
+    ok &= max_ok;
+
+    dout.poison();
+    CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g),
+                                           s.head_dim, nullptr));
+    CASCADESIM_CUDA(cudaDeviceSynchronize());
+    ok &= report(tag + " sparse k=" + std::to_string(top_k), compare(dout.download<Bf16>(), sparse_ref));
+  }
+  set_attention_fa3_options(Fa3Options{});
   return ok;
 }
 
@@ -183,6 +195,8 @@ int run_checks(std::uint64_t seed) {
 }
 
 // ---- timing ----
+
+const Fa3Options kSchedules[] = {{true, false}, {true, true}, {false, false}, {false, true}};
 
 std::int64_t executed_blocks(const BlockCsr& csr) { return static_cast<std::int64_t>(csr.col_indices.size()); }
 
@@ -224,22 +238,25 @@ struct Record {
   std::int64_t blocks = 0;
   double flops = 0;
   Timing t;
+  std::string schedule = "";
+  double compulsory_bytes = 0;  // MHA only (compulsory_attention_bytes); 0 where not computed
 };
 
 std::string to_json(const Record& r, const cudaDeviceProp& prop) {
   std::string samples;
   for (double v : r.t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
-  char text[1024];
+  char text[1400];
   std::snprintf(text, sizeof text,
                 "{\"implementation\": \"%s\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": %d, \"kv_heads\": %d, "
                 "\"seq_len\": %d, \"head_dim\": %d, \"causal\": %s, \"tile_q\": 128, \"tile_k\": 128, \"top_k\": %d, "
                 "\"executed_blocks\": %lld, \"flop_count\": %.6e, \"median_ms\": %.6f, \"p10_ms\": %.6f, "
-                "\"p90_ms\": %.6f, \"achieved_TFLOP_per_s\": %.3f, \"device\": {\"name\": \"%s\", \"sm_count\": %d}, "
-                "\"samples_ms\": [",
+                "\"p90_ms\": %.6f, \"achieved_TFLOP_per_s\": %.3f, \"schedule\": \"%s\", \"compulsory_bytes\": %.6e, "
+                "\"device\": {\"name\": \"%s\", \"sm_count\": %d}, \"samples_ms\": [",
                 r.implementation.c_str(), r.kernel.c_str(), r.g.shape.batch, r.g.shape.heads, r.g.kv_heads,
                 r.g.shape.seq_len, r.g.shape.head_dim, r.g.shape.causal ? "true" : "false", r.top_k,
                 static_cast<long long>(r.blocks), r.flops, r.t.median_ms, r.t.p10_ms, r.t.p90_ms,
-                r.flops / (r.t.median_ms * 1e-3) / 1e12, prop.name, prop.multiProcessorCount);
+                r.flops / (r.t.median_ms * 1e-3) / 1e12, r.schedule.c_str(), r.compulsory_bytes, prop.name,
+                prop.multiProcessorCount);
   return std::string(text) + samples + "]}";
 }
 
@@ -284,22 +301,33 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
           const double flops_per_block = 4.0 * 128 * 128 * d;
           auto emit = [&](Record r) {
             r.flops = static_cast<double>(r.blocks) * flops_per_block;
-            std::printf("%-9s %-6s S=%-6d d=%-3d %-6s hq=%d hkv=%-2d top_k=%-3d median %9.4f ms  %6.1f TFLOP/s\n",
-                        r.implementation.c_str(), r.kernel.c_str(), s_len, d, causal ? "causal" : "full", heads,
-                        kv_heads, r.top_k, r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12);
+            std::printf(
+                "%-9s %-22s %-6s S=%-6d d=%-3d %-6s hq=%d hkv=%-2d top_k=%-3d median %9.4f ms  %6.1f TFLOP/s  %6.0f "
+                "GB/s\n",
+                r.implementation.c_str(), r.schedule.c_str(), r.kernel.c_str(), s_len, d, causal ? "causal" : "full",
+                heads, kv_heads, r.top_k, r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12,
+                r.compulsory_bytes / (r.t.median_ms * 1e-3) / 1e9);
             std::fflush(stdout);
             records.push_back(to_json(r, prop));
             write_records(out_path, records);
           };
           const int reps = s_len >= 32768 ? repetitions / 2 : repetitions;
-          Record fa3{"fa3-style",
-                     "dense",
-                     g,
-                     0,
-                     executed_blocks(dense),
-                     0,
-                     time_launches([&] { return launch_attention_fa3(args, d, nullptr); }, 3, reps)};
-          emit(fa3);
+          const double dense_bytes =
+              kv_heads == heads ? compulsory_attention_bytes(g.shape, dense.row_offsets, dense.col_indices, 128, 128)
+                                : 0.0;
+          for (const Fa3Options& options : kSchedules) {
+            set_attention_fa3_options(options);
+            Record fa3{"fa3-style",
+                       "dense",
+                       g,
+                       0,
+                       executed_blocks(dense),
+                       0,
+                       time_launches([&] { return launch_attention_fa3(args, d, nullptr); }, 3, reps),
+                       schedule_name(options),
+                       dense_bytes};
+            emit(fa3);
+          }
           if (kv_heads == heads) {
             Record fa2{"fa2-style",
                        "dense",
@@ -307,7 +335,9 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
                        0,
                        executed_blocks(dense),
                        0,
-                       time_launches([&] { return launch_attention(args, d, 128, 128, nullptr); }, 3, reps)};
+                       time_launches([&] { return launch_attention(args, d, 128, 128, nullptr); }, 3, reps),
+                       "fa2",
+                       dense_bytes};
             emit(fa2);
           }
           if (!causal || kv_heads != heads) continue;
@@ -315,15 +345,23 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
             const BlockCsr sparse = random_top_k(g.shape, top_k, 977 + top_k);
             const DeviceCsr sparse_dev = upload_csr(sparse);
             const AttentionArgs sargs = make_args(q.get(), k.get(), v.get(), o.get(), sparse_dev, nullptr, g);
-            Record sp{"fa3-style",
-                      "sparse",
-                      g,
-                      top_k,
-                      executed_blocks(sparse),
-                      0,
-                      time_launches([&] { return launch_attention_fa3(sargs, d, nullptr); }, 3, reps)};
-            emit(sp);
+            const double sparse_bytes =
+                compulsory_attention_bytes(g.shape, sparse.row_offsets, sparse.col_indices, 128, 128);
+            for (const Fa3Options& options : kSchedules) {
+              set_attention_fa3_options(options);
+              Record sp{"fa3-style",
+                        "sparse",
+                        g,
+                        top_k,
+                        executed_blocks(sparse),
+                        0,
+                        time_launches([&] { return launch_attention_fa3(sargs, d, nullptr); }, 3, reps),
+                        schedule_name(options),
+                        sparse_bytes};
+              emit(sp);
+            }
           }
+          set_attention_fa3_options(Fa3Options{});
         }
       }
     }
