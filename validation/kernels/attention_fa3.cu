@@ -33,6 +33,8 @@ constexpr int kProducerRegs = 24;
 constexpr int kConsumerRegs = 240;
 // Named barriers of the ping-pong schedule: consumer warpgroup w waits on kPingPongBar + w.
 constexpr int kPingPongBar = 1;
+// Named barrier of the two consumer warpgroups after the anchor's -inf fill of a block-max row.
+constexpr int kAnchorInitBar = 3;
 
 template <int D>
 struct Fa3Layout {
@@ -48,7 +50,9 @@ struct Fa3Layout {
   static constexpr std::uint32_t kVOffset = kKOffset + kStages * kKvTileBytes;
   static constexpr std::uint32_t kBarrierOffset = kVOffset + kStages * kKvTileBytes;
   static constexpr int kBarriers = 4 + 4 * kStages;  // q_full[2], q_empty[2], k_full[], v_full[], k_empty[], v_empty[]
-  static constexpr std::size_t kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;
+  // After the barriers: the work item of each Q buffer, written by the producer before it arrives on q_full.
+  static constexpr std::uint32_t kItemSlotOffset = kBarrierOffset + kBarriers * 8;
+  static constexpr std::size_t kSmemBytes = kItemSlotOffset + 2 * 4 + 1024;
 };
 
 struct Fa3Params {
@@ -56,6 +60,8 @@ struct Fa3Params {
   const std::int32_t* row_offsets = nullptr;
   const std::int32_t* col_indices = nullptr;
   float* block_max = nullptr;
+  int* work_counter =
+      nullptr;  // persistent grid: items handed out so far beyond the first gridDim.x, zeroed per launch
   int batch = 1;
   int heads = 1;
   int kv_heads = 1;
@@ -214,9 +220,12 @@ __device__ __forceinline__ WorkItem decode_item(int item, const Fa3Params& p) {
   return w;
 }
 
-// PERSISTENT: a grid of at most one block per SM, block b taking items b, b + gridDim.x, ...: the producer copies
-// the next item's Q and K/V tiles while the consumers finish the current item (its softmax tail and output), which
-// matters when an item lists few key tiles. Otherwise one block per item.
+// PERSISTENT: a grid of at most one block per SM; block b starts with item b and then takes the next unclaimed item
+// from an atomic counter (a dynamic schedule, as FlashAttention-3's tile scheduler: under causality items differ in
+// length by up to q_tiles times). The producer copies the next item's Q and K/V tiles while the consumers finish the
+// current item (its last P V and output), which matters when an item lists few key tiles. It hands each item to the
+// consumers through a shared-memory slot per Q buffer, published by its arrival on q_full (release/acquire), and
+// ends them with item -1. Otherwise one block per item.
 template <int D, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
 __global__ void __launch_bounds__(kThreads, 1)
     attention_fa3_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
@@ -242,16 +251,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   std::uint64_t* v_empty = k_empty + kStages;
 
   const int items = p.q_tiles * p.batch * p.heads;
-  const int first_item = static_cast<int>(blockIdx.x);
-  const int item_step = PERSISTENT ? static_cast<int>(gridDim.x) : items;
+  volatile int* item_slot = reinterpret_cast<volatile int*>(smem + L::kItemSlotOffset);
 
-  if constexpr (ANCHOR) {
-    // Every entry of this block's rows is written: -inf here, raised by the consumers' atomics after the barrier.
-    for (int item = first_item; item < items; item += item_step) {
-      float* row = p.block_max + static_cast<std::size_t>(decode_item(item, p).csr_row) * p.k_tiles;
-      for (int kt = threadIdx.x; kt < p.k_tiles; kt += kThreads) row[kt] = kNegInf;
-    }
-  }
   if (threadIdx.x == 0) {
     for (int b = 0; b < 2; ++b) {
       mbar_init(&q_full[b], 1);
@@ -276,14 +277,20 @@ __global__ void __launch_bounds__(kThreads, 1)
       prefetch_tensor_map(&tm_k);
       prefetch_tensor_map(&tm_v);
       int it = 0;  // K/V tiles issued so far: the ring position runs on across items
-      int local = 0;
-      for (int item = first_item; item < items; item += item_step, ++local) {
+      int item = static_cast<int>(blockIdx.x);
+      for (int local = 0;; ++local) {
+        const int qb = local & 1;
+        mbar_wait(&q_empty[qb], ((local >> 1) & 1) ^ 1);
+        if (item >= items || (!PERSISTENT && local > 0)) {
+          item_slot[qb] = -1;  // no more work: the consumers stop at this item
+          mbar_arrive(&q_full[qb]);
+          break;
+        }
+        item_slot[qb] = item;
         const WorkItem w = decode_item(item, p);
         const int begin = p.row_offsets[w.csr_row];
         const int n = p.row_offsets[w.csr_row + 1] - begin;
         const std::int32_t* tiles = p.col_indices + begin;
-        const int qb = local & 1;
-        mbar_wait(&q_empty[qb], ((local >> 1) & 1) ^ 1);
         mbar_arrive_expect_tx(&q_full[qb], L::kQBytes);
 #pragma unroll
         for (int pnl = 0; pnl < L::kPanels; ++pnl)
@@ -307,6 +314,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           for (int pnl = 0; pnl < L::kPanels; ++pnl)
             tma_load_3d(v_dst + pnl * L::kKvPanelBytes, &tm_v, pnl * kPanelCols, key_row, kv_slice, &v_full[stage]);
         }
+        if constexpr (PERSISTENT) item = static_cast<int>(gridDim.x) + atomicAdd(p.work_counter, 1);
       }
     }
   } else {
@@ -318,17 +326,24 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int lane = t % 32;
     const int col_base = 2 * (lane % 4);
     int it = 0;
-    int local = 0;
-    for (int item = first_item; item < items; item += item_step, ++local) {
+    for (int local = 0;; ++local) {
+      const int qb = local & 1;
+      mbar_wait(&q_full[qb], (local >> 1) & 1);
+      const int item = item_slot[qb];
+      if (item < 0) break;
       const WorkItem w = decode_item(item, p);
       const int begin = p.row_offsets[w.csr_row];
       const int n = p.row_offsets[w.csr_row + 1] - begin;
       const std::int32_t* tiles = p.col_indices + begin;
       float* block_max_row = ANCHOR ? p.block_max + static_cast<std::size_t>(w.csr_row) * p.k_tiles : nullptr;
+      if constexpr (ANCHOR) {
+        // Every entry of the row is written: -inf here, raised by the atomics after the consumers' barrier.
+        for (int kt = t + 128 * cw; kt < p.k_tiles; kt += 256) block_max_row[kt] = kNegInf;
+        named_bar_sync(kAnchorInitBar, 256);
+      }
       const int wg_first = w.q_tile * kBlockM + cw * 64;
       const int row0 = wg_first + warp * 16 + lane / 4;
       const int row1 = row0 + 8;
-      const int qb = local & 1;
       // This warpgroup's 64 rows start 64 rows into each Q panel.
       const std::uint32_t q_wg = q_addr + qb * L::kQBytes + cw * 64 * kRowBytes;
 
@@ -341,7 +356,6 @@ __global__ void __launch_bounds__(kThreads, 1)
 
       // Warpgroup 0 issues its GEMMs first.
       if (PINGPONG && cw == 1 && n > 0) named_bar_arrive(kPingPongBar, 256);
-      mbar_wait(&q_full[qb], (local >> 1) & 1);
 
       // Tile 0: S only. Tiles 1..n-1: S of tile i and P V of tile i - 1 in flight together, so that every wait in
       // the loop is unconditional (ptxas serializes wgmma when a path may read registers of a pending wgmma).
@@ -492,7 +506,19 @@ cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, 
   }();
   const int items = p.q_tiles * p.batch * p.heads;
   const int grid = PERSISTENT ? std::min(items, std::max(sm_count, 1)) : items;
-  kernel<<<grid, kThreads, kSmem, stream>>>(tm_q, tm_k, tm_v, p);
+  Fa3Params params = p;
+  if constexpr (PERSISTENT) {
+    // One counter per process, zeroed on the stream before each launch (launches on one stream are ordered).
+    static int* counter = nullptr;
+    if (!counter) {
+      const cudaError_t status = cudaMalloc(&counter, sizeof(int));
+      if (status != cudaSuccess) return status;
+    }
+    const cudaError_t status = cudaMemsetAsync(counter, 0, sizeof(int), stream);
+    if (status != cudaSuccess) return status;
+    params.work_counter = counter;
+  }
+  kernel<<<grid, kThreads, kSmem, stream>>>(tm_q, tm_k, tm_v, params);
   return cudaSuccess;
 }
 

@@ -17,9 +17,11 @@ constexpr int kFa3TileK = 128;
 
 // Schedule choices, kept selectable so that the benchmark can measure each: ping-pong of the two consumer
 // warpgroups (named barriers), and a persistent grid of one block per SM.
+// Default: ping-pong and the persistent grid (measured in reports/measured/h100-fa3: the persistent grid's dynamic
+// schedule serves sparse lists much better and dense ones about as well).
 struct Fa3Options {
   bool pingpong = true;
-  bool persistent = false;
+  bool persistent = true;
 };
 void set_attention_fa3_options(const Fa3Options& options);
 Fa3Options attention_fa3_options();

@@ -369,6 +369,25 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
   return 0;
 }
 
+// One dense and one sparse (random top_k) launch at one shape under the given schedule, for a profiler to attach.
+int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options) {
+  const GqaShape g{{1, 32, seq_len, head_dim, true}, 32};
+  const std::size_t n = elements(g.shape, 32);
+  DeviceBuffer<std::uint16_t> q(n), k(n), v(n), o(n);
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), n, 1, kQkAmplitude, nullptr));
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), n, 2, kQkAmplitude, nullptr));
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), n, 3, kVAmplitude, nullptr));
+  set_attention_fa3_options(options);
+  const DeviceCsr dense = upload_csr(dense_block_csr(g.shape, 128, 128));
+  const DeviceCsr sparse = upload_csr(random_top_k(g.shape, top_k, 977 + top_k));
+  CASCADESIM_LAUNCH(
+      launch_attention_fa3(make_args(q.get(), k.get(), v.get(), o.get(), dense, nullptr, g), head_dim, nullptr));
+  CASCADESIM_LAUNCH(
+      launch_attention_fa3(make_args(q.get(), k.get(), v.get(), o.get(), sparse, nullptr, g), head_dim, nullptr));
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  return 0;
+}
+
 }  // namespace
 }  // namespace cascadesim::validation
 
@@ -396,8 +415,14 @@ int main(int argc, char** argv) {
       const int reps = argc >= 8 ? std::atoi(argv[7]) : 20;
       return run_timing(argv[2], seq, dims, top_ks, heads, reps);
     }
+    if (argc >= 5 && std::strcmp(argv[1], "--profile") == 0) {
+      // --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]
+      const Fa3Options options{argc >= 6 ? std::atoi(argv[5]) != 0 : true, argc >= 7 ? std::atoi(argv[6]) != 0 : true};
+      return run_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), options);
+    }
     std::fprintf(stderr,
                  "usage: cascadesim-fa3-bench --check [SEED]\n"
+                 "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]\n"
                  "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n");
     return 2;
   } catch (const std::exception& e) {
