@@ -23,6 +23,7 @@
 #include "validation/kernels/attention.cuh"
 #include "validation/kernels/attention_fa3.cuh"
 #include "validation/kernels/cuda_support.cuh"
+#include "validation/kernels/decode.cuh"
 #include "validation/kernels/random_fill.cuh"
 
 namespace cascadesim::validation {
@@ -369,6 +370,228 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
   return 0;
 }
 
+// ---- decode ----
+
+struct DecodeShape {
+  int batch, heads, kv_heads, context, head_dim;
+};
+
+// Per (batch, kv head), the listed key tiles: every tile (top_k 0) or top_k distinct random ones, ascending.
+BlockCsr decode_lists(const DecodeShape& s, int top_k, std::uint64_t seed) {
+  const int tiles = tile_count(s.context, kDecodeTileKeys);
+  BlockCsr csr;
+  csr.tile_q = 1;
+  csr.tile_k = kDecodeTileKeys;
+  csr.row_offsets.push_back(0);
+  std::uint64_t x = seed;
+  for (int r = 0; r < s.batch * s.kv_heads; ++r) {
+    std::vector<int> picked;
+    if (top_k <= 0 || top_k >= tiles) {
+      for (int t = 0; t < tiles; ++t) picked.push_back(t);
+    } else {
+      std::vector<char> used(static_cast<std::size_t>(tiles), 0);
+      while (static_cast<int>(picked.size()) < top_k) {
+        x = splitmix64(x);
+        const int t = static_cast<int>(x % static_cast<std::uint64_t>(tiles));
+        if (!used[static_cast<std::size_t>(t)]) used[static_cast<std::size_t>(t)] = 1, picked.push_back(t);
+      }
+      std::sort(picked.begin(), picked.end());
+    }
+    for (int t : picked) csr.col_indices.push_back(t);
+    csr.row_offsets.push_back(static_cast<std::int32_t>(csr.col_indices.size()));
+  }
+  return csr;
+}
+
+// Float64 decode reference: query head h of batch b attends the listed keys of K/V head h / group.
+std::vector<double> reference_decode(const DecodeShape& s, const std::vector<Bf16>& q, const std::vector<Bf16>& k,
+                                     const std::vector<Bf16>& v, const BlockCsr& lists) {
+  const int d = s.head_dim, group = s.heads / s.kv_heads;
+  std::vector<double> out(static_cast<std::size_t>(s.batch) * s.heads * d, 0.0);
+  for (int b = 0; b < s.batch; ++b) {
+    for (int h = 0; h < s.heads; ++h) {
+      const int row = b * s.kv_heads + h / group;
+      const std::size_t kv = static_cast<std::size_t>(row) * s.context * d;
+      const Bf16* qh = &q[(static_cast<std::size_t>(b) * s.heads + h) * d];
+      std::vector<int> keys;
+      for (int e = lists.row_offsets[row]; e < lists.row_offsets[row + 1]; ++e)
+        for (int j = 0; j < kDecodeTileKeys; ++j)
+          if (lists.col_indices[e] * kDecodeTileKeys + j < s.context)
+            keys.push_back(lists.col_indices[e] * kDecodeTileKeys + j);
+      std::vector<double> score(keys.size());
+      double mx = -INFINITY;
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        double dot = 0;
+        for (int c = 0; c < d; ++c)
+          dot += static_cast<double>(to_float(qh[c])) * to_float(k[kv + static_cast<std::size_t>(keys[i]) * d + c]);
+        score[i] = dot / std::sqrt(static_cast<double>(d));
+        mx = std::max(mx, score[i]);
+      }
+      double sum = 0;
+      for (double& x : score) sum += (x = std::exp(x - mx));
+      double* o = &out[(static_cast<std::size_t>(b) * s.heads + h) * d];
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        for (int c = 0; c < d; ++c)
+          o[c] += score[i] / sum * to_float(v[kv + static_cast<std::size_t>(keys[i]) * d + c]);
+    }
+  }
+  return out;
+}
+
+DecodeArgs decode_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
+                       const DeviceCsr& lists, DeviceBuffer<float>& po, DeviceBuffer<float>& pml, const DecodeShape& s,
+                       int splits) {
+  DecodeArgs a;
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.row_offsets = lists.row_offsets.get();
+  a.col_indices = lists.col_indices.get();
+  a.batch = s.batch;
+  a.heads = s.heads;
+  a.kv_heads = s.kv_heads;
+  a.context = s.context;
+  a.splits = splits;
+  const std::size_t need_o = decode_partial_floats(s.batch, s.heads, s.head_dim, splits);
+  const std::size_t need_ml = decode_partial_stats(s.batch, s.heads, splits);
+  if (po.size() < need_o) po = DeviceBuffer<float>(need_o);
+  if (pml.size() < need_ml) pml = DeviceBuffer<float>(need_ml);
+  a.partial_o = po.get();
+  a.partial_ml = pml.get();
+  return a;
+}
+
+int sm_count() {
+  cudaDeviceProp prop{};
+  CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
+  return prop.multiProcessorCount;
+}
+
+int run_decode_checks(std::uint64_t seed) {
+  const DecodeShape shapes[] = {{2, 8, 2, 1000, 64},  {1, 32, 8, 4096, 128}, {3, 4, 4, 777, 128},
+                                {1, 16, 2, 2048, 64}, {2, 8, 1, 3000, 128},  {4, 32, 8, 513, 64}};
+  int failures = 0, total = 0;
+  for (const DecodeShape& s : shapes) {
+    const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
+    const std::size_t nkv = static_cast<std::size_t>(s.batch) * s.kv_heads * s.context * s.head_dim;
+    const std::vector<Bf16> q = random_bf16(nq, seed * 3 + 0, kQkAmplitude);
+    const std::vector<Bf16> k = random_bf16(nkv, seed * 3 + 1, kQkAmplitude);
+    const std::vector<Bf16> v = random_bf16(nkv, seed * 3 + 2, kVAmplitude);
+    DeviceBuffer<std::uint16_t> dq(nq), dk(nkv), dv(nkv), dout(nq);
+    dq.upload(q);
+    dk.upload(k);
+    dv.upload(v);
+    DeviceBuffer<float> po, pml;
+    const int tiles = tile_count(s.context, kDecodeTileKeys);
+    for (int top_k : {0, 3}) {
+      const BlockCsr lists = decode_lists(s, top_k, seed + 17);
+      const DeviceCsr dlists = upload_csr(lists);
+      const std::vector<double> ref = reference_decode(s, q, k, v, lists);
+      for (int splits :
+           {1, 5, decode_default_splits(s.batch, s.kv_heads, top_k ? std::min(top_k, tiles) : tiles, sm_count())}) {
+        ++total;
+        dout.poison();
+        CASCADESIM_LAUNCH(launch_decode(
+            decode_args(dq.get(), dk.get(), dv.get(), dout.get(), dlists, po, pml, s, splits), s.head_dim, nullptr));
+        CASCADESIM_CUDA(cudaDeviceSynchronize());
+        char label[160];
+        std::snprintf(label, sizeof label, "decode b=%d hq=%-2d hkv=%d ctx=%-4d d=%-3d %s splits=%d", s.batch, s.heads,
+                      s.kv_heads, s.context, s.head_dim, top_k ? "top_k=3" : "dense  ", splits);
+        if (!report(label, compare(dout.download<Bf16>(), ref))) ++failures;
+      }
+    }
+    ++seed;
+  }
+  std::printf("%d of %d decode checks pass\n", total - failures, total);
+  return failures == 0 ? 0 : 1;
+}
+
+// Dense and top-k decode at LLaMA-3.2-1B-like head counts (32 query heads, 8 K/V heads), against the device's
+// measured copy bandwidth. Input sets rotate so that one pass over them exceeds the L2 twice.
+int run_decode_timing(const std::string& out_path, int repetitions) {
+  cudaDeviceProp prop{};
+  CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::vector<std::string> records;
+  // Copy bandwidth: 2 GiB device to device, bytes read + written.
+  double copy_GB_per_s = 0;
+  {
+    const std::size_t bytes = std::size_t{1} << 31;
+    DeviceBuffer<std::uint8_t> src(bytes), dst(bytes);
+    CASCADESIM_CUDA(cudaMemset(src.get(), 1, bytes));
+    const Timing t = time_launches(
+        [&] { return cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, nullptr); }, 3, 20);
+    copy_GB_per_s = 2.0 * bytes / (t.median_ms * 1e-3) / 1e9;
+    std::printf("copy D2D 2 GiB: median %.4f ms, %.0f GB/s (read + written)\n", t.median_ms, copy_GB_per_s);
+    char text[256];
+    std::snprintf(text, sizeof text, "{\"kernel\": \"copy\", \"bytes\": %zu, \"median_ms\": %.6f, \"GB_per_s\": %.1f}",
+                  2 * bytes, t.median_ms, copy_GB_per_s);
+    records.push_back(text);
+  }
+  struct Case {
+    int batch, context, head_dim, top_k;
+  };
+  const Case cases[] = {{1, 4096, 64, 0},    {1, 32768, 64, 0},   {1, 131072, 64, 0},   {8, 32768, 64, 0},
+                        {16, 131072, 64, 0}, {64, 4096, 64, 0},   {64, 16384, 64, 0},   {1, 4096, 128, 0},
+                        {1, 32768, 128, 0},  {1, 131072, 128, 0}, {8, 32768, 128, 0},   {16, 131072, 128, 0},
+                        {64, 4096, 128, 0},  {64, 16384, 128, 0}, {1, 32768, 64, 64},   {1, 131072, 64, 64},
+                        {8, 131072, 64, 64}, {64, 16384, 64, 64}, {1, 131072, 128, 64}, {16, 131072, 128, 16}};
+  for (const Case& c : cases) {
+    const DecodeShape s{c.batch, 32, 8, c.context, c.head_dim};
+    const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
+    const std::size_t nkv = static_cast<std::size_t>(s.batch) * s.kv_heads * s.context * s.head_dim;
+    const BlockCsr lists = decode_lists(s, c.top_k, 4242);
+    const DeviceCsr dlists = upload_csr(lists);
+    const double listed_keys = static_cast<double>(lists.col_indices.size()) * kDecodeTileKeys;  // full tiles here
+    const double bytes = listed_keys * s.head_dim * 2 * 2 + 2.0 * nq * 2 + 4.0 * lists.row_offsets.size() +
+                         4.0 * lists.col_indices.size();
+    const std::size_t set_bytes = (2 * nkv + 2 * nq) * 2;
+    const int sets =
+        static_cast<int>(std::min<std::size_t>(32, std::max<std::size_t>(1, (4 * 52428800ull) / set_bytes + 1)));
+    std::vector<DeviceBuffer<std::uint16_t>> qs, ks, vs, os;
+    for (int i = 0; i < sets; ++i) {
+      qs.emplace_back(nq);
+      ks.emplace_back(nkv);
+      vs.emplace_back(nkv);
+      os.emplace_back(nq);
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(qs.back().get(), nq, 100 + i, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(ks.back().get(), nkv, 200 + i, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(vs.back().get(), nkv, 300 + i, kVAmplitude, nullptr));
+      os.back().poison();
+    }
+    const int tiles = c.top_k ? c.top_k : tile_count(s.context, kDecodeTileKeys);
+    const int splits = decode_default_splits(s.batch, s.kv_heads, tiles, prop.multiProcessorCount);
+    DeviceBuffer<float> po, pml;
+    std::vector<DecodeArgs> args;
+    for (int i = 0; i < sets; ++i)
+      args.push_back(decode_args(qs[i].get(), ks[i].get(), vs[i].get(), os[i].get(), dlists, po, pml, s, splits));
+    int rep = 0;
+    const Timing t =
+        time_launches([&] { return launch_decode(args[rep++ % sets], s.head_dim, nullptr); }, 3, repetitions);
+    const double gbs = bytes / (t.median_ms * 1e-3) / 1e9;
+    std::printf(
+        "decode %-6s b=%-2d ctx=%-6d d=%-3d hq=32 hkv=8 top_k=%-3d splits=%-3d sets=%-2d median %8.4f ms  %6.0f GB/s  "
+        "(%.0f%% of copy)\n",
+        c.top_k ? "top-k" : "dense", s.batch, s.context, s.head_dim, c.top_k, splits, sets, t.median_ms, gbs,
+        100 * gbs / copy_GB_per_s);
+    std::fflush(stdout);
+    std::string samples;
+    for (double v : t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
+    char text[1024];
+    std::snprintf(text, sizeof text,
+                  "{\"implementation\": \"split-kv-decode\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": 32, "
+                  "\"kv_heads\": 8, \"context\": %d, \"head_dim\": %d, \"top_k_tiles\": %d, \"tile_keys\": %d, "
+                  "\"splits\": %d, \"buffer_sets\": %d, \"compulsory_bytes\": %.6e, \"median_ms\": %.6f, "
+                  "\"p10_ms\": %.6f, \"p90_ms\": %.6f, \"achieved_GB_per_s\": %.1f, \"copy_GB_per_s\": %.1f, "
+                  "\"device\": {\"name\": \"%s\"}, \"samples_ms\": [",
+                  c.top_k ? "decode_topk" : "decode_dense", s.batch, s.context, s.head_dim, c.top_k, kDecodeTileKeys,
+                  splits, sets, bytes, t.median_ms, t.p10_ms, t.p90_ms, gbs, copy_GB_per_s, prop.name);
+    records.push_back(std::string(text) + samples + "]}");
+    write_records(out_path, records);
+  }
+  return 0;
+}
+
 // One dense and one sparse (random top_k) launch at one shape under the given schedule, for a profiler to attach.
 int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options) {
   const GqaShape g{{1, 32, seq_len, head_dim, true}, 32};
@@ -415,6 +638,9 @@ int main(int argc, char** argv) {
       const int reps = argc >= 8 ? std::atoi(argv[7]) : 20;
       return run_timing(argv[2], seq, dims, top_ks, heads, reps);
     }
+    if (argc >= 2 && std::strcmp(argv[1], "--decode-check") == 0) return run_decode_checks(777);
+    if (argc >= 3 && std::strcmp(argv[1], "--decode-time") == 0)
+      return run_decode_timing(argv[2], argc >= 4 ? std::atoi(argv[3]) : 30);
     if (argc >= 5 && std::strcmp(argv[1], "--profile") == 0) {
       // --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]
       const Fa3Options options{argc >= 6 ? std::atoi(argv[5]) != 0 : true, argc >= 7 ? std::atoi(argv[6]) != 0 : true};
@@ -422,6 +648,7 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr,
                  "usage: cascadesim-fa3-bench --check [SEED]\n"
+                 "       cascadesim-fa3-bench --decode-check | --decode-time OUT.json [REPS]\n"
                  "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]\n"
                  "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n");
     return 2;

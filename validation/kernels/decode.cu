@@ -1,0 +1,300 @@
+// Decode attention (one query token per sequence) on CUDA cores: flash-decoding (Dao et al. 2023, "Flash-Decoding
+// for long-context inference"): the key tiles of each (batch, K/V head) are split across blocks, each block keeps a
+// partial softmax state (max, sum, unnormalized output) per query head, and a second kernel reduces the splits.
+// GQA-packed: a block reads each K/V row once for all query heads of its group. The work is memory-bound (each
+// K/V element is used by `group` query heads: 2 * group FLOPs per 2 bytes), so the kernel is built around wide,
+// coalesced loads with many in flight; the dot products of one step are reduced across the warp with one
+// reduce-scatter butterfly (31 shuffles for 32 sums) instead of one 5-shuffle reduction per sum.
+#include <cuda_bf16.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "validation/kernels/decode.cuh"
+
+namespace cascadesim::validation {
+
+namespace {
+
+constexpr int kWarps = 4;
+constexpr float kLog2e = 1.4426950408889634f;
+
+__device__ __forceinline__ float bf16_lo(std::uint32_t x) { return __uint_as_float(x << 16); }
+__device__ __forceinline__ float bf16_hi(std::uint32_t x) { return __uint_as_float(x & 0xFFFF0000u); }
+
+// A lane's slice of one K or V row: head_dim / 32 bf16 (4 for 128: 8 bytes; 2 for 64: 4 bytes).
+template <int D>
+struct RowSlice {
+  std::uint32_t w[D / 64];
+};
+
+template <int D>
+__device__ __forceinline__ RowSlice<D> load_slice(const std::uint16_t* row, int lane, bool valid) {
+  RowSlice<D> r;
+  if constexpr (D == 128) {
+    const uint2 v = valid ? __ldg(reinterpret_cast<const uint2*>(row) + lane) : make_uint2(0, 0);
+    r.w[0] = v.x;
+    r.w[1] = v.y;
+  } else {
+    r.w[0] = valid ? __ldg(reinterpret_cast<const unsigned int*>(row) + lane) : 0u;
+  }
+  return r;
+}
+
+template <int D>
+__device__ __forceinline__ float slice_element(const RowSlice<D>& r, int i) {
+  return (i & 1) ? bf16_hi(r.w[i / 2]) : bf16_lo(r.w[i / 2]);
+}
+
+// One butterfly step of the warp's reduce-scatter over 2 * OFF sums (compile-time indices keep part[] in registers).
+template <int OFF>
+__device__ __forceinline__ void reduce_scatter_step(float (&part)[32], int lane) {
+  const bool upper = (lane & OFF) != 0;
+#pragma unroll
+  for (int j = 0; j < OFF; ++j) {
+    const float send = upper ? part[j] : part[j + OFF];
+    const float keep = upper ? part[j + OFF] : part[j];
+    part[j] = keep + __shfl_xor_sync(0xFFFFFFFFu, send, OFF);
+  }
+}
+
+// Split pass. Grid (splits, kv_heads, batch); each warp takes steps of 32 / G keys round-robin from the split's key
+// sequence (its listed tiles in order); a step's 32 dot products (key i, head h at index i * G + h) end, one per
+// lane, in lane i * G + h.
+template <int D, int G>
+__global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a) {
+  constexpr int kDims = D / 32;      // head_dim elements per lane
+  constexpr int kStepKeys = 32 / G;  // keys per warp step
+  constexpr int kStepsPerTile = kDecodeTileKeys / kStepKeys;
+  constexpr float kNegInf = -INFINITY;
+  const int split = blockIdx.x;
+  const int kv_head = blockIdx.y;
+  const int batch = blockIdx.z;
+  const int warp = threadIdx.x / 32;
+  const int lane = threadIdx.x % 32;
+  const int row = batch * a.kv_heads + kv_head;
+  const int begin = a.row_offsets[row];
+  const int n_tiles = a.row_offsets[row + 1] - begin;
+  const int per_split = (n_tiles + a.splits - 1) / a.splits;
+  const int t0 = min(n_tiles, split * per_split);
+  const int t1 = min(n_tiles, t0 + per_split);
+  const int steps = (t1 - t0) * kStepsPerTile;
+  const std::int32_t* tiles = a.col_indices + begin + t0;
+  const std::size_t kv_base = static_cast<std::size_t>(row) * a.context * D;
+
+  // Q of the group's heads, this lane's dims, in log2 units of the scaled score.
+  float q[G][kDims];
+  const float scale = (D == 64 ? 0.125f : 0.08838834764831845f) * kLog2e;
+#pragma unroll
+  for (int h = 0; h < G; ++h) {
+    const std::uint16_t* q_row = a.q + (static_cast<std::size_t>(batch) * a.heads + kv_head * G + h) * D;
+    const RowSlice<D> s = load_slice<D>(q_row, lane, true);
+#pragma unroll
+    for (int i = 0; i < kDims; ++i) q[h][i] = slice_element<D>(s, i) * scale;
+  }
+
+  float m[G], l[G], o[G][kDims];
+#pragma unroll
+  for (int h = 0; h < G; ++h) {
+    m[h] = kNegInf;
+    l[h] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kDims; ++i) o[h][i] = 0.0f;
+  }
+
+  auto key_of = [&](int step, int i) {
+    return tiles[step / kStepsPerTile] * kDecodeTileKeys + (step % kStepsPerTile) * kStepKeys + i;
+  };
+  RowSlice<D> k_cur[kStepKeys], v_cur[kStepKeys], k_next[kStepKeys], v_next[kStepKeys];
+  auto load_step = [&](int step, RowSlice<D>(&k)[kStepKeys], RowSlice<D>(&v)[kStepKeys]) {
+#pragma unroll
+    for (int i = 0; i < kStepKeys; ++i) {
+      const int key = step < steps ? key_of(step, i) : 0;
+      const bool valid = step < steps && key < a.context;
+      const std::size_t offset = kv_base + static_cast<std::size_t>(valid ? key : 0) * D;
+      k[i] = load_slice<D>(a.k + offset, lane, valid);
+      v[i] = load_slice<D>(a.v + offset, lane, valid);
+    }
+  };
+  load_step(warp, k_cur, v_cur);
+  for (int step = warp; step < steps; step += kWarps) {
+    // The next step's rows are in flight while this one is computed.
+    load_step(step + kWarps, k_next, v_next);
+    float part[32];
+#pragma unroll
+    for (int i = 0; i < kStepKeys; ++i) {
+#pragma unroll
+      for (int h = 0; h < G; ++h) {
+        float acc = 0.0f;
+#pragma unroll
+        for (int d = 0; d < kDims; ++d) acc = fmaf(q[h][d], slice_element<D>(k_cur[i], d), acc);
+        part[i * G + h] = acc;
+      }
+    }
+    // Reduce-scatter: after the step with offset o, a lane keeps the half of its sums whose index bit o matches
+    // its own, added to its partner's; at the end lane L holds the whole sum of index L.
+    reduce_scatter_step<16>(part, lane);
+    reduce_scatter_step<8>(part, lane);
+    reduce_scatter_step<4>(part, lane);
+    reduce_scatter_step<2>(part, lane);
+    reduce_scatter_step<1>(part, lane);
+    const int my_key_index = lane / G;
+    const int my_head = lane % G;
+    float score = key_of(step, my_key_index) < a.context ? part[0] : kNegInf;
+    // Per-head maximum and sum over the lanes of one head (lanes congruent mod G).
+    float step_max = score;
+#pragma unroll
+    for (int off = G; off < 32; off <<= 1) step_max = fmaxf(step_max, __shfl_xor_sync(0xFFFFFFFFu, step_max, off));
+    float new_m[G], alpha[G];
+#pragma unroll
+    for (int h = 0; h < G; ++h) {
+      new_m[h] = fmaxf(m[h], __shfl_sync(0xFFFFFFFFu, step_max, h));
+      const float base = new_m[h] == kNegInf ? 0.0f : new_m[h];
+      alpha[h] = exp2f(m[h] - base);
+      m[h] = new_m[h];
+    }
+    float my_m = new_m[0];
+#pragma unroll
+    for (int h = 1; h < G; ++h)
+      if (my_head == h) my_m = new_m[h];
+    const float p = exp2f(score - (my_m == kNegInf ? 0.0f : my_m));
+    float step_sum = p;
+#pragma unroll
+    for (int off = G; off < 32; off <<= 1) step_sum += __shfl_xor_sync(0xFFFFFFFFu, step_sum, off);
+#pragma unroll
+    for (int h = 0; h < G; ++h) {
+      l[h] = l[h] * alpha[h] + __shfl_sync(0xFFFFFFFFu, step_sum, h);
+#pragma unroll
+      for (int d = 0; d < kDims; ++d) o[h][d] *= alpha[h];
+    }
+#pragma unroll
+    for (int i = 0; i < kStepKeys; ++i) {
+#pragma unroll
+      for (int h = 0; h < G; ++h) {
+        const float pih = __shfl_sync(0xFFFFFFFFu, p, i * G + h);
+#pragma unroll
+        for (int d = 0; d < kDims; ++d) o[h][d] = fmaf(pih, slice_element<D>(v_cur[i], d), o[h][d]);
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < kStepKeys; ++i) {
+      k_cur[i] = k_next[i];
+      v_cur[i] = v_next[i];
+    }
+  }
+
+  // Combine the warps: each warp's state to shared memory, then one thread per (head, dim) folds them.
+  __shared__ float s_m[kWarps][G], s_l[kWarps][G];
+  __shared__ float s_o[kWarps][G][D];
+  if (lane == 0) {
+#pragma unroll
+    for (int h = 0; h < G; ++h) {
+      s_m[warp][h] = m[h];
+      s_l[warp][h] = l[h];
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < G; ++h)
+#pragma unroll
+    for (int d = 0; d < kDims; ++d) s_o[warp][h][lane * kDims + d] = o[h][d];
+  __syncthreads();
+  for (int e = threadIdx.x; e < G * D; e += kWarps * 32) {
+    const int h = e / D;
+    const int d = e % D;
+    float mx = kNegInf;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_m[w][h]);
+    const float base = mx == kNegInf ? 0.0f : mx;
+    float sum = 0.0f, acc = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float f = exp2f(s_m[w][h] - base);
+      sum += s_l[w][h] * f;
+      acc += s_o[w][h][d] * f;
+    }
+    const std::size_t slot = (static_cast<std::size_t>(batch) * a.heads + kv_head * G + h) * a.splits + split;
+    a.partial_o[slot * D + d] = acc;
+    if (d == 0) {
+      a.partial_ml[slot * 2] = mx;
+      a.partial_ml[slot * 2 + 1] = sum;
+    }
+  }
+}
+
+// Second pass: one block of D threads per (batch, query head) folds the splits' states (max, sum, output).
+template <int D>
+__global__ void __launch_bounds__(D) decode_reduce_kernel(DecodeArgs a) {
+  const int bh = blockIdx.x;
+  const int d = threadIdx.x;
+  const float* ml = a.partial_ml + static_cast<std::size_t>(bh) * a.splits * 2;
+  const float* po = a.partial_o + static_cast<std::size_t>(bh) * a.splits * D;
+  float mx = -INFINITY;
+  for (int s = 0; s < a.splits; ++s) mx = fmaxf(mx, ml[2 * s]);
+  const float base = mx == -INFINITY ? 0.0f : mx;
+  float sum = 0.0f, acc = 0.0f;
+  for (int s = 0; s < a.splits; ++s) {
+    const float f = exp2f(ml[2 * s] - base);
+    sum += ml[2 * s + 1] * f;
+    acc += po[static_cast<std::size_t>(s) * D + d] * f;
+  }
+  const float out = sum > 0.0f ? acc / sum : 0.0f;
+  const __nv_bfloat16 b = __float2bfloat16_rn(out);
+  a.o[static_cast<std::size_t>(bh) * D + d] = *reinterpret_cast<const std::uint16_t*>(&b);
+}
+
+template <int D, int G>
+cudaError_t launch_group(const DecodeArgs& a, cudaStream_t stream) {
+  const dim3 grid(a.splits, a.kv_heads, a.batch);
+  decode_split_kernel<D, G><<<grid, kWarps * 32, 0, stream>>>(a);
+  const cudaError_t status = cudaGetLastError();
+  if (status != cudaSuccess) return status;
+  decode_reduce_kernel<D><<<a.batch * a.heads, D, 0, stream>>>(a);
+  return cudaSuccess;
+}
+
+template <int D>
+cudaError_t launch_dim(const DecodeArgs& a, int group, cudaStream_t stream) {
+  switch (group) {
+    case 1:
+      return launch_group<D, 1>(a, stream);
+    case 2:
+      return launch_group<D, 2>(a, stream);
+    case 4:
+      return launch_group<D, 4>(a, stream);
+    case 8:
+      return launch_group<D, 8>(a, stream);
+    default:
+      return cudaErrorInvalidValue;
+  }
+}
+
+}  // namespace
+
+bool decode_variant_exists(int head_dim, int group) {
+  return (head_dim == 64 || head_dim == 128) && (group == 1 || group == 2 || group == 4 || group == 8);
+}
+
+std::size_t decode_partial_floats(int batch, int heads, int head_dim, int splits) {
+  return static_cast<std::size_t>(batch) * heads * splits * head_dim;
+}
+
+std::size_t decode_partial_stats(int batch, int heads, int splits) {
+  return static_cast<std::size_t>(batch) * heads * splits * 2;
+}
+
+int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int sm_count) {
+  const int rows = std::max(1, batch * kv_heads);
+  const int want = (4 * std::max(1, sm_count) + rows - 1) / rows;
+  return std::max(1, std::min(want, tiles_per_row));
+}
+
+cudaError_t launch_decode(const DecodeArgs& args, int head_dim, cudaStream_t stream) {
+  if (args.batch < 1 || args.kv_heads < 1 || args.heads % args.kv_heads != 0 || args.context < 1 || args.splits < 1 ||
+      !decode_variant_exists(head_dim, args.heads / args.kv_heads))
+    return cudaErrorInvalidValue;
+  const int group = args.heads / args.kv_heads;
+  return head_dim == 64 ? launch_dim<64>(args, group, stream) : launch_dim<128>(args, group, stream);
+}
+
+}  // namespace cascadesim::validation
