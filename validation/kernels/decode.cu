@@ -106,12 +106,7 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
   auto key_of = [&](int step, int i) {
     return tiles[step / kStepsPerTile] * kDecodeTileKeys + (step % kStepsPerTile) * kStepKeys + i;
   };
-  // head_dim 64 moves only 4 bytes a lane a row: keep two steps of rows in flight instead of one (run 4 measured
-  // head_dim 64 at 65-84% of the copy bandwidth on large shapes against 76-97% for 128, which stays at one step:
-  // a second buffer would take it to 197 registers and 2 blocks per SM).
-  constexpr bool kDeep = D == 64 && kStepKeys * (D / 64) * 2 <= 32;
   RowSlice<D> k_cur[kStepKeys], v_cur[kStepKeys], k_next[kStepKeys], v_next[kStepKeys];
-  RowSlice<D> k_next2[kDeep ? kStepKeys : 1], v_next2[kDeep ? kStepKeys : 1];
   auto load_step = [&](int step, RowSlice<D>(&k)[kStepKeys], RowSlice<D>(&v)[kStepKeys]) {
 #pragma unroll
     for (int i = 0; i < kStepKeys; ++i) {
@@ -123,14 +118,9 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
     }
   };
   load_step(warp, k_cur, v_cur);
-  if constexpr (kDeep) load_step(warp + kWarps, k_next, v_next);
   for (int step = warp; step < steps; step += kWarps) {
-    // The next step's rows (and the one after, kDeep) are in flight while this one is computed.
-    if constexpr (kDeep) {
-      load_step(step + 2 * kWarps, k_next2, v_next2);
-    } else {
-      load_step(step + kWarps, k_next, v_next);
-    }
+    // The next step's rows are in flight while this one is computed.
+    load_step(step + kWarps, k_next, v_next);
     float part[32];
 #pragma unroll
     for (int i = 0; i < kStepKeys; ++i) {
@@ -191,10 +181,6 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
     for (int i = 0; i < kStepKeys; ++i) {
       k_cur[i] = k_next[i];
       v_cur[i] = v_next[i];
-      if constexpr (kDeep) {
-        k_next[i] = k_next2[i];
-        v_next[i] = v_next2[i];
-      }
     }
   }
 
