@@ -195,6 +195,19 @@ def main():
             layer = stack.layers[0]
             q, k, v = stack.qkv(x, layer)
             a = stack.attention("D", q, k, v).clone()
+            # One layer's attention: fa3 against cuDNN, and both against float64 where it fits (S <= 8K).
+            c = stack.attention("cudnn", q, k, v).float()
+            check = {"what": "check: one layer's attention", "seq_len": s, "median_ms": 0.0,
+                     "fa3_vs_cudnn_relative": ((a.float() - c).norm() / c.norm()).item()}
+            if s <= 8192:
+                exact = torch.cat([F.scaled_dot_product_attention(
+                    q[:, h0:h0 + 4].double(), k[:, h0 // 4:h0 // 4 + 1].double(), v[:, h0 // 4:h0 // 4 + 1].double(),
+                    is_causal=True, enable_gqa=True) for h0 in range(0, HEADS, 4)], dim=1)
+                check["fa3_vs_float64_relative"] = ((a.double() - exact).norm() / exact.norm()).item()
+                check["cudnn_vs_float64_relative"] = ((c.double() - exact).norm() / exact.norm()).item()
+                del exact
+            print("   " + ", ".join(f"{key} {value:.3e}" for key, value in check.items() if "relative" in key))
+            emit(check)
             h = x + torch.matmul(a.transpose(1, 2).reshape(1, s, HIDDEN), layer["wo"])
             gate, up = torch.matmul(rms_norm(h, layer["n2"]), layer["wgu"]).split(MLP, dim=-1)
             act = F.silu(gate) * up
