@@ -326,48 +326,6 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int lane = t % 32;
     const int col_base = 2 * (lane % 4);
     int it = 0;
-    float o[D / 2];
-    float s[kBlockN / 2];
-    std::uint32_t pf[kBlockN / 16][4];
-    // Cross-item overlap: an item's last P V is not waited for at its end but issued with the next item's first
-    // Q K^T, so that it overlaps that tile's softmax; until then the item's O, P, row sums and output rows wait here.
-    bool pending = false;
-    float pend_l0 = 0.0f, pend_l1 = 0.0f;
-    std::uint16_t* pend_out0 = nullptr;  // null: the row is past seq_len
-    std::uint16_t* pend_out1 = nullptr;
-    // O / l (a row that attended no key is written as zeros), straight from the accumulators: each quad writes 16
-    // contiguous bytes of a row per 8-column chunk.
-    auto store_output = [&](float l0, float l1, std::uint16_t* out0, std::uint16_t* out1) {
-      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 1);
-      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 2);
-      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 1);
-      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 2);
-      const float inv0 = l0 > 0.0f ? 1.0f / l0 : 0.0f;
-      const float inv1 = l1 > 0.0f ? 1.0f / l1 : 0.0f;
-      if (out0) {
-#pragma unroll
-        for (int j = 0; j < D / 8; ++j)
-          *reinterpret_cast<std::uint32_t*>(out0 + 8 * j) = pack_bf16(o[4 * j] * inv0, o[4 * j + 1] * inv0);
-      }
-      if (out1) {
-#pragma unroll
-        for (int j = 0; j < D / 8; ++j)
-          *reinterpret_cast<std::uint32_t*>(out1 + 8 * j) = pack_bf16(o[4 * j + 2] * inv1, o[4 * j + 3] * inv1);
-      }
-    };
-    // The pending P V alone (no next item to overlap it with, or an item with no key tile), then its output.
-    auto flush_pending = [&]() {
-      const int last = it - 1;
-      mbar_wait(&v_full[last % kStages], (last / kStages) & 1);
-      wgmma_fence();
-      issue_pv<D>(o, pf, v_addr + (last % kStages) * L::kKvTileBytes);
-      wgmma_commit();
-      wgmma_wait<0>();
-      fence_operands(o);
-      if (lane == 0) mbar_arrive(&v_empty[last % kStages]);
-      store_output(pend_l0, pend_l1, pend_out0, pend_out1);
-      pending = false;
-    };
     for (int local = 0;; ++local) {
       const int qb = local & 1;
       mbar_wait(&q_full[qb], (local >> 1) & 1);
@@ -386,71 +344,37 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int wg_first = w.q_tile * kBlockM + cw * 64;
       const int row0 = wg_first + warp * 16 + lane / 4;
       const int row1 = row0 + 8;
-      std::uint16_t* o_g = p.o + (static_cast<std::size_t>(w.batch) * p.heads + w.head) * p.seq_len * D;
-      std::uint16_t* out0 = row0 < p.seq_len ? o_g + static_cast<std::size_t>(row0) * D + col_base : nullptr;
-      std::uint16_t* out1 = row1 < p.seq_len ? o_g + static_cast<std::size_t>(row1) * D + col_base : nullptr;
       // This warpgroup's 64 rows start 64 rows into each Q panel.
       const std::uint32_t q_wg = q_addr + qb * L::kQBytes + cw * 64 * kRowBytes;
+
+      float o[D / 2];
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
+      float s[kBlockN / 2];
+      std::uint32_t pf[kBlockN / 16][4];
       float m0 = kNegInf, m1 = kNegInf, l0 = 0.0f, l1 = 0.0f;
 
-      if (n == 0) {
-        if (pending) flush_pending();
-#pragma unroll
-        for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
-        store_output(0.0f, 0.0f, out0, out1);
-        if (lane == 0) mbar_arrive(&q_empty[qb]);
-        continue;
-      }
-
       // Warpgroup 0 issues its GEMMs first.
-      if (PINGPONG && cw == 1) named_bar_arrive(kPingPongBar, 256);
+      if (PINGPONG && cw == 1 && n > 0) named_bar_arrive(kPingPongBar, 256);
 
-      // Tile 0: S, with the previous item's last P V when one is pending. Tiles 1..n-1: S of tile i and P V of tile
-      // i - 1 in flight together. Each branch waits for all it issued, so no wait depends on a path (ptxas
-      // serializes wgmma when a path may read registers of a pending wgmma).
-      {
+      // Tile 0: S only. Tiles 1..n-1: S of tile i and P V of tile i - 1 in flight together, so that every wait in
+      // the loop is unconditional (ptxas serializes wgmma when a path may read registers of a pending wgmma).
+      if (n > 0) {
         const int stage = it % kStages;
-        float alpha0, alpha1;
-        if (pending) {
-          const int prev_stage = (it - 1) % kStages;
-          mbar_wait(&k_full[stage], (it / kStages) & 1);
-          mbar_wait(&v_full[prev_stage], ((it - 1) / kStages) & 1);
-          if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
-          wgmma_fence();
-          issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
-          wgmma_commit();
-          issue_pv<D>(o, pf, v_addr + prev_stage * L::kKvTileBytes);
-          wgmma_commit();
-          if constexpr (PINGPONG) {
-            if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
-          }
-          wgmma_wait<1>();
-          fence_operands(s);
-          if (lane == 0) mbar_arrive(&k_empty[stage]);
-          softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
-                                  p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
-          wgmma_wait<0>();
-          fence_operands(o);
-          fence_operands(pf);
-          if (lane == 0) mbar_arrive(&v_empty[prev_stage]);
-          store_output(pend_l0, pend_l1, pend_out0, pend_out1);
-        } else {
-          mbar_wait(&k_full[stage], (it / kStages) & 1);
-          if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
-          wgmma_fence();
-          issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
-          wgmma_commit();
-          if constexpr (PINGPONG) {
-            if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
-          }
-          wgmma_wait<0>();
-          fence_operands(s);
-          if (lane == 0) mbar_arrive(&k_empty[stage]);
-          softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
-                                  p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
+        mbar_wait(&k_full[stage], (it / kStages) & 1);
+        if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
+        wgmma_fence();
+        issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
+        wgmma_commit();
+        if constexpr (PINGPONG) {
+          if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
         }
-#pragma unroll
-        for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
+        wgmma_wait<0>();
+        fence_operands(s);
+        if (lane == 0) mbar_arrive(&k_empty[stage]);
+        float alpha0, alpha1;
+        softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
+                                p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
         to_fragments(s, pf);
       }
       for (int i = 1; i < n; ++i) {
@@ -493,16 +417,42 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
         to_fragments(s, pf);
       }
+      if (n > 0) {
+        const int last = it + n - 1;
+        mbar_wait(&v_full[last % kStages], (last / kStages) & 1);
+        wgmma_fence();
+        issue_pv<D>(o, pf, v_addr + (last % kStages) * L::kKvTileBytes);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_operands(o);
+        if (lane == 0) mbar_arrive(&v_empty[last % kStages]);
+      }
       it += n;
-      // Every Q K^T of this item is done: the producer may load the item after next into its Q buffer.
+      // Q of this item is no longer read: the producer may load the item after next into its buffer.
       if (lane == 0) mbar_arrive(&q_empty[qb]);
-      pending = true;
-      pend_l0 = l0;
-      pend_l1 = l1;
-      pend_out0 = out0;
-      pend_out1 = out1;
+
+      // O / l (a row that attended no key is written as zeros), straight from the accumulators: each quad writes
+      // 16 contiguous bytes of a row per 8-column chunk.
+      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 1);
+      l0 += __shfl_xor_sync(0xFFFFFFFFu, l0, 2);
+      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 1);
+      l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 2);
+      const float inv0 = l0 > 0.0f ? 1.0f / l0 : 0.0f;
+      const float inv1 = l1 > 0.0f ? 1.0f / l1 : 0.0f;
+      std::uint16_t* o_g = p.o + (static_cast<std::size_t>(w.batch) * p.heads + w.head) * p.seq_len * D;
+      if (row0 < p.seq_len) {
+        std::uint16_t* out = o_g + static_cast<std::size_t>(row0) * D + col_base;
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j)
+          *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j] * inv0, o[4 * j + 1] * inv0);
+      }
+      if (row1 < p.seq_len) {
+        std::uint16_t* out = o_g + static_cast<std::size_t>(row1) * D + col_base;
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j)
+          *reinterpret_cast<std::uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j + 2] * inv1, o[4 * j + 3] * inv1);
+      }
     }
-    if (pending) flush_pending();
   }
 }
 
