@@ -283,10 +283,55 @@ std::size_t decode_partial_stats(int batch, int heads, int splits) {
   return static_cast<std::size_t>(batch) * heads * splits * 2;
 }
 
-int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int sm_count) {
+namespace {
+
+// Resident split blocks per SM of one variant (registers and shared memory decide it); 0 if the query fails.
+template <int D>
+int resident_blocks(int group) {
+  int blocks = 0;
+  cudaError_t status = cudaErrorInvalidValue;
+  switch (group) {
+    case 1:
+      status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, decode_split_kernel<D, 1>, kWarps * 32, 0);
+      break;
+    case 2:
+      status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, decode_split_kernel<D, 2>, kWarps * 32, 0);
+      break;
+    case 4:
+      status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, decode_split_kernel<D, 4>, kWarps * 32, 0);
+      break;
+    case 8:
+      status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, decode_split_kernel<D, 8>, kWarps * 32, 0);
+      break;
+    default:
+      break;
+  }
+  return status == cudaSuccess ? blocks : 0;
+}
+
+}  // namespace
+
+int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int head_dim, int group, int sm_count) {
+  // Whole waves: the split count whose blocks (rows x splits) fill the device's resident slots (SMs x resident
+  // blocks) in the fewest partly empty waves, the fewer splits on a tie (run 4 measured batch 8 x 32K with 576
+  // blocks for 528 slots, a second wave of 48, at 68-82% of the copy bandwidth).
+  const int resident = head_dim == 64 ? resident_blocks<64>(group) : resident_blocks<128>(group);
+  const double capacity = static_cast<double>(std::max(1, sm_count) * std::max(1, resident));
   const int rows = std::max(1, batch * kv_heads);
-  const int want = (4 * std::max(1, sm_count) + rows - 1) / rows;
-  return std::max(1, std::min(want, tiles_per_row));
+  // The smallest split count whose waves are at least 95% full, else the fullest; a split count is taken at its
+  // effective value (splits of ceil(tiles / splits) tiles each; the rest would be empty).
+  int best = 1;
+  double best_fill = 0;
+  for (int splits = 1; splits <= std::min(tiles_per_row, 256); ++splits) {
+    const int per_split = (tiles_per_row + splits - 1) / splits;
+    const int effective = (tiles_per_row + per_split - 1) / per_split;
+    if (effective != splits) continue;
+    const double waves = rows * splits / capacity;
+    const double fill = waves / std::ceil(waves);
+    if (fill >= 0.95) return splits;
+    if (fill > best_fill + 1e-9) best = splits, best_fill = fill;
+  }
+  return best;
 }
 
 cudaError_t launch_decode(const DecodeArgs& args, int head_dim, cudaStream_t stream) {

@@ -38,8 +38,9 @@ struct DecodeArgs {
 bool decode_variant_exists(int head_dim, int group);
 std::size_t decode_partial_floats(int batch, int heads, int head_dim, int splits);
 std::size_t decode_partial_stats(int batch, int heads, int splits);
-// A split count that fills the device: about 4 blocks per SM over batch * kv_heads rows, at least 1 tile per split.
-int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int sm_count);
+// A split count whose blocks (batch * kv_heads rows x splits) fill the device's resident block slots in whole
+// waves as nearly as possible, the fewest splits on a tie; at most one split per tile.
+int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int head_dim, int group, int sm_count);
 
 // Enqueues the split pass and the reduction; cudaErrorInvalidValue for shapes it does not serve.
 cudaError_t launch_decode(const DecodeArgs& args, int head_dim, cudaStream_t stream);

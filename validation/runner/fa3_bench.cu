@@ -488,8 +488,9 @@ int run_decode_checks(std::uint64_t seed) {
       const BlockCsr lists = decode_lists(s, top_k, seed + 17);
       const DeviceCsr dlists = upload_csr(lists);
       const std::vector<double> ref = reference_decode(s, q, k, v, lists);
-      for (int splits :
-           {1, 5, decode_default_splits(s.batch, s.kv_heads, top_k ? std::min(top_k, tiles) : tiles, sm_count())}) {
+      for (int splits : {1, 5,
+                         decode_default_splits(s.batch, s.kv_heads, top_k ? std::min(top_k, tiles) : tiles, s.head_dim,
+                                               s.heads / s.kv_heads, sm_count())}) {
         ++total;
         dout.poison();
         CASCADESIM_LAUNCH(launch_decode(
@@ -560,7 +561,8 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
       os.back().poison();
     }
     const int tiles = c.top_k ? c.top_k : tile_count(s.context, kDecodeTileKeys);
-    const int splits = decode_default_splits(s.batch, s.kv_heads, tiles, prop.multiProcessorCount);
+    const int splits =
+        decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim, s.heads / s.kv_heads, prop.multiProcessorCount);
     DeviceBuffer<float> po, pml;
     std::vector<DecodeArgs> args;
     for (int i = 0; i < sets; ++i)
