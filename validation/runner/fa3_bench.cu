@@ -594,6 +594,25 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
   return 0;
 }
 
+// One dense decode (both kernels) at one shape, for a profiler to attach.
+int run_decode_profile(int batch, int context, int head_dim) {
+  const DecodeShape s{batch, 32, 8, context, head_dim};
+  const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
+  const std::size_t nkv = static_cast<std::size_t>(s.batch) * s.kv_heads * s.context * s.head_dim;
+  DeviceBuffer<std::uint16_t> q(nq), k(nkv), v(nkv), o(nq);
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), nq, 1, kQkAmplitude, nullptr));
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), nkv, 2, kQkAmplitude, nullptr));
+  CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), nkv, 3, kVAmplitude, nullptr));
+  const DeviceCsr lists = upload_csr(decode_lists(s, 0, 1));
+  const int tiles = tile_count(s.context, kDecodeTileKeys);
+  DeviceBuffer<float> po, pml;
+  const int splits = decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim, s.heads / s.kv_heads, sm_count());
+  CASCADESIM_LAUNCH(
+      launch_decode(decode_args(q.get(), k.get(), v.get(), o.get(), lists, po, pml, s, splits), s.head_dim, nullptr));
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  return 0;
+}
+
 // One dense and one sparse (random top_k) launch at one shape under the given schedule, for a profiler to attach.
 int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options) {
   const GqaShape g{{1, 32, seq_len, head_dim, true}, 32};
@@ -643,6 +662,8 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::strcmp(argv[1], "--decode-check") == 0) return run_decode_checks(777);
     if (argc >= 3 && std::strcmp(argv[1], "--decode-time") == 0)
       return run_decode_timing(argv[2], argc >= 4 ? std::atoi(argv[3]) : 30);
+    if (argc >= 5 && std::strcmp(argv[1], "--decode-profile") == 0)
+      return run_decode_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     if (argc >= 5 && std::strcmp(argv[1], "--profile") == 0) {
       // --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]
       const Fa3Options options{argc >= 6 ? std::atoi(argv[5]) != 0 : true, argc >= 7 ? std::atoi(argv[6]) != 0 : true};
@@ -651,6 +672,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: cascadesim-fa3-bench --check [SEED]\n"
                  "       cascadesim-fa3-bench --decode-check | --decode-time OUT.json [REPS]\n"
+                 "       cascadesim-fa3-bench --decode-profile BATCH CONTEXT HEAD_DIM\n"
                  "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]\n"
                  "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n");
     return 2;
