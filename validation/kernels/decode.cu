@@ -23,56 +23,69 @@ constexpr float kLog2e = 1.4426950408889634f;
 __device__ __forceinline__ float bf16_lo(std::uint32_t x) { return __uint_as_float(x << 16); }
 __device__ __forceinline__ float bf16_hi(std::uint32_t x) { return __uint_as_float(x & 0xFFFF0000u); }
 
-// A lane's slice of one K or V row: head_dim / 32 bf16 (4 for 128: 8 bytes; 2 for 64: 4 bytes).
-template <int D>
+// A lane's slice of one K or V row: N bf16 (4: 8 bytes; 2: 4 bytes), at element N * pos of the row.
+template <int N>
 struct RowSlice {
-  std::uint32_t w[D / 64];
+  std::uint32_t w[N / 2];
 };
 
-template <int D>
-__device__ __forceinline__ RowSlice<D> load_slice(const std::uint16_t* row, int lane, bool valid) {
-  RowSlice<D> r;
-  if constexpr (D == 128) {
-    const uint2 v = valid ? __ldg(reinterpret_cast<const uint2*>(row) + lane) : make_uint2(0, 0);
+template <int N>
+__device__ __forceinline__ RowSlice<N> load_slice(const std::uint16_t* row, int pos, bool valid) {
+  RowSlice<N> r;
+  if constexpr (N == 4) {
+    const uint2 v = valid ? __ldg(reinterpret_cast<const uint2*>(row) + pos) : make_uint2(0, 0);
     r.w[0] = v.x;
     r.w[1] = v.y;
   } else {
-    r.w[0] = valid ? __ldg(reinterpret_cast<const unsigned int*>(row) + lane) : 0u;
+    r.w[0] = valid ? __ldg(reinterpret_cast<const unsigned int*>(row) + pos) : 0u;
   }
   return r;
 }
 
-template <int D>
-__device__ __forceinline__ float slice_element(const RowSlice<D>& r, int i) {
+template <int N>
+__device__ __forceinline__ float slice_element(const RowSlice<N>& r, int i) {
   return (i & 1) ? bf16_hi(r.w[i / 2]) : bf16_lo(r.w[i / 2]);
 }
 
-// One butterfly step of the warp's reduce-scatter over 2 * OFF sums (compile-time indices keep part[] in registers).
-template <int OFF>
+// One butterfly step of a reduce-scatter: C sums per lane become C / 2, a lane keeping the half selected by its lane
+// bit OFF, added to its partner's (compile-time indices keep part[] in registers).
+template <int C, int OFF>
 __device__ __forceinline__ void reduce_scatter_step(float (&part)[32], int lane) {
   const bool upper = (lane & OFF) != 0;
 #pragma unroll
-  for (int j = 0; j < OFF; ++j) {
-    const float send = upper ? part[j] : part[j + OFF];
-    const float keep = upper ? part[j + OFF] : part[j];
+  for (int j = 0; j < C / 2; ++j) {
+    const float send = upper ? part[j] : part[j + C / 2];
+    const float keep = upper ? part[j + C / 2] : part[j];
     part[j] = keep + __shfl_xor_sync(0xFFFFFFFFu, send, OFF);
   }
 }
 
-// Split pass. Grid (splits, kv_heads, batch); each warp takes steps of 32 / G keys round-robin from the split's key
-// sequence (its listed tiles in order); a step's 32 dot products (key i, head h at index i * G + h) end, one per
-// lane, in lane i * G + h.
+// Split pass. Grid (splits, kv_heads, batch). A row of K or V is read by kLanesPerRow lanes, 8 bytes each where the
+// row allows (head_dim 128: the whole warp; head_dim 64 with group >= 2: each half-warp its own row, so that a lane
+// moves 8 bytes, not 4, per instruction of the dot products' reduction). Each warp takes steps round-robin from the
+// split's key sequence (its listed tiles in order); a step holds kRows = 32 / G row slots of kHalves keys each, and
+// its 32 dot products per half (slot i, head h at index i * G + h) end after a reduce-scatter over the row's lanes,
+// kV = kHalves per lane: lane pos of a half holds indices pos * kV + e, e < kV.
 template <int D, int G>
 __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a) {
-  constexpr int kDims = D / 32;      // head_dim elements per lane
-  constexpr int kStepKeys = 32 / G;  // keys per warp step
+  constexpr int kLanesPerRow = (D == 64 && G >= 2) ? 16 : 32;
+  constexpr int kHalves = 32 / kLanesPerRow;
+  constexpr int kDims = D / kLanesPerRow;  // head_dim elements per lane: 4, or 2 (head_dim 64, group 1)
+  constexpr int kRows = 32 / G;            // row slots per step
+  constexpr int kStepKeys = kRows * kHalves;
+  constexpr int kV = kHalves;  // scores per lane after the reduce-scatter
   constexpr int kStepsPerTile = kDecodeTileKeys / kStepKeys;
+  static_assert(kDecodeTileKeys % kStepKeys == 0, "a step lies within one tile");
+  // Lane offsets whose flip keeps a score's head (pos * kV + e) mod G: pos bits of value >= G / kV, and the half bit.
+  constexpr int kHeadStride = G / kV > 1 ? G / kV : 1;
   constexpr float kNegInf = -INFINITY;
   const int split = blockIdx.x;
   const int kv_head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
+  const int half = lane / kLanesPerRow;
+  const int pos = lane % kLanesPerRow;
   const int row = batch * a.kv_heads + kv_head;
   const int begin = a.row_offsets[row];
   const int n_tiles = a.row_offsets[row + 1] - begin;
@@ -89,9 +102,9 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
 #pragma unroll
   for (int h = 0; h < G; ++h) {
     const std::uint16_t* q_row = a.q + (static_cast<std::size_t>(batch) * a.heads + kv_head * G + h) * D;
-    const RowSlice<D> s = load_slice<D>(q_row, lane, true);
+    const RowSlice<kDims> s = load_slice<kDims>(q_row, pos, true);
 #pragma unroll
-    for (int i = 0; i < kDims; ++i) q[h][i] = slice_element<D>(s, i) * scale;
+    for (int i = 0; i < kDims; ++i) q[h][i] = slice_element<kDims>(s, i) * scale;
   }
 
   float m[G], l[G], o[G][kDims];
@@ -103,18 +116,19 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
     for (int i = 0; i < kDims; ++i) o[h][i] = 0.0f;
   }
 
+  // Key of row slot i of this lane's half in a step.
   auto key_of = [&](int step, int i) {
-    return tiles[step / kStepsPerTile] * kDecodeTileKeys + (step % kStepsPerTile) * kStepKeys + i;
+    return tiles[step / kStepsPerTile] * kDecodeTileKeys + (step % kStepsPerTile) * kStepKeys + i * kHalves + half;
   };
-  RowSlice<D> k_cur[kStepKeys], v_cur[kStepKeys], k_next[kStepKeys], v_next[kStepKeys];
-  auto load_step = [&](int step, RowSlice<D>(&k)[kStepKeys], RowSlice<D>(&v)[kStepKeys]) {
+  RowSlice<kDims> k_cur[kRows], v_cur[kRows], k_next[kRows], v_next[kRows];
+  auto load_step = [&](int step, RowSlice<kDims>(&k)[kRows], RowSlice<kDims>(&v)[kRows]) {
 #pragma unroll
-    for (int i = 0; i < kStepKeys; ++i) {
+    for (int i = 0; i < kRows; ++i) {
       const int key = step < steps ? key_of(step, i) : 0;
       const bool valid = step < steps && key < a.context;
       const std::size_t offset = kv_base + static_cast<std::size_t>(valid ? key : 0) * D;
-      k[i] = load_slice<D>(a.k + offset, lane, valid);
-      v[i] = load_slice<D>(a.v + offset, lane, valid);
+      k[i] = load_slice<kDims>(a.k + offset, pos, valid);
+      v[i] = load_slice<kDims>(a.v + offset, pos, valid);
     }
   };
   load_step(warp, k_cur, v_cur);
@@ -123,65 +137,90 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
     load_step(step + kWarps, k_next, v_next);
     float part[32];
 #pragma unroll
-    for (int i = 0; i < kStepKeys; ++i) {
+    for (int i = 0; i < kRows; ++i) {
 #pragma unroll
       for (int h = 0; h < G; ++h) {
         float acc = 0.0f;
 #pragma unroll
-        for (int d = 0; d < kDims; ++d) acc = fmaf(q[h][d], slice_element<D>(k_cur[i], d), acc);
+        for (int d = 0; d < kDims; ++d) acc = fmaf(q[h][d], slice_element<kDims>(k_cur[i], d), acc);
         part[i * G + h] = acc;
       }
     }
-    // Reduce-scatter: after the step with offset o, a lane keeps the half of its sums whose index bit o matches
-    // its own, added to its partner's; at the end lane L holds the whole sum of index L.
-    reduce_scatter_step<16>(part, lane);
-    reduce_scatter_step<8>(part, lane);
-    reduce_scatter_step<4>(part, lane);
-    reduce_scatter_step<2>(part, lane);
-    reduce_scatter_step<1>(part, lane);
-    const int my_key_index = lane / G;
-    const int my_head = lane % G;
-    float score = key_of(step, my_key_index) < a.context ? part[0] : kNegInf;
-    // Per-head maximum and sum over the lanes of one head (lanes congruent mod G).
-    float step_max = score;
+    // Reduce-scatter over the row's lanes: lane pos ends with the whole sums of indices pos * kV + e.
+    if constexpr (kLanesPerRow == 32) reduce_scatter_step<32, 16>(part, lane);
+    reduce_scatter_step<32 / (kLanesPerRow / 16), 8>(part, lane);
+    reduce_scatter_step<16 / (kLanesPerRow / 16), 4>(part, lane);
+    reduce_scatter_step<8 / (kLanesPerRow / 16), 2>(part, lane);
+    reduce_scatter_step<4 / (kLanesPerRow / 16), 1>(part, lane);
+    float score[kV], step_max[kV];
+    int my_head[kV];
 #pragma unroll
-    for (int off = G; off < 32; off <<= 1) step_max = fmaxf(step_max, __shfl_xor_sync(0xFFFFFFFFu, step_max, off));
+    for (int e = 0; e < kV; ++e) {
+      const int index = pos * kV + e;
+      my_head[e] = index % G;
+      score[e] = key_of(step, index / G) < a.context ? part[e] : kNegInf;
+      step_max[e] = score[e];
+    }
+    // Per-head maximum over the lanes (and, for group 1 with two scores a lane, the lane's two) of one head.
+    if constexpr (G == 1 && kV == 2) step_max[0] = step_max[1] = fmaxf(step_max[0], step_max[1]);
+#pragma unroll
+    for (int e = 0; e < kV; ++e)
+#pragma unroll
+      for (int off = kHeadStride; off < 32; off <<= 1)
+        step_max[e] = fmaxf(step_max[e], __shfl_xor_sync(0xFFFFFFFFu, step_max[e], off));
+    // Head h's values sit at lane (h / kV) of half 0, score h % kV (every lane holds its head's reduction).
     float new_m[G], alpha[G];
 #pragma unroll
     for (int h = 0; h < G; ++h) {
-      new_m[h] = fmaxf(m[h], __shfl_sync(0xFFFFFFFFu, step_max, h));
+      new_m[h] = fmaxf(m[h], __shfl_sync(0xFFFFFFFFu, step_max[G >= kV ? h % kV : 0], G >= kV ? h / kV : 0));
       const float base = new_m[h] == kNegInf ? 0.0f : new_m[h];
       alpha[h] = exp2f(m[h] - base);
       m[h] = new_m[h];
     }
-    float my_m = new_m[0];
+    float p[kV], step_sum[kV];
 #pragma unroll
-    for (int h = 1; h < G; ++h)
-      if (my_head == h) my_m = new_m[h];
-    const float p = exp2f(score - (my_m == kNegInf ? 0.0f : my_m));
-    float step_sum = p;
+    for (int e = 0; e < kV; ++e) {
+      float my_m = new_m[0];
 #pragma unroll
-    for (int off = G; off < 32; off <<= 1) step_sum += __shfl_xor_sync(0xFFFFFFFFu, step_sum, off);
+      for (int h = 1; h < G; ++h)
+        if (my_head[e] == h) my_m = new_m[h];
+      p[e] = exp2f(score[e] - (my_m == kNegInf ? 0.0f : my_m));
+      step_sum[e] = p[e];
+    }
+    if constexpr (G == 1 && kV == 2) step_sum[0] = step_sum[1] = step_sum[0] + step_sum[1];
+#pragma unroll
+    for (int e = 0; e < kV; ++e)
+#pragma unroll
+      for (int off = kHeadStride; off < 32; off <<= 1) step_sum[e] += __shfl_xor_sync(0xFFFFFFFFu, step_sum[e], off);
 #pragma unroll
     for (int h = 0; h < G; ++h) {
-      l[h] = l[h] * alpha[h] + __shfl_sync(0xFFFFFFFFu, step_sum, h);
+      l[h] = l[h] * alpha[h] + __shfl_sync(0xFFFFFFFFu, step_sum[G >= kV ? h % kV : 0], G >= kV ? h / kV : 0);
 #pragma unroll
       for (int d = 0; d < kDims; ++d) o[h][d] *= alpha[h];
     }
+    // O += P V over this half's keys: the weight of slot i, head h is score index i * G + h of this half.
 #pragma unroll
-    for (int i = 0; i < kStepKeys; ++i) {
+    for (int i = 0; i < kRows; ++i) {
 #pragma unroll
       for (int h = 0; h < G; ++h) {
-        const float pih = __shfl_sync(0xFFFFFFFFu, p, i * G + h);
+        const int index = i * G + h;
+        const float pih = __shfl_sync(0xFFFFFFFFu, p[index % kV], half * kLanesPerRow + index / kV);
 #pragma unroll
-        for (int d = 0; d < kDims; ++d) o[h][d] = fmaf(pih, slice_element<D>(v_cur[i], d), o[h][d]);
+        for (int d = 0; d < kDims; ++d) o[h][d] = fmaf(pih, slice_element<kDims>(v_cur[i], d), o[h][d]);
       }
     }
 #pragma unroll
-    for (int i = 0; i < kStepKeys; ++i) {
+    for (int i = 0; i < kRows; ++i) {
       k_cur[i] = k_next[i];
       v_cur[i] = v_next[i];
     }
+  }
+  // The two halves attended different keys under the same running maxima: their outputs add.
+  if constexpr (kHalves == 2) {
+#pragma unroll
+    for (int h = 0; h < G; ++h)
+#pragma unroll
+      for (int d = 0; d < kDims; ++d) o[h][d] += __shfl_xor_sync(0xFFFFFFFFu, o[h][d], 16);
   }
 
   // Combine the warps: each warp's state to shared memory, then one thread per (head, dim) folds them.
@@ -194,10 +233,12 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
       s_l[warp][h] = l[h];
     }
   }
+  if (half == 0) {
 #pragma unroll
-  for (int h = 0; h < G; ++h)
+    for (int h = 0; h < G; ++h)
 #pragma unroll
-    for (int d = 0; d < kDims; ++d) s_o[warp][h][lane * kDims + d] = o[h][d];
+      for (int d = 0; d < kDims; ++d) s_o[warp][h][pos * kDims + d] = o[h][d];
+  }
   __syncthreads();
   for (int e = threadIdx.x; e < G * D; e += kWarps * 32) {
     const int h = e / D;
