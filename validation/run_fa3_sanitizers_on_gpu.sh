@@ -7,10 +7,10 @@ out=$1
 shapes=${2:-2}
 b=bin/cascadesim-fa3-bench
 for tool in racecheck synccheck initcheck; do
-  timeout 170 compute-sanitizer --tool $tool $b --check 5 "$shapes" >"$out/${tool}_fa3.log" 2>&1
+  timeout 75 compute-sanitizer --tool $tool $b --check 5 "$shapes" >"$out/${tool}_fa3.log" 2>&1
   echo "fa3 $tool rc $?: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|shapes pass' "$out/${tool}_fa3.log" | tr '\n' ' ')"
 done
 for tool in racecheck synccheck; do
-  timeout 120 compute-sanitizer --tool $tool $b --decode-check >"$out/${tool}_decode.log" 2>&1
+  timeout 40 compute-sanitizer --tool $tool $b --decode-check >"$out/${tool}_decode.log" 2>&1
   echo "decode $tool rc $?: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|checks pass' "$out/${tool}_decode.log" | tr '\n' ' ')"
 done
