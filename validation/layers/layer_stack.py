@@ -8,6 +8,9 @@ residual adds are PyTorch eager operations (not fused kernels of ours). Every pa
 
 Usage: python3 validation/layers/layer_stack.py --lib PATH/libcascadesim_attention.so --out LAYERS.json
        [--seq 4096,8192,16384,32768] [--schedule 1D+3A+12R] [--top-k 5] [--repetitions 10]
+       python3 validation/layers/layer_stack.py --lib ... --out DECODE_LAYERS.json --decode
+       (batched decode steps of the same stack: one new token per sequence against K/V caches of every layer, the
+       attention from SDPA cuDNN or our split-KV decode kernel; eager launches, no CUDA graph)
 """
 import argparse
 import ctypes
@@ -31,6 +34,17 @@ class Kernels:
         p, i = ctypes.c_void_p, ctypes.c_int
         self.lib.cascadesim_fa3_attention.argtypes = [p, p, p, p, p, p, p, i, i, i, i, i, i, p]
         self.lib.cascadesim_top_k_select.argtypes = [p, p, p, i, i, i, p]
+        self.lib.cascadesim_decode.argtypes = [p, p, p, p, p, p, p, p, i, i, i, i, i, i, p]
+        self.lib.cascadesim_decode_splits.argtypes = [i, i, i, i, i]
+
+    def decode(self, q, k, v, o, offsets, cols, partial_o, partial_ml, splits):
+        b, h, d = q.shape
+        status = self.lib.cascadesim_decode(
+            q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(), offsets.data_ptr(), cols.data_ptr(),
+            partial_o.data_ptr(), partial_ml.data_ptr(), b, h, k.shape[1], k.shape[2], d, splits,
+            torch.cuda.current_stream().cuda_stream)
+        if status != 0:
+            raise RuntimeError(f"cascadesim_decode: CUDA error {status}")
 
     def attention(self, q, k, v, o, offsets, cols, block_max=None):
         b, h, s, d = q.shape
@@ -149,6 +163,82 @@ def expand_schedule(text):
     return kinds
 
 
+DECODE_TILE = 64
+
+
+def decode_steps(kernels, args, emit):
+    """Batched decode steps of the 16-layer stack: x [B, 1, 2048] through every layer against K/V caches of
+    `context` tokens (the new token's K/V written at the last position), attention by SDPA cuDNN or our decode."""
+    for batch, context in ((1, 32768), (16, 8192), (64, 4096)):
+        g = torch.Generator(device="cuda").manual_seed(batch + context)
+        rnd = lambda *shape, std=0.02: (torch.randn(*shape, device="cuda", generator=g) * std).to(torch.bfloat16)
+        layers = [dict(n1=torch.ones(HIDDEN, device="cuda", dtype=torch.bfloat16),
+                       n2=torch.ones(HIDDEN, device="cuda", dtype=torch.bfloat16),
+                       wqkv=rnd(HIDDEN, HIDDEN + 2 * KV_HEADS * HEAD_DIM), wo=rnd(HIDDEN, HIDDEN),
+                       wgu=rnd(HIDDEN, 2 * MLP), wd=rnd(MLP, HIDDEN),
+                       k=rnd(batch, KV_HEADS, context, HEAD_DIM, std=1.0),
+                       v=rnd(batch, KV_HEADS, context, HEAD_DIM, std=1.0)) for _ in range(LAYERS)]
+        cos, sin = rope_tables(context)
+        cos, sin = cos[context - 1:context], sin[context - 1:context]
+        tiles = math.ceil(context / DECODE_TILE)
+        offsets = torch.arange(0, batch * KV_HEADS + 1, dtype=torch.int32, device="cuda") * tiles
+        cols = torch.arange(tiles, dtype=torch.int32, device="cuda").repeat(batch * KV_HEADS)
+        splits = kernels.lib.cascadesim_decode_splits(batch, KV_HEADS, tiles, HEAD_DIM, HEADS // KV_HEADS)
+        partial_o = torch.empty(batch * HEADS * splits * HEAD_DIM, device="cuda", dtype=torch.float32)
+        partial_ml = torch.empty(batch * HEADS * splits * 2, device="cuda", dtype=torch.float32)
+        o = torch.empty(batch, HEADS, HEAD_DIM, device="cuda", dtype=torch.bfloat16)
+        x = (torch.randn(batch, 1, HIDDEN, device="cuda", generator=g) * 0.5).to(torch.bfloat16)
+
+        def step(kind):
+            h = x
+            for layer in layers:
+                qkv = torch.matmul(rms_norm(h, layer["n1"]), layer["wqkv"])
+                q, k, v = qkv.split([HIDDEN, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
+                q = rope(q.view(batch, 1, HEADS, HEAD_DIM).transpose(1, 2), cos, sin)
+                k = rope(k.view(batch, 1, KV_HEADS, HEAD_DIM).transpose(1, 2), cos, sin)
+                layer["k"][:, :, context - 1:context].copy_(k)
+                layer["v"][:, :, context - 1:context].copy_(v.view(batch, 1, KV_HEADS, HEAD_DIM).transpose(1, 2))
+                if kind == "cudnn":
+                    with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                        a = F.scaled_dot_product_attention(q, layer["k"], layer["v"], enable_gqa=True)
+                    a = a.reshape(batch, 1, HIDDEN)
+                else:
+                    kernels.decode(q.reshape(batch, HEADS, HEAD_DIM).contiguous(), layer["k"], layer["v"], o, offsets,
+                                   cols, partial_o, partial_ml, splits)
+                    a = o.reshape(batch, 1, HIDDEN)
+                h = h + torch.matmul(a, layer["wo"])
+                gate, up = torch.matmul(rms_norm(h, layer["n2"]), layer["wgu"]).split(MLP, dim=-1)
+                h = h + torch.matmul(F.silu(gate) * up, layer["wd"])
+            return h
+
+        with torch.no_grad():
+            ref, ours = step("cudnn").float(), step("ours").float()
+            rel = ((ours - ref).norm() / ref.norm()).item()
+            emit({"what": "check: decode step, ours vs cuDNN, relative error", "seq_len": context, "batch": batch,
+                  "median_ms": 0.0, "relative_error": rel, "nan": int(torch.isnan(ours).sum().item())})
+            print(f"   relative error {rel:.3e}, NaN {int(torch.isnan(ours).sum())}")
+            for name, kind in (("decode step 16 layers, attention SDPA cuDNN", "cudnn"),
+                               ("decode step 16 layers, attention split-KV decode (ours)", "ours")):
+                emit({"what": name, "seq_len": context, "batch": batch, "splits": splits,
+                      **timed(lambda: step(kind), args.repetitions)})
+            # The attention of one layer alone.
+            layer = layers[0]
+            q = (torch.randn(batch, HEADS, 1, HEAD_DIM, device="cuda", generator=g)).to(torch.bfloat16)
+            q3 = q.reshape(batch, HEADS, HEAD_DIM).contiguous()
+
+            def cudnn_attention():
+                with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                    return F.scaled_dot_product_attention(q, layer["k"], layer["v"], enable_gqa=True)
+
+            emit({"what": "decode attention alone, SDPA cuDNN", "seq_len": context, "batch": batch,
+                  **timed(cudnn_attention, max(args.repetitions, 20))})
+            emit({"what": "decode attention alone, split-KV decode (ours)", "seq_len": context, "batch": batch,
+                  **timed(lambda: kernels.decode(q3, layer["k"], layer["v"], o, offsets, cols, partial_o, partial_ml,
+                                                 splits), max(args.repetitions, 20))})
+        del layers
+        torch.cuda.empty_cache()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lib", required=True)
@@ -157,6 +247,7 @@ def main():
     parser.add_argument("--schedule", default="1D+3A+12R")
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--repetitions", type=int, default=10)
+    parser.add_argument("--decode", action="store_true")
     args = parser.parse_args()
     kernels = Kernels(args.lib)
     props = torch.cuda.get_device_properties(0)
@@ -165,13 +256,17 @@ def main():
     def emit(record):
         record["device"] = {"name": props.name, "torch": torch.__version__, "cudnn": torch.backends.cudnn.version()}
         records.append(record)
-        print(f"{record['what']:44s} S={record['seq_len']:<6d} median {record['median_ms']:9.3f} ms"
+        print(f"{record['what']:44s} B={record.get('batch', 1):<3d} S={record['seq_len']:<6d} "
+              f"median {record['median_ms']:9.3f} ms"
               + (f"  {record['TFLOP_per_s']:.0f} TFLOP/s" if "TFLOP_per_s" in record else ""), flush=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(args.out)))
         with os.fdopen(fd, "w") as f:
             json.dump({"schema_version": 1, "records": records}, f, indent=1)
         os.replace(tmp, args.out)
 
+    if args.decode:
+        decode_steps(kernels, args, emit)
+        return 0
     for s in [int(x) for x in args.seq.split(",")]:
         stack = Stack(s, kernels, args.schedule, args.top_k)
         x = (torch.randn(1, s, HIDDEN, device="cuda") * 0.5).to(torch.bfloat16)
