@@ -160,7 +160,7 @@ TEST_CASE("validation: the cases file of the H100 grid, as generated from the de
   CHECK(cases.size() == 272);
 }
 
-TEST_CASE("validation: cases name their implementation; fa3-style takes 128 x 128 tiles and no cascade") {
+TEST_CASE("validation: cases name their implementation: fa3-style takes 128 x 128 tiles and no cascade") {
   const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
       {"name": "a", "seq_len": 8192, "heads": 32, "head_dim": 128},
       {"name": "b", "seq_len": 8192, "heads": 32, "head_dim": 128, "implementation": "fa3-style"},

@@ -177,7 +177,7 @@ TEST_CASE("validation: a write that fails names the file and leaves the earlier 
   CHECK_FALSE(file.measured(1));
 }
 
-TEST_CASE("validation: records name the implementation that ran; --resume reads older records as fa2-style") {
+TEST_CASE("validation: records name the implementation that ran and --resume reads older records as fa2-style") {
   TempDir temp;
   const auto path = temp.path() / "measured.json";
   auto cases = three_cases();
