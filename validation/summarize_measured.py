@@ -58,6 +58,16 @@ def main():
     micro = micro_doc["results"]
     sdpa = {r["name"]: r for r in load_records(args.sdpa)} if args.sdpa else {}
     by_name = {r["name"]: r for r in records}
+
+    def impl(r):  # records written before the fa3-style kernel name no implementation: they ran the fa2-style one
+        return r.get("implementation", "fa2-style")
+
+    def dense_of(r):
+        """The dense record of r's shape and implementation (the baseline of sparse, anchor and cascade rows)."""
+        return next((d for d in records if d["kernel"] == "dense" and d["seq_len"] == r["seq_len"] and
+                     d["head_dim"] == r["head_dim"] and d.get("causal") == r.get("causal") and impl(d) == impl(r) and
+                     d.get("tile_q") == r.get("tile_q") and d.get("tile_k") == r.get("tile_k")),
+                    by_name.get(f"s{r['seq_len']}_d{r['head_dim']}_dense") if impl(r) == "fa2-style" else None)
     peak = micro_value(micro, "mma_bf16_peak")
     # The faster of our copy kernel and cudaMemcpy is the memory ceiling (METHOD.md: a large device-to-device copy).
     copy = max(filter(None, [micro_value(micro, "hbm_copy"), micro_value(micro, "hbm_copy_memcpy")]), default=None)
@@ -85,44 +95,44 @@ def main():
 
     dense = [r for r in records if r["kernel"] == "dense"]
     w("## Dense attention (causal) against PyTorch SDPA (flash backend), same device call\n")
-    w("| S | d | ours ms | ours TFLOP/s | SDPA ms | SDPA TFLOP/s | ours / SDPA | compute floor ms | memory floor ms | gap |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | implementation | ours ms | ours TFLOP/s | SDPA ms | SDPA TFLOP/s | ours / SDPA | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in dense:
         s = sdpa.get(r["name"])
         c, m = floors(r, peak, copy)
         ratio = f"{s['median_ms'] and r['median_ms'] and s['median_ms'] / r['median_ms'] * 100:.0f}%" if s else "-"
-        w(f"| {r['seq_len']} | {r['head_dim']} | {r['median_ms']:.3f} | {r['achieved_TFLOP_per_s']:.1f} | "
+        w(f"| {r['seq_len']} | {r['head_dim']} | {impl(r)} | {r['median_ms']:.3f} | {r['achieved_TFLOP_per_s']:.1f} | "
           f"{s['median_ms'] if s else float('nan'):.3f} | {s['achieved_TFLOP_per_s'] if s else float('nan'):.1f} | "
           f"{ratio} | {c:.3f} | {m:.3f} | {r['median_ms'] / max(c, m):.2f}x |")
     w("")
 
     w("## Block-sparse (reuse layer) against our dense kernel\n")
     w("Ideal = executed dense blocks / executed sparse blocks; fraction = measured speedup / ideal.\n")
-    w("| S | d | top_k | sparse ms | speedup | ideal | fraction of ideal | compute floor ms | memory floor ms | gap |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | implementation | top_k | sparse ms | speedup | ideal | fraction of ideal | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in records:
         if r["kernel"] != "sparse":
             continue
-        d = by_name.get(f"s{r['seq_len']}_d{r['head_dim']}_dense")
+        d = dense_of(r)
         if not d:
             continue
         speedup = d["median_ms"] / r["median_ms"]
         ideal = d["executed_blocks"] / r["executed_blocks"]
         c, m = floors(r, peak, copy)
-        w(f"| {r['seq_len']} | {r['head_dim']} | {r['top_k']} | {r['median_ms']:.4f} | {speedup:.2f}x | "
+        w(f"| {r['seq_len']} | {r['head_dim']} | {impl(r)} | {r['top_k']} | {r['median_ms']:.4f} | {speedup:.2f}x | "
           f"{ideal:.2f}x | {speedup / ideal * 100:.0f}% | {c:.4f} | {m:.4f} | {r['median_ms'] / max(c, m):.2f}x |")
     w("")
 
     w("## Anchor (dense attention keeping block maxima, then the top-k selection) against dense\n")
-    w("| S | d | top_k | dense ms | anchor ms | attention ms | selection ms | overhead | compute floor ms | memory floor ms | gap |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | implementation | top_k | dense ms | anchor ms | attention ms | selection ms | overhead | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in records:
         if r["kernel"] != "anchor":
             continue
-        d = by_name.get(f"s{r['seq_len']}_d{r['head_dim']}_dense")
+        d = dense_of(r)
         if not d:
             continue
-        w(f"| {r['seq_len']} | {r['head_dim']} | {r['top_k']} | {d['median_ms']:.4f} | {r['median_ms']:.4f} | "
+        w(f"| {r['seq_len']} | {r['head_dim']} | {impl(r)} | {r['top_k']} | {d['median_ms']:.4f} | {r['median_ms']:.4f} | "
           f"{stage(r, 'attention'):.4f} | {stage(r, 'select'):.4f} | "
           f"{(r['median_ms'] / d['median_ms'] - 1) * 100:+.1f}% | {floor_columns(r, peak, copy)} |")
     w("")
@@ -133,7 +143,7 @@ def main():
     for r in records:
         if r["kernel"] != "cascade":
             continue
-        d = by_name.get(f"s{r['seq_len']}_d{r['head_dim']}_dense")
+        d = dense_of(r)
         if not d:
             continue
         w(f"| {r['seq_len']} | {r['head_dim']} | {r['top_k']} | {stage(r, 'pool'):.4f} | {stage(r, 'coarse'):.4f} | "
@@ -143,15 +153,15 @@ def main():
 
     w("## Layer stacks: end-to-end attention time of a whole schedule\n")
     w("Ideal = executed blocks of the all-dense stack / those of the schedule.\n")
-    w("| S | d | schedule | top_k | median ms | p10 | p90 | speedup over all-dense | ideal | compute floor ms | memory floor ms | gap |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| S | d | implementation | schedule | top_k | median ms | p10 | p90 | speedup over all-dense | ideal | compute floor ms | memory floor ms | gap |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     stacks = [r for r in records if r["kernel"] == "stack"]
     for r in stacks:
         base = next((b for b in stacks if b["seq_len"] == r["seq_len"] and b["head_dim"] == r["head_dim"]
-                     and set(b["schedule"].rstrip("D")) <= set("0123456789")), None)
+                     and impl(b) == impl(r) and set(b["schedule"].rstrip("D")) <= set("0123456789")), None)
         speed = base["median_ms"] / r["median_ms"] if base else float("nan")
         ideal = base["executed_blocks"] / r["executed_blocks"] if base else float("nan")
-        w(f"| {r['seq_len']} | {r['head_dim']} | {r['schedule']} | {r['top_k']} | {r['median_ms']:.3f} | "
+        w(f"| {r['seq_len']} | {r['head_dim']} | {impl(r)} | {r['schedule']} | {r['top_k']} | {r['median_ms']:.3f} | "
           f"{r['p10_ms']:.3f} | {r['p90_ms']:.3f} | {speed:.3f}x | {ideal:.3f}x | {floor_columns(r, peak, copy)} |")
     w("")
     text = "\n".join(out) + "\n"

@@ -177,5 +177,32 @@ TEST_CASE("validation: a write that fails names the file and leaves the earlier 
   CHECK_FALSE(file.measured(1));
 }
 
+TEST_CASE("validation: records name the implementation that ran and --resume reads older records as fa2-style") {
+  TempDir temp;
+  const auto path = temp.path() / "measured.json";
+  auto cases = three_cases();
+  cases[0].implementation = Implementation::kFa3Style;
+  cases[0].tile_q = cases[0].tile_k = 128;
+  {
+    MeasuredResultsFile file(path.string(), cases, gpu(), false);
+    file.add(0, record_of(cases[0], 1.5));
+    file.add(1, record_of(cases[1], 2.5));
+  }
+  auto records = records_in(path);
+  CHECK(records[0].at("implementation") == "fa3-style");
+  CHECK(records[1].at("implementation") == "fa2-style");
+
+  // A file written before the key existed: its records ran the fa2-style kernels and resume as such.
+  nlohmann::json document = nlohmann::json::parse(read_text(path));
+  for (auto& record : document.at("records")) record.erase("implementation");
+  temp.write("measured.json", document.dump());
+  CHECK(open_error(path, cases, gpu(), true).find("/records/0/implementation") != std::string::npos);
+  cases[0].implementation = Implementation::kFa2Style;
+  CHECK(open_error(path, cases, gpu(), true).empty());
+  MeasuredResultsFile resumed(path.string(), cases, gpu(), true);
+  CHECK(resumed.measured(0));
+  CHECK(resumed.measured(1));
+}
+
 }  // namespace
 }  // namespace cascadesim::validation

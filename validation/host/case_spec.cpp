@@ -172,10 +172,25 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
   } else if (spec.pool_factor != 0) {
     reader.error("pool_factor", "applies to kernel \"cascade\" only");
   }
+  const std::string implementation = reader.string("implementation", "fa2-style", false);
+  if (implementation == "fa3-style") {
+    spec.implementation = Implementation::kFa3Style;
+    if (spec.tile_q != 128 || spec.tile_k != 128)
+      reader.error("implementation", "\"fa3-style\" runs tiles of 128 x 128 only (got " + std::to_string(spec.tile_q) +
+                                         " x " + std::to_string(spec.tile_k) + ")");
+    if (spec.kernel == KernelKind::kCascade)
+      reader.error("implementation", "\"fa3-style\" has no cascade stage yet: use \"fa2-style\"");
+  } else if (implementation != "fa2-style") {
+    reader.error("implementation", "must be \"fa2-style\" or \"fa3-style\" (got \"" + implementation + "\")");
+  }
   reader.report_unknown_keys();
   return spec;
 }
 }  // namespace
+
+const char* implementation_name(Implementation implementation) {
+  return implementation == Implementation::kFa3Style ? "fa3-style" : "fa2-style";
+}
 
 const char* kernel_kind_name(KernelKind kind) {
   switch (kind) {

@@ -20,6 +20,12 @@ enum class KernelKind { kDense, kAnchor, kSparse, kCascade, kStack };
 
 const char* kernel_kind_name(KernelKind kind);
 
+// Which attention kernels a case runs: the FlashAttention-2-style kernels (mma.sync, any of the four tile shapes) or
+// the fa3-style Hopper kernel (wgmma, bulk tensor copies, warp specialization; sm_90a, tiles 128 x 128 only).
+enum class Implementation { kFa2Style, kFa3Style };
+
+const char* implementation_name(Implementation implementation);  // "fa2-style", "fa3-style"
+
 // One measured configuration. kDense runs every visible tile; kAnchor runs the dense pass that also writes block
 // maxima, then the top-k selection; kSparse runs the top_k tiles per query tile that the anchor selected.
 // kCascade is a two-resolution stage: mean-pool Q, K and V by pool_factor, attend over the pooled tokens with
@@ -37,12 +43,15 @@ struct CaseSpec {
   models::LayerSchedule schedule;  // kStack only, e.g. "1D+3A+12R" or "16D"
   int repetitions = 30;
   int warmup = 5;
+  Implementation implementation = Implementation::kFa2Style;
 };
 
 // Document: {"schema_version": 1, "generated_from": {...} (optional, provenance), "cases": [{"name", "seq_len",
 // "heads", "head_dim", "causal", "batch", "tile_q", "tile_k", "kernel", "top_k", "pool_factor", "schedule",
-// "repetitions", "warmup"}, ...]}. `source` names the document in errors. Throws CaseError listing every problem, one
-// per line: "<source>: /cases/1/head_dim: must be >= 1 (got 0)".
+// "repetitions", "warmup", "implementation"}, ...]}. "implementation" is "fa2-style" (the default) or "fa3-style";
+// fa3-style needs tile_q = tile_k = 128 and has no cascade stage yet (its coarse tiles would be 128 / pool_factor).
+// `source` names the document in errors. Throws CaseError listing every problem, one per line: "<source>:
+// /cases/1/head_dim: must be >= 1 (got 0)".
 std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::string& source);
 std::vector<CaseSpec> load_cases(const std::string& path);
 

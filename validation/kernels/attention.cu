@@ -464,7 +464,8 @@ std::size_t attention_shared_bytes(int head_dim, int tile_q, int tile_k) {
 int attention_threads(int tile_q) { return tile_q / 16 * 32; }
 
 cudaError_t launch_attention(const AttentionArgs& args, int head_dim, int tile_q, int tile_k, cudaStream_t stream) {
-  if (!attention_variant_exists(head_dim, tile_q, tile_k) || args.seq_len < 1 || args.heads < 1 || args.batch < 1)
+  if (!attention_variant_exists(head_dim, tile_q, tile_k) || args.seq_len < 1 || args.heads < 1 || args.batch < 1 ||
+      (args.kv_heads != 0 && args.kv_heads != args.heads))
     return cudaErrorInvalidValue;
   if (head_dim == 64) return launch_head_dim<64>(args, tile_q, tile_k, stream);
   return launch_head_dim<128>(args, tile_q, tile_k, stream);

@@ -9,7 +9,7 @@
 
 namespace cascadesim::validation {
 
-// Q, K, V, O: bf16 bits, [batch, heads, seq_len, head_dim] contiguous, 16-byte aligned.
+// Q, O: bf16 bits, [batch, heads, seq_len, head_dim] contiguous, 16-byte aligned; K, V likewise with kv_heads.
 // row_offsets / col_indices: the CSR of BlockCsr (one row per (batch, head, query tile), ascending key tiles).
 // block_max: null for the plain forward; for the anchor, [batch, heads, q_tiles, k_tiles] fp32 receiving the
 // largest scaled score q.k/sqrt(d) of each listed block and -inf for every block not listed.
@@ -23,6 +23,7 @@ struct AttentionArgs {
   float* block_max = nullptr;
   int batch = 1;
   int heads = 1;
+  int kv_heads = 0;  // K/V heads (grouped-query attention); 0 means heads. The fa2-style kernels take 0 or heads.
   int seq_len = 1;
   bool causal = false;
 };

@@ -24,6 +24,7 @@
 #include "validation/host/reference_attention.hpp"
 #include "validation/host/tile_geometry.hpp"
 #include "validation/kernels/attention.cuh"
+#include "validation/kernels/attention_fa3.cuh"
 #include "validation/kernels/cuda_support.cuh"
 #include "validation/kernels/microbench.cuh"
 #include "validation/kernels/pooling.cuh"
@@ -92,6 +93,27 @@ void require_supported(const DeviceContext& ctx, int head_dim, int tile_q, int t
   if (need > ctx.max_shared_per_block)
     throw UsageError(name + ": tiles need " + std::to_string(need) + " bytes of shared memory, the device allows " +
                      std::to_string(ctx.max_shared_per_block));
+}
+
+// The fa3-style kernel needs sm_90a (compute capability 9.0 exactly) and its 128 x 128 tiles.
+void require_supported(const DeviceContext& ctx, Implementation implementation, int head_dim, int tile_q, int tile_k,
+                       const std::string& name) {
+  if (implementation == Implementation::kFa2Style) return require_supported(ctx, head_dim, tile_q, tile_k, name);
+  if (!attention_fa3_variant_exists(head_dim, tile_q, tile_k))
+    throw UsageError(name + ": fa3-style has no variant head_dim=" + std::to_string(head_dim) + " tile_q=" +
+                     std::to_string(tile_q) + " tile_k=" + std::to_string(tile_k) + " (head_dim 64/128, tiles 128)");
+  if (ctx.info.compute_capability_major != 9 || ctx.info.compute_capability_minor != 0)
+    throw UsageError(name + ": fa3-style is built for sm_90a only; the device is " + ctx.info.name);
+  if (attention_fa3_shared_bytes(head_dim) > ctx.max_shared_per_block)
+    throw UsageError(name + ": fa3-style needs " + std::to_string(attention_fa3_shared_bytes(head_dim)) +
+                     " bytes of shared memory, the device allows " + std::to_string(ctx.max_shared_per_block));
+}
+
+// One attention pass through the implementation a case names.
+cudaError_t launch_attention_impl(Implementation implementation, const AttentionArgs& args, int head_dim, int tile_q,
+                                  int tile_k, cudaStream_t stream) {
+  return implementation == Implementation::kFa3Style ? launch_attention_fa3(args, head_dim, stream)
+                                                     : launch_attention(args, head_dim, tile_q, tile_k, stream);
 }
 
 std::size_t tensor_elements(const AttentionShape& s) {
@@ -168,6 +190,7 @@ struct CheckCase {
   int tile_q;
   int tile_k;
   int top_k;  // 0: dense only; otherwise anchor, selection and the sparse pass
+  Implementation implementation = Implementation::kFa2Style;
 };
 
 std::vector<CheckCase> check_cases() {
@@ -185,6 +208,12 @@ std::vector<CheckCase> check_cases() {
       cases.push_back({{2, 2, 768, head_dim, causal}, 64, 64, 4});
       cases.push_back({{1, 2, 520, head_dim, causal}, 128, 64, 2});
       cases.push_back({{1, 2, 520, head_dim, causal}, 64, 128, 4});
+      // The fa3-style kernel: its one tile shape, partial tiles, dense, anchor, selection and sparse.
+      constexpr Implementation kFa3 = Implementation::kFa3Style;
+      cases.push_back({{1, 2, 256, head_dim, causal}, 128, 128, 0, kFa3});
+      cases.push_back({{2, 3, 1000, head_dim, causal}, 128, 128, 0, kFa3});
+      cases.push_back({{1, 4, 1024, head_dim, causal}, 128, 128, 1, kFa3});
+      cases.push_back({{1, 2, 1000, head_dim, causal}, 128, 128, 2, kFa3});
     }
   }
   return cases;
@@ -192,8 +221,9 @@ std::vector<CheckCase> check_cases() {
 
 std::string describe(const CheckCase& c) {
   char text[160];
-  std::snprintf(text, sizeof text, "b=%d h=%d s=%-4d d=%-3d %-6s tiles=%3dx%-3d", c.shape.batch, c.shape.heads,
-                c.shape.seq_len, c.shape.head_dim, c.shape.causal ? "causal" : "full", c.tile_q, c.tile_k);
+  std::snprintf(text, sizeof text, "%s b=%d h=%d s=%-4d d=%-3d %-6s tiles=%3dx%-3d",
+                implementation_name(c.implementation), c.shape.batch, c.shape.heads, c.shape.seq_len, c.shape.head_dim,
+                c.shape.causal ? "causal" : "full", c.tile_q, c.tile_k);
   return text;
 }
 
@@ -206,7 +236,7 @@ bool report(const std::string& label, const ErrorStats& stats) {
 
 // Runs one case's kernels on fresh inputs against the CPU references; returns false on any mismatch.
 bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed) {
-  require_supported(ctx, c.shape.head_dim, c.tile_q, c.tile_k, describe(c));
+  require_supported(ctx, c.implementation, c.shape.head_dim, c.tile_q, c.tile_k, describe(c));
   std::vector<Bf16> q, k, v;
   Inputs in = make_inputs(c.shape, seed, &q, &k, &v);
   const BlockCsr dense = dense_block_csr(c.shape, c.tile_q, c.tile_k);
@@ -216,8 +246,8 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
   bool ok = true;
 
   if (c.top_k == 0) {
-    CASCADESIM_LAUNCH(launch_attention(attention_args(in, dense_dev, nullptr, c.shape), c.shape.head_dim, c.tile_q,
-                                       c.tile_k, nullptr));
+    CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, dense_dev, nullptr, c.shape),
+                                            c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     return report(label + " dense      ", compare(in.o.download<Bf16>(), dense_ref));
   }
@@ -225,8 +255,8 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
   // Anchor: dense output plus block maxima.
   DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
   block_max.poison();
-  CASCADESIM_LAUNCH(launch_attention(attention_args(in, dense_dev, block_max.get(), c.shape), c.shape.head_dim,
-                                     c.tile_q, c.tile_k, nullptr));
+  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, dense_dev, block_max.get(), c.shape),
+                                          c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   ok &= report(label + " anchor     ", compare(in.o.download<Bf16>(), dense_ref));
   const std::vector<float> gpu_max = block_max.download<float>();
@@ -253,8 +283,8 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
 
   // Sparse pass over the device's selection.
   in.o.poison();
-  CASCADESIM_LAUNCH(
-      launch_attention(attention_args(in, selected, nullptr, c.shape), c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
+  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, selected, nullptr, c.shape),
+                                          c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   BlockCsr mask = expected;
   mask.col_indices = gpu_cols;
@@ -493,8 +523,8 @@ class LaunchedCase {
 
  private:
   void launch_pass(const Inputs& in, const DeviceCsr& csr, float* block_max) {
-    CASCADESIM_LAUNCH(launch_attention(attention_args(in, csr, block_max, shape_), shape_.head_dim, spec_.tile_q,
-                                       spec_.tile_k, nullptr));
+    CASCADESIM_LAUNCH(launch_attention_impl(spec_.implementation, attention_args(in, csr, block_max, shape_),
+                                            shape_.head_dim, spec_.tile_q, spec_.tile_k, nullptr));
   }
   void launch_select() {
     CASCADESIM_LAUNCH(
@@ -524,7 +554,7 @@ class LaunchedCase {
 
 // Throws UsageError for kernels the case needs that were not compiled or do not fit.
 void require_case_supported(const DeviceContext& ctx, const CaseSpec& spec) {
-  require_supported(ctx, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
+  require_supported(ctx, spec.implementation, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
   if (spec.kernel == KernelKind::kCascade)
     require_supported(ctx, spec.shape.head_dim, spec.tile_q / spec.pool_factor, spec.tile_k / spec.pool_factor,
                       spec.name + " (coarse stage)");
@@ -625,6 +655,10 @@ std::vector<CaseSpec> composite_check_cases() {
       stack.top_k = 3;
       stack.shape = {1, 2, 600, head_dim, causal};
       stack.name = "stack_1D+1A+2R_s600" + suffix;
+      cases.push_back(stack);
+      stack.implementation = Implementation::kFa3Style;
+      stack.tile_q = stack.tile_k = 128;
+      stack.name = "stack_fa3_1D+1A+2R_s600" + suffix;
       cases.push_back(stack);
     }
   }
