@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -79,6 +80,9 @@ inline std::uint64_t selection_hash(std::uint64_t x) {
 
 // Sum over the query tiles of min(k, visible(q)), one head, one sequence (models/tiles.hpp, sparse_tiles_exact).
 double capped_blocks_per_head(const PatternSpace& s, std::int64_t k);
+
+// The extra keys of a pattern whose parameters are all in its field table.
+inline constexpr std::array<std::string_view, 0> no_extra_keys{};
 
 // Reads a JSON array of integers >= 1 at key (for per-head and per-layer lists); records errors at its entries.
 std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::string_view key);

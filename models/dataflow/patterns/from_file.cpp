@@ -16,7 +16,6 @@ const std::array<core::Field<FromFileConfig>, 1> from_file_fields{{
     {"path", "", "selections file (docs/patterns.md), relative to the folder of the file that names it",
      core::Presence::required, 0, 0, false, &FromFileConfig::path},
 }};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 using TileLists = std::vector<std::vector<std::vector<std::int64_t>>>;  // [head][query tile] -> ascending tiles
 

@@ -9,7 +9,6 @@ namespace {
 
 struct KascadeConfig {};
 const std::array<core::Field<KascadeConfig>, 0> kascade_fields{};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 class KascadeTopK : public AttentionPattern {
  public:

@@ -13,7 +13,6 @@ const std::array<core::Field<RandomConfig>, 1> random_fields{{
     {"seed", "", "seed of the draw: the same seed gives the same lists", core::Presence::optional, 0, 9.0e15, false,
      &RandomConfig::seed},
 }};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 class RandomTopK : public AttentionPattern {
  public:

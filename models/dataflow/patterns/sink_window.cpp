@@ -16,7 +16,6 @@ const std::array<core::Field<SinkWindowConfig>, 2> sink_window_fields{{
     {"window_tiles", "", "key tiles in the local window, the query's own tile included", core::Presence::required, 1,
      1.0e12, false, &SinkWindowConfig::window_tiles},
 }};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 // Sum over x = 0..n of min(s, x).
 double capped_sum(std::int64_t n, std::int64_t s) {

@@ -13,7 +13,6 @@ const std::array<core::Field<StridedConfig>, 1> strided_fields{{
     {"stride_tiles", "", "distance between visited key tiles, counted back from the query's own tile",
      core::Presence::required, 1, 1.0e12, false, &StridedConfig::stride_tiles},
 }};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 class Strided : public AttentionPattern {
  public:

@@ -13,7 +13,6 @@ const std::array<core::Field<WindowConfig>, 1> window_fields{{
     {"window_tiles", "", "key tiles in the window, the query's own tile included", core::Presence::required, 1, 1.0e12,
      false, &WindowConfig::window_tiles},
 }};
-const std::array<std::string_view, 0> no_extra_keys{};
 
 class Window : public AttentionPattern {
  public:
