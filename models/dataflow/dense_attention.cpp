@@ -1,6 +1,7 @@
 // Dense tiled attention, FlashAttention-2 style (Dao 2023, Alg. 1): per query tile, load Q, stream every
 // visible K/V tile with the online softmax, write O; causal or not. Double buffering is the engine's: it
-// overlaps the next tile's load with this tile's compute as far as the scratchpad allows.
+// overlaps the next tile's load with this tile's compute as far as the scratchpad allows. Decode packs and
+// splits as flash-decoding does (models/dataflow/kernel.hpp).
 #include "models/dataflow/layer.hpp"
 
 namespace cascadesim::models::dataflow {
@@ -19,6 +20,11 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.causal = model.causal;
   w.bytes_per_element = static_cast<double>(shape.bytes_per_element);
   w.kv_tensor = kv_tensor;
+  // Query rows that do not fill a tile (decode) leave room for the other query heads of the K/V head: pack them
+  // (FlashAttention-3's pack-GQA, flash-decoding) and let the engine split the key tiles to fill the machine.
+  const std::int64_t group = model.n_heads / model.n_kv_heads;
+  if (w.rows * group <= w.tile_tokens) w.heads_per_unit = group;
+  w.split_kv = shape.query_tokens < shape.tile_tokens;
   return w;
 }
 

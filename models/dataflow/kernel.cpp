@@ -17,6 +17,60 @@ void AttentionWork::visited_tiles(std::int64_t head, std::int64_t q, std::vector
   for (std::int64_t j = 0; j < visible(q); ++j) out.push_back(j);
 }
 
+void AttentionWork::unit_tiles(std::int64_t group, std::int64_t q, std::vector<std::int64_t>& out) const {
+  out.clear();
+  if (!pattern) return;
+  if (heads_per_unit == 1) {
+    pattern->visited_tiles(space(), group, q, out);
+    return;
+  }
+  std::vector<std::int64_t> head_tiles;
+  for (std::int64_t h = group * heads_per_unit; h < (group + 1) * heads_per_unit; ++h) {
+    pattern->visited_tiles(space(), h, q, head_tiles);
+    out.insert(out.end(), head_tiles.begin(), head_tiles.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+std::int64_t AttentionWork::unit_tile_count(std::int64_t group, std::int64_t q) const {
+  if (!pattern) return visible(q);
+  if (heads_per_unit == 1) return pattern->visited_count(space(), group, q);
+  std::vector<std::int64_t> tiles;
+  unit_tiles(group, q, tiles);
+  return static_cast<std::int64_t>(tiles.size());
+}
+
+double AttentionWork::loaded_blocks() const {
+  if (heads_per_unit == 1) return visited_blocks();
+  if (!pattern) return visited_blocks() / static_cast<double>(heads_per_unit);
+  double sum = 0;
+  for (std::int64_t g = 0; g < head_groups(); ++g)
+    for (std::int64_t q = 0; q < query_tiles; ++q) sum += static_cast<double>(unit_tile_count(g, q));
+  return sum;
+}
+
+std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
+  const double base = std::ceil(w.batch) * static_cast<double>(w.head_groups() * w.query_tiles);
+  if (!w.split_kv || base >= static_cast<double>(cores)) return 1;
+  std::int64_t fewest = w.unit_tile_count(0, 0);
+  for (std::int64_t g = 1; g < w.head_groups(); ++g) fewest = std::min(fewest, w.unit_tile_count(g, 0));
+  const auto wanted = static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
+  return std::max<std::int64_t>(1, std::min(wanted, fewest));
+}
+
+Kernel combine_kernel(const Kernel& attention) {
+  const auto& a = std::get<AttentionWork>(attention.work);
+  const double units = std::ceil(a.batch) * static_cast<double>(a.head_groups() * a.query_tiles);
+  StreamWork w;
+  w.read_bytes = units * static_cast<double>(a.kv_splits) * a.partial_bytes();
+  w.write_bytes = units * static_cast<double>(a.unit_rows() * a.head_dim) * a.bytes_per_element;
+  // Per split and row: a rescale factor exp(m_s - m) and a multiply-add per output element.
+  w.vector_ops = units * static_cast<double>(a.kv_splits * a.unit_rows() * (2 * a.head_dim + 2));
+  w.units = units;
+  return Kernel{"attention_combine", attention.op, attention.layer, attention.layer_kind, w};
+}
+
 double AttentionWork::visited_blocks() const {
   if (pattern) return pattern->visited_blocks(space());
   const double t = static_cast<double>(query_tiles);
@@ -39,9 +93,15 @@ OpCost kernel_cost(const Kernel& kernel) {
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);
           c.matrix_flops = scores * 4.0 * static_cast<double>(w.head_dim);
           c.vector_flops = scores * w.vector_ops_per_score;
-          const double q_and_o =
-              2.0 * w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.bytes_per_element;
-          c.hbm_bytes = q_and_o + blocks * w.kv_tile_bytes() +
+          // Every split of a unit reads its Q; a split unit writes an fp32 partial instead of O.
+          const double q_bytes =
+              w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.bytes_per_element;
+          const double out_bytes =
+              w.kv_splits > 1
+                  ? w.batch * static_cast<double>(w.head_groups() * w.query_tiles * w.kv_splits) * w.partial_bytes()
+                  : q_bytes;
+          c.hbm_bytes = q_bytes * static_cast<double>(w.kv_splits) + out_bytes +
+                        w.batch * w.loaded_blocks() * w.kv_tile_bytes() +
                         (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0) +
                         (w.reads_index_lists ? blocks * index_bytes : 0.0);
         } else if constexpr (std::is_same_v<W, SelectWork>) {

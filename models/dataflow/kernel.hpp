@@ -32,6 +32,9 @@ struct GemmWork {
 // Tiled attention, FlashAttention-2 style: a work unit is one query tile of one head of one sequence; it loads
 // Q, streams K/V tiles (K and V of a tile travel together), keeps the online softmax, and writes O. Which key
 // tiles a query tile visits is its pattern's (models/dataflow/pattern.hpp); without one, every visible tile.
+// Decode runs as flash-decoding does (Dao, Haziza, Massa, Sizov 2023): the query heads of one K/V head are
+// packed into one unit's rows, so each K/V tile is loaded once per K/V head, and a unit's key tiles may be
+// split over several units (kv_splits) whose fp32 partial outputs a combine kernel reduces.
 struct AttentionWork {
   double batch = 1;
   std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
@@ -46,7 +49,10 @@ struct AttentionWork {
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
   bool reads_index_lists = false;                       // reuse: int32 lists from memory
   double bytes_per_element = 2;
-  std::uint64_t kv_tensor = 0;  // id of this layer's K/V, for tile-granular caching
+  std::uint64_t kv_tensor = 0;      // id of this layer's K/V, for tile-granular caching
+  std::int64_t heads_per_unit = 1;  // query heads packed into one unit's rows (one K/V head's group), else 1
+  bool split_kv = false;            // the unit's key tiles may be split over kv_splits units (decode)
+  std::int64_t kv_splits = 1;       // set for a machine by kv_splits_for
 
   PatternSpace space() const {
     return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed};
@@ -58,12 +64,28 @@ struct AttentionWork {
   // Blocks over every head of one sequence: causal T(T+1)/2 or Tq Tk per head when dense (seed 002 §4).
   double visited_blocks() const;
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
-  // Work units: one per query tile, head and whole sequence.
-  double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
+  std::int64_t head_groups() const { return heads / heads_per_unit; }
+  std::int64_t unit_rows() const { return rows * heads_per_unit; }
+  // fp32 output rows plus each row's running max and sum, as a split unit writes them for the combine kernel.
+  double partial_bytes() const { return static_cast<double>(unit_rows() * (head_dim + 2)) * 4.0; }
+  // Work units: one per query tile, head group, split and whole sequence.
+  double units() const { return std::ceil(batch) * static_cast<double>(head_groups() * query_tiles * kv_splits); }
 
   // The key tiles query tile q of `head` visits, ascending, written to out (cleared first).
   void visited_tiles(std::int64_t head, std::int64_t q, std::vector<std::int64_t>& out) const;
+  // The key tiles a unit of head group `group` loads for query tile q: the union of its heads' lists, ascending
+  // (out cleared first). Dense attention (no pattern) loads the visible range and leaves out empty.
+  void unit_tiles(std::int64_t group, std::int64_t q, std::vector<std::int64_t>& out) const;
+  std::int64_t unit_tile_count(std::int64_t group, std::int64_t q) const;
+  // K/V tiles loaded over every head group of one sequence: visited_blocks() / heads_per_unit when the group's
+  // heads share their lists.
+  double loaded_blocks() const;
 };
+
+// Splits per unit for a machine of `cores`: none when the units already fill the cores or the work is not
+// decode; otherwise enough to give every core a unit, at most the fewest key tiles a unit visits (as
+// flash-decoding's split heuristic fills the SMs).
+std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores);
 
 // Per query tile, rank the visible key tiles by the anchor's block scores and write the lists its pattern
 // keeps (anchor layers of patterns that select from scores, a kernel of its own).
@@ -91,6 +113,10 @@ struct Kernel {
   LayerKind layer_kind = LayerKind::dense;
   std::variant<GemmWork, AttentionWork, SelectWork, StreamWork> work;
 };
+
+// The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
+// and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
+Kernel combine_kernel(const Kernel& attention);
 
 // The analytical sum over a kernel's description (FLOPs, compulsory-or-streamed bytes are the simulator's job;
 // here bytes count every tile load, before any cache).

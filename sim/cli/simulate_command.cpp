@@ -211,8 +211,9 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   const models::LayerShape shape = models::layer_shape(st.workload);
   const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
   if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
-    const double need = static_cast<double>(attention.rows * attention.head_dim) * (attention.bytes_per_element + 4) +
-                        attention.kv_tile_bytes();
+    const double need =
+        static_cast<double>(attention.unit_rows() * attention.head_dim) * (attention.bytes_per_element + 4) +
+        attention.kv_tile_bytes();
     errors.add(loaded.files.front(), "/workload/tile_tokens",
                "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + core::format_number(need) +
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +

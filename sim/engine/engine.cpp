@@ -27,8 +27,8 @@ using models::dataflow::SelectWork;
 using models::dataflow::StreamWork;
 
 std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
-  const double q_bytes = static_cast<double>(w.rows * w.head_dim) * w.bytes_per_element;
-  const double o_accumulator = static_cast<double>(w.rows * w.head_dim) * 4.0;  // fp32 running output
+  const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.bytes_per_element;
+  const double o_accumulator = static_cast<double>(w.unit_rows() * w.head_dim) * 4.0;  // fp32 running output
   const double free = sram_bytes - q_bytes - o_accumulator;
   if (free < w.kv_tile_bytes()) return 0;
   return std::min<std::int64_t>(max_stages, static_cast<std::int64_t>(std::floor(free / w.kv_tile_bytes())));
@@ -65,6 +65,7 @@ struct UnitContext {
   std::int64_t stages = 2;
   std::vector<std::int64_t> tiles;
   std::vector<double> ring;
+  std::vector<std::int64_t> head_tiles;
 };
 
 double cycles_ns(hw::System& s, double cycles) { return cycles * s.ns_per_cycle(); }
@@ -85,40 +86,55 @@ double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double
 
 double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::int64_t core, double t0) {
   const auto u = static_cast<std::int64_t>(unit);
-  const std::int64_t q = u % w.query_tiles;
-  const std::int64_t head = (u / w.query_tiles) % w.heads;
-  const std::int64_t seq = u / (w.query_tiles * w.heads);
-  const std::int64_t kv_head = head / std::max<std::int64_t>(1, w.heads / w.kv_heads);
+  const std::int64_t split = u % w.kv_splits;
+  const std::int64_t q = (u / w.kv_splits) % w.query_tiles;
+  const std::int64_t group = (u / (w.kv_splits * w.query_tiles)) % w.head_groups();
+  const std::int64_t seq = u / (w.kv_splits * w.query_tiles * w.head_groups());
+  const std::int64_t first_head = group * w.heads_per_unit;
+  const std::int64_t kv_head = first_head / std::max<std::int64_t>(1, w.heads / w.kv_heads);
   const std::uint64_t head_key = static_cast<std::uint64_t>(seq * w.kv_heads + kv_head);
   hw::System& s = c.system;
 
-  // Per block: S = Q K^T (rows x tile x head_dim), online softmax, O += P V (rows x head_dim x tile).
+  // Per block: S = Q K^T (rows x tile x head_dim), online softmax, O += P V (rows x head_dim x tile), over every
+  // packed row: a packed unit computes all its heads' rows against each tile it loads.
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
-  const double mm_cycles = s.matrix_unit().gemm_cycles(w.rows, w.tile_tokens, w.head_dim) +
-                           s.matrix_unit().gemm_cycles(w.rows, w.head_dim, w.tile_tokens);
+  const double unit_rows = static_cast<double>(w.unit_rows());
+  const double mm_cycles = s.matrix_unit().gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) +
+                           s.matrix_unit().gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens);
   // One of the per-score operations is the exponential, which runs on the special-function pipe.
-  const double vec_flops = rows * tile * (w.vector_ops_per_score - 1.0);
-  const double vec_cycles = s.vector_unit().cycles(vec_flops, rows * tile);
+  const double vec_cycles = s.vector_unit().cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
   const double block_ns = cycles_ns(s, mm_cycles + vec_cycles);  // FlashAttention-2 does not overlap the two
 
-  const std::int64_t n = w.visited(head, q);
-  const double q_bytes = rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
-  const double list_bytes = w.reads_index_lists ? static_cast<double>(n) * models::index_bytes : 0.0;
+  // This split's share of the unit's tiles, and the (head, tile) blocks in it: a packed unit's heads may visit
+  // different tiles of the union it loads.
+  const std::int64_t listed = w.unit_tile_count(group, q);
+  const std::int64_t lo = listed * split / w.kv_splits, hi = listed * (split + 1) / w.kv_splits;
+  if (w.pattern) w.unit_tiles(group, q, c.tiles);
+  auto tile_at = [&](std::int64_t i) { return w.pattern ? c.tiles[static_cast<std::size_t>(i)] : i; };
+  double blocks = static_cast<double>(hi - lo) * static_cast<double>(w.heads_per_unit);
+  if (w.pattern && w.heads_per_unit > 1) {
+    blocks = 0;
+    for (std::int64_t h = first_head; h < first_head + w.heads_per_unit; ++h) {
+      w.visited_tiles(h, q, c.head_tiles);
+      for (std::int64_t i = lo; i < hi; ++i)
+        blocks += std::binary_search(c.head_tiles.begin(), c.head_tiles.end(), tile_at(i)) ? 1.0 : 0.0;
+    }
+  }
+
+  const double q_bytes = unit_rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
+  const double list_bytes = w.reads_index_lists ? blocks * models::index_bytes : 0.0;
   const double ready =
       transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, 1, false, t0);
-  if (w.pattern) w.visited_tiles(head, q, c.tiles);
   // K/V tiles travel in runs of consecutive tiles (one request each, looked up tile by tile in the L2). Within
   // a run tiles land one after another and are computed as they land; the next run may start loading once the
   // scratchpad's buffers free up, i.e. when only `stages` tiles of this run are left to compute.
   const double tile_bytes = w.kv_tile_bytes();
   double done = ready;
   double next_issue = t0;
-  for (std::int64_t i = 0; i < n;) {
-    const std::int64_t first = w.pattern ? c.tiles[static_cast<std::size_t>(i)] : i;
+  for (std::int64_t i = lo; i < hi;) {
+    const std::int64_t first = tile_at(i);
     std::int64_t run = 1;
-    while (i + run < n && run < kv_run_tiles &&
-           (!w.pattern || c.tiles[static_cast<std::size_t>(i + run)] == first + run))
-      ++run;
+    while (i + run < hi && run < kv_run_tiles && (!w.pattern || tile_at(i + run) == first + run)) ++run;
     const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(first + 1);
     const std::uint64_t address =
         w.kv_tensor + (head_key * static_cast<std::uint64_t>(w.key_tiles) + static_cast<std::uint64_t>(first)) *
@@ -131,13 +147,15 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
     next_issue = std::max(issue, done - static_cast<double>(std::min(c.stages, run)) * block_ns);
     i += run;
   }
-  const double blocks = static_cast<double>(n);
-  s.matrix_unit().count(blocks * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
-  s.vector_unit().count(blocks * vec_cycles, blocks * vec_flops, blocks * rows * tile);
+  const auto loaded_tiles = static_cast<double>(hi - lo);
+  s.matrix_unit().count(loaded_tiles * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
+  s.vector_unit().count(loaded_tiles * vec_cycles, blocks * rows * tile * (w.vector_ops_per_score - 1.0),
+                        blocks * rows * tile);
   c.record.tile_ops += blocks;
-  c.record.matrix_busy_ns += cycles_ns(s, blocks * mm_cycles);
-  c.record.vector_busy_ns += cycles_ns(s, blocks * vec_cycles);
-  const double out_bytes = q_bytes + (w.writes_tile_scores ? blocks * models::tile_score_bytes : 0.0);
+  c.record.matrix_busy_ns += cycles_ns(s, loaded_tiles * mm_cycles);
+  c.record.vector_busy_ns += cycles_ns(s, loaded_tiles * vec_cycles);
+  const double out_bytes = (w.kv_splits > 1 ? w.partial_bytes() : q_bytes) +
+                           (w.writes_tile_scores ? blocks * models::tile_score_bytes : 0.0);
   return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 1, out_bytes, 0, 1, true, done);
 }
 
@@ -285,19 +303,26 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   };
   std::vector<Prepared> prepared;
   prepared.reserve(kernels.size());
-  for (const Kernel& described : kernels) {
-    Prepared p{described, {}, 2};
-    if (auto* g = std::get_if<GemmWork>(&p.kernel.work)) *g = fit_tiles(*g, system.cores());
-    if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work))
-      p.stages = std::max<std::int64_t>(
-          1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
+  auto prepare = [&](Kernel kernel) {
+    Prepared p{std::move(kernel), {}, 2};
     p.record.name = p.kernel.name;
     p.record.op = p.kernel.op;
     p.record.layer = p.kernel.layer;
     p.record.kind = p.kernel.layer_kind;
     p.record.cost = models::dataflow::kernel_cost(p.kernel);
     p.record.units = units_of(p.kernel);
+    if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work))
+      p.stages = std::max<std::int64_t>(
+          1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
     prepared.push_back(std::move(p));
+  };
+  for (Kernel kernel : kernels) {
+    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = fit_tiles(*g, system.cores());
+    auto* a = std::get_if<AttentionWork>(&kernel.work);
+    if (a) a->kv_splits = models::dataflow::kv_splits_for(*a, system.cores());
+    const bool split = a && a->kv_splits > 1;
+    prepare(kernel);
+    if (split) prepare(models::dataflow::combine_kernel(kernel));
   }
   if (prepared.empty()) return result;
 
@@ -326,8 +351,8 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       for (std::size_t k = 0; k < prepared.size(); ++k) {
         Prepared& p = prepared[k];
         sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
-        UnitContext ctx{system,   p.kernel, p.record,
-                        p.stages, {},       std::vector<double>(static_cast<std::size_t>(p.stages))};
+        UnitContext ctx{
+            system, p.kernel, p.record, p.stages, {}, std::vector<double>(static_cast<std::size_t>(p.stages)), {}};
         while (next_unit < p.record.units) {
           const double unit = next_unit;
           next_unit += 1;
