@@ -30,6 +30,10 @@ class MemoryLevel : public hw::Component {
   // Contract: levels that forward misses or traffic (caches, interconnects) send it to next; next outlives this.
   virtual void bind_next(MemoryLevel* next) { next_ = next; }
 
+  // Contract: the most GB/s the level moves while `ports` cores use it: the sum of its channels, its own
+  // bandwidth, or an interconnect's port bandwidth times ports. Pure.
+  virtual double peak_bandwidth_GBps(std::int64_t ports) const = 0;
+
   // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
   virtual void reset() = 0;
 

@@ -38,6 +38,8 @@ class System {
 
   MemoryLevel& port() { return *noc_; }  // where every core's requests enter the hierarchy
   const MemoryLevel& memory() const { return *memory_; }
+  const MemoryLevel& l2() const { return *l2_; }
+  const MemoryLevel& noc() const { return *noc_; }
   Dma& dma(std::int64_t core) { return *dmas_[static_cast<std::size_t>(core)]; }
   MatrixUnit& matrix_unit() { return *matrix_; }
   VectorUnit& vector_unit() { return *vector_; }

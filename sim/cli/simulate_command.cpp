@@ -114,6 +114,19 @@ double stat(const RunResult& r, const std::string& component, const std::string&
   return 0;
 }
 
+}  // namespace
+
+double matrix_utilization(const RunResult& r) {
+  return r.total_ns > 0 ? stat(r, "matrix_unit", "macs") / (r.peak_macs_per_ns * r.total_ns) : 0.0;
+}
+
+double hbm_utilization(const RunResult& r) {
+  const double bytes = stat(r, "memory", "read_bytes") + stat(r, "memory", "write_bytes");
+  return r.total_ns > 0 ? bytes / (r.peak_hbm_GBps * r.total_ns) : 0.0;
+}
+
+namespace {
+
 RunResult run_stack(hw::System& system, const models::Study& st, const models::LayerSchedule& schedule,
                     TraceSink* trace) {
   const models::LayerShape shape = models::layer_shape(st.workload);
@@ -388,20 +401,18 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     return h + m > 0 ? h / (h + m) : 0.0;
   };
   row("L2 tile hit rate", f("%.1f%%", 100 * l2_hit(d)), f("%.1f%%", 100 * l2_hit(r)));
-  auto util = [&](const RunResult& x) {
+  auto busy_share = [&](const RunResult& x, double KernelRecord::*busy_ns) {
     double busy = 0;
-    for (const KernelRecord& k : x.kernels) busy += k.matrix_busy_ns;
+    for (const KernelRecord& k : x.kernels) busy += k.*busy_ns;
     return busy / (static_cast<double>(hw.cores) * x.total_ns);
   };
-  row("matrix unit utilization", f("%.1f%%", 100 * util(d)), f("%.1f%%", 100 * util(r)));
-  auto vector_util = [&](const RunResult& x) {
-    double busy = 0;
-    for (const KernelRecord& k : x.kernels) busy += k.vector_busy_ns;
-    return busy / (static_cast<double>(hw.cores) * x.total_ns);
-  };
-  row("vector unit utilization", f("%.1f%%", 100 * vector_util(d)), f("%.1f%%", 100 * vector_util(r)));
-  row("HBM bandwidth utilization", f("%.1f%%", 100 * hbm(d) / (hw.hbm_bandwidth_GBps * d.total_ns)),
-      f("%.1f%%", 100 * hbm(r) / (hw.hbm_bandwidth_GBps * r.total_ns)));
+  row("matrix unit utilization (of peak)", f("%.1f%%", 100 * matrix_utilization(d)),
+      f("%.1f%%", 100 * matrix_utilization(r)));
+  row("matrix unit busy (of core time)", f("%.1f%%", 100 * busy_share(d, &KernelRecord::matrix_busy_ns)),
+      f("%.1f%%", 100 * busy_share(r, &KernelRecord::matrix_busy_ns)));
+  row("vector unit busy (of core time)", f("%.1f%%", 100 * busy_share(d, &KernelRecord::vector_busy_ns)),
+      f("%.1f%%", 100 * busy_share(r, &KernelRecord::vector_busy_ns)));
+  row("HBM bandwidth utilization", f("%.1f%%", 100 * hbm_utilization(d)), f("%.1f%%", 100 * hbm_utilization(r)));
   auto requested = [](const RunResult& x) {
     double total = 0;
     for (const KernelRecord& k : x.kernels) total += k.requested_bytes;

@@ -61,6 +61,12 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
 // cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.
 void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors);
 
+// Useful matrix-unit MACs (the components' counts) over what the matrix units could do at peak in the run's
+// time: at most its achieved fraction of peak, however long the units were busy (padding, fill and drain).
+double matrix_utilization(const RunResult& r);
+// Bytes HBM moved over what its channels could move in the run's time.
+double hbm_utilization(const RunResult& r);
+
 void run_simulate(const SimulateOptions& options, std::ostream& out);
 core::Json simulation_to_json(const Simulation& s);
 void write_simulation_table(std::ostream& out, const Simulation& s);

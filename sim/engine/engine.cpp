@@ -3,8 +3,10 @@
 #include "sim/engine/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <systemc>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -250,16 +252,45 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
                   read + cycles_ns(s, vector + matrix));
 }
 
-// Small GEMMs get smaller tiles until every core has a unit, as GEMM libraries' tile heuristics do (a 256 x 256
-// tile on a 256-token stage would leave most cores idle); 64 x 64 is the smallest.
-GemmWork fit_tiles(GemmWork g, std::int64_t cores) {
-  while (g.units() < static_cast<double>(cores) && (g.tile_m > 64 || g.tile_n > 64)) {
-    if (g.tile_n >= g.tile_m)
-      g.tile_n /= 2;
-    else
-      g.tile_m /= 2;
+// Output tiles a GEMM may use (CUTLASS's Hopper tile shapes; 256 x 256 stands for a 2-CTA cluster of 128 x 256
+// tiles sharing operands), largest first.
+constexpr std::array<std::array<double, 2>, 7> gemm_tile_candidates{
+    {{256, 256}, {256, 128}, {128, 256}, {128, 128}, {128, 64}, {64, 128}, {64, 64}}};
+
+// The time a tile shape should take on this machine, as a GEMM library's heuristic estimates it: whole waves of
+// tiles, each bound by its matrix work or by its operands through the core's port, and the whole GEMM bound by
+// the operands passing the L2 and its compulsory bytes passing HBM.
+double gemm_estimate_ns(const GemmWork& g, hw::System& s) {
+  const double units = g.units();
+  const double waves = std::ceil(units / static_cast<double>(s.cores()));
+  const double operand_bytes = (g.tile_m + g.tile_n) * g.k * g.bytes_per_element;
+  const double compute_ns =
+      cycles_ns(s, s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(g.tile_m), static_cast<std::int64_t>(g.tile_n),
+                                               static_cast<std::int64_t>(g.k)));
+  const double port_ns = operand_bytes / s.noc().peak_bandwidth_GBps(1);
+  const double l2_ns = units * operand_bytes / s.l2().peak_bandwidth_GBps(s.cores());
+  const double hbm_ns =
+      models::dataflow::kernel_cost(Kernel{"", models::Op::mlp, 0, models::LayerKind::dense, g}).hbm_bytes /
+      s.memory().peak_bandwidth_GBps(s.cores());
+  return std::max({waves * std::max(compute_ns, port_ns), l2_ns, hbm_ns});
+}
+
+// The tile shape with the smallest estimate (the larger tile on a tie), as GEMM libraries pick among their
+// kernels, so a machine with more cores never gets a worse choice than one with fewer.
+GemmWork choose_gemm_tiles(GemmWork g, hw::System& s) {
+  GemmWork best = g;
+  double best_ns = std::numeric_limits<double>::infinity();
+  for (const auto& [tile_m, tile_n] : gemm_tile_candidates) {
+    GemmWork candidate = g;
+    candidate.tile_m = tile_m;
+    candidate.tile_n = tile_n;
+    const double ns = gemm_estimate_ns(candidate, s);
+    if (ns < best_ns * (1.0 - 1e-9)) {
+      best = candidate;
+      best_ns = ns;
+    }
   }
-  return g;
+  return best;
 }
 
 double units_of(const Kernel& k) {
@@ -292,6 +323,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   system.reset();
   RunResult result;
+  result.peak_macs_per_ns =
+      static_cast<double>(system.cores()) * system.matrix_unit().peak_macs_per_cycle() / system.ns_per_cycle();
+  result.peak_hbm_GBps = system.memory().peak_bandwidth_GBps(system.cores());
   const std::uint64_t origin = sc_core::sc_time_stamp().value();
   auto now_ns = [origin]() { return since_ns(origin); };
 
@@ -317,7 +351,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     prepared.push_back(std::move(p));
   };
   for (Kernel kernel : kernels) {
-    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = fit_tiles(*g, system.cores());
+    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = choose_gemm_tiles(*g, system);
     auto* a = std::get_if<AttentionWork>(&kernel.work);
     if (a) a->kv_splits = models::dataflow::kv_splits_for(*a, system.cores());
     const bool split = a && a->kv_splits > 1;

@@ -42,6 +42,9 @@ struct RunResult {
   std::vector<KernelRecord> kernels;
   std::vector<ComponentStats> components;
   double tile_ops = 0;
+  // The machine's peaks as its component sections give them, for utilization figures.
+  double peak_macs_per_ns = 0;  // cores x the matrix unit's MACs per cycle x clock
+  double peak_hbm_GBps = 0;     // the memory section's channels together
 };
 
 // Receives one event per work unit and per kernel, for timelines (Perfetto).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -18,6 +19,9 @@ class RecordingMemory final : public hw::MemoryLevel {
     issued_ns.push_back(issue_ns);
     bytes += request.bytes;
     return issue_ns + latency_ns_;
+  }
+  double peak_bandwidth_GBps(std::int64_t) const override {  // latency only: no bandwidth limit
+    return std::numeric_limits<double>::infinity();
   }
   void reset() override {}
   const core::StatSet& stats() const override { return stats_; }

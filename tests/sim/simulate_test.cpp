@@ -95,3 +95,25 @@ TEST_CASE("a materialized-attention study is refused by the simulator, which rep
                                          "fused (FlashAttention-style) kernel only"),
                        core::ConfigError);
 }
+
+TEST_CASE("matrix utilization is the useful MACs over peak: never above the share of peak the FLOPs achieved") {
+  // The TPU-like preset's large array is busy most of the time on padded tiles; its utilization must still be the
+  // share of peak its useful work reached (the kernels' described matrix FLOPs over peak x time).
+  const sim::Simulation s = sim::simulate_loaded(sim::load_study_text(
+      R"({"schema_version": 1, "name": "tpu-utilization", "hardware": "tpu-v5e-like",
+          "model": {"d_model": 2048, "n_heads": 32, "n_kv_heads": 8, "head_dim": 64, "d_mlp": 8192, "n_layers": 2,
+                    "mlp": "swiglu", "causal": true},
+          "workload": {"phase": "prefill", "seq_len": 4096, "tile_tokens": 128}})",
+      "tpu-utilization.json", {}));
+  double described_matrix_flops = 0, busy_ns = 0;
+  for (const sim::KernelRecord& k : s.dense.kernels) {
+    described_matrix_flops += k.cost.matrix_flops;
+    busy_ns += k.matrix_busy_ns;
+  }
+  const double achieved_share = described_matrix_flops / (2.0 * s.dense.peak_macs_per_ns * s.dense.total_ns);
+  CHECK(sim::matrix_utilization(s.dense) == doctest::Approx(achieved_share).epsilon(1e-9));
+  const double busy_share = busy_ns / (static_cast<double>(s.loaded.study.hardware.cores) * s.dense.total_ns);
+  CHECK(sim::matrix_utilization(s.dense) <= busy_share);
+  CHECK(sim::hbm_utilization(s.dense) > 0);
+  CHECK(sim::hbm_utilization(s.dense) <= 1.0);
+}

@@ -199,6 +199,10 @@ class Hbm final : public MemoryLevel {
     return completion;
   }
 
+  double peak_bandwidth_GBps(std::int64_t) const override {
+    return static_cast<double>(config_.channels) * config_.channel_bandwidth_GBps;
+  }
+
   void reset() override {
     for (Channel& ch : channels_) {
       ch.calendar.reset();

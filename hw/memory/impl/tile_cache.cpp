@@ -108,6 +108,8 @@ class TileCache final : public MemoryLevel {
     return done + config_.latency_ns;
   }
 
+  double peak_bandwidth_GBps(std::int64_t) const override { return config_.bandwidth_GBps; }
+
   void reset() override {
     calendar_.reset();
     lru_.clear();

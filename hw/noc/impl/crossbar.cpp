@@ -72,6 +72,10 @@ class Crossbar final : public MemoryLevel {
     return std::max(port_done, next_done) + config_.latency_ns;
   }
 
+  double peak_bandwidth_GBps(std::int64_t ports) const override {
+    return config_.port_bandwidth_GBps * static_cast<double>(ports);
+  }
+
   void reset() override {
     ports_.clear();
     stats_.reset();
