@@ -4,6 +4,7 @@
 #include "models/cascade.hpp"
 #include "models/layer_costs.hpp"
 #include "models/layer_schedule.hpp"
+#include "models/memory_footprint.hpp"
 #include "models/tiles.hpp"
 
 namespace cascadesim::sim {
@@ -64,6 +65,15 @@ std::string pattern_problem(const models::Study& study) {
   return {};
 }
 
+std::string hbm_capacity_problem(const models::Study& study) {
+  const models::MemoryFootprint f = models::memory_footprint(study.model, study.workload);
+  if (f.total_bytes() <= study.hardware.hbm_bytes) return {};
+  return "needs " + core::format_number(f.total_bytes()) + " bytes of HBM (weights " +
+         core::format_number(f.weight_bytes) + ", K/V cache " + core::format_number(f.kv_cache_bytes) +
+         ", activations " + core::format_number(f.activation_bytes) + ") but " + study.hardware.name + " has " +
+         core::format_number(study.hardware.hbm_bytes);
+}
+
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study) {
   if (std::string why = kv_heads_problem(study.model); !why.empty())
     return StudyProblem{"/model/n_kv_heads", std::move(why)};
@@ -78,6 +88,8 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
       if (std::string why = exit_layer_problem(w.early_exit->exits[i], study.model.n_layers); !why.empty())
         return StudyProblem{"/workload/early_exit/exits/" + std::to_string(i) + "/after_layer", std::move(why)};
   }
+  if (std::string why = hbm_capacity_problem(study); !why.empty())
+    return StudyProblem{"/workload/batch", std::move(why)};
   return std::nullopt;
 }
 

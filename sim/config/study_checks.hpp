@@ -22,6 +22,8 @@ std::string top_k_problem(const models::Workload& workload);
 std::string pattern_problem(const models::Study& study);
 // /workload/early_exit/exits/i/after_layer: the exit comes after one of the model's layers.
 std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers);
+// /workload/batch: weights, K/V cache and activations fit the hardware's HBM (models::memory_footprint).
+std::string hbm_capacity_problem(const models::Study& study);
 
 struct StudyProblem {
   std::string pointer;  // JSON pointer in the study document, e.g. "/workload/top_k"
@@ -29,7 +31,7 @@ struct StudyProblem {
 };
 
 // The first cross-field problem of a study whose fields each passed their own checks, in the loader's order
-// (model, schedule, top_k, pattern, early exits), or nothing. Allocates nothing for a consistent study.
+// (model, schedule, top_k, pattern, early exits, HBM capacity), or nothing. Allocates nothing for a consistent study.
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study);
 
 }  // namespace cascadesim::sim

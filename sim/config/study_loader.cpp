@@ -599,6 +599,8 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
     if (errors.empty())
       if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
+    if (errors.empty())
+      if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
     root.error_at("workload", "missing required key (sequence length, phase, tiling, schedule)");
   }

@@ -107,6 +107,20 @@ TEST_CASE("top_k above the number of key tiles is an error that shows the tile c
   CHECK_NOTHROW(load(with(valid_study(), "/workload/top_k", 256)));
 }
 
+TEST_CASE("a study that does not fit the HBM is refused with the bytes it needs beside the bytes there are") {
+  // LLaMA-3.2-1B keeps 16 layers x 2 x 512 x 2 bytes = 32 KiB of K/V per cached token: 2048 sequences of 128K
+  // tokens need 8.8 TB; 16 of them fit the H100's 80 GB.
+  core::Json decode = with(with(valid_study(), "/workload/phase", "decode"), "/workload/seq_len", 131072);
+  decode = with(std::move(decode), "/workload/schedule", "16D");
+  CHECK_THROWS_WITH_AS(load(with(decode, "/workload/batch", 2048)),
+                       Contains("study.json: /workload/batch: needs 8798123065344 bytes of HBM (weights 1946157056, "
+                                "K/V cache 8796093022208, activations 83886080)"),
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(decode, "/workload/batch", 2048)), Contains("but h100-sxm has 80000000000"),
+                       core::ConfigError);
+  CHECK_NOTHROW(load(with(decode, "/workload/batch", 16)));
+}
+
 TEST_CASE("top_k 0 is an error when the schedule has anchor or reuse layers") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/top_k", 0)),
                        Contains("study.json: /workload/top_k: must be >= 1 when the schedule has anchor or reuse "
