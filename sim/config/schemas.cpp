@@ -275,6 +275,14 @@ constexpr auto early_exit_point = std::to_array<core::Field<EarlyExitPoint>>({
      .target = &EarlyExitPoint::fraction},
 });
 
+// Each table: every entry with a key and a target, no key twice (core/field.hpp).
+static_assert(core::fields_declared<HardwareSpec>(hardware));
+static_assert(core::fields_declared<TransformerModel>(model));
+static_assert(core::fields_declared<Workload>(workload));
+static_assert(core::fields_declared<CascadeSpec>(cascade));
+static_assert(core::fields_declared<CascadeStage>(cascade_stage));
+static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
+static_assert(core::fields_declared<EarlyExitPoint>(early_exit_point));
 }  // namespace
 
 std::span<const core::Field<HardwareSpec>> hardware_fields() { return hardware; }
