@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -25,10 +26,16 @@ struct Choice {
   std::size_t (*get)(const S&);
 };
 
+// A table of them is written with designated initializers, leaving out members that keep their defaults, and is
+// counted by the compiler:
+//   constexpr auto hbm_fields = std::to_array<core::Field<HbmConfig>>({
+//       {.key = "channels", .doc = "independent channels", .presence = core::Presence::required, .min = 1,
+//        .max = 4096, .target = &HbmConfig::channels},
+//   });
 template <class S>
 struct Field {
   std::string_view key;
-  std::string_view unit;  // "" for counts and names
+  std::string_view unit{};  // "" for counts and names
   std::string_view doc;
   Presence presence = Presence::optional;
   double min = -std::numeric_limits<double>::infinity();
@@ -37,6 +44,34 @@ struct Field {
   std::variant<double S::*, std::int64_t S::*, bool S::*, std::string S::*, Choice<S>> target;
   std::span<const std::string_view> text_choices{};  // for a string member restricted to these values
 };
+
+// Whether a declaration is complete: a key, and a target that is a member (not null) or a choice with names and
+// both accessors. An entry left empty ({}) fails.
+template <class S>
+constexpr bool field_declared(const Field<S>& f) {
+  if (f.key.empty()) return false;
+  return std::visit(
+      [](const auto& target) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(target)>, Choice<S>>) {
+          return !target.names.empty() && target.set != nullptr && target.get != nullptr;
+        } else {
+          return target != nullptr;
+        }
+      },
+      f.target);
+}
+
+// Every declaration complete and no key twice. The registration macros and schemas.cpp check their tables with it
+// in a static_assert, so a table with an empty or repeated entry does not compile.
+template <class S>
+constexpr bool fields_declared(std::span<const Field<S>> fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (!field_declared(fields[i])) return false;
+    for (std::size_t j = 0; j < i; ++j)
+      if (fields[j].key == fields[i].key) return false;
+  }
+  return true;
+}
 
 std::string format_number(double value);
 

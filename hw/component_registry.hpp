@@ -89,16 +89,19 @@ std::unique_ptr<Interface> make_component_as(std::string_view role, const core::
 
 // The one registration line after a component's class. factory(const Config&, const ConfigNode&) builds it
 // and may report cross-field errors through node (returning nullptr); it is called only when every field read
-// cleanly:
-//   CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm", "doc", HbmConfig, hbm_fields(), hbm_stats, make_hbm)
-#define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields_fn, stat_table, factory)   \
+// cleanly. fields is a constexpr field table (core/field.hpp); a table with an entry lacking its key or target,
+// or a key twice, does not compile:
+//   CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm", "doc", HbmConfig, hbm_fields, hbm_stats, make_hbm)
+#define CASCADESIM_REGISTER_COMPONENT(id, role_name, impl_name, doc_text, Config, fields, stat_table, factory)      \
+  static_assert(::cascadesim::core::fields_declared<Config>(fields),                                                \
+                #fields ": every field needs a key and a target, and no key may appear twice");                     \
   namespace {                                                                                                       \
   const bool registered_##id = ::cascadesim::hw::ComponentCatalog::instance().add(::cascadesim::hw::ComponentEntry{ \
-      role_name, impl_name, doc_text, ::cascadesim::core::describe_fields<Config>(fields_fn),                       \
+      role_name, impl_name, doc_text, ::cascadesim::core::describe_fields<Config>(fields),                          \
       std::vector<::cascadesim::core::StatInfo>(std::begin(stat_table), std::end(stat_table)),                      \
       [](const ::cascadesim::core::ConfigNode& node) -> std::unique_ptr<::cascadesim::hw::Component> {              \
         const std::size_t before = node.errors().size();                                                            \
-        const Config config = ::cascadesim::core::read_impl_config<Config>(node, fields_fn);                        \
+        const Config config = ::cascadesim::core::read_impl_config<Config>(node, fields);                           \
         if (node.errors().size() != before) return nullptr;                                                         \
         return factory(config, node);                                                                               \
       }});                                                                                                          \

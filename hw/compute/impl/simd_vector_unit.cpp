@@ -15,19 +15,34 @@ struct SimdVectorUnitConfig {
   double area_mm2_per_lane = hw::no_area_figure;
 };
 
-const std::array<core::Field<SimdVectorUnitConfig>, 3> simd_vector_unit_fields{{
-    {"flops_per_cycle", "FLOP/cycle",
-     "elementwise operations per cycle per core (H100 FP32: 128 lanes x 2 FLOP per FMA = 256 per SM)",
-     core::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::flops_per_cycle},
-    {"exps_per_cycle", "exp/cycle",
-     "special-function unit exponentials per cycle per core (H100: 16 per SM; FlashAttention-3, Shah et al. 2024: "
-     "3.9 TFLOPS of MUFU vs 989 of matmul)",
-     core::Presence::required, 0, 1e9, true, &SimdVectorUnitConfig::exps_per_cycle},
-    {"area_mm2_per_lane", "mm2",
-     "silicon area per elementwise operation per cycle (the exponential pipeline included); area = flops_per_cycle x "
-     "it",
-     core::Presence::optional, 0, 1e6, false, &SimdVectorUnitConfig::area_mm2_per_lane},
-}};
+constexpr auto simd_vector_unit_fields = std::to_array<core::Field<SimdVectorUnitConfig>>({
+    {.key = "flops_per_cycle",
+     .unit = "FLOP/cycle",
+     .doc = "elementwise operations per cycle per core (H100 FP32: 128 lanes x 2 FLOP per FMA = 256 per SM)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e9,
+     .min_exclusive = true,
+     .target = &SimdVectorUnitConfig::flops_per_cycle},
+    {.key = "exps_per_cycle",
+     .unit = "exp/cycle",
+     .doc =
+         "special-function unit exponentials per cycle per core (H100: 16 per SM; FlashAttention-3, Shah et al. 2024: "
+         "3.9 TFLOPS of MUFU vs 989 of matmul)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e9,
+     .min_exclusive = true,
+     .target = &SimdVectorUnitConfig::exps_per_cycle},
+    {.key = "area_mm2_per_lane",
+     .unit = "mm2",
+     .doc = "silicon area per elementwise operation per cycle (the exponential pipeline included); area = "
+            "flops_per_cycle x "
+            "it",
+     .min = 0,
+     .max = 1e6,
+     .target = &SimdVectorUnitConfig::area_mm2_per_lane},
+});
 
 const core::StatInfo simd_vector_unit_stats[] = {
     {"flops", "", "elementwise operations counted"},

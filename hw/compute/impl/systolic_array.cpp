@@ -16,17 +16,32 @@ struct SystolicArrayConfig {
   double area_mm2_per_pe = hw::no_area_figure;
 };
 
-const std::array<core::Field<SystolicArrayConfig>, 4> systolic_array_fields{{
-    {"rows", "", "processing elements per column (R): output rows computed at once", core::Presence::required, 1, 65536,
-     false, &SystolicArrayConfig::rows},
-    {"cols", "", "processing elements per row (C): output columns computed at once", core::Presence::required, 1, 65536,
-     false, &SystolicArrayConfig::cols},
-    {"efficiency", "", "fraction of the streaming cycles the array is fed (fitted by calibration)",
-     core::Presence::optional, 0, 1, true, &SystolicArrayConfig::efficiency},
-    {"area_mm2_per_pe", "mm2",
-     "silicon area of one processing element (MAC and its registers); area = rows x cols x it",
-     core::Presence::optional, 0, 1e6, false, &SystolicArrayConfig::area_mm2_per_pe},
-}};
+constexpr auto systolic_array_fields = std::to_array<core::Field<SystolicArrayConfig>>({
+    {.key = "rows",
+     .doc = "processing elements per column (R): output rows computed at once",
+     .presence = core::Presence::required,
+     .min = 1,
+     .max = 65536,
+     .target = &SystolicArrayConfig::rows},
+    {.key = "cols",
+     .doc = "processing elements per row (C): output columns computed at once",
+     .presence = core::Presence::required,
+     .min = 1,
+     .max = 65536,
+     .target = &SystolicArrayConfig::cols},
+    {.key = "efficiency",
+     .doc = "fraction of the streaming cycles the array is fed (fitted by calibration)",
+     .min = 0,
+     .max = 1,
+     .min_exclusive = true,
+     .target = &SystolicArrayConfig::efficiency},
+    {.key = "area_mm2_per_pe",
+     .unit = "mm2",
+     .doc = "silicon area of one processing element (MAC and its registers); area = rows x cols x it",
+     .min = 0,
+     .max = 1e6,
+     .target = &SystolicArrayConfig::area_mm2_per_pe},
+});
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 

@@ -12,12 +12,22 @@ struct BandwidthLinkConfig {
   double bandwidth_GBps = 100.0;
 };
 
-const std::array<core::Field<BandwidthLinkConfig>, 2> bandwidth_link_fields{{
-    {"latency_ns", "ns", "time before the first byte arrives", core::Presence::optional, 0, 1e9, false,
-     &BandwidthLinkConfig::latency_ns},
-    {"bandwidth_GBps", "GB/s", "bytes per second once streaming (1 GB = 1e9 bytes)", core::Presence::required, 0, 1e9,
-     true, &BandwidthLinkConfig::bandwidth_GBps},
-}};
+constexpr auto bandwidth_link_fields = std::to_array<core::Field<BandwidthLinkConfig>>({
+    {.key = "latency_ns",
+     .unit = "ns",
+     .doc = "time before the first byte arrives",
+     .min = 0,
+     .max = 1e9,
+     .target = &BandwidthLinkConfig::latency_ns},
+    {.key = "bandwidth_GBps",
+     .unit = "GB/s",
+     .doc = "bytes per second once streaming (1 GB = 1e9 bytes)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e9,
+     .min_exclusive = true,
+     .target = &BandwidthLinkConfig::bandwidth_GBps},
+});
 
 const core::StatInfo bandwidth_link_stats[] = {
     {"transfers", "", "transfers made"},

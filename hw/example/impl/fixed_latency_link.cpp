@@ -11,10 +11,14 @@ struct FixedLatencyLinkConfig {
   double latency_ns = 10.0;
 };
 
-const std::array<core::Field<FixedLatencyLinkConfig>, 1> fixed_latency_fields{{
-    {"latency_ns", "ns", "time of every transfer", core::Presence::optional, 0, 1e9, false,
-     &FixedLatencyLinkConfig::latency_ns},
-}};
+constexpr auto fixed_latency_fields = std::to_array<core::Field<FixedLatencyLinkConfig>>({
+    {.key = "latency_ns",
+     .unit = "ns",
+     .doc = "time of every transfer",
+     .min = 0,
+     .max = 1e9,
+     .target = &FixedLatencyLinkConfig::latency_ns},
+});
 
 const core::StatInfo fixed_latency_stats[] = {
     {"transfers", "", "transfers made"},

@@ -20,14 +20,25 @@ struct BoundedDmaConfig {
   double area_mm2 = hw::no_area_figure;
 };
 
-const std::array<core::Field<BoundedDmaConfig>, 3> bounded_dma_fields{{
-    {"outstanding", "", "requests in flight at once; the next one waits until one of them completes",
-     core::Presence::optional, 1, 65536, false, &BoundedDmaConfig::outstanding},
-    {"max_transfer_bytes", "bytes", "largest request a plain transfer is cut into (tiles are never cut)",
-     core::Presence::optional, 1, 1 << 30, false, &BoundedDmaConfig::max_transfer_bytes},
-    {"area_mm2", "mm2", "silicon area of one core's DMA engine", core::Presence::optional, 0, 1e6, false,
-     &BoundedDmaConfig::area_mm2},
-}};
+constexpr auto bounded_dma_fields = std::to_array<core::Field<BoundedDmaConfig>>({
+    {.key = "outstanding",
+     .doc = "requests in flight at once; the next one waits until one of them completes",
+     .min = 1,
+     .max = 65536,
+     .target = &BoundedDmaConfig::outstanding},
+    {.key = "max_transfer_bytes",
+     .unit = "bytes",
+     .doc = "largest request a plain transfer is cut into (tiles are never cut)",
+     .min = 1,
+     .max = 1 << 30,
+     .target = &BoundedDmaConfig::max_transfer_bytes},
+    {.key = "area_mm2",
+     .unit = "mm2",
+     .doc = "silicon area of one core's DMA engine",
+     .min = 0,
+     .max = 1e6,
+     .target = &BoundedDmaConfig::area_mm2},
+});
 
 const core::StatInfo bounded_dma_stats[] = {
     {"transfers", "", "transfer calls (zero-byte ones included)"},

@@ -21,16 +21,36 @@ struct CrossbarConfig {
   double area_mm2 = hw::no_area_figure;
 };
 
-const std::array<core::Field<CrossbarConfig>, 4> crossbar_fields{{
-    {"port_bandwidth_GBps", "GB/s", "bandwidth of each core's port (1 GB = 1e9 bytes)", core::Presence::required, 0,
-     1e6, true, &CrossbarConfig::port_bandwidth_GBps},
-    {"latency_ns", "ns", "traversal latency added once to every request's completion", core::Presence::required, 0, 1e9,
-     false, &CrossbarConfig::latency_ns},
-    {"window_ns", "ns", "bandwidth accounting window of each port's calendar", core::Presence::optional, 0, 1e6, true,
-     &CrossbarConfig::window_ns},
-    {"area_mm2", "mm2", "silicon area of the crossbar", core::Presence::optional, 0, 1e6, false,
-     &CrossbarConfig::area_mm2},
-}};
+constexpr auto crossbar_fields = std::to_array<core::Field<CrossbarConfig>>({
+    {.key = "port_bandwidth_GBps",
+     .unit = "GB/s",
+     .doc = "bandwidth of each core's port (1 GB = 1e9 bytes)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e6,
+     .min_exclusive = true,
+     .target = &CrossbarConfig::port_bandwidth_GBps},
+    {.key = "latency_ns",
+     .unit = "ns",
+     .doc = "traversal latency added once to every request's completion",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e9,
+     .target = &CrossbarConfig::latency_ns},
+    {.key = "window_ns",
+     .unit = "ns",
+     .doc = "bandwidth accounting window of each port's calendar",
+     .min = 0,
+     .max = 1e6,
+     .min_exclusive = true,
+     .target = &CrossbarConfig::window_ns},
+    {.key = "area_mm2",
+     .unit = "mm2",
+     .doc = "silicon area of the crossbar",
+     .min = 0,
+     .max = 1e6,
+     .target = &CrossbarConfig::area_mm2},
+});
 
 const core::StatInfo crossbar_stats[] = {
     {"requests", "", "requests carried (zero-byte requests are not counted)"},

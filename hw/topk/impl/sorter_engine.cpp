@@ -16,15 +16,28 @@ struct SorterEngineConfig {
   double area_mm2_per_lane = hw::no_area_figure;
 };
 
-const std::array<core::Field<SorterEngineConfig>, 3> sorter_engine_fields{{
-    {"elements_per_cycle", "elements/cycle", "candidates compared with the pivot per cycle (parallel comparators)",
-     core::Presence::required, 0, 1e9, true, &SorterEngineConfig::elements_per_cycle},
-    {"latency_cycles", "cycles", "pipeline latency paid once per selection", core::Presence::optional, 0, 1e9, false,
-     &SorterEngineConfig::latency_cycles},
-    {"area_mm2_per_lane", "mm2",
-     "silicon area of one comparator lane and its candidate buffer; area = elements_per_cycle x it",
-     core::Presence::optional, 0, 1e6, false, &SorterEngineConfig::area_mm2_per_lane},
-}};
+constexpr auto sorter_engine_fields = std::to_array<core::Field<SorterEngineConfig>>({
+    {.key = "elements_per_cycle",
+     .unit = "elements/cycle",
+     .doc = "candidates compared with the pivot per cycle (parallel comparators)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e9,
+     .min_exclusive = true,
+     .target = &SorterEngineConfig::elements_per_cycle},
+    {.key = "latency_cycles",
+     .unit = "cycles",
+     .doc = "pipeline latency paid once per selection",
+     .min = 0,
+     .max = 1e9,
+     .target = &SorterEngineConfig::latency_cycles},
+    {.key = "area_mm2_per_lane",
+     .unit = "mm2",
+     .doc = "silicon area of one comparator lane and its candidate buffer; area = elements_per_cycle x it",
+     .min = 0,
+     .max = 1e6,
+     .target = &SorterEngineConfig::area_mm2_per_lane},
+});
 
 const core::StatInfo sorter_engine_stats[] = {
     {"selections", "", "top-k selections made"},

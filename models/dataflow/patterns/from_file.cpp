@@ -12,10 +12,14 @@ namespace {
 struct FromFileConfig {
   std::string path;
 };
-const std::array<core::Field<FromFileConfig>, 1> from_file_fields{{
-    {"path", "", "selections file (docs/patterns.md), relative to the folder of the file that names it",
-     core::Presence::required, 0, 0, false, &FromFileConfig::path},
-}};
+constexpr auto from_file_fields = std::to_array<core::Field<FromFileConfig>>({
+    {.key = "path",
+     .doc = "selections file (docs/patterns.md), relative to the folder of the file that names it",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 0,
+     .target = &FromFileConfig::path},
+});
 
 using TileLists = std::vector<std::vector<std::vector<std::int64_t>>>;  // [head][query tile] -> ascending tiles
 

@@ -8,7 +8,7 @@ namespace cascadesim::models::dataflow {
 namespace {
 
 struct KascadeConfig {};
-const std::array<core::Field<KascadeConfig>, 0> kascade_fields{};
+constexpr std::span<const core::Field<KascadeConfig>> kascade_fields{};  // no parameters
 
 class KascadeTopK : public AttentionPattern {
  public:

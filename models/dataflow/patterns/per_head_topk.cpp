@@ -7,7 +7,7 @@ namespace cascadesim::models::dataflow {
 namespace {
 
 struct PerHeadConfig {};
-const std::array<core::Field<PerHeadConfig>, 0> per_head_fields{};
+constexpr std::span<const core::Field<PerHeadConfig>> per_head_fields{};  // no parameters
 const std::array<std::string_view, 1> per_head_keys{"top_k_by_head"};
 
 class PerHeadTopK : public AttentionPattern {

@@ -6,7 +6,7 @@ namespace cascadesim::models::dataflow {
 namespace {
 
 struct PerLayerConfig {};
-const std::array<core::Field<PerLayerConfig>, 0> per_layer_fields{};
+constexpr std::span<const core::Field<PerLayerConfig>> per_layer_fields{};  // no parameters
 const std::array<std::string_view, 1> per_layer_keys{"top_k_by_layer"};
 
 class PerLayerTopK : public AttentionPattern {

@@ -9,10 +9,13 @@ namespace {
 struct RandomConfig {
   std::int64_t seed = 0;
 };
-const std::array<core::Field<RandomConfig>, 1> random_fields{{
-    {"seed", "", "seed of the draw: the same seed gives the same lists", core::Presence::optional, 0, 9.0e15, false,
-     &RandomConfig::seed},
-}};
+constexpr auto random_fields = std::to_array<core::Field<RandomConfig>>({
+    {.key = "seed",
+     .doc = "seed of the draw: the same seed gives the same lists",
+     .min = 0,
+     .max = 9.0e15,
+     .target = &RandomConfig::seed},
+});
 
 class RandomTopK : public AttentionPattern {
  public:

@@ -10,12 +10,19 @@ struct SinkWindowConfig {
   std::int64_t sink_tiles = 1;
   std::int64_t window_tiles = 1;
 };
-const std::array<core::Field<SinkWindowConfig>, 2> sink_window_fields{{
-    {"sink_tiles", "", "key tiles at the start of the sequence every query tile visits", core::Presence::optional, 0,
-     1.0e12, false, &SinkWindowConfig::sink_tiles},
-    {"window_tiles", "", "key tiles in the local window, the query's own tile included", core::Presence::required, 1,
-     1.0e12, false, &SinkWindowConfig::window_tiles},
-}};
+constexpr auto sink_window_fields = std::to_array<core::Field<SinkWindowConfig>>({
+    {.key = "sink_tiles",
+     .doc = "key tiles at the start of the sequence every query tile visits",
+     .min = 0,
+     .max = 1.0e12,
+     .target = &SinkWindowConfig::sink_tiles},
+    {.key = "window_tiles",
+     .doc = "key tiles in the local window, the query's own tile included",
+     .presence = core::Presence::required,
+     .min = 1,
+     .max = 1.0e12,
+     .target = &SinkWindowConfig::window_tiles},
+});
 
 // Sum over x = 0..n of min(s, x).
 double capped_sum(std::int64_t n, std::int64_t s) {

@@ -9,10 +9,14 @@ namespace {
 struct StridedConfig {
   std::int64_t stride_tiles = 2;
 };
-const std::array<core::Field<StridedConfig>, 1> strided_fields{{
-    {"stride_tiles", "", "distance between visited key tiles, counted back from the query's own tile",
-     core::Presence::required, 1, 1.0e12, false, &StridedConfig::stride_tiles},
-}};
+constexpr auto strided_fields = std::to_array<core::Field<StridedConfig>>({
+    {.key = "stride_tiles",
+     .doc = "distance between visited key tiles, counted back from the query's own tile",
+     .presence = core::Presence::required,
+     .min = 1,
+     .max = 1.0e12,
+     .target = &StridedConfig::stride_tiles},
+});
 
 class Strided : public AttentionPattern {
  public:

@@ -9,10 +9,14 @@ namespace {
 struct WindowConfig {
   std::int64_t window_tiles = 1;
 };
-const std::array<core::Field<WindowConfig>, 1> window_fields{{
-    {"window_tiles", "", "key tiles in the window, the query's own tile included", core::Presence::required, 1, 1.0e12,
-     false, &WindowConfig::window_tiles},
-}};
+constexpr auto window_fields = std::to_array<core::Field<WindowConfig>>({
+    {.key = "window_tiles",
+     .doc = "key tiles in the window, the query's own tile included",
+     .presence = core::Presence::required,
+     .min = 1,
+     .max = 1.0e12,
+     .target = &WindowConfig::window_tiles},
+});
 
 class Window : public AttentionPattern {
  public:
