@@ -62,10 +62,12 @@ TEST_CASE("compute components declare their parameters and statistics with units
 
   const hw::ComponentEntry* sa = hw::ComponentCatalog::instance().find("matrix_unit", "systolic");
   REQUIRE(sa != nullptr);
-  REQUIRE(sa->params.size() == 4);
+  REQUIRE(sa->params.size() == 5);
   CHECK(sa->params[0].required);
   CHECK(sa->params[1].required);
-  CHECK(sa->params[2].default_value == "1.0");
+  CHECK(sa->params[2].key == "arrays");
+  CHECK(sa->params[2].default_value == "1");
+  CHECK(sa->params[3].default_value == "1.0");
 
   const hw::ComponentEntry* simd = hw::ComponentCatalog::instance().find("vector_unit", "simd");
   REQUIRE(simd != nullptr);
@@ -121,6 +123,19 @@ TEST_CASE("systolic folds stream back to back and pay fill and drain once") {
   auto mxu = matrix_unit({{"impl", "systolic"}, {"rows", 128}, {"cols", 128}, {"efficiency", 0.8}});
   CHECK(mxu->gemm_cycles(256, 512, 128) == doctest::Approx(2.0 * 4.0 * 128.0 / 0.8 + 127.0 + 127.0));
   CHECK(mxu->peak_macs_per_cycle() == 16384.0);
+}
+
+TEST_CASE("several systolic arrays share out the output blocks and fill and drain side by side") {
+  // TPU v5e: four 128 x 128 MXUs. A 128 x 128 tile uses one of them; a 256 x 256 tile's 4 blocks run on all four
+  // at once, each paying a 128 x 128 array's fill and drain, where one 256 x 256 array would pay 255 + 255.
+  auto mxus = matrix_unit({{"impl", "systolic"}, {"rows", 128}, {"cols", 128}, {"arrays", 4}});
+  auto one_big = matrix_unit({{"impl", "systolic"}, {"rows", 256}, {"cols", 256}});
+  CHECK(mxus->peak_macs_per_cycle() == one_big->peak_macs_per_cycle());
+  CHECK(mxus->gemm_cycles(128, 128, 512) == doctest::Approx(512.0 + 127.0 + 127.0));
+  CHECK(one_big->gemm_cycles(128, 128, 512) == doctest::Approx(512.0 + 255.0 + 255.0));
+  CHECK(mxus->gemm_cycles(256, 256, 512) == doctest::Approx(512.0 + 127.0 + 127.0));
+  // 5 blocks over 4 arrays: two rounds.
+  CHECK(mxus->gemm_cycles(640, 128, 64) == doctest::Approx(2.0 * 64.0 + 127.0 + 127.0));
 }
 
 TEST_CASE("matrix units accumulate statistics until reset") {

@@ -222,7 +222,7 @@ MachinePeaks machine_peaks(const std::string& preset) {
     macs = mu.at("macs_per_cycle").get<double>();
   } else {
     REQUIRE(mu.at("impl") == "systolic");
-    macs = mu.at("rows").get<double>() * mu.at("cols").get<double>();
+    macs = mu.value("arrays", 1.0) * mu.at("rows").get<double>() * mu.at("cols").get<double>();
   }
   MachinePeaks p;
   p.matrix_flops_per_ns = hw.at("cores").get<double>() * macs * 2.0 * hw.at("clock_GHz").get<double>();
