@@ -61,6 +61,9 @@ TEST_CASE("validation: every error is reported together, each with its path") {
 
 TEST_CASE("validation: malformed documents name the file") {
   CHECK_THROWS_WITH_AS(parse_cases("{", "bad.json"), doctest::Contains("bad.json: not valid JSON"), CaseError);
+  // A number too large for a double is the parser's out_of_range, not a parse_error: refused the same way.
+  CHECK_THROWS_WITH_AS(parse_cases(R"({"schema_version": 1, "cases": [{"name": "s", "seq_len": 1e400}]})", "big.json"),
+                       doctest::Contains("big.json: not valid JSON"), CaseError);
   CHECK_THROWS_WITH_AS(parse_cases(R"({"cases": []})", "e.json"),
                        doctest::Contains("e.json: /cases: must be a non-empty array"), CaseError);
   CHECK_THROWS_WITH_AS(parse_cases(R"({"schema_version": 1, "cases": [{"name": "s", "seq_len": 8, "heads": 1,

@@ -212,7 +212,7 @@ std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::strin
   json document;
   try {
     document = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers too large for a double
     throw CaseError(source + ": not valid JSON: " + e.what());
   }
   std::vector<std::string> errors;

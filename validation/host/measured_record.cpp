@@ -102,7 +102,7 @@ std::vector<std::string> read_resumed_records(const std::string& path, const std
   ordered_json document;
   try {
     document = ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers too large for a double
     problem("/", std::string("invalid JSON (") + e.what() + ")");
     return problems;
   }
