@@ -14,6 +14,25 @@ std::int64_t stage_tokens(std::int64_t seq_len, const CascadeSpec& spec, std::si
   return std::max<std::int64_t>(1, std::llround(static_cast<double>(seq_len) * stage_token_fraction(spec, stage)));
 }
 
+std::vector<CascadeStagePlan> cascade_plan(const Workload& w) {
+  const CascadeSpec& spec = *w.cascade;
+  const auto batch = static_cast<double>(w.batch);
+  std::vector<CascadeStagePlan> plan;
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    CascadeStagePlan p;
+    p.tokens = stage_tokens(w.seq_len, spec, i);
+    p.token_fraction = stage_token_fraction(spec, i);
+    p.reach_fraction = stage_reach_fraction(spec, i);
+    p.run_fraction = batch_runs_stage_probability(p.reach_fraction, batch);
+    if (p.run_fraction > 0)
+      p.members =
+          spec.batch_policy == BatchPolicy::wait_for_slowest ? batch : p.reach_fraction * batch / p.run_fraction;
+    p.decides = i + 1 < spec.stages.size();
+    plan.push_back(p);
+  }
+  return plan;
+}
+
 double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage) {
   double exited = 0;
   for (std::size_t j = 0; j < stage; ++j) exited += spec.stages[j].exit_fraction;

@@ -20,6 +20,21 @@ std::int64_t stage_tokens(std::int64_t seq_len, const CascadeSpec& spec, std::si
 // Fraction of inputs that reach stage i: 1 - sum of exit fractions of the stages before it.
 double stage_reach_fraction(const CascadeSpec& spec, std::size_t stage);
 
+// One stage of a cascade as both backends run it.
+struct CascadeStagePlan {
+  std::int64_t tokens = 0;    // stage_tokens
+  double token_fraction = 0;  // stage_token_fraction
+  double reach_fraction = 0;  // stage_reach_fraction
+  double run_fraction = 0;    // probability that a batch runs the stage (batch_runs_stage_probability)
+  // Sequences the stage holds when it runs: the whole batch when it waits for its slowest member, else the
+  // expected members given that any remain (reach x batch / run_fraction; fractional).
+  double members = 0;
+  bool decides = false;  // pools and scores its output to decide whether to stop: every stage but the last
+};
+
+// The stages of w's cascade, coarse to fine. Contract: w.cascade is set.
+std::vector<CascadeStagePlan> cascade_plan(const Workload& w);
+
 // Seed 000 "Confidence-Based Early Stopping": the early-stopping rate each confidence threshold gives, at the
 // mid-points of the seed's ranges (95%: 25-35% -> 30%, 90%: 45-55% -> 50%, 85%: 65-75% -> 70%).
 struct ThresholdRate {

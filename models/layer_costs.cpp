@@ -60,6 +60,15 @@ LayerShape layer_shape(const Workload& w) {
   return s;
 }
 
+LayerShape stage_shape(const LayerShape& full, Phase phase, std::int64_t tokens, double batch) {
+  LayerShape s = full;
+  s.batch = batch;
+  s.key_tokens = tokens;
+  s.query_tokens = phase == Phase::prefill ? tokens : 1;
+  s.top_k = std::min<std::int64_t>(s.top_k, layer_tile_grid(s).key_tiles);
+  return s;
+}
+
 dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
                                      std::uint64_t anchor_seed) {
   const TileGrid g = layer_tile_grid(s);

@@ -73,6 +73,9 @@ struct LayerShape {
 };
 
 LayerShape layer_shape(const Workload& w);
+// The shape of a cascade stage: `tokens` per sequence (the query tokens too in prefill), `batch` sequences, top_k
+// at most the stage's key tiles.
+LayerShape stage_shape(const LayerShape& full, Phase phase, std::int64_t tokens, double batch);
 
 // The pattern's tile space at one layer of a shape.
 dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,

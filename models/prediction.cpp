@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/amdahl.hpp"
+#include "models/dataflow/layer.hpp"
 #include "models/early_exit.hpp"
 #include "models/tiles.hpp"
 
@@ -73,45 +74,29 @@ double effective_speedup(const LayerCounts& c, double anchor_cost, double reuse_
   return static_cast<double>(c.total()) / scheduled;
 }
 
-LayerShape stage_shape(const LayerShape& full, const Workload& w, std::int64_t tokens, double batch) {
-  LayerShape s = full;
-  s.batch = batch;
-  s.key_tokens = tokens;
-  s.query_tokens = w.phase == Phase::prefill ? tokens : 1;
-  return s;
-}
-
-// Deciding whether to stop: pool the stage's hidden states and score them (one vector op per element).
-OpCost decision_cost(const TransformerModel& m, double members, std::int64_t tokens, double bytes_per_element) {
-  const double elements = members * static_cast<double>(tokens) * static_cast<double>(m.d_model);
-  return OpCost{0.0, elements, elements * bytes_per_element, 1.0};
-}
-
 CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const LayerCounts& counts,
                                 const ModelTotals& full_pass) {
-  const CascadeSpec& spec = *st.workload.cascade;
   const Workload& w = st.workload;
-  const double batch = static_cast<double>(w.batch);
+  const std::vector<CascadeStagePlan> plan = cascade_plan(w);
   CascadePrediction r;
-  r.stage_count = spec.stages.size();
+  r.stage_count = plan.size();
   double expected_flops = 0;
   double expected_time = 0;
-  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const CascadeStagePlan& stage_plan = plan[i];
     CascadeStagePrediction& p = r.stages[i];
-    p.token_fraction = stage_token_fraction(spec, i);
-    p.tokens = stage_tokens(w.seq_len, spec, i);
-    p.reach_fraction = stage_reach_fraction(spec, i);
-    p.run_fraction = batch_runs_stage_probability(p.reach_fraction, batch);
+    p.token_fraction = stage_plan.token_fraction;
+    p.tokens = stage_plan.tokens;
+    p.reach_fraction = stage_plan.reach_fraction;
+    p.run_fraction = stage_plan.run_fraction;
     if (p.run_fraction <= 0) continue;
-    // Waiting for the slowest runs the whole batch; compaction runs the expected members given any remain.
-    const double members =
-        spec.batch_policy == BatchPolicy::wait_for_slowest ? batch : p.reach_fraction * batch / p.run_fraction;
-    const ModelTotals stage =
-        totals(stack_costs(st.model, stage_shape(full, w, p.tokens, members), st.hardware, counts), counts);
+    const ModelTotals stage = totals(
+        stack_costs(st.model, stage_shape(full, w.phase, p.tokens, stage_plan.members), st.hardware, counts), counts);
     double flops = stage.cost.flops();
     double time = stage.time.total_s;
-    if (i + 1 < spec.stages.size()) {
-      const OpCost decide = decision_cost(st.model, members, p.tokens, static_cast<double>(w.bytes_per_element));
+    if (stage_plan.decides) {
+      const OpCost decide =
+          dataflow::kernel_cost(dataflow::stop_decision_kernel(st.model, w, stage_plan.members, p.tokens));
       flops += decide.flops();
       time += roofline_time(decide, st.hardware).total_s;
     }
@@ -151,9 +136,7 @@ EarlyExitPrediction early_exit_prediction(const Study& st, Accounting accounting
                                           const LayerShape& shape, const ModelTotals& full_pass) {
   const EarlyExitSpec& spec = *st.workload.early_exit;
   const std::int64_t layers = st.model.n_layers;
-  const double tokens = shape.batch * static_cast<double>(shape.query_tokens);
-  const OpCost head{spec.exit_head_flops_per_token * tokens, 0.0,
-                    tokens * static_cast<double>(st.model.d_model * shape.bytes_per_element), 1.0};
+  const OpCost head = dataflow::kernel_cost(dataflow::exit_head_kernel(st.model, st.workload, shape));
   std::array<double, 3> layer_flops{};
   std::array<double, 3> layer_seconds{};
   for (LayerKind kind : all_kinds) {

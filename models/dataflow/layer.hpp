@@ -28,6 +28,12 @@ std::vector<Kernel> layer_kernels(const TransformerModel& model, const LayerShap
 std::vector<Kernel> stack_kernels(const TransformerModel& model, const LayerShape& shape,
                                   const LayerSchedule& schedule);
 
+// exits.cpp: a cascade stage's stop decision (pool the stage's hidden states and score them, one operation per
+// element) and an early-exit head (exit_head_flops_per_token on every token, reading the hidden states once).
+Kernel stop_decision_kernel(const TransformerModel& model, const Workload& workload, double members,
+                            std::int64_t tokens);
+Kernel exit_head_kernel(const TransformerModel& model, const Workload& workload, const LayerShape& shape);
+
 // Ids that name a layer's tensors for caches: nonzero and distinct per (layer, tensor).
 std::uint64_t tensor_id(std::int64_t layer, std::uint32_t tensor);
 

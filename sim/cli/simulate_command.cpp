@@ -139,39 +139,20 @@ RunResult run_stack(hw::System& system, const models::Study& st, const models::L
 
 namespace {
 
-// Pool a stage's hidden states and score them: one operation per element (as the analytical model).
-Kernel decision_kernel(const models::Study& st, double members, std::int64_t tokens) {
-  models::dataflow::StreamWork w;
-  const double elements = members * static_cast<double>(tokens * st.model.d_model);
-  w.read_bytes = elements * static_cast<double>(st.workload.bytes_per_element);
-  w.vector_ops = elements;
-  w.units =
-      std::max(1.0, members * std::ceil(static_cast<double>(tokens) / static_cast<double>(st.workload.tile_tokens)));
-  return Kernel{"stop_decision", Op::anchor_scoring, st.model.n_layers, LayerKind::dense, w};
-}
-
 CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, double full_ns) {
-  const models::CascadeSpec& spec = *st.workload.cascade;
-  const double batch = static_cast<double>(st.workload.batch);
   CascadeSimulation c;
-  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+  const models::LayerShape full = models::layer_shape(st.workload);
+  for (const models::CascadeStagePlan& plan : models::cascade_plan(st.workload)) {
     CascadeSimulation::Stage stage;
-    const double fraction = models::stage_token_fraction(spec, i);
-    stage.tokens = std::max<std::int64_t>(1, std::llround(static_cast<double>(st.workload.seq_len) * fraction));
-    const double reach = models::stage_reach_fraction(spec, i);
-    stage.run_fraction = models::batch_runs_stage_probability(reach, batch);
+    stage.tokens = plan.tokens;
+    stage.run_fraction = plan.run_fraction;
     if (stage.run_fraction > 0) {
-      // The simulated batch holds whole sequences: the expected members, given the stage runs, rounded.
-      stage.members = spec.batch_policy == models::BatchPolicy::wait_for_slowest
-                          ? batch
-                          : std::max(1.0, std::round(reach * batch / stage.run_fraction));
-      models::LayerShape shape = models::layer_shape(st.workload);
-      shape.batch = stage.members;
-      shape.key_tokens = stage.tokens;
-      shape.query_tokens = st.workload.phase == models::Phase::prefill ? stage.tokens : 1;
-      shape.top_k = std::min<std::int64_t>(shape.top_k, layer_tile_grid(shape).key_tiles);
+      // The simulated batch holds whole sequences: the plan's expected members, rounded.
+      stage.members = std::max(1.0, std::round(plan.members));
+      const models::LayerShape shape = models::stage_shape(full, st.workload.phase, stage.tokens, stage.members);
       std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
-      if (i + 1 < spec.stages.size()) kernels.push_back(decision_kernel(st, stage.members, stage.tokens));
+      if (plan.decides)
+        kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
       stage.time_ns = run_kernels(system, kernels, RunOptions{}).total_ns;
       c.expected_ns += stage.run_fraction * stage.time_ns;
     }
@@ -188,17 +169,12 @@ EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study&
   for (const KernelRecord& k : run.kernels)
     if (k.layer < st.model.n_layers)
       layer_end[static_cast<std::size_t>(k.layer)] = std::max(layer_end[static_cast<std::size_t>(k.layer)], k.end_ns);
-  // One exit head: exit_head_flops_per_token on every token, reading the hidden states once.
-  const models::LayerShape shape = models::layer_shape(st.workload);
-  const double tokens = shape.batch * static_cast<double>(shape.query_tokens);
   double head_ns = 0;
-  if (spec.exit_head_flops_per_token > 0) {
-    models::dataflow::StreamWork w;
-    w.read_bytes = tokens * static_cast<double>(st.model.d_model * st.workload.bytes_per_element);
-    w.matrix_flops = spec.exit_head_flops_per_token * tokens;
-    w.units = std::max(1.0, std::ceil(tokens / static_cast<double>(st.workload.tile_tokens)));
-    head_ns = run_kernels(system, {Kernel{"exit_head", Op::mlp, 0, LayerKind::dense, w}}, RunOptions{}).total_ns;
-  }
+  if (spec.exit_head_flops_per_token > 0)
+    head_ns = run_kernels(system,
+                          {models::dataflow::exit_head_kernel(st.model, st.workload, models::layer_shape(st.workload))},
+                          RunOptions{})
+                  .total_ns;
   EarlyExitSimulation e;
   double ramps = 0;
   for (const models::EarlyExitPoint& p : spec.exits) {
