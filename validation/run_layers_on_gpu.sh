@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Whole layers in one device call: the fused layer kernels' checks, the 16-layer prefill stack (dense vs 1D+3A+12R,
-# S = 4K-32K, every part alone), batched decode steps under CUDA graphs, and cuBLAS on every GEMM shape of the shipped
-# models; on an H200 then the prefill and decode references of run_fa3_final_on_gpu.sh, as far as the call's time
-# allows (each step is cut at the seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so,
-# cascadesim-fa3-bench) and src/ (validation/, configs/): the device call carries them as .gpu/.
+# The rest of issue 15 in one device call: the fused layer kernels' checks, the 16-layer prefill stack (dense vs
+# 1D+3A+12R, S = 4K-32K, every part alone), batched decode steps under CUDA graphs, cuBLAS on every GEMM shape of the
+# shipped models, the runner's checks and the decode-study cases (killed once, then --resume); on an H200 then the
+# prefill and decode references of run_fa3_final_on_gpu.sh, as far as the call's time allows (each step is cut at the
+# seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so, cascadesim-fa3-bench,
+# cascadesim-validate) and src/ (validation/, configs/): the device call carries them as .gpu/.
 # Usage: run_layers_on_gpu.sh OUT [LIMIT_S]
 set -uo pipefail
 out=$1
@@ -39,6 +40,15 @@ grep -E "FAIL|decode step|Error|error" "$out/logs/decode_layers.log" | head -40
 step 150 gemm.log python3 $s/layers/gemm_shapes.py --models src/configs/models --out "$out/gemm.json"
 head -3 "$out/logs/gemm.log"
 tail -2 "$out/logs/gemm.log"
+# The runner: its checks (GQA and decode included), then the decode-study cases, killed once mid-run and resumed.
+r=bin/cascadesim-validate
+step 150 runner_check.log $r --check
+tail -n 3 "$out/logs/runner_check.log"
+grep -E "^FAIL" "$out/logs/runner_check.log" | head
+timeout -s KILL 15 $r $s/cases/decode_study.json --out "$out/runner_decode_study.json" >"$out/logs/runner.log" 2>&1
+echo "killed after 15 s: rc $?"
+step 200 runner_resume.log $r $s/cases/decode_study.json --out "$out/runner_decode_study.json" --resume
+cat "$out/logs/runner.log" "$out/logs/runner_resume.log"
 if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
   mkdir -p "$out/ref"
   step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"
