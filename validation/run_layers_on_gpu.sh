@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The rest of issue 15 in one device call: the fused layer kernels' checks, the 16-layer prefill stack (dense vs
 # 1D+3A+12R, S = 4K-32K, every part alone), batched decode steps under CUDA graphs, cuBLAS on every GEMM shape of the
-# shipped models, the runner's checks and the decode-study cases (killed once, then --resume); on an H200 then the
+# shipped models, the runner's checks, the decode-study cases (killed once, then --resume) and the cascade stage
+# through fa3-style against fa2-style; on an H200 then the
 # prefill and decode references of run_fa3_final_on_gpu.sh, as far as the call's time allows (each step is cut at the
 # seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so, cascadesim-fa3-bench,
 # cascadesim-validate) and src/ (validation/, configs/): the device call carries them as .gpu/.
@@ -49,6 +50,8 @@ timeout -s KILL 15 $r $s/cases/decode_study.json --out "$out/runner_decode_study
 echo "killed after 15 s: rc $?"
 step 200 runner_resume.log $r $s/cases/decode_study.json --out "$out/runner_decode_study.json" --resume
 cat "$out/logs/runner.log" "$out/logs/runner_resume.log"
+step 120 runner_cascade.log $r $s/cases/fa3_cascade.json --out "$out/runner_cascade.json"
+cat "$out/logs/runner_cascade.log"
 if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
   mkdir -p "$out/ref"
   step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"

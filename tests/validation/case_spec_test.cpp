@@ -160,24 +160,28 @@ TEST_CASE("validation: the cases file of the H100 grid, as generated from the de
   CHECK(cases.size() == 272);
 }
 
-TEST_CASE("validation: cases name their implementation: fa3-style takes 128 x 128 tiles and no cascade") {
+TEST_CASE(
+    "validation: cases name their implementation: fa3-style takes 128 x 128 tiles, cascades of one K/V head each") {
   const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
       {"name": "a", "seq_len": 8192, "heads": 32, "head_dim": 128},
       {"name": "b", "seq_len": 8192, "heads": 32, "head_dim": 128, "implementation": "fa3-style"},
       {"name": "c", "seq_len": 8192, "heads": 32, "head_dim": 64, "implementation": "fa3-style", "kernel": "sparse",
-       "top_k": 2}]})",
+       "top_k": 2},
+      {"name": "d", "seq_len": 8192, "heads": 32, "head_dim": 64, "implementation": "fa3-style", "kernel": "cascade",
+       "top_k": 2, "pool_factor": 2}]})",
                                  "x.json");
-  REQUIRE(cases.size() == 3);
+  REQUIRE(cases.size() == 4);
   CHECK(cases[0].implementation == Implementation::kFa2Style);
   CHECK(cases[1].implementation == Implementation::kFa3Style);
   CHECK(cases[2].implementation == Implementation::kFa3Style);
+  CHECK(cases[3].implementation == Implementation::kFa3Style);
   CHECK(std::string(implementation_name(cases[1].implementation)) == "fa3-style");
   try {
     parse_cases(R"({"schema_version": 1, "cases": [
         {"name": "a", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa4"},
         {"name": "b", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa3-style", "tile_q": 64},
-        {"name": "c", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa3-style", "kernel": "cascade",
-         "top_k": 1, "pool_factor": 2}]})",
+        {"name": "c", "seq_len": 64, "heads": 4, "kv_heads": 2, "head_dim": 64, "implementation": "fa3-style",
+         "kernel": "cascade", "top_k": 1, "pool_factor": 2}]})",
                 "y.json");
     FAIL("expected CaseError");
   } catch (const CaseError& e) {
@@ -186,7 +190,7 @@ TEST_CASE("validation: cases name their implementation: fa3-style takes 128 x 12
           std::string::npos);
     CHECK(message.find("y.json: /cases/1/implementation: \"fa3-style\" runs tiles of 128 x 128 only (got 64 x 128)") !=
           std::string::npos);
-    CHECK(message.find("y.json: /cases/2/implementation: \"fa3-style\" has no cascade stage yet") != std::string::npos);
+    CHECK(message.find("y.json: /cases/2/kv_heads: must equal heads for kernel \"cascade\"") != std::string::npos);
   }
 }
 

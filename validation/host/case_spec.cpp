@@ -174,6 +174,9 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
       reader.error("pool_factor", "must divide tile_q and tile_k (got " + std::to_string(spec.pool_factor) + " for " +
                                       std::to_string(spec.tile_q) + " x " + std::to_string(spec.tile_k) + ")");
     }
+    // The mean-pooling kernel pools Q, K and V alike, one slice per query head.
+    if (spec.kv_heads != spec.shape.heads)
+      reader.error("kv_heads", "must equal heads for kernel \"cascade\" (its pooling has no grouped-query form)");
   } else if (spec.pool_factor != 0) {
     reader.error("pool_factor", "applies to kernel \"cascade\" only");
   }
@@ -195,8 +198,6 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
     if (spec.tile_q != 128 || spec.tile_k != 128)
       reader.error("implementation", "\"fa3-style\" runs tiles of 128 x 128 only (got " + std::to_string(spec.tile_q) +
                                          " x " + std::to_string(spec.tile_k) + ")");
-    if (spec.kernel == KernelKind::kCascade)
-      reader.error("implementation", "\"fa3-style\" has no cascade stage yet: use \"fa2-style\"");
   } else if (implementation != "fa2-style") {
     reader.error("implementation", "must be \"fa2-style\" or \"fa3-style\" (got \"" + implementation + "\")");
   } else if (spec.kv_heads != spec.shape.heads) {

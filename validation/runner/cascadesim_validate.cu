@@ -478,6 +478,8 @@ class LaunchedCase {
         CASCADESIM_LAUNCH(launch_mean_pool(in.v.get(), pooled_.v.get(), slices, shape_.seq_len, shape_.head_dim,
                                            spec_.pool_factor, nullptr));
         mark();
+        // The coarse tiles (tile / pool_factor, e.g. 64 x 64) exist only in the fa2-style kernel, whatever the case's
+        // implementation; the refine below runs the case's.
         CASCADESIM_LAUNCH(launch_attention(attention_args(pooled_, coarse_dense_dev_, block_max_.get(), coarse_shape_),
                                            shape_.head_dim, coarse_tile_q_, coarse_tile_k_, nullptr));
         mark();
@@ -766,6 +768,10 @@ std::vector<CaseSpec> composite_check_cases() {
       cascade.shape = {2, 2, 1000, head_dim, causal};  // partial last tiles, odd pooled length
       cascade.top_k = 2;
       cascade.name = "cascade_s1000" + suffix;
+      cases.push_back(cascade);
+      // fa3-style: the refine through the fa3-style kernel, the coarse stage (64 x 64 pooled tiles) fa2-style.
+      cascade.implementation = Implementation::kFa3Style;
+      cascade.name = "cascade_fa3_s1000" + suffix;
       cases.push_back(cascade);
       CaseSpec stack;
       stack.kernel = KernelKind::kStack;
