@@ -2,9 +2,8 @@
 # The rest of issue 15 in one device call: the fused layer kernels' checks, the 16-layer prefill stack (dense vs
 # 1D+3A+12R, S = 4K-32K, every part alone), batched decode steps under CUDA graphs, cuBLAS on every GEMM shape of the
 # shipped models, the runner's checks, the decode-study cases (killed once, then --resume) and the cascade stage
-# through fa3-style against fa2-style; on an H200 then the
-# prefill and decode references of run_fa3_final_on_gpu.sh, as far as the call's time allows (each step is cut at the
-# seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so, cascadesim-fa3-bench,
+# through fa3-style against fa2-style; on an H200 then the prefill and decode references of run_fa3_final_on_gpu.sh,
+# as far as the call's time allows (each step is cut at the seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so, cascadesim-fa3-bench,
 # cascadesim-validate) and src/ (validation/, configs/): the device call carries them as .gpu/.
 # Usage: run_layers_on_gpu.sh OUT [LIMIT_S]
 set -uo pipefail
