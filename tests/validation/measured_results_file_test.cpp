@@ -204,7 +204,8 @@ TEST_CASE("validation: records name the implementation that ran and --resume rea
   CHECK(resumed.measured(1));
 }
 
-TEST_CASE("validation: records carry kv_heads and decode splits; --resume reads older records as one K/V head each") {
+TEST_CASE(
+    "validation: records carry kv_heads and decode splits and --resume reads older records as one K/V head each") {
   TempDir temp;
   const auto path = temp.path() / "measured.json";
   auto cases = three_cases();
