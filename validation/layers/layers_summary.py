@@ -63,7 +63,7 @@ def main():
       "cuDNN step, eager ms | ours step, eager ms | cuDNN step, eager layer ops, eager ms | attention alone cuDNN / "
       "ours ms | ours vs cuDNN step (rel. diff) | graph vs eager (cuDNN, ours) |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    shapes = [(r["batch"], r["seq_len"]) for r in decode if r["what"].startswith("check")]
+    shapes = [(r["batch"], r["seq_len"]) for r in decode if r["what"].startswith("check: decode step")]
     for b, c in shapes:
         rs = [r for r in decode if r.get("batch") == b and r["seq_len"] == c]
         get = lambda what: next((r for r in rs if r["what"] == what), None)
