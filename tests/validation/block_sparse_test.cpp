@@ -109,6 +109,22 @@ TEST_CASE("validation: compulsory bytes count Q and O once and each listed key a
   CHECK_THROWS_AS(compulsory_attention_bytes(shape, {0, 1}, {0}, 128, 128), std::invalid_argument);
 }
 
+TEST_CASE("validation: with grouped-query attention a K/V tile is read once for the query heads of its group") {
+  // 4 query heads over 2 K/V heads, 256 tokens, head_dim 64 (128-byte rows), non-causal 128 x 128 tiles.
+  const AttentionShape shape{1, 4, 256, 64, false};
+  const BlockCsr dense = dense_block_csr(shape, 128, 128);
+  const double dense_lists = 4.0 * static_cast<double>(dense.row_offsets.size() + dense.col_indices.size());
+  CHECK(compulsory_attention_bytes(shape, dense.row_offsets, dense.col_indices, 128, 128, 2) ==
+        doctest::Approx((2.0 * 4 + 2.0 * 2) * 256 * 128 + dense_lists));
+  // One query tile per (head, query tile): heads 0 and 1 (K/V head 0) list tiles 0 and 1 between them; heads 2 and 3
+  // (K/V head 1) both list tile 0 only.
+  const std::vector<std::int32_t> offsets{0, 1, 1, 2, 2, 3, 3, 4, 4};
+  const std::vector<std::int32_t> cols{0, 1, 0, 0};
+  const double expected = 2.0 * 4 * 256 * 128 + 3 * (2.0 * 128 * 128) + 4.0 * (9 + 4);
+  CHECK(compulsory_attention_bytes(shape, offsets, cols, 128, 128, 2) == doctest::Approx(expected));
+  CHECK_THROWS_AS(compulsory_attention_bytes(shape, offsets, cols, 128, 128, 3), std::invalid_argument);
+}
+
 TEST_CASE("validation: a shape whose block lists would overflow int32 offsets is refused, not wrapped") {
   const AttentionShape huge{64, 128, 1 << 20, 128, true};
   CHECK_THROWS_WITH_AS(top_k_row_offsets(huge, 64, 64, 4), doctest::Contains("exceed the 2^31 - 1"),

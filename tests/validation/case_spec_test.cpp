@@ -1,6 +1,7 @@
 // Timing-case files: valid documents, every error reported at once with its JSON path, and the example file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -50,9 +51,8 @@ TEST_CASE("validation: every error is reported together, each with its path") {
     const std::string message = e.what();
     CHECK(message.find("x.json: /cases/0/seq_len: is required") != std::string::npos);
     CHECK(message.find("x.json: /cases/0/heads: must be >= 1 (got 0)") != std::string::npos);
-    CHECK(
-        message.find("x.json: /cases/0/kernel: must be \"dense\", \"anchor\", \"sparse\", \"cascade\" or \"stack\"") !=
-        std::string::npos);
+    CHECK(message.find("x.json: /cases/0/kernel: must be \"dense\", \"anchor\", \"sparse\", \"cascade\", \"stack\" or "
+                       "\"decode\"") != std::string::npos);
     CHECK(message.find("x.json: /cases/1/top_k: must be absent or 0 for kernel \"dense\"") != std::string::npos);
     CHECK(message.find("x.json: /cases/1/repetitions: must be >= 20 (got 5)") != std::string::npos);
     CHECK(message.find("x.json: /cases/1/name: duplicate name \"a\"") != std::string::npos);
@@ -163,24 +163,28 @@ TEST_CASE("validation: the cases file of the H100 grid, as generated from the de
   CHECK(cases.size() == 272);
 }
 
-TEST_CASE("validation: cases name their implementation: fa3-style takes 128 x 128 tiles and no cascade") {
+TEST_CASE(
+    "validation: cases name their implementation: fa3-style takes 128 x 128 tiles, cascades of one K/V head each") {
   const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
       {"name": "a", "seq_len": 8192, "heads": 32, "head_dim": 128},
       {"name": "b", "seq_len": 8192, "heads": 32, "head_dim": 128, "implementation": "fa3-style"},
       {"name": "c", "seq_len": 8192, "heads": 32, "head_dim": 64, "implementation": "fa3-style", "kernel": "sparse",
-       "top_k": 2}]})",
+       "top_k": 2},
+      {"name": "d", "seq_len": 8192, "heads": 32, "head_dim": 64, "implementation": "fa3-style", "kernel": "cascade",
+       "top_k": 2, "pool_factor": 2}]})",
                                  "x.json");
-  REQUIRE(cases.size() == 3);
+  REQUIRE(cases.size() == 4);
   CHECK(cases[0].implementation == Implementation::kFa2Style);
   CHECK(cases[1].implementation == Implementation::kFa3Style);
   CHECK(cases[2].implementation == Implementation::kFa3Style);
+  CHECK(cases[3].implementation == Implementation::kFa3Style);
   CHECK(std::string(implementation_name(cases[1].implementation)) == "fa3-style");
   try {
     parse_cases(R"({"schema_version": 1, "cases": [
         {"name": "a", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa4"},
         {"name": "b", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa3-style", "tile_q": 64},
-        {"name": "c", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa3-style", "kernel": "cascade",
-         "top_k": 1, "pool_factor": 2}]})",
+        {"name": "c", "seq_len": 64, "heads": 4, "kv_heads": 2, "head_dim": 64, "implementation": "fa3-style",
+         "kernel": "cascade", "top_k": 1, "pool_factor": 2}]})",
                 "y.json");
     FAIL("expected CaseError");
   } catch (const CaseError& e) {
@@ -189,6 +193,59 @@ TEST_CASE("validation: cases name their implementation: fa3-style takes 128 x 12
           std::string::npos);
     CHECK(message.find("y.json: /cases/1/implementation: \"fa3-style\" runs tiles of 128 x 128 only (got 64 x 128)") !=
           std::string::npos);
-    CHECK(message.find("y.json: /cases/2/implementation: \"fa3-style\" has no cascade stage yet") != std::string::npos);
+    CHECK(message.find("y.json: /cases/2/kv_heads: must equal heads for kernel \"cascade\"") != std::string::npos);
   }
+}
+
+TEST_CASE("validation: cases take kv_heads (grouped-query attention, fa3-style only) and decode steps") {
+  const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
+      {"name": "a", "seq_len": 8192, "heads": 32, "head_dim": 128},
+      {"name": "b", "seq_len": 8192, "heads": 32, "kv_heads": 8, "head_dim": 64, "implementation": "fa3-style",
+       "kernel": "anchor", "top_k": 5},
+      {"name": "c", "seq_len": 32768, "batch": 8, "heads": 32, "kv_heads": 8, "head_dim": 128, "kernel": "decode"},
+      {"name": "d", "seq_len": 32768, "batch": 8, "heads": 32, "kv_heads": 8, "head_dim": 128, "kernel": "decode",
+       "top_k": 64, "splits": 3, "implementation": "split-kv-decode"}]})",
+                                 "x.json");
+  REQUIRE(cases.size() == 4);
+  CHECK(cases[0].kv_head_count() == 32);
+  CHECK(cases[1].kv_head_count() == 8);
+  CHECK(cases[2].kernel == KernelKind::kDecode);
+  CHECK(cases[2].implementation == Implementation::kSplitKvDecode);
+  CHECK(cases[2].top_k == 0);
+  CHECK(cases[2].splits == 0);
+  CHECK(cases[2].tile_q == 1);
+  CHECK(cases[2].tile_k == kDecodeCaseTileKeys);
+  CHECK(cases[3].top_k == 64);
+  CHECK(cases[3].splits == 3);
+  CHECK(std::string(kernel_kind_name(cases[3].kernel)) == "decode");
+  CHECK(std::string(implementation_name(cases[3].implementation)) == "split-kv-decode");
+  try {
+    parse_cases(R"({"schema_version": 1, "cases": [
+        {"name": "a", "seq_len": 64, "heads": 32, "kv_heads": 5, "head_dim": 64, "implementation": "fa3-style"},
+        {"name": "b", "seq_len": 64, "heads": 32, "kv_heads": 8, "head_dim": 64},
+        {"name": "c", "seq_len": 64, "heads": 8, "head_dim": 64, "kernel": "decode", "tile_k": 128},
+        {"name": "d", "seq_len": 64, "heads": 8, "head_dim": 64, "kernel": "decode", "causal": false,
+         "implementation": "fa3-style"},
+        {"name": "e", "seq_len": 64, "heads": 8, "head_dim": 64, "splits": 2},
+        {"name": "f", "seq_len": 64, "heads": 8, "head_dim": 64, "kernel": "decode", "kv_head": 2}]})",
+                "y.json");
+    FAIL("expected CaseError");
+  } catch (const CaseError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("y.json: /cases/0/kv_heads: must divide heads (got 5 for 32 heads)") != std::string::npos);
+    CHECK(message.find("y.json: /cases/1/kv_heads: differs from heads, which needs \"implementation\": "
+                       "\"fa3-style\"") != std::string::npos);
+    CHECK(message.find("y.json: /cases/2/tile_k: does not apply to kernel \"decode\"") != std::string::npos);
+    CHECK(message.find("y.json: /cases/3/causal: must be true for kernel \"decode\"") != std::string::npos);
+    CHECK(message.find("y.json: /cases/3/implementation: kernel \"decode\" runs \"split-kv-decode\" only") !=
+          std::string::npos);
+    CHECK(message.find("y.json: /cases/4/splits: applies to kernel \"decode\" only") != std::string::npos);
+    CHECK(message.find("y.json: /cases/5/kv_head: unknown key (did you mean \"kv_heads\"?)") != std::string::npos);
+  }
+}
+
+TEST_CASE("validation: the decode-study cases file loads") {
+  const auto cases = load_cases(std::string(CASCADESIM_SOURCE_DIR) + "/validation/cases/decode_study.json");
+  CHECK(std::any_of(cases.begin(), cases.end(), [](const CaseSpec& c) { return c.kernel == KernelKind::kDecode; }));
+  CHECK(std::all_of(cases.begin(), cases.end(), [](const CaseSpec& c) { return c.kv_head_count() == 8; }));
 }

@@ -204,5 +204,43 @@ TEST_CASE("validation: records name the implementation that ran and --resume rea
   CHECK(resumed.measured(1));
 }
 
+TEST_CASE(
+    "validation: records carry kv_heads and decode splits and --resume reads older records as one K/V head each") {
+  TempDir temp;
+  const auto path = temp.path() / "measured.json";
+  auto cases = three_cases();
+  {
+    MeasuredResultsFile file(path.string(), cases, gpu(), false);
+    file.add(0, record_of(cases[0], 1.5));
+  }
+  auto records = records_in(path);
+  CHECK(records[0].at("kv_heads") == 4);
+  CHECK(records[0].at("splits") == 0);
+  CHECK(!records[0].contains("decode_splits"));
+  // A file written before the keys existed resumes; a case that now has fewer K/V heads does not.
+  nlohmann::json document = nlohmann::json::parse(read_text(path));
+  for (auto& record : document.at("records")) record.erase("kv_heads"), record.erase("splits");
+  temp.write("measured.json", document.dump());
+  CHECK(open_error(path, cases, gpu(), true).empty());
+  cases[0].kv_heads = 2;
+  CHECK(open_error(path, cases, gpu(), true).find("/records/0/kv_heads") != std::string::npos);
+
+  const auto decode = parse_cases(R"({"schema_version": 1, "cases": [{"name": "d", "seq_len": 4096, "batch": 2,
+      "heads": 32, "kv_heads": 8, "head_dim": 64, "kernel": "decode", "top_k": 4, "repetitions": 20}]})",
+                                  "d.json");
+  const auto decode_path = temp.path() / "decode.json";
+  MeasuredResultsFile file(decode_path.string(), decode, gpu(), false);
+  MeasuredRecord r = record_of(decode[0], 0.1);
+  r.decode_splits = 6;
+  file.add(0, r);
+  records = records_in(decode_path);
+  CHECK(records[0].at("kernel") == "decode");
+  CHECK(records[0].at("implementation") == "split-kv-decode");
+  CHECK(records[0].at("kv_heads") == 8);
+  CHECK(records[0].at("tile_k") == 64);
+  CHECK(records[0].at("decode_splits") == 6);
+  CHECK(open_error(decode_path, decode, gpu(), true).empty());
+}
+
 }  // namespace
 }  // namespace cascadesim::validation

@@ -88,9 +88,12 @@ BlockCsr select_top_k(const AttentionShape& shape, int tile_q, int tile_k, const
 }
 
 double compulsory_attention_bytes(const AttentionShape& shape, const std::vector<std::int32_t>& row_offsets,
-                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k) {
+                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k, int kv_heads) {
   check_tiles(shape, tile_q, tile_k);
   constexpr double kBf16Bytes = 2;
+  const int kv = kv_heads > 0 ? kv_heads : shape.heads;
+  if (shape.heads % kv != 0) throw std::invalid_argument("compulsory_attention_bytes: kv_heads must divide heads");
+  const int group = shape.heads / kv;
   const int q_tiles = tile_count(shape.seq_len, tile_q);
   const int k_tiles = tile_count(shape.seq_len, tile_k);
   const int slices = shape.batch * shape.heads;
@@ -100,11 +103,14 @@ double compulsory_attention_bytes(const AttentionShape& shape, const std::vector
   const double row_bytes = kBf16Bytes * shape.head_dim;
   double bytes = 2.0 * slices * shape.seq_len * row_bytes;  // Q read, O written
   std::vector<char> listed(static_cast<std::size_t>(k_tiles));
-  for (int slice = 0; slice < slices; ++slice) {
+  // A K/V tile is read once for its K/V head when any query head of its group lists it.
+  for (int kv_slice = 0; kv_slice < shape.batch * kv; ++kv_slice) {
     std::fill(listed.begin(), listed.end(), 0);
-    const std::size_t first = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice) * q_tiles]);
-    const std::size_t last = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice + 1) * q_tiles]);
-    for (std::size_t i = first; i < last; ++i) listed[static_cast<std::size_t>(col_indices[i])] = 1;
+    for (int slice = kv_slice * group; slice < (kv_slice + 1) * group; ++slice) {
+      const std::size_t first = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice) * q_tiles]);
+      const std::size_t last = static_cast<std::size_t>(row_offsets[static_cast<std::size_t>(slice + 1) * q_tiles]);
+      for (std::size_t i = first; i < last; ++i) listed[static_cast<std::size_t>(col_indices[i])] = 1;
+    }
     for (int kt = 0; kt < k_tiles; ++kt)
       if (listed[static_cast<std::size_t>(kt)])
         bytes += 2.0 * std::min(tile_k, shape.seq_len - kt * tile_k) * row_bytes;  // K and V rows of the tile

@@ -43,10 +43,12 @@ BlockCsr select_top_k(const AttentionShape& shape, int tile_q, int tile_k, const
                       int top_k);
 
 // Fewest bytes one attention pass over `mask` moves through device memory (METHOD.md, "Two numbers first"): Q read
-// and O written once (bf16), each key and value tile that some row of its (batch, head) lists read once, and the
-// index lists read once. For the dense mask this is 4 * batch * heads * seq_len * head_dim * 2 plus the lists.
-// Contract: `mask` was built for `shape`; col_indices.size() and its rows are consistent with it.
+// and O written once (bf16), each key and value tile that some row of its (batch, K/V head) lists read once, and the
+// index lists read once. With kv_heads K/V heads (0: one per query head), query head h reads K/V head
+// h / (heads / kv_heads). For the dense mask this is (2 * heads + 2 * kv_heads) * batch * seq_len * head_dim * 2 plus
+// the lists. Contract: `mask` was built for `shape`; col_indices.size() and its rows are consistent with it.
 double compulsory_attention_bytes(const AttentionShape& shape, const std::vector<std::int32_t>& row_offsets,
-                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k);
+                                  const std::vector<std::int32_t>& col_indices, int tile_q, int tile_k,
+                                  int kv_heads = 0);
 
 }  // namespace cascadesim::validation

@@ -119,28 +119,33 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
   spec.shape.batch = reader.integer("batch", 1, false, 1);
   spec.shape.seq_len = reader.integer("seq_len", 1, true, 1);
   spec.shape.heads = reader.integer("heads", 1, true, 1);
+  spec.kv_heads = reader.integer("kv_heads", spec.shape.heads, false, 1);
+  if (spec.shape.heads % spec.kv_heads != 0)
+    reader.error("kv_heads", "must divide heads (got " + std::to_string(spec.kv_heads) + " for " +
+                                 std::to_string(spec.shape.heads) + " heads)");
   spec.shape.head_dim = reader.integer("head_dim", 64, true, 1);
   spec.shape.causal = reader.boolean("causal", true);
+  const bool tiles_given = node.contains("tile_q") || node.contains("tile_k");
   spec.tile_q = reader.integer("tile_q", spec.tile_q, false, 1);
   spec.tile_k = reader.integer("tile_k", spec.tile_k, false, 1);
+  spec.splits = reader.integer("splits", 0, false, 0);
   spec.top_k = reader.integer("top_k", 0, false, 0);
   spec.repetitions = reader.integer("repetitions", spec.repetitions, false, 20);
   spec.warmup = reader.integer("warmup", spec.warmup, false, 1);
   spec.pool_factor = reader.integer("pool_factor", 0, false, 0);
   const std::string schedule = reader.string("schedule", "", false);
   const std::string kernel = reader.string("kernel", "dense", false);
-  static const std::map<std::string, KernelKind> kinds = {{"dense", KernelKind::kDense},
-                                                          {"anchor", KernelKind::kAnchor},
-                                                          {"sparse", KernelKind::kSparse},
-                                                          {"cascade", KernelKind::kCascade},
-                                                          {"stack", KernelKind::kStack}};
+  static const std::map<std::string, KernelKind> kinds = {
+      {"dense", KernelKind::kDense},     {"anchor", KernelKind::kAnchor}, {"sparse", KernelKind::kSparse},
+      {"cascade", KernelKind::kCascade}, {"stack", KernelKind::kStack},   {"decode", KernelKind::kDecode}};
   if (const auto it = kinds.find(kernel); it != kinds.end()) {
     spec.kernel = it->second;
   } else {
-    reader.error("kernel",
-                 "must be \"dense\", \"anchor\", \"sparse\", \"cascade\" or \"stack\" (got \"" + kernel + "\")");
+    reader.error("kernel", "must be \"dense\", \"anchor\", \"sparse\", \"cascade\", \"stack\" or \"decode\" (got \"" +
+                               kernel + "\")");
   }
-  bool needs_top_k = spec.kernel != KernelKind::kDense;
+  const bool decode = spec.kernel == KernelKind::kDecode;
+  bool needs_top_k = spec.kernel != KernelKind::kDense && !decode;
   if (spec.kernel == KernelKind::kStack) {
     if (schedule.empty()) {
       reader.error("schedule", "is required for kernel \"stack\" (e.g. \"1D+3A+12R\")");
@@ -156,7 +161,7 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
   } else if (!schedule.empty()) {
     reader.error("schedule", "applies to kernel \"stack\" only");
   }
-  if (!needs_top_k && spec.top_k != 0)
+  if (!needs_top_k && !decode && spec.top_k != 0)
     reader.error("top_k", "must be absent or 0 for kernel \"" + kernel + "\" without anchors (got " +
                               std::to_string(spec.top_k) + ")");
   if (needs_top_k && spec.top_k < 1)
@@ -169,19 +174,36 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
       reader.error("pool_factor", "must divide tile_q and tile_k (got " + std::to_string(spec.pool_factor) + " for " +
                                       std::to_string(spec.tile_q) + " x " + std::to_string(spec.tile_k) + ")");
     }
+    // The mean-pooling kernel pools Q, K and V alike, one slice per query head.
+    if (spec.kv_heads != spec.shape.heads)
+      reader.error("kv_heads", "must equal heads for kernel \"cascade\" (its pooling has no grouped-query form)");
   } else if (spec.pool_factor != 0) {
     reader.error("pool_factor", "applies to kernel \"cascade\" only");
   }
-  const std::string implementation = reader.string("implementation", "fa2-style", false);
-  if (implementation == "fa3-style") {
+  if (!decode && spec.splits != 0) reader.error("splits", "applies to kernel \"decode\" only");
+  const std::string implementation = reader.string("implementation", decode ? "split-kv-decode" : "fa2-style", false);
+  if (decode) {
+    // A decode step's one query per sequence reads tiles of kDecodeCaseTileKeys keys.
+    if (tiles_given) reader.error(node.contains("tile_q") ? "tile_q" : "tile_k", "does not apply to kernel \"decode\"");
+    spec.tile_q = 1;
+    spec.tile_k = kDecodeCaseTileKeys;
+    if (!spec.shape.causal)
+      reader.error("causal", "must be true for kernel \"decode\": the new token attends the whole cache");
+    if (implementation != "split-kv-decode")
+      reader.error("implementation",
+                   "kernel \"decode\" runs \"split-kv-decode\" only (got \"" + implementation + "\")");
+    spec.implementation = Implementation::kSplitKvDecode;
+  } else if (implementation == "fa3-style") {
     spec.implementation = Implementation::kFa3Style;
     if (spec.tile_q != 128 || spec.tile_k != 128)
       reader.error("implementation", "\"fa3-style\" runs tiles of 128 x 128 only (got " + std::to_string(spec.tile_q) +
                                          " x " + std::to_string(spec.tile_k) + ")");
-    if (spec.kernel == KernelKind::kCascade)
-      reader.error("implementation", "\"fa3-style\" has no cascade stage yet: use \"fa2-style\"");
   } else if (implementation != "fa2-style") {
     reader.error("implementation", "must be \"fa2-style\" or \"fa3-style\" (got \"" + implementation + "\")");
+  } else if (spec.kv_heads != spec.shape.heads) {
+    reader.error("kv_heads",
+                 "differs from heads, which needs \"implementation\": \"fa3-style\" (the fa2-style "
+                 "kernels have no grouped-query attention)");
   }
   reader.report_unknown_keys();
   return spec;
@@ -189,7 +211,15 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
 }  // namespace
 
 const char* implementation_name(Implementation implementation) {
-  return implementation == Implementation::kFa3Style ? "fa3-style" : "fa2-style";
+  switch (implementation) {
+    case Implementation::kFa2Style:
+      return "fa2-style";
+    case Implementation::kFa3Style:
+      return "fa3-style";
+    case Implementation::kSplitKvDecode:
+      return "split-kv-decode";
+  }
+  return "unknown";
 }
 
 const char* kernel_kind_name(KernelKind kind) {
@@ -204,6 +234,8 @@ const char* kernel_kind_name(KernelKind kind) {
       return "cascade";
     case KernelKind::kStack:
       return "stack";
+    case KernelKind::kDecode:
+      return "decode";
   }
   return "unknown";
 }

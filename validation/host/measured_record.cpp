@@ -41,6 +41,7 @@ ordered_json case_json(const CaseSpec& spec) {
           {"batch", spec.shape.batch},
           {"seq_len", spec.shape.seq_len},
           {"heads", spec.shape.heads},
+          {"kv_heads", spec.kv_head_count()},
           {"head_dim", spec.shape.head_dim},
           {"causal", spec.shape.causal},
           {"tile_q", spec.tile_q},
@@ -50,12 +51,14 @@ ordered_json case_json(const CaseSpec& spec) {
           {"schedule", spec.schedule.layers.empty() ? "" : spec.schedule.compact()},
           {"repetitions", spec.repetitions},
           {"warmup", spec.warmup},
-          {"implementation", implementation_name(spec.implementation)}};
+          {"implementation", implementation_name(spec.implementation)},
+          {"splits", spec.splits}};
 }
 
 ordered_json record_json(const MeasuredRecord& r) {
   ordered_json record = case_json(r.spec);
   record["buffer_sets"] = r.buffer_sets;
+  if (r.spec.kernel == KernelKind::kDecode) record["decode_splits"] = r.decode_splits;
   record["executed_blocks"] = r.executed_blocks;
   record["flop_count"] = r.flop_count;
   record["compulsory_bytes"] = r.compulsory_bytes;
@@ -133,8 +136,12 @@ std::vector<std::string> read_resumed_records(const std::string& path, const std
     bool same_case = true;
     const ordered_json expected = case_json(*match);
     for (const auto& [key, value] : expected.items()) {
-      // Records written before the fa3-style kernels existed name no implementation: they ran the fa2-style ones.
-      if (key == "implementation" && !record.contains(key) && value == "fa2-style") continue;
+      // Records written before the fa3-style kernels existed name no implementation: they ran the fa2-style ones;
+      // records written before GQA and decode cases existed name no kv_heads (they had one per head) and no splits.
+      if (!record.contains(key) &&
+          ((key == "implementation" && value == "fa2-style") || (key == "kv_heads" && value == match->shape.heads) ||
+           (key == "splits" && value == 0)))
+        continue;
       if (!record.contains(key) || record.at(key) != value) {
         problem(at + "/" + key, (record.contains(key) ? record.at(key).dump() : std::string("missing")) +
                                     " differs from the case's " + value.dump() +

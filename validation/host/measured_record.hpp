@@ -42,6 +42,7 @@ struct MeasuredRecord {
   double achieved_TFLOP_per_s = 0;  // flop_count / median
   double achieved_GB_per_s = 0;     // compulsory_bytes / median
   int buffer_sets = 0;              // input sets rotated so that one pass over them exceeds the L2
+  int decode_splits = 0;            // kDecode: the splits per row that ran (the case's, or the occupancy-based one)
   std::vector<double> samples_ms;
   // Parts of each repetition (empty for single-launch kernels): anchor "attention", "select"; cascade "pool",
   // "coarse", "select", "refine"; stack one entry per layer, "layer_03_anchor".

@@ -121,4 +121,19 @@ std::vector<float> reference_block_max(const AttentionShape& shape, const std::v
   return out;
 }
 
+std::vector<Bf16> repeat_kv_heads(const AttentionShape& shape, int kv_heads, const std::vector<Bf16>& kv) {
+  const std::size_t slice = static_cast<std::size_t>(shape.seq_len) * shape.head_dim;
+  if (kv_heads < 1 || shape.heads % kv_heads != 0 ||
+      kv.size() != static_cast<std::size_t>(shape.batch) * kv_heads * slice)
+    throw std::invalid_argument("repeat_kv_heads: kv_heads must divide heads and kv must hold its heads");
+  const int group = shape.heads / kv_heads;
+  std::vector<Bf16> out(static_cast<std::size_t>(shape.batch) * shape.heads * slice);
+  for (int b = 0; b < shape.batch; ++b)
+    for (int h = 0; h < shape.heads; ++h)
+      std::copy_n(
+          kv.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(b) * kv_heads + h / group) * slice), slice,
+          out.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(b) * shape.heads + h) * slice));
+  return out;
+}
+
 }  // namespace cascadesim::validation

@@ -21,4 +21,9 @@ std::vector<double> reference_attention(const AttentionShape& shape, const std::
 std::vector<float> reference_block_max(const AttentionShape& shape, const std::vector<Bf16>& q,
                                        const std::vector<Bf16>& k, int tile_q, int tile_k);
 
+// K or V of kv_heads heads, [batch, kv_heads, seq_len, head_dim], repeated to shape.heads heads (query head h reads
+// K/V head h / (heads / kv_heads)): grouped-query attention as the multi-head attention the references compute.
+// Contract: kv_heads divides shape.heads and kv holds batch * kv_heads * seq_len * head_dim values.
+std::vector<Bf16> repeat_kv_heads(const AttentionShape& shape, int kv_heads, const std::vector<Bf16>& kv);
+
 }  // namespace cascadesim::validation

@@ -1,5 +1,6 @@
-// C entry points of the attention kernels for the whole-layer benchmark (validation/layers/layer_stack.py), which
-// loads them with ctypes into a PyTorch process and enqueues them on PyTorch's current stream.
+// C entry points of the attention kernels and the fused layer kernels for the whole-layer benchmark
+// (validation/layers/layer_stack.py), which loads them with ctypes into a PyTorch process and enqueues them on
+// PyTorch's current stream.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include "validation/kernels/attention.cuh"
 #include "validation/kernels/attention_fa3.cuh"
 #include "validation/kernels/decode.cuh"
+#include "validation/kernels/layer_ops.cuh"
 
 using namespace cascadesim::validation;
 
@@ -77,5 +79,48 @@ int cascadesim_top_k_select(const float* block_max, const std::int32_t* row_offs
   a.causal = causal != 0;
   const cudaError_t status = launch_top_k_select(a, static_cast<cudaStream_t>(stream));
   return status != cudaSuccess ? static_cast<int>(status) : static_cast<int>(cudaGetLastError());
+}
+
+// residual += delta (delta may be null), then normed = RMSNorm(residual) * weight (normed may be null); bf16.
+int cascadesim_add_rms_norm(void* residual, const void* delta, const void* weight, void* normed, int rows, int hidden,
+                            float epsilon, void* stream) {
+  AddRmsNormArgs a;
+  a.residual = static_cast<std::uint16_t*>(residual);
+  a.delta = static_cast<const std::uint16_t*>(delta);
+  a.weight = static_cast<const std::uint16_t*>(weight);
+  a.normed = static_cast<std::uint16_t*>(normed);
+  a.rows = rows;
+  a.hidden = hidden;
+  a.epsilon = epsilon;
+  return static_cast<int>(launch_add_rms_norm(a, static_cast<cudaStream_t>(stream)));
+}
+
+// RoPE on Q and K of the QKV projection's output, written head-major with V; K and V at rows kv_row0.. of caches of
+// kv_capacity rows (layer_ops.cuh, RopeQkvArgs).
+int cascadesim_rope_qkv(const void* qkv, const void* cos, const void* sin, void* q_out, void* k_out, void* v_out,
+                        int batch, int seq_len, int heads, int kv_heads, int head_dim, int position0, int kv_capacity,
+                        int kv_row0, void* stream) {
+  RopeQkvArgs a;
+  a.qkv = static_cast<const std::uint16_t*>(qkv);
+  a.cos = static_cast<const std::uint16_t*>(cos);
+  a.sin = static_cast<const std::uint16_t*>(sin);
+  a.q_out = static_cast<std::uint16_t*>(q_out);
+  a.k_out = static_cast<std::uint16_t*>(k_out);
+  a.v_out = static_cast<std::uint16_t*>(v_out);
+  a.batch = batch;
+  a.seq_len = seq_len;
+  a.heads = heads;
+  a.kv_heads = kv_heads;
+  a.head_dim = head_dim;
+  a.position0 = position0;
+  a.kv_capacity = kv_capacity;
+  a.kv_row0 = kv_row0;
+  return static_cast<int>(launch_rope_qkv(a, static_cast<cudaStream_t>(stream)));
+}
+
+// out [rows, width] = silu(gate) * up of gate_up [rows, 2 * width].
+int cascadesim_silu_mul(const void* gate_up, void* out, int rows, int width, void* stream) {
+  return static_cast<int>(launch_silu_mul(static_cast<const std::uint16_t*>(gate_up), static_cast<std::uint16_t*>(out),
+                                          rows, width, static_cast<cudaStream_t>(stream)));
 }
 }

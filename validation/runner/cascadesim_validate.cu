@@ -16,6 +16,7 @@
 #include "validation/host/bf16.hpp"
 #include "validation/host/block_sparse.hpp"
 #include "validation/host/case_spec.hpp"
+#include "validation/host/decode_reference.hpp"
 #include "validation/host/error_metrics.hpp"
 #include "validation/host/mean_pool.hpp"
 #include "validation/host/measured_record.hpp"
@@ -26,12 +27,15 @@
 #include "validation/kernels/attention.cuh"
 #include "validation/kernels/attention_fa3.cuh"
 #include "validation/kernels/cuda_support.cuh"
+#include "validation/kernels/decode.cuh"
 #include "validation/kernels/microbench.cuh"
 #include "validation/kernels/pooling.cuh"
 #include "validation/kernels/random_fill.cuh"
 
 namespace cascadesim::validation {
 namespace {
+
+static_assert(kDecodeCaseTileKeys == kDecodeTileKeys, "decode cases and the decode kernels must agree on the tile");
 
 // Bad input or an unusable device: main() exits with 2.
 class UsageError : public std::runtime_error {
@@ -120,6 +124,11 @@ std::size_t tensor_elements(const AttentionShape& s) {
   return static_cast<std::size_t>(s.batch) * s.heads * s.seq_len * s.head_dim;
 }
 
+// Elements of K (or V) with kv_heads heads (0: one per query head).
+std::size_t kv_tensor_elements(const AttentionShape& s, int kv_heads) {
+  return static_cast<std::size_t>(s.batch) * (kv_heads > 0 ? kv_heads : s.heads) * s.seq_len * s.head_dim;
+}
+
 struct DeviceCsr {
   DeviceBuffer<std::int32_t> row_offsets;
   DeviceBuffer<std::int32_t> col_indices;
@@ -136,14 +145,14 @@ struct Inputs {
   DeviceBuffer<std::uint16_t> q, k, v, o;
 };
 
-Inputs make_inputs(const AttentionShape& shape, std::uint64_t seed, std::vector<Bf16>* q_host = nullptr,
+Inputs make_inputs(const AttentionShape& shape, int kv_heads, std::uint64_t seed, std::vector<Bf16>* q_host = nullptr,
                    std::vector<Bf16>* k_host = nullptr, std::vector<Bf16>* v_host = nullptr) {
-  const std::size_t n = tensor_elements(shape);
-  Inputs in{DeviceBuffer<std::uint16_t>(n), DeviceBuffer<std::uint16_t>(n), DeviceBuffer<std::uint16_t>(n),
+  const std::size_t n = tensor_elements(shape), nkv = kv_tensor_elements(shape, kv_heads);
+  Inputs in{DeviceBuffer<std::uint16_t>(n), DeviceBuffer<std::uint16_t>(nkv), DeviceBuffer<std::uint16_t>(nkv),
             DeviceBuffer<std::uint16_t>(n)};
   const std::vector<Bf16> q = random_bf16(n, seed * 3 + 0, kQkAmplitude);
-  const std::vector<Bf16> k = random_bf16(n, seed * 3 + 1, kQkAmplitude);
-  const std::vector<Bf16> v = random_bf16(n, seed * 3 + 2, kVAmplitude);
+  const std::vector<Bf16> k = random_bf16(nkv, seed * 3 + 1, kQkAmplitude);
+  const std::vector<Bf16> v = random_bf16(nkv, seed * 3 + 2, kVAmplitude);
   in.q.upload(q);
   in.k.upload(k);
   in.v.upload(v);
@@ -154,7 +163,8 @@ Inputs make_inputs(const AttentionShape& shape, std::uint64_t seed, std::vector<
   return in;
 }
 
-AttentionArgs attention_args(const Inputs& in, const DeviceCsr& csr, float* block_max, const AttentionShape& shape) {
+AttentionArgs attention_args(const Inputs& in, const DeviceCsr& csr, float* block_max, const AttentionShape& shape,
+                             int kv_heads = 0) {
   AttentionArgs args;
   args.q = in.q.get();
   args.k = in.k.get();
@@ -165,6 +175,7 @@ AttentionArgs attention_args(const Inputs& in, const DeviceCsr& csr, float* bloc
   args.block_max = block_max;
   args.batch = shape.batch;
   args.heads = shape.heads;
+  args.kv_heads = kv_heads;
   args.seq_len = shape.seq_len;
   args.causal = shape.causal;
   return args;
@@ -191,6 +202,7 @@ struct CheckCase {
   int tile_k;
   int top_k;  // 0: dense only; otherwise anchor, selection and the sparse pass
   Implementation implementation = Implementation::kFa2Style;
+  int kv_heads = 0;  // grouped-query attention (fa3-style); 0: one K/V head per query head
 };
 
 std::vector<CheckCase> check_cases() {
@@ -214,6 +226,9 @@ std::vector<CheckCase> check_cases() {
       cases.push_back({{2, 3, 1000, head_dim, causal}, 128, 128, 0, kFa3});
       cases.push_back({{1, 4, 1024, head_dim, causal}, 128, 128, 1, kFa3});
       cases.push_back({{1, 2, 1000, head_dim, causal}, 128, 128, 2, kFa3});
+      // Grouped-query attention: 4 and 2 query heads per K/V head, the anchor's maxima and selection included.
+      cases.push_back({{2, 8, 1000, head_dim, causal}, 128, 128, 0, kFa3, 2});
+      cases.push_back({{1, 8, 1024, head_dim, causal}, 128, 128, 2, kFa3, 4});
     }
   }
   return cases;
@@ -221,8 +236,9 @@ std::vector<CheckCase> check_cases() {
 
 std::string describe(const CheckCase& c) {
   char text[160];
-  std::snprintf(text, sizeof text, "%s b=%d h=%d s=%-4d d=%-3d %-6s tiles=%3dx%-3d",
-                implementation_name(c.implementation), c.shape.batch, c.shape.heads, c.shape.seq_len, c.shape.head_dim,
+  std::snprintf(text, sizeof text, "%s b=%d h=%d hkv=%d s=%-4d d=%-3d %-6s tiles=%3dx%-3d",
+                implementation_name(c.implementation), c.shape.batch, c.shape.heads,
+                c.kv_heads > 0 ? c.kv_heads : c.shape.heads, c.shape.seq_len, c.shape.head_dim,
                 c.shape.causal ? "causal" : "full", c.tile_q, c.tile_k);
   return text;
 }
@@ -237,8 +253,11 @@ bool report(const std::string& label, const ErrorStats& stats) {
 // Runs one case's kernels on fresh inputs against the CPU references; returns false on any mismatch.
 bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed) {
   require_supported(ctx, c.implementation, c.shape.head_dim, c.tile_q, c.tile_k, describe(c));
-  std::vector<Bf16> q, k, v;
-  Inputs in = make_inputs(c.shape, seed, &q, &k, &v);
+  std::vector<Bf16> q, k_kv, v_kv;
+  Inputs in = make_inputs(c.shape, c.kv_heads, seed, &q, &k_kv, &v_kv);
+  // The references compute multi-head attention: each K/V head repeated for the query heads that read it.
+  const int kv_heads = c.kv_heads > 0 ? c.kv_heads : c.shape.heads;
+  const std::vector<Bf16> k = repeat_kv_heads(c.shape, kv_heads, k_kv), v = repeat_kv_heads(c.shape, kv_heads, v_kv);
   const BlockCsr dense = dense_block_csr(c.shape, c.tile_q, c.tile_k);
   DeviceCsr dense_dev = upload_csr(dense.row_offsets, dense.col_indices);
   const std::vector<double> dense_ref = reference_attention(c.shape, q, k, v);
@@ -246,7 +265,8 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
   bool ok = true;
 
   if (c.top_k == 0) {
-    CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, dense_dev, nullptr, c.shape),
+    CASCADESIM_LAUNCH(launch_attention_impl(c.implementation,
+                                            attention_args(in, dense_dev, nullptr, c.shape, c.kv_heads),
                                             c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     return report(label + " dense      ", compare(in.o.download<Bf16>(), dense_ref));
@@ -255,7 +275,8 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
   // Anchor: dense output plus block maxima.
   DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
   block_max.poison();
-  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, dense_dev, block_max.get(), c.shape),
+  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation,
+                                          attention_args(in, dense_dev, block_max.get(), c.shape, c.kv_heads),
                                           c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   ok &= report(label + " anchor     ", compare(in.o.download<Bf16>(), dense_ref));
@@ -283,7 +304,7 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
 
   // Sparse pass over the device's selection.
   in.o.poison();
-  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, selected, nullptr, c.shape),
+  CASCADESIM_LAUNCH(launch_attention_impl(c.implementation, attention_args(in, selected, nullptr, c.shape, c.kv_heads),
                                           c.shape.head_dim, c.tile_q, c.tile_k, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   BlockCsr mask = expected;
@@ -295,22 +316,24 @@ bool run_check(const DeviceContext& ctx, const CheckCase& c, std::uint64_t seed)
 
 // ---- cases as launched for timing (and for the checks of the composite kernels) ----
 
-// Device inputs for timing, random on the device and kept across cases of the same size.
+// Device inputs for timing, random on the device and kept across cases of the same sizes: Q and O of q_elements,
+// K and V of kv_elements.
 class InputPool {
  public:
   explicit InputPool(std::uint64_t seed = 0) : seed_(seed) {}
-  const std::vector<Inputs>& sets(std::size_t elements, std::size_t count) {
-    if (elements != elements_) {
+  const std::vector<Inputs>& sets(std::size_t q_elements, std::size_t kv_elements, std::size_t count) {
+    if (q_elements != q_elements_ || kv_elements != kv_elements_) {
       sets_.clear();
-      elements_ = elements;
+      q_elements_ = q_elements;
+      kv_elements_ = kv_elements;
     }
     while (sets_.size() < count) {
       const std::uint64_t seed = seed_ + 7919ull * (sets_.size() + 1);
-      Inputs in{DeviceBuffer<std::uint16_t>(elements), DeviceBuffer<std::uint16_t>(elements),
-                DeviceBuffer<std::uint16_t>(elements), DeviceBuffer<std::uint16_t>(elements)};
-      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.q.get(), elements, seed * 3 + 0, kQkAmplitude, nullptr));
-      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.k.get(), elements, seed * 3 + 1, kQkAmplitude, nullptr));
-      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.v.get(), elements, seed * 3 + 2, kVAmplitude, nullptr));
+      Inputs in{DeviceBuffer<std::uint16_t>(q_elements), DeviceBuffer<std::uint16_t>(kv_elements),
+                DeviceBuffer<std::uint16_t>(kv_elements), DeviceBuffer<std::uint16_t>(q_elements)};
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.q.get(), q_elements, seed * 3 + 0, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.k.get(), kv_elements, seed * 3 + 1, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(in.v.get(), kv_elements, seed * 3 + 2, kVAmplitude, nullptr));
       in.o.poison();
       sets_.push_back(std::move(in));
     }
@@ -319,14 +342,27 @@ class InputPool {
   }
   void clear() {
     sets_.clear();
-    elements_ = 0;
+    q_elements_ = kv_elements_ = 0;
   }
 
  private:
   std::uint64_t seed_;
-  std::size_t elements_ = 0;
+  std::size_t q_elements_ = 0;
+  std::size_t kv_elements_ = 0;
   std::vector<Inputs> sets_;
 };
+
+// A case's Q (and O) and K (and V) elements: decode has one query token per sequence against a cache of seq_len.
+std::size_t case_q_elements(const CaseSpec& spec) {
+  const AttentionShape& s = spec.shape;
+  return spec.kernel == KernelKind::kDecode ? static_cast<std::size_t>(s.batch) * s.heads * s.head_dim
+                                            : tensor_elements(s);
+}
+std::size_t case_kv_elements(const CaseSpec& spec) { return kv_tensor_elements(spec.shape, spec.kv_head_count()); }
+
+DecodeShape decode_shape(const CaseSpec& spec) {
+  return {spec.shape.batch, spec.shape.heads, spec.kv_head_count(), spec.shape.seq_len, spec.shape.head_dim};
+}
 
 std::size_t layer_count(const CaseSpec& spec) {
   return spec.kernel == KernelKind::kStack ? spec.schedule.layers.size() : 1;
@@ -338,10 +374,24 @@ double list_bytes(const DeviceCsr& csr) {
 
 // One case's buffers and launches. Repetition r of a single-layer case reads input set r mod sets; layer i of a
 // stack reads set i (a stack gets at least one set per layer). enqueue() records marks[i] between part i and i+1.
+// sm_count picks a decode case's default split count.
 class LaunchedCase {
  public:
-  LaunchedCase(const CaseSpec& spec, const std::vector<Inputs>& inputs)
+  LaunchedCase(const CaseSpec& spec, const std::vector<Inputs>& inputs, int sm_count)
       : spec_(spec), shape_(spec.shape), inputs_(inputs) {
+    if (spec.kernel == KernelKind::kDecode) {
+      const DecodeShape ds = decode_shape(spec);
+      decode_lists_ = decode_lists(ds, spec.top_k, kDecodeTileKeys, kDecodeListSeed);
+      decode_lists_dev_ = upload_csr(decode_lists_.row_offsets, decode_lists_.col_indices);
+      const int tiles = tile_count(ds.context, kDecodeTileKeys);
+      const int listed = spec.top_k > 0 ? std::min(spec.top_k, tiles) : tiles;
+      decode_splits_ = spec.splits > 0 ? spec.splits
+                                       : decode_default_splits(ds.batch, ds.kv_heads, listed, ds.head_dim,
+                                                               ds.heads / ds.kv_heads, sm_count);
+      partial_o_ = DeviceBuffer<float>(decode_partial_floats(ds.batch, ds.heads, ds.head_dim, decode_splits_));
+      partial_ml_ = DeviceBuffer<float>(decode_partial_stats(ds.batch, ds.heads, decode_splits_));
+      return;
+    }
     const bool uses_dense =
         spec.kernel != KernelKind::kCascade &&
         (spec.kernel != KernelKind::kStack || spec.schedule.counts().dense + spec.schedule.counts().anchor > 0);
@@ -376,6 +426,7 @@ class LaunchedCase {
     switch (spec.kernel) {
       case KernelKind::kDense:
       case KernelKind::kSparse:
+      case KernelKind::kDecode:
         break;
       case KernelKind::kAnchor:
         stage_names_ = {"attention", "select"};
@@ -415,6 +466,9 @@ class LaunchedCase {
       case KernelKind::kSparse:
         launch_pass(in, selected_, nullptr);
         break;
+      case KernelKind::kDecode:
+        CASCADESIM_LAUNCH(launch_decode(decode_args(in), shape_.head_dim, nullptr));
+        break;
       case KernelKind::kCascade: {
         const int slices = shape_.batch * shape_.heads;
         CASCADESIM_LAUNCH(launch_mean_pool(in.q.get(), pooled_.q.get(), slices, shape_.seq_len, shape_.head_dim,
@@ -424,6 +478,8 @@ class LaunchedCase {
         CASCADESIM_LAUNCH(launch_mean_pool(in.v.get(), pooled_.v.get(), slices, shape_.seq_len, shape_.head_dim,
                                            spec_.pool_factor, nullptr));
         mark();
+        // The coarse tiles (tile / pool_factor, e.g. 64 x 64) exist only in the fa2-style kernel, whatever the case's
+        // implementation; the refine below runs the case's.
         CASCADESIM_LAUNCH(launch_attention(attention_args(pooled_, coarse_dense_dev_, block_max_.get(), coarse_shape_),
                                            shape_.head_dim, coarse_tile_q_, coarse_tile_k_, nullptr));
         mark();
@@ -463,8 +519,17 @@ class LaunchedCase {
   Work work() const {
     Work w;
     const double fine_block_flops = 4.0 * spec_.tile_q * spec_.tile_k * shape_.head_dim;
-    const double dense_bytes =
-        compulsory_attention_bytes(shape_, dense_.row_offsets, dense_.col_indices, spec_.tile_q, spec_.tile_k);
+    if (spec_.kernel == KernelKind::kDecode) {
+      // Each listed key serves the heads / kv_heads query heads of its K/V head: 4 * head_dim FLOPs per (query
+      // head, key), as for prefill blocks.
+      const DecodeShape ds = decode_shape(spec_);
+      w.blocks = static_cast<std::int64_t>(decode_lists_.col_indices.size());
+      w.flops = 4.0 * decode_listed_keys(ds, decode_lists_, kDecodeTileKeys) * ds.head_dim * (ds.heads / ds.kv_heads);
+      w.bytes = decode_compulsory_bytes(ds, decode_lists_, kDecodeTileKeys);
+      return w;
+    }
+    const double dense_bytes = compulsory_attention_bytes(shape_, dense_.row_offsets, dense_.col_indices, spec_.tile_q,
+                                                          spec_.tile_k, spec_.kv_heads);
     const auto dense_blocks = static_cast<std::int64_t>(dense_.col_indices.size());
     const double select_bytes = 4.0 * static_cast<double>(block_max_.size()) + list_bytes(selected_);
     auto sparse = [&](Work& into) {
@@ -472,7 +537,7 @@ class LaunchedCase {
       const std::vector<std::int32_t> cols = selected_.col_indices.download<std::int32_t>();
       into.blocks += static_cast<std::int64_t>(cols.size());
       into.flops += fine_block_flops * static_cast<double>(cols.size());
-      into.bytes += compulsory_attention_bytes(shape_, offsets, cols, spec_.tile_q, spec_.tile_k);
+      into.bytes += compulsory_attention_bytes(shape_, offsets, cols, spec_.tile_q, spec_.tile_k, spec_.kv_heads);
     };
     auto dense = [&](Work& into, bool anchor) {
       into.blocks += dense_blocks;
@@ -511,6 +576,8 @@ class LaunchedCase {
           }
         }
         break;
+      case KernelKind::kDecode:
+        break;  // returned above
     }
     return w;
   }
@@ -520,11 +587,34 @@ class LaunchedCase {
   const AttentionShape& coarse_shape() const { return coarse_shape_; }
   const DeviceBuffer<float>& block_max() const { return block_max_; }
   const DeviceCsr& selected() const { return selected_; }
+  const BlockCsr& decode_lists_used() const { return decode_lists_; }
+  int decode_splits() const { return decode_splits_; }
 
  private:
+  // Fixed, so that a case's top-k lists are the same in every run and on every device.
+  static constexpr std::uint64_t kDecodeListSeed = 4242;
+
   void launch_pass(const Inputs& in, const DeviceCsr& csr, float* block_max) {
-    CASCADESIM_LAUNCH(launch_attention_impl(spec_.implementation, attention_args(in, csr, block_max, shape_),
-                                            shape_.head_dim, spec_.tile_q, spec_.tile_k, nullptr));
+    CASCADESIM_LAUNCH(launch_attention_impl(spec_.implementation,
+                                            attention_args(in, csr, block_max, shape_, spec_.kv_heads), shape_.head_dim,
+                                            spec_.tile_q, spec_.tile_k, nullptr));
+  }
+  DecodeArgs decode_args(const Inputs& in) const {
+    DecodeArgs a;
+    a.q = in.q.get();
+    a.k = in.k.get();
+    a.v = in.v.get();
+    a.o = in.o.get();
+    a.row_offsets = decode_lists_dev_.row_offsets.get();
+    a.col_indices = decode_lists_dev_.col_indices.get();
+    a.partial_o = partial_o_.get();
+    a.partial_ml = partial_ml_.get();
+    a.batch = shape_.batch;
+    a.heads = shape_.heads;
+    a.kv_heads = spec_.kv_head_count();
+    a.context = shape_.seq_len;
+    a.splits = decode_splits_;
+    return a;
   }
   void launch_select() {
     CASCADESIM_LAUNCH(
@@ -549,11 +639,25 @@ class LaunchedCase {
   Inputs pooled_;
   BlockCsr coarse_dense_;
   DeviceCsr coarse_dense_dev_;
+  // kDecode
+  BlockCsr decode_lists_;
+  DeviceCsr decode_lists_dev_;
+  int decode_splits_ = 0;
+  DeviceBuffer<float> partial_o_;
+  DeviceBuffer<float> partial_ml_;
   std::vector<std::string> stage_names_;
 };
 
 // Throws UsageError for kernels the case needs that were not compiled or do not fit.
 void require_case_supported(const DeviceContext& ctx, const CaseSpec& spec) {
+  if (spec.kernel == KernelKind::kDecode) {
+    const int group = spec.shape.heads / spec.kv_head_count();
+    if (!decode_variant_exists(spec.shape.head_dim, group))
+      throw UsageError(spec.name + ": the decode kernels have no variant head_dim=" +
+                       std::to_string(spec.shape.head_dim) + " heads/kv_heads=" + std::to_string(group) +
+                       " (head_dim 64/128; 1, 2, 4, 8, 16 or 32 query heads per K/V head)");
+    return;
+  }
   require_supported(ctx, spec.implementation, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
   if (spec.kernel == KernelKind::kCascade)
     require_supported(ctx, spec.shape.head_dim, spec.tile_q / spec.pool_factor, spec.tile_k / spec.pool_factor,
@@ -566,8 +670,8 @@ bool check_cascade(const DeviceContext& ctx, InputPool& pool, const CaseSpec& sp
   require_case_supported(ctx, spec);
   const AttentionShape& shape = spec.shape;
   pool.clear();
-  const std::vector<Inputs>& inputs = pool.sets(tensor_elements(shape), 1);
-  LaunchedCase launched(spec, inputs);
+  const std::vector<Inputs>& inputs = pool.sets(case_q_elements(spec), case_kv_elements(spec), 1);
+  LaunchedCase launched(spec, inputs, ctx.info.sm_count);
   launched.enqueue(0, nullptr);
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   const std::vector<Bf16> q = inputs[0].q.download<Bf16>(), k = inputs[0].k.download<Bf16>(),
@@ -607,8 +711,8 @@ bool check_stack(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec
   require_case_supported(ctx, spec);
   const AttentionShape& shape = spec.shape;
   pool.clear();
-  const std::vector<Inputs>& inputs = pool.sets(tensor_elements(shape), layer_count(spec));
-  LaunchedCase launched(spec, inputs);
+  const std::vector<Inputs>& inputs = pool.sets(case_q_elements(spec), case_kv_elements(spec), layer_count(spec));
+  LaunchedCase launched(spec, inputs, ctx.info.sm_count);
   launched.enqueue(0, nullptr);
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   // Every reuse layer must attend exactly what the last anchor before it selected; in these schedules the anchors
@@ -621,7 +725,9 @@ bool check_stack(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec
               spec.name.c_str(), gpu_cols.size());
   for (std::size_t i = 0; i < spec.schedule.layers.size(); ++i) {
     const Inputs& in = inputs[i];
-    const std::vector<Bf16> q = in.q.download<Bf16>(), k = in.k.download<Bf16>(), v = in.v.download<Bf16>();
+    const std::vector<Bf16> q = in.q.download<Bf16>();
+    const std::vector<Bf16> k = repeat_kv_heads(shape, spec.kv_head_count(), in.k.download<Bf16>());
+    const std::vector<Bf16> v = repeat_kv_heads(shape, spec.kv_head_count(), in.v.download<Bf16>());
     const models::LayerKind kind = spec.schedule.layers[i];
     const std::vector<double> ref =
         reference_attention(shape, q, k, v, kind == models::LayerKind::reuse ? &expected : nullptr);
@@ -629,6 +735,21 @@ bool check_stack(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec
                  compare(in.o.download<Bf16>(), ref));
   }
   return ok;
+}
+
+// A decode case through the runner's launches against the float64 decode reference on the device's own inputs.
+bool check_decode(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
+  require_case_supported(ctx, spec);
+  pool.clear();
+  const std::vector<Inputs>& inputs = pool.sets(case_q_elements(spec), case_kv_elements(spec), 1);
+  LaunchedCase launched(spec, inputs, ctx.info.sm_count);
+  launched.enqueue(0, nullptr);
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  const std::vector<double> ref =
+      reference_decode(decode_shape(spec), inputs[0].q.download<Bf16>(), inputs[0].k.download<Bf16>(),
+                       inputs[0].v.download<Bf16>(), launched.decode_lists_used(), kDecodeTileKeys);
+  return report(spec.name + " splits=" + std::to_string(launched.decode_splits()),
+                compare(inputs[0].o.download<Bf16>(), ref));
 }
 
 std::vector<CaseSpec> composite_check_cases() {
@@ -648,6 +769,10 @@ std::vector<CaseSpec> composite_check_cases() {
       cascade.top_k = 2;
       cascade.name = "cascade_s1000" + suffix;
       cases.push_back(cascade);
+      // fa3-style: the refine through the fa3-style kernel, the coarse stage (64 x 64 pooled tiles) fa2-style.
+      cascade.implementation = Implementation::kFa3Style;
+      cascade.name = "cascade_fa3_s1000" + suffix;
+      cases.push_back(cascade);
       CaseSpec stack;
       stack.kernel = KernelKind::kStack;
       stack.schedule = models::parse_layer_schedule("1D+1A+2R");
@@ -662,6 +787,29 @@ std::vector<CaseSpec> composite_check_cases() {
       cases.push_back(stack);
     }
   }
+  // Decode: dense and top-k, MHA and groups of 4 and 8, partial last tiles, default and given split counts.
+  struct DecodeCheck {
+    const char* name;
+    AttentionShape shape;
+    int kv_heads, top_k, splits;
+  };
+  const DecodeCheck decodes[] = {{"decode_dense_b2_h8_kv2_ctx1000_d64", {2, 8, 1000, 64, true}, 2, 0, 0},
+                                 {"decode_topk3_b3_h32_kv8_ctx777_d128", {3, 32, 777, 128, true}, 8, 3, 5},
+                                 {"decode_topk7_b1_h4_kv4_ctx4096_d64", {1, 4, 4096, 64, true}, 4, 7, 0},
+                                 {"decode_dense_b2_h8_kv1_ctx3000_d128", {2, 8, 3000, 128, true}, 1, 0, 1}};
+  for (const DecodeCheck& d : decodes) {
+    CaseSpec decode;
+    decode.name = d.name;
+    decode.kernel = KernelKind::kDecode;
+    decode.implementation = Implementation::kSplitKvDecode;
+    decode.shape = d.shape;
+    decode.kv_heads = d.kv_heads;
+    decode.top_k = d.top_k;
+    decode.splits = d.splits;
+    decode.tile_q = 1;
+    decode.tile_k = kDecodeTileKeys;
+    cases.push_back(decode);
+  }
   return cases;
 }
 
@@ -674,7 +822,9 @@ int run_checks(std::uint64_t seed) {
   for (const CheckCase& c : check_cases()) failures += run_check(ctx, c, seed + 1000003ull * index++) ? 0 : 1;
   for (const CaseSpec& spec : composite_check_cases()) {
     InputPool pool(seed + 1000003ull * index++);
-    const bool ok = spec.kernel == KernelKind::kCascade ? check_cascade(ctx, pool, spec) : check_stack(ctx, pool, spec);
+    const bool ok = spec.kernel == KernelKind::kCascade  ? check_cascade(ctx, pool, spec)
+                    : spec.kernel == KernelKind::kDecode ? check_decode(ctx, pool, spec)
+                                                         : check_stack(ctx, pool, spec);
     failures += ok ? 0 : 1;
   }
   std::printf("%s: %d of %d cases failed (tolerance %.0e)\n", failures ? "FAILED" : "PASSED", failures, index,
@@ -685,15 +835,14 @@ int run_checks(std::uint64_t seed) {
 // ---- timing ----
 
 MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
-  const AttentionShape& shape = spec.shape;
-  const std::size_t n = tensor_elements(shape);
-  const std::size_t set_bytes = 4 * n * sizeof(std::uint16_t);
+  const std::size_t n = case_q_elements(spec), nkv = case_kv_elements(spec);
+  const std::size_t set_bytes = 2 * (n + nkv) * sizeof(std::uint16_t);
   // Enough sets that one pass over them moves more than twice the L2, so each run reads from device memory; a
   // stack gets one set per layer, like a model's layers.
   std::size_t sets = std::max<std::size_t>(2, 2 * static_cast<std::size_t>(ctx.info.l2_bytes) / set_bytes + 1);
   sets = std::max(sets, layer_count(spec));
-  const std::vector<Inputs>& inputs = pool.sets(n, sets);
-  LaunchedCase launched(spec, inputs);
+  const std::vector<Inputs>& inputs = pool.sets(n, nkv, sets);
+  LaunchedCase launched(spec, inputs, ctx.info.sm_count);
 
   for (int i = 0; i < spec.warmup; ++i) launched.enqueue(static_cast<std::size_t>(i), nullptr);
   CASCADESIM_CUDA(cudaDeviceSynchronize());
@@ -723,6 +872,7 @@ MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSp
   record.spec = spec;
   record.device = ctx.info;
   record.buffer_sets = static_cast<int>(inputs.size());
+  record.decode_splits = launched.decode_splits();
   record.executed_blocks = work.blocks;
   record.flop_count = work.flops;
   record.compulsory_bytes = work.bytes;

@@ -15,6 +15,7 @@
 
 #include "validation/host/bf16.hpp"
 #include "validation/host/block_sparse.hpp"
+#include "validation/host/decode_reference.hpp"
 #include "validation/host/error_metrics.hpp"
 #include "validation/host/measured_record.hpp"
 #include "validation/host/random_inputs.hpp"
@@ -41,19 +42,6 @@ struct GqaShape {
 
 std::size_t elements(const AttentionShape& s, int heads) {
   return static_cast<std::size_t>(s.batch) * heads * s.seq_len * s.head_dim;
-}
-
-// K or V of kv_heads heads repeated to the query heads (head h reads kv head h / group), for the MHA reference.
-std::vector<Bf16> expand_kv(const std::vector<Bf16>& kv, const GqaShape& g) {
-  const AttentionShape& s = g.shape;
-  const int group = s.heads / g.kv_heads;
-  const std::size_t slice = static_cast<std::size_t>(s.seq_len) * s.head_dim;
-  std::vector<Bf16> out(elements(s, s.heads));
-  for (int b = 0; b < s.batch; ++b)
-    for (int h = 0; h < s.heads; ++h)
-      std::copy_n(kv.begin() + (static_cast<std::size_t>(b) * g.kv_heads + h / group) * slice, slice,
-                  out.begin() + (static_cast<std::size_t>(b) * s.heads + h) * slice);
-  return out;
 }
 
 // Per row, top_k visible key tiles chosen by random scores (ties impossible in practice): a block-sparse mask
@@ -123,8 +111,8 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
   const std::vector<Bf16> q = random_bf16(nq, seed * 3 + 0, kQkAmplitude);
   const std::vector<Bf16> k = random_bf16(nkv, seed * 3 + 1, kQkAmplitude);
   const std::vector<Bf16> v = random_bf16(nkv, seed * 3 + 2, kVAmplitude);
-  const std::vector<Bf16> k_full = expand_kv(k, g);
-  const std::vector<Bf16> v_full = expand_kv(v, g);
+  const std::vector<Bf16> k_full = repeat_kv_heads(g.shape, g.kv_heads, k);
+  const std::vector<Bf16> v_full = repeat_kv_heads(g.shape, g.kv_heads, v);
   DeviceBuffer<std::uint16_t> dq(nq), dk(nkv), dv(nkv), dout(nq);
   dq.upload(q);
   dk.upload(k);
@@ -374,72 +362,6 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
 
 // ---- decode ----
 
-struct DecodeShape {
-  int batch, heads, kv_heads, context, head_dim;
-};
-
-// Per (batch, kv head), the listed key tiles: every tile (top_k 0) or top_k distinct random ones, ascending.
-BlockCsr decode_lists(const DecodeShape& s, int top_k, std::uint64_t seed) {
-  const int tiles = tile_count(s.context, kDecodeTileKeys);
-  BlockCsr csr;
-  csr.tile_q = 1;
-  csr.tile_k = kDecodeTileKeys;
-  csr.row_offsets.push_back(0);
-  std::uint64_t x = seed;
-  for (int r = 0; r < s.batch * s.kv_heads; ++r) {
-    std::vector<int> picked;
-    if (top_k <= 0 || top_k >= tiles) {
-      for (int t = 0; t < tiles; ++t) picked.push_back(t);
-    } else {
-      std::vector<char> used(static_cast<std::size_t>(tiles), 0);
-      while (static_cast<int>(picked.size()) < top_k) {
-        x = splitmix64(x);
-        const int t = static_cast<int>(x % static_cast<std::uint64_t>(tiles));
-        if (!used[static_cast<std::size_t>(t)]) used[static_cast<std::size_t>(t)] = 1, picked.push_back(t);
-      }
-      std::sort(picked.begin(), picked.end());
-    }
-    for (int t : picked) csr.col_indices.push_back(t);
-    csr.row_offsets.push_back(static_cast<std::int32_t>(csr.col_indices.size()));
-  }
-  return csr;
-}
-
-// Float64 decode reference: query head h of batch b attends the listed keys of K/V head h / group.
-std::vector<double> reference_decode(const DecodeShape& s, const std::vector<Bf16>& q, const std::vector<Bf16>& k,
-                                     const std::vector<Bf16>& v, const BlockCsr& lists) {
-  const int d = s.head_dim, group = s.heads / s.kv_heads;
-  std::vector<double> out(static_cast<std::size_t>(s.batch) * s.heads * d, 0.0);
-  for (int b = 0; b < s.batch; ++b) {
-    for (int h = 0; h < s.heads; ++h) {
-      const int row = b * s.kv_heads + h / group;
-      const std::size_t kv = static_cast<std::size_t>(row) * s.context * d;
-      const Bf16* qh = &q[(static_cast<std::size_t>(b) * s.heads + h) * d];
-      std::vector<int> keys;
-      for (int e = lists.row_offsets[row]; e < lists.row_offsets[row + 1]; ++e)
-        for (int j = 0; j < kDecodeTileKeys; ++j)
-          if (lists.col_indices[e] * kDecodeTileKeys + j < s.context)
-            keys.push_back(lists.col_indices[e] * kDecodeTileKeys + j);
-      std::vector<double> score(keys.size());
-      double mx = -INFINITY;
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        double dot = 0;
-        for (int c = 0; c < d; ++c)
-          dot += static_cast<double>(to_float(qh[c])) * to_float(k[kv + static_cast<std::size_t>(keys[i]) * d + c]);
-        score[i] = dot / std::sqrt(static_cast<double>(d));
-        mx = std::max(mx, score[i]);
-      }
-      double sum = 0;
-      for (double& x : score) sum += (x = std::exp(x - mx));
-      double* o = &out[(static_cast<std::size_t>(b) * s.heads + h) * d];
-      for (std::size_t i = 0; i < keys.size(); ++i)
-        for (int c = 0; c < d; ++c)
-          o[c] += score[i] / sum * to_float(v[kv + static_cast<std::size_t>(keys[i]) * d + c]);
-    }
-  }
-  return out;
-}
-
 DecodeArgs decode_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
                        const DeviceCsr& lists, DeviceBuffer<float>& po, DeviceBuffer<float>& pml, const DecodeShape& s,
                        int splits) {
@@ -487,9 +409,9 @@ int run_decode_checks(std::uint64_t seed) {
     DeviceBuffer<float> po, pml;
     const int tiles = tile_count(s.context, kDecodeTileKeys);
     for (int top_k : {0, 3}) {
-      const BlockCsr lists = decode_lists(s, top_k, seed + 17);
+      const BlockCsr lists = decode_lists(s, top_k, kDecodeTileKeys, seed + 17);
       const DeviceCsr dlists = upload_csr(lists);
-      const std::vector<double> ref = reference_decode(s, q, k, v, lists);
+      const std::vector<double> ref = reference_decode(s, q, k, v, lists, kDecodeTileKeys);
       for (int splits : {1, 5,
                          decode_default_splits(s.batch, s.kv_heads, top_k ? std::min(top_k, tiles) : tiles, s.head_dim,
                                                s.heads / s.kv_heads, sm_count())}) {
@@ -543,7 +465,7 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
     const DecodeShape s{c.batch, 32, 8, c.context, c.head_dim};
     const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
     const std::size_t nkv = static_cast<std::size_t>(s.batch) * s.kv_heads * s.context * s.head_dim;
-    const BlockCsr lists = decode_lists(s, c.top_k, 4242);
+    const BlockCsr lists = decode_lists(s, c.top_k, kDecodeTileKeys, 4242);
     const DeviceCsr dlists = upload_csr(lists);
     const double listed_keys = static_cast<double>(lists.col_indices.size()) * kDecodeTileKeys;  // full tiles here
     const double bytes = listed_keys * s.head_dim * 2 * 2 + 2.0 * nq * 2 + 4.0 * lists.row_offsets.size() +
@@ -605,7 +527,7 @@ int run_decode_profile(int batch, int context, int head_dim) {
   CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), nq, 1, kQkAmplitude, nullptr));
   CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), nkv, 2, kQkAmplitude, nullptr));
   CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), nkv, 3, kVAmplitude, nullptr));
-  const DeviceCsr lists = upload_csr(decode_lists(s, 0, 1));
+  const DeviceCsr lists = upload_csr(decode_lists(s, 0, kDecodeTileKeys, 1));
   const int tiles = tile_count(s.context, kDecodeTileKeys);
   DeviceBuffer<float> po, pml;
   const int splits = decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim, s.heads / s.kv_heads, sm_count());

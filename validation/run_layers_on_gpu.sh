@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The rest of issue 15 in one device call: the fused layer kernels' checks, the 16-layer prefill stack (dense vs
+# 1D+3A+12R, S = 4K-32K, every part alone), batched decode steps under CUDA graphs, cuBLAS on every GEMM shape of the
+# shipped models, the runner's checks, the decode-study cases (killed once, then --resume) and the cascade stage
+# through fa3-style against fa2-style; on an H200 then the prefill and decode references of run_fa3_final_on_gpu.sh,
+# as far as the call's time allows (each step is cut at the seconds left of LIMIT_S). Run from a folder holding bin/ (libcascadesim_attention.so, cascadesim-fa3-bench,
+# cascadesim-validate) and src/ (validation/, configs/): the device call carries them as .gpu/.
+# Usage: run_layers_on_gpu.sh OUT [LIMIT_S]
+set -uo pipefail
+out=$1
+limit_s=${2:-570}
+s=src/validation
+b=bin/cascadesim-fa3-bench
+mkdir -p "$out/logs"
+export PYTHONUNBUFFERED=1
+# step CAP_S LOG COMMAND...: runs COMMAND with its output in logs/LOG, for at most CAP_S or the seconds left.
+step() {
+  local cap=$1 log=$2
+  shift 2
+  local left=$((limit_s - SECONDS))
+  ((left < cap)) && cap=$left
+  if ((cap < 10)); then
+    echo "== skipped (time): $*"
+    return 1
+  fi
+  echo "== $* (at most ${cap} s)"
+  timeout "$cap" "$@" >"$out/logs/$log" 2>&1
+  echo "rc $? after ${SECONDS} s"
+}
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw,power.limit \
+  --format=csv | tee "$out/logs/nvidia_smi.csv"
+nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,clocks_throttle_reasons.active \
+  --format=csv -lms 500 >"$out/logs/clocks.csv" 2>&1 &
+smi=$!
+lib="$PWD/bin/libcascadesim_attention.so"
+step 200 layers.log python3 $s/layers/layer_stack.py --lib "$lib" --out "$out/layers.json"
+grep -E "FAIL|stack 16|Error|error:" "$out/logs/layers.log" | head -30
+step 150 decode_layers.log python3 $s/layers/layer_stack.py --lib "$lib" --decode --out "$out/decode_layers.json"
+grep -E "FAIL|decode step|Error|error" "$out/logs/decode_layers.log" | head -40
+step 150 gemm.log python3 $s/layers/gemm_shapes.py --models src/configs/models --out "$out/gemm.json"
+head -3 "$out/logs/gemm.log"
+tail -2 "$out/logs/gemm.log"
+# The runner: its checks (GQA and decode included), then the decode-study cases, killed once mid-run and resumed.
+r=bin/cascadesim-validate
+step 150 runner_check.log $r --check
+tail -n 3 "$out/logs/runner_check.log"
+grep -E "^FAIL" "$out/logs/runner_check.log" | head
+timeout -s KILL 15 $r $s/cases/decode_study.json --out "$out/runner_decode_study.json" >"$out/logs/runner.log" 2>&1
+echo "killed after 15 s: rc $?"
+step 200 runner_resume.log $r $s/cases/decode_study.json --out "$out/runner_decode_study.json" --resume
+cat "$out/logs/runner.log" "$out/logs/runner_resume.log"
+step 120 runner_cascade.log $r $s/cases/fa3_cascade.json --out "$out/runner_cascade.json"
+cat "$out/logs/runner_cascade.log"
+if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
+  mkdir -p "$out/ref"
+  step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"
+  step 120 sdpa.log python3 $s/sdpa_backends_reference.py --out "$out/ref/sdpa.json"
+  step 100 decode_timing.log $b --decode-time "$out/ref/decode_measured.json"
+  step 100 sdpa_decode.log python3 $s/sdpa_backends_reference.py --decode --out "$out/ref/sdpa_decode.json"
+  python3 $s/fa3_summary.py "$out/ref/fa3_measured.json" "$out/ref/sdpa.json" --schedule no-pingpong+persistent \
+    >"$out/logs/summary.md" 2>&1
+  tail -30 "$out/logs/summary.md"
+  tar -C "$out" -czf "$out/ref.tar.gz" ref && rm -rf "$out/ref"
+fi
+kill "$smi"
+tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"
