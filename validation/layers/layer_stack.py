@@ -258,7 +258,7 @@ class Stack:
         self.k.add_rms_norm(h, None, self.layers[0]["n1"], self.normed)
         for i, (layer, kind) in enumerate(zip(self.layers, attention_kinds)):
             a = self.attention(kind, *self.qkv(self.normed, layer))
-            self.k.add_rms_norm(h, torch.matmul(a.transpose(1, 2).reshape(self.s, HIDDEN), layer["wo"]), layer["n2"],
+            self.k.add_rms_norm(h, torch.matmul(o_projection_input(a, self.s), layer["wo"]), layer["n2"],
                                 self.normed)
             self.k.silu_mul(torch.matmul(self.normed, layer["wgu"]), self.act)
             last = i + 1 == len(self.layers)
@@ -271,10 +271,27 @@ class Stack:
         for layer, kind in zip(self.layers, attention_kinds):
             q, k, v = eager_rope_qkv(torch.matmul(rms_norm(x, layer["n1"]), layer["wqkv"]), self.cos, self.sin, 1, s)
             a = self.attention(kind, q, k, v)
-            x = x + torch.matmul(a.transpose(1, 2).reshape(s, HIDDEN), layer["wo"])
+            x = x + torch.matmul(o_projection_input(a, s), layer["wo"])
             gate, up = torch.matmul(rms_norm(x, layer["n2"]), layer["wgu"]).split(MLP, dim=-1)
             x = x + torch.matmul(F.silu(gate) * up, layer["wd"])
         return x
+
+
+def o_projection_input(a, s):
+    """The O projection's input [S, HIDDEN] from an attention output [1, HEADS, S, HEAD_DIM]: a view where the output
+    is laid out [1, S, HEADS, HEAD_DIM] in memory, else a transposing copy."""
+    return a.transpose(1, 2).reshape(s, HIDDEN)
+
+
+def o_projection_layouts(stack, q, k, v):
+    """Per attention path: the output's strides and whether the O projection's input is a copy, so that a record
+    says whether both paths did the same non-attention work (SDPA cuDNN allocates its output in q's layout)."""
+    out = {}
+    for name, kind in (("cudnn", "cudnn"), ("fa3", "D")):
+        a = stack.attention(kind, q, k, v)
+        out[f"{name}_output_stride"] = list(a.stride())
+        out[f"{name}_o_projection_input_is_copy"] = o_projection_input(a, stack.s).data_ptr() != a.data_ptr()
+    return out
 
 
 def timed(fn, repetitions, warmup=2):
@@ -474,7 +491,7 @@ def prefill(kernels, args, emit):
             # One layer's attention: fa3 against cuDNN, and both against float64 where it fits (S <= 8K).
             c = stack.attention("cudnn", q, k, v).float()
             check = {"what": "check: one layer's attention", "seq_len": s, "median_ms": 0.0,
-                     "fa3_vs_cudnn_relative": relative(a, c)}
+                     "fa3_vs_cudnn_relative": relative(a, c), **o_projection_layouts(stack, q, k, v)}
             if s <= 8192:
                 exact = torch.cat([F.scaled_dot_product_attention(
                     q[:, h0:h0 + 4].double(), k[:, h0 // 4:h0 // 4 + 1].double(), v[:, h0 // 4:h0 // 4 + 1].double(),
@@ -484,7 +501,7 @@ def prefill(kernels, args, emit):
                 del exact
             print("   " + ", ".join(f"{key} {value:.3e}" for key, value in check.items() if "relative" in key))
             emit(check)
-            o_proj = torch.matmul(a.transpose(1, 2).reshape(s, HIDDEN), layer["wo"])
+            o_proj = torch.matmul(o_projection_input(a, s), layer["wo"])
             gu = torch.matmul(stack.normed, layer["wgu"])
             gate, up = gu.split(MLP, dim=-1)
             act = torch.empty(s, MLP, device="cuda", dtype=torch.bfloat16)
@@ -512,7 +529,7 @@ def prefill(kernels, args, emit):
                 ("attention fa3-style anchor (+ select)", lambda: stack.attention("A", q, k, v), attn_flops, None),
                 (f"attention fa3-style reuse top_k {args.top_k}", lambda: stack.attention("R", q, k, v), None, None),
                 ("gemm o (S x 2048 x 2048), with the attention output's transpose",
-                 lambda: torch.matmul(a.transpose(1, 2).reshape(s, HIDDEN), layer["wo"]), 2.0 * s * HIDDEN * HIDDEN,
+                 lambda: torch.matmul(o_projection_input(a, s), layer["wo"]), 2.0 * s * HIDDEN * HIDDEN,
                  None),
                 ("gemm gate+up (S x 2048 x 16384)", lambda: torch.matmul(stack.normed, layer["wgu"]),
                  2.0 * s * HIDDEN * 2 * MLP, None),
