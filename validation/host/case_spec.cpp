@@ -1,6 +1,8 @@
 // Timing cases for cascadesim-validate, read from JSON with every error collected.
 #include "validation/host/case_spec.hpp"
 
+#include "core/config_error.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <limits>
@@ -13,21 +15,6 @@ namespace cascadesim::validation {
 
 namespace {
 using nlohmann::json;
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // Reads one JSON object's keys, remembering which were read; leftovers are reported as unknown.
 class ObjectReader {
@@ -90,12 +77,8 @@ class ObjectReader {
     for (const auto& item : node_.items()) {
       if (known_.count(item.key())) continue;
       std::string message = path_ + "/" + item.key() + ": unknown key";
-      std::string best;
-      std::size_t best_distance = 3;
-      for (const auto& candidate : known_) {
-        const std::size_t distance = edit_distance(item.key(), candidate);
-        if (distance < best_distance) best_distance = distance, best = candidate;
-      }
+      const std::string best =
+          core::closest_key(item.key(), std::vector<std::string_view>(known_.begin(), known_.end()));
       if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
       errors_.push_back(message);
     }

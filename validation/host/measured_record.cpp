@@ -1,15 +1,12 @@
 // The measured-results and micro-benchmark files of cascadesim-validate, written atomically.
 #include "validation/host/measured_record.hpp"
+
+#include "core/atomic_file.hpp"
 #include "validation/host/micro_result.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -80,18 +77,6 @@ ordered_json record_json(const MeasuredRecord& r) {
   }
   record["device"] = device_json(r.device);
   return record;
-}
-
-std::string errno_text() { return std::strerror(errno); }
-
-// The folder entry of a renamed file reaches the disk only when the folder itself is flushed. Best effort: after the
-// rename the file is whole under its name either way, and some file systems cannot flush a folder.
-void flush_folder_of(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  const int fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 // The records of an interrupted run, checked against the cases and the device; the problems, one per line.
@@ -172,27 +157,6 @@ std::vector<std::string> read_resumed_records(const std::string& path, const std
 
 }  // namespace
 
-void write_json_atomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  std::string failure;
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) failure = "cannot open for writing: " + errno_text();
-  for (std::size_t done = 0; fd >= 0 && done < text.size() && failure.empty();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno != EINTR) failure = "write failed: " + errno_text();
-    if (n > 0) done += static_cast<std::size_t>(n);
-  }
-  if (fd >= 0) {
-    if (failure.empty() && ::fsync(fd) != 0) failure = "flushing to the disk failed: " + errno_text();
-    if (::close(fd) != 0 && failure.empty()) failure = "close failed: " + errno_text();
-    if (failure.empty() && std::rename(temp.c_str(), path.c_str()) != 0)
-      failure = "renaming it over " + path + " failed: " + errno_text();
-    if (!failure.empty()) std::remove(temp.c_str());
-  }
-  if (!failure.empty()) throw std::runtime_error(temp + ": " + failure + " (" + path + " is left as it was)");
-  flush_folder_of(path);
-}
-
 double percentile(std::vector<double> samples, double q) {
   if (samples.empty()) throw std::invalid_argument("percentile: no samples");
   std::sort(samples.begin(), samples.end());
@@ -237,7 +201,7 @@ void MeasuredResultsFile::add(std::size_t case_index, const MeasuredRecord& reco
       list.push_back(ordered_json::parse(record_text_[i]));
   }
   const ordered_json document = {{"schema_version", 1}, {"records", std::move(list)}};
-  write_json_atomically(path_, document.dump(2) + "\n");
+  core::write_file_atomically(path_, document.dump(2) + "\n");
   record_text_.at(case_index) = std::move(text);  // only once it is in the file
 }
 
@@ -258,7 +222,7 @@ void write_micro_results_atomically(const std::string& path, const DeviceInfo& d
                     {"samples_ms", r.samples_ms}});
   }
   const ordered_json document = {{"schema_version", 1}, {"device", device_json(device)}, {"results", std::move(list)}};
-  write_json_atomically(path, document.dump(2) + "\n");
+  core::write_file_atomically(path, document.dump(2) + "\n");
 }
 
 }  // namespace cascadesim::validation

@@ -52,11 +52,6 @@ struct MeasuredRecord {
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.
 double percentile(std::vector<double> samples, double q);
 
-// Writes text to path + ".tmp", flushes it to the disk (fsync), then renames it over path, so that a reader, a kill
-// or a power cut never sees a partial file: path holds the previous text or the new one. Throws std::runtime_error
-// naming the file and the reason (a full disk, say); path is then left as it was.
-void write_json_atomically(const std::string& path, const std::string& text);
-
 // The measured-results file of one timing run: {"schema_version": 1, "records": [...]}, one record per measured case
 // in the order of the cases, rewritten atomically after each case so that a kill, a full disk or a device fault at
 // any moment leaves every finished record in it, readable.
@@ -71,8 +66,8 @@ class MeasuredResultsFile {
   bool measured(std::size_t case_index) const { return !record_text_.at(case_index).empty(); }
   std::size_t record_count() const;
 
-  // Rewrites the file with the record of cases[case_index] added; on a write error (write_json_atomically's) the
-  // file and this object stay as they were.
+  // Rewrites the file with the record of cases[case_index] added; on a write error (core::write_file_atomically's
+  // OutputError) the file and this object stay as they were.
   void add(std::size_t case_index, const MeasuredRecord& record);
 
  private:

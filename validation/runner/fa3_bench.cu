@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "validation/host/bf16.hpp"
 #include "validation/host/block_sparse.hpp"
 #include "validation/host/decode_reference.hpp"
@@ -255,7 +256,7 @@ void write_records(const std::string& path, const std::vector<std::string>& reco
   std::string text = "{\"schema_version\": 1, \"records\": [\n";
   for (std::size_t i = 0; i < records.size(); ++i) text += records[i] + (i + 1 < records.size() ? ",\n" : "\n");
   text += "]}\n";
-  write_json_atomically(path, text);
+  core::write_file_atomically(path, text);
 }
 
 std::vector<int> parse_list(const char* text) {
