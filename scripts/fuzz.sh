@@ -4,9 +4,11 @@
 # over its corpus (tests/fuzz/corpus/<target>, seeded from the shipped configs; new inputs go to
 # build-fuzz/corpus/<target>). A run is deterministic: seed $FUZZ_SEED (default 1) and a fixed number of executions
 # per target, sized for about 15 s on CI's 2-core machine, with address-space randomization off for the fuzzer
-# (setarch -R): libFuzzer feeds compared values back into its mutations, and with randomized addresses the same
-# seed grew different corpora (study_fuzzer, 8000 runs, seed 1: 314 and 315 inputs, different files; with -R
-# 335 and 335, the same files). MAX_SECONDS_PER_TARGET (default 60) only bounds a slower machine, which then runs
+# (setarch -R) and no timed corpus reloads (-reload=0). libFuzzer feeds compared values back into its mutations,
+# and with randomized addresses the same seed grew different corpora (study_fuzzer, 8000 runs, seed 1: 314 and 315
+# inputs, different files; with -R 335 and 335, the same files); and it re-reads its corpus folder every few
+# seconds, so a run's timing changed its inputs (two CI runs of d536b37: 710 and 712 inputs after 60000 runs;
+# 30000 runs with -R and -reload=0: 585 and 585, the same files, in 157 s and 24 s). MAX_SECONDS_PER_TARGET (default 60) only bounds a slower machine, which then runs
 # a prefix of the same inputs. FUZZ_RUNS=-1 explores for the whole time instead, with a seed from the clock. Prints executions and time per target; a finding stops the run with
 # the crashing input saved as build-fuzz/findings/<target>/crash-*, to be turned into a regression input
 # (tests/fuzz/regressions/<target>/). Needs clang-14 and libclang-rt-14-dev (scripts/install_deps.sh installs them).
@@ -45,7 +47,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t" "$build/findings/$t"
   log="$build/findings/$t/fuzz.log"
   runs=${FUZZ_RUNS:-${runs_of[$t]:--1}}
-  if [ "$runs" = -1 ]; then determinism=(); else determinism=(-seed="$seed" -runs="$runs"); fi
+  if [ "$runs" = -1 ]; then determinism=(); else determinism=(-seed="$seed" -runs="$runs" -reload=0); fi
   [ "$runs" = -1 ] && run=() || run=("${fixed_addresses[@]}")
   # -timeout: an input running longer than 10 s is a hang; -rss_limit_mb/-malloc_limit_mb: memory without bound.
   if "${run[@]}" "$build/tests/fuzz/$t" "$build/corpus/$t" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" \
