@@ -11,8 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include <unistd.h>
-
 #include "core/config_error.hpp"
 #include "core/config_node.hpp"
 #include "hw/system/system.hpp"
@@ -59,11 +57,14 @@ inline void load_and_check(std::string_view text, const std::string& label, cons
   check_loaded_study(loaded);
 }
 
-// A config root in a temporary folder holding the fuzzed preset as <kind>/fuzz.json ("hw" or "models").
+// A config root in a temporary folder holding the fuzzed preset as <kind>/fuzz.json ("hw" or "models"). The folder's
+// name holds no process id: paths reach error messages, whose compared bytes libFuzzer feeds back into its
+// mutations, so a name that changed from run to run changed the inputs one seed explores (two instances of one
+// target must not run at once).
 class PresetRoot {
  public:
   explicit PresetRoot(const char* kind)
-      : root_(std::filesystem::temp_directory_path() / ("cascadesim-fuzz-" + std::to_string(::getpid()))),
+      : root_(std::filesystem::temp_directory_path() / (std::string("cascadesim-fuzz-") + kind)),
         file_(root_ / kind / "fuzz.json") {
     std::filesystem::create_directories(file_.parent_path());
   }

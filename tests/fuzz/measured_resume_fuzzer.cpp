@@ -4,12 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "tests/fuzz/fuzz_support.hpp"
 #include "validation/host/case_spec.hpp"
@@ -30,9 +29,11 @@ const std::vector<CaseSpec>& fuzz_cases() {
   return cases;
 }
 
-// One file per fuzzing process, rewritten for each input and removed when the process ends.
+// One file per fuzz target, rewritten for each input and removed when the process ends. Its name holds no process
+// id: the name reaches error messages, whose compared bytes libFuzzer feeds back into its mutations, so a name that
+// changed from run to run changed the inputs one seed explores (two instances of this target must not run at once).
 struct FuzzFile {
-  std::string path = "/tmp/cascadesim-resume-fuzz-" + std::to_string(::getpid()) + ".json";
+  std::string path = (std::filesystem::temp_directory_path() / "cascadesim-resume-fuzz.json").string();
   ~FuzzFile() { std::remove(path.c_str()); }
 };
 
