@@ -51,7 +51,6 @@ struct AttentionWork {
   double bytes_per_element = 2;
   std::uint64_t kv_tensor = 0;      // id of this layer's K/V, for tile-granular caching
   std::int64_t heads_per_unit = 1;  // query heads packed into one unit's rows (one K/V head's group), else 1
-  bool split_kv = false;            // the unit's key tiles may be split over kv_splits units (decode)
   std::int64_t kv_splits = 1;       // set for a machine by kv_splits_for
 
   PatternSpace space() const {
@@ -66,6 +65,8 @@ struct AttentionWork {
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
   std::int64_t head_groups() const { return heads / heads_per_unit; }
   std::int64_t unit_rows() const { return rows * heads_per_unit; }
+  // Query rows that do not fill a tile (decode): the unit's key tiles may be split over kv_splits units.
+  bool splits_keys() const { return rows < tile_tokens; }
   // fp32 output rows plus each row's running max and sum, as a split unit writes them for the combine kernel.
   double partial_bytes() const { return static_cast<double>(unit_rows() * (head_dim + 2)) * 4.0; }
   // Work units: one per query tile, head group, split and whole sequence.

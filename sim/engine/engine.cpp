@@ -109,9 +109,10 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
 
   // This split's share of the unit's tiles, and the (head, tile) blocks in it: a packed unit's heads may visit
   // different tiles of the union it loads.
-  const std::int64_t listed = w.unit_tile_count(group, q);
-  const std::int64_t lo = listed * split / w.kv_splits, hi = listed * (split + 1) / w.kv_splits;
+  // The union is built once per unit (unit_tile_count would build it again for packed patterns).
   if (w.pattern) w.unit_tiles(group, q, c.tiles);
+  const std::int64_t listed = w.pattern ? static_cast<std::int64_t>(c.tiles.size()) : w.visible(q);
+  const std::int64_t lo = listed * split / w.kv_splits, hi = listed * (split + 1) / w.kv_splits;
   auto tile_at = [&](std::int64_t i) { return w.pattern ? c.tiles[static_cast<std::size_t>(i)] : i; };
   double blocks = static_cast<double>(hi - lo) * static_cast<double>(w.heads_per_unit);
   if (w.pattern && w.heads_per_unit > 1) {
