@@ -41,6 +41,23 @@ ConfigNode ConfigNode::child(std::string_view key) const {
   return ConfigNode(std::move(nested), *errors_);
 }
 
+namespace {
+void merge_into(Json& base, const Json& top) {
+  for (const auto& [key, value] : top.items()) {
+    if (value.is_object() && base.contains(key) && base[key].is_object())
+      merge_into(base[key], value);
+    else
+      base[key] = value;
+  }
+}
+}  // namespace
+
+Json ConfigNode::resolved() const {
+  Json out = Json::object();
+  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) merge_into(out, *layer->object);
+  return out;
+}
+
 SourceLocation ConfigNode::location_of(std::string_view key) const {
   SourceLocation where;
   if (find(key, &where)) return where;

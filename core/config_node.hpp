@@ -39,6 +39,9 @@ class ConfigNode {
   // node) when the topmost value under key is not an object.
   ConfigNode child(std::string_view key) const;
 
+  // The object the layers stand for: every layer's keys, a higher layer's value winning, objects merged key by key.
+  Json resolved() const;
+
   // Where key is (topmost layer that has it), or where it would go in the topmost layer.
   SourceLocation location_of(std::string_view key) const;
   SourceLocation location() const;

@@ -2,24 +2,42 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "core/config_node.hpp"
 
 namespace cascadesim::models {
 
 struct HardwareSpec {
   std::string name;
-  double peak_matrix_TFLOPs = 0;  // dense (not 2:4 sparse) tensor/matrix-unit throughput
-  double peak_vector_TFLOPs = 0;  // non-matrix FP32 throughput: softmax, scoring, top-k compares
-  double hbm_bandwidth_GBps = 0;  // off-chip memory bandwidth, GB = 1e9 bytes
-  double hbm_bytes = 0;
-  double l2_bytes = 0;             // shared on-chip cache or global buffer; 0 = none
-  double sram_per_core_bytes = 0;  // per-core scratchpad / shared memory
+  // The machine's structure, from the hardware config's top level (both backends read these).
   std::int64_t cores = 0;          // SMs, TensorCores or PEs that take work units
   double clock_GHz = 0;
-  double kernel_launch_us = 0;        // fixed cost per kernel launch and synchronisation
-  double matrix_efficiency = 1.0;     // achievable fraction of peak_matrix_TFLOPs (calibration fits it)
-  double memory_efficiency = 1.0;     // achievable fraction of hbm_bandwidth_GBps (calibration fits it)
-  std::string matrix_dtype = "bf16";  // element type that peak_matrix_TFLOPs is quoted for
+  double kernel_launch_us = 0;     // fixed cost per kernel launch and synchronisation
+  double sram_per_core_bytes = 0;  // per-core scratchpad / shared memory
+  std::string matrix_dtype = "bf16";  // element type the matrix unit's peak is quoted for
+  // Taken from the component sections (hw::System::take_roofline_figures), never written beside them, so one
+  // description of the machine moves both backends.
+  double matrix_macs_per_cycle = 0;   // one core's matrix unit(s), dense: /matrix_unit
+  double vector_flops_per_cycle = 0;  // one core's elementwise FP32 operations: /vector_unit
+  double hbm_bandwidth_GBps = 0;      // off-chip memory peak, GB = 1e9 bytes: /memory
+  double hbm_bytes = 0;               // off-chip memory capacity: /memory/bytes
+  double l2_bytes = 0;                // shared on-chip cache or global buffer: /l2/bytes
+  // The component sections as resolved ({"memory": {...}, "l2": {...}, ...}): the one description of the machine,
+  // which hw builds and study_to_json writes back; shared, so that a study copied per sweep point stays cheap.
+  std::shared_ptr<const core::Json> sections;
+  // The analytical model's own fitted figure (calibrate): the achievable fraction of the matrix peak that its
+  // closed forms, which ignore tile quantization and pipeline gaps, reach.
+  double matrix_efficiency = 1.0;
+
+  // 2 FLOP per multiply-accumulate, on every core at the clock.
+  double peak_matrix_TFLOPs() const {
+    return 2.0 * matrix_macs_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3;
+  }
+  double peak_vector_TFLOPs() const {
+    return vector_flops_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3;
+  }
 };
 
 }  // namespace cascadesim::models

@@ -18,7 +18,7 @@ std::string_view to_string(Bound bound) {
 }
 
 double ridge_flops_per_byte(const HardwareSpec& hw) {
-  return (hw.peak_matrix_TFLOPs * 1e12 * hw.matrix_efficiency) / (hw.hbm_bandwidth_GBps * 1e9 * hw.memory_efficiency);
+  return (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency) / (hw.hbm_bandwidth_GBps * 1e9);
 }
 
 double flash_attention_io_bound_bytes(double seq_len, double head_dim, double sram_bytes, double bytes_per_element) {

@@ -13,9 +13,9 @@ enum class Bound { matrix, vector, memory, launch };
 std::string_view to_string(Bound bound);
 
 struct RooflineTime {
-  double matrix_s = 0;          // matrix FLOPs at peak_matrix_TFLOPs * matrix_efficiency
-  double vector_s = 0;          // vector FLOPs at peak_vector_TFLOPs
-  double memory_s = 0;          // HBM bytes at hbm_bandwidth_GBps * memory_efficiency
+  double matrix_s = 0;          // matrix FLOPs at peak_matrix_TFLOPs() * matrix_efficiency
+  double vector_s = 0;          // vector FLOPs at peak_vector_TFLOPs()
+  double memory_s = 0;          // HBM bytes at hbm_bandwidth_GBps
   double launch_s = 0;          // kernels * kernel_launch_us
   double total_s = 0;           // max(matrix, vector, memory) + launch: units overlap, launches do not
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
@@ -47,9 +47,9 @@ inline Bound dominant_bound(const RooflineTime& t) {
 // Inline: it runs tens of times per prediction, inside sweeps of millions of points.
 inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
   RooflineTime t;
-  t.matrix_s = cost.matrix_flops / (hw.peak_matrix_TFLOPs * 1e12 * hw.matrix_efficiency);
-  t.vector_s = cost.vector_flops / (hw.peak_vector_TFLOPs * 1e12);
-  t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9 * hw.memory_efficiency);
+  t.matrix_s = cost.matrix_flops / (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
+  t.vector_s = cost.vector_flops / (hw.peak_vector_TFLOPs() * 1e12);
+  t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;
   t.total_s = std::max({t.matrix_s, t.vector_s, t.memory_s}) + t.launch_s;
   t.bound = dominant_bound(t);

@@ -10,6 +10,8 @@ class VectorUnit : public hw::Component {
   // Contract: flops, exps >= 0; returns the core cycles for that many elementwise operations and
   // exponentials (separate pipelines that overlap: the slower one sets the time).
   virtual double cycles(double flops, double exps) const = 0;
+  // Contract: the unit's peak elementwise operations per cycle (for the roofline and utilization). Pure.
+  virtual double peak_flops_per_cycle() const = 0;
   virtual void count(double cycles, double flops, double exps) = 0;
   virtual void reset() = 0;
 };

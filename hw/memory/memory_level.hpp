@@ -34,6 +34,10 @@ class MemoryLevel : public hw::Component {
   // bandwidth, or an interconnect's port bandwidth times ports. Pure.
   virtual double peak_bandwidth_GBps(std::int64_t ports) const = 0;
 
+  // Contract: the bytes the level holds: a memory's capacity, a cache's size; 0 for levels that hold nothing
+  // (interconnects). Pure.
+  virtual double capacity_bytes() const = 0;
+
   // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
   virtual void reset() = 0;
 

@@ -8,14 +8,27 @@ template <class Interface>
 std::unique_ptr<Interface> required(const core::ConfigNode& hardware, const char* role) {
   if (!hardware.has(role)) {
     hardware.error_at(role,
-                      "missing section the simulator needs (a {\"impl\": ...} object; `cascadesim describe` "
-                      "lists the " +
-                          std::string(role) + " models)");
+                      "missing section (a {\"impl\": ...} object describing the machine's " + std::string(role) +
+                          "; `cascadesim describe` lists the models)");
     return nullptr;
   }
   return hw::make_component_as<Interface>(role, hardware.child(role));
 }
 }  // namespace
+
+void System::take_roofline_figures(const core::ConfigNode& hardware, models::HardwareSpec& spec) {
+  const std::size_t before = hardware.errors().size();
+  const std::unique_ptr<MemoryLevel> memory = required<MemoryLevel>(hardware, "memory");
+  const std::unique_ptr<MemoryLevel> l2 = required<MemoryLevel>(hardware, "l2");
+  const std::unique_ptr<MatrixUnit> matrix = required<MatrixUnit>(hardware, "matrix_unit");
+  const std::unique_ptr<VectorUnit> vector = required<VectorUnit>(hardware, "vector_unit");
+  if (hardware.errors().size() != before) return;
+  spec.matrix_macs_per_cycle = matrix->peak_macs_per_cycle();
+  spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
+  spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
+  spec.hbm_bytes = memory->capacity_bytes();
+  spec.l2_bytes = l2->capacity_bytes();
+}
 
 std::unique_ptr<System> System::build(const core::ConfigNode& hardware, const models::HardwareSpec& spec) {
   const std::size_t before = hardware.errors().size();

@@ -2,6 +2,7 @@
 // off-chip memory, and the cores' matrix, vector and (where the preset has one) top-k units.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -20,11 +21,20 @@ namespace cascadesim::hw {
 
 class System {
  public:
-  // The study's scalar hardware figures the simulated machine reads. The others (peak rates, HBM bandwidth and
-  // capacity, L2 size, efficiencies) are the analytical model's: the simulator takes those from the component
-  // sections, so changing them alone changes no simulated time.
+  // The study's top-level hardware figures the simulated machine reads; the others (matrix_dtype, the analytical
+  // model's matrix_efficiency) change no simulated time.
   static constexpr std::array<std::string_view, 4> spec_fields_read{"cores", "clock_GHz", "kernel_launch_us",
                                                                     "sram_per_core_bytes"};
+
+  // Fills spec's figures that the component sections state (peak MACs and FLOPs per cycle per core, memory
+  // bandwidth and capacity, L2 capacity) by building the "memory", "l2", "matrix_unit" and "vector_unit"
+  // sections, so that a preset writes each figure once. A missing or broken section is recorded in
+  // hardware.errors(), naming where it belongs; spec is left unchanged then.
+  static void take_roofline_figures(const core::ConfigNode& hardware, models::HardwareSpec& spec);
+  static constexpr std::array<std::string_view, 4> roofline_roles{"memory", "l2", "matrix_unit", "vector_unit"};
+  static bool roofline_role(std::string_view role) {
+    return std::find(roofline_roles.begin(), roofline_roles.end(), role) != roofline_roles.end();
+  }
 
   // Builds every component from its section of the hardware config ("memory", "l2", "noc", "dma",
   // "matrix_unit", "vector_unit", optional "topk"). A missing section is an error naming where it belongs;

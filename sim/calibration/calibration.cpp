@@ -34,27 +34,22 @@ LoadedStudy load_hardware(const core::Json& hardware, const std::vector<std::str
   return load_study_text(study.dump(), label, options);
 }
 
-void merge_into(core::Json& base, const core::Json& top) {
-  for (const auto& [key, value] : top.items()) {
-    if (value.is_object() && base.contains(key) && base[key].is_object())
-      merge_into(base[key], value);
-    else
-      base[key] = value;
-  }
-}
 
-// Simulator parameters, as applied to a flat hardware object.
+// Simulator parameters, as applied to a flat hardware object; model says which backends read the figure (the
+// roofline takes the vector unit's rate from its section too).
 struct SimulatorKnob {
   const char* key;
+  const char* model;
   const char* meaning;
   double lower, upper;
 };
 const SimulatorKnob simulator_knobs[] = {
-    {"/matrix_unit/efficiency", "sustained fraction of the matrix unit's peak issue rate", 0.02, 1.0},
-    {"vector_throughput_scale", "scale on /vector_unit/flops_per_cycle and /vector_unit/exps_per_cycle (softmax cost)",
-     0.02, 50.0},
-    {"/memory/latency_ns", "off-chip latency: the fixed cost of each work unit's Q load and O store", 10.0, 20000.0},
-    {"/kernel_launch_us", "launch and synchronisation gap per kernel", 0.2, 100.0},
+    {"/matrix_unit/efficiency", "simulator", "sustained fraction of the matrix unit's peak issue rate", 0.02, 1.0},
+    {"vector_throughput_scale", "both",
+     "scale on /vector_unit/flops_per_cycle and /vector_unit/exps_per_cycle (softmax cost)", 0.02, 50.0},
+    {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store", 10.0,
+     20000.0},
+    {"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0},
 };
 
 double read_number(const core::Json& hardware, const std::string& pointer, double fallback) {
@@ -97,9 +92,8 @@ void append_source(core::Json& hardware, const std::string& key, const std::stri
 
 core::Json flatten_hardware_preset(const std::string& preset, const std::vector<std::string>& config_dirs) {
   const LoadedStudy loaded = load_hardware(core::Json(preset), config_dirs, "--hw");
-  core::Json flat = core::Json::object();
-  for (auto layer = loaded.hardware_layers.rbegin(); layer != loaded.hardware_layers.rend(); ++layer)
-    merge_into(flat, *layer->object);
+  core::ConfigErrors errors;
+  core::Json flat = core::ConfigNode(loaded.hardware_layers, errors).resolved();
   flat.erase("preset");
   return flat;
 }
@@ -242,22 +236,15 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     }
   }
 
-  // Measured, not fitted: the achievable off-chip bandwidth from the copy micro-benchmark.
+  // Measured, not fitted: the achievable off-chip bandwidth from the copy micro-benchmark, written into the memory
+  // section that both models read.
   core::Json hardware = base;
   if (!set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
-    const double datasheet = read_number(base, "/hbm_bandwidth_GBps", 0);
-    if (datasheet > 0) {
-      const double efficiency = std::min(1.0, c.hbm_copy_GBps / datasheet);
-      result.parameters.push_back({"/memory_efficiency", "analytical", "measured",
-                                   read_number(base, "/memory_efficiency", 1.0), efficiency,
-                                   "achievable fraction of hbm_bandwidth_GBps (HBM copy micro-benchmark)"});
-      hardware["memory_efficiency"] = efficiency;
-    }
     const double channels = read_number(base, "/memory/channels", 0);
     if (channels > 0 && base.contains(core::Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
       const double per_channel = c.hbm_copy_GBps / channels;
-      result.parameters.push_back({"/memory/channel_bandwidth_GBps", "simulator", "measured",
+      result.parameters.push_back({"/memory/channel_bandwidth_GBps", "both", "measured",
                                    read_number(base, "/memory/channel_bandwidth_GBps", 0), per_channel,
                                    "HBM copy micro-benchmark bandwidth over the memory channels"});
       hardware["memory"]["channel_bandwidth_GBps"] = per_channel;
@@ -287,8 +274,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   core::Json calibrated = with_knobs(sim_fit.parameters);
   for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
     const SimulatorKnob& knob = simulator_knobs[j];
-    result.parameters.push_back({knob.key, std::string(knob.key) == "/kernel_launch_us" ? "both" : "simulator",
-                                 "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
+    result.parameters.push_back({knob.key, knob.model, "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
@@ -317,7 +303,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   calibrated["matrix_efficiency"] = ana_fit.parameters[0];
   result.parameters.push_back({"/matrix_efficiency", "analytical", "fitted",
                                read_number(base, "/matrix_efficiency", 1.0), ana_fit.parameters[0],
-                               "achievable fraction of peak_matrix_TFLOPs"});
+                               "the analytical model's achievable fraction of the matrix unit's peak"});
 
   // Every point under the preset as shipped and as calibrated.
   const std::vector<double> sim_before = simulate_points_ms(base, points);

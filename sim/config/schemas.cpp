@@ -30,44 +30,10 @@ constexpr std::array<std::string_view, 2> scoring_names{"tile_max", "pooled"};
 constexpr std::array<std::string_view, 2> batch_policy_names{"wait_for_slowest", "compact"};
 
 constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
-    {.key = "peak_matrix_TFLOPs",
-     .unit = "TFLOP/s",
-     .doc = "dense matrix-unit (tensor core / MXU) peak throughput",
-     .presence = required,
-     .min = 0,
-     .min_exclusive = true,
-     .target = &HardwareSpec::peak_matrix_TFLOPs},
     {.key = "matrix_dtype",
-     .doc = "element type peak_matrix_TFLOPs is quoted for",
+     .doc = "element type the matrix unit's peak is quoted for",
      .target = &HardwareSpec::matrix_dtype,
      .text_choices = matrix_dtypes},
-    {.key = "peak_vector_TFLOPs",
-     .unit = "TFLOP/s",
-     .doc = "non-matrix FP32 peak throughput (softmax, scoring, top-k)",
-     .presence = required,
-     .min = 0,
-     .min_exclusive = true,
-     .target = &HardwareSpec::peak_vector_TFLOPs},
-    {.key = "hbm_bandwidth_GBps",
-     .unit = "GB/s",
-     .doc = "off-chip memory bandwidth (1 GB = 1e9 bytes)",
-     .presence = required,
-     .min = 0,
-     .min_exclusive = true,
-     .target = &HardwareSpec::hbm_bandwidth_GBps},
-    {.key = "hbm_bytes",
-     .unit = "bytes",
-     .doc = "off-chip memory capacity",
-     .presence = required,
-     .min = 0,
-     .min_exclusive = true,
-     .target = &HardwareSpec::hbm_bytes},
-    {.key = "l2_bytes",
-     .unit = "bytes",
-     .doc = "shared on-chip cache or global buffer (0: none)",
-     .presence = required,
-     .min = 0,
-     .target = &HardwareSpec::l2_bytes},
     {.key = "sram_per_core_bytes",
      .unit = "bytes",
      .doc = "per-core scratchpad / shared memory",
@@ -83,7 +49,7 @@ constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
      .target = &HardwareSpec::cores},
     {.key = "clock_GHz",
      .unit = "GHz",
-     .doc = "core clock used for the quoted peaks",
+     .doc = "core clock: the component sections' per-cycle rates run at it",
      .presence = required,
      .min = 0,
      .min_exclusive = true,
@@ -95,19 +61,29 @@ constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
      .min = 0,
      .target = &HardwareSpec::kernel_launch_us},
     {.key = "matrix_efficiency",
-     .doc = "achievable fraction of peak_matrix_TFLOPs",
+     .doc = "the analytical model's achievable fraction of the matrix peak (calibrate fits it)",
      .min = 0,
      .max = 1,
      .min_exclusive = true,
      .target = &HardwareSpec::matrix_efficiency},
-    {.key = "memory_efficiency",
-     .doc = "achievable fraction of hbm_bandwidth_GBps",
-     .min = 0,
-     .max = 1,
-     .min_exclusive = true,
-     .target = &HardwareSpec::memory_efficiency},
     {.key = "name", .doc = "preset name shown in reports", .target = &HardwareSpec::name},
 });
+
+struct MovedKey {
+  std::string_view key;
+  std::string_view now;
+};
+// Figures that used to be written beside the component sections and disagreed with them (schema_version 1
+// before the one-description redesign).
+constexpr std::array<MovedKey, 6> moved_hardware_keys{{
+    {"peak_matrix_TFLOPs", "derived from /matrix_unit (peak MACs per cycle) x cores x clock_GHz x 2"},
+    {"peak_vector_TFLOPs", "derived from /vector_unit/flops_per_cycle x cores x clock_GHz"},
+    {"hbm_bandwidth_GBps", "derived from /memory (channels x channel_bandwidth_GBps)"},
+    {"hbm_bytes", "now /memory/bytes"},
+    {"l2_bytes", "derived from /l2/bytes"},
+    {"memory_efficiency",
+     "removed: calibrate writes the measured bandwidth into /memory/channel_bandwidth_GBps, which both models read"},
+}};
 
 constexpr auto model = std::to_array<core::Field<TransformerModel>>({
     {.key = "name", .doc = "model name shown in reports", .target = &TransformerModel::name},
@@ -284,6 +260,12 @@ static_assert(core::fields_declared<CascadeStage>(cascade_stage));
 static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
 static_assert(core::fields_declared<EarlyExitPoint>(early_exit_point));
 }  // namespace
+
+std::optional<std::string_view> moved_hardware_key(std::string_view key) {
+  for (const MovedKey& m : moved_hardware_keys)
+    if (m.key == key) return m.now;
+  return std::nullopt;
+}
 
 std::span<const core::Field<HardwareSpec>> hardware_fields() { return hardware; }
 std::span<const core::Field<TransformerModel>> model_fields() { return model; }

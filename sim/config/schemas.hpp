@@ -1,7 +1,9 @@
 // The parameter declarations of every config section: hardware, model, workload, cascade, early exit.
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "core/field.hpp"
 #include "models/study.hpp"
@@ -15,6 +17,10 @@ std::span<const core::Field<models::CascadeSpec>> cascade_fields();
 std::span<const core::Field<models::CascadeStage>> cascade_stage_fields();
 std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
 std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
+
+// Where a top-level hardware figure of older presets went: the component section that states it now (the
+// roofline derives it from there), or nothing for keys that never existed.
+std::optional<std::string_view> moved_hardware_key(std::string_view key);
 
 // Upper bounds that keep every tile and FLOP count inside 64-bit integers and doubles with margin.
 inline constexpr double max_seq_len = 1LL << 31;

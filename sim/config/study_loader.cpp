@@ -10,6 +10,7 @@
 #include <set>
 
 #include "hw/component_registry.hpp"
+#include "hw/system/system.hpp"
 #include "models/cascade.hpp"
 #include "models/layer_schedule.hpp"
 #include "sim/config/embedded_configs.hpp"
@@ -323,6 +324,15 @@ std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::J
                                                    core::ConfigErrors& errors) {
   core::ConfigNode node(loader.section_layers(value, where, "hw"), errors);
   if (node.empty()) return {};
+  // A preset written before the component sections became the one description: say where each figure went, and
+  // nothing else (its citations of those figures would only repeat the same problem).
+  const std::size_t before = errors.size();
+  for (const core::ConfigNode::Layer& layer : node.layers())
+    for (const auto& [key, v] : layer.object->items())
+      if (const std::optional<std::string_view> now = moved_hardware_key(key))
+        errors.add(layer.file, core::child_pointer(layer.pointer, key),
+                   "no longer a hardware figure: " + std::string(*now) + "; remove it and its citation");
+  if (errors.size() != before) return {};
   core::read_fields(node, hardware_fields(), hw);
   const std::vector<std::string> roles = component_roles();
   std::vector<std::string_view> keys = section_keys(hardware_fields());
@@ -334,9 +344,15 @@ std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::J
   figures.insert(figures.end(), roles.begin(), roles.end());
   check_sources(node, figures);
   check_preset_metadata(node);
-  // Simulator sections are checked here too, so that every command rejects a broken preset alike.
+  // Every section is checked here, so that every command rejects a broken preset alike; the roofline's figures
+  // come from the sections it needs.
   for (const std::string& role : roles)
-    if (node.has(role)) hw::make_component(role, node.child(role));
+    if (node.has(role) && !hw::System::roofline_role(role)) hw::make_component(role, node.child(role));
+  hw::System::take_roofline_figures(node, hw);
+  core::Json sections = core::Json::object();
+  for (const std::string& role : roles)
+    if (node.has(role)) sections[role] = node.child(role).resolved();
+  hw.sections = std::make_shared<const core::Json>(std::move(sections));
   return node.layers();
 }
 
@@ -632,6 +648,7 @@ core::Json study_to_json(const models::Study& st) {
   out["schema_version"] = supported_schema_version;
   out["name"] = st.name;
   out["hardware"] = core::fields_to_json(hardware_fields(), st.hardware);
+  if (st.hardware.sections) out["hardware"].update(*st.hardware.sections);
   out["model"] = core::fields_to_json(model_fields(), st.model);
   core::Json w = core::fields_to_json(workload_fields(), st.workload);
   if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/field.hpp"
+#include "sim/config/schemas.hpp"
 
 namespace cascadesim::sim::sweep {
 
@@ -101,7 +102,13 @@ class AxisReader {
     }
     const std::vector<std::string> paths = parameter_paths();
     std::string message = "unknown parameter '" + path + "'";
-    if (const std::string hint = core::closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
+    constexpr std::string_view hardware_prefix = "/hardware/";
+    const std::optional<std::string_view> moved =
+        path.starts_with(hardware_prefix) ? moved_hardware_key(std::string_view(path).substr(hardware_prefix.size()))
+                                          : std::nullopt;
+    if (moved)
+      message += ": no longer a hardware figure, " + std::string(*moved) + "; sweep that instead";
+    else if (const std::string hint = core::closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
         !hint.empty())
       message += " (did you mean '" + hint + "'?)";
     else

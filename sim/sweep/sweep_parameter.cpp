@@ -1,6 +1,8 @@
 // Sweep parameters: lookup by JSON pointer, checked values, and writing them into a study.
 #include "sim/sweep/sweep_parameter.hpp"
 
+#include "hw/system/system.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -162,7 +164,7 @@ std::optional<Parameter> find_parameter(std::string_view path) {
     for (const std::string& nested : nested_keys(s)) {
       if (nested != head) continue;
       Parameter p{std::string(path), s, 0, ValueType::document};
-      p.simulator_only = s == Section::hardware && head != "preset";
+      p.simulator_only = s == Section::hardware && head != "preset" && !hw::System::roofline_role(head);
       return p;
     }
     return std::nullopt;

@@ -1,5 +1,5 @@
 // The study parameters a sweep sets, by JSON pointer. Scalar hardware, model and workload fields
-// ("/hardware/hbm_bandwidth_GBps") and "/workload/schedule" are checked against the field's declaration once, then
+// ("/hardware/cores") and "/workload/schedule" are checked against the field's declaration once, then
 // written into a models::Study through the field's member pointer (no JSON per point). "/hardware" swaps in a whole
 // hardware preset. Any other pointer into a section ("/hardware/topk/elements_per_cycle",
 // "/workload/cascade/stages") is a document override: the value is written into the study document at the
@@ -32,7 +32,8 @@ struct Parameter {
   Section section = Section::workload;
   std::size_t field = 0;  // index into the section's *_fields(); unused for the schedule
   ValueType type = ValueType::real;
-  // A document override inside a hardware component section, which only the simulator reads.
+  // A document override inside a hardware component section that only the simulator reads (noc, dma, topk; the
+  // roofline takes its figures from memory, l2, matrix_unit and vector_unit).
   bool simulator_only = false;
   bool numeric() const { return type == ValueType::real || type == ValueType::integer; }
   // Set through the study document (the point's study is loaded from text) rather than a field's member pointer.

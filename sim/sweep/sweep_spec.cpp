@@ -111,20 +111,11 @@ double as_number(const Value& v) {
   return static_cast<double>(std::get<std::int64_t>(v));
 }
 
-// A scalar hardware field that the simulated machine does not read (hw::System::spec_fields_read).
+// A top-level hardware field that the simulated machine does not read (hw::System::spec_fields_read).
 bool simulator_ignores(const Parameter& p) {
   if (p.section != Section::hardware || !p.numeric()) return false;
   const auto& read = hw::System::spec_fields_read;
   return std::find(read.begin(), read.end(), p.key()) == read.end();
-}
-
-// Where the simulator takes the figure an analytical field stands for.
-std::string component_hint(std::string_view key) {
-  if (key == "hbm_bandwidth_GBps") return " (/hardware/memory/channel_bandwidth_GBps or /hardware/memory/channels)";
-  if (key == "l2_bytes") return " (/hardware/l2/bytes)";
-  if (key == "peak_matrix_TFLOPs") return " (the matrix_unit's, e.g. /hardware/matrix_unit/macs_per_cycle)";
-  if (key == "peak_vector_TFLOPs") return " (the vector_unit's, e.g. /hardware/vector_unit/flops_per_cycle)";
-  return "";
 }
 
 class SpecReader {
@@ -516,16 +507,14 @@ class SpecReader {
     }
     for (std::size_t a = 0; a < spec_.axes.size(); ++a) {
       // An axis whose every field the simulator ignores would leave each simulated objective constant along it;
-      // zipped beside a field it reads (keeping the analytical figures in step), an ignored one is fine.
+      // zipped beside a field it reads, an ignored one is fine.
       const std::vector<Column>& columns = spec_.axes[a].columns;
       if (backend_ok_ && spec_.backend != Backend::analytical &&
           std::all_of(columns.begin(), columns.end(), [](const Column& c) { return simulator_ignores(c.parameter); })) {
         const Column& first = columns.front();
         errors_.add(file(), first.pointer + "/path",
-                    first.parameter.path + ": the simulator does not read this figure (only the analytical model " +
-                        "does), so no simulated objective would change along this axis; sweep the component " +
-                        "section it stands for" + component_hint(first.parameter.key()) +
-                        " (or zip the two), or use backend analytical");
+                    first.parameter.path + ": the simulator does not read this figure (it is the analytical " +
+                        "model's own), so no simulated objective would change along this axis; use backend analytical");
       }
       for (std::size_t c = 0; c < spec_.axes[a].columns.size(); ++c) {
         const Column& column = spec_.axes[a].columns[c];

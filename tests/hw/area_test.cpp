@@ -43,6 +43,7 @@ TEST_CASE("each component's area scales its own section's figure by its size") {
   CHECK(l2->mm2 == 6.0);
   CHECK_FALSE(l2->per_core);
   CHECK(area_of("memory", {{"impl", "hbm"},
+                           {"bytes", 16e9},
                            {"channels", 8},
                            {"channel_bandwidth_GBps", 32},
                            {"latency_ns", 100},

@@ -59,7 +59,8 @@ TEST_CASE("crossbar ports are independent per core") {
 TEST_CASE("crossbar ports share the next level") {
   auto noc = crossbar();
   // The next level is one HBM channel of 10 bytes/ns: two cores' ports run in parallel, the channel does not.
-  const Json hbm_section{{"impl", "hbm"}, {"channels", 1}, {"channel_bandwidth_GBps", 10}, {"latency_ns", 0}};
+  const Json hbm_section{
+      {"impl", "hbm"}, {"bytes", 16e9}, {"channels", 1}, {"channel_bandwidth_GBps", 10}, {"latency_ns", 0}};
   auto hbm = test::build_component<MemoryLevel>("memory", hbm_section);
   noc->bind_next(hbm.get());
   const double a = noc->access(from_core(0, 1024), 0);

@@ -23,6 +23,7 @@ class RecordingMemory final : public hw::MemoryLevel {
   double peak_bandwidth_GBps(std::int64_t) const override {  // latency only: no bandwidth limit
     return std::numeric_limits<double>::infinity();
   }
+  double capacity_bytes() const override { return 0; }
   void reset() override {}
   const core::StatSet& stats() const override { return stats_; }
 

@@ -65,8 +65,8 @@ TEST_CASE("more bandwidth or more compute never makes a study slower") {
   faster_memory.hardware.hbm_bandwidth_GBps *= 2;
   CHECK(predict(faster_memory, Accounting::exact).schedule_model.time.total_s <= base);
   Study faster_compute = st;
-  faster_compute.hardware.peak_matrix_TFLOPs *= 2;
-  faster_compute.hardware.peak_vector_TFLOPs *= 2;
+  faster_compute.hardware.matrix_macs_per_cycle *= 2;
+  faster_compute.hardware.vector_flops_per_cycle *= 2;
   CHECK(predict(faster_compute, Accounting::exact).schedule_model.time.total_s < base);
 }
 
@@ -86,7 +86,7 @@ TEST_CASE("the roofline time is never below the compute or memory floor of the w
   for (std::int64_t k : {1, 8, 64}) {
     const Study st = test::kascade_study(16384, k);
     const Prediction p = predict(st, Accounting::exact);
-    const double compute_floor = p.schedule_model.cost.matrix_flops / (st.hardware.peak_matrix_TFLOPs * 1e12);
+    const double compute_floor = p.schedule_model.cost.matrix_flops / (st.hardware.peak_matrix_TFLOPs() * 1e12);
     const double memory_floor = p.schedule_model.cost.hbm_bytes / (st.hardware.hbm_bandwidth_GBps * 1e9);
     CHECK(p.schedule_model.time.total_s >= compute_floor);
     CHECK(p.schedule_model.time.total_s >= memory_floor);

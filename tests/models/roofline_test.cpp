@@ -43,14 +43,24 @@ TEST_CASE("tiny ops are launch-bound") {
   CHECK(t.total_s == doctest::Approx(5e-6).epsilon(1e-3));
 }
 
-TEST_CASE("efficiencies scale the achievable peaks") {
+TEST_CASE("the matrix efficiency scales the achievable matrix peak only") {
   HardwareSpec hw = test::round_machine();
   hw.matrix_efficiency = 0.5;
-  hw.memory_efficiency = 0.8;
-  const RooflineTime t = roofline_time(OpCost{1e12, 0, 8e9, 0}, hw);
+  const RooflineTime t = roofline_time(OpCost{1e12, 1e11, 8e9, 0}, hw);
   CHECK(t.matrix_s == doctest::Approx(0.02));
-  CHECK(t.memory_s == doctest::Approx(0.01));
-  CHECK(ridge_flops_per_byte(hw) == doctest::Approx(50e12 / 800e9));
+  CHECK(t.vector_s == doctest::Approx(0.01));
+  CHECK(t.memory_s == doctest::Approx(0.008));
+  CHECK(ridge_flops_per_byte(hw) == doctest::Approx(50e12 / 1000e9));
+}
+
+TEST_CASE("the peaks are the per-core rates on every core at the clock") {
+  HardwareSpec hw = test::round_machine();
+  CHECK(hw.peak_matrix_TFLOPs() == doctest::Approx(100));
+  CHECK(hw.peak_vector_TFLOPs() == doctest::Approx(10));
+  hw.cores *= 2;
+  hw.clock_GHz *= 1.5;
+  CHECK(hw.peak_matrix_TFLOPs() == doctest::Approx(300));
+  CHECK(hw.peak_vector_TFLOPs() == doctest::Approx(30));
 }
 
 TEST_CASE("FlashAttention's I/O bound is N^2 d^2 / M") {

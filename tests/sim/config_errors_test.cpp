@@ -35,9 +35,9 @@ core::Json with_exits(core::Json exits) {
 }
 
 TEST_CASE("an unknown key is an error at its pointer with a did-you-mean hint") {
-  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwith_GBps", 4000}})),
-                       Contains("study.json: /hardware/hbm_bandwith_GBps: unknown key 'hbm_bandwith_GBps' (did you "
-                                "mean 'hbm_bandwidth_GBps'?)"),
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"kernel_lunch_us", 4}})),
+                       Contains("study.json: /hardware/kernel_lunch_us: unknown key 'kernel_lunch_us' (did you "
+                                "mean 'kernel_launch_us'?)"),
                        core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_lne", 32768)),
                        Contains("study.json: /workload/seq_lne: unknown key 'seq_lne' (did you mean 'seq_len'?)"),
@@ -61,8 +61,8 @@ TEST_CASE("a key with '/' or '~' is escaped in the JSON pointer of its error") {
 }
 
 TEST_CASE("a value of the wrong type is an error naming the expected type and the value") {
-  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"peak_matrix_TFLOPs", "fast"}})),
-                       Contains("study.json: /hardware/peak_matrix_TFLOPs: expected a number (got string \"fast\")"),
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"clock_GHz", "fast"}})),
+                       Contains("study.json: /hardware/clock_GHz: expected a number (got string \"fast\")"),
                        core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_len", "32768")),
                        Contains("study.json: /workload/seq_len: expected a number (got string \"32768\")"),
@@ -85,8 +85,11 @@ TEST_CASE("a number outside its bounds is an error stating the bound and the val
                        Contains("study.json: /workload/seq_len: must be >= 1 (got 0)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/tile_tokens", 0)),
                        Contains("study.json: /workload/tile_tokens: must be >= 1 (got 0)"), core::ConfigError);
-  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", -1}})),
-                       Contains("study.json: /hardware/hbm_bandwidth_GBps: must be > 0 (got -1)"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"clock_GHz", -1}})),
+                       Contains("study.json: /hardware/clock_GHz: must be > 0 (got -1)"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(
+      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"memory", {{"channel_bandwidth_GBps", -1}}}})),
+      Contains("study.json: /hardware/memory/channel_bandwidth_GBps: must be > 0 (got -1)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_efficiency", 1.5}})),
                        Contains("study.json: /hardware/matrix_efficiency: must be <= 1 (got 1.5)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_efficiency", 0}})),
@@ -221,9 +224,13 @@ TEST_CASE("missing required keys are errors at the pointer where the key belongs
                        core::ConfigError);
   CHECK_THROWS_WITH_AS(load(without(valid_study(), "/workload/phase")),
                        Contains("study.json: /workload/phase: missing required key"), core::ConfigError);
-  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"peak_matrix_TFLOPs", 100}})),
-                       Contains("study.json: /hardware/hbm_bandwidth_GBps: missing required key (off-chip memory "
-                                "bandwidth (1 GB = 1e9 bytes), in GB/s)"),
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"cores", 100}})),
+                       Contains("study.json: /hardware/clock_GHz: missing required key (core clock: the component "
+                                "sections' per-cycle rates run at it, in GHz)"),
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"cores", 100}})),
+                       Contains("study.json: /hardware/memory: missing section (a {\"impl\": ...} object describing "
+                                "the machine's memory"),
                        core::ConfigError);
   const auto issues = issues_of(core::Json::object({{"schema_version", 1}}));
   REQUIRE(issues.size() == 3);
@@ -389,6 +396,25 @@ TEST_CASE("early exits must be in increasing layer order") {
       core::ConfigError);
 }
 
+TEST_CASE("a figure that moved into a component section is one error naming where it went, citation or not") {
+  TempDir dir;
+  core::Json preset = shipped_preset("hw", "h100-sxm");
+  preset["hbm_bandwidth_GBps"] = 3350;
+  preset["source"]["hbm_bandwidth_GBps"] = "datasheet";
+  preset["peak_matrix_TFLOPs"] = 989.4;
+  const std::string file = dir.write("hw/old.json", preset).string();
+  const auto issues = issues_of(with(valid_study(), "/hardware", "old"), LoadOptions{{dir.path().string()}, ""});
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].line() == file + ": /hbm_bandwidth_GBps: no longer a hardware figure: derived from /memory (channels "
+                                   "x channel_bandwidth_GBps); remove it and its citation");
+  CHECK(issues[1].line() == file + ": /peak_matrix_TFLOPs: no longer a hardware figure: derived from /matrix_unit "
+                                   "(peak MACs per cycle) x cores x clock_GHz x 2; remove it and its citation");
+  const auto in_study = issues_of(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bytes", 1e9}}));
+  REQUIRE(in_study.size() == 1);
+  CHECK(in_study[0].line() ==
+        "study.json: /hardware/hbm_bytes: no longer a hardware figure: now /memory/bytes; remove it and its citation");
+}
+
 TEST_CASE("n_kv_heads must divide n_heads") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/model", {{"preset", "llama-3.2-1b"}, {"n_kv_heads", 7}})),
                        Contains("study.json: /model/n_kv_heads: must divide n_heads (32), got 7"), core::ConfigError);
@@ -397,11 +423,11 @@ TEST_CASE("n_kv_heads must divide n_heads") {
 TEST_CASE("a preset file without a citation for a figure it sets is an error in that file") {
   TempDir dir;
   core::Json preset = shipped_preset("hw", "h100-sxm");
-  preset["source"].erase("hbm_bandwidth_GBps");
+  preset["source"].erase("memory");
   const std::string file = dir.write("hw/uncited.json", preset).string();
   const LoadOptions options{{dir.path().string()}, ""};
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
-                       contains_text(file + ": /source: no citation for 'hbm_bandwidth_GBps'"), core::ConfigError);
+                       contains_text(file + ": /source: no citation for 'memory'"), core::ConfigError);
 
   SUBCASE("a preset file with no source at all") {
     preset.erase("source");
@@ -411,19 +437,18 @@ TEST_CASE("a preset file without a citation for a figure it sets is an error in 
                          core::ConfigError);
   }
   SUBCASE("a citation for a figure the file does not set") {
-    preset["source"]["hbm_bandwidth_GBps"] = "datasheet";
-    preset.erase("l2_bytes");
+    preset["source"]["memory"] = "datasheet";
+    preset["source"]["topk"] = "a top-k engine this preset lacks";
     dir.write("hw/uncited.json", preset);
     CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
-                         contains_text(file + ": /source/l2_bytes: cites 'l2_bytes', which this file does not set"),
+                         contains_text(file + ": /source/topk: cites 'topk', which this file does not set"),
                          core::ConfigError);
   }
   SUBCASE("an empty citation") {
-    preset["source"]["hbm_bandwidth_GBps"] = "";
+    preset["source"]["memory"] = "";
     dir.write("hw/uncited.json", preset);
     CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "uncited"), options),
-                         contains_text(file + ": /source/hbm_bandwidth_GBps: expected a non-empty citation"),
-                         core::ConfigError);
+                         contains_text(file + ": /source/memory: expected a non-empty citation"), core::ConfigError);
   }
 }
 
@@ -494,10 +519,10 @@ TEST_CASE("a preset that names itself is an error, not endless recursion") {
 
 TEST_CASE("an error inside an override object names the study file and the override's pointer") {
   const auto issues =
-      issues_of(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", "fast"}}));
+      issues_of(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"memory", {{"latency_ns", "fast"}}}}));
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].file == "study.json");
-  CHECK(issues[0].pointer == "/hardware/hbm_bandwidth_GBps");
+  CHECK(issues[0].pointer == "/hardware/memory/latency_ns");
   CHECK(issues[0].message == "expected a number (got string \"fast\")");
 }
 
@@ -507,7 +532,7 @@ TEST_CASE("an error inside a preset file names the preset file and the pointer i
   preset["cores"] = 0;
   const std::string file = dir.write("hw/zero-cores.json", preset).string();
   const auto issues =
-      issues_of(with(valid_study(), "/hardware", {{"preset", "zero-cores"}, {"hbm_bandwidth_GBps", 400}}),
+      issues_of(with(valid_study(), "/hardware", {{"preset", "zero-cores"}, {"kernel_launch_us", 4}}),
                 LoadOptions{{dir.path().string()}, ""});
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].file == file);

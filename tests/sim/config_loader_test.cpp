@@ -34,9 +34,9 @@ void check_same_study(const models::Study& a, const models::Study& b) {
   const models::HardwareSpec& ha = a.hardware;
   const models::HardwareSpec& hb = b.hardware;
   CHECK(ha.name == hb.name);
-  CHECK(ha.peak_matrix_TFLOPs == hb.peak_matrix_TFLOPs);
+  CHECK(ha.matrix_macs_per_cycle == hb.matrix_macs_per_cycle);
   CHECK(ha.matrix_dtype == hb.matrix_dtype);
-  CHECK(ha.peak_vector_TFLOPs == hb.peak_vector_TFLOPs);
+  CHECK(ha.vector_flops_per_cycle == hb.vector_flops_per_cycle);
   CHECK(ha.hbm_bandwidth_GBps == hb.hbm_bandwidth_GBps);
   CHECK(ha.hbm_bytes == hb.hbm_bytes);
   CHECK(ha.l2_bytes == hb.l2_bytes);
@@ -45,7 +45,9 @@ void check_same_study(const models::Study& a, const models::Study& b) {
   CHECK(ha.clock_GHz == hb.clock_GHz);
   CHECK(ha.kernel_launch_us == hb.kernel_launch_us);
   CHECK(ha.matrix_efficiency == hb.matrix_efficiency);
-  CHECK(ha.memory_efficiency == hb.memory_efficiency);
+  REQUIRE(ha.sections);
+  REQUIRE(hb.sections);
+  CHECK(*ha.sections == *hb.sections);
 
   const models::TransformerModel& ma = a.model;
   const models::TransformerModel& mb = b.model;
@@ -121,7 +123,7 @@ TEST_CASE("the built-in default study is seed 002's Kascade setup on LLaMA-3.2-1
   CHECK(counts.reuse == 12);
   CHECK(st.workload.schedule.compact() == "1D+3A+12R");
   CHECK(st.hardware.name == "h100-sxm");
-  CHECK(st.hardware.peak_matrix_TFLOPs == 989.4);
+  CHECK(st.hardware.peak_matrix_TFLOPs() == doctest::Approx(989.4).epsilon(1e-4));
   REQUIRE(!loaded.files.empty());
   CHECK(loaded.files.front() == default_study);
   CHECK(contains(loaded.files, "builtin:configs/hw/h100-sxm.json"));
@@ -177,15 +179,17 @@ TEST_CASE("a study naming any shipped model preset loads it") {
   }
 }
 
-TEST_CASE("a hardware override object replaces only the keys it sets") {
+TEST_CASE("a hardware override object replaces only the keys it sets, and the roofline follows the sections") {
   const models::HardwareSpec plain = load(valid_study()).study.hardware;
   const models::HardwareSpec faster =
-      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", 4000}})).study.hardware;
+      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"memory", {{"channel_bandwidth_GBps", 400}}}}))
+          .study.hardware;
   CHECK(plain.hbm_bandwidth_GBps == 3350);
   CHECK(faster.hbm_bandwidth_GBps == 4000);
+  CHECK(faster.sections->at("memory").at("channels") == 10);  // kept from the preset
   CHECK(faster.name == "h100-sxm");
-  CHECK(faster.peak_matrix_TFLOPs == plain.peak_matrix_TFLOPs);
-  CHECK(faster.peak_vector_TFLOPs == plain.peak_vector_TFLOPs);
+  CHECK(faster.matrix_macs_per_cycle == plain.matrix_macs_per_cycle);
+  CHECK(faster.vector_flops_per_cycle == plain.vector_flops_per_cycle);
   CHECK(faster.hbm_bytes == plain.hbm_bytes);
   CHECK(faster.l2_bytes == plain.l2_bytes);
   CHECK(faster.sram_per_core_bytes == plain.sram_per_core_bytes);
@@ -205,13 +209,14 @@ TEST_CASE("a model override changes the layer count that the schedule is checked
 }
 
 TEST_CASE("an inline hardware object without a preset needs no citations") {
-  const core::Json hw = {{"name", "toy"},
-                         {"peak_matrix_TFLOPs", 100},
-                         {"peak_vector_TFLOPs", 10},
-                         {"hbm_bandwidth_GBps", 1000},
-                         {"hbm_bytes", 1e10},
-                         {"l2_bytes", 0},
-                         {"sram_per_core_bytes", 65536},
+  const core::Json hw = {
+      {"name", "toy"},
+      {"memory",
+       {{"impl", "hbm"}, {"bytes", 1e10}, {"channels", 4}, {"channel_bandwidth_GBps", 250}, {"latency_ns", 100}}},
+      {"l2", {{"impl", "tile_cache"}, {"bytes", 1 << 20}, {"bandwidth_GBps", 2000}, {"latency_ns", 50}}},
+      {"matrix_unit", {{"impl", "tensor_core"}, {"macs_per_cycle", 1024}}},
+      {"vector_unit", {{"impl", "simd"}, {"flops_per_cycle", 128}, {"exps_per_cycle", 16}}},
+      {"sram_per_core_bytes", 65536},
                          {"cores", 4},
                          {"clock_GHz", 1.0},
                          {"kernel_launch_us", 2.0},
@@ -219,7 +224,11 @@ TEST_CASE("an inline hardware object without a preset needs no citations") {
   const models::HardwareSpec spec = load(with(valid_study(), "/hardware", hw)).study.hardware;
   CHECK(spec.name == "toy");
   CHECK(spec.cores == 4);
-  CHECK(spec.l2_bytes == 0);
+  CHECK(spec.l2_bytes == 1 << 20);
+  CHECK(spec.hbm_bandwidth_GBps == 1000);
+  CHECK(spec.hbm_bytes == 1e10);
+  CHECK(spec.peak_matrix_TFLOPs() == doctest::Approx(2 * 1024 * 4 * 1e-3));
+  CHECK(spec.peak_vector_TFLOPs() == doctest::Approx(128 * 4 * 1e-3));
   CHECK(spec.matrix_dtype == "fp16");
   CHECK(spec.matrix_efficiency == 1.0);  // the struct default when the key is absent
 }
@@ -228,13 +237,14 @@ TEST_CASE("LoadOptions::hardware_preset replaces the study's hardware section") 
   const LoadOptions t4{{}, "t4"};
   const models::HardwareSpec hw = load(valid_study(), t4).study.hardware;
   CHECK(hw.name == "t4");
-  CHECK(hw.peak_matrix_TFLOPs == 65);
+  CHECK(hw.peak_matrix_TFLOPs() == doctest::Approx(65).epsilon(0.01));
   CHECK(hw.hbm_bandwidth_GBps == 320);
   CHECK(hw.matrix_dtype == "fp16");
   CHECK(hw.cores == 40);
 
   SUBCASE("even an override object is dropped whole") {
-    const core::Json study = with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bandwidth_GBps", 4000}});
+    const core::Json study =
+        with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"memory", {{"channel_bandwidth_GBps", 400}}}});
     CHECK(load(study, t4).study.hardware.hbm_bandwidth_GBps == 320);
   }
   SUBCASE("a broken hardware section is not read") {
@@ -251,8 +261,8 @@ TEST_CASE("LoadOptions::hardware_preset replaces the study's hardware section") 
 TEST_CASE("presets in LoadOptions::config_dirs take precedence over the built-in copies") {
   TempDir dir;
   core::Json preset = shipped_preset("hw", "h100-sxm");
-  preset["hbm_bandwidth_GBps"] = 4000;
-  preset["source"]["hbm_bandwidth_GBps"] = "test: a faster memory system";
+  preset["memory"]["channel_bandwidth_GBps"] = 400;
+  preset["source"]["memory"] = "test: a faster memory system";
   const auto file = dir.write("hw/h100-sxm.json", preset);
   const LoadedStudy loaded = load(valid_study(), LoadOptions{{dir.path().string()}, ""});
   CHECK(loaded.study.hardware.hbm_bandwidth_GBps == 4000);
@@ -286,14 +296,14 @@ TEST_CASE("a preset file may derive from another preset and override it") {
   const core::Json derived = {{"schema_version", 1},
                               {"preset", "h100-sxm"},
                               {"name", "h100-fast-memory"},
-                              {"hbm_bandwidth_GBps", 5000},
-                              {"source", {{"hbm_bandwidth_GBps", "test: hypothetical HBM upgrade"}}}};
+                              {"memory", {{"channel_bandwidth_GBps", 500}}},
+                              {"source", {{"memory", "test: hypothetical HBM upgrade"}}}};
   dir.write("hw/h100-fast-memory.json", derived);
   const models::HardwareSpec hw =
       load(with(valid_study(), "/hardware", "h100-fast-memory"), LoadOptions{{dir.path().string()}, ""}).study.hardware;
   CHECK(hw.name == "h100-fast-memory");
   CHECK(hw.hbm_bandwidth_GBps == 5000);
-  CHECK(hw.peak_matrix_TFLOPs == 989.4);
+  CHECK(hw.matrix_macs_per_cycle == 2048);
 }
 
 TEST_CASE("a schedule may be a list of layer kinds as letters or names") {
@@ -347,7 +357,8 @@ TEST_CASE("study_to_json writes the schema version, the resolved presets and the
   CHECK(out.at("schema_version") == supported_schema_version);
   CHECK(out.at("name") == "kascade-llama-3.2-1b-32k");
   CHECK(out.at("hardware").at("name") == "h100-sxm");
-  CHECK(out.at("hardware").at("peak_matrix_TFLOPs") == 989.4);
+  CHECK(out.at("hardware").at("matrix_unit").at("macs_per_cycle") == 2048);
+  CHECK(!out.at("hardware").contains("peak_matrix_TFLOPs"));
   CHECK(out.at("model").at("n_layers") == 16);
   CHECK(out.at("workload").at("schedule") == "1D+3A+12R");
   CHECK(out.at("workload").at("phase") == "prefill");
@@ -369,7 +380,7 @@ TEST_CASE("study_to_json round-trips every shipped study through the loader") {
 
 TEST_CASE("study_to_json round-trips non-default optional values") {
   core::Json study = with(valid_study(), "/hardware",
-                          {{"preset", "h100-sxm"}, {"matrix_efficiency", 0.7}, {"memory_efficiency", 0.85}});
+                          {{"preset", "h100-sxm"}, {"matrix_efficiency", 0.7}, {"memory", {{"latency_ns", 640}}}});
   study["workload"]["phase"] = "decode";
   study["workload"]["batch"] = 8;
   study["workload"]["anchor_scoring"] = "pooled";

@@ -32,6 +32,7 @@ Json hardware_json(const Machine& m) {
   return Json{
       {"memory",
        {{"impl", "hbm"},
+        {"bytes", 80e9},
         {"channels", 8},
         {"channel_bandwidth_GBps", m.hbm_GBps / 8},
         {"latency_ns", 100},

@@ -82,7 +82,7 @@ TEST_CASE("predict --accounting seed reproduces seed 002's Amdahl speedup") {
 TEST_CASE("predict --hw replaces the study's hardware") {
   const core::Json j = core::Json::parse(predict_output({"--json", "--hw", "t4"}));
   CHECK(j.at("hardware") == "t4");
-  CHECK(j.at("config").at("hardware").at("hbm_bandwidth_GBps") == 320);
+  CHECK(j.at("config").at("hardware").at("memory").at("bytes") == 16e9);
 }
 
 TEST_CASE("predict prints the table with the effective attention speedup") {

@@ -17,6 +17,7 @@ namespace {
 
 // Members of required keys hold placeholders: the key must be given.
 struct HbmConfig {
+  double bytes = 16e9;
   std::int64_t channels = 16;
   double channel_bandwidth_GBps = 100.0;
   double latency_ns = 100.0;
@@ -27,6 +28,14 @@ struct HbmConfig {
 };
 
 constexpr auto hbm_fields = std::to_array<core::Field<HbmConfig>>({
+    {.key = "bytes",
+     .unit = "bytes",
+     .doc = "capacity: weights and KV cache must fit (checked before any model runs)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1e15,
+     .min_exclusive = true,
+     .target = &HbmConfig::bytes},
     {.key = "channels",
      .doc = "independent channels (pseudo-channels) that bursts interleave over",
      .presence = core::Presence::required,
@@ -232,6 +241,7 @@ class Hbm final : public MemoryLevel {
   double peak_bandwidth_GBps(std::int64_t) const override {
     return static_cast<double>(config_.channels) * config_.channel_bandwidth_GBps;
   }
+  double capacity_bytes() const override { return config_.bytes; }
 
   void reset() override {
     for (Channel& ch : channels_) {

@@ -134,6 +134,7 @@ class TileCache final : public MemoryLevel {
   }
 
   double peak_bandwidth_GBps(std::int64_t) const override { return config_.bandwidth_GBps; }
+  double capacity_bytes() const override { return static_cast<double>(config_.bytes); }
 
   void reset() override {
     calendar_.reset();

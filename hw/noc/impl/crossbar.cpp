@@ -95,6 +95,7 @@ class Crossbar final : public MemoryLevel {
   double peak_bandwidth_GBps(std::int64_t ports) const override {
     return config_.port_bandwidth_GBps * static_cast<double>(ports);
   }
+  double capacity_bytes() const override { return 0; }
 
   void reset() override {
     ports_.clear();
