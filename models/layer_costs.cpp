@@ -1,7 +1,8 @@
-// Per-operation FLOPs and bytes of one transformer layer (exact accounting).
-// Sources: GEMM 2mkn FLOPs; attention blocks as in seed 002 §4; FlashAttention-2 tiling (Dao 2023) for
-// fused attention traffic; materialized S x S scores as in unfused attention (Dao et al. 2022, §3.1).
+// Per-operation FLOPs and bytes of one transformer layer (exact accounting): the sum over the kernels the dataflow
+// describes (models/dataflow/), which the simulator replays, with the L2 reuse a roofline can see.
 #include "models/layer_costs.hpp"
+
+#include "models/dataflow/layer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -83,21 +84,9 @@ double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s) {
   return sum / static_cast<double>(s.reuse_layers.size());
 }
 
-double mean_anchor_kept_blocks(const TransformerModel& m, const LayerShape& s) {
-  if (s.anchor_layers.empty()) return s.pattern->visited_blocks(pattern_space(m, s, 0, 1));
-  double sum = 0;
-  for (std::int64_t layer : s.anchor_layers)
-    sum += s.pattern->visited_blocks(pattern_space(m, s, layer, static_cast<std::uint64_t>(layer + 1)));
-  return sum / static_cast<double>(s.anchor_layers.size());
-}
-
 TileGrid layer_tile_grid(const LayerShape& s) { return tile_grid(s.query_tokens, s.key_tokens, s.tile_tokens); }
 
 std::int64_t executed_query_rows(const LayerShape& s) { return std::min(s.query_tokens, s.tile_tokens); }
-
-OpCost gemm_cost(double m, double k, double n, double bytes_per_element) {
-  return OpCost{2.0 * m * k * n, 0.0, bytes_per_element * (m * k + k * n + m * n), 1.0};
-}
 
 namespace {
 
@@ -105,127 +94,53 @@ namespace {
 // Prefill work units are (query tile, head, batch) with query tiles fastest, as FlashAttention-2 launches its
 // grid, so the units in flight span ceil(cores / query_tiles) heads, each re-reading its whole K/V.
 // In decode the heads of a group run side by side and stream the same K/V at the same pace.
-bool kv_reused_in_l2(const TransformerModel& m, const LayerShape& s, const TileGrid& g, const HardwareSpec& hw) {
+bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
   if (hw.l2_bytes <= 0) return false;
-  if (s.query_tokens == 1) return true;
-  const std::int64_t group = m.n_heads / m.n_kv_heads;
-  const std::int64_t q_heads = std::clamp<std::int64_t>((hw.cores + g.query_tiles - 1) / g.query_tiles, 1, m.n_heads);
+  if (w.rows == 1) return true;
+  const std::int64_t group = w.heads / w.kv_heads;
+  const std::int64_t q_heads = std::clamp<std::int64_t>((hw.cores + w.query_tiles - 1) / w.query_tiles, 1, w.heads);
   const std::int64_t kv_heads = (q_heads + group - 1) / group;
-  const double working_set = static_cast<double>(kv_heads) * static_cast<double>(s.key_tokens) *
-                             static_cast<double>(m.head_dim) * 2.0 * static_cast<double>(s.bytes_per_element);
+  const double working_set = static_cast<double>(kv_heads) * w.key_bytes_per_kv_head();
   return working_set <= hw.l2_bytes;
-}
-
-OpCost attention_cost(const TransformerModel& m, const LayerShape& s, LayerKind kind, const HardwareSpec& hw) {
-  const TileGrid g = layer_tile_grid(s);
-  const double e = static_cast<double>(s.bytes_per_element);
-  const double heads = s.batch * static_cast<double>(m.n_heads);
-  const double dh = static_cast<double>(m.head_dim);
-  const double rows = static_cast<double>(executed_query_rows(s));
-  const double tile = static_cast<double>(s.tile_tokens);
-  const double q_and_o_bytes = 2.0 * s.batch * static_cast<double>(s.query_tokens * m.q_width()) * e;
-  const double kv_compulsory = 2.0 * s.batch * static_cast<double>(s.key_tokens * m.kv_width()) * e;
-  const bool reused = kv_reused_in_l2(m, s, g, hw);
-
-  OpCost c;
-  if (kind == LayerKind::reuse) {
-    const double blocks = mean_reuse_blocks(m, s) / static_cast<double>(m.n_heads);  // per head
-    const double kv_streamed = heads * blocks * tile * dh * 2.0 * e;
-    // With L2 reuse each K/V head's selected tiles come from HBM once, as when the heads of a GQA group share
-    // their lists (Kascade); patterns whose heads differ share less, which this bound does not see.
-    const double kv_group = s.batch * static_cast<double>(m.n_kv_heads) * blocks * tile * dh * 2.0 * e;
-    c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;  // Q K^T and P V per block
-    c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-    c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_group, kv_compulsory) : kv_streamed) +
-                  (s.pattern->reads_index_lists() ? heads * blocks * index_bytes : 0.0);
-    c.kernels = 1;
-    return c;
-  }
-  if (s.kernel == AttentionKernel::materialized) {
-    // Q K^T over the full rectangle, softmax, P V: the S x S matrix is written, read, written and read.
-    const double scores = heads * static_cast<double>(s.query_tokens) * static_cast<double>(s.key_tokens);
-    c.matrix_flops = scores * 4.0 * dh;
-    c.vector_flops = scores * softmax_ops_per_score;
-    c.hbm_bytes = q_and_o_bytes + kv_compulsory + 4.0 * scores * e;
-    c.kernels = 3;
-    return c;
-  }
-  const double blocks = static_cast<double>(dense_tiles(g, m.causal));
-  const double kv_streamed = heads * blocks * tile * dh * 2.0 * e;
-  c.matrix_flops = heads * blocks * 4.0 * rows * tile * dh;
-  c.vector_flops = heads * blocks * rows * tile * softmax_ops_per_score;
-  c.hbm_bytes = q_and_o_bytes + (reused ? std::min(kv_streamed, kv_compulsory) : kv_streamed);
-  c.kernels = 1;
-  return c;
-}
-
-// An anchor rates every visible key tile and keeps the top_k per query tile (seed 002 §3 "tile scoring").
-// `fused` is work done inside the attention kernel; `separate` runs as kernels of its own.
-struct AnchorScoringCost {
-  OpCost fused;
-  OpCost separate;
-};
-
-AnchorScoringCost anchor_scoring_cost(const TransformerModel& m, const LayerShape& s) {
-  const TileGrid g = layer_tile_grid(s);
-  const double e = static_cast<double>(s.bytes_per_element);
-  const double heads = s.batch * static_cast<double>(m.n_heads);
-  const double rated = static_cast<double>(dense_tiles(g, m.causal));
-  const double kept = mean_anchor_kept_blocks(m, s) / static_cast<double>(m.n_heads);  // per head
-  // Heap selection: each candidate costs about log2(k) compares (a dedicated engine such as SpAtten's,
-  // Wang et al. 2021, is linear-time; on a vector unit a k-heap is the common choice).
-  const double select_ops = heads * rated * std::max(1.0, std::log2(static_cast<double>(s.top_k)));
-  AnchorScoringCost c;
-  if (s.scoring == AnchorScoring::tile_max) {
-    // The attention kernel keeps each block's max score (one compare per score) and writes it; a top-k
-    // kernel reads the block scores back and writes the index lists.
-    const double rows = static_cast<double>(executed_query_rows(s));
-    c.fused.vector_flops = heads * rated * rows * static_cast<double>(s.tile_tokens);
-    c.fused.hbm_bytes = heads * rated * tile_score_bytes;
-    c.separate.vector_flops = select_ops;
-    c.separate.hbm_bytes = heads * rated * tile_score_bytes + heads * kept * index_bytes;
-    c.separate.kernels = 1;
-  } else {
-    // Mean-pool Q and K per tile, score pooled Q against pooled K, select: kernels of their own.
-    const double pooled_elements =
-        s.batch * static_cast<double>(s.query_tokens * m.q_width() + s.key_tokens * m.kv_width());
-    c.separate.matrix_flops = heads * rated * 2.0 * static_cast<double>(m.head_dim);
-    c.separate.vector_flops = pooled_elements + select_ops;
-    c.separate.hbm_bytes = pooled_elements * e + heads * kept * index_bytes;
-    c.separate.kernels = 2;
-  }
-  return c;
-}
-
-OpCost mlp_cost(const TransformerModel& m, double tokens, double e) {
-  // SwiGLU: [gate|up] GEMM with the activation in its epilogue, then down; GELU: up, then down.
-  const double d = static_cast<double>(m.d_model);
-  const double dm = static_cast<double>(m.d_mlp);
-  const double mats = static_cast<double>(m.mlp_matrices());
-  OpCost c;
-  c.matrix_flops = 2.0 * tokens * d * dm * mats;
-  c.vector_flops = tokens * dm * (m.mlp == MlpKind::swiglu ? swiglu_ops_per_element : gelu_ops_per_element);
-  c.hbm_bytes = e * (2.0 * tokens * d + mats * d * dm + 2.0 * tokens * dm);
-  c.kernels = 2;
-  return c;
 }
 
 }  // namespace
 
+OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
+  OpCost c = dataflow::kernel_cost(kernel);
+  const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
+  if (!a || !kv_reused_in_l2(*a, hw)) return c;
+  // With L2 reuse each K/V head's visited tiles come from HBM once, at most its whole cache, as when the heads of a
+  // GQA group share their lists (Kascade); patterns whose heads differ share less, which this bound does not see.
+  const double streamed = a->batch * a->loaded_blocks() * a->kv_tile_bytes();
+  const double group = static_cast<double>(a->heads / a->kv_heads);
+  const double once_per_kv_head = a->batch * a->visited_blocks() / group * a->kv_tile_bytes();
+  const double compulsory = a->batch * static_cast<double>(a->kv_heads) * a->key_bytes_per_kv_head();
+  c.hbm_bytes += std::min(once_per_kv_head, compulsory) - streamed;
+  return c;
+}
+
 LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind kind, const HardwareSpec& hw) {
-  const double tokens = s.batch * static_cast<double>(s.query_tokens);
-  const double e = static_cast<double>(s.bytes_per_element);
-  const double d = static_cast<double>(m.d_model);
+  // The layers of this kind, with the anchor each reads: patterns may differ from layer to layer, so the attention
+  // kernels are averaged over them (n layers cost n times the mean exactly, a layer's cost being linear in its
+  // kernels); the projections and the MLP are the same in every layer.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> layers;
+  if (kind == LayerKind::reuse) layers = s.reuse_layers;
+  if (kind == LayerKind::anchor)
+    for (std::int64_t layer : s.anchor_layers) layers.emplace_back(layer, static_cast<std::uint64_t>(layer + 1));
+  if (layers.empty()) layers.emplace_back(0, kind == LayerKind::anchor ? 1 : 0);
+  const double share = 1.0 / static_cast<double>(layers.size());
   LayerCost cost;
-  cost[Op::qkv_projection] = gemm_cost(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e);
-  cost[Op::attention] = attention_cost(m, s, kind, hw);
-  if (kind == LayerKind::anchor && s.pattern->selects_from_scores()) {
-    const AnchorScoringCost scoring = anchor_scoring_cost(m, s);
-    cost[Op::attention] += scoring.fused;
-    cost[Op::anchor_scoring] = scoring.separate;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const auto& [layer, anchor_seed] = layers[i];
+    for (const dataflow::Kernel& k :
+         dataflow::split_for_cores(dataflow::layer_kernels(m, s, layer, kind, anchor_seed), hw.cores)) {
+      const bool per_layer = k.op == Op::attention || k.op == Op::anchor_scoring;
+      if (i > 0 && !per_layer) continue;
+      const OpCost c = analytical_cost(k, hw);
+      cost[k.op] += per_layer ? share * c : c;
+    }
   }
-  cost[Op::o_projection] = gemm_cost(tokens, static_cast<double>(m.q_width()), d, e);
-  cost[Op::mlp] = mlp_cost(m, tokens, e);
   return cost;
 }
 

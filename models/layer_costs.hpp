@@ -15,6 +15,10 @@
 
 namespace cascadesim::models {
 
+namespace dataflow {
+struct Kernel;
+}
+
 enum class Op : std::uint8_t { qkv_projection, attention, anchor_scoring, o_projection, mlp };
 inline constexpr std::size_t op_count = 5;
 std::string_view to_string(Op op);
@@ -81,20 +85,20 @@ LayerShape stage_shape(const LayerShape& full, Phase phase, std::int64_t tokens,
 dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
                                      std::uint64_t anchor_seed);
 // Blocks a reuse layer visits over every head of one sequence, averaged over the shape's reuse layers (layer 0
-// when it lists none): n reuse layers cost n times this, exactly, since a layer's cost is linear in its blocks.
+// when it lists none).
 double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s);
-// List entries an anchor's selection writes over every head of one sequence (its own layer's lists), averaged over
-// the shape's anchor layers (layer 0 when it lists none).
-double mean_anchor_kept_blocks(const TransformerModel& m, const LayerShape& s);
 
 // Tiling seen by one head: decode has a single query tile of one row.
 TileGrid layer_tile_grid(const LayerShape& s);
 std::int64_t executed_query_rows(const LayerShape& s);  // rows per query tile as the kernel computes them
 
-// GEMM Y[m x n] = X[m x k] W[k x n]: 2mkn FLOPs; X, W read and Y written once (ideal operand reuse).
-OpCost gemm_cost(double m, double k, double n, double bytes_per_element);
+// The analytical cost of one kernel of the dataflow: its FLOPs and launches as described (dataflow::kernel_cost),
+// its off-chip bytes after the L2 reuse a roofline can see (K/V re-read by later query tiles and by the other
+// heads of a GQA group come from HBM once while the heads in flight fit in L2).
+OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw);
 
-// One layer of the given kind. hw supplies the on-chip capacities that decide K/V reuse in L2.
+// One layer of the given kind: the analytical costs of the kernels the dataflow describes for it (the same list the
+// simulator replays, decode split for hw's cores), summed per operation.
 LayerCost layer_cost(const TransformerModel& model, const LayerShape& shape, LayerKind kind, const HardwareSpec& hw);
 
 }  // namespace cascadesim::models

@@ -15,6 +15,7 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.head_dim = model.head_dim;
   w.query_tiles = grid.query_tiles;
   w.key_tiles = grid.key_tiles;
+  w.key_tokens = shape.key_tokens;
   w.tile_tokens = shape.tile_tokens;
   w.rows = executed_query_rows(shape);
   w.causal = model.causal;

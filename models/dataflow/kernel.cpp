@@ -59,6 +59,19 @@ std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
   return std::max<std::int64_t>(1, std::min(wanted, fewest));
 }
 
+std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores) {
+  std::vector<Kernel> out;
+  out.reserve(kernels.size());
+  for (Kernel& k : kernels) {
+    auto* a = std::get_if<AttentionWork>(&k.work);
+    if (a) a->kv_splits = kv_splits_for(*a, cores);
+    const bool split = a && a->kv_splits > 1;
+    out.push_back(std::move(k));
+    if (split) out.push_back(combine_kernel(out.back()));
+  }
+  return out;
+}
+
 Kernel combine_kernel(const Kernel& attention) {
   const auto& a = std::get<AttentionWork>(attention.work);
   const double units = std::ceil(a.batch) * static_cast<double>(a.head_groups() * a.query_tiles);
@@ -84,10 +97,11 @@ OpCost kernel_cost(const Kernel& kernel) {
         using W = std::decay_t<decltype(w)>;
         OpCost c;
         if constexpr (std::is_same_v<W, GemmWork>) {
-          c.matrix_flops = 2.0 * w.m * w.n * w.k;
-          c.vector_flops = w.epilogue_ops_per_output * w.m * w.n;
+          c.matrix_flops = w.problems * 2.0 * w.m * w.n * w.k;
+          c.vector_flops = w.problems * w.epilogue_ops_per_output * w.m * w.n;
           const double n_written = w.n_written > 0 ? w.n_written : w.n;
-          c.hbm_bytes = w.bytes_per_element * (w.m * w.k + w.k * w.n + w.m * n_written);
+          const double b_reads = w.problems / static_cast<double>(w.problems_per_b);
+          c.hbm_bytes = w.bytes_per_element * (w.problems * (w.m * w.k + w.m * n_written) + b_reads * w.k * w.n);
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
           const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);

@@ -15,9 +15,13 @@
 
 namespace cascadesim::models::dataflow {
 
-// C[m x n] = A[m x k] B[k x n]: work units are tile_m x tile_n output tiles, each streaming k.
+// C[m x n] = A[m x k] B[k x n], `problems` times over (a batched GEMM: one per head in unfused attention): work
+// units are tile_m x tile_n output tiles of every problem, each streaming k. Consecutive problems may share B
+// (the query heads of one K/V head read the same K or V).
 struct GemmWork {
   double m = 0, n = 0, k = 0;
+  double problems = 1;
+  std::int64_t problems_per_b = 1;  // consecutive problems that read the same B
   // A 2-CTA cluster of 128 x 256 tiles sharing operands by multicast (CUTLASS Hopper) acts as one 256 x 256 tile.
   double tile_m = 256, tile_n = 256;
   double bytes_per_element = 2;
@@ -26,7 +30,8 @@ struct GemmWork {
   std::uint64_t a_tensor = 0;          // ids for tile-granular caching: A panels reused across N tiles,
   std::uint64_t b_tensor = 0;          // B (weight) panels reused across M tiles
 
-  double units() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }  // output tiles
+  double tiles_per_problem() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }
+  double units() const { return std::ceil(problems) * tiles_per_problem(); }  // output tiles
 };
 
 // Tiled attention, FlashAttention-2 style: a work unit is one query tile of one head of one sequence; it loads
@@ -39,6 +44,7 @@ struct AttentionWork {
   double batch = 1;
   std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
   std::int64_t query_tiles = 0, key_tiles = 0, tile_tokens = 0;
+  std::int64_t key_tokens = 0;  // the keys without tile padding (compulsory bytes); 0: key_tiles x tile_tokens
   std::int64_t rows = 0;  // query rows per tile as computed (1 in decode)
   bool causal = true;
   std::shared_ptr<const AttentionPattern> pattern;  // null: dense
@@ -63,6 +69,11 @@ struct AttentionWork {
   // Blocks over every head of one sequence: causal T(T+1)/2 or Tq Tk per head when dense (seed 002 §4).
   double visited_blocks() const;
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
+  // One K/V head's whole K and V of one sequence.
+  double key_bytes_per_kv_head() const {
+    const std::int64_t keys = key_tokens > 0 ? key_tokens : key_tiles * tile_tokens;
+    return 2.0 * static_cast<double>(keys * head_dim) * bytes_per_element;
+  }
   std::int64_t head_groups() const { return heads / heads_per_unit; }
   std::int64_t unit_rows() const { return rows * heads_per_unit; }
   // Query rows that do not fill a tile (decode): the unit's key tiles may be split over kv_splits units.
@@ -114,6 +125,10 @@ struct Kernel {
   LayerKind layer_kind = LayerKind::dense;
   std::variant<GemmWork, AttentionWork, SelectWork, StreamWork> work;
 };
+
+// The kernels as a machine of `cores` runs them: decode attention's key tiles split over the cores (kv_splits_for),
+// each split attention followed by its combine kernel. Both backends evaluate this list.
+std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores);
 
 // The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.

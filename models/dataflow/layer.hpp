@@ -19,6 +19,10 @@ std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerSha
 Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,
                     std::uint64_t anchor_seed);
 
+// materialized_attention.cpp: unfused attention for dense and anchor layers (attention_kernel "materialized").
+std::vector<Kernel> materialized_attention(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                           LayerKind kind);
+
 // transformer_layer.cpp: Q/K/V projection, attention of the layer's kind, O projection, MLP as tiled GEMMs.
 // Tensor ids for tile-granular caching are derived from the layer index.
 std::vector<Kernel> layer_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
@@ -34,7 +38,22 @@ Kernel stop_decision_kernel(const TransformerModel& model, const Workload& workl
                             std::int64_t tokens);
 Kernel exit_head_kernel(const TransformerModel& model, const Workload& workload, const LayerShape& shape);
 
+// A layer's tensors, named for tile-granular caches.
+enum class LayerTensor : std::uint32_t {
+  kv = 1,  // the K/V cache as fused attention streams it (K and V of a tile together); K alone when unfused
+  activations,
+  w_qkv,
+  w_o,
+  w_up,
+  w_down,
+  mlp_hidden,
+  attention_out,
+  queries,
+  values,
+  scores,
+  probabilities,
+};
 // Ids that name a layer's tensors for caches: nonzero and distinct per (layer, tensor).
-std::uint64_t tensor_id(std::int64_t layer, std::uint32_t tensor);
+std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor);
 
 }  // namespace cascadesim::models::dataflow

@@ -7,7 +7,7 @@
 namespace cascadesim::models::dataflow {
 
 namespace {
-enum Tensor : std::uint32_t { kv = 1, activations, w_qkv, w_o, w_up, w_down, mlp_hidden, attention_out };
+using enum LayerTensor;
 
 GemmWork gemm(double m, double k, double n, double e, std::uint64_t a, std::uint64_t b) {
   GemmWork g;
@@ -37,8 +37,8 @@ Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64
 }
 }  // namespace
 
-std::uint64_t tensor_id(std::int64_t layer, std::uint32_t tensor) {
-  return (static_cast<std::uint64_t>(layer + 1) << 8 | tensor) << 40;
+std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor) {
+  return (static_cast<std::uint64_t>(layer + 1) << 8 | static_cast<std::uint32_t>(tensor)) << 40;
 }
 
 std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind,
@@ -53,9 +53,18 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
              gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
-  switch (kind) {
+  const bool unfused = s.kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
+  switch (unfused ? LayerKind::dense : kind) {
     case LayerKind::dense:
-      out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
+      if (unfused) {
+        for (Kernel& k : materialized_attention(m, s, layer, kind)) out.push_back(std::move(k));
+        if (kind == LayerKind::anchor && s.pattern->selects_from_scores()) {
+          std::vector<Kernel> select = anchor_kernels(m, s, layer, kv_tensor);
+          out.push_back(std::move(select.back()));
+        }
+      } else {
+        out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
+      }
       break;
     case LayerKind::anchor:
       if (!s.pattern->selects_from_scores()) {

@@ -49,7 +49,7 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
                                 " != tile_k " + std::to_string(p.tile_k) + ")");
   const models::TransformerModel model = attention_model(p);
   const models::LayerShape shape = attention_shape(p, p.seq_len, p.tile_q);
-  const std::uint64_t kv = df::tensor_id(0, 1);
+  const std::uint64_t kv = df::tensor_id(0, df::LayerTensor::kv);
   std::vector<Kernel> out;
   if (p.kernel == "dense") {
     out.push_back(
@@ -72,7 +72,7 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
       pool.units = std::ceil(pooled_bytes / 2.0 / 16384.0);
       out.push_back(Kernel{tensor, models::Op::anchor_scoring, 0, LayerKind::anchor, pool});
     }
-    const std::uint64_t coarse_kv = df::tensor_id(0, 9);
+    const std::uint64_t coarse_kv = df::tensor_id(1, df::LayerTensor::kv);  // the pooled K/V, as another layer's
     append(out, df::anchor_kernels(model, attention_shape(p, pooled, p.tile_q / p.pool_factor), 0, coarse_kv));
     out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
   } else if (p.kernel == "stack") {
@@ -80,7 +80,7 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
     std::uint64_t anchor_seed = 0;
     for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
       const auto layer = static_cast<std::int64_t>(i);
-      const std::uint64_t layer_kv = df::tensor_id(layer, 1);
+      const std::uint64_t layer_kv = df::tensor_id(layer, df::LayerTensor::kv);
       switch (schedule.layers[i]) {
         case LayerKind::dense:
           out.push_back(Kernel{"attention", models::Op::attention, layer, LayerKind::dense,

@@ -208,11 +208,6 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
                    core::format_number(st.hardware.sram_per_core_bytes));
   }
-  // The engine replays the fused dataflow; simulating a materialized study would print fused times for it.
-  if (st.workload.attention_kernel == models::AttentionKernel::materialized)
-    errors.add(loaded.files.front(), "/workload/attention_kernel",
-               "the simulator replays the fused (FlashAttention-style) kernel only; 'materialized' (S x S scores in "
-               "memory) is modelled by `cascadesim predict` alone");
 }
 
 Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {

@@ -166,7 +166,9 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   hw::System& s = c.system;
   const auto m_tiles = static_cast<std::int64_t>(std::ceil(w.m / w.tile_m));
   const auto n_tiles = static_cast<std::int64_t>(std::ceil(w.n / w.tile_n));
-  const auto u = static_cast<std::int64_t>(unit);
+  // A batched GEMM's problems run one after another; within one the units follow the swizzled raster below.
+  const auto problem = static_cast<std::int64_t>(unit) / (m_tiles * n_tiles);
+  const auto u = static_cast<std::int64_t>(unit) - problem * m_tiles * n_tiles;
   // Swizzled raster (as CUTLASS's threadblock swizzle): groups of gemm_swizzle M tiles sweep every N tile, M
   // fastest, so a group's A panels stay in L2 while each weight panel serves the whole group.
   const std::int64_t group = u / (gemm_swizzle * n_tiles);
@@ -175,6 +177,9 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   const std::int64_t mi = group * gemm_swizzle + within % group_rows, ni = within / group_rows;
   const double tm = std::min(w.tile_m, w.m - static_cast<double>(mi) * w.tile_m);
   const double tn = std::min(w.tile_n, w.n - static_cast<double>(ni) * w.tile_n);
+  // Panels of every problem are distinct, except B's of the problems that share it.
+  const std::int64_t a_panel = problem * m_tiles + mi;
+  const std::int64_t b_panel = problem / w.problems_per_b * n_tiles + ni;
   const auto k_total = static_cast<std::int64_t>(w.k);
   std::fill(c.ring.begin(), c.ring.end(), t0);
   double done = t0;
@@ -183,13 +188,15 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     const double kc = static_cast<double>(std::min(gemm_k_step, k_total - k0));
     double& buffer = c.ring[static_cast<std::size_t>(step % c.stages)];
     const double issue = std::max(t0, buffer);
-    const std::uint64_t a_id = w.a_tensor | static_cast<std::uint64_t>(mi) << 16 | static_cast<std::uint64_t>(step + 1);
-    const std::uint64_t b_id = w.b_tensor | static_cast<std::uint64_t>(ni) << 16 | static_cast<std::uint64_t>(step + 1);
+    const std::uint64_t a_id =
+        w.a_tensor | static_cast<std::uint64_t>(a_panel) << 16 | static_cast<std::uint64_t>(step + 1);
+    const std::uint64_t b_id =
+        w.b_tensor | static_cast<std::uint64_t>(b_panel) << 16 | static_cast<std::uint64_t>(step + 1);
     const double a =
-        transfer(c, core, w.a_tensor + (static_cast<std::uint64_t>(mi) << 24) + static_cast<std::uint64_t>(k0),
+        transfer(c, core, w.a_tensor + (static_cast<std::uint64_t>(a_panel) << 24) + static_cast<std::uint64_t>(k0),
                  tm * kc * w.bytes_per_element, a_id, 1, false, issue);
     const double b =
-        transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(ni) << 24) + static_cast<std::uint64_t>(k0),
+        transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(b_panel) << 24) + static_cast<std::uint64_t>(k0),
                  kc * tn * w.bytes_per_element, b_id, 1, false, issue);
     const double mm = s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
                                                   static_cast<std::int64_t>(kc));
@@ -211,7 +218,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   c.record.matrix_busy_ns += cycles_ns(s, mm_total);
   c.record.vector_busy_ns += cycles_ns(s, epilogue);
   const double written = (w.n_written > 0 ? w.n_written / w.n : 1.0) * tm * tn * w.bytes_per_element;
-  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 2, written, 0, 1, true, done);
+  return transfer(c, core, stream_space | (static_cast<std::uint64_t>(unit) << 20) | 2, written, 0, 1, true, done);
 }
 
 double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_t core, double t0) {
@@ -351,13 +358,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
           1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
     prepared.push_back(std::move(p));
   };
-  for (Kernel kernel : kernels) {
+  for (Kernel kernel : models::dataflow::split_for_cores(kernels, system.cores())) {
     if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = choose_gemm_tiles(*g, system);
-    auto* a = std::get_if<AttentionWork>(&kernel.work);
-    if (a) a->kv_splits = models::dataflow::kv_splits_for(*a, system.cores());
-    const bool split = a && a->kv_splits > 1;
-    prepare(kernel);
-    if (split) prepare(models::dataflow::combine_kernel(kernel));
+    prepare(std::move(kernel));
   }
   if (prepared.empty()) return result;
 

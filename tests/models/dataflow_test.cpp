@@ -20,7 +20,7 @@ OpCost summed(const std::vector<dataflow::Kernel>& kernels) {
 }
 }  // namespace
 
-TEST_CASE("a layer's kernels add up to the analytical layer's FLOPs for every kind") {
+TEST_CASE("a layer's kernels, split for the machine, add up to the analytical layer's FLOPs for every kind") {
   for (Phase phase : {Phase::prefill, Phase::decode}) {
     Study st = test::kascade_study(4000, 6);
     st.workload.phase = phase;
@@ -29,7 +29,8 @@ TEST_CASE("a layer's kernels add up to the analytical layer's FLOPs for every ki
     for (LayerKind kind : {LayerKind::dense, LayerKind::anchor, LayerKind::reuse}) {
       CAPTURE(static_cast<int>(kind));
       CAPTURE(static_cast<int>(phase));
-      const OpCost described = summed(dataflow::layer_kernels(st.model, shape, 3, kind, 1));
+      const OpCost described = summed(
+          dataflow::split_for_cores(dataflow::layer_kernels(st.model, shape, 3, kind, 1), st.hardware.cores));
       const OpCost analytical = layer_cost(st.model, shape, kind, st.hardware).total();
       CHECK(described.matrix_flops == doctest::Approx(analytical.matrix_flops).epsilon(1e-12));
       CHECK(described.vector_flops == doctest::Approx(analytical.vector_flops).epsilon(1e-12));

@@ -3,6 +3,7 @@
 
 #include <initializer_list>
 
+#include "models/dataflow/kernel.hpp"
 #include "models/layer_costs.hpp"
 #include "study_builders.hpp"
 
@@ -22,10 +23,20 @@ LayerShape prefill(std::int64_t tokens, std::int64_t k = 4) {
 }  // namespace
 
 TEST_CASE("a GEMM is 2mkn FLOPs and reads its operands and writes its result once") {
-  const OpCost c = gemm_cost(10, 20, 30, 2);
+  dataflow::GemmWork g;
+  g.m = 10;
+  g.k = 20;
+  g.n = 30;
+  const OpCost c = dataflow::kernel_cost(dataflow::Kernel{"gemm", Op::mlp, 0, LayerKind::dense, g});
   CHECK(c.matrix_flops == 2.0 * 10 * 20 * 30);
   CHECK(c.hbm_bytes == 2.0 * (10 * 20 + 20 * 30 + 10 * 30));
   CHECK(c.kernels == 1);
+  // Batched: 8 problems, every 4 sharing B (the query heads of one K/V head).
+  g.problems = 8;
+  g.problems_per_b = 4;
+  const OpCost batched = dataflow::kernel_cost(dataflow::Kernel{"gemm", Op::mlp, 0, LayerKind::dense, g});
+  CHECK(batched.matrix_flops == 8 * 2.0 * 10 * 20 * 30);
+  CHECK(batched.hbm_bytes == 2.0 * (8 * (10 * 20 + 10 * 30) + 2 * 20 * 30));
 }
 
 TEST_CASE("QKV projection uses the GQA widths: d x (H + 2 Hkv) dh") {
@@ -91,15 +102,26 @@ TEST_CASE("a decode step reads the whole KV cache and one query row per head") {
   s.key_tokens = 8192;
   s.tile_tokens = 128;
   s.top_k = 8;
-  const LayerCost dense = layer_cost(m, s, LayerKind::dense, test::round_machine());
+  HardwareSpec hw = test::round_machine();
+  hw.cores = 32;  // one unit per K/V head of each sequence: no split of the key tiles
+  const LayerCost dense = layer_cost(m, s, LayerKind::dense, hw);
   CHECK(dense[Op::attention].matrix_flops == 4 * 32 * 64.0 * 4 * 1 * 128 * 64);
   const double kv_cache = 4 * 2.0 * 8192 * 512 * 2;
   CHECK(dense[Op::attention].hbm_bytes == 2.0 * 4 * 2048 * 2 + kv_cache);
-  const LayerCost reuse = layer_cost(m, s, LayerKind::reuse, test::round_machine());
+  const LayerCost reuse = layer_cost(m, s, LayerKind::reuse, hw);
   CHECK(reuse[Op::attention].matrix_flops == 4 * 32 * 8.0 * 4 * 1 * 128 * 64);
   // The 4 heads of a GQA group share the anchor's 8 tiles, so with L2 reuse each K/V head reads 8 of 64 tiles.
   const double kept_kv = 4 * 8 * 8.0 * 128 * 64 * 2 * 2;
   CHECK(reuse[Op::attention].hbm_bytes == 2.0 * 4 * 2048 * 2 + kept_kv + 4 * 32 * 8 * index_bytes);
+
+  // On 100 cores the 32 units split their key tiles 4 ways (flash-decoding): each split reads its Q and writes an
+  // fp32 partial (64 + 2 numbers per row) that a combine kernel reads back, rescales and sums.
+  hw.cores = 100;
+  const LayerCost split = layer_cost(m, s, LayerKind::dense, hw);
+  const double q = 4 * 2048 * 2.0, partials = 4 * 8 * 4 * (4 * (64 + 2)) * 4.0;
+  CHECK(split[Op::attention].kernels == 2);
+  CHECK(split[Op::attention].matrix_flops == dense[Op::attention].matrix_flops);
+  CHECK(split[Op::attention].hbm_bytes == 4 * q + partials + kv_cache + partials + q);
 }
 
 TEST_CASE("anchors add tile scoring, pooled scoring is a separate pass") {

@@ -74,8 +74,8 @@ Kernel gemm_kernel(double m, double n, double k) {
   g.m = m;
   g.n = n;
   g.k = k;
-  g.a_tensor = models::dataflow::tensor_id(0, 2);
-  g.b_tensor = models::dataflow::tensor_id(0, 3);
+  g.a_tensor = models::dataflow::tensor_id(0, models::dataflow::LayerTensor::activations);
+  g.b_tensor = models::dataflow::tensor_id(0, models::dataflow::LayerTensor::w_qkv);
   return Kernel{"gemm", models::Op::mlp, 0, models::LayerKind::dense, g};
 }
 
@@ -99,7 +99,7 @@ AttentionWork attention(std::int64_t top_k, bool causal) {
   w.causal = causal;
   if (top_k > 0) w.pattern = models::dataflow::default_pattern();
   w.top_k = top_k;
-  w.kv_tensor = models::dataflow::tensor_id(0, 1);
+  w.kv_tensor = models::dataflow::tensor_id(0, models::dataflow::LayerTensor::kv);
   w.anchor_seed = 1;
   return w;
 }
@@ -199,7 +199,7 @@ Kernel gqa_decode(std::int64_t heads, std::int64_t kv_heads, double batch) {
   s.query_tokens = 1;
   s.key_tokens = 8192;
   return Kernel{"attention", models::Op::attention, 0, models::LayerKind::dense,
-                models::dataflow::dense_attention(m, s, models::dataflow::tensor_id(0, 1))};
+                models::dataflow::dense_attention(m, s, models::dataflow::tensor_id(0, models::dataflow::LayerTensor::kv))};
 }
 
 double hbm_read_bytes(const sim::RunResult& r) {

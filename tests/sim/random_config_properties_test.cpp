@@ -88,7 +88,7 @@ std::int64_t random_seq_len(std::mt19937_64& rng, std::int64_t lo, std::int64_t 
 struct StudyLimits {
   std::int64_t min_layers, max_layers;  // max 0: the preset's own layer count
   std::int64_t min_seq_len, max_seq_len;
-  bool materialized_kernel;  // whether attention_kernel may be "materialized" (the simulator replays fused tiles)
+  bool materialized_kernel;  // whether attention_kernel may be "materialized" (S x S GEMMs are slow to simulate)
 };
 
 // A study document drawn from rng: a model preset (layers maybe scaled down), a hardware preset, prefill or
@@ -331,11 +331,12 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
       const models::OpCost& r = reuse[models::Op::attention];
       const models::OpCost& a = dense[models::Op::attention];
       CHECK(r.matrix_flops <= a.matrix_flops * padding * (1 + 1e-12));
-      CHECK(r.vector_flops <= a.vector_flops * padding * (1 + 1e-12));
+      // A reuse decode step split over the cores adds its combine pass, vector work an unfused dense step lacks.
+      if (!(materialized && !prefill)) CHECK(r.vector_flops <= a.vector_flops * padding * (1 + 1e-12));
       if (r.matrix_flops > a.matrix_flops) ++padded_above_dense;
       if (p.tiles.sparse_per_head == p.tiles.dense_per_head) {
         ++keeping_all;
-        if (!materialized) CHECK(r.matrix_flops == a.matrix_flops);
+        if (!materialized) CHECK(r.matrix_flops == doctest::Approx(a.matrix_flops).epsilon(1e-12));
       } else {
         ++skipping;
         if (!materialized) CHECK(r.matrix_flops < a.matrix_flops);
