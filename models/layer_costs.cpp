@@ -78,7 +78,8 @@ dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape
 }
 
 double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s) {
-  if (s.reuse_layers.empty()) return s.pattern->visited_blocks(pattern_space(m, s, 0, 0));
+  if (s.reuse_layers.empty() || s.pattern->same_costs_every_layer())
+    return s.pattern->visited_blocks(pattern_space(m, s, 0, 0));
   double sum = 0;
   for (const auto& [layer, seed] : s.reuse_layers) sum += s.pattern->visited_blocks(pattern_space(m, s, layer, seed));
   return sum / static_cast<double>(s.reuse_layers.size());
@@ -128,19 +129,24 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   if (kind == LayerKind::reuse) layers = s.reuse_layers;
   if (kind == LayerKind::anchor)
     for (std::int64_t layer : s.anchor_layers) layers.emplace_back(layer, static_cast<std::uint64_t>(layer + 1));
+  if (layers.empty() || s.pattern->same_costs_every_layer()) layers.resize(1);
   if (layers.empty()) layers.emplace_back(0, kind == LayerKind::anchor ? 1 : 0);
   const double share = 1.0 / static_cast<double>(layers.size());
+  auto per_layer = [](const dataflow::Kernel& k) { return k.op == Op::attention || k.op == Op::anchor_scoring; };
+
   LayerCost cost;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const auto& [layer, anchor_seed] = layers[i];
-    for (const dataflow::Kernel& k :
-         dataflow::split_for_cores(dataflow::layer_kernels(m, s, layer, kind, anchor_seed), hw.cores)) {
-      const bool per_layer = k.op == Op::attention || k.op == Op::anchor_scoring;
-      if (i > 0 && !per_layer) continue;
-      const OpCost c = analytical_cost(k, hw);
-      cost[k.op] += per_layer ? share * c : c;
-    }
-  }
+  auto add = [&](const dataflow::Kernel& k) {
+    cost[k.op] += per_layer(k) ? share * analytical_cost(k, hw) : analytical_cost(k, hw);
+  };
+  std::vector<dataflow::Kernel> kernels = dataflow::layer_kernels(m, s, layers[0].first, kind, layers[0].second);
+  for (dataflow::Kernel& k : kernels) dataflow::for_each_split(k, hw.cores, add);
+  // The other layers' attention: the same kernels reading their own layer's lists.
+  for (std::size_t i = 1; i < layers.size(); ++i)
+    for (dataflow::Kernel& k : kernels)
+      if (per_layer(k)) {
+        dataflow::move_to_layer(k, layers[i].first, layers[i].second);
+        dataflow::for_each_split(k, hw.cores, add);
+      }
   return cost;
 }
 

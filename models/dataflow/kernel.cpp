@@ -36,6 +36,7 @@ void AttentionWork::unit_tiles(std::int64_t group, std::int64_t q, std::vector<s
 std::int64_t AttentionWork::unit_tile_count(std::int64_t group, std::int64_t q) const {
   if (!pattern) return visible(q);
   if (heads_per_unit == 1) return pattern->visited_count(space(), group, q);
+  if (heads_per_unit == heads / kv_heads) return pattern->group_visited_count(space(), group, q);
   std::vector<std::int64_t> tiles;
   unit_tiles(group, q, tiles);
   return static_cast<std::int64_t>(tiles.size());
@@ -59,16 +60,21 @@ std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
   return std::max<std::int64_t>(1, std::min(wanted, fewest));
 }
 
+void move_to_layer(Kernel& kernel, std::int64_t layer, std::uint64_t anchor_seed) {
+  kernel.layer = layer;
+  if (auto* a = std::get_if<AttentionWork>(&kernel.work)) {
+    a->layer = layer;
+    a->anchor_seed = anchor_seed;
+  } else if (auto* s = std::get_if<SelectWork>(&kernel.work)) {
+    s->space.layer = layer;
+    s->space.anchor_seed = static_cast<std::uint64_t>(layer + 1);
+  }
+}
+
 std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores) {
   std::vector<Kernel> out;
-  out.reserve(kernels.size());
-  for (Kernel& k : kernels) {
-    auto* a = std::get_if<AttentionWork>(&k.work);
-    if (a) a->kv_splits = kv_splits_for(*a, cores);
-    const bool split = a && a->kv_splits > 1;
-    out.push_back(std::move(k));
-    if (split) out.push_back(combine_kernel(out.back()));
-  }
+  out.reserve(kernels.size() + 1);
+  for (Kernel& k : kernels) for_each_split(k, cores, [&out](const Kernel& run) { out.push_back(run); });
   return out;
 }
 

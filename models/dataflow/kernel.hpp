@@ -126,9 +126,17 @@ struct Kernel {
   std::variant<GemmWork, AttentionWork, SelectWork, StreamWork> work;
 };
 
+// The same kernel in another layer of its kind, for its costs: it visits that layer's pattern lists, read from the
+// given anchor's (the tensor ids, which only caches read, stay).
+void move_to_layer(Kernel& kernel, std::int64_t layer, std::uint64_t anchor_seed);
+
 // The kernels as a machine of `cores` runs them: decode attention's key tiles split over the cores (kv_splits_for),
 // each split attention followed by its combine kernel. Both backends evaluate this list.
 std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores);
+// The same for one kernel, without building a list: sets its kv_splits, calls f with it, then with its combine
+// kernel when it splits.
+template <class F>
+void for_each_split(Kernel& kernel, std::int64_t cores, F&& f);
 
 // The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
@@ -137,5 +145,13 @@ Kernel combine_kernel(const Kernel& attention);
 // The analytical sum over a kernel's description (FLOPs, compulsory-or-streamed bytes are the simulator's job;
 // here bytes count every tile load, before any cache).
 OpCost kernel_cost(const Kernel& kernel);
+
+template <class F>
+void for_each_split(Kernel& kernel, std::int64_t cores, F&& f) {
+  auto* a = std::get_if<AttentionWork>(&kernel.work);
+  if (a) a->kv_splits = kv_splits_for(*a, cores);
+  f(static_cast<const Kernel&>(kernel));
+  if (a && a->kv_splits > 1) f(static_cast<const Kernel&>(combine_kernel(kernel)));
+}
 
 }  // namespace cascadesim::models::dataflow

@@ -1,6 +1,8 @@
 // What every attention pattern shares: the default sums, the catalog look-up, and the list helpers.
 #include "models/dataflow/pattern.hpp"
 
+#include <algorithm>
+
 #include "models/tiles.hpp"
 
 namespace cascadesim::models::dataflow {
@@ -10,6 +12,17 @@ double AttentionPattern::visited_blocks(const PatternSpace& s) const {
   for (std::int64_t head = 0; head < s.heads; ++head)
     for (std::int64_t q = 0; q < s.query_tiles; ++q) blocks += static_cast<double>(visited_count(s, head, q));
   return blocks;
+}
+
+std::int64_t AttentionPattern::group_visited_count(const PatternSpace& s, std::int64_t kv_head, std::int64_t q) const {
+  const std::int64_t group = std::max<std::int64_t>(1, s.heads / s.kv_heads);
+  std::vector<std::int64_t> all, tiles;
+  for (std::int64_t head = kv_head * group; head < (kv_head + 1) * group; ++head) {
+    visited_tiles(s, head, q, tiles);
+    all.insert(all.end(), tiles.begin(), tiles.end());
+  }
+  std::sort(all.begin(), all.end());
+  return std::unique(all.begin(), all.end()) - all.begin();
 }
 
 std::string AttentionPattern::problem(const PatternSpace&) const { return {}; }

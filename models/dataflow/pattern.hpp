@@ -45,6 +45,10 @@ class AttentionPattern {
                              std::vector<std::int64_t>& out) const = 0;
   // Contract: visited_tiles(s, head, q, out) leaves exactly this many tiles; O(1).
   virtual std::int64_t visited_count(const PatternSpace& s, std::int64_t head, std::int64_t q) const = 0;
+  // Contract: the distinct key tiles the query heads of K/V head kv_head visit together for query tile q (a decode
+  // unit packs them: flash-decoding, pack-GQA). This default builds their lists; patterns give a closed form where
+  // they can.
+  virtual std::int64_t group_visited_count(const PatternSpace& s, std::int64_t kv_head, std::int64_t q) const;
   // Contract: the sum of visited_count over every head and query tile of one sequence. Patterns give a closed
   // form where they are regular; this default adds up visited_count (heads x query tiles terms).
   virtual double visited_blocks(const PatternSpace& s) const;
@@ -56,6 +60,10 @@ class AttentionPattern {
   virtual bool reads_index_lists() const { return true; }
   // True when the study's top_k sizes the lists.
   virtual bool uses_top_k() const { return false; }
+  // True when a layer's costs do not depend on which layer it is or which anchor it reads: every visited_count,
+  // and the size of each GQA group's union of lists, is the same in every layer. The analytical model then
+  // evaluates one layer of a kind rather than every one (tests/models/pattern_test.cpp checks the claim).
+  virtual bool same_costs_every_layer() const { return false; }
   // Why this pattern cannot run on s ("" when it can): checked for every reuse layer when a study loads.
   virtual std::string problem(const PatternSpace& s) const;
   // The resolved section, {"impl": name, parameters...}, as a run records it.

@@ -49,6 +49,7 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
   const double dm = static_cast<double>(m.d_mlp);
   const std::uint64_t x = tensor_id(layer, activations);
   std::vector<Kernel> out;
+  out.reserve(8);
   out.push_back(
       Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
              gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});

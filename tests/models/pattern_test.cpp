@@ -80,9 +80,53 @@ TEST_CASE("every registered pattern lists ascending, distinct, visible tiles and
           CHECK((tiles.empty() || (tiles.front() >= 0 && tiles.back() < s.visible(q))));
         }
       CHECK(p->visited_blocks(s) == brute_force_blocks(*p, s));
+      const std::int64_t group = s.heads / s.kv_heads;
+      for (std::int64_t kv = 0; kv < s.kv_heads; ++kv)
+        for (std::int64_t q = 0; q < s.query_tiles; ++q) {
+          std::vector<std::int64_t> all;
+          for (std::int64_t h = kv * group; h < (kv + 1) * group; ++h) {
+            p->visited_tiles(s, h, q, tiles);
+            all.insert(all.end(), tiles.begin(), tiles.end());
+          }
+          std::sort(all.begin(), all.end());
+          CHECK(p->group_visited_count(s, kv, q) == std::unique(all.begin(), all.end()) - all.begin());
+        }
       CHECK(p->config().at("impl") == entry.name);
     }
   }
+}
+
+TEST_CASE("a pattern that claims the same costs in every layer has them: counts and GQA-group unions") {
+  int claiming = 0;
+  for (const PatternCatalog::Entry& entry : PatternCatalog::instance().entries()) {
+    if (entry.name == "from_file") continue;
+    INFO("pattern " << entry.name);
+    const std::shared_ptr<const AttentionPattern> p = build(sample_sections.at(entry.name));
+    if (!p->same_costs_every_layer()) continue;
+    ++claiming;
+    for (PatternSpace s : spaces()) {
+      const std::int64_t group = s.heads / s.kv_heads;
+      auto union_size = [&](const PatternSpace& at, std::int64_t kv, std::int64_t q) {
+        std::vector<std::int64_t> all, tiles;
+        for (std::int64_t h = kv * group; h < (kv + 1) * group; ++h) {
+          p->visited_tiles(at, h, q, tiles);
+          all.insert(all.end(), tiles.begin(), tiles.end());
+        }
+        std::sort(all.begin(), all.end());
+        return std::unique(all.begin(), all.end()) - all.begin();
+      };
+      const PatternSpace first = s;
+      for (std::int64_t layer : {0, 1, 7, 30}) {
+        s.layer = layer;
+        s.anchor_seed = static_cast<std::uint64_t>(layer * 3 + 1);
+        for (std::int64_t q = 0; q < s.query_tiles; ++q) {
+          for (std::int64_t h = 0; h < s.heads; ++h) CHECK(p->visited_count(s, h, q) == p->visited_count(first, h, q));
+          for (std::int64_t kv = 0; kv < s.kv_heads; ++kv) CHECK(union_size(s, kv, q) == union_size(first, kv, q));
+        }
+      }
+    }
+  }
+  CHECK(claiming >= 4);  // kascade_topk, window, strided, sink_window
 }
 
 TEST_CASE("window, strided and sink_window visit the hand-counted tiles") {

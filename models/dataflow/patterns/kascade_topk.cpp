@@ -19,11 +19,15 @@ class KascadeTopK : public AttentionPattern {
   std::int64_t visited_count(const PatternSpace& s, std::int64_t, std::int64_t q) const override {
     return std::min(s.top_k, s.visible(q));
   }
+  std::int64_t group_visited_count(const PatternSpace& s, std::int64_t, std::int64_t q) const override {
+    return std::min(s.top_k, s.visible(q));  // the heads of a group share their lists
+  }
   double visited_blocks(const PatternSpace& s) const override {
     return static_cast<double>(s.heads) * capped_blocks_per_head(s, s.top_k);
   }
   bool selects_from_scores() const override { return true; }
   bool uses_top_k() const override { return true; }
+  bool same_costs_every_layer() const override { return true; }  // a group shares its k-tile lists
   core::Json config() const override { return {{"impl", "kascade_topk"}}; }
 };
 

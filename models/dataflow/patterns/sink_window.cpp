@@ -62,6 +62,10 @@ class SinkWindow : public AttentionPattern {
     return heads * static_cast<double>(s.query_tiles) * static_cast<double>(visited_count(s, 0, 0));
   }
   bool reads_index_lists() const override { return false; }
+  std::int64_t group_visited_count(const PatternSpace& s, std::int64_t, std::int64_t q) const override {
+    return visited_count(s, 0, q);  // every head visits the same tiles
+  }
+  bool same_costs_every_layer() const override { return true; }  // the same tiles in every layer
   core::Json config() const override {
     core::Json out = core::fields_to_json<SinkWindowConfig>(sink_window_fields, config_);
     out["impl"] = "sink_window";

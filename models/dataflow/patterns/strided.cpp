@@ -43,6 +43,10 @@ class Strided : public AttentionPattern {
     return heads * static_cast<double>(s.query_tiles) * static_cast<double>((s.key_tiles - 1) / d + 1);
   }
   bool reads_index_lists() const override { return false; }
+  std::int64_t group_visited_count(const PatternSpace& s, std::int64_t, std::int64_t q) const override {
+    return visited_count(s, 0, q);  // every head visits the same tiles
+  }
+  bool same_costs_every_layer() const override { return true; }  // the same tiles in every layer
   core::Json config() const override {
     core::Json out = core::fields_to_json<StridedConfig>(strided_fields, config_);
     out["impl"] = "strided";
