@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "models/prediction.hpp"
-#include "sim/cli/simulate_command.hpp"
+#include "sim/engine/simulation.hpp"
 #include "sim/config/study_checks.hpp"
 
 namespace cascadesim::sim::sweep {

@@ -1,0 +1,138 @@
+// Running a study on the simulated machine: both stacks, the cascade stage by stage, the early exits.
+#include "sim/engine/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hw/system/system.hpp"
+#include "models/cascade.hpp"
+#include "models/dataflow/layer.hpp"
+
+namespace cascadesim::sim {
+
+using models::dataflow::Kernel;
+
+double stat(const RunResult& r, const std::string& component, const std::string& name) {
+  for (const ComponentStats& c : r.components) {
+    if (c.name != component) continue;
+    for (std::size_t i = 0; i < c.infos.size(); ++i)
+      if (c.infos[i].name == name) return c.values[i];
+  }
+  return 0;
+}
+
+double matrix_utilization(const RunResult& r) {
+  return r.total_ns > 0 ? stat(r, "matrix_unit", "macs") / (r.peak_macs_per_ns * r.total_ns) : 0.0;
+}
+
+double hbm_utilization(const RunResult& r) {
+  const double bytes = stat(r, "memory", "read_bytes") + stat(r, "memory", "write_bytes");
+  return r.total_ns > 0 ? bytes / (r.peak_hbm_GBps * r.total_ns) : 0.0;
+}
+
+namespace {
+
+RunResult run_stack(hw::System& system, const models::Study& st, const models::LayerSchedule& schedule,
+                    TraceSink* trace) {
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  RunOptions options;
+  options.trace = trace;
+  return run_kernels(system, models::dataflow::stack_kernels(st.model, shape, schedule), options);
+}
+
+}  // namespace
+
+namespace {
+
+CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, double full_ns) {
+  CascadeSimulation c;
+  const models::LayerShape full = models::layer_shape(st.workload);
+  for (const models::CascadeStagePlan& plan : models::cascade_plan(st.workload)) {
+    CascadeSimulation::Stage stage;
+    stage.tokens = plan.tokens;
+    stage.run_fraction = plan.run_fraction;
+    if (stage.run_fraction > 0) {
+      // The simulated batch holds whole sequences: the plan's expected members, rounded.
+      stage.members = std::max(1.0, std::round(plan.members));
+      const models::LayerShape shape = models::stage_shape(full, st.workload.phase, stage.tokens, stage.members);
+      std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
+      if (plan.decides)
+        kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
+      stage.time_ns = run_kernels(system, kernels, RunOptions{}).total_ns;
+      c.expected_ns += stage.run_fraction * stage.time_ns;
+    }
+    c.stages.push_back(stage);
+  }
+  c.speedup = full_ns / c.expected_ns;
+  return c;
+}
+
+EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study& st, const RunResult& run) {
+  const models::EarlyExitSpec& spec = *st.workload.early_exit;
+  // Time up to the end of each layer, from the scheduled run (launch gaps included).
+  std::vector<double> layer_end(static_cast<std::size_t>(st.model.n_layers), 0.0);
+  for (const KernelRecord& k : run.kernels)
+    if (k.layer < st.model.n_layers)
+      layer_end[static_cast<std::size_t>(k.layer)] = std::max(layer_end[static_cast<std::size_t>(k.layer)], k.end_ns);
+  double head_ns = 0;
+  if (spec.exit_head_flops_per_token > 0)
+    head_ns = run_kernels(system,
+                          {models::dataflow::exit_head_kernel(st.model, st.workload, models::layer_shape(st.workload))},
+                          RunOptions{})
+                  .total_ns;
+  EarlyExitSimulation e;
+  double ramps = 0;
+  for (const models::EarlyExitPoint& p : spec.exits) {
+    ramps += 1;
+    e.expected_ns += p.fraction * (layer_end[static_cast<std::size_t>(p.after_layer - 1)] + ramps * head_ns);
+  }
+  e.speedup = run.total_ns / e.expected_ns;
+  return e;
+}
+
+}  // namespace
+
+Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace) {
+  return simulate_loaded(study_path.empty()
+                             ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
+                             : load_study(study_path, load),
+                         trace);
+}
+
+void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors) {
+  const models::Study& st = loaded.study;
+  // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
+  const models::LayerShape shape = models::layer_shape(st.workload);
+  const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
+  if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
+    const double need =
+        static_cast<double>(attention.unit_rows() * attention.head_dim) * (attention.bytes_per_element + 4) +
+        attention.kv_tile_bytes();
+    errors.add(loaded.files.front(), "/workload/tile_tokens",
+               "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + core::format_number(need) +
+                   " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
+                   core::format_number(st.hardware.sram_per_core_bytes));
+  }
+}
+
+Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
+  Simulation s;
+  s.loaded = std::move(loaded);
+  const models::Study& st = s.loaded.study;
+  core::ConfigErrors errors;
+  const core::ConfigNode hardware(s.loaded.hardware_layers, errors);
+  std::unique_ptr<hw::System> system = hw::System::build(hardware, st.hardware);
+  add_simulation_problems(s.loaded, errors);
+  errors.throw_if_any();
+  s.prediction = models::predict_both(st);
+  s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);
+  // An all-dense study's schedule is the baseline: run it again only when it must be traced.
+  const bool same_as_dense = st.workload.schedule.layers.empty() && !trace;
+  s.schedule = same_as_dense ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
+  s.speedup = s.dense.total_ns / s.schedule.total_ns;
+  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.total_ns);
+  if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
+  return s;
+}
+
+}  // namespace cascadesim::sim
