@@ -22,16 +22,16 @@ namespace fs = std::filesystem;
 using namespace cascadesim;
 using namespace cascadesim::sim;
 
-// top_k (50 values) x seq_len (50 geometric values, 1K to 128K tokens) x core clock (points / 2500 values)
+// top_k (50 values) x seq_len (50 geometric values, 1K to 128K tokens) x launch cost (points / 2500 values)
 // on the default study: a realistic mix, with top_k above the key tiles of short sequences giving invalid rows.
 sweep::SweepSpec bench_spec(std::uint64_t points) {
-  const std::uint64_t clocks = std::max<std::uint64_t>(1, points / 2500);
+  const std::uint64_t launches = std::max<std::uint64_t>(1, points / 2500);
   const std::string text = R"({"schema_version": 1, "name": "sweep-bench", "study": "kascade-llama-3.2-1b-32k",
     "axes": [
       {"path": "/workload/top_k", "range": {"from": 1, "to": 50, "step": 1}},
       {"path": "/workload/seq_len", "log_range": {"from": 1024, "to": 131072, "points": 50}},
-      {"path": "/hardware/clock_GHz", "range": {"from": 1.5, "step": 0.0005, "to": )" +
-                           std::to_string(1.5 + 0.0005 * static_cast<double>(clocks - 1)) + R"(}}],
+      {"path": "/hardware/kernel_launch_us", "range": {"from": 2, "step": 0.01, "to": )" +
+                           std::to_string(2 + 0.01 * static_cast<double>(launches - 1)) + R"(}}],
     "objectives": ["time_s", "dense_time_s", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"],
     "pareto": {"minimize": ["time_s", "hbm_bytes"], "maximize": ["speedup"]}})";
   return sweep::load_sweep_spec_text(text, "sweep-bench.json");
