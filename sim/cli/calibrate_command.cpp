@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "core/atomic_file.hpp"
-#include "sim/calibration/calibration_report.hpp"
+#include "reports/calibration_report.hpp"
 #include "sim/cli/predict_command.hpp"
 
 namespace cascadesim::sim {

@@ -9,7 +9,7 @@
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
-#include "sim/sweep/sweep_report.hpp"
+#include "reports/sweep_report.hpp"
 
 namespace cascadesim::sim {
 

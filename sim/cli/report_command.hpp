@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/calibration/calibration_report.hpp"
+#include "reports/calibration_report.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {

@@ -15,7 +15,7 @@
 #include "core/atomic_file.hpp"
 #include "core/config_error.hpp"
 #include "reports/render/report_document.hpp"
-#include "sim/sweep/sweep_report.hpp"
+#include "reports/sweep_report.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 #include "tests/temp_dir.hpp"

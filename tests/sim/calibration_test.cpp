@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "sim/calibration/calibration.hpp"
-#include "sim/calibration/calibration_report.hpp"
+#include "reports/calibration_report.hpp"
 
 using namespace cascadesim;
 using namespace cascadesim::sim;

@@ -1,5 +1,5 @@
 // Building the calibration report from measured points and both models' predictions.
-#include "sim/calibration/calibration_report.hpp"
+#include "reports/calibration_report.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // The sweep report: sweep.json read with its JSON pointers, points.csv streamed once (memory bounded by the cells the
 // plots need, not by the number of points), and the report document built from both.
-#include "sim/sweep/sweep_report.hpp"
+#include "reports/sweep_report.hpp"
 
 #include <algorithm>
 #include <array>
