@@ -16,6 +16,8 @@ class MatrixUnit : public hw::Component {
   virtual double peak_macs_per_cycle() const = 0;
   // Contract: adds one GEMM's cycles and MACs to the statistics (the engine calls it per tile it computes).
   virtual void count(double cycles, double macs) = 0;
+  // Contract: the MACs counted since the last reset (the "macs" statistic every matrix unit keeps).
+  virtual double counted_macs() const = 0;
   virtual void reset() = 0;
 };
 
@@ -35,6 +37,7 @@ class CountingMatrixUnit : public MatrixUnit {
     stats_[1] += macs;
     stats_[2] += cycles;
   }
+  double counted_macs() const override { return stats_[1]; }
   void reset() override { stats_.reset(); }
   const core::StatSet& stats() const override { return stats_; }
 

@@ -18,6 +18,17 @@ struct MemoryRequest {
   std::uint32_t core = 0;  // the requesting core (interconnect ports)
 };
 
+// What a level has served since its last reset, in the terms every implementation shares, so that reports and the
+// engine read the same quantity from any implementation without looking its statistics up by name.
+struct MemoryTraffic {
+  double read_bytes = 0;   // bytes delivered to reads (hits and forwarded reads alike)
+  double write_bytes = 0;  // bytes accepted from writes
+  double hits = 0;         // caches: tile reads served from the level; 0 for levels that keep nothing
+  double misses = 0;       // caches: tile reads forwarded to the next level
+  double hit_bytes = 0;    // caches: bytes of the reads that hit
+  double moved_bytes() const { return read_bytes + write_bytes; }
+};
+
 class MemoryLevel : public hw::Component {
  public:
   // Contract: the request is issued at issue_ns (simulated ns, >= 0); returns the time (>= issue_ns) at which
@@ -37,6 +48,9 @@ class MemoryLevel : public hw::Component {
   // Contract: the bytes the level holds: a memory's capacity, a cache's size; 0 for levels that hold nothing
   // (interconnects). Pure.
   virtual double capacity_bytes() const = 0;
+
+  // Contract: the traffic since the last reset, consistent with the level's statistics.
+  virtual MemoryTraffic traffic() const = 0;
 
   // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
   virtual void reset() = 0;

@@ -241,12 +241,12 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     return total;
   };
   row("achieved TFLOP/s", f("%.1f", flops(d) / d.total_ns / 1e3), f("%.1f", flops(r) / r.total_ns / 1e3));
-  auto hbm = [](const RunResult& x) { return stat(x, "memory", "read_bytes") + stat(x, "memory", "write_bytes"); };
+  auto hbm = [](const RunResult& x) { return x.memory.moved_bytes(); };
   row("HBM bytes", f("%.3g", hbm(d)), f("%.3g", hbm(r)));
   row("HBM achieved GB/s", f("%.0f", hbm(d) / d.total_ns), f("%.0f", hbm(r) / r.total_ns));
   auto l2_hit = [](const RunResult& x) {
-    const double h = stat(x, "l2", "hits"), m = stat(x, "l2", "misses");
-    return h + m > 0 ? h / (h + m) : 0.0;
+    const double tile_reads = x.l2.hits + x.l2.misses;
+    return tile_reads > 0 ? x.l2.hits / tile_reads : 0.0;
   };
   row("L2 tile hit rate", f("%.1f%%", 100 * l2_hit(d)), f("%.1f%%", 100 * l2_hit(r)));
   auto busy_share = [&](const RunResult& x, double KernelRecord::*busy_ns) {
@@ -267,7 +267,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     return total;
   };
   row("bytes requested by cores", f("%.3g", requested(d)), f("%.3g", requested(r)));
-  row("bytes served by L2 (tile hits)", f("%.3g", stat(d, "l2", "hit_bytes")), f("%.3g", stat(r, "l2", "hit_bytes")));
+  row("bytes served by L2 (tile hits)", f("%.3g", d.l2.hit_bytes), f("%.3g", r.l2.hit_bytes));
 
   out << "\nTime by operation (ms): simulated vs analytical roofline (exact costs)\n";
   std::snprintf(line, sizeof line, "%-26s %12s %12s   %12s %12s\n", "op", "dense sim", "dense model", "sched sim",

@@ -364,15 +364,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   }
   if (prepared.empty()) return result;
 
-  // Off-chip bytes so far, from the memory component's statistics (read_bytes + write_bytes).
-  const core::StatSet& memory_stats = system.parts().front().component->stats();
-  auto hbm_bytes_now = [&memory_stats]() {
-    double bytes = 0;
-    for (std::size_t i = 0; i < memory_stats.infos().size(); ++i)
-      if (memory_stats.infos()[i].name == "read_bytes" || memory_stats.infos()[i].name == "write_bytes")
-        bytes += memory_stats[i];
-    return bytes;
-  };
+  auto hbm_bytes_now = [&system]() { return system.memory().traffic().moved_bytes(); };
   double hbm_at_kernel_start = 0;
   std::vector<double> channels_at_kernel_start = system.memory().channel_bytes();
 
@@ -444,6 +436,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     result.kernels.push_back(std::move(p.record));
   }
   result.total_ns = result.kernels.back().end_ns;
+  result.memory = system.memory().traffic();
+  result.l2 = system.l2().traffic();
+  result.matrix_macs = system.matrix_unit().counted_macs();
   for (const hw::System::Part& p : system.parts()) append_stats(result.components, p.name, p.component->stats());
   append_stats(result.components, "dma", system.dma_totals());
   return result;

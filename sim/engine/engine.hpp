@@ -42,6 +42,10 @@ struct RunResult {
   std::vector<KernelRecord> kernels;
   std::vector<ComponentStats> components;
   double tile_ops = 0;
+  // What the memory levels served and the matrix units computed over the run, in the terms every implementation
+  // shares (hw::MemoryTraffic), for the figures reports compare.
+  hw::MemoryTraffic memory, l2;
+  double matrix_macs = 0;
   // The machine's peaks as its component sections give them, for utilization figures.
   double peak_macs_per_ns = 0;  // cores x the matrix unit's MACs per cycle x clock
   double peak_hbm_GBps = 0;     // the memory section's channels together

@@ -12,22 +12,12 @@ namespace cascadesim::sim {
 
 using models::dataflow::Kernel;
 
-double stat(const RunResult& r, const std::string& component, const std::string& name) {
-  for (const ComponentStats& c : r.components) {
-    if (c.name != component) continue;
-    for (std::size_t i = 0; i < c.infos.size(); ++i)
-      if (c.infos[i].name == name) return c.values[i];
-  }
-  return 0;
-}
-
 double matrix_utilization(const RunResult& r) {
-  return r.total_ns > 0 ? stat(r, "matrix_unit", "macs") / (r.peak_macs_per_ns * r.total_ns) : 0.0;
+  return r.total_ns > 0 ? r.matrix_macs / (r.peak_macs_per_ns * r.total_ns) : 0.0;
 }
 
 double hbm_utilization(const RunResult& r) {
-  const double bytes = stat(r, "memory", "read_bytes") + stat(r, "memory", "write_bytes");
-  return r.total_ns > 0 ? bytes / (r.peak_hbm_GBps * r.total_ns) : 0.0;
+  return r.total_ns > 0 ? r.memory.moved_bytes() / (r.peak_hbm_GBps * r.total_ns) : 0.0;
 }
 
 namespace {

@@ -52,9 +52,6 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
 // cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.
 void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors);
 
-// A component's statistic in a run, by section and name; 0 when the machine has no such section or statistic.
-double stat(const RunResult& r, const std::string& component, const std::string& name);
-
 // Useful matrix-unit MACs (the components' counts) over what the matrix units could do at peak in the run's
 // time: at most its achieved fraction of peak, however long the units were busy (padding, fill and drain).
 double matrix_utilization(const RunResult& r);

@@ -24,6 +24,11 @@ class RecordingMemory final : public hw::MemoryLevel {
     return std::numeric_limits<double>::infinity();
   }
   double capacity_bytes() const override { return 0; }
+  hw::MemoryTraffic traffic() const override {
+    hw::MemoryTraffic t;
+    for (const hw::MemoryRequest& r : seen) (r.write ? t.write_bytes : t.read_bytes) += static_cast<double>(r.bytes);
+    return t;
+  }
   void reset() override {}
   const core::StatSet& stats() const override { return stats_; }
 

@@ -419,6 +419,7 @@ TEST_CASE(
       // Memory floor: each channel's calendar carries at most its bandwidth in every window, and every
       // booking lies in the windows before the run's end, so bytes <= channels x bandwidth x (time + window).
       const double bytes = hbm_bytes_of(*r);
+      CHECK(r->memory.moved_bytes() == bytes);  // the typed figure is the memory's own statistics
       const double floor_bytes = compulsory_bytes(st, dense_run ? models::LayerSchedule{} : st.workload.schedule);
       CHECK(bytes >= floor_bytes * (1 - 1e-12));
       CHECK(r->total_ns >= bytes / peaks.hbm_bytes_per_ns - peaks.hbm_window_ns);
