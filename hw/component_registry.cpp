@@ -1,7 +1,9 @@
 // The component catalog and building a component from its config section.
 #include "hw/component_registry.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 namespace cascadesim::hw {
 
@@ -13,8 +15,19 @@ ComponentCatalog& ComponentCatalog::instance() {
 bool ComponentCatalog::add(ComponentEntry entry) {
   if (find(entry.role, entry.name))
     throw std::logic_error("component " + entry.role + "/" + entry.name + " registered twice");
-  entries_.push_back(std::move(entry));
+  // Kept sorted by role, then name: listings, error order and area sums do not depend on link order.
+  const auto at = std::upper_bound(entries_.begin(), entries_.end(), entry, [](const auto& a, const auto& b) {
+    return std::tie(a.role, a.name) < std::tie(b.role, b.name);
+  });
+  entries_.insert(at, std::move(entry));
   return true;
+}
+
+std::vector<std::string> ComponentCatalog::machine_roles() const {
+  std::vector<std::string> roles;
+  for (const ComponentEntry& e : entries_)
+    if (e.role != "example" && (roles.empty() || roles.back() != e.role)) roles.push_back(e.role);
+  return roles;
 }
 
 const ComponentEntry* ComponentCatalog::find(std::string_view role, std::string_view name) const {

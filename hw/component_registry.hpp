@@ -59,11 +59,15 @@ struct ComponentEntry {
 class ComponentCatalog {
  public:
   static ComponentCatalog& instance();
-  // Contract: (role, name) unique; called from static initialisers by CASCADESIM_REGISTER_COMPONENT.
+  // Contract: (role, name) unique; called from static initialisers by CASCADESIM_REGISTER_COMPONENT. Entries are
+  // kept sorted by role, then name.
   bool add(ComponentEntry entry);
   const ComponentEntry* find(std::string_view role, std::string_view name) const;
   std::vector<const ComponentEntry*> role(std::string_view role) const;
   const std::vector<ComponentEntry>& entries() const { return entries_; }
+  // The roles a hardware config may hold as sections ({"impl": ..., ...}), sorted; the template role "example" is
+  // not one.
+  std::vector<std::string> machine_roles() const;
 
  private:
   std::vector<ComponentEntry> entries_;

@@ -309,16 +309,6 @@ void check_preset_metadata(const core::ConfigNode& node) {
   }
 }
 
-// Roles of simulator components that a hardware config may hold as sections ({"impl": ..., ...}).
-std::vector<std::string> component_roles() {
-  std::vector<std::string> roles;
-  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
-    if (e.role == "example" || std::find(roles.begin(), roles.end(), e.role) != roles.end()) continue;
-    roles.push_back(e.role);
-  }
-  return roles;
-}
-
 std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::Json& value,
                                                    const core::SourceLocation& where, models::HardwareSpec& hw,
                                                    core::ConfigErrors& errors) {
@@ -334,7 +324,7 @@ std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::J
                    "no longer a hardware figure: " + std::string(*now) + "; remove it and its citation");
   if (errors.size() != before) return {};
   core::read_fields(node, hardware_fields(), hw);
-  const std::vector<std::string> roles = component_roles();
+  const std::vector<std::string> roles = hw::ComponentCatalog::instance().machine_roles();
   std::vector<std::string_view> keys = section_keys(hardware_fields());
   keys.insert(keys.end(), roles.begin(), roles.end());
   node.reject_unknown_keys(keys);

@@ -19,19 +19,11 @@ namespace {
 constexpr std::string_view schedule_path = "/workload/schedule";
 constexpr std::string_view hardware_path = "/hardware";
 
-// Roles of the simulator's component sections in a hardware config.
-std::vector<std::string> component_roles() {
-  std::vector<std::string> roles;
-  for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries())
-    if (e.role != "example" && std::find(roles.begin(), roles.end(), e.role) == roles.end()) roles.push_back(e.role);
-  return roles;
-}
-
 // The keys of a section under which a document override may reach: nested sections and the preset name.
 std::vector<std::string> nested_keys(Section section) {
   switch (section) {
     case Section::hardware: {
-      std::vector<std::string> keys = component_roles();
+      std::vector<std::string> keys = hw::ComponentCatalog::instance().machine_roles();
       keys.emplace_back("preset");
       return keys;
     }

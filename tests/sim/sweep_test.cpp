@@ -751,7 +751,7 @@ TEST_CASE("area_mm2 with a simulated component path follows each point's section
   CHECK_THROWS_WITH_AS(load(doc),
                        doctest::Contains("sweep.json: /axes/0/values/0: 'area_mm2': the hardware with "
                                          "/hardware/matrix_unit/macs_per_cycle = 1024 gives no area figures for dma, "
-                                         "memory, l2, noc, vector_unit, matrix_unit"),
+                                         "l2, matrix_unit, memory, noc, vector_unit"),
                        core::ConfigError);
   // A systolic array's rows suit the FuseMax-like preset swept in, not the study's tensor cores: each value is
   // checked over the swept presets.
@@ -780,8 +780,8 @@ TEST_CASE("objectives a study or preset cannot give are spec errors") {
                   "sweep.json: /objectives/1: 'cascade_speedup' needs a study whose workload has a cascade "
                   "(kascade-llama-3.2-1b-32k has none)"));
   CHECK(has_issue(issues,
-                  "sweep.json: /objectives/2: 'area_mm2': preset h100-sxm gives no area figures for dma, memory, l2, "
-                  "noc, vector_unit, matrix_unit (each component section takes its own, e.g. matrix_unit "
+                  "sweep.json: /objectives/2: 'area_mm2': preset h100-sxm gives no area figures for dma, l2, "
+                  "matrix_unit, memory, noc, vector_unit (each component section takes its own, e.g. matrix_unit "
                   "area_mm2_per_pe)"));
 }
 
