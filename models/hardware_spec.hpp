@@ -12,10 +12,10 @@ namespace cascadesim::models {
 struct HardwareSpec {
   std::string name;
   // The machine's structure, from the hardware config's top level (both backends read these).
-  std::int64_t cores = 0;          // SMs, TensorCores or PEs that take work units
+  std::int64_t cores = 0;  // SMs, TensorCores or PEs that take work units
   double clock_GHz = 0;
-  double kernel_launch_us = 0;     // fixed cost per kernel launch and synchronisation
-  double sram_per_core_bytes = 0;  // per-core scratchpad / shared memory
+  double kernel_launch_us = 0;        // fixed cost per kernel launch and synchronisation
+  double sram_per_core_bytes = 0;     // per-core scratchpad / shared memory
   std::string matrix_dtype = "bf16";  // element type the matrix unit's peak is quoted for
   // Taken from the component sections (hw::System::take_roofline_figures), never written beside them, so one
   // description of the machine moves both backends.
@@ -35,9 +35,7 @@ struct HardwareSpec {
   double peak_matrix_TFLOPs() const {
     return 2.0 * matrix_macs_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3;
   }
-  double peak_vector_TFLOPs() const {
-    return vector_flops_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3;
-  }
+  double peak_vector_TFLOPs() const { return vector_flops_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3; }
 };
 
 }  // namespace cascadesim::models

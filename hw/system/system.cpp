@@ -7,9 +7,8 @@ namespace {
 template <class Interface>
 std::unique_ptr<Interface> required(const core::ConfigNode& hardware, const char* role) {
   if (!hardware.has(role)) {
-    hardware.error_at(role,
-                      "missing section (a {\"impl\": ...} object describing the machine's " + std::string(role) +
-                          "; `cascadesim describe` lists the models)");
+    hardware.error_at(role, "missing section (a {\"impl\": ...} object describing the machine's " + std::string(role) +
+                                "; `cascadesim describe` lists the models)");
     return nullptr;
   }
   return hw::make_component_as<Interface>(role, hardware.child(role));

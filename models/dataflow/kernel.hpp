@@ -45,7 +45,7 @@ struct AttentionWork {
   std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
   std::int64_t query_tiles = 0, key_tiles = 0, tile_tokens = 0;
   std::int64_t key_tokens = 0;  // the keys without tile padding (compulsory bytes); 0: key_tiles x tile_tokens
-  std::int64_t rows = 0;  // query rows per tile as computed (1 in decode)
+  std::int64_t rows = 0;        // query rows per tile as computed (1 in decode)
   bool causal = true;
   std::shared_ptr<const AttentionPattern> pattern;  // null: dense
   std::int64_t top_k = 0;                           // the study's top_k, for patterns that use it

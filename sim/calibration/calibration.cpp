@@ -34,7 +34,6 @@ LoadedStudy load_hardware(const core::Json& hardware, const std::vector<std::str
   return load_study_text(study.dump(), label, options);
 }
 
-
 // Simulator parameters, as applied to a flat hardware object; model says which backends read the figure (the
 // roofline takes the vector unit's rate from its section too).
 struct SimulatorKnob {
@@ -274,7 +273,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   core::Json calibrated = with_knobs(sim_fit.parameters);
   for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
     const SimulatorKnob& knob = simulator_knobs[j];
-    result.parameters.push_back({knob.key, knob.model, "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
+    result.parameters.push_back(
+        {knob.key, knob.model, "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.

@@ -323,9 +323,8 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
   const models::HardwareSpec& hw = st.hardware;
   out << "\nRoofline on " << hw.name << ": " << fmt("%.4g", hw.peak_matrix_TFLOPs() * hw.matrix_efficiency)
       << " TFLOP/s matrix, " << fmt("%.4g", hw.peak_vector_TFLOPs()) << " TFLOP/s vector, "
-      << fmt("%.4g", hw.hbm_bandwidth_GBps) << " GB/s, ridge "
-      << fmt("%.0f", models::ridge_flops_per_byte(hw)) << " FLOP/byte, launch " << fmt("%.3g", hw.kernel_launch_us)
-      << " us (exact costs)\n";
+      << fmt("%.4g", hw.hbm_bandwidth_GBps) << " GB/s, ridge " << fmt("%.0f", models::ridge_flops_per_byte(hw))
+      << " FLOP/byte, launch " << fmt("%.3g", hw.kernel_launch_us) << " us (exact costs)\n";
   std::snprintf(line, sizeof line, "%-16s %-7s %11s %11s %10s %10s %10s %10s %10s  %s\n", "op", "layer", "FLOPs",
                 "HBM bytes", "matrix us", "vector us", "memory us", "launch us", "total us", "bound");
   out << line;

@@ -6,10 +6,10 @@
 
 #include "core/atomic_file.hpp"
 #include "models/prediction.hpp"
+#include "reports/sweep_report.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
-#include "reports/sweep_report.hpp"
 
 namespace cascadesim::sim {
 

@@ -108,8 +108,9 @@ class AxisReader {
                                           : std::nullopt;
     if (moved)
       message += ": no longer a hardware figure, " + std::string(*moved) + "; sweep that instead";
-    else if (const std::string hint = core::closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
-        !hint.empty())
+    else if (const std::string hint =
+                 core::closest_key(path, std::vector<std::string_view>(paths.begin(), paths.end()));
+             !hint.empty())
       message += " (did you mean '" + hint + "'?)";
     else
       message +=

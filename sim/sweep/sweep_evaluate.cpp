@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "models/prediction.hpp"
-#include "sim/engine/simulation.hpp"
 #include "sim/config/study_checks.hpp"
+#include "sim/engine/simulation.hpp"
 
 namespace cascadesim::sim::sweep {
 

@@ -32,9 +32,11 @@ std::unique_ptr<Interface> build(const std::string& role, const Json& section) {
 }
 
 std::unique_ptr<MemoryLevel> hbm(int channels, double channel_GBps, double latency_ns, Json extra = Json::object()) {
-  Json section{
-      {"impl", "hbm"},        {"bytes", 16e9},          {"channels", channels}, {"channel_bandwidth_GBps", channel_GBps},
-      {"latency_ns", latency_ns}};
+  Json section{{"impl", "hbm"},
+               {"bytes", 16e9},
+               {"channels", channels},
+               {"channel_bandwidth_GBps", channel_GBps},
+               {"latency_ns", latency_ns}};
   section.update(extra);
   return build<MemoryLevel>("memory", section);
 }
@@ -211,9 +213,9 @@ TEST_CASE("hbm config errors are reported with file and pointer") {
   CHECK_THROWS_WITH_AS(hbm(0, 32, 100), "hw.json: /memory/channels: must be >= 1 (got 0)", core::ConfigError);
   CHECK_THROWS_WITH_AS(hbm(8, 32, 100, {{"chanels", 8}}),
                        "hw.json: /memory/chanels: unknown key 'chanels' (did you mean 'channels'?)", core::ConfigError);
-  CHECK_THROWS_WITH_AS(build<MemoryLevel>("memory", Json{{"impl", "hbm"}, {"bytes", 16e9}, {"channels", 8}, {"latency_ns", 1}}),
-                       doctest::Contains("hw.json: /memory/channel_bandwidth_GBps: missing required key"),
-                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(
+      build<MemoryLevel>("memory", Json{{"impl", "hbm"}, {"bytes", 16e9}, {"channels", 8}, {"latency_ns", 1}}),
+      doctest::Contains("hw.json: /memory/channel_bandwidth_GBps: missing required key"), core::ConfigError);
 }
 
 // --- L2 tile cache ------------------------------------------------------------------------------------------

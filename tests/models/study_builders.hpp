@@ -12,8 +12,8 @@ namespace cascadesim::test {
 inline models::HardwareSpec round_machine() {
   models::HardwareSpec hw;
   hw.name = "round";
-  hw.matrix_macs_per_cycle = 500;    // 100 TFLOP/s over 100 cores at 1 GHz
-  hw.vector_flops_per_cycle = 100;   // 10 TFLOP/s
+  hw.matrix_macs_per_cycle = 500;   // 100 TFLOP/s over 100 cores at 1 GHz
+  hw.vector_flops_per_cycle = 100;  // 10 TFLOP/s
   hw.hbm_bandwidth_GBps = 1000;
   hw.hbm_bytes = 80e9;
   hw.l2_bytes = 50e6;

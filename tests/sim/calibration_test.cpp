@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/calibration/calibration.hpp"
 #include "reports/calibration_report.hpp"
+#include "sim/calibration/calibration.hpp"
 
 using namespace cascadesim;
 using namespace cascadesim::sim;

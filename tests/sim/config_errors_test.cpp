@@ -405,10 +405,12 @@ TEST_CASE("a figure that moved into a component section is one error naming wher
   const std::string file = dir.write("hw/old.json", preset).string();
   const auto issues = issues_of(with(valid_study(), "/hardware", "old"), LoadOptions{{dir.path().string()}, ""});
   REQUIRE(issues.size() == 2);
-  CHECK(issues[0].line() == file + ": /hbm_bandwidth_GBps: no longer a hardware figure: derived from /memory (channels "
-                                   "x channel_bandwidth_GBps); remove it and its citation");
-  CHECK(issues[1].line() == file + ": /peak_matrix_TFLOPs: no longer a hardware figure: derived from /matrix_unit "
-                                   "(peak MACs per cycle) x cores x clock_GHz x 2; remove it and its citation");
+  CHECK(issues[0].line() == file +
+                                ": /hbm_bandwidth_GBps: no longer a hardware figure: derived from /memory (channels "
+                                "x channel_bandwidth_GBps); remove it and its citation");
+  CHECK(issues[1].line() == file +
+                                ": /peak_matrix_TFLOPs: no longer a hardware figure: derived from /matrix_unit "
+                                "(peak MACs per cycle) x cores x clock_GHz x 2; remove it and its citation");
   const auto in_study = issues_of(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"hbm_bytes", 1e9}}));
   REQUIRE(in_study.size() == 1);
   CHECK(in_study[0].line() ==
@@ -531,9 +533,8 @@ TEST_CASE("an error inside a preset file names the preset file and the pointer i
   core::Json preset = shipped_preset("hw", "t4");
   preset["cores"] = 0;
   const std::string file = dir.write("hw/zero-cores.json", preset).string();
-  const auto issues =
-      issues_of(with(valid_study(), "/hardware", {{"preset", "zero-cores"}, {"kernel_launch_us", 4}}),
-                LoadOptions{{dir.path().string()}, ""});
+  const auto issues = issues_of(with(valid_study(), "/hardware", {{"preset", "zero-cores"}, {"kernel_launch_us", 4}}),
+                                LoadOptions{{dir.path().string()}, ""});
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].file == file);
   CHECK(issues[0].pointer == "/cores");

@@ -217,10 +217,10 @@ TEST_CASE("an inline hardware object without a preset needs no citations") {
       {"matrix_unit", {{"impl", "tensor_core"}, {"macs_per_cycle", 1024}}},
       {"vector_unit", {{"impl", "simd"}, {"flops_per_cycle", 128}, {"exps_per_cycle", 16}}},
       {"sram_per_core_bytes", 65536},
-                         {"cores", 4},
-                         {"clock_GHz", 1.0},
-                         {"kernel_launch_us", 2.0},
-                         {"matrix_dtype", "fp16"}};
+      {"cores", 4},
+      {"clock_GHz", 1.0},
+      {"kernel_launch_us", 2.0},
+      {"matrix_dtype", "fp16"}};
   const models::HardwareSpec spec = load(with(valid_study(), "/hardware", hw)).study.hardware;
   CHECK(spec.name == "toy");
   CHECK(spec.cores == 4);

@@ -198,8 +198,9 @@ Kernel gqa_decode(std::int64_t heads, std::int64_t kv_heads, double batch) {
   s.batch = batch;
   s.query_tokens = 1;
   s.key_tokens = 8192;
-  return Kernel{"attention", models::Op::attention, 0, models::LayerKind::dense,
-                models::dataflow::dense_attention(m, s, models::dataflow::tensor_id(0, models::dataflow::LayerTensor::kv))};
+  return Kernel{
+      "attention", models::Op::attention, 0, models::LayerKind::dense,
+      models::dataflow::dense_attention(m, s, models::dataflow::tensor_id(0, models::dataflow::LayerTensor::kv))};
 }
 
 double hbm_read_bytes(const sim::RunResult& r) {

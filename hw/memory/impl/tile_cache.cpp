@@ -136,12 +136,12 @@ class TileCache final : public MemoryLevel {
   double peak_bandwidth_GBps(std::int64_t) const override { return config_.bandwidth_GBps; }
   double capacity_bytes() const override { return static_cast<double>(config_.bytes); }
   MemoryTraffic traffic() const override {
-    return MemoryTraffic{.read_bytes = stats_[cache_stat::hit_bytes] + stats_[cache_stat::miss_bytes] +
-                                       stats_[cache_stat::bypass_bytes],
-                         .write_bytes = stats_[cache_stat::write_bytes],
-                         .hits = stats_[cache_stat::hits],
-                         .misses = stats_[cache_stat::misses],
-                         .hit_bytes = stats_[cache_stat::hit_bytes]};
+    return MemoryTraffic{
+        .read_bytes = stats_[cache_stat::hit_bytes] + stats_[cache_stat::miss_bytes] + stats_[cache_stat::bypass_bytes],
+        .write_bytes = stats_[cache_stat::write_bytes],
+        .hits = stats_[cache_stat::hits],
+        .misses = stats_[cache_stat::misses],
+        .hit_bytes = stats_[cache_stat::hit_bytes]};
   }
 
   void reset() override {
