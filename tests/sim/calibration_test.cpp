@@ -9,6 +9,7 @@
 
 #include "reports/calibration_report.hpp"
 #include "sim/calibration/calibration.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace cascadesim;
 using namespace cascadesim::sim;
@@ -59,7 +60,9 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
                        {"p90_ms", noisy * 1.01},
                        {"device", {{"name", h100_name}}}});
   }
-  const std::string path = (std::filesystem::temp_directory_path() / "cascadesim_synthetic_measured.json").string();
+  // A folder of this process's own, so that two test runs on one machine never share the file.
+  static const testing::TempDir dir;
+  const std::string path = (dir.path() / "synthetic_measured.json").string();
   std::ofstream(path) << core::Json{{"schema_version", 1}, {"records", records}}.dump();
   return path;
 }

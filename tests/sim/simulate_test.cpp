@@ -10,14 +10,14 @@
 #include "core/config_error.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/study_loader.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace cascadesim;
 
 namespace {
 // The shipped 2-stage cascade study with another batch and batch policy, written to a temporary file.
-std::string cascade_variant(int batch, const char* policy) {
-  const auto path =
-      std::filesystem::temp_directory_path() / ("cascadesim-cascade-" + std::to_string(batch) + "-" + policy + ".json");
+std::string cascade_variant(const testing::TempDir& dir, int batch, const char* policy) {
+  const auto path = dir.path() / ("cascade-" + std::to_string(batch) + "-" + policy + ".json");
   std::ofstream out(path);
   out << R"({"schema_version": 1, "name": "cascade-variant", "hardware": "a100-sxm-80gb", "model": "vit-b-16",
     "workload": {"phase": "prefill", "seq_len": 4096, "tile_tokens": 128, "batch": )"
@@ -42,8 +42,9 @@ TEST_CASE("a cascade runs each stage at its token count, weighted by how often i
 }
 
 TEST_CASE("a batch that waits for its slowest member loses the cascade's benefit, compaction keeps it") {
-  const sim::Simulation wait = sim::simulate_study(cascade_variant(16, "wait_for_slowest"), {});
-  const sim::Simulation compact = sim::simulate_study(cascade_variant(16, "compact"), {});
+  const testing::TempDir dir;
+  const sim::Simulation wait = sim::simulate_study(cascade_variant(dir, 16, "wait_for_slowest"), {});
+  const sim::Simulation compact = sim::simulate_study(cascade_variant(dir, 16, "compact"), {});
   // With 16 sequences and half of them stopping, some sequence almost always goes on: every batch runs both.
   CHECK(wait.cascade->stages[1].run_fraction > 0.9999);
   CHECK(wait.cascade->speedup < 1.0);
@@ -60,7 +61,8 @@ TEST_CASE("early exit over equal layers saves what the average depth says") {
 TEST_CASE(
     "--trace writes Perfetto trace events: a track per core, kernel spans, bandwidth per kernel and per memory "
     "channel") {
-  const auto path = (std::filesystem::temp_directory_path() / "cascadesim-trace-test.json").string();
+  const testing::TempDir dir;
+  const auto path = (dir.path() / "trace.json").string();
   sim::SimulateOptions options;
   options.study_path = "tests/data/sim_small.json";
   options.trace_path = path;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/temp_dir.hpp"
 #include "validation/host/case_spec.hpp"
 #include "validation/host/measured_record.hpp"
 #include "validation/host/micro_result.hpp"
@@ -133,7 +134,8 @@ TEST_CASE("validation: cascade and stack cases reject inconsistent keys with the
 }
 
 TEST_CASE("validation: micro-benchmark results are written with their device and parameters as an object") {
-  const std::string path = (std::filesystem::temp_directory_path() / "cascadesim_micro_test.json").string();
+  const cascadesim::testing::TempDir dir;
+  const std::string path = (dir.path() / "micro.json").string();
   DeviceInfo device;
   device.name = "Test GPU";
   device.sm_count = 132;
