@@ -534,17 +534,33 @@ class SpecReader {
           const Column* presets =
               over_presets ? &spec_.axes[spec_.hardware_axis->axis].columns[spec_.hardware_axis->column] : nullptr;
           const std::size_t variants = over_presets ? spec_.hardware_variants.size() : 1;
+          // The roofline's figures each value gives: an analytical axis along which none moves would leave every
+          // objective constant (a section field only the simulator reads, such as /hardware/memory/latency_ns).
+          std::set<std::array<double, 5>> rooflines;
+          bool all_loaded = true;
           for (std::size_t i = 0; i < column.values.size(); ++i) {
             for (std::size_t v = 0; v < variants; ++v) {
               const HardwareVariant* preset = over_presets ? &spec_.hardware_variants[v] : nullptr;
               const std::string preset_text = over_presets ? presets->texts[v] : "";
               std::optional<LoadedStudy> loaded = load_with(column, i, column.documents[i], preset, preset_text);
+              all_loaded = all_loaded && loaded.has_value();
+              if (loaded && v == 0) {
+                const models::HardwareSpec& h = loaded->study.hardware;
+                rooflines.insert(
+                    {h.peak_matrix_TFLOPs(), h.peak_vector_TFLOPs(), h.hbm_bandwidth_GBps, h.hbm_bytes, h.l2_bytes});
+              }
               if (loaded && area && p.section == Section::hardware)
                 area_of(*loaded, column.value_pointer(i),
                         "the hardware with " + p.path + " = " + column.texts[i] +
                             (over_presets ? " over preset " + preset_text : ""));
             }
           }
+          if (all_loaded && p.section == Section::hardware && backend_ok_ && spec_.backend == Backend::analytical &&
+              spec_.axes[a].columns.size() == 1 && column.values.size() > 1 && rooflines.size() == 1)
+            errors_.add(file(), column.pointer + "/path",
+                        p.path +
+                            ": the analytical model does not read this figure (no roofline figure derived from "
+                            "the section changes along the axis); use backend simulate or both");
         }
       }
     }

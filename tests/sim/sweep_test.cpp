@@ -653,6 +653,16 @@ TEST_CASE("nested cascade paths are loaded into each point's study for the analy
   CHECK(rows[0]["cascade_speedup"].get<double>() > rows[1]["cascade_speedup"].get<double>());
 }
 
+TEST_CASE("an analytical axis inside a roofline section must move a roofline figure") {
+  const auto issues = issues_of(spec_with_axes({{{"path", "/hardware/memory/latency_ns"}, {"values", {100, 800}}}}));
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line() ==
+        "sweep.json: /axes/0/path: /hardware/memory/latency_ns: the analytical model does not read this figure (no "
+        "roofline figure derived from the section changes along the axis); use backend simulate or both");
+  CHECK(issues_of(spec_with_axes({{{"path", "/hardware/memory/channel_bandwidth_GBps"}, {"values", {100, 335}}}}))
+            .empty());
+}
+
 TEST_CASE("bad presets, bad nested values and simulator-only paths are reported before any point runs") {
   core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"h100-sxm", "h20"}}},
                                    {{"path", "/workload/cascade/stages/0/resolution"}, {"values", {0.25, 2}}},
