@@ -41,6 +41,8 @@ class Component {
  public:
   virtual ~Component() = default;
   virtual const core::StatSet& stats() const = 0;
+  // Contract: forgets all timing, queue, cache and statistics state, as between two runs.
+  virtual void reset() = 0;
   // Contract: the area of one instance, in mm^2, from its config section's area figures; nothing when the
   // section gives none (presets that cite no area figures).
   virtual std::optional<ComponentArea> area() const { return std::nullopt; }

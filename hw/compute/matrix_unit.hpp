@@ -18,7 +18,6 @@ class MatrixUnit : public hw::Component {
   virtual void count(double cycles, double macs) = 0;
   // Contract: the MACs counted since the last reset (the "macs" statistic every matrix unit keeps).
   virtual double counted_macs() const = 0;
-  virtual void reset() = 0;
 };
 
 // The statistics every matrix unit keeps, declared once so that reports compare implementations by name;

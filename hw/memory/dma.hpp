@@ -12,7 +12,6 @@ class Dma : public hw::Component {
   // A request that would exceed the outstanding limit waits for the oldest in-flight one to complete. One Dma
   // instance serves one core.
   virtual double transfer(const MemoryRequest& request, double issue_ns, MemoryLevel& level) = 0;
-  virtual void reset() = 0;
 };
 
 }  // namespace cascadesim::hw

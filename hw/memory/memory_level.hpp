@@ -52,9 +52,6 @@ class MemoryLevel : public hw::Component {
   // Contract: the traffic since the last reset, consistent with the level's statistics.
   virtual MemoryTraffic traffic() const = 0;
 
-  // Contract: forgets all timing and cache state and zeroes the statistics, as before the first request.
-  virtual void reset() = 0;
-
   // Bytes each channel has moved since the last reset, for per-channel timelines; empty for levels without
   // channels.
   virtual std::vector<double> channel_bytes() const { return {}; }

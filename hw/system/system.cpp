@@ -37,7 +37,11 @@ std::unique_ptr<System> System::build(const core::ConfigNode& hardware, const mo
   s->noc_ = required<MemoryLevel>(hardware, "noc");
   s->matrix_ = required<MatrixUnit>(hardware, "matrix_unit");
   s->vector_ = required<VectorUnit>(hardware, "vector_unit");
-  if (hardware.has("topk")) s->topk_ = hw::make_component_as<TopkEngine>("topk", hardware.child("topk"));
+  for (const std::string& role : ComponentCatalog::instance().machine_roles()) {
+    if (!hardware.has(role) || std::find(wired_roles.begin(), wired_roles.end(), role) != wired_roles.end()) continue;
+    if (std::unique_ptr<Component> c = make_component(role, hardware.child(role)))
+      s->optional_.push_back({role, std::move(c)});
+  }
   if (hardware.has("dma")) {
     for (std::int64_t c = 0; c < spec.cores && hardware.errors().size() == before; ++c)
       s->dmas_.push_back(hw::make_component_as<Dma>("dma", hardware.child("dma")));
@@ -57,7 +61,7 @@ void System::reset() {
   for (auto& d : dmas_) d->reset();
   matrix_->reset();
   vector_->reset();
-  if (topk_) topk_->reset();
+  for (Optional& o : optional_) o.component->reset();
 }
 
 std::vector<System::Part> System::parts() const {
@@ -66,7 +70,7 @@ std::vector<System::Part> System::parts() const {
                         {"noc", noc_.get()},
                         {"matrix_unit", matrix_.get()},
                         {"vector_unit", vector_.get()}};
-  if (topk_) out.push_back({"topk", topk_.get()});
+  for (const Optional& o : optional_) out.push_back({o.role, o.component.get()});
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The machine assembled from a hardware config: each core's DMA engine -> interconnect -> shared L2 ->
-// off-chip memory, and the cores' matrix, vector and (where the preset has one) top-k units.
+// off-chip memory, the cores' matrix and vector units, and one component for every other registered role the
+// config has a section for (e.g. a top-k engine), which the engine finds by role: a new role needs no code here.
 #pragma once
 
 #include <algorithm>
@@ -14,7 +15,6 @@
 #include "hw/compute/vector_unit.hpp"
 #include "hw/memory/dma.hpp"
 #include "hw/memory/memory_level.hpp"
-#include "hw/topk/topk_engine.hpp"
 #include "models/hardware_spec.hpp"
 
 namespace cascadesim::hw {
@@ -36,9 +36,14 @@ class System {
     return std::find(roofline_roles.begin(), roofline_roles.end(), role) != roofline_roles.end();
   }
 
-  // Builds every component from its section of the hardware config ("memory", "l2", "noc", "dma",
-  // "matrix_unit", "vector_unit", optional "topk"). A missing section is an error naming where it belongs;
-  // returns nullptr after recording errors in hardware.errors().
+  // The roles every machine has, wired into the memory hierarchy and the cores; sections of any other
+  // registered role are optional.
+  static constexpr std::array<std::string_view, 6> wired_roles{"memory", "l2",          "noc",
+                                                               "dma",    "matrix_unit", "vector_unit"};
+
+  // Builds every component from its section of the hardware config: the wired roles (a missing one is an error
+  // naming where it belongs) and any other registered role present. Returns nullptr after recording errors in
+  // hardware.errors().
   static std::unique_ptr<System> build(const core::ConfigNode& hardware, const models::HardwareSpec& spec);
 
   const models::HardwareSpec& spec() const { return spec_; }
@@ -53,7 +58,13 @@ class System {
   Dma& dma(std::int64_t core) { return *dmas_[static_cast<std::size_t>(core)]; }
   MatrixUnit& matrix_unit() { return *matrix_; }
   VectorUnit& vector_unit() { return *vector_; }
-  TopkEngine* topk() { return topk_.get(); }
+  // The component of an optional role, or nullptr when the config has no section for it.
+  template <class Interface>
+  Interface* find(std::string_view role) const {
+    for (const Optional& o : optional_)
+      if (o.role == role) return dynamic_cast<Interface*>(o.component.get());
+    return nullptr;
+  }
 
   // Contract: forgets all timing, cache and statistics state (between two runs).
   void reset();
@@ -73,7 +84,11 @@ class System {
   std::vector<std::unique_ptr<Dma>> dmas_;
   std::unique_ptr<MatrixUnit> matrix_;
   std::unique_ptr<VectorUnit> vector_;
-  std::unique_ptr<TopkEngine> topk_;
+  struct Optional {
+    std::string role;
+    std::unique_ptr<Component> component;
+  };
+  std::vector<Optional> optional_;
 };
 
 }  // namespace cascadesim::hw

@@ -9,6 +9,8 @@
 #include <limits>
 #include <systemc>
 
+#include "hw/topk/topk_engine.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define CASCADESIM_LEAK_SANITIZER 1
 #elif defined(__has_feature)
@@ -231,7 +233,7 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
                                static_cast<double>(candidates) * models::tile_score_bytes, 0, 1, false, t0);
   double cycles = 0;
-  if (hw::TopkEngine* engine = s.topk()) {
+  if (auto* engine = s.find<hw::TopkEngine>("topk")) {
     cycles = engine->select_cycles(candidates, std::max<std::int64_t>(1, k));
     engine->count(cycles, static_cast<double>(candidates));
   } else {

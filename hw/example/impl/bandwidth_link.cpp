@@ -48,6 +48,7 @@ class BandwidthLink final : public Link {
     return ns;
   }
   const core::StatSet& stats() const override { return stats_; }
+  void reset() override { stats_.reset(); }
 
  private:
   BandwidthLinkConfig config_;

@@ -35,6 +35,7 @@ class FixedLatencyLink final : public Link {
     return config_.latency_ns;
   }
   const core::StatSet& stats() const override { return stats_; }
+  void reset() override { stats_.reset(); }
 
  private:
   FixedLatencyLinkConfig config_;
