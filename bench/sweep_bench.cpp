@@ -32,8 +32,8 @@ sweep::SweepSpec bench_spec(std::uint64_t points) {
       {"path": "/workload/seq_len", "log_range": {"from": 1024, "to": 131072, "points": 50}},
       {"path": "/hardware/kernel_launch_us", "range": {"from": 2, "step": 0.01, "to": )" +
                            std::to_string(2 + 0.01 * static_cast<double>(launches - 1)) + R"(}}],
-    "objectives": ["time_s", "dense_time_s", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"],
-    "pareto": {"minimize": ["time_s", "hbm_bytes"], "maximize": ["speedup"]}})";
+    "objectives": ["time_ms", "dense_time_ms", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"],
+    "pareto": {"minimize": ["time_ms", "hbm_bytes"], "maximize": ["speedup"]}})";
   return sweep::load_sweep_spec_text(text, "sweep-bench.json");
 }
 

@@ -93,12 +93,12 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
     const ModelTotals stage = totals(
         stack_costs(st.model, stage_shape(full, w.phase, p.tokens, stage_plan.members), st.hardware, counts), counts);
     double flops = stage.cost.flops();
-    double time = stage.time.total_s;
+    double time = stage.time.time_s;
     if (stage_plan.decides) {
       const OpCost decide =
           dataflow::kernel_cost(dataflow::stop_decision_kernel(st.model, w, stage_plan.members, p.tokens));
       flops += decide.flops();
-      time += roofline_time(decide, st.hardware).total_s;
+      time += roofline_time(decide, st.hardware).time_s;
     }
     p.cost_fraction = p.run_fraction * flops / full_pass.cost.flops();
     expected_flops += p.run_fraction * flops;
@@ -106,7 +106,7 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
   }
   r.compute_fraction = expected_flops / full_pass.cost.flops();
   r.theoretical_speedup = 1.0 / r.compute_fraction;
-  r.practical_speedup = full_pass.time.total_s / expected_time;
+  r.practical_speedup = full_pass.time.time_s / expected_time;
   r.overhead_fraction = 1.0 - r.practical_speedup / r.theoretical_speedup;
   return r;
 }
@@ -141,13 +141,13 @@ EarlyExitPrediction early_exit_prediction(const Study& st, Accounting accounting
   std::array<double, 3> layer_seconds{};
   for (LayerKind kind : all_kinds) {
     layer_flops[index(kind)] = costs.cost[index(kind)].total().flops();
-    layer_seconds[index(kind)] = costs.layer_time[index(kind)].total_s;
+    layer_seconds[index(kind)] = costs.layer_time[index(kind)].time_s;
   }
   EarlyExitPrediction r;
   r.average_depth_fraction = average_depth_fraction(spec, layers);
   const double expected_seconds = expected_early_exit_cost(spec, st.workload.schedule, layers, layer_seconds,
-                                                           roofline_time(head, st.hardware).total_s);
-  r.time_speedup = full_pass.time.total_s / expected_seconds;
+                                                           roofline_time(head, st.hardware).time_s);
+  r.time_speedup = full_pass.time.time_s / expected_seconds;
   if (accounting == Accounting::seed) {
     r.speedup = 1.0 / r.average_depth_fraction;
   } else {
@@ -171,7 +171,7 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
   p.layer_times = costs.op_time;
   p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0});
   p.schedule_model = totals(costs, p.layers);
-  p.end_to_end_speedup = p.dense_model.time.total_s / p.schedule_model.time.total_s;
+  p.end_to_end_speedup = p.dense_model.time.time_s / p.schedule_model.time.time_s;
   p.flash_io_bound_bytes_per_head =
       flash_attention_io_bound_bytes(static_cast<double>(w.seq_len), static_cast<double>(m.head_dim),
                                      st.hardware.sram_per_core_bytes, static_cast<double>(w.bytes_per_element));

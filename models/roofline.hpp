@@ -17,7 +17,7 @@ struct RooflineTime {
   double vector_s = 0;          // vector FLOPs at peak_vector_TFLOPs()
   double memory_s = 0;          // HBM bytes at hbm_bandwidth_GBps
   double launch_s = 0;          // kernels * kernel_launch_us
-  double total_s = 0;           // max(matrix, vector, memory) + launch: units overlap, launches do not
+  double time_s = 0;            // max(matrix, vector, memory) + launch: units overlap, launches do not
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
 
   // Sums every term; the bound is left for dominant_bound() once the sum is complete.
@@ -26,14 +26,14 @@ struct RooflineTime {
     vector_s += o.vector_s;
     memory_s += o.memory_s;
     launch_s += o.launch_s;
-    total_s += o.total_s;
+    time_s += o.time_s;
     return *this;
   }
 };
 
 inline RooflineTime operator*(double scale, const RooflineTime& t) {
   return RooflineTime{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s,
-                      scale * t.launch_s, scale * t.total_s,  t.bound};
+                      scale * t.launch_s, scale * t.time_s,   t.bound};
 }
 
 // The largest of the terms; launch when launches exceed the busy time.
@@ -51,7 +51,7 @@ inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
   t.vector_s = cost.vector_flops / (hw.peak_vector_TFLOPs() * 1e12);
   t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;
-  t.total_s = std::max({t.matrix_s, t.vector_s, t.memory_s}) + t.launch_s;
+  t.time_s = std::max({t.matrix_s, t.vector_s, t.memory_s}) + t.launch_s;
   t.bound = dominant_bound(t);
   return t;
 }

@@ -41,7 +41,7 @@ std::vector<double> column(const std::vector<PointResult>& points, double PointR
 
 std::vector<double> measured_column(const std::vector<PointResult>& points) {
   std::vector<double> v;
-  for (const PointResult& p : points) v.push_back(p.point.median_ms);
+  for (const PointResult& p : points) v.push_back(p.point.time_ms);
   return v;
 }
 
@@ -49,7 +49,7 @@ std::vector<double> measured_column(const std::vector<PointResult>& points) {
 double speedup(const std::vector<PointResult>& points, const SpeedupPair& pair, double PointResult::*field) {
   const PointResult& b = points[pair.baseline];
   const PointResult& v = points[pair.variant];
-  return field ? b.*field / (v.*field) : b.point.median_ms / v.point.median_ms;
+  return field ? b.*field / (v.*field) : b.point.time_ms / v.point.time_ms;
 }
 
 const PointResult* find_point(const std::vector<PointResult>& points, const std::string& kernel, std::int64_t seq_len,
@@ -204,7 +204,7 @@ std::string points_csv(const std::vector<PointResult>& points) {
     const MeasuredPoint& p = r.point;
     out << csv_escape(p.name) << ',' << p.kernel << ',' << p.batch << ',' << p.seq_len << ',' << p.heads << ','
         << p.head_dim << ',' << p.tile_q << ',' << p.tile_k << ',' << p.top_k << ',' << p.pool_factor << ','
-        << csv_escape(p.schedule) << ',' << (r.held_out ? "held-out" : "training") << ',' << p.median_ms << ','
+        << csv_escape(p.schedule) << ',' << (r.held_out ? "held-out" : "training") << ',' << p.time_ms << ','
         << p.p10_ms << ',' << p.p90_ms << ',' << r.simulated_before_ms << ',' << r.simulated_after_ms << ','
         << r.analytical_before_ms << ',' << r.analytical_after_ms << ',' << csv_escape(p.device) << ','
         << csv_escape(p.file) << '\n';
@@ -270,7 +270,7 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
           series.label = std::string(analytical ? "analytical" : "simulator") + (held ? ", held-out" : ", training");
           for (const PointResult& p : points) {
             if (p.held_out != held) continue;
-            series.x.push_back(p.point.median_ms);
+            series.x.push_back(p.point.time_ms);
             series.y.push_back(analytical ? (after ? p.analytical_after_ms : p.analytical_before_ms)
                                           : (after ? p.simulated_after_ms : p.simulated_before_ms));
           }
@@ -330,9 +330,8 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
         if (!anchor || !sparse) continue;
         const auto kx = static_cast<double>(k);
         const double dense_total = static_cast<double>(layers);
-        const double m =
-            dense_total * dense->point.median_ms /
-            composed_stack_ms(counts, dense->point.median_ms, anchor->point.median_ms, sparse->point.median_ms);
+        const double m = dense_total * dense->point.time_ms /
+                         composed_stack_ms(counts, dense->point.time_ms, anchor->point.time_ms, sparse->point.time_ms);
         const double sim = dense_total * dense->simulated_after_ms /
                            composed_stack_ms(counts, dense->simulated_after_ms, anchor->simulated_after_ms,
                                              sparse->simulated_after_ms);
@@ -383,7 +382,7 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
       const PointResult* anchor = find_point(points, "anchor", seq_len, d, in.study.workload.top_k);
       if (!dense || !anchor) continue;
       t.rows.push_back({std::to_string(seq_len), std::to_string(d), std::to_string(in.study.workload.top_k),
-                        fmt("%+.1f%%", 100 * (anchor->point.median_ms / dense->point.median_ms - 1)),
+                        fmt("%+.1f%%", 100 * (anchor->point.time_ms / dense->point.time_ms - 1)),
                         fmt("%+.1f%%", 100 * (anchor->simulated_after_ms / dense->simulated_after_ms - 1)),
                         fmt("%+.1f%%", 100 * (anchor->analytical_after_ms / dense->analytical_after_ms - 1))});
     }

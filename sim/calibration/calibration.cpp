@@ -110,7 +110,7 @@ std::vector<double> simulate_points_ms(const core::Json& hardware, const std::ve
   std::vector<double> out;
   out.reserve(points.size());
   for (const MeasuredPoint& p : points)
-    out.push_back(run_kernels(*system, record_kernels(p), RunOptions{}).total_ns * 1e-6);
+    out.push_back(run_kernels(*system, record_kernels(p), RunOptions{}).time_ns * 1e-6);
   return out;
 }
 
@@ -121,7 +121,7 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
   for (const MeasuredPoint& p : points) {
     double seconds = 0;
     for (const models::OpCost& cost : record_analytical_costs(p, spec))
-      seconds += models::roofline_time(cost, spec).total_s;
+      seconds += models::roofline_time(cost, spec).time_s;
     out.push_back(seconds * 1e3);
   }
   return out;
@@ -231,7 +231,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     training[i] = std::find(result.held_out.begin(), result.held_out.end(), points[i].seq_len) == result.held_out.end();
     if (training[i]) {
       train_points.push_back(points[i]);
-      train_ms.push_back(points[i].median_ms);
+      train_ms.push_back(points[i].time_ms);
     }
   }
 
@@ -334,7 +334,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   std::vector<double> measured_ms, sim_b, sim_a, ana_b, ana_a;
   std::vector<bool> held(points.size()), train(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
-    measured_ms.push_back(points[i].median_ms);
+    measured_ms.push_back(points[i].time_ms);
     held[i] = !training[i];
     train[i] = training[i];
   }

@@ -79,7 +79,7 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.pool_factor = r.integer("pool_factor", 0, false);
   p.schedule = r.text("schedule", false);
   p.causal = r.boolean("causal");
-  p.median_ms = r.positive("median_ms");
+  p.time_ms = r.positive("median_ms");
   p.p10_ms = r.positive("p10_ms");
   p.p90_ms = r.positive("p90_ms");
   const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");

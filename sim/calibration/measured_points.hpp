@@ -19,7 +19,9 @@ struct MeasuredPoint {
   std::int64_t pool_factor = 0;
   bool causal = true;
   std::string schedule;  // stacks only
-  double median_ms = 0, p10_ms = 0, p90_ms = 0;
+  // The run's time as every record names it (docs/results.md): the record's median_ms, the median of its timed
+  // repetitions; p10_ms and p90_ms bound the spread.
+  double time_ms = 0, p10_ms = 0, p90_ms = 0;
   std::string device;
 };
 

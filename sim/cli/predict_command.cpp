@@ -142,9 +142,11 @@ std::vector<Difference> differences(const Prediction& seed, const Prediction& ex
   return out;
 }
 
+// Every record gives times in ms (docs/results.md); the model computes in seconds.
 core::Json roofline_json(const models::RooflineTime& t) {
-  return core::Json{{"total_s", t.total_s},   {"matrix_s", t.matrix_s}, {"vector_s", t.vector_s},
-                    {"memory_s", t.memory_s}, {"launch_s", t.launch_s}, {"bound", std::string(to_string(t.bound))}};
+  return core::Json{{"time_ms", t.time_s * 1e3},     {"matrix_ms", t.matrix_s * 1e3},
+                    {"vector_ms", t.vector_s * 1e3}, {"memory_ms", t.memory_s * 1e3},
+                    {"launch_ms", t.launch_s * 1e3}, {"bound", std::string(to_string(t.bound))}};
 }
 
 core::Json cost_json(const models::OpCost& c) {
@@ -235,7 +237,7 @@ core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chose
   j["roofline"] = {{"dense_model", totals_json(chosen.dense_model)},
                    {"schedule_model", totals_json(chosen.schedule_model)},
                    {"end_to_end_speedup", chosen.end_to_end_speedup},
-                   {"attention_time_fraction", chosen.dense_model.attention.total_s / chosen.dense_model.time.total_s},
+                   {"attention_time_fraction", chosen.dense_model.attention.time_s / chosen.dense_model.time.time_s},
                    {"flash_io_bound_bytes_per_head", chosen.flash_io_bound_bytes_per_head},
                    {"layers", per_kind}};
   j["other_accounting"] = scalar_json(other);
@@ -345,21 +347,21 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
                     std::string(to_string(static_cast<Op>(op))).c_str(),
                     shared ? "any" : std::string(to_string(kind)).c_str(), si(c.flops(), "").c_str(),
                     si(c.hbm_bytes, "B").c_str(), micros(t.matrix_s).c_str(), micros(t.vector_s).c_str(),
-                    micros(t.memory_s).c_str(), micros(t.launch_s).c_str(), micros(t.total_s).c_str(),
+                    micros(t.memory_s).c_str(), micros(t.launch_s).c_str(), micros(t.time_s).c_str(),
                     std::string(to_string(t.bound)).c_str());
       out << line;
     }
   }
   out << "\n";
   std::snprintf(line, sizeof line, "%-34s %12s   attention %12s   bound %s\n",
-                "all layers dense:", millis(chosen.dense_model.time.total_s).c_str(),
-                millis(chosen.dense_model.attention.total_s).c_str(),
+                "all layers dense:", millis(chosen.dense_model.time.time_s).c_str(),
+                millis(chosen.dense_model.attention.time_s).c_str(),
                 std::string(to_string(chosen.dense_model.time.bound)).c_str());
   out << line;
   std::snprintf(
       line, sizeof line, "%-34s %12s   attention %12s   bound %s\n",
       ("schedule " + (w.schedule.layers.empty() ? std::string("(all dense)") : w.schedule.compact()) + ":").c_str(),
-      millis(chosen.schedule_model.time.total_s).c_str(), millis(chosen.schedule_model.attention.total_s).c_str(),
+      millis(chosen.schedule_model.time.time_s).c_str(), millis(chosen.schedule_model.attention.time_s).c_str(),
       std::string(to_string(chosen.schedule_model.time.bound)).c_str());
   out << line;
   out << "End-to-end speedup (roofline):     " << times(chosen.end_to_end_speedup) << "   (Amdahl, "

@@ -135,7 +135,7 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
       if (v.kernel == "stack" && v.seq_len == loaded.study.workload.seq_len &&
           v.head_dim == loaded.study.model.head_dim && v.schedule == loaded.study.workload.schedule.compact() &&
           v.top_k == loaded.study.workload.top_k)
-        c.measured_attention_s = in.points[pair.baseline].point.median_ms / v.median_ms;
+        c.measured_attention_s = in.points[pair.baseline].point.time_ms / v.time_ms;
     }
   }
   return in;

@@ -128,7 +128,7 @@ OpTimes op_times(const RunResult& r, const models::Prediction& p, const models::
     for (std::size_t op = 0; op < models::op_count; ++op) {
       if (p.layer_costs[kind].ops[op].kernels == 0) continue;
       t.analytical_ns[op_key(static_cast<Op>(op), static_cast<LayerKind>(kind))] +=
-          static_cast<double>(n[kind]) * p.layer_times[kind][op].total_s * 1e9;
+          static_cast<double>(n[kind]) * p.layer_times[kind][op].time_s * 1e9;
     }
   }
   return t;
@@ -141,12 +141,12 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
     core::Json& e = kernels_by_op[op_key(k.op, k.kind)];
     if (e.is_null())
       e = core::Json{
-          {"time_ns", 0.0}, {"kernels", 0}, {"tile_ops", 0.0}, {"requested_bytes", 0.0}, {"matrix_busy_ns", 0.0}};
-    e["time_ns"] = e["time_ns"].get<double>() + (k.end_ns - k.start_ns);
+          {"time_ms", 0.0}, {"kernels", 0}, {"tile_ops", 0.0}, {"requested_bytes", 0.0}, {"matrix_busy_ms", 0.0}};
+    e["time_ms"] = e["time_ms"].get<double>() + (k.end_ns - k.start_ns) * 1e-6;
     e["kernels"] = e["kernels"].get<int>() + 1;
     e["tile_ops"] = e["tile_ops"].get<double>() + k.tile_ops;
     e["requested_bytes"] = e["requested_bytes"].get<double>() + k.requested_bytes;
-    e["matrix_busy_ns"] = e["matrix_busy_ns"].get<double>() + k.matrix_busy_ns;
+    e["matrix_busy_ms"] = e["matrix_busy_ms"].get<double>() + k.matrix_busy_ns * 1e-6;
     flops += k.cost.flops();
   }
   // Per layer: the time from the end of the previous layer's last kernel to the end of this layer's last.
@@ -156,7 +156,7 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
     const KernelRecord& k = r.kernels[i];
     if (i + 1 < r.kernels.size() && r.kernels[i + 1].layer == k.layer) continue;
     by_layer.push_back(
-        {{"layer", k.layer}, {"kind", std::string(to_string(k.kind))}, {"time_ns", k.end_ns - previous_end}});
+        {{"layer", k.layer}, {"kind", std::string(to_string(k.kind))}, {"time_ms", (k.end_ns - previous_end) * 1e-6}});
     previous_end = k.end_ns;
   }
   core::Json components = core::Json::object();
@@ -165,9 +165,15 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
     for (std::size_t i = 0; i < c.infos.size(); ++i) values[std::string(c.infos[i].name)] = c.values[i];
     components[c.name] = values;
   }
-  return core::Json{{"total_ns", r.total_ns}, {"launch_ns", r.launch_ns}, {"kernels", r.kernels.size()},
-                    {"tile_ops", r.tile_ops}, {"flops", flops},           {"achieved_TFLOPs", flops / r.total_ns / 1e3},
-                    {"by_op", kernels_by_op}, {"by_layer", by_layer},     {"components", components}};
+  return core::Json{{"time_ms", r.time_ns * 1e-6},
+                    {"launch_ms", r.launch_ns * 1e-6},
+                    {"kernels", r.kernels.size()},
+                    {"tile_ops", r.tile_ops},
+                    {"flops", flops},
+                    {"achieved_TFLOPs", flops / r.time_ns / 1e3},
+                    {"by_op", kernels_by_op},
+                    {"by_layer", by_layer},
+                    {"components", components}};
 }
 
 }  // namespace
@@ -177,15 +183,17 @@ void add_extras_json(core::Json& j, const Simulation& s) {
   if (s.cascade) {
     core::Json stages = core::Json::array();
     for (const CascadeSimulation::Stage& st : s.cascade->stages)
-      stages.push_back(
-          {{"tokens", st.tokens}, {"members", st.members}, {"run_fraction", st.run_fraction}, {"time_ns", st.time_ns}});
+      stages.push_back({{"tokens", st.tokens},
+                        {"members", st.members},
+                        {"run_fraction", st.run_fraction},
+                        {"time_ms", st.time_ns * 1e-6}});
     j["cascade"] = {{"stages", stages},
-                    {"expected_ns", s.cascade->expected_ns},
+                    {"expected_time_ms", s.cascade->expected_time_ns * 1e-6},
                     {"simulated_speedup", s.cascade->speedup},
                     {"analytical_practical_speedup", s.prediction.exact.cascade->practical_speedup}};
   }
   if (s.early_exit)
-    j["early_exit"] = {{"expected_ns", s.early_exit->expected_ns},
+    j["early_exit"] = {{"expected_time_ms", s.early_exit->expected_time_ns * 1e-6},
                        {"simulated_speedup", s.early_exit->speedup},
                        {"analytical_time_speedup", s.prediction.exact.early_exit->time_speedup}};
 }
@@ -229,8 +237,8 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
   const RunResult& d = s.dense;
   const RunResult& r = s.schedule;
   row("", std::to_string(st.model.n_layers) + "D (dense)", schedule);
-  row("total time", f("%.3f ms", d.total_ns / 1e6), f("%.3f ms", r.total_ns / 1e6));
-  row("cycles", f("%.0f", d.total_ns * hw.clock_GHz), f("%.0f", r.total_ns * hw.clock_GHz));
+  row("total time", f("%.3f ms", d.time_ns / 1e6), f("%.3f ms", r.time_ns / 1e6));
+  row("cycles", f("%.0f", d.time_ns * hw.clock_GHz), f("%.0f", r.time_ns * hw.clock_GHz));
   row("kernels (launch + sync time)",
       f("%.0f", static_cast<double>(d.kernels.size())) + f(" (%.3f ms)", d.launch_ns / 1e6),
       f("%.0f", static_cast<double>(r.kernels.size())) + f(" (%.3f ms)", r.launch_ns / 1e6));
@@ -240,10 +248,10 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     for (const KernelRecord& k : x.kernels) total += k.cost.flops();
     return total;
   };
-  row("achieved TFLOP/s", f("%.1f", flops(d) / d.total_ns / 1e3), f("%.1f", flops(r) / r.total_ns / 1e3));
+  row("achieved TFLOP/s", f("%.1f", flops(d) / d.time_ns / 1e3), f("%.1f", flops(r) / r.time_ns / 1e3));
   auto hbm = [](const RunResult& x) { return x.memory.moved_bytes(); };
   row("HBM bytes", f("%.3g", hbm(d)), f("%.3g", hbm(r)));
-  row("HBM achieved GB/s", f("%.0f", hbm(d) / d.total_ns), f("%.0f", hbm(r) / r.total_ns));
+  row("HBM achieved GB/s", f("%.0f", hbm(d) / d.time_ns), f("%.0f", hbm(r) / r.time_ns));
   auto l2_hit = [](const RunResult& x) {
     const double tile_reads = x.l2.hits + x.l2.misses;
     return tile_reads > 0 ? x.l2.hits / tile_reads : 0.0;
@@ -252,7 +260,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
   auto busy_share = [&](const RunResult& x, double KernelRecord::*busy_ns) {
     double busy = 0;
     for (const KernelRecord& k : x.kernels) busy += k.*busy_ns;
-    return busy / (static_cast<double>(hw.cores) * x.total_ns);
+    return busy / (static_cast<double>(hw.cores) * x.time_ns);
   };
   row("matrix unit utilization (of peak)", f("%.1f%%", 100 * matrix_utilization(d)),
       f("%.1f%%", 100 * matrix_utilization(r)));
@@ -293,7 +301,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
       << f("%.3fx", s.prediction.seed.amdahl_speedup) << "\n";
   if (s.cascade) {
     out << "\nCascade (" << s.cascade->stages.size() << " stages): expected "
-        << f("%.3f ms", s.cascade->expected_ns / 1e6) << " per batch, simulated speedup "
+        << f("%.3f ms", s.cascade->expected_time_ns / 1e6) << " per batch, simulated speedup "
         << f("%.3fx", s.cascade->speedup) << " (analytical "
         << f("%.3fx", s.prediction.exact.cascade->practical_speedup) << ")\n";
     for (std::size_t i = 0; i < s.cascade->stages.size(); ++i) {
@@ -305,7 +313,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     }
   }
   if (s.early_exit)
-    out << "\nEarly exit: expected " << f("%.3f ms", s.early_exit->expected_ns / 1e6) << ", simulated speedup "
+    out << "\nEarly exit: expected " << f("%.3f ms", s.early_exit->expected_time_ns / 1e6) << ", simulated speedup "
         << f("%.3fx", s.early_exit->speedup) << " (analytical "
         << f("%.3fx", s.prediction.exact.early_exit->time_speedup) << ")\n";
   out << "The simulator adds what the roofline leaves out: wave quantization over " << hw.cores

@@ -437,7 +437,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     result.tile_ops += p.record.tile_ops;
     result.kernels.push_back(std::move(p.record));
   }
-  result.total_ns = result.kernels.back().end_ns;
+  result.time_ns = result.kernels.back().end_ns;
   result.memory = system.memory().traffic();
   result.l2 = system.l2().traffic();
   result.matrix_macs = system.matrix_unit().counted_macs();

@@ -37,7 +37,7 @@ struct ComponentStats {
 };
 
 struct RunResult {
-  double total_ns = 0;
+  double time_ns = 0;
   double launch_ns = 0;  // summed launch and synchronisation gaps
   std::vector<KernelRecord> kernels;
   std::vector<ComponentStats> components;

@@ -13,11 +13,11 @@ namespace cascadesim::sim {
 using models::dataflow::Kernel;
 
 double matrix_utilization(const RunResult& r) {
-  return r.total_ns > 0 ? r.matrix_macs / (r.peak_macs_per_ns * r.total_ns) : 0.0;
+  return r.time_ns > 0 ? r.matrix_macs / (r.peak_macs_per_ns * r.time_ns) : 0.0;
 }
 
 double hbm_utilization(const RunResult& r) {
-  return r.total_ns > 0 ? r.memory.moved_bytes() / (r.peak_hbm_GBps * r.total_ns) : 0.0;
+  return r.time_ns > 0 ? r.memory.moved_bytes() / (r.peak_hbm_GBps * r.time_ns) : 0.0;
 }
 
 namespace {
@@ -48,12 +48,12 @@ CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, 
       std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
       if (plan.decides)
         kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
-      stage.time_ns = run_kernels(system, kernels, RunOptions{}).total_ns;
-      c.expected_ns += stage.run_fraction * stage.time_ns;
+      stage.time_ns = run_kernels(system, kernels, RunOptions{}).time_ns;
+      c.expected_time_ns += stage.run_fraction * stage.time_ns;
     }
     c.stages.push_back(stage);
   }
-  c.speedup = full_ns / c.expected_ns;
+  c.speedup = full_ns / c.expected_time_ns;
   return c;
 }
 
@@ -69,14 +69,14 @@ EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study&
     head_ns = run_kernels(system,
                           {models::dataflow::exit_head_kernel(st.model, st.workload, models::layer_shape(st.workload))},
                           RunOptions{})
-                  .total_ns;
+                  .time_ns;
   EarlyExitSimulation e;
   double ramps = 0;
   for (const models::EarlyExitPoint& p : spec.exits) {
     ramps += 1;
-    e.expected_ns += p.fraction * (layer_end[static_cast<std::size_t>(p.after_layer - 1)] + ramps * head_ns);
+    e.expected_time_ns += p.fraction * (layer_end[static_cast<std::size_t>(p.after_layer - 1)] + ramps * head_ns);
   }
-  e.speedup = run.total_ns / e.expected_ns;
+  e.speedup = run.time_ns / e.expected_time_ns;
   return e;
 }
 
@@ -119,8 +119,8 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   // An all-dense study's schedule is the baseline: run it again only when it must be traced.
   const bool same_as_dense = st.workload.schedule.layers.empty() && !trace;
   s.schedule = same_as_dense ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
-  s.speedup = s.dense.total_ns / s.schedule.total_ns;
-  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.total_ns);
+  s.speedup = s.dense.time_ns / s.schedule.time_ns;
+  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.time_ns);
   if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
   return s;
 }

@@ -22,13 +22,13 @@ struct CascadeSimulation {
     double time_ns = 0;       // one run of the stage, its stop decision included
   };
   std::vector<Stage> stages;
-  double expected_ns = 0;
-  double speedup = 1;  // the schedule's full-resolution time / expected_ns
+  double expected_time_ns = 0;
+  double speedup = 1;  // the schedule's full-resolution time / expected_time_ns
 };
 
 // Early exit from the scheduled run's per-layer times: each exit pays the layers before it and its heads.
 struct EarlyExitSimulation {
-  double expected_ns = 0;
+  double expected_time_ns = 0;
   double speedup = 1;
 };
 
@@ -36,7 +36,7 @@ struct Simulation {
   LoadedStudy loaded;
   RunResult dense;     // every layer dense: the baseline
   RunResult schedule;  // the study's schedule
-  double speedup = 1;  // dense.total_ns / schedule.total_ns
+  double speedup = 1;  // dense.time_ns / schedule.time_ns
   models::BothAccountings prediction;
   std::optional<CascadeSimulation> cascade;
   std::optional<EarlyExitSimulation> early_exit;

@@ -101,11 +101,11 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
   for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
     double& v = out.objectives[i];
     switch (spec_.objectives[i]) {
-      case Objective::time_s:
-        v = p.schedule_model.time.total_s;
+      case Objective::time_ms:
+        v = p.schedule_model.time.time_s * 1e3;
         break;
-      case Objective::dense_time_s:
-        v = p.dense_model.time.total_s;
+      case Objective::dense_time_ms:
+        v = p.dense_model.time.time_s * 1e3;
         break;
       case Objective::speedup:
         v = p.end_to_end_speedup;
@@ -123,7 +123,7 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
         v = p.cascade ? p.cascade->practical_speedup : std::nan("");
         break;
       case Objective::area_mm2:
-      case Objective::simulated_time_s:
+      case Objective::simulated_time_ms:
       case Objective::simulated_speedup:
       case Objective::simulated_cascade_speedup:
       case Objective::simulated_sequences_per_s:
@@ -161,8 +161,8 @@ void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
   for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
     double& v = out.objectives[i];
     switch (spec_.objectives[i]) {
-      case Objective::simulated_time_s:
-        v = s.schedule.total_ns * 1e-9;
+      case Objective::simulated_time_ms:
+        v = s.schedule.time_ns * 1e-6;
         break;
       case Objective::simulated_speedup:
         v = s.speedup;
@@ -171,7 +171,7 @@ void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
         v = s.cascade ? s.cascade->speedup : std::nan("");
         break;
       case Objective::simulated_sequences_per_s:
-        v = batch / (s.schedule.total_ns * 1e-9);
+        v = batch / (s.schedule.time_ns * 1e-9);
         break;
       default:
         break;

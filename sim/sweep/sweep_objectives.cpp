@@ -7,15 +7,15 @@ namespace cascadesim::sim::sweep {
 
 namespace {
 constexpr std::array<ObjectiveInfo, 12> catalog{{
-    {Objective::time_s, "time_s", Source::analytical, true},
-    {Objective::dense_time_s, "dense_time_s", Source::analytical, true},
+    {Objective::time_ms, "time_ms", Source::analytical, true},
+    {Objective::dense_time_ms, "dense_time_ms", Source::analytical, true},
     {Objective::speedup, "speedup", Source::analytical, true},
     {Objective::attention_speedup, "attention_speedup", Source::analytical, true},
     {Objective::amdahl_speedup, "amdahl_speedup", Source::analytical, true},
     {Objective::hbm_bytes, "hbm_bytes", Source::analytical, true},
     {Objective::cascade_speedup, "cascade_speedup", Source::analytical, false},
     {Objective::area_mm2, "area_mm2", Source::hardware, false},
-    {Objective::simulated_time_s, "simulated_time_s", Source::simulated, true},
+    {Objective::simulated_time_ms, "simulated_time_ms", Source::simulated, true},
     {Objective::simulated_speedup, "simulated_speedup", Source::simulated, true},
     {Objective::simulated_cascade_speedup, "simulated_cascade_speedup", Source::simulated, false},
     {Objective::simulated_sequences_per_s, "simulated_sequences_per_s", Source::simulated, false},
@@ -41,6 +41,13 @@ const ObjectiveInfo& info(Objective objective) { return catalog[static_cast<std:
 std::optional<Objective> find_objective(std::string_view name) {
   for (const ObjectiveInfo& i : catalog)
     if (i.name == name) return i.objective;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> renamed_objective(std::string_view old_name) {
+  if (old_name == "time_s") return "time_ms";
+  if (old_name == "dense_time_s") return "dense_time_ms";
+  if (old_name == "simulated_time_s") return "simulated_time_ms";
   return std::nullopt;
 }
 

@@ -13,18 +13,18 @@ enum class Backend { analytical, simulate, both };
 std::string_view to_string(Backend backend);
 
 enum class Objective {
-  time_s,                     // schedule_model.time.total_s: the scheduled stack on the roofline
-  dense_time_s,               // dense_model.time.total_s: the all-dense stack on the roofline
+  time_ms,                    // schedule_model.time.time_s in ms: the scheduled stack on the roofline
+  dense_time_ms,              // dense_model.time.time_s in ms: the all-dense stack on the roofline
   speedup,                    // end_to_end_speedup: dense over scheduled roofline time
   attention_speedup,          // effective_attention_speedup s
   amdahl_speedup,             // 1 / ((1 - f) + f / s)
   hbm_bytes,                  // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
   cascade_speedup,            // cascade->practical_speedup: full-resolution time over the cascade's expected time
   area_mm2,                   // the sum of the hardware components' areas (hw/system/machine_area)
-  simulated_time_s,           // the simulated scheduled stack
+  simulated_time_ms,          // the simulated scheduled stack
   simulated_speedup,          // simulated dense time over simulated scheduled time
   simulated_cascade_speedup,  // simulated full-resolution time over the cascade's expected simulated time
-  simulated_sequences_per_s,  // batch / simulated_time_s
+  simulated_sequences_per_s,  // batch / the simulated scheduled stack's time in s
 };
 
 enum class Source { analytical, simulated, hardware };
@@ -42,6 +42,8 @@ struct ObjectiveInfo {
 std::span<const ObjectiveInfo> objective_catalog();
 const ObjectiveInfo& info(Objective objective);
 std::optional<Objective> find_objective(std::string_view name);
+// The new name of an objective renamed when every record moved to milliseconds (time_s -> time_ms), or nothing.
+std::optional<std::string_view> renamed_objective(std::string_view old_name);
 bool provides(Backend backend, Objective objective);
 
 }  // namespace cascadesim::sim::sweep

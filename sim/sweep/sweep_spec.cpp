@@ -344,6 +344,9 @@ class SpecReader {
              "component sections give area figures)";
     std::vector<std::string_view> names;
     for (const ObjectiveInfo& i : objective_catalog()) names.push_back(i.name);
+    if (const auto renamed = renamed_objective(name))
+      return "objective '" + name + "' is now '" + std::string(*renamed) +
+             "': every record gives times in milliseconds (docs/results.md)";
     if (const auto o = find_objective(name)) {
       if (provides(spec_.backend, *o)) return {};
       return "'" + name + "' needs the " + (info(*o).source == Source::simulated ? "simulate" : "analytical") +

@@ -44,15 +44,15 @@ cat >"$work/analytical.json" <<JSON
  "axes": [{"path": "/workload/top_k", "values": [2, 5, 16]},
           {"path": "/workload/schedule", "values": ["1D+3A+12R", "2D+2A+12R"]},
           {"path": "/workload/seq_len", "range": {"from": 2048, "to": 102048, "step": 2}}],
- "backend": "analytical", "objectives": ["time_s", "speedup"],
- "pareto": {"minimize": ["time_s"], "maximize": ["speedup"]}}
+ "backend": "analytical", "objectives": ["time_ms", "speedup"],
+ "pareto": {"minimize": ["time_ms"], "maximize": ["speedup"]}}
 JSON
 cat >"$work/simulated.json" <<JSON
 {"schema_version": 1, "name": "kill-resume-simulated", "study": "tests/data/sim_small.json",
  "axes": [{"path": "/workload/top_k", "values": [1, 2, 3, 4, 8]},
           {"path": "/workload/schedule", "values": ["1D+3A+12R", "2D+2A+12R"]}],
- "backend": "simulate", "objectives": ["simulated_time_s", "simulated_speedup"],
- "pareto": {"minimize": ["simulated_time_s"], "maximize": ["simulated_speedup"]}}
+ "backend": "simulate", "objectives": ["simulated_time_ms", "simulated_speedup"],
+ "pareto": {"minimize": ["simulated_time_ms"], "maximize": ["simulated_speedup"]}}
 JSON
 files="sweep.json points.csv points.jsonl pareto.csv"
 

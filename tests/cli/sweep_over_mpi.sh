@@ -19,16 +19,16 @@ cat >"$work/analytical.json" <<JSON
 {"schema_version": 1, "name": "mpi-analytical", "study": "configs/studies/kascade-llama-3.2-1b-32k.json",
  "axes": [{"path": "/workload/top_k", "values": [2, 5, 16]},
           {"path": "/workload/seq_len", "range": {"from": 1024, "to": 32000, "step": 2}}],
- "backend": "analytical", "objectives": ["time_s", "speedup"],
- "pareto": {"minimize": ["time_s"], "maximize": ["speedup"]}}
+ "backend": "analytical", "objectives": ["time_ms", "speedup"],
+ "pareto": {"minimize": ["time_ms"], "maximize": ["speedup"]}}
 JSON
 # 8 simulated points of the tests' small study, one point per chunk.
 cat >"$work/simulated.json" <<JSON
 {"schema_version": 1, "name": "mpi-simulated", "study": "tests/data/sim_small.json",
  "axes": [{"path": "/workload/top_k", "values": [1, 2, 4, 8]},
           {"path": "/hardware/memory/channel_bandwidth_GBps", "values": [100, 335]}],
- "backend": "both", "objectives": ["speedup", "simulated_time_s", "simulated_speedup"],
- "pareto": {"minimize": ["simulated_time_s"], "maximize": ["simulated_speedup"]}}
+ "backend": "both", "objectives": ["speedup", "simulated_time_ms", "simulated_speedup"],
+ "pareto": {"minimize": ["simulated_time_ms"], "maximize": ["simulated_speedup"]}}
 JSON
 
 same() {  # same REFERENCE_DIR DIR
@@ -60,7 +60,7 @@ same "$work/analytical-1" "$work/resumed"
 
 # Bad input: every rank finds it; rank 0 alone says so, and the run exits 2.
 printf '{"schema_version": 1, "name": "bad", "study": "configs/studies/kascade-llama-3.2-1b-32k.json",
- "axes": [{"path": "/workload/topk", "values": [2]}], "objectives": ["time_s"]}' >"$work/bad.json"
+ "axes": [{"path": "/workload/topk", "values": [2]}], "objectives": ["time_ms"]}' >"$work/bad.json"
 rc=0
 ranks 2 "$exe" sweep "$work/bad.json" --out "$work/bad" >/dev/null 2>"$work/bad.txt" || rc=$?
 [ "$rc" -eq 2 ] || { echo "FAIL: bad spec under mpirun exited $rc, not 2" >&2; cat "$work/bad.txt" >&2; exit 1; }

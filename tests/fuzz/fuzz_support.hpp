@@ -33,8 +33,8 @@ inline void require_finite_positive(const char* what, double value) {
 inline void check_loaded_study(const sim::LoadedStudy& loaded) {
   const auto both = models::predict_both(loaded.study);
   for (const models::Prediction* p : {&both.seed, &both.exact}) {
-    require_finite_positive("dense stack time", p->dense_model.time.total_s);
-    require_finite_positive("scheduled stack time", p->schedule_model.time.total_s);
+    require_finite_positive("dense stack time", p->dense_model.time.time_s);
+    require_finite_positive("scheduled stack time", p->schedule_model.time.time_s);
     require_finite_positive("end-to-end speedup", p->end_to_end_speedup);
     require_finite_positive("effective attention speedup", p->effective_attention_speedup);
     require_finite_positive("Amdahl speedup", p->amdahl_speedup);

@@ -60,14 +60,14 @@ TEST_CASE("the attention fraction grows with the sequence length") {
 
 TEST_CASE("more bandwidth or more compute never makes a study slower") {
   Study st = test::kascade_study();
-  const double base = predict(st, Accounting::exact).schedule_model.time.total_s;
+  const double base = predict(st, Accounting::exact).schedule_model.time.time_s;
   Study faster_memory = st;
   faster_memory.hardware.hbm_bandwidth_GBps *= 2;
-  CHECK(predict(faster_memory, Accounting::exact).schedule_model.time.total_s <= base);
+  CHECK(predict(faster_memory, Accounting::exact).schedule_model.time.time_s <= base);
   Study faster_compute = st;
   faster_compute.hardware.matrix_macs_per_cycle *= 2;
   faster_compute.hardware.vector_flops_per_cycle *= 2;
-  CHECK(predict(faster_compute, Accounting::exact).schedule_model.time.total_s < base);
+  CHECK(predict(faster_compute, Accounting::exact).schedule_model.time.time_s < base);
 }
 
 TEST_CASE("a memory-bound decode study halves its time when bandwidth doubles, launches aside") {
@@ -79,7 +79,7 @@ TEST_CASE("a memory-bound decode study halves its time when bandwidth doubles, l
   CHECK(p.dense_model.time.bound == Bound::memory);
   st.hardware.hbm_bandwidth_GBps *= 2;
   const Prediction q = predict(st, Accounting::exact);
-  CHECK(q.dense_model.time.total_s == doctest::Approx(p.dense_model.time.total_s / 2));
+  CHECK(q.dense_model.time.time_s == doctest::Approx(p.dense_model.time.time_s / 2));
 }
 
 TEST_CASE("the roofline time is never below the compute or memory floor of the whole stack") {
@@ -88,8 +88,8 @@ TEST_CASE("the roofline time is never below the compute or memory floor of the w
     const Prediction p = predict(st, Accounting::exact);
     const double compute_floor = p.schedule_model.cost.matrix_flops / (st.hardware.peak_matrix_TFLOPs() * 1e12);
     const double memory_floor = p.schedule_model.cost.hbm_bytes / (st.hardware.hbm_bandwidth_GBps * 1e9);
-    CHECK(p.schedule_model.time.total_s >= compute_floor);
-    CHECK(p.schedule_model.time.total_s >= memory_floor);
+    CHECK(p.schedule_model.time.time_s >= compute_floor);
+    CHECK(p.schedule_model.time.time_s >= memory_floor);
   }
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("predictions are deterministic") {
   const Prediction a = predict(st, Accounting::exact);
   const Prediction b = predict(st, Accounting::exact);
   CHECK(a.amdahl_speedup == b.amdahl_speedup);
-  CHECK(a.schedule_model.time.total_s == b.schedule_model.time.total_s);
+  CHECK(a.schedule_model.time.time_s == b.schedule_model.time.time_s);
 }
 
 TEST_CASE("huge studies stay finite: a million tokens, 128 layers, 128 heads, batch 1024") {
@@ -110,11 +110,11 @@ TEST_CASE("huge studies stay finite: a million tokens, 128 layers, 128 heads, ba
   for (Accounting a : {Accounting::seed, Accounting::exact}) {
     const Prediction p = predict(st, a);
     CHECK(std::isfinite(p.amdahl_speedup));
-    CHECK(std::isfinite(p.schedule_model.time.total_s));
+    CHECK(std::isfinite(p.schedule_model.time.time_s));
     CHECK(p.schedule_model.cost.flops() > 1e20);
     CHECK(p.tiles.dense_per_head == 8192LL * 8193 / 2);
     for (const auto& kind : p.layer_times)
-      for (const RooflineTime& t : kind) CHECK(std::isfinite(t.total_s));
+      for (const RooflineTime& t : kind) CHECK(std::isfinite(t.time_s));
 
     // Correctly scaled, not merely finite: half the batch is exactly half the work, and half the context a
     // quarter of the causal tiles (4096 * 4097 / 2), with no count wrapping at 32 bits on the way.

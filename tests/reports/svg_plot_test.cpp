@@ -249,7 +249,7 @@ Plot heat_plot_of(std::vector<double> values, std::vector<CellState> states = {}
   map.y.numbers = {10, 1000};
   map.values = std::move(values);
   map.states = std::move(states);
-  map.value_label = "time_s";
+  map.value_label = "time_ms";
   plot.heat_map = std::move(map);
   return plot;
 }

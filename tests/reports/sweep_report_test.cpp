@@ -61,8 +61,8 @@ void run_into(const SweepSpec& spec, const fs::path& dir) {
   run_sweep(spec, options);
 }
 
-// The small shipped sweep: top_k {2, 5, 16} x seq_len {1024, 8192} x schedule {1D+3A+12R, 16D}, objectives time_s
-// and speedup, Pareto: minimize time_s, maximize speedup.
+// The small shipped sweep: top_k {2, 5, 16} x seq_len {1024, 8192} x schedule {1D+3A+12R, 16D}, objectives time_ms
+// and speedup, Pareto: minimize time_ms, maximize speedup.
 fs::path small_sweep(const TempDir& dir) {
   const fs::path out = dir.path() / "small";
   run_into(load_sweep_spec((source_dir / "configs/sweeps/kascade-topk-seq-small.json").string()), out);
@@ -114,19 +114,19 @@ TEST_CASE("the small sweep's report has a heat map per objective and pair of axe
     if (plot->heat_map) heat_ids.push_back(plot->id);
   // Every axis has 2 or 3 values: 3 pairs x 2 objectives, all heat maps; numbers along x, the schedule on y.
   CHECK(heat_ids == std::vector<std::string>{
-                        "time_s-workload_top_k-workload_seq_len", "time_s-workload_top_k-workload_schedule",
-                        "time_s-workload_seq_len-workload_schedule", "speedup-workload_top_k-workload_seq_len",
+                        "time_ms-workload_top_k-workload_seq_len", "time_ms-workload_top_k-workload_schedule",
+                        "time_ms-workload_seq_len-workload_schedule", "speedup-workload_top_k-workload_seq_len",
                         "speedup-workload_top_k-workload_schedule", "speedup-workload_seq_len-workload_schedule"});
 
   // top_k x seq_len at the base study's schedule 1D+3A+12R: one invalid cell (top_k 16 at 1024 tokens).
-  const Plot& by_top_k_seq = plot_named(report, "time_s-workload_top_k-workload_seq_len");
+  const Plot& by_top_k_seq = plot_named(report, "time_ms-workload_top_k-workload_seq_len");
   CHECK(by_top_k_seq.heat_map->x.names == std::vector<std::string>{"2", "5", "16"});
   CHECK(by_top_k_seq.heat_map->y.names == std::vector<std::string>{"1024", "8192"});
   CHECK(cells_in(by_top_k_seq, CellState::invalid) == 1);
   CHECK(cells_in(by_top_k_seq, CellState::value) == 5);
   CHECK(by_top_k_seq.heat_map->states[2] == CellState::invalid);  // bottom row (1024), third column (16)
   CHECK(by_top_k_seq.caption.find("/workload/schedule = 1D+3A+12R (the base study's value)") != std::string::npos);
-  // Its bottom-left cell is point 0 (top_k 2, seq_len 1024, 1D+3A+12R): time_s as points.csv has it.
+  // Its bottom-left cell is point 0 (top_k 2, seq_len 1024, 1D+3A+12R): time_ms as points.csv has it.
   const std::vector<std::string> row0 = cells_of(lines_in(fs::path(dir.path() / "small" / "points.csv"))[1]);
   CHECK(by_top_k_seq.heat_map->values[0] == std::stod(row0[5]));
 
@@ -157,13 +157,13 @@ TEST_CASE("the Pareto plot highlights exactly pareto.csv's rows over every ok po
   for (std::size_t i = 1; i < pareto.size(); ++i) {
     const std::vector<std::string> cells = cells_of(pareto[i]);
     expected_indices.push_back(std::stoull(cells[0]));
-    expected.emplace_back(std::stod(cells[5]), std::stod(cells[6]));  // time_s, speedup
+    expected.emplace_back(std::stod(cells[5]), std::stod(cells[6]));  // time_ms, speedup
   }
   CHECK(report.pareto_indices == expected_indices);
 
   const Plot& plot = plot_named(report, "pareto_front");
   REQUIRE(plot.series.size() == 2);
-  CHECK(plot.x_label == "time_s");
+  CHECK(plot.x_label == "time_ms");
   CHECK(plot.y_label == "speedup");
   const reports::Series& front = plot.series[1];
   std::vector<std::pair<double, double>> drawn;
@@ -204,13 +204,13 @@ TEST_CASE("points outside the constraints are excluded cells, named in the capti
       {"path": "/workload/top_k", "values": [2, 5]}
     ],
     "constraints": [{"path": "/hardware/sram_per_core_bytes", "max": 262144}],
-    "objectives": ["time_s"]
+    "objectives": ["time_ms"]
   })";
   run_into(load_sweep_spec_text(spec, "constrained.json"), dir.path() / "constrained");
   const SweepReport report = report_of(dir.path() / "constrained");
   CHECK(report.excluded == 2);
   CHECK(report.ok == 2);
-  const Plot& plot = plot_named(report, "time_s-hardware_sram_per_core_bytes-workload_top_k");
+  const Plot& plot = plot_named(report, "time_ms-hardware_sram_per_core_bytes-workload_top_k");
   CHECK(cells_in(plot, CellState::excluded) == 2);
   CHECK(plot.caption.find("2 excluded by the constraints (light grey)") != std::string::npos);
   const std::string text = document_text(report);
@@ -242,7 +242,7 @@ TEST_CASE("a sweep cut short is reported with its counts, missing points as not 
   CHECK(report.pareto_indices == std::vector<std::uint64_t>{0, 2});
 
   // top_k x seq_len at 1D+3A+12R: points 8 and 10 (top_k 16) are not in the file yet.
-  const Plot& plot = plot_named(report, "time_s-workload_top_k-workload_seq_len");
+  const Plot& plot = plot_named(report, "time_ms-workload_top_k-workload_seq_len");
   CHECK(cells_in(plot, CellState::missing) == 2);
   CHECK(cells_in(plot, CellState::value) == 4);
   CHECK(plot.caption.find("2 not run yet") != std::string::npos);
@@ -261,7 +261,7 @@ TEST_CASE("a sweep with only its header is reported with every point not run yet
   const SweepReport report = report_of(sweep);
   CHECK(report.rows == 0);
   CHECK(report.pareto_indices.empty());
-  CHECK(cells_in(plot_named(report, "time_s-workload_top_k-workload_seq_len"), CellState::missing) == 6);
+  CHECK(cells_in(plot_named(report, "time_ms-workload_top_k-workload_seq_len"), CellState::missing) == 6);
   // The report still renders: cells without values and no Pareto plot.
   CHECK_NOTHROW(reports::render_html(report.document));
 }
@@ -274,11 +274,11 @@ TEST_CASE("a numeric axis with many values and one with few are drawn as lines, 
       {"path": "/workload/seq_len", "log_range": {"from": 1024, "to": 131072, "points": 8}},
       {"path": "/workload/schedule", "values": ["1D+3A+12R", "16D"]}
     ],
-    "objectives": ["time_s"], "pareto": {"minimize": ["time_s"]}
+    "objectives": ["time_ms"], "pareto": {"minimize": ["time_ms"]}
   })";
   run_into(load_sweep_spec_text(spec, "lines.json"), dir.path() / "lines");
   const SweepReport report = report_of(dir.path() / "lines");
-  const Plot& plot = plot_named(report, "time_s-workload_seq_len-workload_schedule");
+  const Plot& plot = plot_named(report, "time_ms-workload_seq_len-workload_schedule");
   CHECK_FALSE(plot.heat_map);
   CHECK(plot.log_x);
   REQUIRE(plot.series.size() == 2);
@@ -307,7 +307,7 @@ TEST_CASE("the best point per objective is the ok point with the lowest time and
   TempDir dir;
   const fs::path sweep = small_sweep(dir);
   const SweepReport report = report_of(sweep);
-  // From points.csv itself: the lowest time_s and the highest speedup among ok rows.
+  // From points.csv itself: the lowest time_ms and the highest speedup among ok rows.
   std::size_t fastest = 0, best_speedup = 0;
   double lowest = 1e300, highest = -1e300;
   const std::vector<std::string> lines = lines_in(sweep / "points.csv");

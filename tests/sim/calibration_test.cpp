@@ -102,7 +102,7 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   std::vector<double> measured, predicted;
   std::vector<bool> held;
   for (const PointResult& p : result.points) {
-    measured.push_back(p.point.median_ms);
+    measured.push_back(p.point.time_ms);
     predicted.push_back(p.simulated_after_ms);
     held.push_back(p.held_out);
   }
@@ -139,7 +139,7 @@ TEST_CASE("the report's error table and its CSV carry the same numbers") {
     p.head_dim = 64;
     p.tile_q = p.tile_k = 128;
     p.top_k = i % 2 == 0 ? 0 : 5;
-    p.median_ms = measured[i];
+    p.time_ms = measured[i];
     points[i].held_out = i >= 2;
     points[i].simulated_before_ms = points[i].simulated_after_ms = simulated[i];
     points[i].analytical_before_ms = points[i].analytical_after_ms = measured[i];

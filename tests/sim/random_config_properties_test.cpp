@@ -187,13 +187,13 @@ double layer_flops(const Prediction& p, LayerKind kind) {
 
 double layer_time_s(const Prediction& p, LayerKind kind) {
   double t = 0;
-  for (const models::RooflineTime& op : p.layer_times[static_cast<std::size_t>(kind)]) t += op.total_s;
+  for (const models::RooflineTime& op : p.layer_times[static_cast<std::size_t>(kind)]) t += op.time_s;
   return t;
 }
 
 bool all_finite(const models::ModelTotals& t) {
   return std::isfinite(t.cost.matrix_flops) && std::isfinite(t.cost.vector_flops) && std::isfinite(t.cost.hbm_bytes) &&
-         std::isfinite(t.time.total_s) && t.time.total_s > 0;
+         std::isfinite(t.time.time_s) && t.time.time_s > 0;
 }
 
 Json with_schedule(Json doc, const std::string& schedule) {
@@ -284,7 +284,7 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
     CHECK(std::isfinite(p.amdahl_speedup));
     CHECK(p.end_to_end_speedup > 0);
     const Prediction again = models::predict(st, models::Accounting::exact);
-    CHECK(again.schedule_model.time.total_s == p.schedule_model.time.total_s);
+    CHECK(again.schedule_model.time.time_s == p.schedule_model.time.time_s);
     CHECK(again.end_to_end_speedup == p.end_to_end_speedup);
     const Prediction seed_accounting = models::predict(st, models::Accounting::seed);
     CHECK(std::isfinite(seed_accounting.amdahl_speedup));
@@ -301,10 +301,10 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
     const double peak_flops_per_s = st.hardware.peak_matrix_TFLOPs() * 1e12;
     const double peak_bytes_per_s = st.hardware.hbm_bandwidth_GBps * 1e9;
     const double floor_s = std::max(floor_flops / peak_flops_per_s, floor_bytes / peak_bytes_per_s);
-    CHECK(p.schedule_model.time.total_s >= floor_s * (1 - 1e-12));
-    CHECK(p.dense_model.time.total_s >=
+    CHECK(p.schedule_model.time.time_s >= floor_s * (1 - 1e-12));
+    CHECK(p.dense_model.time.time_s >=
           std::max(floor_flops / peak_flops_per_s, dense_floor_bytes / peak_bytes_per_s) * (1 - 1e-12));
-    CHECK(p.schedule_model.time.total_s >=
+    CHECK(p.schedule_model.time.time_s >=
           std::max({p.schedule_model.cost.matrix_flops / peak_flops_per_s,
                     p.schedule_model.cost.vector_flops / (st.hardware.peak_vector_TFLOPs() * 1e12),
                     p.schedule_model.cost.hbm_bytes / peak_bytes_per_s}) *
@@ -357,7 +357,7 @@ TEST_CASE("random valid studies: analytical time above the floor, bytes above co
     CHECK(d.end_to_end_speedup == 1.0);
     CHECK(d.effective_attention_speedup == 1.0);
     CHECK(d.amdahl_speedup == doctest::Approx(1.0).epsilon(1e-15));
-    CHECK(d.schedule_model.time.total_s == p.dense_model.time.total_s);
+    CHECK(d.schedule_model.time.time_s == p.dense_model.time.time_s);
     CHECK(d.schedule_model.cost.flops() == p.dense_model.cost.flops());
   }
   MESSAGE(studies << " random studies: " << refused << " refused by the loader, " << skipping
@@ -406,24 +406,24 @@ TEST_CASE(
     for (const sim::RunResult* r : {&s.dense, &s.schedule}) {
       const bool dense_run = r == &s.dense;
       CAPTURE(dense_run);
-      REQUIRE(std::isfinite(r->total_ns));
-      REQUIRE(r->total_ns > 0);
+      REQUIRE(std::isfinite(r->time_ns));
+      REQUIRE(r->time_ns > 0);
       // Compute floor: every matrix FLOP of the described kernels runs on some core at no more than the matrix
       // unit's peak (padding and efficiency only add cycles), a core runs one unit at a time inside its
       // kernel's span, and the spans follow the launch gaps.
       const double flops = described_matrix_flops(*r);
       CHECK(flops >= gemm_flops(st) * (1 - 1e-12));
       const double compute_floor_ns = r->launch_ns + flops / peaks.matrix_flops_per_ns;
-      CHECK(r->total_ns >= compute_floor_ns * (1 - 1e-12));
-      compute_margin = std::min(compute_margin, r->total_ns / compute_floor_ns);
+      CHECK(r->time_ns >= compute_floor_ns * (1 - 1e-12));
+      compute_margin = std::min(compute_margin, r->time_ns / compute_floor_ns);
       // Memory floor: each channel's calendar carries at most its bandwidth in every window, and every
       // booking lies in the windows before the run's end, so bytes <= channels x bandwidth x (time + window).
       const double bytes = hbm_bytes_of(*r);
       CHECK(r->memory.moved_bytes() == bytes);  // the typed figure is the memory's own statistics
       const double floor_bytes = compulsory_bytes(st, dense_run ? models::LayerSchedule{} : st.workload.schedule);
       CHECK(bytes >= floor_bytes * (1 - 1e-12));
-      CHECK(r->total_ns >= bytes / peaks.hbm_bytes_per_ns - peaks.hbm_window_ns);
-      memory_margin = std::min(memory_margin, r->total_ns / (floor_bytes / peaks.hbm_bytes_per_ns));
+      CHECK(r->time_ns >= bytes / peaks.hbm_bytes_per_ns - peaks.hbm_window_ns);
+      memory_margin = std::min(memory_margin, r->time_ns / (floor_bytes / peaks.hbm_bytes_per_ns));
     }
     // Both backends run at the same peaks: the roofline's are derived from the sections the simulator builds.
     CHECK(peaks.matrix_flops_per_ns == doctest::Approx(st.hardware.peak_matrix_TFLOPs() * 1e3).epsilon(1e-12));
@@ -481,8 +481,8 @@ TEST_CASE("random valid studies simulated twice are bit-identical, and all-dense
     first = sim::simulate_loaded(std::move(loaded));
     ++checked;
     second = sim::simulate_loaded(sim::testing::load(doc));
-    CHECK(first.schedule.total_ns == second.schedule.total_ns);
-    CHECK(first.dense.total_ns == second.dense.total_ns);
+    CHECK(first.schedule.time_ns == second.schedule.time_ns);
+    CHECK(first.dense.time_ns == second.dense.time_ns);
     CHECK(first.speedup == second.speedup);
     REQUIRE(first.schedule.kernels.size() == second.schedule.kernels.size());
     for (std::size_t k = 0; k < first.schedule.kernels.size(); ++k) {
@@ -493,9 +493,9 @@ TEST_CASE("random valid studies simulated twice are bit-identical, and all-dense
     const std::int64_t layers = first.loaded.study.model.n_layers;
     dense = sim::simulate_loaded(sim::testing::load(with_schedule(doc, all_dense(layers))));
     CHECK(dense.speedup == 1.0);
-    CHECK(dense.schedule.total_ns == dense.dense.total_ns);
+    CHECK(dense.schedule.time_ns == dense.dense.time_ns);
     // The baseline of every schedule is the same all-dense run.
-    CHECK(dense.dense.total_ns == first.dense.total_ns);
+    CHECK(dense.dense.time_ns == first.dense.time_ns);
     CHECK(dense.prediction.exact.end_to_end_speedup == 1.0);
   }
   CHECK(checked == 4);

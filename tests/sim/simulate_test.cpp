@@ -35,9 +35,9 @@ TEST_CASE("a cascade runs each stage at its token count, weighted by how often i
   CHECK(s.cascade->stages[1].tokens == 4096);
   CHECK(s.cascade->stages[0].run_fraction == 1.0);
   CHECK(s.cascade->stages[1].run_fraction == doctest::Approx(0.5));
-  CHECK(s.cascade->expected_ns ==
+  CHECK(s.cascade->expected_time_ns ==
         doctest::Approx(s.cascade->stages[0].time_ns + 0.5 * s.cascade->stages[1].time_ns).epsilon(1e-12));
-  CHECK(s.cascade->speedup == doctest::Approx(s.schedule.total_ns / s.cascade->expected_ns).epsilon(1e-12));
+  CHECK(s.cascade->speedup == doctest::Approx(s.schedule.time_ns / s.cascade->expected_time_ns).epsilon(1e-12));
   CHECK(s.cascade->speedup > 1.0);
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("materialized attention is simulated as its three kernels, the S x S s
   CHECK(names.count("attention") == 0);
   // The softmax pass reads S and writes P: neither fits on chip at these sizes, so HBM moves what it describes.
   CHECK(scores_bytes == doctest::Approx(described_scores_bytes).epsilon(0.01));
-  CHECK(u.dense.total_ns > f.dense.total_ns);
+  CHECK(u.dense.time_ns > f.dense.time_ns);
 }
 
 TEST_CASE("matrix utilization is the useful MACs over peak: never above the share of peak the FLOPs achieved") {
@@ -126,9 +126,9 @@ TEST_CASE("matrix utilization is the useful MACs over peak: never above the shar
     described_matrix_flops += k.cost.matrix_flops;
     busy_ns += k.matrix_busy_ns;
   }
-  const double achieved_share = described_matrix_flops / (2.0 * s.dense.peak_macs_per_ns * s.dense.total_ns);
+  const double achieved_share = described_matrix_flops / (2.0 * s.dense.peak_macs_per_ns * s.dense.time_ns);
   CHECK(sim::matrix_utilization(s.dense) == doctest::Approx(achieved_share).epsilon(1e-9));
-  const double busy_share = busy_ns / (static_cast<double>(s.loaded.study.hardware.cores) * s.dense.total_ns);
+  const double busy_share = busy_ns / (static_cast<double>(s.loaded.study.hardware.cores) * s.dense.time_ns);
   CHECK(sim::matrix_utilization(s.dense) <= busy_share);
   CHECK(sim::hbm_utilization(s.dense) > 0);
   CHECK(sim::hbm_utilization(s.dense) <= 1.0);

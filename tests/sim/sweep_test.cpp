@@ -37,8 +37,8 @@ core::Json spec_with_axes(core::Json axes) {
                     {"name", "test-sweep"},
                     {"study", "kascade-llama-3.2-1b-32k"},
                     {"axes", std::move(axes)},
-                    {"objectives", {"time_s", "speedup"}},
-                    {"pareto", {{"minimize", {"time_s"}}, {"maximize", {"speedup"}}}}};
+                    {"objectives", {"time_ms", "speedup"}},
+                    {"pareto", {{"minimize", {"time_ms"}}, {"maximize", {"speedup"}}}}};
 }
 
 SweepSpec load(const core::Json& doc) { return load_sweep_spec_text(doc.dump(2), "sweep.json"); }
@@ -163,7 +163,7 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
   core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"range", {{"from", 1}, {"to", 8}, {"step", 0}}}},
                                    {{"path", "/workload/seq_len"}, {"values", {1024}}, {"range", {{"from", 1}}}},
                                    {{"path", "/workload/phase"}, {"values", {"prefil"}}}});
-  doc["objectives"] = {"time_s", "energy_J", "simulated_speedup", "speedups"};
+  doc["objectives"] = {"time_ms", "energy_J", "simulated_speedup", "speedups"};
   doc["backend"] = "analytical";
   doc["colour"] = "blue";
   const auto issues = issues_of(doc);
@@ -186,10 +186,23 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
                   "is analytical"));
   CHECK(has_issue(issues,
                   "sweep.json: /objectives/3: unknown objective 'speedups' (did you mean 'speedup'?); the analytical "
-                  "backend gives time_s, dense_time_s, speedup, attention_speedup, amdahl_speedup, hbm_bytes, "
+                  "backend gives time_ms, dense_time_ms, speedup, attention_speedup, amdahl_speedup, hbm_bytes, "
                   "cascade_speedup, area_mm2"));
   // The Pareto objectives name an objective that the bad list left out.
-  CHECK(has_issue(issues, "sweep.json: /pareto/maximize/0: 'speedup' is not one of the objectives (time_s)"));
+  CHECK(has_issue(issues, "sweep.json: /pareto/maximize/0: 'speedup' is not one of the objectives (time_ms)"));
+}
+
+TEST_CASE("an objective renamed when records moved to milliseconds names its new name") {
+  core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {1, 2}}}});
+  doc["objectives"] = {"simulated_time_s"};
+  doc["backend"] = "simulate";
+  doc.erase("pareto");
+  const auto issues = issues_of(doc);
+  INFO(lines_of(issues));
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line() ==
+        "sweep.json: /objectives/0: objective 'simulated_time_s' is now 'simulated_time_ms': every record gives "
+        "times in milliseconds (docs/results.md)");
 }
 
 TEST_CASE("an empty axes list, a bad study and a bad log_range are errors") {
@@ -240,7 +253,7 @@ TEST_CASE("a zip is one axis: its lists advance together") {
   run(spec, tmp.path() / "out", 1);
   const auto lines = lines_in(tmp.path() / "out" / "points.csv");
   REQUIRE(lines.size() == 7);
-  CHECK(lines[0] == "index,/model/n_layers,/workload/schedule,/workload/top_k,status,time_s,speedup,backend");
+  CHECK(lines[0] == "index,/model/n_layers,/workload/schedule,/workload/top_k,status,time_ms,speedup,backend");
   const std::vector<std::string> expected{"0,16,1D+3A+12R,2", "1,16,1D+3A+12R,5", "2,16,1D+3A+12R,8",
                                           "3,32,2D+6A+24R,2", "4,32,2D+6A+24R,5", "5,32,2D+6A+24R,8"};
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -385,7 +398,7 @@ TEST_CASE("pareto.csv holds the non-dominated ok rows of points.csv") {
   run(spec, tmp.path() / "out", 2);
   struct Row {
     std::string line;
-    double time_s, speedup;
+    double time_ms, speedup;
   };
   std::vector<Row> rows;
   const auto lines = lines_in(tmp.path() / "out" / "points.csv");
@@ -397,7 +410,7 @@ TEST_CASE("pareto.csv holds the non-dominated ok rows of points.csv") {
   std::vector<std::string> expected{lines[0]};
   for (const Row& r : rows) {
     const bool dominated = std::any_of(rows.begin(), rows.end(), [&](const Row& o) {
-      return o.time_s <= r.time_s && o.speedup >= r.speedup && (o.time_s < r.time_s || o.speedup > r.speedup);
+      return o.time_ms <= r.time_ms && o.speedup >= r.speedup && (o.time_ms < r.time_ms || o.speedup > r.speedup);
     });
     if (!dominated) expected.push_back(r.line);
   }
@@ -428,7 +441,7 @@ TEST_CASE("a point failing the loader's cross-field checks is an invalid row wit
   CHECK(row["status"] ==
         "invalid: /workload/top_k: top_k 16 exceeds the 8 key tiles of seq_len 1024 / tile_tokens "
         "128");
-  CHECK(row["time_s"].is_null());
+  CHECK(row["time_ms"].is_null());
 }
 
 TEST_CASE("rows outside the constraints are excluded rows") {
@@ -448,7 +461,7 @@ TEST_CASE("analytical objectives equal predict() on the study loaded with the po
                                    {{"path", "/model/d_mlp"}, {"values", {4096}}},
                                    {{"path", "/workload/attention_kernel"}, {"values", {"materialized"}}},
                                    {{"path", "/workload/top_k"}, {"values", {7}}}});
-  doc["objectives"] = {"time_s", "dense_time_s", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"};
+  doc["objectives"] = {"time_ms", "dense_time_ms", "speedup", "attention_speedup", "amdahl_speedup", "hbm_bytes"};
   run(load(doc), tmp.path() / "out", 1);
   const core::Json row = core::Json::parse(lines_in(tmp.path() / "out" / "points.jsonl").at(0));
 
@@ -460,8 +473,8 @@ TEST_CASE("analytical objectives equal predict() on the study loaded with the po
   const models::Prediction p =
       models::predict(load_study_text(study.dump(), "point.json", {}).study, models::Accounting::exact);
   CHECK(row["status"] == "ok");
-  CHECK(row["time_s"].get<double>() == p.schedule_model.time.total_s);
-  CHECK(row["dense_time_s"].get<double>() == p.dense_model.time.total_s);
+  CHECK(row["time_ms"].get<double>() == p.schedule_model.time.time_s * 1e3);
+  CHECK(row["dense_time_ms"].get<double>() == p.dense_model.time.time_s * 1e3);
   CHECK(row["speedup"].get<double>() == p.end_to_end_speedup);
   CHECK(row["attention_speedup"].get<double>() == p.effective_attention_speedup);
   CHECK(row["amdahl_speedup"].get<double>() == p.amdahl_speedup);
@@ -473,7 +486,7 @@ TEST_CASE("the simulate backend runs each point's study through the simulator") 
   core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2, 32}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "both";
-  doc["objectives"] = {"speedup", "simulated_time_s", "simulated_speedup"};
+  doc["objectives"] = {"speedup", "simulated_time_ms", "simulated_speedup"};
   doc["pareto"] = {{"maximize", {"simulated_speedup"}}};
   const SweepSpec spec = load(doc);
   const SweepSummary s = run(spec, tmp.path() / "out", 4);
@@ -489,7 +502,7 @@ TEST_CASE("the simulate backend runs each point's study through the simulator") 
   CHECK(ok["status"] == "ok");
   CHECK(ok["backend"] == "both");
   CHECK(ok["simulated_speedup"].get<double>() == expected.speedup);
-  CHECK(ok["simulated_time_s"].get<double>() == doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
+  CHECK(ok["simulated_time_ms"].get<double>() == doctest::Approx(expected.schedule.time_ns * 1e-6).epsilon(1e-15));
   CHECK(ok["speedup"].get<double>() == analytical_speedup);
   // 2048 tokens in 128-token tiles: 16 key tiles, so top_k 32 is rejected before simulating.
   CHECK(core::Json::parse(lines[1])["status"] ==
@@ -559,7 +572,7 @@ TEST_CASE("a /hardware axis swaps in whole presets for the analytical backend") 
             .study;
     const models::Prediction p = models::predict(st, models::Accounting::exact);
     CHECK(st.hardware.name == preset);
-    CHECK(rows[i]["time_s"].get<double>() == p.schedule_model.time.total_s);
+    CHECK(rows[i]["time_ms"].get<double>() == p.schedule_model.time.time_s * 1e3);
     CHECK(rows[i]["speedup"].get<double>() == p.end_to_end_speedup);
   }
 }
@@ -570,8 +583,8 @@ TEST_CASE("a /hardware axis in the simulate backend names the preset in the poin
       {{{"path", "/hardware"}, {"values", {"h200"}}}, {{"path", "/workload/seq_len"}, {"values", {1024}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "simulate";
-  doc["objectives"] = {"simulated_time_s", "simulated_speedup"};
-  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  doc["objectives"] = {"simulated_time_ms", "simulated_speedup"};
+  doc["pareto"] = {{"minimize", {"simulated_time_ms"}}};
   run(load(doc), tmp.path() / "out", 1);
   const auto rows = rows_of(tmp.path() / "out");
   REQUIRE(rows.size() == 1);
@@ -581,7 +594,7 @@ TEST_CASE("a /hardware axis in the simulate backend names the preset in the poin
   const Simulation expected = simulate_loaded(load_point(study));
   CHECK(rows[0]["status"] == "ok");
   CHECK(rows[0]["simulated_speedup"].get<double>() == expected.speedup);
-  CHECK(rows[0]["simulated_time_s"].get<double>() == doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
+  CHECK(rows[0]["simulated_time_ms"].get<double>() == doctest::Approx(expected.schedule.time_ns * 1e-6).epsilon(1e-15));
 }
 
 TEST_CASE("a path inside a hardware component section reaches the simulator") {
@@ -591,8 +604,8 @@ TEST_CASE("a path inside a hardware component section reaches the simulator") {
                                    {{"path", "/workload/batch"}, {"values", {2}}}});
   doc["study"] = "spatten-topk-decode-llama-3.2-1b";
   doc["backend"] = "simulate";
-  doc["objectives"] = {"simulated_time_s", "simulated_sequences_per_s"};
-  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  doc["objectives"] = {"simulated_time_ms", "simulated_sequences_per_s"};
+  doc["pareto"] = {{"minimize", {"simulated_time_ms"}}};
   const SweepSpec spec = load(doc);
   CHECK(spec.load_points);
   run(spec, tmp.path() / "out", 1);
@@ -604,13 +617,13 @@ TEST_CASE("a path inside a hardware component section reaches the simulator") {
     const Simulation expected = simulate_loaded(load_point(study_with(
         "spatten-topk-decode-llama-3.2-1b",
         {{"/hardware/topk/elements_per_cycle", lanes}, {"/workload/seq_len", 2048}, {"/workload/batch", 2}})));
-    CHECK(rows[i]["simulated_time_s"].get<double>() ==
-          doctest::Approx(expected.schedule.total_ns * 1e-9).epsilon(1e-15));
+    CHECK(rows[i]["simulated_time_ms"].get<double>() ==
+          doctest::Approx(expected.schedule.time_ns * 1e-6).epsilon(1e-15));
     CHECK(rows[i]["simulated_sequences_per_s"].get<double>() ==
-          doctest::Approx(2 / (expected.schedule.total_ns * 1e-9)).epsilon(1e-12));
+          doctest::Approx(2 / (expected.schedule.time_ns * 1e-9)).epsilon(1e-12));
   }
   // One comparator lane ranks the candidates more slowly than 64.
-  CHECK(rows[0]["simulated_time_s"].get<double>() > rows[1]["simulated_time_s"].get<double>());
+  CHECK(rows[0]["simulated_time_ms"].get<double>() > rows[1]["simulated_time_ms"].get<double>());
 }
 
 TEST_CASE("nested cascade paths are loaded into each point's study for the analytical backend") {
@@ -691,8 +704,8 @@ TEST_CASE("bad presets, bad nested values and simulator-only paths are reported 
   // With the simulate backend the component path is checked by loading: an impl's missing key is named.
   doc = spec_with_axes({{{"path", "/hardware/topk"}, {"values", {core::Json{{"impl", "sorter"}}}}}});
   doc["backend"] = "simulate";
-  doc["objectives"] = {"simulated_time_s"};
-  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  doc["objectives"] = {"simulated_time_ms"};
+  doc["pareto"] = {{"minimize", {"simulated_time_ms"}}};
   CHECK_THROWS_WITH_AS(load(doc),
                        doctest::Contains("sweep.json: /axes/0/values/0: /hardware/topk: "
                                          "/hardware/topk/elements_per_cycle: missing required key"),
@@ -708,8 +721,8 @@ TEST_CASE("a simulating sweep refuses an axis of analytical-only hardware figure
                                    {{"path", "/hardware/kernel_launch_us"}, {"values", {2, 4}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "both";
-  doc["objectives"] = {"time_s", "simulated_time_s"};
-  doc["pareto"] = {{"minimize", {"simulated_time_s"}}};
+  doc["objectives"] = {"time_ms", "simulated_time_ms"};
+  doc["pareto"] = {{"minimize", {"simulated_time_ms"}}};
   const auto issues = issues_of(doc);
   INFO(lines_of(issues));
   REQUIRE(issues.size() == 1);
@@ -722,8 +735,8 @@ TEST_CASE("a simulating sweep refuses an axis of analytical-only hardware figure
                          {{"path", "/hardware/l2/bytes"}, {"values", {25165824, 52428800}}}}}};
   CHECK(issues_of(zipped).empty());
   doc["backend"] = "analytical";
-  doc["objectives"] = {"time_s"};
-  doc["pareto"] = {{"minimize", {"time_s"}}};
+  doc["objectives"] = {"time_ms"};
+  doc["pareto"] = {{"minimize", {"time_ms"}}};
   CHECK(issues_of(doc).empty());
 }
 
@@ -732,8 +745,8 @@ TEST_CASE("area_mm2 is the sum of the components' areas from each section's own 
   core::Json doc = spec_with_axes({{{"path", "/hardware"}, {"values", {"fusemax-like", "spatten-like"}}},
                                    {{"path", "/hardware/cores"}, {"values", {1, 2}}},
                                    {{"path", "/workload/seq_len"}, {"values", {4096}}}});
-  doc["objectives"] = {"time_s", "area_mm2"};
-  doc["pareto"] = {{"minimize", {"time_s", "area_mm2"}}};
+  doc["objectives"] = {"time_ms", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"time_ms", "area_mm2"}}};
   run(load(doc), tmp.path() / "out", 1);
   const auto rows = rows_of(tmp.path() / "out");
   REQUIRE(rows.size() == 4);
@@ -755,8 +768,8 @@ TEST_CASE("area_mm2 with a simulated component path follows each point's section
   core::Json doc = spec_with_axes({{{"path", "/hardware/matrix_unit/macs_per_cycle"}, {"values", {1024}}}});
   doc["study"] = (source_dir / "tests/data/sim_small.json").string();
   doc["backend"] = "simulate";
-  doc["objectives"] = {"simulated_time_s", "area_mm2"};
-  doc["pareto"] = {{"minimize", {"simulated_time_s", "area_mm2"}}};
+  doc["objectives"] = {"simulated_time_ms", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"simulated_time_ms", "area_mm2"}}};
   // h100-sxm gives no area figures: the objective is refused before anything runs.
   CHECK_THROWS_WITH_AS(load(doc),
                        doctest::Contains("sweep.json: /axes/0/values/0: 'area_mm2': the hardware with "
@@ -781,8 +794,8 @@ TEST_CASE("area_mm2 with a simulated component path follows each point's section
 
 TEST_CASE("objectives a study or preset cannot give are spec errors") {
   core::Json doc = spec_with_axes({{{"path", "/workload/top_k"}, {"values", {2}}}});
-  doc["objectives"] = {"time_s", "cascade_speedup", "area_mm2"};
-  doc["pareto"] = {{"minimize", {"time_s"}}};
+  doc["objectives"] = {"time_ms", "cascade_speedup", "area_mm2"};
+  doc["pareto"] = {{"minimize", {"time_ms"}}};
   const auto issues = issues_of(doc);
   INFO(lines_of(issues));
   CHECK(issues.size() == 2);

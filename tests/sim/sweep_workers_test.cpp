@@ -38,8 +38,8 @@ SweepSpec simulated_spec() {
                         {{{"path", "/workload/top_k"}, {"values", {1, 2, 8}}},
                          {{"path", "/hardware/memory/channel_bandwidth_GBps"}, {"values", {100, 335}}}}},
                        {"backend", "both"},
-                       {"objectives", {"speedup", "simulated_time_s", "simulated_speedup"}},
-                       {"pareto", {{"minimize", {"simulated_time_s"}}, {"maximize", {"simulated_speedup"}}}}};
+                       {"objectives", {"speedup", "simulated_time_ms", "simulated_speedup"}},
+                       {"pareto", {{"minimize", {"simulated_time_ms"}}, {"maximize", {"simulated_speedup"}}}}};
   return load_sweep_spec_text(doc.dump(), "workers.json");
 }
 
