@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -119,7 +120,7 @@ struct StreamWork {
 };
 
 struct Kernel {
-  std::string name;
+  std::string_view name;  // a string literal: kernels are built per prediction, so names cost no allocation
   Op op = Op::qkv_projection;
   std::int64_t layer = 0;
   LayerKind layer_kind = LayerKind::dense;
