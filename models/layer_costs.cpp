@@ -39,15 +39,10 @@ OpCost LayerCost::attention_part() const {
 
 LayerShape layer_shape(const Workload& w) {
   LayerShape s;
+  static_cast<LayerSettings&>(s) = w;
   s.batch = static_cast<double>(w.batch);
   s.query_tokens = w.phase == Phase::prefill ? w.seq_len : 1;
   s.key_tokens = w.seq_len;
-  s.tile_tokens = w.tile_tokens;
-  s.top_k = w.top_k;
-  s.bytes_per_element = w.bytes_per_element;
-  s.kernel = w.attention_kernel;
-  s.scoring = w.anchor_scoring;
-  s.pattern = w.pattern;
   std::uint64_t anchor_seed = 0;
   for (std::size_t layer = 0; layer < w.schedule.layers.size(); ++layer) {
     const auto l = static_cast<std::int64_t>(layer);

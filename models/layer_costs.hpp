@@ -59,19 +59,13 @@ struct LayerCost {
   OpCost attention_part() const;  // attention + anchor_scoring: what Kascade changes
 };
 
-// The token shape of one layer invocation.
-struct LayerShape {
+// The token shape of one layer invocation, with the workload's layer settings (top_k at most the key tiles).
+struct LayerShape : LayerSettings {
   double batch = 1;               // may be fractional: an expected number of members (cascade compaction)
   std::int64_t query_tokens = 0;  // per sequence: S in prefill, 1 in decode
   std::int64_t key_tokens = 0;    // per sequence: S, or the KV-cache length in decode
-  std::int64_t tile_tokens = 128;
-  std::int64_t top_k = 0;
-  std::int64_t bytes_per_element = 2;
-  AttentionKernel kernel = AttentionKernel::fused;
-  AnchorScoring scoring = AnchorScoring::tile_max;
-  // Which key tiles reuse layers visit, and the schedule's reuse layers (with the anchor each reads, layer + 1;
-  // 0 before any anchor) and anchor layers: a pattern's counts may differ from layer to layer.
-  std::shared_ptr<const dataflow::AttentionPattern> pattern = dataflow::default_pattern();
+  // The schedule's reuse layers (with the anchor each reads, layer + 1; 0 before any anchor) and anchor layers: a
+  // pattern's counts may differ from layer to layer.
   std::vector<std::pair<std::int64_t, std::uint64_t>> reuse_layers;
   std::vector<std::int64_t> anchor_layers;
 };

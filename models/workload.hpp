@@ -51,18 +51,23 @@ struct EarlyExitSpec {
   double exit_head_flops_per_token = 0.0;  // cost of one confidence head evaluation, per token
 };
 
-struct Workload {
-  Phase phase = Phase::prefill;
-  std::int64_t seq_len = 0;  // prefill: tokens per sequence; decode: KV-cache length
-  std::int64_t batch = 1;
+// The workload's settings that reach every layer invocation: models::LayerShape derives from this as Workload does,
+// so a setting the dataflow reads is declared once (here and in the study schema) and copied as a whole.
+struct LayerSettings {
   std::int64_t tile_tokens = 128;  // query and key tile edge (seed 002: 128)
   std::int64_t top_k = 0;          // key tiles kept per query tile in reuse layers
-  LayerSchedule schedule;          // empty: all layers dense
   // Which key tiles reuse layers visit (/workload/pattern); Kascade's top-k lists when the study names none.
   std::shared_ptr<const dataflow::AttentionPattern> pattern = dataflow::default_pattern();
   AnchorScoring anchor_scoring = AnchorScoring::tile_max;
   AttentionKernel attention_kernel = AttentionKernel::fused;
   std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache
+};
+
+struct Workload : LayerSettings {
+  Phase phase = Phase::prefill;
+  std::int64_t seq_len = 0;  // prefill: tokens per sequence; decode: KV-cache length
+  std::int64_t batch = 1;
+  LayerSchedule schedule;  // empty: all layers dense
   std::optional<CascadeSpec> cascade;
   std::optional<EarlyExitSpec> early_exit;
 };

@@ -54,7 +54,7 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
              gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
-  const bool unfused = s.kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
+  const bool unfused = s.attention_kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
   switch (unfused ? LayerKind::dense : kind) {
     case LayerKind::dense:
       if (unfused) {
@@ -70,7 +70,7 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
     case LayerKind::anchor:
       if (!s.pattern->selects_from_scores()) {
         out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
-      } else if (s.scoring == AnchorScoring::tile_max) {
+      } else if (s.anchor_scoring == AnchorScoring::tile_max) {
         for (Kernel& k : anchor_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
       } else {
         out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});

@@ -87,7 +87,7 @@ TEST_CASE("fused attention reads K/V once when the heads in flight fit in L2, pe
 TEST_CASE("materialized attention moves the S x S scores four times") {
   const TransformerModel m = test::llama_3_2_1b();
   LayerShape s = prefill(2048);
-  s.kernel = AttentionKernel::materialized;
+  s.attention_kernel = AttentionKernel::materialized;
   const LayerCost c = layer_cost(m, s, LayerKind::dense, test::round_machine());
   const double scores = 32.0 * 2048 * 2048;
   CHECK(c[Op::attention].hbm_bytes == 2.0 * 2048 * 2048 * 2 + 2.0 * 2048 * 512 * 2 + 4 * scores * 2);
@@ -131,7 +131,7 @@ TEST_CASE("anchors add tile scoring, pooled scoring is a separate pass") {
   const LayerCost anchor = layer_cost(m, s, LayerKind::anchor, test::round_machine());
   CHECK(anchor.attention_part().flops() > dense.attention_part().flops());
   CHECK(anchor[Op::anchor_scoring].kernels == 1);
-  s.scoring = AnchorScoring::pooled;
+  s.anchor_scoring = AnchorScoring::pooled;
   const LayerCost pooled = layer_cost(m, s, LayerKind::anchor, test::round_machine());
   CHECK(pooled[Op::attention].flops() == dense[Op::attention].flops());
   CHECK(pooled[Op::anchor_scoring].matrix_flops == 32 * (32.0 * 33 / 2) * 2 * 64);
