@@ -57,7 +57,7 @@ CASCADESIM_REGISTER_COMPONENT(counting_probe, "probe", "counting", "test-only ro
 
 namespace {
 
-Json machine() {
+Json probe_free_machine() {
   return Json{
       {"memory",
        {{"impl", "hbm"}, {"bytes", 1e9}, {"channels", 2}, {"channel_bandwidth_GBps", 100}, {"latency_ns", 100}}},
@@ -69,7 +69,7 @@ Json machine() {
   };
 }
 
-std::unique_ptr<hw::System> build(const Json& config, core::ConfigErrors& errors) {
+std::unique_ptr<hw::System> build_system(const Json& config, core::ConfigErrors& errors) {
   models::HardwareSpec spec;
   spec.cores = 2;
   spec.clock_GHz = 1;
@@ -80,10 +80,10 @@ std::unique_ptr<hw::System> build(const Json& config, core::ConfigErrors& errors
 }  // namespace
 
 TEST_CASE("a registered role the system does not wire is built from its section and found by role") {
-  Json config = machine();
+  Json config = probe_free_machine();
   config["probe"] = {{"impl", "counting"}, {"weight", 2}};
   core::ConfigErrors errors;
-  const std::unique_ptr<hw::System> system = build(config, errors);
+  const std::unique_ptr<hw::System> system = build_system(config, errors);
   errors.throw_if_any();
   REQUIRE(system != nullptr);
 
@@ -104,16 +104,16 @@ TEST_CASE("a registered role the system does not wire is built from its section 
 
 TEST_CASE("an optional role without a section is absent, and a broken one is an error at its pointer") {
   core::ConfigErrors errors;
-  const std::unique_ptr<hw::System> plain = build(machine(), errors);
+  const std::unique_ptr<hw::System> plain = build_system(probe_free_machine(), errors);
   REQUIRE(plain != nullptr);
   CHECK(plain->find<Probe>("probe") == nullptr);
   const auto parts = plain->parts();
   CHECK(std::none_of(parts.begin(), parts.end(), [](const hw::System::Part& p) { return p.name == "probe"; }));
 
-  Json config = machine();
+  Json config = probe_free_machine();
   config["probe"] = {{"impl", "counting"}, {"weight", 11}};
   core::ConfigErrors broken;
-  CHECK(build(config, broken) == nullptr);
+  CHECK(build_system(config, broken) == nullptr);
   REQUIRE(broken.size() == 1);
   try {
     broken.throw_if_any();
