@@ -13,6 +13,9 @@ struct StatInfo {
   std::string_view name;  // snake_case with its unit: busy_cycles, read_bytes, achieved_bandwidth_GBps
   std::string_view unit;  // "" for counts
   std::string_view doc;
+  // True when the value sums what the work did, so a repeated stretch of work (a layer the engine reuses) adds its
+  // share again; false for a count of distinct things (ports that carried traffic), which repetition leaves alone.
+  bool sums_work = true;
 };
 
 // The values of one component's statistics, in the order of its StatInfo table.

@@ -33,6 +33,7 @@ struct GemmWork {
 
   double tiles_per_problem() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }
   double units() const { return std::ceil(problems) * tiles_per_problem(); }  // output tiles
+  bool operator==(const GemmWork&) const = default;
 };
 
 // Tiled attention, FlashAttention-2 style: a work unit is one query tile of one head of one sequence; it loads
@@ -93,6 +94,7 @@ struct AttentionWork {
   // K/V tiles loaded over every head group of one sequence: visited_blocks() / heads_per_unit when the group's
   // heads share their lists.
   double loaded_blocks() const;
+  bool operator==(const AttentionWork&) const = default;  // the same pattern object, not equal lists
 };
 
 // Splits per unit for a machine of `cores`: none when the units already fill the cores or the work is not
@@ -110,6 +112,7 @@ struct SelectWork {
   PatternSpace space;                               // the anchor's own layer
   std::int64_t candidates(std::int64_t q) const { return causal ? q + 1 : key_tiles; }
   double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
+  bool operator==(const SelectWork&) const = default;
 };
 
 // Elementwise passes over memory: pooling for scoring, cascade stop decisions.
@@ -117,6 +120,7 @@ struct StreamWork {
   double read_bytes = 0, write_bytes = 0, vector_ops = 0;
   double matrix_flops = 0;  // small dense products riding along (pooled scores)
   double units = 1;         // work units it is spread over
+  bool operator==(const StreamWork&) const = default;
 };
 
 struct Kernel {

@@ -34,6 +34,7 @@ struct PatternSpace {
   std::int64_t own_tile(std::int64_t q) const { return query_tiles == key_tiles ? q : key_tiles - 1; }
   // The K/V head a query head reads (grouped-query attention).
   std::int64_t kv_head(std::int64_t head) const { return head / std::max<std::int64_t>(1, heads / kv_heads); }
+  bool operator==(const PatternSpace&) const = default;
 };
 
 class AttentionPattern {

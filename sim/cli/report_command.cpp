@@ -129,7 +129,7 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
     c.exact_f = both.exact.attention_fraction;
     c.exact_s = both.exact.effective_attention_speedup;
     c.exact_amdahl = both.exact.amdahl_speedup;
-    if (options.simulate_study) c.simulated_end_to_end = simulate_study(study_path, load, nullptr).speedup;
+    if (options.simulate_study) c.simulated_end_to_end = simulate_study(study_path, load).speedup;
     for (const SpeedupPair& pair : speedup_pairs(in.points)) {
       const MeasuredPoint& v = in.points[pair.variant].point;
       if (v.kernel == "stack" && v.seq_len == loaded.study.workload.seq_len &&

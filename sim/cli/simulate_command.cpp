@@ -19,11 +19,13 @@ using models::Op;
 using models::dataflow::Kernel;
 
 const char* const simulate_usage =
-    "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--hw PRESET] [--config-dir DIR]\n"
+    "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--every-layer] [--hw PRESET] [--config-dir DIR]\n"
     "\n"
     "Replays the study's dataflow (and the all-dense baseline) on the hardware models of its preset.\n"
     "  --json          print one JSON object instead of the table\n"
     "  --trace FILE    write a Chrome/Perfetto trace-event JSON of the scheduled run (per core, per kernel)\n"
+    "  --every-layer   simulate every layer; by default a layer doing the same work as one simulated before\n"
+    "                  takes that layer's times and statistics (the table says how many were simulated)\n"
     "  --hw PRESET     replace the study's hardware with a preset (name or .json path)\n"
     "  --config-dir D  look for hw/ and models/ presets in D first (repeatable)\n";
 
@@ -39,6 +41,8 @@ SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
       o.json = true;
     else if (a == "--trace")
       o.trace_path = value();
+    else if (a == "--every-layer")
+      o.every_layer = true;
     else if (a == "--hw")
       o.load.hardware_preset = value();
     else if (a == "--config-dir")
@@ -169,6 +173,8 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
                     {"launch_ms", r.launch_ns * 1e-6},
                     {"kernels", r.kernels.size()},
                     {"tile_ops", r.tile_ops},
+                    {"layers", r.layers},
+                    {"layers_simulated", r.layers_simulated},
                     {"flops", flops},
                     {"achieved_TFLOPs", flops / r.time_ns / 1e3},
                     {"by_op", kernels_by_op},
@@ -242,7 +248,10 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
   row("kernels (launch + sync time)",
       f("%.0f", static_cast<double>(d.kernels.size())) + f(" (%.3f ms)", d.launch_ns / 1e6),
       f("%.0f", static_cast<double>(r.kernels.size())) + f(" (%.3f ms)", r.launch_ns / 1e6));
-  row("tile operations simulated", f("%.0f", d.tile_ops), f("%.0f", r.tile_ops));
+  row("layers simulated (the others repeat one)",
+      f("%.0f", static_cast<double>(d.layers_simulated)) + f(" of %.0f", static_cast<double>(d.layers)),
+      f("%.0f", static_cast<double>(r.layers_simulated)) + f(" of %.0f", static_cast<double>(r.layers)));
+  row("tile operations", f("%.0f", d.tile_ops), f("%.0f", r.tile_ops));
   auto flops = [](const RunResult& x) {
     double total = 0;
     for (const KernelRecord& k : x.kernels) total += k.cost.flops();
@@ -324,7 +333,8 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
 void run_simulate(const SimulateOptions& options, std::ostream& out) {
   std::unique_ptr<PerfettoTrace> trace;
   if (!options.trace_path.empty()) trace = std::make_unique<PerfettoTrace>(options.trace_path);
-  const Simulation s = simulate_study(options.study_path, options.load, trace.get());
+  const Simulation s =
+      simulate_study(options.study_path, options.load, SimulationOptions{trace.get(), !options.every_layer});
   trace.reset();
   if (options.json)
     out << simulation_to_json(s).dump(2) << "\n";

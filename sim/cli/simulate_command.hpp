@@ -13,7 +13,8 @@ namespace cascadesim::sim {
 struct SimulateOptions {
   std::string study_path;  // empty: the built-in default study
   bool json = false;
-  std::string trace_path;  // Chrome / Perfetto trace-event JSON of the scheduled run
+  std::string trace_path;    // Chrome / Perfetto trace-event JSON of the scheduled run
+  bool every_layer = false;  // simulate layers that repeat a simulated layer's work instead of reusing its results
   LoadOptions load;
 };
 

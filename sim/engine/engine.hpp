@@ -49,6 +49,9 @@ struct RunResult {
   // The machine's peaks as its component sections give them, for utilization figures.
   double peak_macs_per_ns = 0;  // cores x the matrix unit's MACs per cycle x clock
   double peak_hbm_GBps = 0;     // the memory section's channels together
+  // Layers (runs of kernels of one layer index) in the run, and of those the ones simulated: a layer doing the same
+  // work as one simulated before it takes that layer's times and statistics instead (RunOptions).
+  std::int64_t layers = 0, layers_simulated = 0;
 };
 
 // Receives one event per work unit and per kernel, for timelines (Perfetto).
@@ -61,6 +64,12 @@ struct TraceSink {
 struct RunOptions {
   TraceSink* trace = nullptr;
   std::int64_t max_pipeline_stages = 4;  // K/V tiles in flight per core when the scratchpad allows
+  // Simulate a layer once and reuse its times and statistics for every later layer doing the same work (equal
+  // kernels but for the layer's own tensors, equal pattern lists). Layers touch only their own tensors, so a
+  // repeat differs from its simulated twin only by where the bandwidth windows fall (docs/simulate.md gives the
+  // difference on the shipped studies).
+  // Off when a trace is written: a timeline shows every unit.
+  bool reuse_repeated_layers = true;
 };
 
 // Scratchpad check: how many K/V tiles a core can hold in flight beside its Q tile and fp32 O accumulator

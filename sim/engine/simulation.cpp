@@ -22,11 +22,16 @@ double hbm_utilization(const RunResult& r) {
 
 namespace {
 
+RunOptions run_options(const SimulationOptions& options, TraceSink* trace) {
+  RunOptions run;
+  run.trace = trace;
+  run.reuse_repeated_layers = options.reuse_repeated_layers;
+  return run;
+}
+
 RunResult run_stack(hw::System& system, const models::Study& st, const models::LayerSchedule& schedule,
-                    TraceSink* trace) {
+                    const RunOptions& options) {
   const models::LayerShape shape = models::layer_shape(st.workload);
-  RunOptions options;
-  options.trace = trace;
   return run_kernels(system, models::dataflow::stack_kernels(st.model, shape, schedule), options);
 }
 
@@ -34,7 +39,8 @@ RunResult run_stack(hw::System& system, const models::Study& st, const models::L
 
 namespace {
 
-CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, double full_ns) {
+CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, double full_ns,
+                                   const RunOptions& options) {
   CascadeSimulation c;
   const models::LayerShape full = models::layer_shape(st.workload);
   for (const models::CascadeStagePlan& plan : models::cascade_plan(st.workload)) {
@@ -48,7 +54,7 @@ CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, 
       std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
       if (plan.decides)
         kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
-      stage.time_ns = run_kernels(system, kernels, RunOptions{}).time_ns;
+      stage.time_ns = run_kernels(system, kernels, options).time_ns;
       c.expected_time_ns += stage.run_fraction * stage.time_ns;
     }
     c.stages.push_back(stage);
@@ -82,11 +88,11 @@ EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study&
 
 }  // namespace
 
-Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace) {
+Simulation simulate_study(const std::string& study_path, const LoadOptions& load, const SimulationOptions& options) {
   return simulate_loaded(study_path.empty()
                              ? load_study(std::string(builtin_prefix) + std::string(default_study_path), load)
                              : load_study(study_path, load),
-                         trace);
+                         options);
 }
 
 void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors) {
@@ -105,7 +111,7 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   }
 }
 
-Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
+Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options) {
   Simulation s;
   s.loaded = std::move(loaded);
   const models::Study& st = s.loaded.study;
@@ -115,12 +121,14 @@ Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace) {
   add_simulation_problems(s.loaded, errors);
   errors.throw_if_any();
   s.prediction = models::predict_both(st);
-  s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), nullptr);
+  const RunOptions untraced = run_options(options, nullptr);
+  s.dense = run_stack(*system, st, models::dense_schedule(st.model.n_layers), untraced);
   // An all-dense study's schedule is the baseline: run it again only when it must be traced.
-  const bool same_as_dense = st.workload.schedule.layers.empty() && !trace;
-  s.schedule = same_as_dense ? s.dense : run_stack(*system, st, st.workload.schedule, trace);
+  const bool same_as_dense = st.workload.schedule.layers.empty() && !options.trace;
+  s.schedule =
+      same_as_dense ? s.dense : run_stack(*system, st, st.workload.schedule, run_options(options, options.trace));
   s.speedup = s.dense.time_ns / s.schedule.time_ns;
-  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.time_ns);
+  if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.time_ns, untraced);
   if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
   return s;
 }

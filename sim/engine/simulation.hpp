@@ -42,11 +42,19 @@ struct Simulation {
   std::optional<EarlyExitSimulation> early_exit;
 };
 
+// How a study's runs are replayed: a trace of the scheduled run (which simulates every layer), and whether a layer
+// repeating a simulated layer's work takes its results (RunOptions::reuse_repeated_layers).
+struct SimulationOptions {
+  TraceSink* trace = nullptr;
+  bool reuse_repeated_layers = true;
+};
+
 // Loads the study, builds the hardware, runs both stacks. Throws ConfigError on bad input (a section the
 // simulator needs is missing, a tile that does not fit the scratchpad, ...).
-Simulation simulate_study(const std::string& study_path, const LoadOptions& load, TraceSink* trace = nullptr);
+Simulation simulate_study(const std::string& study_path, const LoadOptions& load,
+                          const SimulationOptions& options = {});
 // The same for a study already loaded (the sweep loads each point's study from text).
-Simulation simulate_loaded(LoadedStudy loaded, TraceSink* trace = nullptr);
+Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options = {});
 
 // Adds the reasons the simulator refuses a loaded study apart from its hardware sections (a tile the scratchpad
 // cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.

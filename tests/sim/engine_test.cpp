@@ -246,3 +246,86 @@ TEST_CASE("decode with fewer head groups than cores splits the key tiles, and a 
     CHECK(k.requested_bytes == doctest::Approx(k.cost.hbm_bytes).epsilon(1e-12));
   CHECK(r.kernels[0].tile_ops == 8.0 * 64);
 }
+
+namespace {
+
+// A small GQA model's prefill stack, D A 5R A 3R: the first five reuse layers read the first anchor's lists, the
+// last three the second anchor's.
+std::vector<Kernel> small_stack() {
+  models::TransformerModel m;
+  m.n_layers = 11;
+  m.n_heads = 8;
+  m.n_kv_heads = 2;
+  m.head_dim = 64;
+  m.d_model = 512;
+  m.d_mlp = 1024;
+  models::Workload w;
+  w.seq_len = 2048;
+  w.top_k = 4;  // the sink, the own tile and two drawn from the anchor's seed: the two anchors' lists differ
+  w.schedule = models::parse_layer_schedule("1D+1A+5R+1A+3R");
+  return models::dataflow::stack_kernels(m, models::layer_shape(w), w.schedule);
+}
+
+double stat_value(const sim::RunResult& r, const std::string& component, const std::string& name) {
+  for (const sim::ComponentStats& c : r.components)
+    if (c.name == component)
+      for (std::size_t i = 0; i < c.infos.size(); ++i)
+        if (c.infos[i].name == name) return c.values[i];
+  FAIL("no statistic " << component << "/" << name);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a layer repeating the work of one simulated before takes its times and statistics") {
+  Machine m;
+  m.launch_us = 2;
+  Built b = build(m);
+  const std::vector<Kernel> kernels = small_stack();
+  sim::RunOptions every_layer;
+  every_layer.reuse_repeated_layers = false;
+  const sim::RunResult all = sim::run_kernels(*b.system, kernels, every_layer);
+  const sim::RunResult reused = sim::run_kernels(*b.system, kernels, sim::RunOptions{});
+
+  CHECK(all.layers == 11);
+  CHECK(all.layers_simulated == 11);
+  CHECK(reused.layers == 11);
+  // Simulated: the dense layer, both anchors (the second is the anchors' second occurrence), the first two reuse
+  // layers of each anchor's lists (the two anchors' lists differ); the other three reuse layers of the first
+  // anchor and the last of the second take the second occurrence's results.
+  CHECK(reused.layers_simulated == 7);
+  REQUIRE(reused.kernels.size() == all.kernels.size());
+  for (std::size_t i = 0; i < all.kernels.size(); ++i) {
+    CHECK(reused.kernels[i].name == all.kernels[i].name);
+    CHECK(reused.kernels[i].layer == all.kernels[i].layer);
+    CHECK(reused.kernels[i].tile_ops == all.kernels[i].tile_ops);
+    CHECK(reused.kernels[i].end_ns - reused.kernels[i].start_ns ==
+          doctest::Approx(all.kernels[i].end_ns - all.kernels[i].start_ns).epsilon(0.01));
+    if (i > 0) CHECK(reused.kernels[i].start_ns == doctest::Approx(reused.kernels[i - 1].end_ns + 2000));
+  }
+  CHECK(reused.time_ns == doctest::Approx(all.time_ns).epsilon(0.005));
+  CHECK(reused.launch_ns == all.launch_ns);
+  CHECK(reused.tile_ops == all.tile_ops);
+  CHECK(reused.matrix_macs == all.matrix_macs);
+  CHECK(stat_value(reused, "matrix_unit", "macs") == stat_value(all, "matrix_unit", "macs"));
+  CHECK(stat_value(reused, "memory", "read_bytes") ==
+        doctest::Approx(stat_value(all, "memory", "read_bytes")).epsilon(0.01));
+  CHECK(reused.memory.read_bytes == doctest::Approx(all.memory.read_bytes).epsilon(0.01));
+  CHECK(reused.l2.hits == doctest::Approx(all.l2.hits).epsilon(0.01));
+  // A count of distinct things is not added again for a repeated layer.
+  CHECK(stat_value(reused, "noc", "ports") == stat_value(all, "noc", "ports"));
+}
+
+TEST_CASE("a trace simulates every layer") {
+  struct CountingTrace : sim::TraceSink {
+    std::int64_t kernels = 0;
+    void unit(std::int64_t, const sim::KernelRecord&, double, double) override {}
+    void kernel(const sim::KernelRecord&) override { ++kernels; }
+  } trace;
+  Built b = build(Machine{});
+  sim::RunOptions options;
+  options.trace = &trace;
+  const sim::RunResult r = sim::run_kernels(*b.system, small_stack(), options);
+  CHECK(r.layers_simulated == r.layers);
+  CHECK(trace.kernels == static_cast<std::int64_t>(r.kernels.size()));
+}

@@ -59,7 +59,7 @@ const core::StatInfo crossbar_stats[] = {
     {"port_busy_ns", "ns",
      "sum over ports of the time spent transferring; mean port utilization = port_busy_ns / (ports x elapsed)"},
     {"port_wait_ns", "ns", "sum over requests of the time from issue until their port transfer started"},
-    {"ports", "", "ports that carried traffic (one per requesting core)"},
+    {"ports", "", "ports that carried traffic (one per requesting core)", false},
 };
 
 // Indices into crossbar_stats.
