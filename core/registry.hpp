@@ -99,6 +99,9 @@ class Registry {
   struct Entry {
     std::string name;  // the value of "impl"
     std::string doc;
+    // The parameters of a section that builds, as JSON text ("impl" aside): shown by `describe`, and the section
+    // the tests that try every entry build.
+    std::string example;
     std::vector<ParamInfo> params;
     // Builds the product from its config section; reads through node (errors go to node.errors()).
     std::function<std::unique_ptr<Product>(const ConfigNode& node)> make;

@@ -100,24 +100,25 @@ std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::
 // allowed, every other key rejected); factory(const Config&, const core::ConfigNode&) builds the pattern and may
 // read the extra keys and report cross-field errors through node (returning nullptr). fields is a constexpr field
 // table (core/field.hpp); a table with an entry lacking its key or target, or a key twice, does not compile.
-#define CASCADESIM_REGISTER_PATTERN(id, impl_name, doc_text, Config, fields, extra_keys, factory)      \
-  static_assert(::cascadesim::core::fields_declared<Config>(fields),                                   \
-                #fields ": every field needs a key and a target, and no key may appear twice");        \
-  namespace {                                                                                          \
-  const bool registered_pattern_##id = ::cascadesim::models::dataflow::PatternCatalog::instance().add( \
-      {impl_name, doc_text, ::cascadesim::core::describe_fields<Config>(fields),                       \
-       [](const ::cascadesim::core::ConfigNode& node)                                                  \
-           -> std::unique_ptr<::cascadesim::models::dataflow::AttentionPattern> {                      \
-         const std::size_t before = node.errors().size();                                              \
-         Config config{};                                                                              \
-         ::cascadesim::core::read_fields<Config>(node, fields, config);                                \
-         std::vector<std::string_view> keys = ::cascadesim::core::field_keys<Config>(fields);          \
-         keys.push_back("impl");                                                                       \
-         for (std::string_view extra : extra_keys) keys.push_back(extra);                              \
-         node.reject_unknown_keys(keys);                                                               \
-         if (node.errors().size() != before) return nullptr;                                           \
-         return factory(config, node);                                                                 \
-       }});                                                                                            \
+// example is the JSON text of the parameters of a section that builds (describe shows it; the tests build it).
+#define CASCADESIM_REGISTER_PATTERN(id, impl_name, doc_text, Config, fields, extra_keys, factory, example) \
+  static_assert(::cascadesim::core::fields_declared<Config>(fields),                                       \
+                #fields ": every field needs a key and a target, and no key may appear twice");            \
+  namespace {                                                                                              \
+  const bool registered_pattern_##id = ::cascadesim::models::dataflow::PatternCatalog::instance().add(     \
+      {impl_name, doc_text, example, ::cascadesim::core::describe_fields<Config>(fields),                  \
+       [](const ::cascadesim::core::ConfigNode& node)                                                      \
+           -> std::unique_ptr<::cascadesim::models::dataflow::AttentionPattern> {                          \
+         const std::size_t before = node.errors().size();                                                  \
+         Config config{};                                                                                  \
+         ::cascadesim::core::read_fields<Config>(node, fields, config);                                    \
+         std::vector<std::string_view> keys = ::cascadesim::core::field_keys<Config>(fields);              \
+         keys.push_back("impl");                                                                           \
+         for (std::string_view extra : extra_keys) keys.push_back(extra);                                  \
+         node.reject_unknown_keys(keys);                                                                   \
+         if (node.errors().size() != before) return nullptr;                                               \
+         return factory(config, node);                                                                     \
+       }});                                                                                                \
   }
 
 }  // namespace cascadesim::models::dataflow

@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.hpp"
 #include "hw/component_registry.hpp"
+#include "models/dataflow/pattern.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
@@ -15,8 +16,9 @@ namespace cascadesim::sim {
 const char* const describe_usage =
     "usage: cascadesim describe [--json] [--schema FILE]\n"
     "\n"
-    "Lists every study, hardware, model and workload parameter and every registered hardware component with its\n"
-    "parameters and statistics (unit, bounds, default, meaning).\n"
+    "Lists every study, hardware, model and workload parameter, every attention pattern with its parameters and an\n"
+    "example section, and every registered hardware component with its parameters and statistics (unit, bounds,\n"
+    "default, meaning).\n"
     "  --json         print the same as one JSON object\n"
     "  --schema FILE  also write the JSON schema of study files to FILE\n";
 
@@ -100,7 +102,15 @@ core::Json describe_json() {
     for (const core::StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
     components.push_back({{"role", e.role}, {"impl", e.name}, {"doc", e.doc}, {"params", params}, {"stats", stats}});
   }
-  return core::Json{{"sections", sections}, {"components", components}};
+  core::Json patterns = core::Json::array();
+  for (const models::dataflow::PatternCatalog::Entry& e : models::dataflow::PatternCatalog::instance().entries()) {
+    core::Json params = core::Json::array();
+    for (const core::ParamInfo& p : e.params) params.push_back(param_json(p));
+    core::Json example = core::Json::parse(e.example);
+    example["impl"] = e.name;
+    patterns.push_back({{"impl", e.name}, {"doc", e.doc}, {"params", params}, {"example", example}});
+  }
+  return core::Json{{"sections", sections}, {"components", components}, {"patterns", patterns}};
 }
 
 namespace {
@@ -168,8 +178,14 @@ core::Json study_json_schema() {
   schedule["oneOf"] = core::Json::array();
   schedule["oneOf"].push_back(core::Json{{"type", "string"}});
   schedule["oneOf"].push_back(core::Json{{"type", "array"}, {"items", core::Json{{"enum", layer_kinds}}}});
-  core::Json workload =
-      object_schema(sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}});
+  core::Json pattern_names = core::Json::array();
+  for (const core::Json& p : d["patterns"]) pattern_names.push_back(p["impl"]);
+  const core::Json pattern{{"type", "object"},
+                           {"description", "which key tiles reuse layers visit (docs/patterns.md)"},
+                           {"properties", {{"impl", {{"enum", pattern_names}}}}},
+                           {"required", {"impl"}}};
+  core::Json workload = object_schema(
+      sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}, {"pattern", pattern}});
   auto preset_or = [](core::Json object) {
     return core::Json{
         {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};
@@ -201,6 +217,13 @@ void run_describe(const DescribeOptions& options, std::ostream& out) {
   for (const core::Json& s : d["sections"]) {
     out << "\n  " << s["pointer"].get<std::string>() << ": " << s["doc"].get<std::string>() << "\n";
     write_params(out, s["params"]);
+  }
+  out << "\nAttention patterns (/workload/pattern: {\"impl\": NAME, ...} picks one; Kascade's top-k lists when "
+         "absent)\n";
+  for (const core::Json& p : d["patterns"]) {
+    out << "\n  " << p["impl"].get<std::string>() << ": " << p["doc"].get<std::string>() << "\n";
+    write_params(out, p["params"]);
+    out << "    example: " << p["example"].dump() << "\n";
   }
   out << "\nHardware components (a hardware preset section {\"impl\": NAME, ...} picks one per role)\n";
   for (const core::Json& c : d["components"]) {

@@ -16,15 +16,12 @@ using models::dataflow::PatternSpace;
 namespace {
 
 // A section for each registered pattern; a pattern missing here fails the test that walks the catalog.
-const std::map<std::string, core::Json> sample_sections = {
-    {"kascade_topk", {{"impl", "kascade_topk"}}},
-    {"random_topk", {{"impl", "random_topk"}, {"seed", 3}}},
-    {"window", {{"impl", "window"}, {"window_tiles", 3}}},
-    {"strided", {{"impl", "strided"}, {"stride_tiles", 3}}},
-    {"sink_window", {{"impl", "sink_window"}, {"sink_tiles", 2}, {"window_tiles", 3}}},
-    {"per_head_topk", {{"impl", "per_head_topk"}, {"top_k_by_head", {1, 4, 7}}}},
-    {"per_layer_topk", {{"impl", "per_layer_topk"}, {"top_k_by_layer", {2, 5}}}},
-};
+// The section a pattern's registration gives as its example.
+core::Json example_section(const PatternCatalog::Entry& entry) {
+  core::Json section = core::Json::parse(entry.example);
+  section["impl"] = entry.name;
+  return section;
+}
 
 std::shared_ptr<const AttentionPattern> build(const core::Json& section, core::ConfigErrors& errors,
                                               const std::string& file = "study.json") {
@@ -66,9 +63,7 @@ TEST_CASE("every registered pattern lists ascending, distinct, visible tiles and
   for (const PatternCatalog::Entry& entry : PatternCatalog::instance().entries()) {
     if (entry.name == "from_file") continue;  // needs a file: its own test below
     INFO("pattern " << entry.name);
-    const auto section = sample_sections.find(entry.name);
-    REQUIRE_MESSAGE(section != sample_sections.end(), "give pattern_test.cpp a sample section for " << entry.name);
-    const std::shared_ptr<const AttentionPattern> p = build(section->second);
+    const std::shared_ptr<const AttentionPattern> p = build(example_section(entry));
     for (const PatternSpace& s : spaces()) {
       std::vector<std::int64_t> tiles;
       for (std::int64_t h = 0; h < s.heads; ++h)
@@ -101,7 +96,7 @@ TEST_CASE("a pattern that claims the same costs in every layer has them: counts 
   for (const PatternCatalog::Entry& entry : PatternCatalog::instance().entries()) {
     if (entry.name == "from_file") continue;
     INFO("pattern " << entry.name);
-    const std::shared_ptr<const AttentionPattern> p = build(sample_sections.at(entry.name));
+    const std::shared_ptr<const AttentionPattern> p = build(example_section(entry));
     if (!p->same_costs_every_layer()) continue;
     ++claiming;
     for (PatternSpace s : spaces()) {

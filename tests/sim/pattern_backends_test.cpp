@@ -26,25 +26,14 @@ std::string study_text(const core::Json& pattern) {
   return study.dump();
 }
 
-const std::map<std::string, core::Json> sections = {
-    {"kascade_topk", {{"impl", "kascade_topk"}}},
-    {"random_topk", {{"impl", "random_topk"}, {"seed", 5}}},
-    {"window", {{"impl", "window"}, {"window_tiles", 2}}},
-    {"strided", {{"impl", "strided"}, {"stride_tiles", 2}}},
-    {"sink_window", {{"impl", "sink_window"}, {"sink_tiles", 1}, {"window_tiles", 2}}},
-    {"per_head_topk", {{"impl", "per_head_topk"}, {"top_k_by_head", {1, 3}}}},
-    {"per_layer_topk", {{"impl", "per_layer_topk"}, {"top_k_by_layer", {1, 1, 3, 2}}}},
-    {"from_file", {{"impl", "from_file"}, {"path", "tests/data/patterns/selections_small.json"}}},
-};
-
 }  // namespace
 
 TEST_CASE("for every registered pattern, simulated tiles, FLOPs and streamed bytes equal the analytical counts") {
   for (const models::dataflow::PatternCatalog::Entry& entry : models::dataflow::PatternCatalog::instance().entries()) {
     INFO("pattern " << entry.name);
-    const auto section = sections.find(entry.name);
-    REQUIRE_MESSAGE(section != sections.end(), "give pattern_backends_test.cpp a section for " << entry.name);
-    sim::LoadedStudy loaded = sim::load_study_text(study_text(section->second), "pattern-backends.json", {});
+    core::Json section = core::Json::parse(entry.example);  // the example its registration gives
+    section["impl"] = entry.name;
+    sim::LoadedStudy loaded = sim::load_study_text(study_text(section), "pattern-backends.json", {});
     const models::Study study = loaded.study;  // a copy: loaded moves into the simulation
     const sim::Simulation s = sim::simulate_loaded(std::move(loaded));
     const models::LayerShape shape = models::layer_shape(study.workload);

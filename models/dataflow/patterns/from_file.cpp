@@ -16,8 +16,6 @@ constexpr auto from_file_fields = std::to_array<core::Field<FromFileConfig>>({
     {.key = "path",
      .doc = "selections file (docs/patterns.md), relative to the folder of the file that names it",
      .presence = core::Presence::required,
-     .min = 0,
-     .max = 0,
      .target = &FromFileConfig::path},
 });
 
@@ -180,6 +178,7 @@ CASCADESIM_REGISTER_PATTERN(from_file, "from_file",
                             "selections read from a file (docs/patterns.md): per layer, query head and query tile, "
                             "the key tiles a model selected; a reuse layer reads the latest listed layer at or "
                             "before it",
-                            FromFileConfig, from_file_fields, no_extra_keys, make_from_file)
+                            FromFileConfig, from_file_fields, no_extra_keys, make_from_file,
+                            R"({"path": "tests/data/patterns/selections_small.json"})")
 
 }  // namespace cascadesim::models::dataflow

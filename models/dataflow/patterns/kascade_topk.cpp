@@ -41,6 +41,6 @@ CASCADESIM_REGISTER_PATTERN(kascade_topk, "kascade_topk",
                             "Kascade top-k (seed 002): anchors select the study's top_k key tiles per query tile "
                             "(sink, own tile, the rest data-dependent), shared by a GQA group and by the reuse "
                             "layers of one anchor",
-                            KascadeConfig, kascade_fields, no_extra_keys, make_kascade)
+                            KascadeConfig, kascade_fields, no_extra_keys, make_kascade, "{}")
 
 }  // namespace cascadesim::models::dataflow

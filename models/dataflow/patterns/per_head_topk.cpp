@@ -49,6 +49,7 @@ std::unique_ptr<AttentionPattern> make_per_head(const PerHeadConfig&, const core
 CASCADESIM_REGISTER_PATTERN(per_head_topk, "per_head_topk",
                             "Kascade-style lists with a top-k per head: top_k_by_head (an array, cycled over the "
                             "query heads) replaces the study's top_k",
-                            PerHeadConfig, per_head_fields, per_head_keys, make_per_head)
+                            PerHeadConfig, per_head_fields, per_head_keys, make_per_head,
+                            R"({"top_k_by_head": [1, 4, 7]})")
 
 }  // namespace cascadesim::models::dataflow

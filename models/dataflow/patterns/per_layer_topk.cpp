@@ -46,6 +46,7 @@ std::unique_ptr<AttentionPattern> make_per_layer(const PerLayerConfig&, const co
 CASCADESIM_REGISTER_PATTERN(per_layer_topk, "per_layer_topk",
                             "Kascade-style lists with a top-k per layer: top_k_by_layer (an array indexed by layer, "
                             "cycled) replaces the study's top_k",
-                            PerLayerConfig, per_layer_fields, per_layer_keys, make_per_layer)
+                            PerLayerConfig, per_layer_fields, per_layer_keys, make_per_layer,
+                            R"({"top_k_by_layer": [2, 5]})")
 
 }  // namespace cascadesim::models::dataflow

@@ -65,6 +65,6 @@ std::unique_ptr<AttentionPattern> make_random(const RandomConfig& config, const 
 CASCADESIM_REGISTER_PATTERN(random_topk, "random_topk",
                             "seeded random: top_k key tiles per (layer, head, query tile), uniform over the visible "
                             "tiles, independent between heads and layers",
-                            RandomConfig, random_fields, no_extra_keys, make_random)
+                            RandomConfig, random_fields, no_extra_keys, make_random, R"({"seed": 3})")
 
 }  // namespace cascadesim::models::dataflow

@@ -88,6 +88,7 @@ std::unique_ptr<AttentionPattern> make_sink_window(const SinkWindowConfig& confi
 CASCADESIM_REGISTER_PATTERN(sink_window, "sink_window",
                             "attention sinks plus a local window (StreamingLLM): the first sink_tiles key tiles and "
                             "the window_tiles tiles ending at the query's own tile",
-                            SinkWindowConfig, sink_window_fields, no_extra_keys, make_sink_window)
+                            SinkWindowConfig, sink_window_fields, no_extra_keys, make_sink_window,
+                            R"({"sink_tiles": 2, "window_tiles": 3})")
 
 }  // namespace cascadesim::models::dataflow

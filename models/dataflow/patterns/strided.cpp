@@ -65,6 +65,6 @@ std::unique_ptr<AttentionPattern> make_strided(const StridedConfig& config, cons
 
 CASCADESIM_REGISTER_PATTERN(strided, "strided",
                             "strided (dilated): the query's own key tile and every stride_tiles-th tile before it",
-                            StridedConfig, strided_fields, no_extra_keys, make_strided)
+                            StridedConfig, strided_fields, no_extra_keys, make_strided, R"({"stride_tiles": 3})")
 
 }  // namespace cascadesim::models::dataflow

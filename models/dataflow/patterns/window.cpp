@@ -64,6 +64,6 @@ std::unique_ptr<AttentionPattern> make_window(const WindowConfig& config, const 
 }  // namespace
 
 CASCADESIM_REGISTER_PATTERN(window, "window", "local window: the window_tiles key tiles ending at the query's own tile",
-                            WindowConfig, window_fields, no_extra_keys, make_window)
+                            WindowConfig, window_fields, no_extra_keys, make_window, R"({"window_tiles": 3})")
 
 }  // namespace cascadesim::models::dataflow
