@@ -314,6 +314,14 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
       prefetch_tensor_map(&tm_v);
       int it = 0;  // K/V tiles issued so far: the ring position runs on across items
       int item = static_cast<int>(blockIdx.x);
+      // The list (first entry, length) of the item about to be issued, loaded one item ahead so that its global
+      // loads overlap the wait for a free Q buffer.
+      int begin = 0, n = 0;
+      if (item < items) {
+        const int row = decode_item(item, p).csr_row;
+        begin = p.row_offsets[row];
+        n = p.row_offsets[row + 1] - begin;
+      }
       for (int local = 0;; ++local) {
         const int qb = local % q_buffers;
         mbar_wait(&q_empty[qb], ((local / q_buffers) & 1) ^ 1);
@@ -323,8 +331,6 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
           break;
         }
         const WorkItem w = decode_item(item, p);
-        const int begin = p.row_offsets[w.csr_row];
-        const int n = p.row_offsets[w.csr_row + 1] - begin;
         const std::int32_t* tiles = p.col_indices + begin;
         // The next item is claimed now, so that the atomic's round trip overlaps this item's copies.
         int next = items;
@@ -356,6 +362,11 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
             tma_load_3d(v_dst + pnl * L::kKvPanelBytes, &tm_v, pnl * kPanelCols, key_row, kv_slice, &v_full[stage]);
         }
         item = next;
+        if (item < items) {
+          const int row = decode_item(item, p).csr_row;
+          begin = p.row_offsets[row];
+          n = p.row_offsets[row + 1] - begin;
+        }
       }
     }
   } else {
