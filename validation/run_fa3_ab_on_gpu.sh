@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Run 22 of reports/measured/h100-fa3 in one device call: an A/B of two builds of cascadesim-fa3-bench (bin_old/: the
-# build before a change, bin/: after it) on the low-top_k grid (alternated old, new, old, new), the new build's checks
+# Run 22 of reports/measured/h100-fa3 in one device call: an A/B of builds of cascadesim-fa3-bench (bin_old/: the build
+# before the changes, bin_mid/: after the first, bin/: after all) on the low-top_k grid (alternated old, mid, new, twice),
+# the new build's checks
 # (prefill at both tiles, runner, decode in both launch forms), compute-sanitizer on them, decode with split-count
 # sweeps in both launch forms and the copy bandwidth, the runner's cascades, and Nsight Compute on one top_k 2 pass
-# of each build. Run from a folder holding bin/, bin_old/ and src/validation (the device call carries them as .gpu/).
+# of each build. Run from a folder holding bin/, bin_mid/, bin_old/ and src/validation (the device call carries them as .gpu/).
 # Usage: run_fa3_ab_on_gpu.sh OUT [LIMIT_S]; each step is cut at the seconds left of LIMIT_S (default 540).
 set -uo pipefail
-out=$1; limit=${2:-540}; b=bin/cascadesim-fa3-bench; a=bin_old/cascadesim-fa3-bench; r=bin/cascadesim-validate
+out=$1; limit=${2:-540}; b=bin/cascadesim-fa3-bench; r=bin/cascadesim-validate
 s=src/validation; l=$out/logs
 mkdir -p $l
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw,power.limit --format=csv > $l/nvidia_smi.csv
@@ -21,13 +22,15 @@ step() {
 step 120 fa3_check.log $b --check
 step 60 decode_check.log $b --decode-check
 step 150 runner_check.log $r --check
-step 80 lowk_old1.log $a --time-lowk $out/lowk_old1.json 8192,16384,32768 64,128 1,2,5
-step 80 lowk_new1.log $b --time-lowk $out/lowk_new1.json 8192,16384,32768 64,128 1,2,5
-step 80 lowk_old2.log $a --time-lowk $out/lowk_old2.json 8192,16384,32768 64,128 1,2,5
-step 80 lowk_new2.log $b --time-lowk $out/lowk_new2.json 8192,16384,32768 64,128 1,2,5
+for round in 1 2; do
+  for v in old mid new; do
+    x=bin_$v; [ $v = new ] && x=bin
+    step 80 lowk_${v}$round.log $x/cascadesim-fa3-bench --time-lowk $l/lowk_${v}$round.json 8192,16384,32768 64,128 1,2,5
+  done
+done
 step 120 decode.log $b --decode-time $out/decode.json
-step 60 runner_cascade.log $r $s/cases/fa3_cascade.json --out $out/runner_cascade.json
-for v in bin bin_old; do
+step 60 runner_cascade.log $r $s/cases/fa3_cascade.json --out $l/runner_cascade.json
+for v in bin bin_mid bin_old; do
   step 60 ncu_s16k_d64_top2_$v.txt ncu --kernel-name regex:attention_fa3_kernel --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
     $v/cascadesim-fa3-bench --profile 16384 64 2 0 1
