@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run 22 of reports/measured/h100-fa3 in one device call: an A/B of builds of cascadesim-fa3-bench (bin_old/: the build
-# before the changes, bin_mid/: after the first, bin/: after all) on the low-top_k grid (alternated old, mid, new, twice),
+# before the changes, bin_mid/: after the first, bin/: after all) on the low-top_k grid (old, mid, new; again at the end if time is left),
 # the new build's checks
 # (prefill at both tiles, runner, decode in both launch forms), compute-sanitizer on them, decode with split-count
 # sweeps in both launch forms and the copy bandwidth, the runner's cascades, and Nsight Compute on one top_k 2 pass
@@ -22,23 +22,25 @@ step() {
 step 120 fa3_check.log $b --check
 step 60 decode_check.log $b --decode-check
 step 150 runner_check.log $r --check
-for round in 1 2; do
+lowk() {
   for v in old mid new; do
     x=bin_$v; [ $v = new ] && x=bin
-    step 80 lowk_${v}$round.log $x/cascadesim-fa3-bench --time-lowk $l/lowk_${v}$round.json 8192,16384,32768 64,128 1,2,5
+    step 80 lowk_$v$1.log $x/cascadesim-fa3-bench --time-lowk $l/lowk_$v$1.json 8192,16384,32768 64,128 1,2,5
   done
-done
+}
+lowk 1
 step 120 decode.log $b --decode-time $out/decode.json
-step 60 runner_cascade.log $r $s/cases/fa3_cascade.json --out $l/runner_cascade.json
-for v in bin bin_mid bin_old; do
+step 60 decode_racecheck.log compute-sanitizer --tool racecheck $b --decode-check
+step 60 decode_memcheck.log compute-sanitizer --tool memcheck $b --decode-check
+step 90 memcheck.log compute-sanitizer --tool memcheck $b --check 7
+step 90 racecheck.log compute-sanitizer --tool racecheck $b --check 7 8
+step 60 synccheck.log compute-sanitizer --tool synccheck $b --check 7 8
+for v in bin bin_old; do
   step 60 ncu_s16k_d64_top2_$v.txt ncu --kernel-name regex:attention_fa3_kernel --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
     $v/cascadesim-fa3-bench --profile 16384 64 2 0 1
 done
-step 60 decode_memcheck.log compute-sanitizer --tool memcheck $b --decode-check
-step 60 decode_racecheck.log compute-sanitizer --tool racecheck $b --decode-check
-step 90 memcheck.log compute-sanitizer --tool memcheck $b --check 7
-step 90 racecheck.log compute-sanitizer --tool racecheck $b --check 7 8
-step 60 synccheck.log compute-sanitizer --tool synccheck $b --check 7 8
+step 60 runner_cascade.log $r $s/cases/fa3_cascade.json --out $l/runner_cascade.json
+lowk 2
 kill $smi
 tar -C $out -czf $out/logs.tar.gz logs && rm -rf $l
