@@ -2,7 +2,9 @@
 """Markdown tables of runs 21-22 (reports/measured/h100-fa3): the coarse stage (--time-coarse), sparse over dense at
 low top_k against the ideal tile ratio (--time-lowk files, medians over every file and repeat given), and decode
 split-count sweeps against the copy bandwidth of the same call (--decode-time).
-Usage: fa3_tiles_summary.py [--coarse F] [--lowk LABEL=F[,F...] ...] [--decode F]"""
+Usage: fa3_tiles_summary.py [--coarse F] [--lowk LABEL=F[,F...] ...] [--copy-GBps X] [--decode F]
+With --copy-GBps the low-top_k table adds the memory floor (compulsory bytes / copy bandwidth) and the most any
+kernel could reach: the ideal time (dense / ideal tile ratio) over that floor, at most 100%."""
 import argparse
 import json
 import statistics
@@ -27,7 +29,7 @@ def coarse(path):
               f"| {v[('fa3-style', 128, 'no-pingpong+persistent')]:.3f} |")
 
 
-def lowk(labelled):
+def lowk(labelled, copy_GBps):
     # label -> (S, d, kernel, top_k, schedule) -> medians; dense of the same label and schedule is the baseline
     times = {}
     for label, paths in labelled:
@@ -36,10 +38,12 @@ def lowk(labelled):
                 key = (r["seq_len"], r["head_dim"], r["kernel"], r["top_k"], r["schedule"])
                 times.setdefault(label, {}).setdefault(key, []).append(r["median_ms"])
                 times[label].setdefault(("blocks",) + key, r["executed_blocks"])
+                times[label].setdefault(("bytes",) + key, r["compulsory_bytes"])
     labels = [lab for lab, _ in labelled]
-    print("| S | d | top_k | schedule | " + " | ".join(f"{lab}: sparse ms, % of ideal" for lab in labels) +
-          " |\n|---|---|---|---|" + "---|" * len(labels))
-    for key in sorted(k for k in times[labels[0]] if k[0] != "blocks" and k[2] == "sparse"):
+    floor = " | memory floor ms | most reachable" if copy_GBps else ""
+    print("| S | d | top_k | schedule | " + " | ".join(f"{lab}: sparse ms, % of ideal" for lab in labels) + floor +
+          " |\n|---|---|---|---|" + "---|" * (len(labels) + (2 if copy_GBps else 0)))
+    for key in sorted(k for k in times[labels[0]] if k[0] not in ("blocks", "bytes") and k[2] == "sparse"):
         s, d, _, k, sched = key
         cells = []
         for lab in labels:
@@ -49,6 +53,12 @@ def lowk(labelled):
             sparse = statistics.median(t[key])
             ideal = t[("blocks",) + dense_key] / t[("blocks",) + key]
             cells.append(f"{sparse:.4f}, {100 * dense / sparse / ideal:.1f}%")
+        if copy_GBps:
+            t = times[labels[0]]
+            floor_ms = t[("bytes",) + key] / (copy_GBps * 1e9) * 1e3
+            ideal_ms = statistics.median(t[(s, d, "dense", 0, sched)]) * t[("blocks",) + key] / \
+                t[("blocks", s, d, "dense", 0, sched)]
+            cells += [f"{floor_ms:.4f}", f"{min(100.0, 100 * ideal_ms / floor_ms):.0f}%"]
         print(f"| {s} | {d} | {k} | {sched} | " + " | ".join(cells) + " |")
 
 
@@ -75,11 +85,12 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--coarse")
     p.add_argument("--lowk", action="append", default=[], help="LABEL=FILE[,FILE...]")
+    p.add_argument("--copy-GBps", type=float, default=0)
     p.add_argument("--decode")
     a = p.parse_args()
     if a.coarse:
         coarse(a.coarse)
     if a.lowk:
-        lowk([tuple(x.split("=", 1)) for x in a.lowk])
+        lowk([tuple(x.split("=", 1)) for x in a.lowk], a.copy_GBps)
     if a.decode:
         decode(a.decode)
