@@ -166,7 +166,8 @@ TEST_CASE("validation: the cases file of the H100 grid, as generated from the de
 }
 
 TEST_CASE(
-    "validation: cases name their implementation: fa3-style takes 128 x 128 tiles, cascades of one K/V head each") {
+    "validation: cases name their implementation: fa3-style takes 128 x 128 tiles, cascades of one K/V head pooled "
+    "by 2") {
   const auto cases = parse_cases(R"({"schema_version": 1, "cases": [
       {"name": "a", "seq_len": 8192, "heads": 32, "head_dim": 128},
       {"name": "b", "seq_len": 8192, "heads": 32, "head_dim": 128, "implementation": "fa3-style"},
@@ -186,7 +187,9 @@ TEST_CASE(
         {"name": "a", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa4"},
         {"name": "b", "seq_len": 64, "heads": 1, "head_dim": 64, "implementation": "fa3-style", "tile_q": 64},
         {"name": "c", "seq_len": 64, "heads": 4, "kv_heads": 2, "head_dim": 64, "implementation": "fa3-style",
-         "kernel": "cascade", "top_k": 1, "pool_factor": 2}]})",
+         "kernel": "cascade", "top_k": 1, "pool_factor": 2},
+        {"name": "d", "seq_len": 256, "heads": 1, "head_dim": 64, "implementation": "fa3-style",
+         "kernel": "cascade", "top_k": 1, "pool_factor": 4}]})",
                 "y.json");
     FAIL("expected CaseError");
   } catch (const CaseError& e) {
@@ -196,6 +199,8 @@ TEST_CASE(
     CHECK(message.find("y.json: /cases/1/implementation: \"fa3-style\" runs tiles of 128 x 128 only (got 64 x 128)") !=
           std::string::npos);
     CHECK(message.find("y.json: /cases/2/kv_heads: must equal heads for kernel \"cascade\"") != std::string::npos);
+    CHECK(message.find("y.json: /cases/3/pool_factor: must be 2 for a \"fa3-style\" cascade (its coarse tiles are "
+                       "64 x 64; got 4)") != std::string::npos);
   }
 }
 

@@ -181,6 +181,10 @@ CaseSpec parse_case(const json& node, const std::string& path, std::vector<std::
     if (spec.tile_q != 128 || spec.tile_k != 128)
       reader.error("implementation", "\"fa3-style\" runs tiles of 128 x 128 only (got " + std::to_string(spec.tile_q) +
                                          " x " + std::to_string(spec.tile_k) + ")");
+    // Its cascade's coarse stage runs the fa3-style 64 x 64 configuration: tiles of 128 pooled by 2.
+    if (spec.kernel == KernelKind::kCascade && spec.pool_factor != 2)
+      reader.error("pool_factor", "must be 2 for a \"fa3-style\" cascade (its coarse tiles are 64 x 64; got " +
+                                      std::to_string(spec.pool_factor) + ")");
   } else if (implementation != "fa2-style") {
     reader.error("implementation", "must be \"fa2-style\" or \"fa3-style\" (got \"" + implementation + "\")");
   } else if (spec.kv_heads != spec.shape.heads) {

@@ -61,10 +61,9 @@ struct CaseSpec {
 // Document: {"schema_version": 1, "generated_from": {...} (optional, provenance), "cases": [{"name", "seq_len",
 // "heads", "kv_heads", "head_dim", "causal", "batch", "tile_q", "tile_k", "kernel", "top_k", "pool_factor",
 // "schedule", "repetitions", "warmup", "implementation", "splits"}, ...]}. "implementation" is "fa2-style" (the
-// default) or "fa3-style" for prefill kernels; fa3-style needs tile_q = tile_k = 128. A fa3-style cascade refines
-// through the fa3-style kernel, but its coarse stage (tiles 128 / pool_factor over the pooled tokens, e.g. 64 x 64)
-// runs through the fa2-style kernel: the fa3-style kernel has 128 x 128 tiles only. kv_heads other than heads needs
-// fa3-style and no cascade. Kernel "decode" takes
+// default) or "fa3-style" for prefill kernels; fa3-style needs tile_q = tile_k = 128. A cascade runs both stages
+// through its implementation; a fa3-style cascade needs pool_factor 2 (its coarse stage runs the fa3-style 64 x 64
+// tiles over the pooled tokens). kv_heads other than heads needs fa3-style and no cascade. Kernel "decode" takes
 // "split-kv-decode" (its default and only implementation), no tile_q / tile_k (its tiles are kDecodeCaseTileKeys keys
 // of one query), causal true only (the new token sees the whole cache) and an optional "splits".
 // `source` names the document in errors. Throws CaseError listing every problem, one per line: "<source>:

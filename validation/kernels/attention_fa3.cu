@@ -22,37 +22,57 @@ namespace {
 
 using namespace sm90;
 
-constexpr int kBlockM = kFa3TileQ;  // query rows of a block: two consumer warpgroups of 64
-constexpr int kBlockN = kFa3TileK;  // keys per tile
-constexpr int kThreads = attention_fa3_threads();
 constexpr int kPanelCols = 64;  // bf16 columns of one 128-byte swizzled panel (TMA box inner size)
 constexpr std::uint32_t kRowBytes = 128;
-// Registers per thread after reallocation: 24 for the producer warpgroup, 240 for each consumer warpgroup
-// (128 * 24 + 256 * 240 = 64,512 of the SM's 65,536), FlashAttention-3's split for two consumer warpgroups.
+// Registers per thread after reallocation: 24 for the producer warpgroup; the consumers take the rest of the SM's
+// 65,536 (Fa3Layout::kConsumerRegs).
 constexpr int kProducerRegs = 24;
-constexpr int kConsumerRegs = 240;
 // Named barriers of the ping-pong schedule: consumer warpgroup w waits on kPingPongBar + w.
 constexpr int kPingPongBar = 1;
 // Named barrier of the two consumer warpgroups after the anchor's -inf fill of a block-max row.
 constexpr int kAnchorInitBar = 3;
 
-template <int D>
+// One tile configuration: BM query rows per work item (64 per consumer warpgroup), BN keys per key tile.
+// 128 x 128: two consumer warpgroups, one block per SM (128 * 24 + 256 * 240 = 64,512 registers, FlashAttention-3's
+// split). 64 x 64 (the cascade's coarse stage over pooled tokens, whose tiles each stand for one 128 x 128 tile): one
+// consumer warpgroup and two blocks per SM, so that an SM still holds two consumer warpgroups (2 * (128 * 24 +
+// 128 * 232) = 65,536 registers). The shared-memory layout depends on the Q buffers and K/V stages chosen at launch
+// (Fa3Options), up to kMaxQBuffers and kMaxStages.
+template <int D, int BM, int BN>
 struct Fa3Layout {
+  static_assert((BM == 128 && BN == 128) || (BM == 64 && BN == 64), "tile configurations: 128 x 128 and 64 x 64");
+  static constexpr int kConsumers = BM / 64;
+  static constexpr int kThreads = 128 * (1 + kConsumers);
+  static constexpr int kBlocksPerSm = BM == 64 ? 2 : 1;
+  static constexpr int kConsumerRegs = BM == 64 ? 232 : 240;
   static constexpr int kPanels = D / kPanelCols;
-  // Two stages keep the next tile's copy in flight during the current one; head_dim 64 has room for a third.
-  static constexpr int kStages = D == 64 ? 3 : 2;
-  static constexpr std::uint32_t kQPanelBytes = kBlockM * kRowBytes;
-  static constexpr std::uint32_t kKvPanelBytes = kBlockN * kRowBytes;
+  static constexpr std::uint32_t kQPanelBytes = BM * kRowBytes;
+  static constexpr std::uint32_t kKvPanelBytes = BN * kRowBytes;
   static constexpr std::uint32_t kQBytes = kQPanelBytes * kPanels;
   static constexpr std::uint32_t kKvTileBytes = kKvPanelBytes * kPanels;
-  // Two Q buffers: a persistent block loads the next work item's Q while its consumers finish the current one.
-  static constexpr std::uint32_t kKOffset = 2 * kQBytes;
-  static constexpr std::uint32_t kVOffset = kKOffset + kStages * kKvTileBytes;
-  static constexpr std::uint32_t kBarrierOffset = kVOffset + kStages * kKvTileBytes;
-  static constexpr int kBarriers = 4 + 4 * kStages;  // q_full[2], q_empty[2], k_full[], v_full[], k_empty[], v_empty[]
-  // After the barriers: the work item of each Q buffer, written by the producer before it arrives on q_full.
-  static constexpr std::uint32_t kItemSlotOffset = kBarrierOffset + kBarriers * 8;
-  static constexpr std::size_t kSmemBytes = kItemSlotOffset + 2 * 4 + 1024;
+  // Defaults: two Q buffers (a persistent block loads the next work item's Q while its consumers finish the current
+  // one); two K/V stages keep the next tile's copy in flight during the current one, and smaller tiles have room for
+  // more. The maxima fit one block (128 x 128) or two (64 x 64) in the SM's 228 KB.
+  static constexpr int kDefaultQBuffers = 2;
+  static constexpr int kDefaultStages = BM == 128 ? (D == 64 ? 3 : 2) : (D == 64 ? 4 : 2);
+  static constexpr int kMaxQBuffers = BM == 128 ? (D == 64 ? 4 : 3) : (D == 64 ? 4 : 2);
+  static constexpr int kMaxStages = BM == 128 ? (D == 64 ? 4 : 2) : (D == 64 ? 4 : 2);
+  // Byte offsets from the 1024-byte aligned base: Q buffers, K stages, V stages, the mbarriers (q_full[], q_empty[],
+  // k_full[], v_full[], k_empty[], v_empty[]), then the work item of each Q buffer, written by the producer before it
+  // arrives on q_full.
+  __host__ __device__ static constexpr std::uint32_t k_offset(int q_buffers) { return q_buffers * kQBytes; }
+  __host__ __device__ static constexpr std::uint32_t v_offset(int q_buffers, int stages) {
+    return k_offset(q_buffers) + stages * kKvTileBytes;
+  }
+  __host__ __device__ static constexpr std::uint32_t barrier_offset(int q_buffers, int stages) {
+    return v_offset(q_buffers, stages) + stages * kKvTileBytes;
+  }
+  __host__ __device__ static constexpr std::uint32_t item_slot_offset(int q_buffers, int stages) {
+    return barrier_offset(q_buffers, stages) + (2 * q_buffers + 4 * stages) * 8;
+  }
+  static constexpr std::size_t smem_bytes(int q_buffers, int stages) {
+    return item_slot_offset(q_buffers, stages) + 4 * q_buffers + 1024;
+  }
 };
 
 struct Fa3Params {
@@ -68,6 +88,8 @@ struct Fa3Params {
   int seq_len = 1;
   int q_tiles = 1;
   int k_tiles = 1;
+  int q_buffers = 2;  // Q buffers and K/V ring stages in use (Fa3Layout: at most kMaxQBuffers, kMaxStages)
+  int stages = 2;
   bool causal = false;
 };
 
@@ -102,31 +124,36 @@ __device__ __forceinline__ void wgmma_pv(float (&o)[D / 2], const std::uint32_t 
 
 // S = Q K^T for one warpgroup: K-major operands in 128-byte swizzled panels of 64 columns; a k-step of 16 columns
 // is 32 bytes into a panel (the swizzle is applied by the hardware to the final address).
-template <int D>
-__device__ __forceinline__ void issue_qk(float (&s)[kBlockN / 2], std::uint32_t q_wg, std::uint32_t k_stage) {
+template <int D, int BM, int BN>
+__device__ __forceinline__ void issue_qk(float (&s)[BN / 2], std::uint32_t q_wg, std::uint32_t k_stage) {
+  using L = Fa3Layout<D, BM, BN>;
 #pragma unroll
   for (int kk = 0; kk < D / 16; ++kk) {
-    const std::uint32_t q_offset = (kk / 4) * Fa3Layout<D>::kQPanelBytes + (kk % 4) * 32;
-    const std::uint32_t k_offset = (kk / 4) * Fa3Layout<D>::kKvPanelBytes + (kk % 4) * 32;
-    wgmma_ss_m64n128k16(s, smem_descriptor_sw128(q_wg + q_offset, 16, 1024),
-                        smem_descriptor_sw128(k_stage + k_offset, 16, 1024), kk > 0);
+    const std::uint64_t a = smem_descriptor_sw128(q_wg + (kk / 4) * L::kQPanelBytes + (kk % 4) * 32, 16, 1024);
+    const std::uint64_t b = smem_descriptor_sw128(k_stage + (kk / 4) * L::kKvPanelBytes + (kk % 4) * 32, 16, 1024);
+    if constexpr (BN == 128) {
+      wgmma_ss_m64n128k16(s, a, b, kk > 0);
+    } else {
+      wgmma_ss_m64n64k16(s, a, b, kk > 0);
+    }
   }
 }
 
 // O += P V: V is MN-major (head_dim contiguous): 8-key groups 1024 bytes apart (SBO), 64-column panels
 // kKvPanelBytes apart (LBO); a k-step is 16 key rows.
-template <int D>
-__device__ __forceinline__ void issue_pv(float (&o)[D / 2], const std::uint32_t (&pf)[kBlockN / 16][4],
+template <int D, int BN>
+__device__ __forceinline__ void issue_pv(float (&o)[D / 2], const std::uint32_t (&pf)[BN / 16][4],
                                          std::uint32_t v_stage) {
 #pragma unroll
-  for (int kk = 0; kk < kBlockN / 16; ++kk)
-    wgmma_pv<D>(o, pf[kk], smem_descriptor_sw128(v_stage + kk * 16 * kRowBytes, Fa3Layout<D>::kKvPanelBytes, 1024));
+  for (int kk = 0; kk < BN / 16; ++kk)
+    wgmma_pv<D>(o, pf[kk], smem_descriptor_sw128(v_stage + kk * 16 * kRowBytes, BN * kRowBytes, 1024));
 }
 
 // P as wgmma A fragments: the accumulator layout of key columns [16kk, 16kk + 16) is one k-step's A layout.
-__device__ __forceinline__ void to_fragments(const float (&s)[kBlockN / 2], std::uint32_t (&pf)[kBlockN / 16][4]) {
+template <int BN>
+__device__ __forceinline__ void to_fragments(const float (&s)[BN / 2], std::uint32_t (&pf)[BN / 16][4]) {
 #pragma unroll
-  for (int kk = 0; kk < kBlockN / 16; ++kk) {
+  for (int kk = 0; kk < BN / 16; ++kk) {
     pf[kk][0] = pack_bf16(s[8 * kk], s[8 * kk + 1]);
     pf[kk][1] = pack_bf16(s[8 * kk + 2], s[8 * kk + 3]);
     pf[kk][2] = pack_bf16(s[8 * kk + 4], s[8 * kk + 5]);
@@ -137,8 +164,8 @@ __device__ __forceinline__ void to_fragments(const float (&s)[kBlockN / 2], std:
 // Masks one tile's scores, folds them into the running max m and sum l (FlashAttention-2 Alg. 1, lines 9-10, in
 // log2 units), leaves exp2(scaled score - max) in s, and returns the factors alpha by which O must be rescaled.
 // The accumulator layout: s[4j + c] is row (c < 2 ? row0 : row1), key k_first + 8j + col_base + (c & 1).
-template <int D, bool ANCHOR>
-__device__ __forceinline__ void softmax_tile(float (&s)[kBlockN / 2], float& m0, float& m1, float& l0, float& l1,
+template <int D, int BN, bool ANCHOR>
+__device__ __forceinline__ void softmax_tile(float (&s)[BN / 2], float& m0, float& m1, float& l0, float& l1,
                                              float& alpha0, float& alpha1, int k_first, int wg_first, int row0,
                                              int row1, int col_base, int seq_len, bool causal, float* block_max_entry,
                                              int lane) {
@@ -146,9 +173,9 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kBlockN / 2], float& m0,
   constexpr float kScaleLog2 = kScale * 1.4426950408889634f;
   constexpr float kNegInf = -INFINITY;
   // Keys past seq_len, and under causality keys after the query, get -inf.
-  if (k_first + kBlockN > seq_len || (causal && k_first + kBlockN - 1 > wg_first)) {
+  if (k_first + BN > seq_len || (causal && k_first + BN - 1 > wg_first)) {
 #pragma unroll
-    for (int j = 0; j < kBlockN / 8; ++j) {
+    for (int j = 0; j < BN / 8; ++j) {
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
         const int key = k_first + j * 8 + col_base + (c & 1);
@@ -159,7 +186,7 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kBlockN / 2], float& m0,
   }
   float mx0 = kNegInf, mx1 = kNegInf;
 #pragma unroll
-  for (int j = 0; j < kBlockN / 8; ++j) {
+  for (int j = 0; j < BN / 8; ++j) {
     mx0 = fmaxf(mx0, fmaxf(s[4 * j], s[4 * j + 1]));
     mx1 = fmaxf(mx1, fmaxf(s[4 * j + 2], s[4 * j + 3]));
   }
@@ -186,7 +213,7 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kBlockN / 2], float& m0,
   m1 = new_m1;
   float sum0 = 0.0f, sum1 = 0.0f;
 #pragma unroll
-  for (int j = 0; j < kBlockN / 8; ++j) {
+  for (int j = 0; j < BN / 8; ++j) {
     s[4 * j] = fast_exp2(s[4 * j] * kScaleLog2 - base0);
     s[4 * j + 1] = fast_exp2(s[4 * j + 1] * kScaleLog2 - base0);
     s[4 * j + 2] = fast_exp2(s[4 * j + 2] * kScaleLog2 - base1);
@@ -226,13 +253,16 @@ __device__ __forceinline__ WorkItem decode_item(int item, const Fa3Params& p) {
 // current item (its last P V and output), which matters when an item lists few key tiles. It hands each item to the
 // consumers through a shared-memory slot per Q buffer, published by its arrival on q_full (release/acquire), and
 // ends them with item -1. Otherwise one block per item.
-template <int D, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
-__global__ void __launch_bounds__(kThreads, 1)
+template <int D, int BM, int BN, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
+__global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, BM, BN>::kBlocksPerSm)
     attention_fa3_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                          const __grid_constant__ CUtensorMap tm_v, const Fa3Params p) {
-  using L = Fa3Layout<D>;
-  constexpr int kStages = L::kStages;
+  using L = Fa3Layout<D, BM, BN>;
+  static_assert(!PINGPONG || L::kConsumers == 2, "ping-pong needs two consumer warpgroups");
+  constexpr int kConsumerThreads = 128 * L::kConsumers;
   constexpr float kNegInf = -INFINITY;
+  const int q_buffers = p.q_buffers;
+  const int stages = p.stages;
 
   extern __shared__ unsigned char smem_raw[];
   // The 128-byte swizzle repeats every 1024 bytes: tiles start at 1024-byte boundaries, so TMA's swizzle and the
@@ -240,30 +270,32 @@ __global__ void __launch_bounds__(kThreads, 1)
   const std::uint32_t raw = smem_u32(smem_raw);
   unsigned char* smem = smem_raw + ((1024 - (raw & 1023)) & 1023);
   const std::uint32_t q_addr = smem_u32(smem);
-  const std::uint32_t k_addr = q_addr + L::kKOffset;
-  const std::uint32_t v_addr = q_addr + L::kVOffset;
-  std::uint64_t* bars = reinterpret_cast<std::uint64_t*>(smem + L::kBarrierOffset);
+  const std::uint32_t k_off = L::k_offset(q_buffers);
+  const std::uint32_t v_off = L::v_offset(q_buffers, stages);
+  const std::uint32_t k_addr = q_addr + k_off;
+  const std::uint32_t v_addr = q_addr + v_off;
+  std::uint64_t* bars = reinterpret_cast<std::uint64_t*>(smem + L::barrier_offset(q_buffers, stages));
   std::uint64_t* q_full = bars;
-  std::uint64_t* q_empty = bars + 2;
-  std::uint64_t* k_full = bars + 4;
-  std::uint64_t* v_full = k_full + kStages;
-  std::uint64_t* k_empty = v_full + kStages;
-  std::uint64_t* v_empty = k_empty + kStages;
+  std::uint64_t* q_empty = bars + q_buffers;
+  std::uint64_t* k_full = bars + 2 * q_buffers;
+  std::uint64_t* v_full = k_full + stages;
+  std::uint64_t* k_empty = v_full + stages;
+  std::uint64_t* v_empty = k_empty + stages;
 
   const int items = p.q_tiles * p.batch * p.heads;
-  volatile int* item_slot = reinterpret_cast<volatile int*>(smem + L::kItemSlotOffset);
+  volatile int* item_slot = reinterpret_cast<volatile int*>(smem + L::item_slot_offset(q_buffers, stages));
 
   if (threadIdx.x == 0) {
-    for (int b = 0; b < 2; ++b) {
+    // The empty barriers are released by lane 0 of each consumer warp once its reads of the buffer are complete.
+    for (int b = 0; b < q_buffers; ++b) {
       mbar_init(&q_full[b], 1);
-      mbar_init(&q_empty[b], 8);
+      mbar_init(&q_empty[b], 4 * L::kConsumers);
     }
-    for (int s = 0; s < kStages; ++s) {
+    for (int s = 0; s < stages; ++s) {
       mbar_init(&k_full[s], 1);
       mbar_init(&v_full[s], 1);
-      // Released by lane 0 of each of the 8 consumer warps once its wgmma reads of the stage are complete.
-      mbar_init(&k_empty[s], 8);
-      mbar_init(&v_empty[s], 8);
+      mbar_init(&k_empty[s], 4 * L::kConsumers);
+      mbar_init(&v_empty[s], 4 * L::kConsumers);
     }
     mbar_init_fence();
   }
@@ -279,8 +311,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       int it = 0;  // K/V tiles issued so far: the ring position runs on across items
       int item = static_cast<int>(blockIdx.x);
       for (int local = 0;; ++local) {
-        const int qb = local & 1;
-        mbar_wait(&q_empty[qb], ((local >> 1) & 1) ^ 1);
+        const int qb = local % q_buffers;
+        mbar_wait(&q_empty[qb], ((local / q_buffers) & 1) ^ 1);
         if (item >= items || (!PERSISTENT && local > 0)) {
           item_slot[qb] = -1;  // no more work: the consumers stop at this item
           mbar_arrive(&q_full[qb]);
@@ -294,15 +326,15 @@ __global__ void __launch_bounds__(kThreads, 1)
         mbar_arrive_expect_tx(&q_full[qb], L::kQBytes);
 #pragma unroll
         for (int pnl = 0; pnl < L::kPanels; ++pnl)
-          tma_load_3d(smem + qb * L::kQBytes + pnl * L::kQPanelBytes, &tm_q, pnl * kPanelCols, w.q_tile * kBlockM,
+          tma_load_3d(smem + qb * L::kQBytes + pnl * L::kQPanelBytes, &tm_q, pnl * kPanelCols, w.q_tile * BM,
                       w.batch * p.heads + w.head, &q_full[qb]);
         const int kv_slice = w.batch * p.kv_heads + w.kv_head;
         for (int i = 0; i < n; ++i, ++it) {
-          const int stage = it % kStages;
-          const std::uint32_t parity = ((it / kStages) & 1) ^ 1;
-          const int key_row = tiles[i] * kBlockN;
-          unsigned char* k_dst = smem + L::kKOffset + stage * L::kKvTileBytes;
-          unsigned char* v_dst = smem + L::kVOffset + stage * L::kKvTileBytes;
+          const int stage = it % stages;
+          const std::uint32_t parity = ((it / stages) & 1) ^ 1;
+          const int key_row = tiles[i] * BN;
+          unsigned char* k_dst = smem + k_off + stage * L::kKvTileBytes;
+          unsigned char* v_dst = smem + v_off + stage * L::kKvTileBytes;
           mbar_wait(&k_empty[stage], parity);
           mbar_arrive_expect_tx(&k_full[stage], L::kKvTileBytes);
 #pragma unroll
@@ -319,7 +351,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
   } else {
     // ---- consumer warpgroups ----
-    setmaxnreg_inc<kConsumerRegs>();
+    setmaxnreg_inc<L::kConsumerRegs>();
     const int cw = static_cast<int>(threadIdx.x) / 128 - 1;
     const int t = static_cast<int>(threadIdx.x) % 128;
     const int warp = t / 32;
@@ -327,8 +359,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int col_base = 2 * (lane % 4);
     int it = 0;
     for (int local = 0;; ++local) {
-      const int qb = local & 1;
-      mbar_wait(&q_full[qb], (local >> 1) & 1);
+      const int qb = local % q_buffers;
+      mbar_wait(&q_full[qb], (local / q_buffers) & 1);
       const int item = item_slot[qb];
       if (item < 0) break;
       const WorkItem w = decode_item(item, p);
@@ -338,10 +370,10 @@ __global__ void __launch_bounds__(kThreads, 1)
       float* block_max_row = ANCHOR ? p.block_max + static_cast<std::size_t>(w.csr_row) * p.k_tiles : nullptr;
       if constexpr (ANCHOR) {
         // Every entry of the row is written: -inf here, raised by the atomics after the consumers' barrier.
-        for (int kt = t + 128 * cw; kt < p.k_tiles; kt += 256) block_max_row[kt] = kNegInf;
-        named_bar_sync(kAnchorInitBar, 256);
+        for (int kt = t + 128 * cw; kt < p.k_tiles; kt += kConsumerThreads) block_max_row[kt] = kNegInf;
+        named_bar_sync(kAnchorInitBar, kConsumerThreads);
       }
-      const int wg_first = w.q_tile * kBlockM + cw * 64;
+      const int wg_first = w.q_tile * BM + cw * 64;
       const int row0 = wg_first + warp * 16 + lane / 4;
       const int row1 = row0 + 8;
       // This warpgroup's 64 rows start 64 rows into each Q panel.
@@ -350,8 +382,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       float o[D / 2];
 #pragma unroll
       for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
-      float s[kBlockN / 2];
-      std::uint32_t pf[kBlockN / 16][4];
+      float s[BN / 2];
+      std::uint32_t pf[BN / 16][4];
       float m0 = kNegInf, m1 = kNegInf, l0 = 0.0f, l1 = 0.0f;
 
       // Warpgroup 0 issues its GEMMs first.
@@ -360,11 +392,11 @@ __global__ void __launch_bounds__(kThreads, 1)
       // Tile 0: S only. Tiles 1..n-1: S of tile i and P V of tile i - 1 in flight together, so that every wait in
       // the loop is unconditional (ptxas serializes wgmma when a path may read registers of a pending wgmma).
       if (n > 0) {
-        const int stage = it % kStages;
-        mbar_wait(&k_full[stage], (it / kStages) & 1);
+        const int stage = it % stages;
+        mbar_wait(&k_full[stage], (it / stages) & 1);
         if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
         wgmma_fence();
-        issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
+        issue_qk<D, BM, BN>(s, q_wg, k_addr + stage * L::kKvTileBytes);
         wgmma_commit();
         if constexpr (PINGPONG) {
           if (!(cw == 1 && n == 1)) named_bar_arrive(kPingPongBar + (1 - cw), 256);
@@ -373,25 +405,25 @@ __global__ void __launch_bounds__(kThreads, 1)
         fence_operands(s);
         if (lane == 0) mbar_arrive(&k_empty[stage]);
         float alpha0, alpha1;
-        softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * kBlockN, wg_first, row0, row1, col_base,
-                                p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
-        to_fragments(s, pf);
+        softmax_tile<D, BN, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * BN, wg_first, row0, row1, col_base,
+                                    p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
+        to_fragments<BN>(s, pf);
       }
       for (int i = 1; i < n; ++i) {
         const int cur = it + i;
-        const int stage = cur % kStages;
-        const int prev_stage = (cur - 1) % kStages;
+        const int stage = cur % stages;
+        const int prev_stage = (cur - 1) % stages;
         const int kt = tiles[i];
         // Both waits come before the first wgmma: a spin loop between the two GEMMs' issues is a divergent path
         // on which ptxas would insert a wgmma fence and serialize them.
-        mbar_wait(&k_full[stage], (cur / kStages) & 1);
-        mbar_wait(&v_full[prev_stage], ((cur - 1) / kStages) & 1);
+        mbar_wait(&k_full[stage], (cur / stages) & 1);
+        mbar_wait(&v_full[prev_stage], ((cur - 1) / stages) & 1);
         if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
         wgmma_fence();
-        issue_qk<D>(s, q_wg, k_addr + stage * L::kKvTileBytes);
+        issue_qk<D, BM, BN>(s, q_wg, k_addr + stage * L::kKvTileBytes);
         wgmma_commit();
         // O += P V of the previous tile while this tile's softmax runs.
-        issue_pv<D>(o, pf, v_addr + prev_stage * L::kKvTileBytes);
+        issue_pv<D, BN>(o, pf, v_addr + prev_stage * L::kKvTileBytes);
         wgmma_commit();
         // Hand the tensor cores to the other warpgroup; warpgroup 1's last hand-over would have no taker.
         if constexpr (PINGPONG) {
@@ -401,8 +433,8 @@ __global__ void __launch_bounds__(kThreads, 1)
         fence_operands(s);
         if (lane == 0) mbar_arrive(&k_empty[stage]);
         float alpha0, alpha1;
-        softmax_tile<D, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, kt * kBlockN, wg_first, row0, row1, col_base,
-                                p.seq_len, p.causal, ANCHOR ? block_max_row + kt : nullptr, lane);
+        softmax_tile<D, BN, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, kt * BN, wg_first, row0, row1, col_base,
+                                    p.seq_len, p.causal, ANCHOR ? block_max_row + kt : nullptr, lane);
         // P V of the previous tile is done: its V stage is free, and O and P may be written.
         wgmma_wait<0>();
         fence_operands(o);
@@ -415,17 +447,17 @@ __global__ void __launch_bounds__(kThreads, 1)
           o[4 * j + 2] *= alpha1;
           o[4 * j + 3] *= alpha1;
         }
-        to_fragments(s, pf);
+        to_fragments<BN>(s, pf);
       }
       if (n > 0) {
         const int last = it + n - 1;
-        mbar_wait(&v_full[last % kStages], (last / kStages) & 1);
+        mbar_wait(&v_full[last % stages], (last / stages) & 1);
         wgmma_fence();
-        issue_pv<D>(o, pf, v_addr + (last % kStages) * L::kKvTileBytes);
+        issue_pv<D, BN>(o, pf, v_addr + (last % stages) * L::kKvTileBytes);
         wgmma_commit();
         wgmma_wait<0>();
         fence_operands(o);
-        if (lane == 0) mbar_arrive(&v_empty[last % kStages]);
+        if (lane == 0) mbar_arrive(&v_empty[last % stages]);
       }
       it += n;
       // Q of this item is no longer read: the producer may load the item after next into its buffer.
@@ -469,17 +501,18 @@ PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
   return encode;
 }
 
-// A [slices, seq_len, head_dim] bf16 tensor as 3-D (head_dim, seq_len, slices): boxes of 64 columns x 128 rows of one
-// slice, 128-byte swizzled. Rows past seq_len are out of bounds of their slice, so the copy engine zero-fills them
+// A [slices, seq_len, head_dim] bf16 tensor as 3-D (head_dim, seq_len, slices): boxes of 64 columns x box_rows rows of
+// one slice, 128-byte swizzled. Rows past seq_len are out of bounds of their slice, so the copy engine zero-fills them
 // rather than reading the next slice.
-bool encode_tensor_map(CUtensorMap* map, const std::uint16_t* base, int head_dim, int seq_len, int slices) {
+bool encode_tensor_map(CUtensorMap* map, const std::uint16_t* base, int head_dim, int seq_len, int slices,
+                       int box_rows) {
   const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode) return false;
   const cuuint64_t dims[3] = {static_cast<cuuint64_t>(head_dim), static_cast<cuuint64_t>(seq_len),
                               static_cast<cuuint64_t>(slices)};
   const cuuint64_t strides[2] = {static_cast<cuuint64_t>(head_dim) * 2,
                                  static_cast<cuuint64_t>(head_dim) * 2 * static_cast<cuuint64_t>(seq_len)};
-  const cuuint32_t box[3] = {kPanelCols, kBlockN, 1};
+  const cuuint32_t box[3] = {kPanelCols, static_cast<cuuint32_t>(box_rows), 1};
   const cuuint32_t element_strides[3] = {1, 1, 1};
   return encode(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<std::uint16_t*>(base), dims, strides, box,
                 element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
@@ -488,15 +521,16 @@ bool encode_tensor_map(CUtensorMap* map, const std::uint16_t* base, int head_dim
 
 Fa3Options g_options;
 
-template <int D, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
-cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, const CUtensorMap& tm_v,
-                              const Fa3Params& p, cudaStream_t stream) {
-  constexpr std::size_t kSmem = Fa3Layout<D>::kSmemBytes;
-  const auto kernel = attention_fa3_kernel<D, ANCHOR, PINGPONG, PERSISTENT>;
-  // Raised once per variant; the call is host-side only and would otherwise sit inside every timed launch.
-  static const cudaError_t attribute_status =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmem));
-  if (attribute_status != cudaSuccess) return attribute_status;
+// The Q buffers and K/V stages of the current options for one tile configuration (0: its default; clamped to its
+// maxima).
+template <int D, int BM, int BN>
+void buffer_counts(int& q_buffers, int& stages) {
+  using L = Fa3Layout<D, BM, BN>;
+  q_buffers = g_options.q_buffers > 0 ? std::clamp(g_options.q_buffers, 2, L::kMaxQBuffers) : L::kDefaultQBuffers;
+  stages = g_options.kv_stages > 0 ? std::clamp(g_options.kv_stages, 2, L::kMaxStages) : L::kDefaultStages;
+}
+
+int device_sm_count() {
   static const int sm_count = [] {
     int device = 0, count = 0;
     if (cudaGetDevice(&device) != cudaSuccess ||
@@ -504,8 +538,24 @@ cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, 
       count = 0;
     return count;
   }();
+  return sm_count;
+}
+
+template <int D, int BM, int BN, bool ANCHOR, bool PINGPONG, bool PERSISTENT>
+cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, const CUtensorMap& tm_v,
+                              const Fa3Params& p, cudaStream_t stream) {
+  using L = Fa3Layout<D, BM, BN>;
+  const std::size_t smem = L::smem_bytes(p.q_buffers, p.stages);
+  const auto kernel = attention_fa3_kernel<D, BM, BN, ANCHOR, PINGPONG, PERSISTENT>;
+  // Raised once per variant to its largest layout; the call is host-side only and would otherwise sit inside every
+  // timed launch.
+  static const cudaError_t attribute_status =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           static_cast<int>(L::smem_bytes(L::kMaxQBuffers, L::kMaxStages)));
+  if (attribute_status != cudaSuccess) return attribute_status;
   const int items = p.q_tiles * p.batch * p.heads;
-  const int grid = PERSISTENT ? std::min(items, std::max(sm_count, 1)) : items;
+  // Persistent: the blocks that fit at once (kBlocksPerSm per SM); more would only queue behind them.
+  const int grid = PERSISTENT ? std::min(items, std::max(device_sm_count(), 1) * L::kBlocksPerSm) : items;
   Fa3Params params = p;
   if constexpr (PERSISTENT) {
     // One counter per process, zeroed on the stream before each launch (launches on one stream are ordered).
@@ -518,16 +568,16 @@ cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, 
     if (status != cudaSuccess) return status;
     params.work_counter = counter;
   }
-  kernel<<<grid, kThreads, kSmem, stream>>>(tm_q, tm_k, tm_v, params);
+  kernel<<<grid, L::kThreads, smem, stream>>>(tm_q, tm_k, tm_v, params);
   return cudaSuccess;
 }
 
-template <int D, bool ANCHOR>
+template <int D, int BM, int BN, bool ANCHOR>
 cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStream_t stream) {
   CUtensorMap tm_q, tm_k, tm_v;
-  if (!encode_tensor_map(&tm_q, args.q, D, args.seq_len, args.batch * args.heads) ||
-      !encode_tensor_map(&tm_k, args.k, D, args.seq_len, args.batch * kv_heads) ||
-      !encode_tensor_map(&tm_v, args.v, D, args.seq_len, args.batch * kv_heads))
+  if (!encode_tensor_map(&tm_q, args.q, D, args.seq_len, args.batch * args.heads, BM) ||
+      !encode_tensor_map(&tm_k, args.k, D, args.seq_len, args.batch * kv_heads, BN) ||
+      !encode_tensor_map(&tm_v, args.v, D, args.seq_len, args.batch * kv_heads, BN))
     return cudaErrorNotSupported;
   Fa3Params p;
   p.o = args.o;
@@ -538,39 +588,69 @@ cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStre
   p.heads = args.heads;
   p.kv_heads = kv_heads;
   p.seq_len = args.seq_len;
-  p.q_tiles = tile_count(args.seq_len, kBlockM);
-  p.k_tiles = tile_count(args.seq_len, kBlockN);
+  p.q_tiles = tile_count(args.seq_len, BM);
+  p.k_tiles = tile_count(args.seq_len, BN);
+  buffer_counts<D, BM, BN>(p.q_buffers, p.stages);
   p.causal = args.causal;
-  if (g_options.pingpong)
-    return g_options.persistent ? launch_fa3_kernel<D, ANCHOR, true, true>(tm_q, tm_k, tm_v, p, stream)
-                                : launch_fa3_kernel<D, ANCHOR, true, false>(tm_q, tm_k, tm_v, p, stream);
-  return g_options.persistent ? launch_fa3_kernel<D, ANCHOR, false, true>(tm_q, tm_k, tm_v, p, stream)
-                              : launch_fa3_kernel<D, ANCHOR, false, false>(tm_q, tm_k, tm_v, p, stream);
+  if constexpr (BM == 128) {
+    if (g_options.pingpong)
+      return g_options.persistent ? launch_fa3_kernel<D, BM, BN, ANCHOR, true, true>(tm_q, tm_k, tm_v, p, stream)
+                                  : launch_fa3_kernel<D, BM, BN, ANCHOR, true, false>(tm_q, tm_k, tm_v, p, stream);
+  }
+  // One consumer warpgroup (64 x 64) has no partner to ping-pong with: that option is ignored there.
+  return g_options.persistent ? launch_fa3_kernel<D, BM, BN, ANCHOR, false, true>(tm_q, tm_k, tm_v, p, stream)
+                              : launch_fa3_kernel<D, BM, BN, ANCHOR, false, false>(tm_q, tm_k, tm_v, p, stream);
+}
+
+template <int BM, int BN>
+cudaError_t launch_fa3_tiles(const AttentionArgs& args, int head_dim, int kv_heads, cudaStream_t stream) {
+  if (head_dim == 64)
+    return args.block_max ? launch_fa3_variant<64, BM, BN, true>(args, kv_heads, stream)
+                          : launch_fa3_variant<64, BM, BN, false>(args, kv_heads, stream);
+  return args.block_max ? launch_fa3_variant<128, BM, BN, true>(args, kv_heads, stream)
+                        : launch_fa3_variant<128, BM, BN, false>(args, kv_heads, stream);
 }
 
 }  // namespace
 
 bool attention_fa3_variant_exists(int head_dim, int tile_q, int tile_k) {
-  return (head_dim == 64 || head_dim == 128) && tile_q == kFa3TileQ && tile_k == kFa3TileK;
+  return (head_dim == 64 || head_dim == 128) && tile_q == tile_k && (tile_q == 128 || tile_q == 64);
 }
 
 void set_attention_fa3_options(const Fa3Options& options) { g_options = options; }
 Fa3Options attention_fa3_options() { return g_options; }
 
-std::size_t attention_fa3_shared_bytes(int head_dim) {
-  return head_dim == 64 ? Fa3Layout<64>::kSmemBytes : Fa3Layout<128>::kSmemBytes;
+std::size_t attention_fa3_shared_bytes(int head_dim, int tile_q, int tile_k) {
+  int q_buffers = 0, stages = 0;
+  if (tile_q == 64 && tile_k == 64) {
+    if (head_dim == 64) {
+      buffer_counts<64, 64, 64>(q_buffers, stages);
+      return Fa3Layout<64, 64, 64>::smem_bytes(q_buffers, stages);
+    }
+    buffer_counts<128, 64, 64>(q_buffers, stages);
+    return Fa3Layout<128, 64, 64>::smem_bytes(q_buffers, stages);
+  }
+  if (head_dim == 64) {
+    buffer_counts<64, 128, 128>(q_buffers, stages);
+    return Fa3Layout<64, 128, 128>::smem_bytes(q_buffers, stages);
+  }
+  buffer_counts<128, 128, 128>(q_buffers, stages);
+  return Fa3Layout<128, 128, 128>::smem_bytes(q_buffers, stages);
+}
+
+int attention_fa3_threads(int tile_q) { return tile_q == 64 ? Fa3Layout<64, 64, 64>::kThreads : 384; }
+
+cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, int tile_q, int tile_k, cudaStream_t stream) {
+  const int kv_heads = args.kv_heads == 0 ? args.heads : args.kv_heads;
+  if (!attention_fa3_variant_exists(head_dim, tile_q, tile_k) || args.seq_len < 1 || args.heads < 1 || args.batch < 1 ||
+      kv_heads < 1 || args.heads % kv_heads != 0)
+    return cudaErrorInvalidValue;
+  return tile_q == 64 ? launch_fa3_tiles<64, 64>(args, head_dim, kv_heads, stream)
+                      : launch_fa3_tiles<128, 128>(args, head_dim, kv_heads, stream);
 }
 
 cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, cudaStream_t stream) {
-  const int kv_heads = args.kv_heads == 0 ? args.heads : args.kv_heads;
-  if ((head_dim != 64 && head_dim != 128) || args.seq_len < 1 || args.heads < 1 || args.batch < 1 || kv_heads < 1 ||
-      args.heads % kv_heads != 0)
-    return cudaErrorInvalidValue;
-  if (head_dim == 64)
-    return args.block_max ? launch_fa3_variant<64, true>(args, kv_heads, stream)
-                          : launch_fa3_variant<64, false>(args, kv_heads, stream);
-  return args.block_max ? launch_fa3_variant<128, true>(args, kv_heads, stream)
-                        : launch_fa3_variant<128, false>(args, kv_heads, stream);
+  return launch_attention_fa3(args, head_dim, kFa3TileQ, kFa3TileK, stream);
 }
 
 }  // namespace cascadesim::validation

@@ -99,24 +99,27 @@ void require_supported(const DeviceContext& ctx, int head_dim, int tile_q, int t
                      std::to_string(ctx.max_shared_per_block));
 }
 
-// The fa3-style kernel needs sm_90a (compute capability 9.0 exactly) and its 128 x 128 tiles.
+// The fa3-style kernel needs sm_90a (compute capability 9.0 exactly) and one of its tile configurations (128 x 128,
+// 64 x 64).
 void require_supported(const DeviceContext& ctx, Implementation implementation, int head_dim, int tile_q, int tile_k,
                        const std::string& name) {
   if (implementation == Implementation::kFa2Style) return require_supported(ctx, head_dim, tile_q, tile_k, name);
   if (!attention_fa3_variant_exists(head_dim, tile_q, tile_k))
-    throw UsageError(name + ": fa3-style has no variant head_dim=" + std::to_string(head_dim) + " tile_q=" +
-                     std::to_string(tile_q) + " tile_k=" + std::to_string(tile_k) + " (head_dim 64/128, tiles 128)");
+    throw UsageError(name + ": fa3-style has no variant head_dim=" + std::to_string(head_dim) +
+                     " tile_q=" + std::to_string(tile_q) + " tile_k=" + std::to_string(tile_k) +
+                     " (head_dim 64/128, tiles 128 x 128 or 64 x 64)");
   if (ctx.info.compute_capability_major != 9 || ctx.info.compute_capability_minor != 0)
     throw UsageError(name + ": fa3-style is built for sm_90a only; the device is " + ctx.info.name);
-  if (attention_fa3_shared_bytes(head_dim) > ctx.max_shared_per_block)
-    throw UsageError(name + ": fa3-style needs " + std::to_string(attention_fa3_shared_bytes(head_dim)) +
+  if (attention_fa3_shared_bytes(head_dim, tile_q, tile_k) > ctx.max_shared_per_block)
+    throw UsageError(name + ": fa3-style needs " +
+                     std::to_string(attention_fa3_shared_bytes(head_dim, tile_q, tile_k)) +
                      " bytes of shared memory, the device allows " + std::to_string(ctx.max_shared_per_block));
 }
 
 // One attention pass through the implementation a case names.
 cudaError_t launch_attention_impl(Implementation implementation, const AttentionArgs& args, int head_dim, int tile_q,
                                   int tile_k, cudaStream_t stream) {
-  return implementation == Implementation::kFa3Style ? launch_attention_fa3(args, head_dim, stream)
+  return implementation == Implementation::kFa3Style ? launch_attention_fa3(args, head_dim, tile_q, tile_k, stream)
                                                      : launch_attention(args, head_dim, tile_q, tile_k, stream);
 }
 
@@ -478,10 +481,11 @@ class LaunchedCase {
         CASCADESIM_LAUNCH(launch_mean_pool(in.v.get(), pooled_.v.get(), slices, shape_.seq_len, shape_.head_dim,
                                            spec_.pool_factor, nullptr));
         mark();
-        // The coarse tiles (tile / pool_factor, e.g. 64 x 64) exist only in the fa2-style kernel, whatever the case's
-        // implementation; the refine below runs the case's.
-        CASCADESIM_LAUNCH(launch_attention(attention_args(pooled_, coarse_dense_dev_, block_max_.get(), coarse_shape_),
-                                           shape_.head_dim, coarse_tile_q_, coarse_tile_k_, nullptr));
+        // Both the coarse stage (tiles / pool_factor, e.g. 64 x 64 over pooled tokens) and the refine run the case's
+        // implementation.
+        CASCADESIM_LAUNCH(launch_attention_impl(
+            spec_.implementation, attention_args(pooled_, coarse_dense_dev_, block_max_.get(), coarse_shape_),
+            shape_.head_dim, coarse_tile_q_, coarse_tile_k_, nullptr));
         mark();
         CASCADESIM_LAUNCH(launch_top_k_select(
             top_k_args(block_max_.get(), selected_, coarse_shape_, coarse_tile_q_, coarse_tile_k_), nullptr));
@@ -660,8 +664,8 @@ void require_case_supported(const DeviceContext& ctx, const CaseSpec& spec) {
   }
   require_supported(ctx, spec.implementation, spec.shape.head_dim, spec.tile_q, spec.tile_k, spec.name);
   if (spec.kernel == KernelKind::kCascade)
-    require_supported(ctx, spec.shape.head_dim, spec.tile_q / spec.pool_factor, spec.tile_k / spec.pool_factor,
-                      spec.name + " (coarse stage)");
+    require_supported(ctx, spec.implementation, spec.shape.head_dim, spec.tile_q / spec.pool_factor,
+                      spec.tile_k / spec.pool_factor, spec.name + " (coarse stage)");
 }
 
 // ---- checks of the composite kernels (cascade stage, layer stacks), through the same launches as the timing ----
@@ -769,7 +773,7 @@ std::vector<CaseSpec> composite_check_cases() {
       cascade.top_k = 2;
       cascade.name = "cascade_s1000" + suffix;
       cases.push_back(cascade);
-      // fa3-style: the refine through the fa3-style kernel, the coarse stage (64 x 64 pooled tiles) fa2-style.
+      // fa3-style: the coarse stage (64 x 64 pooled tiles) and the refine (128 x 128) through the fa3-style kernel.
       cascade.implementation = Implementation::kFa3Style;
       cascade.name = "cascade_fa3_s1000" + suffix;
       cases.push_back(cascade);

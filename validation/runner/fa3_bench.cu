@@ -47,16 +47,16 @@ std::size_t elements(const AttentionShape& s, int heads) {
 
 // Per row, top_k visible key tiles chosen by random scores (ties impossible in practice): a block-sparse mask
 // with the row lengths of a top-k selection.
-BlockCsr random_top_k(const AttentionShape& shape, int top_k, std::uint64_t seed) {
-  const int q_tiles = tile_count(shape.seq_len, kFa3TileQ);
-  const int k_tiles = tile_count(shape.seq_len, kFa3TileK);
+BlockCsr random_top_k(const AttentionShape& shape, int top_k, std::uint64_t seed, int tile = kFa3TileQ) {
+  const int q_tiles = tile_count(shape.seq_len, tile);
+  const int k_tiles = tile_count(shape.seq_len, tile);
   std::vector<float> scores(static_cast<std::size_t>(shape.batch) * shape.heads * q_tiles * k_tiles);
   std::uint64_t x = seed;
   for (float& v : scores) {
     x = splitmix64(x);
     v = static_cast<float>(x >> 40) / static_cast<float>(1 << 24);
   }
-  return select_top_k(shape, kFa3TileQ, kFa3TileK, scores, top_k);
+  return select_top_k(shape, tile, tile, scores, top_k);
 }
 
 struct DeviceCsr {
@@ -94,8 +94,14 @@ AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const st
 }
 
 std::string schedule_name(const Fa3Options& o) {
-  return std::string(o.pingpong ? "pingpong" : "no-pingpong") + (o.persistent ? "+persistent" : "");
+  std::string name = std::string(o.pingpong ? "pingpong" : "no-pingpong") + (o.persistent ? "+persistent" : "");
+  if (o.q_buffers > 0 || o.kv_stages > 0)
+    name += "+q" + std::to_string(o.q_buffers) + "s" + std::to_string(o.kv_stages);  // as asked; clamped per shape
+  return name;
 }
+
+// The deepest producer run-ahead shared memory allows (clamped per head_dim and tiles by the kernel).
+constexpr Fa3Options kDeep{false, true, 4, 4};
 
 bool report(const std::string& label, const ErrorStats& stats) {
   const bool ok = stats.passes(kBf16Tolerance);
@@ -105,7 +111,9 @@ bool report(const std::string& label, const ErrorStats& stats) {
 }
 
 // One shape: dense, anchor (output and block maxima) and a top-k sparse pass, each on a poisoned output.
-bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
+// tile 128: every schedule and the deep buffers; tile 64 (one consumer warpgroup): with and without the persistent
+// grid and the deep buffers.
+bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed, int tile) {
   const AttentionShape& s = g.shape;
   const std::size_t nq = elements(s, s.heads);
   const std::size_t nkv = elements(s, g.kv_heads);
@@ -119,34 +127,36 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
   dk.upload(k);
   dv.upload(v);
   char label[160];
-  std::snprintf(label, sizeof label, "fa3-style b=%d hq=%-2d hkv=%-2d s=%-4d d=%-3d %-6s", s.batch, s.heads, g.kv_heads,
-                s.seq_len, s.head_dim, s.causal ? "causal" : "full");
+  std::snprintf(label, sizeof label, "fa3-style %dx%d b=%d hq=%-2d hkv=%-2d s=%-4d d=%-3d %-6s", tile, tile, s.batch,
+                s.heads, g.kv_heads, s.seq_len, s.head_dim, s.causal ? "causal" : "full");
   bool ok = true;
 
-  const BlockCsr dense = dense_block_csr(s, kFa3TileQ, kFa3TileK);
+  const BlockCsr dense = dense_block_csr(s, tile, tile);
   const DeviceCsr dense_dev = upload_csr(dense);
   const std::vector<double> dense_ref = reference_attention(s, q, k_full, v_full);
-  const std::vector<float> block_max_ref = reference_block_max(s, q, k_full, kFa3TileQ, kFa3TileK);
-  const BlockCsr sparse = random_top_k(s, top_k, seed);
+  const std::vector<float> block_max_ref = reference_block_max(s, q, k_full, tile, tile);
+  const BlockCsr sparse = random_top_k(s, top_k, seed, tile);
   const DeviceCsr sparse_dev = upload_csr(sparse);
   const std::vector<double> sparse_ref = reference_attention(s, q, k_full, v_full, &sparse);
   DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
 
   // Every schedule (ping-pong or not, persistent grid or not) on the same inputs.
-  for (const Fa3Options& options :
-       {Fa3Options{true, false}, Fa3Options{true, true}, Fa3Options{false, false}, Fa3Options{false, true}}) {
+  std::vector<Fa3Options> schedules = {Fa3Options{false, false}, Fa3Options{false, true}, kDeep};
+  if (tile == 128) schedules.insert(schedules.begin(), {Fa3Options{true, false}, Fa3Options{true, true}});
+  for (const Fa3Options& options : schedules) {
     set_attention_fa3_options(options);
     const std::string tag = std::string(label) + " " + schedule_name(options);
     dout.poison();
     CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, nullptr, g),
-                                           s.head_dim, nullptr));
+                                           s.head_dim, tile, tile, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     ok &= report(tag + " dense   ", compare(dout.download<Bf16>(), dense_ref));
 
     block_max.poison();
     dout.poison();
-    CASCADESIM_LAUNCH(launch_attention_fa3(
-        make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, block_max.get(), g), s.head_dim, nullptr));
+    CASCADESIM_LAUNCH(
+        launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, block_max.get(), g),
+                             s.head_dim, tile, tile, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     ok &= report(tag + " anchor  ", compare(dout.download<Bf16>(), dense_ref));
     const BlockMaxDiff diff = compare_block_max(block_max.download<float>(), block_max_ref);
@@ -157,7 +167,7 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed) {
 
     dout.poison();
     CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g),
-                                           s.head_dim, nullptr));
+                                           s.head_dim, tile, tile, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     ok &= report(tag + " sparse k=" + std::to_string(top_k), compare(dout.download<Bf16>(), sparse_ref));
   }
@@ -170,7 +180,8 @@ int run_checks(std::uint64_t seed, int max_shapes) {
   int failures = 0, total = 0;
   for (int d : {64, 128}) {
     for (bool causal : {false, true}) {
-      // 1000 and 520 leave partial last tiles; (8, 2) is grouped-query attention with 4 query heads per K/V head.
+      // Each shape with 128 x 128 and 64 x 64 tiles. 1000 and 520 leave partial last tiles; (8, 2) is grouped-query
+      // attention with 4 query heads per K/V head.
       const GqaShape shapes[] = {{{1, 2, 256, d, causal}, 2},
                                  {{2, 4, 1000, d, causal}, 4},
                                  {{1, 8, 520, d, causal}, 2},
@@ -178,17 +189,20 @@ int run_checks(std::uint64_t seed, int max_shapes) {
       for (const GqaShape& g : shapes) {
         if (total >= max_shapes) continue;
         ++total;
-        if (!check_shape(g, g.shape.seq_len > 600 ? 3 : 2, seed + static_cast<std::uint64_t>(total))) ++failures;
+        for (int tile : {128, 64})
+          if (!check_shape(g, g.shape.seq_len > 600 ? 3 : 2, seed + static_cast<std::uint64_t>(total), tile))
+            ++failures;
       }
     }
   }
-  std::printf("%d of %d shapes pass (seed %llu)\n", total - failures, total, static_cast<unsigned long long>(seed));
+  std::printf("%d of %d shape x tile checks pass (seed %llu)\n", 2 * total - failures, 2 * total,
+              static_cast<unsigned long long>(seed));
   return failures == 0 ? 0 : 1;
 }
 
 // ---- timing ----
 
-const Fa3Options kSchedules[] = {{true, false}, {true, true}, {false, false}, {false, true}};
+const std::vector<Fa3Options> kSchedules = {{true, false}, {true, true}, {false, false}, {false, true}};
 
 std::int64_t executed_blocks(const BlockCsr& csr) { return static_cast<std::int64_t>(csr.col_indices.size()); }
 
@@ -232,6 +246,7 @@ struct Record {
   Timing t;
   std::string schedule = "";
   double compulsory_bytes = 0;  // MHA only (compulsory_attention_bytes); 0 where not computed
+  int tile = 128;               // tile_q = tile_k
 };
 
 std::string to_json(const Record& r, const cudaDeviceProp& prop) {
@@ -240,12 +255,12 @@ std::string to_json(const Record& r, const cudaDeviceProp& prop) {
   char text[1400];
   std::snprintf(text, sizeof text,
                 "{\"implementation\": \"%s\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": %d, \"kv_heads\": %d, "
-                "\"seq_len\": %d, \"head_dim\": %d, \"causal\": %s, \"tile_q\": 128, \"tile_k\": 128, \"top_k\": %d, "
+                "\"seq_len\": %d, \"head_dim\": %d, \"causal\": %s, \"tile_q\": %d, \"tile_k\": %d, \"top_k\": %d, "
                 "\"executed_blocks\": %lld, \"flop_count\": %.6e, \"median_ms\": %.6f, \"p10_ms\": %.6f, "
                 "\"p90_ms\": %.6f, \"achieved_TFLOP_per_s\": %.3f, \"schedule\": \"%s\", \"compulsory_bytes\": %.6e, "
                 "\"device\": {\"name\": \"%s\", \"sm_count\": %d}, \"samples_ms\": [",
                 r.implementation.c_str(), r.kernel.c_str(), r.g.shape.batch, r.g.shape.heads, r.g.kv_heads,
-                r.g.shape.seq_len, r.g.shape.head_dim, r.g.shape.causal ? "true" : "false", r.top_k,
+                r.g.shape.seq_len, r.g.shape.head_dim, r.g.shape.causal ? "true" : "false", r.tile, r.tile, r.top_k,
                 static_cast<long long>(r.blocks), r.flops, r.t.median_ms, r.t.p10_ms, r.t.p90_ms,
                 r.flops / (r.t.median_ms * 1e-3) / 1e12, r.schedule.c_str(), r.compulsory_bytes, prop.name,
                 prop.multiProcessorCount);
@@ -269,9 +284,11 @@ std::vector<int> parse_list(const char* text) {
   return out;
 }
 
-// Dense (fa3-style and fa2-style on the same inputs) and sparse fa3-style over random top-k lists.
+// Dense (fa3-style and fa2-style on the same inputs) and sparse fa3-style over random top-k lists, under each
+// schedule; causal_mha_only keeps the causal MHA shapes and leaves out fa2-style.
 int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, const std::vector<int>& dims,
-               const std::vector<int>& top_ks, int heads, int repetitions) {
+               const std::vector<int>& top_ks, int heads, int repetitions, const std::vector<Fa3Options>& schedules,
+               bool causal_mha_only) {
   cudaDeviceProp prop{};
   CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
   std::vector<std::string> records;
@@ -279,6 +296,7 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
     for (int d : dims) {
       for (bool causal : {true, false}) {
         for (int kv_heads : {heads, heads / 4}) {
+          if (causal_mha_only && (!causal || kv_heads != heads)) continue;
           GqaShape g{{1, heads, s_len, d, causal}, kv_heads};
           const std::size_t nq = elements(g.shape, heads), nkv = elements(g.shape, kv_heads);
           // One set: at S >= 8K with 32 heads each tensor is >= 32 MiB, and Q and O alone exceed the 50 MiB L2.
@@ -307,7 +325,7 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
           const double dense_bytes =
               kv_heads == heads ? compulsory_attention_bytes(g.shape, dense.row_offsets, dense.col_indices, 128, 128)
                                 : 0.0;
-          for (const Fa3Options& options : kSchedules) {
+          for (const Fa3Options& options : schedules) {
             set_attention_fa3_options(options);
             Record fa3{"fa3-style",
                        "dense",
@@ -320,7 +338,7 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
                        dense_bytes};
             emit(fa3);
           }
-          if (kv_heads == heads) {
+          if (kv_heads == heads && !causal_mha_only) {
             Record fa2{"fa2-style",
                        "dense",
                        g,
@@ -339,7 +357,7 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
             const AttentionArgs sargs = make_args(q.get(), k.get(), v.get(), o.get(), sparse_dev, nullptr, g);
             const double sparse_bytes =
                 compulsory_attention_bytes(g.shape, sparse.row_offsets, sparse.col_indices, 128, 128);
-            for (const Fa3Options& options : kSchedules) {
+            for (const Fa3Options& options : schedules) {
               set_attention_fa3_options(options);
               Record sp{"fa3-style",
                         "sparse",
@@ -352,6 +370,60 @@ int run_timing(const std::string& out_path, const std::vector<int>& seq_lens, co
                         sparse_bytes};
               emit(sp);
             }
+          }
+          set_attention_fa3_options(Fa3Options{});
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+// The cascade's coarse stage alone: dense attention with block maxima over tokens pooled by 2 (32 heads, seq_len / 2
+// pooled tokens), 64 x 64 tiles, fa2-style and fa3-style (default and deep buffers) on the same inputs, and the
+// fa3-style 128 x 128 tiles on the same pooled shape for reference.
+int run_coarse_timing(const std::string& out_path, const std::vector<int>& seq_lens, const std::vector<int>& dims,
+                      int repetitions) {
+  cudaDeviceProp prop{};
+  CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::vector<std::string> records;
+  for (int s_len : seq_lens) {
+    for (int d : dims) {
+      for (bool causal : {true, false}) {
+        const GqaShape g{{1, 32, s_len / 2, d, causal}, 32};
+        const std::size_t n = elements(g.shape, 32);
+        DeviceBuffer<std::uint16_t> q(n), k(n), v(n), o(n);
+        CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), n, 21 + s_len + d, kQkAmplitude, nullptr));
+        CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), n, 22 + s_len + d, kQkAmplitude, nullptr));
+        CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), n, 23 + s_len + d, kVAmplitude, nullptr));
+        o.poison();
+        for (int tile : {64, 128}) {
+          const BlockCsr dense = dense_block_csr(g.shape, tile, tile);
+          const DeviceCsr dense_dev = upload_csr(dense);
+          DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+          const AttentionArgs args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, block_max.get(), g);
+          auto emit = [&](Record r) {
+            r.tile = tile;
+            r.flops = static_cast<double>(r.blocks) * 4.0 * tile * tile * d;
+            std::printf("coarse %-9s %-26s tile=%-3d S=%-6d (pooled %-6d) d=%-3d %-6s median %9.4f ms  %6.1f TFLOP/s\n",
+                        r.implementation.c_str(), r.schedule.c_str(), tile, s_len, g.shape.seq_len, d,
+                        causal ? "causal" : "full", r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12);
+            std::fflush(stdout);
+            records.push_back(to_json(r, prop));
+            write_records(out_path, records);
+          };
+          if (tile == 64) {
+            emit(Record{"fa2-style", "coarse", g, 0, executed_blocks(dense), 0,
+                        time_launches([&] { return launch_attention(args, d, 64, 64, nullptr); }, 3, repetitions),
+                        "fa2", 0, tile});
+          }
+          for (const Fa3Options& options : {Fa3Options{}, kDeep}) {
+            if (tile == 128 && options.q_buffers > 0) continue;
+            set_attention_fa3_options(options);
+            emit(Record{
+                "fa3-style", "coarse", g, 0, executed_blocks(dense), 0,
+                time_launches([&] { return launch_attention_fa3(args, d, tile, tile, nullptr); }, 3, repetitions),
+                schedule_name(options), 0, tile});
           }
           set_attention_fa3_options(Fa3Options{});
         }
@@ -457,11 +529,13 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
   struct Case {
     int batch, context, head_dim, top_k;
   };
-  const Case cases[] = {{1, 4096, 64, 0},    {1, 32768, 64, 0},   {1, 131072, 64, 0},   {8, 32768, 64, 0},
-                        {16, 131072, 64, 0}, {64, 4096, 64, 0},   {64, 16384, 64, 0},   {1, 4096, 128, 0},
-                        {1, 32768, 128, 0},  {1, 131072, 128, 0}, {8, 32768, 128, 0},   {16, 131072, 128, 0},
-                        {64, 4096, 128, 0},  {64, 16384, 128, 0}, {1, 32768, 64, 64},   {1, 131072, 64, 64},
-                        {8, 131072, 64, 64}, {64, 16384, 64, 64}, {1, 131072, 128, 64}, {16, 131072, 128, 16}};
+  // The first two: one key tile of context, the floor of the two launches (split pass and reduction).
+  const Case cases[] = {{1, 64, 64, 0},       {1, 64, 128, 0},      {1, 4096, 64, 0},    {1, 32768, 64, 0},
+                        {1, 131072, 64, 0},   {8, 32768, 64, 0},    {16, 131072, 64, 0}, {64, 4096, 64, 0},
+                        {64, 16384, 64, 0},   {1, 4096, 128, 0},    {1, 32768, 128, 0},  {1, 131072, 128, 0},
+                        {8, 32768, 128, 0},   {16, 131072, 128, 0}, {64, 4096, 128, 0},  {64, 16384, 128, 0},
+                        {1, 32768, 64, 64},   {1, 131072, 64, 64},  {8, 131072, 64, 64}, {64, 16384, 64, 64},
+                        {1, 131072, 128, 64}, {16, 131072, 128, 16}};
   for (const Case& c : cases) {
     const DecodeShape s{c.batch, 32, 8, c.context, c.head_dim};
     const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
@@ -486,35 +560,49 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
       os.back().poison();
     }
     const int tiles = c.top_k ? c.top_k : tile_count(s.context, kDecodeTileKeys);
-    const int splits =
+    const int default_splits =
         decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim, s.heads / s.kv_heads, prop.multiProcessorCount);
-    DeviceBuffer<float> po, pml;
-    std::vector<DecodeArgs> args;
-    for (int i = 0; i < sets; ++i)
-      args.push_back(decode_args(qs[i].get(), ks[i].get(), vs[i].get(), os[i].get(), dlists, po, pml, s, splits));
-    int rep = 0;
-    const Timing t =
-        time_launches([&] { return launch_decode(args[rep++ % sets], s.head_dim, nullptr); }, 3, repetitions);
-    const double gbs = bytes / (t.median_ms * 1e-3) / 1e9;
-    std::printf(
-        "decode %-6s b=%-2d ctx=%-6d d=%-3d hq=32 hkv=8 top_k=%-3d splits=%-3d sets=%-2d median %8.4f ms  %6.0f GB/s  "
-        "(%.0f%% of copy)\n",
-        c.top_k ? "top-k" : "dense", s.batch, s.context, s.head_dim, c.top_k, splits, sets, t.median_ms, gbs,
-        100 * gbs / copy_GB_per_s);
-    std::fflush(stdout);
-    std::string samples;
-    for (double v : t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
-    char text[1024];
-    std::snprintf(text, sizeof text,
-                  "{\"implementation\": \"split-kv-decode\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": 32, "
-                  "\"kv_heads\": 8, \"context\": %d, \"head_dim\": %d, \"top_k_tiles\": %d, \"tile_keys\": %d, "
-                  "\"splits\": %d, \"buffer_sets\": %d, \"compulsory_bytes\": %.6e, \"median_ms\": %.6f, "
-                  "\"p10_ms\": %.6f, \"p90_ms\": %.6f, \"achieved_GB_per_s\": %.1f, \"copy_GB_per_s\": %.1f, "
-                  "\"device\": {\"name\": \"%s\"}, \"samples_ms\": [",
-                  c.top_k ? "decode_topk" : "decode_dense", s.batch, s.context, s.head_dim, c.top_k, kDecodeTileKeys,
-                  splits, sets, bytes, t.median_ms, t.p10_ms, t.p90_ms, gbs, copy_GB_per_s, prop.name);
-    records.push_back(std::string(text) + samples + "]}");
-    write_records(out_path, records);
+    // The default, then the split counts that give every SM at least 1, 2, 4 or 8 blocks, and one tile per block
+    // (each at most 256 and at its effective value: splits of ceil(tiles / splits) tiles).
+    std::vector<int> split_counts = {default_splits};
+    const int rows = s.batch * s.kv_heads;
+    for (int want : {1, 2, 4, 8, 1 << 20}) {
+      int sp = std::min({tiles, 256, std::max(1, (want * prop.multiProcessorCount + rows - 1) / rows)});
+      const int per_split = (tiles + sp - 1) / sp;
+      sp = (tiles + per_split - 1) / per_split;
+      if (std::find(split_counts.begin(), split_counts.end(), sp) == split_counts.end()) split_counts.push_back(sp);
+    }
+    for (const int splits : split_counts) {
+      DeviceBuffer<float> po, pml;
+      std::vector<DecodeArgs> args;
+      for (int i = 0; i < sets; ++i)
+        args.push_back(decode_args(qs[i].get(), ks[i].get(), vs[i].get(), os[i].get(), dlists, po, pml, s, splits));
+      int rep = 0;
+      const Timing t =
+          time_launches([&] { return launch_decode(args[rep++ % sets], s.head_dim, nullptr); }, 3, repetitions);
+      const double gbs = bytes / (t.median_ms * 1e-3) / 1e9;
+      const bool is_default = splits == default_splits;
+      std::printf(
+          "decode %-6s b=%-2d ctx=%-6d d=%-3d hq=32 hkv=8 top_k=%-3d splits=%-3d%s sets=%-2d median %8.4f ms  %6.0f "
+          "GB/s  (%.0f%% of copy)\n",
+          c.top_k ? "top-k" : "dense", s.batch, s.context, s.head_dim, c.top_k, splits, is_default ? "*" : " ", sets,
+          t.median_ms, gbs, 100 * gbs / copy_GB_per_s);
+      std::fflush(stdout);
+      std::string samples;
+      for (double v : t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
+      char text[1024];
+      std::snprintf(text, sizeof text,
+                    "{\"implementation\": \"split-kv-decode\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": 32, "
+                    "\"kv_heads\": 8, \"context\": %d, \"head_dim\": %d, \"top_k_tiles\": %d, \"tile_keys\": %d, "
+                    "\"splits\": %d, \"default_splits\": %s, \"buffer_sets\": %d, \"compulsory_bytes\": %.6e, "
+                    "\"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, \"achieved_GB_per_s\": %.1f, "
+                    "\"copy_GB_per_s\": %.1f, \"device\": {\"name\": \"%s\"}, \"samples_ms\": [",
+                    c.top_k ? "decode_topk" : "decode_dense", s.batch, s.context, s.head_dim, c.top_k, kDecodeTileKeys,
+                    splits, is_default ? "true" : "false", sets, bytes, t.median_ms, t.p10_ms, t.p90_ms, gbs,
+                    copy_GB_per_s, prop.name);
+      records.push_back(std::string(text) + samples + "]}");
+      write_records(out_path, records);
+    }
   }
   return 0;
 }
@@ -583,7 +671,20 @@ int main(int argc, char** argv) {
       const std::vector<int> top_ks = parse_list(argc >= 6 ? argv[5] : "1,2,5,8,16");
       const int heads = argc >= 7 ? std::atoi(argv[6]) : 32;
       const int reps = argc >= 8 ? std::atoi(argv[7]) : 20;
-      return run_timing(argv[2], seq, dims, top_ks, heads, reps);
+      return run_timing(argv[2], seq, dims, top_ks, heads, reps, kSchedules, false);
+    }
+    if (argc >= 3 && std::strcmp(argv[1], "--time-lowk") == 0) {
+      // --time-lowk OUT.json [SEQ_LENS [DIMS [TOP_KS [REPS]]]]: causal MHA, default against deep buffers
+      const std::vector<int> seq = parse_list(argc >= 4 ? argv[3] : "8192,16384,32768");
+      const std::vector<int> dims = parse_list(argc >= 5 ? argv[4] : "64,128");
+      const std::vector<int> top_ks = parse_list(argc >= 6 ? argv[5] : "1,2,5");
+      return run_timing(argv[2], seq, dims, top_ks, 32, argc >= 7 ? std::atoi(argv[6]) : 20,
+                        {Fa3Options{}, kDeep, Fa3Options{}, kDeep}, true);
+    }
+    if (argc >= 3 && std::strcmp(argv[1], "--time-coarse") == 0) {
+      // --time-coarse OUT.json [SEQ_LENS [DIMS [REPS]]]: SEQ_LENS before pooling
+      return run_coarse_timing(argv[2], parse_list(argc >= 4 ? argv[3] : "8192,32768"),
+                               parse_list(argc >= 5 ? argv[4] : "64,128"), argc >= 6 ? std::atoi(argv[5]) : 20);
     }
     if (argc >= 2 && std::strcmp(argv[1], "--decode-check") == 0) return run_decode_checks(777);
     if (argc >= 3 && std::strcmp(argv[1], "--decode-time") == 0)
@@ -592,15 +693,20 @@ int main(int argc, char** argv) {
       return run_decode_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     if (argc >= 5 && std::strcmp(argv[1], "--profile") == 0) {
       // --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]
-      const Fa3Options options{argc >= 6 ? std::atoi(argv[5]) != 0 : true, argc >= 7 ? std::atoi(argv[6]) != 0 : true};
+      // [Q_BUFFERS KV_STAGES] (0: the defaults)
+      const Fa3Options options{argc >= 6 ? std::atoi(argv[5]) != 0 : true, argc >= 7 ? std::atoi(argv[6]) != 0 : true,
+                               argc >= 8 ? std::atoi(argv[7]) : 0, argc >= 9 ? std::atoi(argv[8]) : 0};
       return run_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), options);
     }
-    std::fprintf(stderr,
-                 "usage: cascadesim-fa3-bench --check [SEED [MAX_SHAPES]]\n"
-                 "       cascadesim-fa3-bench --decode-check | --decode-time OUT.json [REPS]\n"
-                 "       cascadesim-fa3-bench --decode-profile BATCH CONTEXT HEAD_DIM\n"
-                 "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]\n"
-                 "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n");
+    std::fprintf(
+        stderr,
+        "usage: cascadesim-fa3-bench --check [SEED [MAX_SHAPES]]\n"
+        "       cascadesim-fa3-bench --decode-check | --decode-time OUT.json [REPS]\n"
+        "       cascadesim-fa3-bench --decode-profile BATCH CONTEXT HEAD_DIM\n"
+        "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT [Q_BUFFERS KV_STAGES]]\n"
+        "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n"
+        "       cascadesim-fa3-bench --time-lowk OUT.json [SEQ_LENS [DIMS [TOP_KS [REPS]]]]\n"
+        "       cascadesim-fa3-bench --time-coarse OUT.json [SEQ_LENS [DIMS [REPS]]]\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cascadesim-fa3-bench: %s\n", e.what());
