@@ -37,10 +37,11 @@ TEST_CASE("the study schema declares every workload key the shipped studies use,
     INFO(file.path().string());
     std::ifstream in(file.path());
     const core::Json study = core::Json::parse(in);
-    for (const auto& [key, value] : study["workload"].items()) {
+    for (const auto& item : study["workload"].items()) {
+      const std::string key = item.key();  // a copy, not a structured binding: clang 14 cannot capture those
       CHECK_MESSAGE(workload["properties"].contains(key), "/workload/" << key << " is not in the schema");
       if (key == "pattern")
-        CHECK(std::find(pattern_impls.begin(), pattern_impls.end(), value["impl"]) != pattern_impls.end());
+        CHECK(std::find(pattern_impls.begin(), pattern_impls.end(), item.value()["impl"]) != pattern_impls.end());
     }
     ++studies;
   }
