@@ -140,7 +140,7 @@ OpTimes op_times(const RunResult& r, const models::Prediction& p, const models::
 
 core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
   core::Json kernels_by_op = core::Json::object();
-  double flops = 0;
+  models::OpCost described;  // the kernels' matrix and vector FLOPs as the dataflow describes them
   for (const KernelRecord& k : r.kernels) {
     core::Json& e = kernels_by_op[op_key(k.op, k.kind)];
     if (e.is_null())
@@ -151,7 +151,7 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
     e["tile_ops"] = e["tile_ops"].get<double>() + k.tile_ops;
     e["requested_bytes"] = e["requested_bytes"].get<double>() + k.requested_bytes;
     e["matrix_busy_ms"] = e["matrix_busy_ms"].get<double>() + k.matrix_busy_ns * 1e-6;
-    flops += k.cost.flops();
+    described += k.cost;
   }
   // Per layer: the time from the end of the previous layer's last kernel to the end of this layer's last.
   core::Json by_layer = core::Json::array();
@@ -175,8 +175,9 @@ core::Json run_json(const RunResult& r, const hw::System* = nullptr) {
                     {"tile_ops", r.tile_ops},
                     {"layers", r.layers},
                     {"layers_simulated", r.layers_simulated},
-                    {"flops", flops},
-                    {"achieved_TFLOPs", flops / r.time_ns / 1e3},
+                    {"matrix_flops", described.matrix_flops},
+                    {"vector_flops", described.vector_flops},
+                    {"matrix_TFLOP_per_s", described.matrix_flops / r.time_ns / 1e3},
                     {"by_op", kernels_by_op},
                     {"by_layer", by_layer},
                     {"components", components}};
