@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -124,7 +123,7 @@ struct StreamWork {
 };
 
 struct Kernel {
-  std::string_view name;  // a string literal: kernels are built per prediction, so names cost no allocation
+  std::string name;
   Op op = Op::qkv_projection;
   std::int64_t layer = 0;
   LayerKind layer_kind = LayerKind::dense;

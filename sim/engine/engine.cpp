@@ -64,6 +64,7 @@ constexpr std::int64_t kv_run_tiles = 32;           // consecutive K/V tiles mov
 // that last used it finished (a load may not overwrite a buffer still in use).
 struct UnitContext {
   hw::System& system;
+  hw::TopkEngine* topk;  // the machine's top-k engine, found once per run; null: selection runs on the vector unit
   const Kernel& kernel;
   KernelRecord& record;
   std::int64_t stages = 2;
@@ -233,7 +234,7 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
                                static_cast<double>(candidates) * models::tile_score_bytes, 0, 1, false, t0);
   double cycles = 0;
-  if (auto* engine = s.find<hw::TopkEngine>("topk")) {
+  if (hw::TopkEngine* engine = c.topk) {
     cycles = engine->select_cycles(candidates, std::max<std::int64_t>(1, k));
     engine->count(cycles, static_cast<double>(candidates));
   } else {
@@ -492,6 +493,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   }
 
   auto hbm_bytes_now = [&system]() { return system.memory().traffic().moved_bytes(); };
+  hw::TopkEngine* const topk = system.find<hw::TopkEngine>("topk");
   double hbm_at_kernel_start = 0;
   std::vector<double> channels_at_kernel_start = system.memory().channel_bytes();
 
@@ -509,7 +511,8 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
         Prepared& p = prepared[order[k]];
         sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
         UnitContext ctx{
-            system, p.kernel, p.record, p.stages, {}, std::vector<double>(static_cast<std::size_t>(p.stages)), {}};
+            system, topk, p.kernel, p.record, p.stages, {}, std::vector<double>(static_cast<std::size_t>(p.stages)),
+            {}};
         while (next_unit < p.record.units) {
           const double unit = next_unit;
           next_unit += 1;

@@ -64,11 +64,11 @@ struct TraceSink {
 struct RunOptions {
   TraceSink* trace = nullptr;
   std::int64_t max_pipeline_stages = 4;  // K/V tiles in flight per core when the scratchpad allows
-  // Simulate a layer once and reuse its times and statistics for every later layer doing the same work (equal
-  // kernels but for the layer's own tensors, equal pattern lists). Layers touch only their own tensors, so a
-  // repeat differs from its simulated twin only by where the bandwidth windows fall (docs/simulate.md gives the
-  // difference on the shipped studies).
-  // Off when a trace is written: a timeline shows every unit.
+  // Reuse a simulated layer's times and statistics for later layers doing the same work (equal kernels but for the
+  // layer's own tensors, equal pattern lists). Layers touch only their own tensors, so a repeat differs from its
+  // twin only by the state the machine starts it in: the first two occurrences are simulated (the first starts
+  // cold or after another kind of layer) and later ones take the second's results (docs/simulate.md gives the
+  // difference on the shipped studies). Off when a trace is written: a timeline shows every unit.
   bool reuse_repeated_layers = true;
 };
 

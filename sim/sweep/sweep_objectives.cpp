@@ -2,6 +2,7 @@
 #include "sim/sweep/sweep_objectives.hpp"
 
 #include <array>
+#include <string>
 
 namespace cascadesim::sim::sweep {
 
@@ -45,9 +46,10 @@ std::optional<Objective> find_objective(std::string_view name) {
 }
 
 std::optional<std::string_view> renamed_objective(std::string_view old_name) {
-  if (old_name == "time_s") return "time_ms";
-  if (old_name == "dense_time_s") return "dense_time_ms";
-  if (old_name == "simulated_time_s") return "simulated_time_ms";
+  // Every time objective moved from seconds to milliseconds: <name>_s is now <name>_ms.
+  if (!old_name.ends_with("time_s")) return std::nullopt;
+  const std::string now = std::string(old_name.substr(0, old_name.size() - 2)) + "_ms";
+  if (const auto o = find_objective(now)) return info(*o).name;
   return std::nullopt;
 }
 

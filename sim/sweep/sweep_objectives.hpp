@@ -42,7 +42,7 @@ struct ObjectiveInfo {
 std::span<const ObjectiveInfo> objective_catalog();
 const ObjectiveInfo& info(Objective objective);
 std::optional<Objective> find_objective(std::string_view name);
-// The new name of an objective renamed when every record moved to milliseconds (time_s -> time_ms), or nothing.
+// The new name of a time objective from before every record moved to milliseconds (time_s -> time_ms), or nothing.
 std::optional<std::string_view> renamed_objective(std::string_view old_name);
 bool provides(Backend backend, Objective objective);
 
