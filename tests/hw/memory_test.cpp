@@ -266,6 +266,16 @@ TEST_CASE("a read of a tile still being filled waits for the fill instead of goi
   CHECK(s.next->seen.size() == 1);
 }
 
+TEST_CASE("a read issued before a fill that a core running ahead booked waits the fill's duration, not its end") {
+  CachedSystem s = cached(1 * MiB);
+  // A core running ahead in simulated time books the fill at 50000 ns (done 51000); another core then reads the
+  // same tile at 0 ns. It was the first to ask: it waits as long as the fill took from its own issue time.
+  s.l2->access(read(0, 1000, 7), 50000);
+  CHECK(s.l2->access(read(0, 1000, 7), 0) == doctest::Approx(1000 + 10));
+  CHECK(s.next->seen.size() == 1);
+  CHECK(s.l2->stats().value("misses") == 1);
+}
+
 TEST_CASE("LRU evicts the least recently used tile when the capacity is exceeded") {
   CachedSystem s = cached(2000);  // two 1000-byte tiles
   const std::uint64_t A = 1, B = 2, C = 3;

@@ -107,8 +107,10 @@ class TileCache final : public MemoryLevel {
         if (tile.bytes >= tile_bytes) {
           lru_.splice(lru_.begin(), lru_, it->second);
           // A hit on a tile whose fill is still on its way waits for it (the request merges with the fill)
-          // rather than going to memory again.
-          hit_ready = std::max(hit_ready, tile.ready_ns);
+          // rather than going to memory again. Cores run ahead of one another (temporal decoupling), so the fill
+          // may have been issued at a later simulated time than this request: then this request stands for the
+          // fill, and waits as long as that fill took from its own issue time, not until a later core's.
+          hit_ready = std::max(hit_ready, std::min(tile.ready_ns, issue_ns + (tile.ready_ns - tile.fill_issue_ns)));
           continue;
         }
         erase(it);
@@ -128,7 +130,7 @@ class TileCache final : public MemoryLevel {
       fill.tile_count = static_cast<std::uint32_t>(missed);
       const double next_done = next().access(fill, issue_ns);
       done = std::max(done, next_done);
-      for (std::uint64_t id : missed_ids_) insert(id, tile_bytes, next_done);
+      for (std::uint64_t id : missed_ids_) insert(id, tile_bytes, issue_ns, next_done);
     }
     return done + config_.latency_ns;
   }
@@ -161,7 +163,8 @@ class TileCache final : public MemoryLevel {
   struct Tile {
     std::uint64_t tile_id;
     std::uint64_t bytes;
-    double ready_ns;  // when its fill from the next level completes
+    double fill_issue_ns;  // when its fill from the next level was issued
+    double ready_ns;       // and when it completes
   };
   using TileList = std::list<Tile>;  // most recently used first
 
@@ -178,7 +181,7 @@ class TileCache final : public MemoryLevel {
   }
 
   // Evicts least recently used tiles until the new one fits; a tile larger than the capacity is not kept.
-  void insert(std::uint64_t tile_id, std::uint64_t bytes, double ready_ns) {
+  void insert(std::uint64_t tile_id, std::uint64_t bytes, double fill_issue_ns, double ready_ns) {
     const auto capacity = static_cast<std::uint64_t>(config_.bytes);
     if (bytes > capacity) return;
     while (used_bytes_ + bytes > capacity) {
@@ -186,7 +189,7 @@ class TileCache final : public MemoryLevel {
       stats_[cache_stat::evicted_bytes] += static_cast<double>(lru_.back().bytes);
       erase(index_.find(lru_.back().tile_id));
     }
-    lru_.push_front(Tile{tile_id, bytes, ready_ns});
+    lru_.push_front(Tile{tile_id, bytes, fill_issue_ns, ready_ns});
     index_.emplace(tile_id, lru_.begin());
     used_bytes_ += bytes;
   }
