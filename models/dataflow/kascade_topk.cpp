@@ -8,7 +8,10 @@ namespace cascadesim::models::dataflow {
 std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
                                    std::uint64_t kv_tensor) {
   AttentionWork attention = dense_attention(model, shape, kv_tensor);
-  attention.vector_ops_per_score += 1.0;  // the running max of each block's scores
+  // Each block's max score is the max of its rows' maxima, which the online softmax computes anyway: one more
+  // operation per row, not per score (validation/kernels/attention.cu keeps it so; the H100 measured the anchor
+  // kernel and its selection at 0.96-1.06x dense attention at 8K-32K, reports/measured/h100/measured.json).
+  attention.vector_ops_per_score += 1.0 / static_cast<double>(attention.tile_tokens);
   attention.writes_tile_scores = true;
   SelectWork select;
   select.batch = shape.batch;

@@ -39,8 +39,9 @@ TEST_CASE("exact: attention fraction counts causal blocks, GQA widths and softma
 
 TEST_CASE("exact: anchors pay the tile maxima and the top-k selection") {
   const auto p = models::predict(test::kascade_study(), Accounting::exact);
-  // One compare per score for the block maxima, log2(5) compares per rated block for the selection.
-  const double scoring = heads * blocks * (t * t + std::log2(5.0));
+  // One compare per row for the block maxima (the max of the row maxima the softmax keeps), log2(5) compares per
+  // rated block for the selection.
+  const double scoring = heads * blocks * (t + std::log2(5.0));
   CHECK(p.anchor_cost == doctest::Approx(1.0 + scoring / attention).epsilon(1e-12));
   CHECK(p.reuse_cost == doctest::Approx(1270.0 / 32896.0).epsilon(1e-12));
   const double s = 16.0 / (1.0 + 3.0 * p.anchor_cost + 12.0 * 1270.0 / 32896.0);
