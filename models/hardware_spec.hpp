@@ -6,6 +6,8 @@
 #include <string>
 
 #include "core/config_node.hpp"
+#include "models/dataflow/attention_implementation.hpp"
+#include "models/kernel_families.hpp"
 
 namespace cascadesim::models {
 
@@ -14,8 +16,11 @@ struct HardwareSpec {
   // The machine's structure, from the hardware config's top level (both backends read these).
   std::int64_t cores = 0;  // SMs, TensorCores or PEs that take work units
   double clock_GHz = 0;
-  double kernel_launch_us = 0;        // fixed cost per kernel launch and synchronisation
-  double sram_per_core_bytes = 0;     // per-core scratchpad / shared memory
+  double kernel_launch_us = 0;     // fixed cost per kernel launch and synchronisation
+  double sram_per_core_bytes = 0;  // per-core scratchpad / shared memory
+  // A GPU core's other limits on resident thread blocks (CUDA occupancy); 0: not a limit. max_units_per_core: the
+  // units a core's scheduler keeps resident at most (1 for an accelerator's cores).
+  std::int64_t registers_per_core = 0, threads_per_core = 0, max_units_per_core = 1;
   std::string matrix_dtype = "bf16";  // element type the matrix unit's peak is quoted for
   // Taken from the component sections (hw::System::take_roofline_figures), never written beside them, so one
   // description of the machine moves both backends.
@@ -30,6 +35,12 @@ struct HardwareSpec {
   // The analytical model's own fitted figure (calibrate): the achievable fraction of the matrix peak that its
   // closed forms, which ignore tile quantization and pipeline gaps, reach.
   double matrix_efficiency = 1.0;
+  // Each kernel family's fitted figures (/kernel_families), read by both backends; defaults where not calibrated.
+  std::array<KernelFamilyFigures, kernel_family_count> kernel_families{};
+
+  dataflow::CoreLimits core_limits() const {
+    return {sram_per_core_bytes, registers_per_core, threads_per_core, max_units_per_core};
+  }
 
   // 2 FLOP per multiply-accumulate, on every core at the clock.
   double peak_matrix_TFLOPs() const {

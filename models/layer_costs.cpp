@@ -100,10 +100,39 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
   return working_set <= hw.l2_bytes;
 }
 
+// The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
+// on its matrix and vector work, fa2-style's softmax after the matrix work, and each unit's fixed cost shared over
+// the units the cores keep resident.
+void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
+  const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
+  c.family_matrix_flops = (f.matrix_time_scale - 1.0) * c.matrix_flops;
+  c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
+  double units = 0, resident = 1;
+  std::visit(
+      [&](const auto& w) {
+        using W = std::decay_t<decltype(w)>;
+        if constexpr (std::is_same_v<W, dataflow::StreamWork>) {
+          units = std::max(1.0, std::ceil(w.units));
+        } else {
+          units = w.units();
+          if constexpr (std::is_same_v<W, dataflow::AttentionWork>) {
+            const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(w.implementation);
+            if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
+              c.serial_vector_flops = f.vector_time_scale * c.vector_flops;
+            resident = static_cast<double>(dataflow::resident_units(impl, hw.core_limits(), w.unit_rows(),
+                                                                    w.tile_tokens, w.head_dim, w.bytes_per_element));
+          }
+        }
+      },
+      kernel.work);
+  c.fixed_s = units * f.unit_fixed_ns * 1e-9 / (static_cast<double>(hw.cores) * resident);
+}
+
 }  // namespace
 
 OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
   OpCost c = dataflow::kernel_cost(kernel);
+  add_family_terms(kernel, hw, c);
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   if (!a || !kv_reused_in_l2(*a, hw)) return c;
   // With L2 reuse each K/V head's visited tiles come from HBM once, at most its whole cache, as when the heads of a

@@ -37,18 +37,31 @@ struct OpCost {
   double vector_flops = 0;  // on the vector / special-function unit
   double hbm_bytes = 0;     // off-chip traffic after on-chip reuse
   double kernels = 0;       // launches (fractional only for expected values)
+  // What the kernels' families and implementations change in the time (analytical_cost; 0 for plain work): the
+  // FLOPs their fitted time scales add (negative when faster than the units' own rates), the vector work that waits
+  // for the matrix work instead of running beside it (fa2-style softmax), and per-unit fixed costs over the cores'
+  // resident units.
+  double family_matrix_flops = 0, family_vector_flops = 0;
+  double serial_vector_flops = 0;
+  double fixed_s = 0;
 
   OpCost& operator+=(const OpCost& o) {
     matrix_flops += o.matrix_flops;
     vector_flops += o.vector_flops;
     hbm_bytes += o.hbm_bytes;
     kernels += o.kernels;
+    family_matrix_flops += o.family_matrix_flops;
+    family_vector_flops += o.family_vector_flops;
+    serial_vector_flops += o.serial_vector_flops;
+    fixed_s += o.fixed_s;
     return *this;
   }
   double flops() const { return matrix_flops + vector_flops; }
 };
 inline OpCost operator*(double scale, const OpCost& c) {
-  return OpCost{scale * c.matrix_flops, scale * c.vector_flops, scale * c.hbm_bytes, scale * c.kernels};
+  return OpCost{
+      scale * c.matrix_flops,        scale * c.vector_flops,        scale * c.hbm_bytes,           scale * c.kernels,
+      scale * c.family_matrix_flops, scale * c.family_vector_flops, scale * c.serial_vector_flops, scale * c.fixed_s};
 }
 
 struct LayerCost {

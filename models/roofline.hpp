@@ -13,11 +13,13 @@ enum class Bound { matrix, vector, memory, launch };
 std::string_view to_string(Bound bound);
 
 struct RooflineTime {
-  double matrix_s = 0;          // matrix FLOPs at peak_matrix_TFLOPs() * matrix_efficiency
-  double vector_s = 0;          // vector FLOPs at peak_vector_TFLOPs()
-  double memory_s = 0;          // HBM bytes at hbm_bandwidth_GBps
-  double launch_s = 0;          // kernels * kernel_launch_us
-  double time_s = 0;            // max(matrix, vector, memory) + launch: units overlap, launches do not
+  double matrix_s = 0;  // matrix FLOPs at peak_matrix_TFLOPs() * matrix_efficiency
+  double vector_s = 0;  // vector FLOPs at peak_vector_TFLOPs()
+  double memory_s = 0;  // HBM bytes at hbm_bandwidth_GBps
+  double launch_s = 0;  // kernels * kernel_launch_us
+  double fixed_s = 0;   // the kernels' per-unit fixed costs (OpCost::fixed_s)
+  // max(matrix + serial vector, vector, memory) + fixed + launch: units overlap, fixed costs and launches do not
+  double time_s = 0;
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
 
   // Sums every term; the bound is left for dominant_bound() once the sum is complete.
@@ -26,14 +28,20 @@ struct RooflineTime {
     vector_s += o.vector_s;
     memory_s += o.memory_s;
     launch_s += o.launch_s;
+    fixed_s += o.fixed_s;
     time_s += o.time_s;
     return *this;
   }
 };
 
 inline RooflineTime operator*(double scale, const RooflineTime& t) {
-  return RooflineTime{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s,
-                      scale * t.launch_s, scale * t.time_s,   t.bound};
+  return RooflineTime{scale * t.matrix_s,
+                      scale * t.vector_s,
+                      scale * t.memory_s,
+                      scale * t.launch_s,
+                      scale * t.fixed_s,
+                      scale * t.time_s,
+                      t.bound};
 }
 
 // The largest of the terms; launch when launches exceed the busy time.
@@ -47,11 +55,13 @@ inline Bound dominant_bound(const RooflineTime& t) {
 // Inline: it runs tens of times per prediction, inside sweeps of millions of points.
 inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
   RooflineTime t;
-  t.matrix_s = cost.matrix_flops / (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
-  t.vector_s = cost.vector_flops / (hw.peak_vector_TFLOPs() * 1e12);
+  t.matrix_s = (cost.matrix_flops + cost.family_matrix_flops) / (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
+  t.vector_s = (cost.vector_flops + cost.family_vector_flops) / (hw.peak_vector_TFLOPs() * 1e12);
   t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;
-  t.time_s = std::max({t.matrix_s, t.vector_s, t.memory_s}) + t.launch_s;
+  t.fixed_s = cost.fixed_s;
+  const double serial_s = cost.serial_vector_flops / (hw.peak_vector_TFLOPs() * 1e12);
+  t.time_s = std::max({t.matrix_s + serial_s, t.vector_s, t.memory_s}) + t.fixed_s + t.launch_s;
   t.bound = dominant_bound(t);
   return t;
 }

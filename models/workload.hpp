@@ -60,6 +60,9 @@ struct LayerSettings {
   std::shared_ptr<const dataflow::AttentionPattern> pattern = dataflow::default_pattern();
   AnchorScoring anchor_scoring = AnchorScoring::tile_max;
   AttentionKernel attention_kernel = AttentionKernel::fused;
+  // Index into dataflow::attention_implementations() (/workload/attention_implementation): how fused attention's
+  // units run on a core.
+  std::int64_t attention_implementation = 0;
   std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache
 };
 

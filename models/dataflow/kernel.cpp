@@ -1,6 +1,7 @@
 // Lazy key-tile lists and the analytical sum over a kernel description.
 #include "models/dataflow/kernel.hpp"
 
+#include "models/kernel_families.hpp"
 #include "models/tiles.hpp"
 
 #include <algorithm>
@@ -95,6 +96,15 @@ double AttentionWork::visited_blocks() const {
   const double t = static_cast<double>(query_tiles);
   const double per_head = causal && query_tiles == key_tiles ? t * (t + 1.0) / 2.0 : t * static_cast<double>(key_tiles);
   return static_cast<double>(heads) * per_head;
+}
+
+std::size_t kernel_family(const Kernel& kernel) {
+  auto index = [](std::string_view name) { return *kernel_family_index(name); };
+  if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
+    return a->splits_keys() ? index("decode") : static_cast<std::size_t>(a->implementation);
+  if (std::holds_alternative<GemmWork>(kernel.work)) return index("gemm");
+  if (std::holds_alternative<SelectWork>(kernel.work)) return index("selection");
+  return index("elementwise");
 }
 
 OpCost kernel_cost(const Kernel& kernel) {

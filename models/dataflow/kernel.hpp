@@ -52,13 +52,14 @@ struct AttentionWork {
   std::int64_t top_k = 0;                           // the study's top_k, for patterns that use it
   std::int64_t layer = 0;
   std::uint64_t anchor_seed = 0;                        // the anchor whose lists a reuse layer reads (layer + 1)
-  double vector_ops_per_score = softmax_ops_per_score;  // + 1 when an anchor keeps each block's max score
+  double vector_ops_per_score = softmax_ops_per_score;  // + 1 / tile_tokens when an anchor keeps block maxima
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
   bool reads_index_lists = false;                       // reuse: int32 lists from memory
   double bytes_per_element = 2;
   std::uint64_t kv_tensor = 0;      // id of this layer's K/V, for tile-granular caching
   std::int64_t heads_per_unit = 1;  // query heads packed into one unit's rows (one K/V head's group), else 1
   std::int64_t kv_splits = 1;       // set for a machine by kv_splits_for
+  std::int64_t implementation = 0;  // how its units run on a core: attention_implementation(implementation)
 
   PatternSpace space() const {
     return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed};
@@ -145,6 +146,10 @@ void for_each_split(Kernel& kernel, std::int64_t cores, F&& f);
 // The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
 Kernel combine_kernel(const Kernel& attention);
+
+// The family whose fitted figures a kernel takes (models/kernel_families.hpp): an attention kernel's implementation,
+// decode for split-key attention, gemm, selection, or elementwise for streams.
+std::size_t kernel_family(const Kernel& kernel);
 
 // The analytical sum over a kernel's description (FLOPs, compulsory-or-streamed bytes are the simulator's job;
 // here bytes count every tile load, before any cache).

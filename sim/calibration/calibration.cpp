@@ -1,6 +1,8 @@
 // Fitting a hardware preset to measurements, and the predictions both models make for measured points.
 #include "sim/calibration/calibration.hpp"
 
+#include <array>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -8,6 +10,8 @@
 #include <stdexcept>
 
 #include "hw/system/system.hpp"
+#include "models/dataflow/attention_implementation.hpp"
+#include "models/kernel_families.hpp"
 #include "models/layer_schedule.hpp"
 #include "models/roofline.hpp"
 #include "sim/calibration/least_squares.hpp"
@@ -34,21 +38,12 @@ LoadedStudy load_hardware(const core::Json& hardware, const std::vector<std::str
   return load_study_text(study.dump(), label, options);
 }
 
-// Simulator parameters, as applied to a flat hardware object; model says which backends read the figure (the
-// roofline takes the vector unit's rate from its section too).
+// A fitted figure of a flat hardware object, by JSON pointer; model says which backends read it.
 struct SimulatorKnob {
-  const char* key;
-  const char* model;
-  const char* meaning;
-  double lower, upper;
-};
-const SimulatorKnob simulator_knobs[] = {
-    {"/matrix_unit/efficiency", "simulator", "sustained fraction of the matrix unit's peak issue rate", 0.02, 1.0},
-    {"vector_throughput_scale", "both",
-     "scale on /vector_unit/flops_per_cycle and /vector_unit/exps_per_cycle (softmax cost)", 0.02, 50.0},
-    {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store", 10.0,
-     20000.0},
-    {"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0},
+  std::string key;
+  std::string model;
+  std::string meaning;
+  double lower, upper, initial;
 };
 
 double read_number(const core::Json& hardware, const std::string& pointer, double fallback) {
@@ -56,20 +51,71 @@ double read_number(const core::Json& hardware, const std::string& pointer, doubl
   return hardware.contains(p) && hardware.at(p).is_number() ? hardware.at(p).get<double>() : fallback;
 }
 
-double knob_initial(const core::Json& hardware, const SimulatorKnob& knob) {
-  if (std::string(knob.key) == "vector_throughput_scale") return 1.0;
-  if (std::string(knob.key) == "/matrix_unit/efficiency") return read_number(hardware, knob.key, 1.0);
-  return read_number(hardware, knob.key, knob.lower);
+// Per kernel family, the training records that ran kernels of it.
+std::array<std::size_t, models::kernel_family_count> records_per_family(const std::vector<MeasuredPoint>& training) {
+  std::array<std::size_t, models::kernel_family_count> count{};
+  for (const MeasuredPoint& p : training) {
+    std::array<bool, models::kernel_family_count> seen{};
+    for (const models::dataflow::Kernel& k : record_kernels(p)) seen[models::dataflow::kernel_family(k)] = true;
+    for (std::size_t f = 0; f < seen.size(); ++f) count[f] += seen[f] ? 1 : 0;
+  }
+  return count;
+}
+
+bool attention_family(std::size_t family) {
+  const std::string_view name = models::kernel_family_names[family];
+  return models::dataflow::attention_implementation_index(name) >= 0 || name == "decode";
+}
+
+// The attention families the training records ran: each gets its own fitted figures.
+std::vector<std::string> fitted_families(const std::vector<MeasuredPoint>& training) {
+  const auto count = records_per_family(training);
+  std::vector<std::string> out;
+  for (std::size_t f = 0; f < count.size(); ++f)
+    if (count[f] > 0 && attention_family(f)) out.emplace_back(models::kernel_family_names[f]);
+  return out;
+}
+
+// What the calibrated preset says of every family: fitted, or left at the components' own rates and why.
+core::Json family_provenance(const std::vector<MeasuredPoint>& training) {
+  const auto count = records_per_family(training);
+  core::Json out = core::Json::object();
+  for (std::size_t f = 0; f < count.size(); ++f) {
+    const std::string n = std::to_string(count[f]);
+    out[std::string(models::kernel_family_names[f])] =
+        count[f] == 0 ? "no measurements: the components' own rates, not another family's figures"
+        : attention_family(f)
+            ? "fitted on " + n + " training records"
+            : "not fitted: measured only inside " + n + " records of other kernels; the components' own rates";
+  }
+  return out;
+}
+
+// The machine's figures every kernel shares, then each attention family's own for the families the training points
+// ran (models/kernel_families.hpp). Selection and elementwise kernels are measured only inside anchor and cascade
+// records, too small a share of those times to fit on their own: they keep the components' rates.
+std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std::vector<MeasuredPoint>& training) {
+  std::vector<SimulatorKnob> knobs{
+      {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store",
+       10.0, 20000.0, 0},
+      {"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0},
+  };
+  for (SimulatorKnob& k : knobs) k.initial = std::clamp(read_number(hardware, k.key, k.lower), k.lower, k.upper);
+  for (const std::string& family : fitted_families(training)) {
+    const std::string at = "/kernel_families/" + family + "/";
+    knobs.push_back({at + "matrix_time_scale", "both",
+                     family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction)", 0.3,
+                     30.0, read_number(hardware, at + "matrix_time_scale", 1.0)});
+    knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
+                     0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
+    knobs.push_back({at + "unit_fixed_ns", "both",
+                     family + " kernels' fixed cost per work unit: block start, prologue, epilogue", 1.0, 50000.0,
+                     std::max(1000.0, read_number(hardware, at + "unit_fixed_ns", 0.0))});
+  }
+  return knobs;
 }
 
 void apply_knob(core::Json& hardware, const SimulatorKnob& knob, double value) {
-  if (std::string(knob.key) == "vector_throughput_scale") {
-    for (const char* key : {"/vector_unit/flops_per_cycle", "/vector_unit/exps_per_cycle"}) {
-      const core::Json::json_pointer p(key);
-      if (hardware.contains(p)) hardware[p] = hardware.at(p).get<double>() * value;
-    }
-    return;
-  }
   hardware[core::Json::json_pointer(knob.key)] = value;
 }
 
@@ -127,23 +173,37 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
   return out;
 }
 
-std::vector<std::int64_t> held_out_seq_lens(const std::vector<MeasuredPoint>& points) {
-  std::set<std::int64_t> lengths;
-  for (const MeasuredPoint& p : points) lengths.insert(p.seq_len);
-  if (lengths.size() < 2)
-    throw std::invalid_argument("the training/held-out split needs measurements at two or more sequence lengths");
-  std::vector<std::int64_t> held;
-  std::size_t i = 0;
-  for (std::int64_t s : lengths)
-    if (i++ % 2 == 1) held.push_back(s);
-  return held;
-}
-
-std::string split_rule_text(const std::vector<std::int64_t>& held_out) {
+Split split_points(const std::vector<MeasuredPoint>& points) {
+  std::map<std::string, std::set<std::int64_t>> lengths;  // per implementation, of its kernel records
+  for (const MeasuredPoint& p : points)
+    if (p.kernel != "stack") lengths[p.implementation].insert(p.seq_len);
+  std::map<std::string, std::set<std::int64_t>> held;
   std::string list;
-  for (std::int64_t s : held_out) list += (list.empty() ? "" : ", ") + std::to_string(s);
-  return "by sequence length: of the measured lengths in ascending order every second one is held out (" + list +
-         "); all others train";
+  for (const auto& [implementation, all] : lengths) {
+    std::string lens;
+    std::size_t i = 0;
+    for (std::int64_t s : all)
+      if (i++ % 2 == 1) {
+        held[implementation].insert(s);
+        lens += (lens.empty() ? "" : ", ") + std::to_string(s);
+      }
+    list += (list.empty() ? "" : "; ") + implementation + ": " + (lens.empty() ? "none" : lens);
+  }
+  Split split;
+  bool any_training = false;
+  for (const MeasuredPoint& p : points) {
+    const auto h = held.find(p.implementation);
+    split.held_out.push_back(p.kernel == "stack" || (h != held.end() && h->second.contains(p.seq_len)));
+    any_training |= !split.held_out.back();
+  }
+  if (!any_training)
+    throw std::invalid_argument(
+        "the training/held-out split leaves no kernel record to train on (stacks are held out)");
+  split.rule =
+      "by sequence length, per implementation: of its kernels' measured lengths in ascending order every "
+      "second one is held out (" +
+      list + "), and every whole-layer stack; all others train";
+  return split;
 }
 
 ErrorSummary summarize_errors(const std::vector<double>& predicted, const std::vector<double>& measured,
@@ -217,18 +277,19 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   const std::vector<MeasuredPoint> points = usable_points(set, base, options.measured_paths.front());
   core::ConfigErrors errors;
   CalibrationResult result;
+  Split split;
   try {
-    result.held_out = held_out_seq_lens(points);
+    split = split_points(points);
   } catch (const std::invalid_argument& e) {
     errors.add(points.front().file, "/records", e.what());
     errors.throw_if_any();
   }
-  result.split_rule = split_rule_text(result.held_out);
+  result.split_rule = split.rule;
   std::vector<bool> training(points.size());
   std::vector<MeasuredPoint> train_points;
   std::vector<double> train_ms;
   for (std::size_t i = 0; i < points.size(); ++i) {
-    training[i] = std::find(result.held_out.begin(), result.held_out.end(), points[i].seq_len) == result.held_out.end();
+    training[i] = !split.held_out[i];
     if (training[i]) {
       train_points.push_back(points[i]);
       train_ms.push_back(points[i].time_ms);
@@ -251,18 +312,21 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The simulator's free parameters.
+  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, train_points);
   LeastSquaresProblem sim_problem;
-  for (const SimulatorKnob& knob : simulator_knobs) {
-    const double initial = std::clamp(knob_initial(hardware, knob), knob.lower, knob.upper);
-    sim_problem.initial.push_back(initial);
+  for (const SimulatorKnob& knob : knobs) {
+    sim_problem.initial.push_back(knob.initial);
     sim_problem.lower.push_back(knob.lower);
     sim_problem.upper.push_back(knob.upper);
   }
   sim_problem.measured = train_ms;
   sim_problem.max_iterations = options.max_iterations;
+  // Several resident units per core make a small kernel's makespan jump by a few percent with the order its units
+  // finish in: differences over 10% steps see the trend through those jumps.
+  sim_problem.difference_step = 0.1;
   auto with_knobs = [&](const std::vector<double>& values) {
     core::Json h = hardware;
-    for (std::size_t j = 0; j < values.size(); ++j) apply_knob(h, simulator_knobs[j], values[j]);
+    for (std::size_t j = 0; j < values.size(); ++j) apply_knob(h, knobs[j], values[j]);
     return h;
   };
   sim_problem.predict = [&](const std::vector<double>& values) {
@@ -272,7 +336,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   result.simulator_evaluations = sim_fit.evaluations;
   core::Json calibrated = with_knobs(sim_fit.parameters);
   for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
-    const SimulatorKnob& knob = simulator_knobs[j];
+    const SimulatorKnob& knob = knobs[j];
     result.parameters.push_back(
         {knob.key, knob.model, "fitted", sim_problem.initial[j], sim_fit.parameters[j], knob.meaning});
   }
@@ -319,7 +383,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   const std::string basis = "calibrated by cascadesim calibrate against " + std::to_string(train_points.size()) +
                             " training points (" + result.split_rule + ")";
   for (const CalibratedParameter& p : result.parameters) {
-    const std::string top = p.key[0] == '/' ? p.key.substr(1, p.key.find('/', 1) - 1) : "vector_unit";
+    const std::string top = p.key.substr(1, p.key.find('/', 1) - 1);
     append_source(calibrated, top,
                   p.key + ": " + format_value(p.after) + (p.how == "fitted" ? " fitted, " + basis : " measured"));
   }
@@ -350,6 +414,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       {"training_points", train_points.size()},
       {"held_out_points", points.size() - train_points.size()},
       {"parameters", parameters},
+      {"kernel_families", family_provenance(train_points)},
       {"kernel_time_errors",
        {{"simulator_before", {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
         {"simulator_after", {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},
@@ -364,7 +429,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 std::vector<SpeedupPair> speedup_pairs(const std::vector<PointResult>& points) {
   auto same_shape = [](const MeasuredPoint& a, const MeasuredPoint& b) {
     return a.batch == b.batch && a.seq_len == b.seq_len && a.heads == b.heads && a.head_dim == b.head_dim &&
-           a.tile_q == b.tile_q && a.tile_k == b.tile_k && a.causal == b.causal;
+           a.tile_q == b.tile_q && a.tile_k == b.tile_k && a.causal == b.causal && a.implementation == b.implementation;
   };
   auto all_dense = [](const std::string& schedule) {
     try {

@@ -29,11 +29,15 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
 // (label names the measurements in that message).
 std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Json& hardware, const std::string& label);
 
-// The split rule: the distinct sequence lengths in ascending order, every second one (the 2nd, 4th, ...) held out,
-// so that training and held-out points interleave over the whole range and near-duplicates never straddle it.
-// Throws std::invalid_argument with fewer than two distinct lengths.
-std::vector<std::int64_t> held_out_seq_lens(const std::vector<MeasuredPoint>& points);
-std::string split_rule_text(const std::vector<std::int64_t>& held_out);
+// The split rule: per implementation, its kernels' distinct sequence lengths in ascending order, every second one
+// (the 2nd, 4th, ...) held out, so that training and held-out points interleave over the whole range and
+// near-duplicates never straddle it; and every whole-layer stack held out (the fit sees kernels only and predicts
+// the stacks). Throws std::invalid_argument when no point is left to train on.
+struct Split {
+  std::vector<bool> held_out;  // per point
+  std::string rule;            // the rule with each implementation's held-out lengths
+};
+Split split_points(const std::vector<MeasuredPoint>& points);
 
 struct CalibratedParameter {
   std::string key;    // JSON pointer in the preset, or a named scale
@@ -63,7 +67,6 @@ struct CalibrationResult {
   core::Json calibrated_preset;  // flat, self-contained, with "calibration" provenance and citations
   std::vector<CalibratedParameter> parameters;
   std::vector<PointResult> points;
-  std::vector<std::int64_t> held_out;
   std::string split_rule;
   int simulator_evaluations = 0;
 };

@@ -1,6 +1,8 @@
 // Reading measured records and micro-benchmark results with every error located.
 #include "sim/calibration/measured_points.hpp"
 
+#include "models/dataflow/attention_implementation.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -79,6 +81,12 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.pool_factor = r.integer("pool_factor", 0, false);
   p.schedule = r.text("schedule", false);
   p.causal = r.boolean("causal");
+  // Records from before the runner named its implementation ran the fa2-style kernels (validation/README.md).
+  if (const std::string implementation = r.text("implementation", false); !implementation.empty()) {
+    p.implementation = implementation;
+    if (models::dataflow::attention_implementation_index(implementation) < 0)
+      errors.add(file, pointer + "/implementation", "unknown implementation '" + implementation + "'");
+  }
   p.time_ms = r.positive("median_ms");
   p.p10_ms = r.positive("p10_ms");
   p.p90_ms = r.positive("p90_ms");

@@ -18,7 +18,8 @@ struct MeasuredPoint {
   std::int64_t batch = 1, seq_len = 0, heads = 0, head_dim = 0, tile_q = 0, tile_k = 0, top_k = 0;
   std::int64_t pool_factor = 0;
   bool causal = true;
-  std::string schedule;  // stacks only
+  std::string schedule;                      // stacks only
+  std::string implementation = "fa2-style";  // the kernel family that ran (models/dataflow/attention_implementation)
   // The run's time as every record names it (docs/results.md): the record's median_ms, the median of its timed
   // repetitions; p10_ms and p90_ms bound the spread.
   double time_ms = 0, p10_ms = 0, p90_ms = 0;

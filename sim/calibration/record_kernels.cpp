@@ -33,6 +33,7 @@ models::LayerShape attention_shape(const MeasuredPoint& p, std::int64_t seq_len,
   s.key_tokens = seq_len;
   s.tile_tokens = tile;
   s.top_k = p.top_k;
+  s.attention_implementation = models::dataflow::attention_implementation_index(p.implementation);
   return s;
 }
 

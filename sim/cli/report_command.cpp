@@ -106,8 +106,8 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
                    " heads; the study and the measurements do not overlap");
     errors.throw_if_any();
   }
-  const std::vector<std::int64_t> held = held_out_seq_lens(points);
-  in.split_rule = split_rule_text(held);
+  const Split split = split_points(points);
+  in.split_rule = split.rule;
   // Without calibration provenance before and after are one preset: simulate it once.
   const std::vector<double> sim_after = simulate_points_ms(in.hardware_after, points);
   const std::vector<double> sim_before =
@@ -115,8 +115,7 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   const std::vector<double> ana_before = analytical_points_ms(in.hardware_before, points);
   const std::vector<double> ana_after = analytical_points_ms(in.hardware_after, points);
   for (std::size_t i = 0; i < points.size(); ++i)
-    in.points.push_back({points[i], std::find(held.begin(), held.end(), points[i].seq_len) != held.end(), sim_before[i],
-                         sim_after[i], ana_before[i], ana_after[i]});
+    in.points.push_back({points[i], split.held_out[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i]});
 
   // The seed comparison, on the study with the calibrated hardware.
   if (!loaded.study.workload.schedule.layers.empty()) {

@@ -41,6 +41,21 @@ constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
      .min = 0,
      .min_exclusive = true,
      .target = &HardwareSpec::sram_per_core_bytes},
+    {.key = "registers_per_core",
+     .doc = "32-bit registers of one core (a GPU SM), a limit on resident thread blocks; 0 (the default): not a limit",
+     .min = 0,
+     .max = max_count,
+     .target = &HardwareSpec::registers_per_core},
+    {.key = "threads_per_core",
+     .doc = "resident threads one core (a GPU SM) holds at most; 0 (the default): not a limit",
+     .min = 0,
+     .max = max_count,
+     .target = &HardwareSpec::threads_per_core},
+    {.key = "max_units_per_core",
+     .doc = "work units (thread blocks) one core keeps resident at most; 1 (the default): one at a time",
+     .min = 1,
+     .max = 1024,
+     .target = &HardwareSpec::max_units_per_core},
     {.key = "cores",
      .doc = "cores that take work units (SMs, TensorCores, PEs)",
      .presence = required,
@@ -170,6 +185,13 @@ constexpr auto workload = std::to_array<core::Field<Workload>>({
      .target = core::Choice<Workload>{
          kernel_names, [](Workload& w, std::size_t i) { w.attention_kernel = static_cast<AttentionKernel>(i); },
          [](const Workload& w) { return static_cast<std::size_t>(w.attention_kernel); }}},
+    {.key = "attention_implementation",
+     .doc = "how fused attention's units run on a core: tiled (the machine's own dataflow), fa2-style or "
+            "fa3-style (GPU kernels: resident blocks per SM, K/V stages, softmax overlap; describe lists them)",
+     .target = core::Choice<Workload>{
+         models::dataflow::attention_implementation_names,
+         [](Workload& w, std::size_t i) { w.attention_implementation = static_cast<std::int64_t>(i); },
+         [](const Workload& w) { return static_cast<std::size_t>(w.attention_implementation); }}},
     {.key = "bytes_per_element",
      .unit = "bytes",
      .doc = "bytes per activation, weight and KV-cache element",
@@ -251,6 +273,27 @@ constexpr auto early_exit_point = std::to_array<core::Field<EarlyExitPoint>>({
      .target = &EarlyExitPoint::fraction},
 });
 
+constexpr auto kernel_family = std::to_array<core::Field<models::KernelFamilyFigures>>({
+    {.key = "matrix_time_scale",
+     .doc = "the family's matrix work takes this multiple of the matrix unit's own cycles (calibrate fits it)",
+     .min = 0,
+     .max = 1e3,
+     .min_exclusive = true,
+     .target = &models::KernelFamilyFigures::matrix_time_scale},
+    {.key = "vector_time_scale",
+     .doc = "its elementwise work (the softmax) takes this multiple of the vector unit's own cycles",
+     .min = 0,
+     .max = 1e3,
+     .min_exclusive = true,
+     .target = &models::KernelFamilyFigures::vector_time_scale},
+    {.key = "unit_fixed_ns",
+     .unit = "ns",
+     .doc = "per work unit, beside its tile steps: block start, prologue and epilogue",
+     .min = 0,
+     .max = 1e9,
+     .target = &models::KernelFamilyFigures::unit_fixed_ns},
+});
+
 // Each table: every entry with a key and a target, no key twice (core/field.hpp).
 static_assert(core::fields_declared<HardwareSpec>(hardware));
 static_assert(core::fields_declared<TransformerModel>(model));
@@ -259,6 +302,7 @@ static_assert(core::fields_declared<CascadeSpec>(cascade));
 static_assert(core::fields_declared<CascadeStage>(cascade_stage));
 static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
 static_assert(core::fields_declared<EarlyExitPoint>(early_exit_point));
+static_assert(core::fields_declared<models::KernelFamilyFigures>(kernel_family));
 }  // namespace
 
 std::optional<std::string_view> moved_hardware_key(std::string_view key) {
@@ -274,5 +318,6 @@ std::span<const core::Field<CascadeSpec>> cascade_fields() { return cascade; }
 std::span<const core::Field<CascadeStage>> cascade_stage_fields() { return cascade_stage; }
 std::span<const core::Field<EarlyExitSpec>> early_exit_fields() { return early_exit; }
 std::span<const core::Field<EarlyExitPoint>> early_exit_point_fields() { return early_exit_point; }
+std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields() { return kernel_family; }
 
 }  // namespace cascadesim::sim

@@ -17,6 +17,8 @@ std::span<const core::Field<models::CascadeSpec>> cascade_fields();
 std::span<const core::Field<models::CascadeStage>> cascade_stage_fields();
 std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
 std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
+// One kernel family's figures: /hardware/kernel_families/<family> (models/kernel_families.hpp).
+std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields();
 
 // Where a top-level hardware figure of older presets went: the component section that states it now (the
 // roofline derives it from there), or nothing for keys that never existed.

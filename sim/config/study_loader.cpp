@@ -309,6 +309,21 @@ void check_preset_metadata(const core::ConfigNode& node) {
   }
 }
 
+// /kernel_families: an object of families by name (models/kernel_families.hpp), each with its figures.
+void read_kernel_families(const core::ConfigNode& hardware, models::HardwareSpec& hw) {
+  if (!hardware.has("kernel_families")) return;
+  const core::ConfigNode families = hardware.child("kernel_families");
+  if (families.empty()) return;
+  families.reject_unknown_keys(
+      std::vector<std::string_view>(models::kernel_family_names.begin(), models::kernel_family_names.end()));
+  for (std::size_t i = 0; i < models::kernel_family_count; ++i) {
+    if (!families.has(models::kernel_family_names[i])) continue;
+    const core::ConfigNode family = families.child(models::kernel_family_names[i]);
+    core::read_fields(family, kernel_family_fields(), hw.kernel_families[i]);
+    family.reject_unknown_keys(core::field_keys(kernel_family_fields()));
+  }
+}
+
 std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::Json& value,
                                                    const core::SourceLocation& where, models::HardwareSpec& hw,
                                                    core::ConfigErrors& errors) {
@@ -324,14 +339,17 @@ std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::J
                    "no longer a hardware figure: " + std::string(*now) + "; remove it and its citation");
   if (errors.size() != before) return {};
   core::read_fields(node, hardware_fields(), hw);
+  read_kernel_families(node, hw);
   const std::vector<std::string> roles = hw::ComponentCatalog::instance().machine_roles();
   std::vector<std::string_view> keys = section_keys(hardware_fields());
   keys.insert(keys.end(), roles.begin(), roles.end());
+  keys.push_back("kernel_families");
   node.reject_unknown_keys(keys);
   std::vector<std::string_view> figures;
   for (const auto& f : hardware_fields())
     if (f.key != "name") figures.push_back(f.key);
   figures.insert(figures.end(), roles.begin(), roles.end());
+  figures.push_back("kernel_families");
   check_sources(node, figures);
   check_preset_metadata(node);
   // Every section is checked here, so that every command rejects a broken preset alike; the roofline's figures
@@ -639,6 +657,10 @@ core::Json study_to_json(const models::Study& st) {
   out["name"] = st.name;
   out["hardware"] = core::fields_to_json(hardware_fields(), st.hardware);
   if (st.hardware.sections) out["hardware"].update(*st.hardware.sections);
+  for (std::size_t i = 0; i < models::kernel_family_count; ++i)
+    if (st.hardware.kernel_families[i] != models::KernelFamilyFigures{})
+      out["hardware"]["kernel_families"][models::kernel_family_names[i]] =
+          core::fields_to_json(kernel_family_fields(), st.hardware.kernel_families[i]);
   out["model"] = core::fields_to_json(model_fields(), st.model);
   core::Json w = core::fields_to_json(workload_fields(), st.workload);
   if (!st.workload.schedule.layers.empty()) w["schedule"] = st.workload.schedule.compact();

@@ -6,9 +6,11 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <systemc>
 
+#include "hw/compute/busy_timeline.hpp"
 #include "hw/topk/topk_engine.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -28,6 +30,7 @@ using models::dataflow::AttentionWork;
 using models::dataflow::GemmWork;
 using models::dataflow::Kernel;
 using models::dataflow::SelectWork;
+using models::dataflow::SoftmaxOverlap;
 using models::dataflow::StreamWork;
 
 std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
@@ -65,6 +68,15 @@ constexpr std::int64_t kv_run_tiles = 32;           // consecutive K/V tiles mov
 struct UnitContext {
   hw::System& system;
   hw::TopkEngine* topk;  // the machine's top-k engine, found once per run; null: selection runs on the vector unit
+  // The core's matrix and vector units, shared by the units it keeps resident: one unit's softmax may run beside
+  // another's matrix work.
+  hw::BusyTimeline& matrix;
+  hw::BusyTimeline& vector;
+  const models::KernelFamilyFigures& family;  // the kernel's family's fitted figures on this machine
+  // Set when the core keeps several units resident: waits (in SystemC time) until the given time, so that a unit
+  // books its next run of tiles after the other resident units booked theirs and the core's compute is shared
+  // run by run rather than unit by unit.
+  const std::function<void(double)>* wait_until;
   const Kernel& kernel;
   KernelRecord& record;
   std::int64_t stages = 2;
@@ -104,11 +116,16 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   // packed row: a packed unit computes all its heads' rows against each tile it loads.
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
   const double unit_rows = static_cast<double>(w.unit_rows());
-  const double mm_cycles = s.matrix_unit().gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) +
-                           s.matrix_unit().gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens);
+  const double mm_cycles =
+      c.family.matrix_time_scale * (s.matrix_unit().gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) +
+                                    s.matrix_unit().gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens));
   // One of the per-score operations is the exponential, which runs on the special-function pipe.
-  const double vec_cycles = s.vector_unit().cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
-  const double block_ns = cycles_ns(s, mm_cycles + vec_cycles);  // FlashAttention-2 does not overlap the two
+  const double vec_cycles = c.family.vector_time_scale *
+                            s.vector_unit().cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
+  const bool overlapped =
+      models::dataflow::attention_implementation(w.implementation).overlap == SoftmaxOverlap::beside_matrix;
+  const double mm_ns = cycles_ns(s, mm_cycles), vec_ns = cycles_ns(s, vec_cycles);
+  const double block_ns = overlapped ? std::max(mm_ns, vec_ns) : mm_ns + vec_ns;
 
   // This split's share of the unit's tiles, and the (head, tile) blocks in it: a packed unit's heads may visit
   // different tiles of the union it loads.
@@ -135,7 +152,7 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   // a run tiles land one after another and are computed as they land; the next run may start loading once the
   // scratchpad's buffers free up, i.e. when only `stages` tiles of this run are left to compute.
   const double tile_bytes = w.kv_tile_bytes();
-  double done = ready;
+  double done = ready, matrix_done = ready, vector_done = ready;
   double next_issue = t0;
   for (std::int64_t i = lo; i < hi;) {
     const std::int64_t first = tile_at(i);
@@ -149,7 +166,19 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
     const double loaded = transfer(c, core, address, tile_bytes * static_cast<double>(run), tile_id,
                                    static_cast<std::uint32_t>(run), false, issue);
     const double n_run = static_cast<double>(run);
-    done = std::max({done + n_run * block_ns, issue + (loaded - issue) / n_run + n_run * block_ns, loaded + block_ns});
+    double run_start = -1;
+    for (std::int64_t j = 1; j <= run; ++j) {
+      const double landed = issue + (loaded - issue) * static_cast<double>(j) / n_run;
+      // Serial (FlashAttention-2): the softmax waits for the block's matrix work and the next block's matrix work
+      // for the softmax. Overlapped (FlashAttention-3): the next block's matrix work starts while this block's
+      // softmax runs, so the matrix and vector units each stream their own chain.
+      const double start = std::max(overlapped ? matrix_done : done, landed);
+      matrix_done = c.matrix.reserve(start, mm_ns);
+      vector_done = c.vector.reserve(std::max(matrix_done, vector_done), vec_ns);
+      done = std::max(matrix_done, vector_done);
+      if (run_start < 0) run_start = start;
+    }
+    if (c.wait_until && i + run < hi) (*c.wait_until)(run_start);
     next_issue = std::max(issue, done - static_cast<double>(std::min(c.stages, run)) * block_ns);
     i += run;
   }
@@ -201,8 +230,9 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     const double b =
         transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(b_panel) << 24) + static_cast<std::uint64_t>(k0),
                  kc * tn * w.bytes_per_element, b_id, 1, false, issue);
-    const double mm = s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
-                                                  static_cast<std::int64_t>(kc));
+    const double mm = c.family.matrix_time_scale * s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm),
+                                                                               static_cast<std::int64_t>(tn),
+                                                                               static_cast<std::int64_t>(kc));
     // A step's operands stream in as gemm_sub_k-wide slices that the matrix unit consumes as they land
     // (a kernel's K loop): compute starts with the first slice and ends one slice's work after the last.
     const double slices = std::max(1.0, kc / gemm_sub_k);
@@ -213,7 +243,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     mm_total += mm;
     steps += 1;
   }
-  const double epilogue = s.vector_unit().cycles(w.epilogue_ops_per_output * tm * tn, 0);
+  const double epilogue = c.family.vector_time_scale * s.vector_unit().cycles(w.epilogue_ops_per_output * tm * tn, 0);
   done += cycles_ns(s, epilogue);
   s.matrix_unit().count(mm_total, tm * tn * w.k);
   s.vector_unit().count(epilogue, w.epilogue_ops_per_output * tm * tn, 0);
@@ -239,7 +269,7 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
     engine->count(cycles, static_cast<double>(candidates));
   } else {
     const double compares = static_cast<double>(candidates) * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
-    cycles = s.vector_unit().cycles(compares, 0);
+    cycles = c.family.vector_time_scale * s.vector_unit().cycles(compares, 0);
     s.vector_unit().count(cycles, compares, 0);
     c.record.vector_busy_ns += cycles_ns(s, cycles);
   }
@@ -252,8 +282,9 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
   hw::System& s = c.system;
   const auto u = static_cast<std::uint64_t>(unit);
   const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0);
-  const double vector = s.vector_unit().cycles(w.vector_ops / w.units, 0);
-  const double matrix = w.matrix_flops / w.units / 2.0 / s.matrix_unit().peak_macs_per_cycle();
+  const double vector = c.family.vector_time_scale * s.vector_unit().cycles(w.vector_ops / w.units, 0);
+  const double matrix =
+      c.family.matrix_time_scale * w.matrix_flops / w.units / 2.0 / s.matrix_unit().peak_macs_per_cycle();
   s.vector_unit().count(vector, w.vector_ops / w.units, 0);
   s.matrix_unit().count(matrix, w.matrix_flops / w.units / 2.0);
   c.record.vector_busy_ns += cycles_ns(s, vector);
@@ -422,20 +453,29 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     Kernel kernel;
     KernelRecord record;
     std::int64_t stages = 2;
+    std::int64_t resident = 1;  // units one core runs at once
+    std::size_t family = 0;     // index into the machine's kernel_families
   };
   std::vector<Prepared> prepared;
   prepared.reserve(kernels.size());
   auto prepare = [&](Kernel kernel) {
-    Prepared p{std::move(kernel), {}, 2};
+    Prepared p{std::move(kernel), {}, 2, 1, 0};
+    p.family = models::dataflow::kernel_family(p.kernel);
     p.record.name = p.kernel.name;
     p.record.op = p.kernel.op;
     p.record.layer = p.kernel.layer;
     p.record.kind = p.kernel.layer_kind;
     p.record.cost = models::dataflow::kernel_cost(p.kernel);
     p.record.units = units_of(p.kernel);
-    if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work))
-      p.stages = std::max<std::int64_t>(
-          1, pipeline_stages(*a, system.spec().sram_per_core_bytes, options.max_pipeline_stages));
+    if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work)) {
+      const auto& impl = models::dataflow::attention_implementation(a->implementation);
+      const std::int64_t kernel_stages = impl.figures(a->head_dim).kv_stages;
+      p.stages = kernel_stages > 0 ? kernel_stages
+                                   : std::max<std::int64_t>(1, pipeline_stages(*a, system.spec().sram_per_core_bytes,
+                                                                               options.max_pipeline_stages));
+      p.resident = models::dataflow::resident_units(impl, system.spec().core_limits(), a->unit_rows(), a->tile_tokens,
+                                                    a->head_dim, a->bytes_per_element);
+    }
     prepared.push_back(std::move(p));
   };
   for (Kernel kernel : models::dataflow::split_for_cores(kernels, system.cores())) {
@@ -499,42 +539,67 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
 
   // One thread per core for the whole run; at the end of each kernel the last core to finish closes it and
   // wakes the others for the next one, which starts after the launch gap.
+  // A thread per resident unit of every core: a kernel keeping fewer units resident leaves the others idle.
   double next_unit = 0;
   double last_end = 0;
   std::int64_t arrived = 0;
   sc_core::sc_event kernel_closed;
+  std::int64_t slots = 1;
+  for (std::size_t i : order) slots = std::max(slots, prepared[i].resident);
+  const std::int64_t threads = system.cores() * slots;
+  std::vector<hw::BusyTimeline> matrix_timelines(static_cast<std::size_t>(system.cores()));
+  std::vector<hw::BusyTimeline> vector_timelines(static_cast<std::size_t>(system.cores()));
   prepared[order[0]].record.start_ns = system.launch_ns();
   leak_check_before_the_first_coroutine();
-  for (std::int64_t core = 0; core < system.cores(); ++core) {
-    sc_core::sc_spawn([&, core]() {
+  for (std::int64_t thread = 0; thread < threads; ++thread) {
+    sc_core::sc_spawn([&, thread]() {
+      const std::int64_t core = thread % system.cores(), slot = thread / system.cores();
+      hw::BusyTimeline& matrix = matrix_timelines[static_cast<std::size_t>(core)];
+      hw::BusyTimeline& vector = vector_timelines[static_cast<std::size_t>(core)];
+      const std::function<void(double)> wait_until = [&now_ns](double t) {
+        sc_core::wait(sc_core::sc_time(std::max(0.0, t - now_ns()), sc_core::SC_NS));
+      };
       for (std::size_t k = 0; k < order.size(); ++k) {
         Prepared& p = prepared[order[k]];
         sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
-        UnitContext ctx{
-            system, topk, p.kernel, p.record, p.stages, {}, std::vector<double>(static_cast<std::size_t>(p.stages)),
-            {}};
-        while (next_unit < p.record.units) {
+        UnitContext ctx{system,
+                        topk,
+                        matrix,
+                        vector,
+                        system.spec().kernel_families[p.family],
+                        p.resident > 1 ? &wait_until : nullptr,
+                        p.kernel,
+                        p.record,
+                        p.stages,
+                        {},
+                        std::vector<double>(static_cast<std::size_t>(p.stages)),
+                        {}};
+        while (slot < p.resident && next_unit < p.record.units) {
           const double unit = next_unit;
           next_unit += 1;
           const double start = now_ns();
+          matrix.forget_before(start);
+          vector.forget_before(start);
+          // The unit's fixed cost holds its slot, not the core's compute: another resident unit may compute.
+          const double steps_start = start + ctx.family.unit_fixed_ns;
           const double end = std::visit(
               [&](const auto& w) -> double {
                 using W = std::decay_t<decltype(w)>;
                 if constexpr (std::is_same_v<W, GemmWork>)
-                  return gemm_unit(ctx, w, unit, core, start);
+                  return gemm_unit(ctx, w, unit, core, steps_start);
                 else if constexpr (std::is_same_v<W, AttentionWork>)
-                  return attention_unit(ctx, w, unit, core, start);
+                  return attention_unit(ctx, w, unit, core, steps_start);
                 else if constexpr (std::is_same_v<W, SelectWork>)
-                  return select_unit(ctx, w, unit, core, start);
+                  return select_unit(ctx, w, unit, core, steps_start);
                 else
-                  return stream_unit(ctx, w, unit, core, start);
+                  return stream_unit(ctx, w, unit, core, steps_start);
               },
               p.kernel.work);
           if (options.trace) options.trace->unit(core, p.record, start, end);
-          sc_core::wait(sc_core::sc_time(std::max(0.0, end - start), sc_core::SC_NS));
+          sc_core::wait(sc_core::sc_time(std::max(0.0, end - now_ns()), sc_core::SC_NS));
           last_end = std::max(last_end, end);
         }
-        if (++arrived < system.cores()) {
+        if (++arrived < threads) {
           sc_core::wait(kernel_closed);
           continue;
         }

@@ -9,6 +9,7 @@
 
 #include "component_builder.hpp"
 #include "core/config_error.hpp"
+#include "hw/compute/busy_timeline.hpp"
 #include "hw/compute/matrix_unit.hpp"
 #include "hw/compute/vector_unit.hpp"
 
@@ -224,4 +225,24 @@ TEST_CASE("a matrix unit cannot be built from a section for another role's imple
   CHECK(errors_of<hw::MatrixUnit>("matrix_unit", {{"impl", "simd"}})
             .at(0)
             .find("hw.json: /matrix_unit/impl: unknown matrix_unit model 'simd'") == 0);
+}
+
+TEST_CASE("a busy timeline books each piece of compute at the earliest free time, filling gaps") {
+  hw::BusyTimeline t;
+  CHECK(t.reserve(0, 10) == 10);
+  CHECK(t.reserve(30, 10) == 40);
+  // Booked later but starting earlier: it takes the gap 10..30, then continues after 40.
+  CHECK(t.reserve(5, 25) == 45);
+  CHECK(t.reserve(0, 5) == 50);
+  CHECK(t.busy_ns() == 50);
+  // A booking inside a gap that it does not fill.
+  CHECK(t.reserve(100, 10) == 110);
+  CHECK(t.reserve(60, 10) == 70);
+  CHECK(t.reserve(50, 5) == 55);
+  // Forgetting the past changes nothing ahead: 55..60 free, 60..70 busy, then 70..85.
+  t.forget_before(58);
+  CHECK(t.reserve(55, 20) == 85);
+  t.reset();
+  CHECK(t.busy_ns() == 0);
+  CHECK(t.reserve(3, 1) == 4);
 }

@@ -77,11 +77,11 @@ double parameter(const CalibrationResult& r, const std::string& key) {
 }  // namespace
 
 TEST_CASE("calibration recovers the simulator's parameters from its own noisy measurements") {
-  // The truth: the H100 preset with four parameters moved well away from where the fit starts.
+  // The truth: the H100 preset with the shared and the fa2-style family's figures moved well away from where the
+  // fit starts.
   core::Json truth = flatten_hardware_preset("h100-sxm", {});
-  truth["matrix_unit"]["efficiency"] = 0.35;
-  truth["vector_unit"]["flops_per_cycle"] = truth["vector_unit"]["flops_per_cycle"].get<double>() * 2.5;
-  truth["vector_unit"]["exps_per_cycle"] = truth["vector_unit"]["exps_per_cycle"].get<double>() * 2.5;
+  truth["kernel_families"]["fa2-style"] = {
+      {"matrix_time_scale", 2.8}, {"vector_time_scale", 0.4}, {"unit_fixed_ns", 1500}};
   truth["memory"]["latency_ns"] = 1500.0;
   truth["kernel_launch_us"] = 5.0;
   const std::vector<MeasuredPoint> points = synthetic_points();
@@ -94,8 +94,9 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   options.max_iterations = 40;
   const CalibrationResult result = calibrate(options);
   // With 1% noise the parameters that dominate the times come back within a few percent.
-  CHECK(parameter(result, "/matrix_unit/efficiency") == doctest::Approx(0.35).epsilon(0.05));
-  CHECK(parameter(result, "vector_throughput_scale") == doctest::Approx(2.5).epsilon(0.15));
+  CHECK(parameter(result, "/kernel_families/fa2-style/matrix_time_scale") == doctest::Approx(2.8).epsilon(0.05));
+  CHECK(parameter(result, "/kernel_families/fa2-style/vector_time_scale") == doctest::Approx(0.4).epsilon(0.25));
+  CHECK(parameter(result, "/kernel_families/fa2-style/unit_fixed_ns") == doctest::Approx(1500).epsilon(0.5));
   CHECK(parameter(result, "/kernel_launch_us") == doctest::Approx(5.0).epsilon(0.15));
   CHECK(parameter(result, "/memory/latency_ns") == doctest::Approx(1500.0).epsilon(0.35));
   // Held-out points (every second length: 1024 and 4096) are predicted within the noise plus a little.
@@ -117,12 +118,23 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   std::filesystem::remove(path);
 }
 
-TEST_CASE("the split holds out every second measured sequence length") {
-  std::vector<MeasuredPoint> points(5);
-  const std::int64_t lengths[] = {4096, 1024, 2048, 1024, 8192};
-  for (std::size_t i = 0; i < points.size(); ++i) points[i].seq_len = lengths[i];
-  CHECK(held_out_seq_lens(points) == std::vector<std::int64_t>{2048, 8192});
-  CHECK_THROWS_AS(held_out_seq_lens(std::vector<MeasuredPoint>(2)), std::invalid_argument);
+TEST_CASE("the split holds out every second sequence length of each implementation, and every stack") {
+  std::vector<MeasuredPoint> points(8);
+  const std::int64_t lengths[] = {4096, 1024, 2048, 1024, 8192, 8192, 32768, 4096};
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].seq_len = lengths[i];
+    points[i].kernel = "dense";
+  }
+  points[5].implementation = points[6].implementation = "fa3-style";  // its lengths: 8192, 32768
+  points[7].kernel = "stack";
+  const Split split = split_points(points);
+  CHECK(split.held_out == std::vector<bool>{false, false, true, false, true, false, true, true});
+  CHECK(split.rule.find("fa2-style: 2048, 8192") != std::string::npos);
+  CHECK(split.rule.find("fa3-style: 32768") != std::string::npos);
+  // Only stacks: nothing to train on.
+  std::vector<MeasuredPoint> stacks(2);
+  for (MeasuredPoint& p : stacks) p.kernel = "stack";
+  CHECK_THROWS_AS(split_points(stacks), std::invalid_argument);
 }
 
 TEST_CASE("the report's error table and its CSV carry the same numbers") {

@@ -7,6 +7,7 @@
 
 #include "core/config_error.hpp"
 #include "hw/system/system.hpp"
+#include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/layer.hpp"
 #include "sim/engine/engine.hpp"
 
@@ -50,9 +51,10 @@ struct Built {
   std::unique_ptr<hw::System> system;
 };
 
-Built build(const Machine& m) {
+Built build(const Machine& m, std::int64_t max_units_per_core = 1) {
   Built b{hardware_json(m), nullptr};
   models::HardwareSpec spec;
+  spec.max_units_per_core = max_units_per_core;
   spec.cores = 4;
   spec.clock_GHz = 1;
   spec.kernel_launch_us = m.launch_us;
@@ -328,4 +330,74 @@ TEST_CASE("a trace simulates every layer") {
   const sim::RunResult r = sim::run_kernels(*b.system, small_stack(), options);
   CHECK(r.layers_simulated == r.layers);
   CHECK(trace.kernels == static_cast<std::int64_t>(r.kernels.size()));
+}
+
+TEST_CASE("a second resident unit hides the first one's K/V latency, and the machine's own dataflow keeps one") {
+  // Memory latency far above a tile's compute: a unit alone waits for every K/V tile it loads.
+  Machine m;
+  m.hbm_GBps = 1e5;
+  m.l2_bytes = 1;  // keeps no tile
+  Json slow = hardware_json(m);
+  slow["memory"]["latency_ns"] = 20000;
+  auto system_with = [&slow](std::int64_t max_units) {
+    models::HardwareSpec spec;
+    spec.cores = 4;
+    spec.clock_GHz = 1;
+    spec.sram_per_core_bytes = 228e3;
+    spec.max_units_per_core = max_units;
+    core::ConfigErrors errors;
+    const core::ConfigNode node({core::ConfigNode::Layer{&slow, "machine.json", ""}}, errors);
+    std::unique_ptr<hw::System> system = hw::System::build(node, spec);
+    errors.throw_if_any();
+    return system;
+  };
+  AttentionWork fa2 = attention(0, false);
+  fa2.implementation = models::dataflow::attention_implementation_index("fa2-style");
+  const Kernel kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, fa2};
+  // fa2-style at head_dim 64 keeps 2 blocks of 256 threads resident where the core allows it (registers bind).
+  const double one = run_ns(*system_with(1), {kernel});
+  const double two = run_ns(*system_with(32), {kernel});
+  CHECK(two < 0.75 * one);
+  // The same work as the machine's own dataflow ("tiled") runs one unit per core whatever the core allows.
+  AttentionWork tiled = fa2;
+  tiled.implementation = models::dataflow::attention_implementation_index("tiled");
+  const Kernel tiled_kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, tiled};
+  CHECK(run_ns(*system_with(32), {tiled_kernel}) == run_ns(*system_with(1), {tiled_kernel}));
+}
+
+TEST_CASE("resident units share the core's compute: with ample bandwidth two resident units take as long as one") {
+  Machine m;
+  m.hbm_GBps = 1e5;
+  AttentionWork fa2 = attention(0, false);
+  fa2.implementation = models::dataflow::attention_implementation_index("fa2-style");
+  const Kernel kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, fa2};
+  Built one = build(m, 1), two = build(m, 32);
+  CHECK(run_ns(*two.system, {kernel}) == doctest::Approx(run_ns(*one.system, {kernel})).epsilon(0.03));
+}
+
+TEST_CASE("fa3-style's softmax runs beside the matrix work, fa2-style's after it") {
+  // A slow vector unit: the softmax costs as much as the matrix work.
+  Machine m;
+  m.hbm_GBps = 1e5;
+  Json config = hardware_json(m);
+  AttentionWork w = attention(0, false);
+  const double scores_per_block = static_cast<double>(w.rows * w.tile_tokens);
+  const double mm_cycles = 2.0 * scores_per_block * static_cast<double>(w.head_dim) / m.macs_per_cycle;
+  config["vector_unit"]["flops_per_cycle"] = scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
+  config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
+  models::HardwareSpec spec;
+  spec.cores = 4;
+  spec.clock_GHz = 1;
+  spec.sram_per_core_bytes = 228e3;
+  core::ConfigErrors errors;
+  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
+  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
+  errors.throw_if_any();
+  auto time_of = [&](const char* implementation) {
+    AttentionWork a = w;
+    a.implementation = models::dataflow::attention_implementation_index(implementation);
+    return run_ns(*system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, a}});
+  };
+  // Softmax = matrix work per block: serial takes both, overlapped the larger.
+  CHECK(time_of("fa3-style") == doctest::Approx(time_of("fa2-style") / 2.0).epsilon(0.05));
 }

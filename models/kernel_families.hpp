@@ -1,0 +1,29 @@
+// Kernel families: kernels that share fitted figures on a machine. calibrate fits each family from its own
+// measurements; a family without any keeps the components' own rates and says so, rather than borrowing another
+// family's (an efficiency fitted on attention made cuBLAS-class GEMMs about twice too slow).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace cascadesim::models {
+
+// The first three are the attention implementations (models/dataflow/attention_implementation.hpp), in their order.
+inline constexpr std::array<std::string_view, 7> kernel_family_names{"tiled", "fa2-style", "fa3-style",  "decode",
+                                                                     "gemm",  "selection", "elementwise"};
+inline constexpr std::size_t kernel_family_count = kernel_family_names.size();
+
+std::optional<std::size_t> kernel_family_index(std::string_view name);
+
+// A family's figures on one machine (the hardware preset's /kernel_families/<name>); the defaults leave the
+// components' rates as they are.
+struct KernelFamilyFigures {
+  double matrix_time_scale = 1.0;  // its matrix work takes this multiple of the matrix unit's cycles
+  double vector_time_scale = 1.0;  // its elementwise work (softmax) this multiple of the vector unit's cycles
+  double unit_fixed_ns = 0;        // per work unit, beside the tile steps: block start, prologue, epilogue
+  bool operator==(const KernelFamilyFigures&) const = default;
+};
+
+}  // namespace cascadesim::models
