@@ -5,7 +5,8 @@
 # (prefill at both tiles, runner, decode in both launch forms), compute-sanitizer on them, decode with split-count
 # sweeps in both launch forms and the copy bandwidth, the runner's cascades, and Nsight Compute on one top_k 2 pass
 # of each build. Run from a folder holding bin/, bin_mid/, bin_old/ and src/validation (the device call carries them as .gpu/).
-# Usage: run_fa3_ab_on_gpu.sh OUT [LIMIT_S]; each step is cut at the seconds left of LIMIT_S (default 540).
+# Usage: run_fa3_ab_on_gpu.sh OUT [LIMIT_S]; each step is cut at the seconds left of LIMIT_S (default 540). Each step's
+# start and end time go to logs/steps.log, to be read beside logs/clocks.csv (SM clock and power every 500 ms).
 set -uo pipefail
 out=$1; limit=${2:-540}; b=bin/cascadesim-fa3-bench; r=bin/cascadesim-validate
 s=src/validation; l=$out/logs
@@ -17,7 +18,9 @@ step() {
   local t=$1 log=$2 left=$((limit - SECONDS)); shift 2
   if ((left < t)); then t=$left; fi
   if ((t < 10)); then echo "$log skipped: out of time"; return; fi
-  timeout $t "$@" > $l/$log 2>&1; echo "$log rc $?: $(tail -1 $l/$log)"
+  local t0; t0=$(date +%T.%N)
+  timeout $t "$@" > $l/$log 2>&1; local rc=$?
+  echo "$t0 $(date +%T.%N) $log rc $rc" >> $l/steps.log; echo "$log rc $rc: $(tail -1 $l/$log)"
 }
 step 120 fa3_check.log $b --check
 step 60 decode_check.log $b --decode-check
@@ -42,5 +45,9 @@ for v in bin bin_old; do
 done
 step 60 runner_cascade.log $r $s/cases/fa3_cascade.json --out $l/runner_cascade.json
 lowk 2
+for v in bin bin_mid bin_old; do
+  cuobjdump --dump-sass $v/cascadesim-fa3-bench | grep -oE "Function : \S+|HGMMA\.[0-9x]+|UTMALDG\.[0-9A-Z]+|USETMAXREG" | uniq -c > $l/sass_counts_$v.txt
+  cuobjdump --dump-resource-usage $v/cascadesim-fa3-bench > $l/resource_usage_$v.txt 2>&1
+done
 kill $smi
 tar -C $out -czf $out/logs.tar.gz logs && rm -rf $l
