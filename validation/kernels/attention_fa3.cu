@@ -58,9 +58,8 @@ struct Fa3Layout {
   static constexpr int kMaxQBuffers = BM == 128 ? (D == 64 ? 4 : 3) : (D == 64 ? 4 : 2);
   static constexpr int kMaxStages = BM == 128 ? (D == 64 ? 4 : 2) : (D == 64 ? 4 : 2);
   // Byte offsets from the 1024-byte aligned base: Q buffers, K stages, V stages, the mbarriers (q_full[], q_empty[],
-  // k_full[], v_full[], k_empty[], v_empty[]), then the work item and its list length of each Q buffer and the key
-  // tile of each stage, written by the producer before it arrives on q_full or k_full, so that the consumers never
-  // wait on a global load of the lists.
+  // k_full[], v_full[], k_empty[], v_empty[]), then the work item of each Q buffer, written by the producer before it
+  // arrives on q_full.
   __host__ __device__ static constexpr std::uint32_t k_offset(int q_buffers) { return q_buffers * kQBytes; }
   __host__ __device__ static constexpr std::uint32_t v_offset(int q_buffers, int stages) {
     return k_offset(q_buffers) + stages * kKvTileBytes;
@@ -72,7 +71,7 @@ struct Fa3Layout {
     return barrier_offset(q_buffers, stages) + (2 * q_buffers + 4 * stages) * 8;
   }
   static constexpr std::size_t smem_bytes(int q_buffers, int stages) {
-    return item_slot_offset(q_buffers, stages) + 4 * (2 * q_buffers + stages) + 1024;
+    return item_slot_offset(q_buffers, stages) + 4 * q_buffers + 1024;
   }
 };
 
@@ -284,10 +283,7 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
   std::uint64_t* v_empty = k_empty + stages;
 
   const int items = p.q_tiles * p.batch * p.heads;
-  // item_slot[2 b]: the item of Q buffer b (-1: no more), item_slot[2 b + 1]: its list length; tile_slot[s]: the key
-  // tile in stage s.
   volatile int* item_slot = reinterpret_cast<volatile int*>(smem + L::item_slot_offset(q_buffers, stages));
-  volatile int* tile_slot = item_slot + 2 * q_buffers;
 
   if (threadIdx.x == 0) {
     // The empty barriers are released by lane 0 of each consumer warp once its reads of the buffer are complete.
@@ -314,29 +310,19 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
       prefetch_tensor_map(&tm_v);
       int it = 0;  // K/V tiles issued so far: the ring position runs on across items
       int item = static_cast<int>(blockIdx.x);
-      // The list (first entry, length) of the item about to be issued, loaded one item ahead so that its global
-      // loads overlap the wait for a free Q buffer.
-      int begin = 0, n = 0;
-      if (item < items) {
-        const int row = decode_item(item, p).csr_row;
-        begin = p.row_offsets[row];
-        n = p.row_offsets[row + 1] - begin;
-      }
       for (int local = 0;; ++local) {
         const int qb = local % q_buffers;
         mbar_wait(&q_empty[qb], ((local / q_buffers) & 1) ^ 1);
         if (item >= items || (!PERSISTENT && local > 0)) {
-          item_slot[2 * qb] = -1;  // no more work: the consumers stop at this item
+          item_slot[qb] = -1;  // no more work: the consumers stop at this item
           mbar_arrive(&q_full[qb]);
           break;
         }
+        item_slot[qb] = item;
         const WorkItem w = decode_item(item, p);
+        const int begin = p.row_offsets[w.csr_row];
+        const int n = p.row_offsets[w.csr_row + 1] - begin;
         const std::int32_t* tiles = p.col_indices + begin;
-        // The next item is claimed now, so that the atomic's round trip overlaps this item's copies.
-        int next = items;
-        if constexpr (PERSISTENT) next = static_cast<int>(gridDim.x) + atomicAdd(p.work_counter, 1);
-        item_slot[2 * qb] = item;
-        item_slot[2 * qb + 1] = n;
         mbar_arrive_expect_tx(&q_full[qb], L::kQBytes);
 #pragma unroll
         for (int pnl = 0; pnl < L::kPanels; ++pnl)
@@ -350,7 +336,6 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
           unsigned char* k_dst = smem + k_off + stage * L::kKvTileBytes;
           unsigned char* v_dst = smem + v_off + stage * L::kKvTileBytes;
           mbar_wait(&k_empty[stage], parity);
-          tile_slot[stage] = tiles[i];
           mbar_arrive_expect_tx(&k_full[stage], L::kKvTileBytes);
 #pragma unroll
           for (int pnl = 0; pnl < L::kPanels; ++pnl)
@@ -361,12 +346,7 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
           for (int pnl = 0; pnl < L::kPanels; ++pnl)
             tma_load_3d(v_dst + pnl * L::kKvPanelBytes, &tm_v, pnl * kPanelCols, key_row, kv_slice, &v_full[stage]);
         }
-        item = next;
-        if (item < items) {
-          const int row = decode_item(item, p).csr_row;
-          begin = p.row_offsets[row];
-          n = p.row_offsets[row + 1] - begin;
-        }
+        if constexpr (PERSISTENT) item = static_cast<int>(gridDim.x) + atomicAdd(p.work_counter, 1);
       }
     }
   } else {
@@ -381,10 +361,12 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
     for (int local = 0;; ++local) {
       const int qb = local % q_buffers;
       mbar_wait(&q_full[qb], (local / q_buffers) & 1);
-      const int item = item_slot[2 * qb];
+      const int item = item_slot[qb];
       if (item < 0) break;
-      const int n = item_slot[2 * qb + 1];
       const WorkItem w = decode_item(item, p);
+      const int begin = p.row_offsets[w.csr_row];
+      const int n = p.row_offsets[w.csr_row + 1] - begin;
+      const std::int32_t* tiles = p.col_indices + begin;
       float* block_max_row = ANCHOR ? p.block_max + static_cast<std::size_t>(w.csr_row) * p.k_tiles : nullptr;
       if constexpr (ANCHOR) {
         // Every entry of the row is written: -inf here, raised by the atomics after the consumers' barrier.
@@ -412,8 +394,6 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
       if (n > 0) {
         const int stage = it % stages;
         mbar_wait(&k_full[stage], (it / stages) & 1);
-        // Read before this warp releases the stage (k_empty), after which the producer may overwrite the slot.
-        const int kt = tile_slot[stage];
         if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
         wgmma_fence();
         issue_qk<D, BM, BN>(s, q_wg, k_addr + stage * L::kKvTileBytes);
@@ -425,19 +405,19 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
         fence_operands(s);
         if (lane == 0) mbar_arrive(&k_empty[stage]);
         float alpha0, alpha1;
-        softmax_tile<D, BN, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, kt * BN, wg_first, row0, row1, col_base,
-                                    p.seq_len, p.causal, ANCHOR ? block_max_row + kt : nullptr, lane);
+        softmax_tile<D, BN, ANCHOR>(s, m0, m1, l0, l1, alpha0, alpha1, tiles[0] * BN, wg_first, row0, row1, col_base,
+                                    p.seq_len, p.causal, ANCHOR ? block_max_row + tiles[0] : nullptr, lane);
         to_fragments<BN>(s, pf);
       }
       for (int i = 1; i < n; ++i) {
         const int cur = it + i;
         const int stage = cur % stages;
         const int prev_stage = (cur - 1) % stages;
+        const int kt = tiles[i];
         // Both waits come before the first wgmma: a spin loop between the two GEMMs' issues is a divergent path
         // on which ptxas would insert a wgmma fence and serialize them.
         mbar_wait(&k_full[stage], (cur / stages) & 1);
         mbar_wait(&v_full[prev_stage], ((cur - 1) / stages) & 1);
-        const int kt = tile_slot[stage];
         if constexpr (PINGPONG) named_bar_sync(kPingPongBar + cw, 256);
         wgmma_fence();
         issue_qk<D, BM, BN>(s, q_wg, k_addr + stage * L::kKvTileBytes);
