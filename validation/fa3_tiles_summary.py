@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Markdown tables of runs 21-22 (reports/measured/h100-fa3): the coarse stage (--time-coarse), sparse over dense at
-low top_k against the ideal tile ratio (--time-lowk files, medians over every file and repeat given), and decode
+low top_k against the ideal tile ratio (--time-lowk files, medians over every file and repeat given; then the dense
+baselines, each label against the first), and decode
 split-count sweeps against the copy bandwidth of the same call (--decode-time).
 Usage: fa3_tiles_summary.py [--coarse F] [--lowk LABEL=F[,F...] ...] [--copy-GBps X] [--decode F]
 With --copy-GBps the low-top_k table adds the memory floor (compulsory bytes / copy bandwidth) and the most any
@@ -60,6 +61,15 @@ def lowk(labelled, copy_GBps):
                 t[("blocks", s, d, "dense", 0, sched)]
             cells += [f"{floor_ms:.4f}", f"{min(100.0, 100 * ideal_ms / floor_ms):.0f}%"]
         print(f"| {s} | {d} | {k} | {sched} | " + " | ".join(cells) + " |")
+    # The dense baselines themselves, each label against the first (an A/B of builds moves them too).
+    print("\n| S | d | schedule | " + " | ".join(f"{lab}: dense ms" for lab in labels) +
+          " |\n|---|---|---|" + "---|" * len(labels))
+    for key in sorted(k for k in times[labels[0]] if k[0] not in ("blocks", "bytes") and k[2] == "dense"):
+        s, d, _, _, sched = key
+        base = statistics.median(times[labels[0]][key])
+        cells = [f"{base:.4f}"] + [f"{statistics.median(times[lab][key]):.4f} "
+                                   f"({statistics.median(times[lab][key]) / base - 1:+.1%})" for lab in labels[1:]]
+        print(f"| {s} | {d} | {sched} | " + " | ".join(cells) + " |")
 
 
 def decode(path):

@@ -60,6 +60,26 @@ __device__ __forceinline__ void reduce_scatter_step(float (&part)[32], int lane)
   }
 }
 
+// Folds the splits' states (max, sum, output) of query head bh (batch * heads + head) at column d into o. Reads
+// through L2 (ld.global.cg): in the one-launch form the partials come from other blocks of the same launch.
+template <int D>
+__device__ __forceinline__ void reduce_splits(const DecodeArgs& a, int bh, int d) {
+  const float* ml = a.partial_ml + static_cast<std::size_t>(bh) * a.splits * 2;
+  const float* po = a.partial_o + static_cast<std::size_t>(bh) * a.splits * D;
+  float mx = -INFINITY;
+  for (int s = 0; s < a.splits; ++s) mx = fmaxf(mx, __ldcg(ml + 2 * s));
+  const float base = mx == -INFINITY ? 0.0f : mx;
+  float sum = 0.0f, acc = 0.0f;
+  for (int s = 0; s < a.splits; ++s) {
+    const float f = exp2f(__ldcg(ml + 2 * s) - base);
+    sum += __ldcg(ml + 2 * s + 1) * f;
+    acc += __ldcg(po + static_cast<std::size_t>(s) * D + d) * f;
+  }
+  const float out = sum > 0.0f ? acc / sum : 0.0f;
+  const __nv_bfloat16 b = __float2bfloat16_rn(out);
+  a.o[static_cast<std::size_t>(bh) * D + d] = *reinterpret_cast<const std::uint16_t*>(&b);
+}
+
 // Split pass. Grid (splits, kv_heads, batch). A row of K or V is read by kLanesPerRow lanes, 8 bytes each where the
 // row allows (head_dim 128: the whole warp; head_dim 64 with group >= 2: each half-warp its own row, so that a lane
 // moves 8 bytes, not 4, per instruction of the dot products' reduction). Each warp takes steps round-robin from the
@@ -261,27 +281,28 @@ __global__ void __launch_bounds__(kWarps * 32) decode_split_kernel(DecodeArgs a)
       a.partial_ml[slot * 2 + 1] = sum;
     }
   }
+  if (a.split_counters) {
+    // One launch: the row's last split block to finish folds the row's splits (the threadfence-reduction pattern of
+    // the CUDA programming guide: each block's partials are visible device-wide before its count), then re-zeroes
+    // the row's counter for the next launch.
+    __shared__ bool s_last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) s_last = atomicAdd(&a.split_counters[row], 1) == a.splits - 1;
+    __syncthreads();
+    if (s_last) {
+      __threadfence();
+      for (int e = threadIdx.x; e < G * D; e += kWarps * 32)
+        reduce_splits<D>(a, batch * a.heads + kv_head * G + e / D, e % D);
+      if (threadIdx.x == 0) a.split_counters[row] = 0;
+    }
+  }
 }
 
 // Second pass: one block of D threads per (batch, query head) folds the splits' states (max, sum, output).
 template <int D>
 __global__ void __launch_bounds__(D) decode_reduce_kernel(DecodeArgs a) {
-  const int bh = blockIdx.x;
-  const int d = threadIdx.x;
-  const float* ml = a.partial_ml + static_cast<std::size_t>(bh) * a.splits * 2;
-  const float* po = a.partial_o + static_cast<std::size_t>(bh) * a.splits * D;
-  float mx = -INFINITY;
-  for (int s = 0; s < a.splits; ++s) mx = fmaxf(mx, ml[2 * s]);
-  const float base = mx == -INFINITY ? 0.0f : mx;
-  float sum = 0.0f, acc = 0.0f;
-  for (int s = 0; s < a.splits; ++s) {
-    const float f = exp2f(ml[2 * s] - base);
-    sum += ml[2 * s + 1] * f;
-    acc += po[static_cast<std::size_t>(s) * D + d] * f;
-  }
-  const float out = sum > 0.0f ? acc / sum : 0.0f;
-  const __nv_bfloat16 b = __float2bfloat16_rn(out);
-  a.o[static_cast<std::size_t>(bh) * D + d] = *reinterpret_cast<const std::uint16_t*>(&b);
+  reduce_splits<D>(a, blockIdx.x, threadIdx.x);
 }
 
 template <int D, int G>
@@ -290,7 +311,7 @@ cudaError_t launch_group(const DecodeArgs& a, cudaStream_t stream) {
   decode_split_kernel<D, G><<<grid, kWarps * 32, 0, stream>>>(a);
   const cudaError_t status = cudaGetLastError();
   if (status != cudaSuccess) return status;
-  decode_reduce_kernel<D><<<a.batch * a.heads, D, 0, stream>>>(a);
+  if (!a.split_counters) decode_reduce_kernel<D><<<a.batch * a.heads, D, 0, stream>>>(a);
   return cudaSuccess;
 }
 

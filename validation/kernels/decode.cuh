@@ -32,6 +32,10 @@ struct DecodeArgs {
   int kv_heads = 1;
   int context = 1;
   int splits = 1;  // splits of each row's tile list (flash-decoding); 1 skips nothing but still runs the reduction
+  // Null: a second kernel reduces the splits (two launches). Else batch * kv_heads ints, zero before the first launch
+  // and left zero by each: the last split block of each row reduces its splits (one launch). Launches that share
+  // counters must not overlap.
+  int* split_counters = nullptr;
 };
 
 // head_dim 64 or 128; heads / kv_heads (the group) 1, 2, 4, 8, 16 or 32.
@@ -42,7 +46,8 @@ std::size_t decode_partial_stats(int batch, int heads, int splits);
 // waves as nearly as possible, the fewest splits on a tie; at most one split per tile.
 int decode_default_splits(int batch, int kv_heads, int tiles_per_row, int head_dim, int group, int sm_count);
 
-// Enqueues the split pass and the reduction; cudaErrorInvalidValue for shapes it does not serve.
+// Enqueues the split pass and the reduction (a second kernel, or inside the split pass with split_counters);
+// cudaErrorInvalidValue for shapes it does not serve.
 cudaError_t launch_decode(const DecodeArgs& args, int head_dim, cudaStream_t stream);
 
 }  // namespace cascadesim::validation

@@ -437,7 +437,7 @@ int run_coarse_timing(const std::string& out_path, const std::vector<int>& seq_l
 
 DecodeArgs decode_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
                        const DeviceCsr& lists, DeviceBuffer<float>& po, DeviceBuffer<float>& pml, const DecodeShape& s,
-                       int splits) {
+                       int splits, int* split_counters = nullptr) {
   DecodeArgs a;
   a.q = q;
   a.k = k;
@@ -450,6 +450,7 @@ DecodeArgs decode_args(const std::uint16_t* q, const std::uint16_t* k, const std
   a.kv_heads = s.kv_heads;
   a.context = s.context;
   a.splits = splits;
+  a.split_counters = split_counters;
   const std::size_t need_o = decode_partial_floats(s.batch, s.heads, s.head_dim, splits);
   const std::size_t need_ml = decode_partial_stats(s.batch, s.heads, splits);
   if (po.size() < need_o) po = DeviceBuffer<float>(need_o);
@@ -488,15 +489,26 @@ int run_decode_checks(std::uint64_t seed) {
       for (int splits : {1, 5,
                          decode_default_splits(s.batch, s.kv_heads, top_k ? std::min(top_k, tiles) : tiles, s.head_dim,
                                                s.heads / s.kv_heads, sm_count())}) {
-        ++total;
-        dout.poison();
-        CASCADESIM_LAUNCH(launch_decode(
-            decode_args(dq.get(), dk.get(), dv.get(), dout.get(), dlists, po, pml, s, splits), s.head_dim, nullptr));
-        CASCADESIM_CUDA(cudaDeviceSynchronize());
-        char label[160];
-        std::snprintf(label, sizeof label, "decode b=%d hq=%-2d hkv=%d ctx=%-4d d=%-3d %s splits=%d", s.batch, s.heads,
-                      s.kv_heads, s.context, s.head_dim, top_k ? "top_k=3" : "dense  ", splits);
-        if (!report(label, compare(dout.download<Bf16>(), ref))) ++failures;
+        // Two launches, then one (the split pass reduces), twice so that the counters' reset is exercised.
+        DeviceBuffer<int> counters(static_cast<std::size_t>(s.batch) * s.kv_heads);
+        counters.poison(0);
+        for (int variant = 0; variant < 3; ++variant) {
+          ++total;
+          dout.poison();
+          CASCADESIM_LAUNCH(launch_decode(decode_args(dq.get(), dk.get(), dv.get(), dout.get(), dlists, po, pml, s,
+                                                      splits, variant > 0 ? counters.get() : nullptr),
+                                          s.head_dim, nullptr));
+          CASCADESIM_CUDA(cudaDeviceSynchronize());
+          char label[160];
+          std::snprintf(label, sizeof label, "decode b=%d hq=%-2d hkv=%d ctx=%-4d d=%-3d %s splits=%d %s", s.batch,
+                        s.heads, s.kv_heads, s.context, s.head_dim, top_k ? "top_k=3" : "dense  ", splits,
+                        variant > 0 ? "one-launch" : "two-launch");
+          if (!report(label, compare(dout.download<Bf16>(), ref))) ++failures;
+        }
+        const std::vector<int> left = counters.download<int>();
+        const bool zeroed = std::all_of(left.begin(), left.end(), [](int c) { return c == 0; });
+        std::printf("%-4s decode counters left zero\n", zeroed ? "ok" : "FAIL");
+        failures += zeroed ? 0 : 1;
       }
     }
     ++seed;
@@ -572,36 +584,42 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
       sp = (tiles + per_split - 1) / per_split;
       if (std::find(split_counts.begin(), split_counts.end(), sp) == split_counts.end()) split_counts.push_back(sp);
     }
+    DeviceBuffer<int> counters(static_cast<std::size_t>(rows));
+    counters.poison(0);
     for (const int splits : split_counts) {
-      DeviceBuffer<float> po, pml;
-      std::vector<DecodeArgs> args;
-      for (int i = 0; i < sets; ++i)
-        args.push_back(decode_args(qs[i].get(), ks[i].get(), vs[i].get(), os[i].get(), dlists, po, pml, s, splits));
-      int rep = 0;
-      const Timing t =
-          time_launches([&] { return launch_decode(args[rep++ % sets], s.head_dim, nullptr); }, 3, repetitions);
-      const double gbs = bytes / (t.median_ms * 1e-3) / 1e9;
-      const bool is_default = splits == default_splits;
-      std::printf(
-          "decode %-6s b=%-2d ctx=%-6d d=%-3d hq=32 hkv=8 top_k=%-3d splits=%-3d%s sets=%-2d median %8.4f ms  %6.0f "
-          "GB/s  (%.0f%% of copy)\n",
-          c.top_k ? "top-k" : "dense", s.batch, s.context, s.head_dim, c.top_k, splits, is_default ? "*" : " ", sets,
-          t.median_ms, gbs, 100 * gbs / copy_GB_per_s);
-      std::fflush(stdout);
-      std::string samples;
-      for (double v : t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
-      char text[1024];
-      std::snprintf(text, sizeof text,
-                    "{\"implementation\": \"split-kv-decode\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": 32, "
-                    "\"kv_heads\": 8, \"context\": %d, \"head_dim\": %d, \"top_k_tiles\": %d, \"tile_keys\": %d, "
-                    "\"splits\": %d, \"default_splits\": %s, \"buffer_sets\": %d, \"compulsory_bytes\": %.6e, "
-                    "\"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, \"achieved_GB_per_s\": %.1f, "
-                    "\"copy_GB_per_s\": %.1f, \"device\": {\"name\": \"%s\"}, \"samples_ms\": [",
-                    c.top_k ? "decode_topk" : "decode_dense", s.batch, s.context, s.head_dim, c.top_k, kDecodeTileKeys,
-                    splits, is_default ? "true" : "false", sets, bytes, t.median_ms, t.p10_ms, t.p90_ms, gbs,
-                    copy_GB_per_s, prop.name);
-      records.push_back(std::string(text) + samples + "]}");
-      write_records(out_path, records);
+      for (const bool one_launch : {false, true}) {
+        DeviceBuffer<float> po, pml;
+        std::vector<DecodeArgs> args;
+        for (int i = 0; i < sets; ++i)
+          args.push_back(decode_args(qs[i].get(), ks[i].get(), vs[i].get(), os[i].get(), dlists, po, pml, s, splits,
+                                     one_launch ? counters.get() : nullptr));
+        int rep = 0;
+        const Timing t =
+            time_launches([&] { return launch_decode(args[rep++ % sets], s.head_dim, nullptr); }, 3, repetitions);
+        const double gbs = bytes / (t.median_ms * 1e-3) / 1e9;
+        const bool is_default = splits == default_splits;
+        std::printf(
+            "decode %-6s b=%-2d ctx=%-6d d=%-3d hq=32 hkv=8 top_k=%-3d splits=%-3d%s %s sets=%-2d median %8.4f ms  "
+            "%6.0f GB/s  (%.0f%% of copy)\n",
+            c.top_k ? "top-k" : "dense", s.batch, s.context, s.head_dim, c.top_k, splits, is_default ? "*" : " ",
+            one_launch ? "one-launch" : "two-launch", sets, t.median_ms, gbs, 100 * gbs / copy_GB_per_s);
+        std::fflush(stdout);
+        std::string samples;
+        for (double v : t.samples_ms) samples += (samples.empty() ? "" : ", ") + std::to_string(v);
+        char text[1024];
+        std::snprintf(text, sizeof text,
+                      "{\"implementation\": \"split-kv-decode\", \"kernel\": \"%s\", \"batch\": %d, \"heads\": 32, "
+                      "\"kv_heads\": 8, \"context\": %d, \"head_dim\": %d, \"top_k_tiles\": %d, \"tile_keys\": %d, "
+                      "\"splits\": %d, \"default_splits\": %s, \"launches\": %d, \"buffer_sets\": %d, "
+                      "\"compulsory_bytes\": %.6e, "
+                      "\"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, \"achieved_GB_per_s\": %.1f, "
+                      "\"copy_GB_per_s\": %.1f, \"device\": {\"name\": \"%s\"}, \"samples_ms\": [",
+                      c.top_k ? "decode_topk" : "decode_dense", s.batch, s.context, s.head_dim, c.top_k,
+                      kDecodeTileKeys, splits, is_default ? "true" : "false", one_launch ? 1 : 2, sets, bytes,
+                      t.median_ms, t.p10_ms, t.p90_ms, gbs, copy_GB_per_s, prop.name);
+        records.push_back(std::string(text) + samples + "]}");
+        write_records(out_path, records);
+      }
     }
   }
   return 0;
