@@ -6,7 +6,9 @@
 
 #include "core/atomic_file.hpp"
 #include "hw/component_registry.hpp"
+#include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/pattern.hpp"
+#include "models/kernel_families.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
@@ -94,6 +96,10 @@ core::Json describe_json() {
       section_json("/workload/cascade/stages/N", "one cascade stage, coarse to fine", cascade_stage_fields()));
   sections.push_back(section_json("/workload/early_exit", "early exit over layers (seed 004)", early_exit_fields()));
   sections.push_back(section_json("/workload/early_exit/exits/N", "one exit point", early_exit_point_fields()));
+  sections.push_back(section_json("/hardware/kernel_families/FAMILY",
+                                  "one kernel family's fitted figures (calibrate writes them; FAMILY is one of "
+                                  "kernel_families)",
+                                  kernel_family_fields()));
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
@@ -110,7 +116,16 @@ core::Json describe_json() {
     example["impl"] = e.name;
     patterns.push_back({{"impl", e.name}, {"doc", e.doc}, {"params", params}, {"example", example}});
   }
-  return core::Json{{"sections", sections}, {"components", components}, {"patterns", patterns}};
+  core::Json implementations = core::Json::array();
+  for (const models::dataflow::AttentionImplementation& i : models::dataflow::attention_implementations())
+    implementations.push_back({{"name", i.name}, {"doc", i.doc}, {"source", i.source}});
+  core::Json families = core::Json::array();
+  for (std::string_view name : models::kernel_family_names) families.push_back(name);
+  return core::Json{{"sections", sections},
+                    {"components", components},
+                    {"patterns", patterns},
+                    {"attention_implementations", implementations},
+                    {"kernel_families", families}};
 }
 
 namespace {
@@ -168,6 +183,10 @@ core::Json study_json_schema() {
     if (e.role == "example") continue;
     hardware["properties"][e.role] = {{"type", "object"}, {"properties", {{"impl", {{"type", "string"}}}}}};
   }
+  core::Json families{{"type", "object"}, {"additionalProperties", false}};
+  for (const core::Json& name : d["kernel_families"])
+    families["properties"][name.get<std::string>()] = object_schema(sec[7]);
+  hardware["properties"]["kernel_families"] = families;
   const core::Json stage = object_schema(sec[4]);
   const core::Json exit = object_schema(sec[6]);
   core::Json cascade = object_schema(sec[3], {{"stages", {{"type", "array"}, {"items", stage}, {"minItems", 1}}}});
@@ -225,6 +244,13 @@ void run_describe(const DescribeOptions& options, std::ostream& out) {
     write_params(out, p["params"]);
     out << "    example: " << p["example"].dump() << "\n";
   }
+  out << "\nAttention implementations (/workload/attention_implementation)\n";
+  for (const core::Json& i : d["attention_implementations"])
+    out << "\n  " << i["name"].get<std::string>() << ": " << i["doc"].get<std::string>()
+        << "\n    source: " << i["source"].get<std::string>() << "\n";
+  out << "\nKernel families (/hardware/kernel_families/FAMILY, fitted by calibrate):";
+  for (const core::Json& f : d["kernel_families"]) out << " " << f.get<std::string>();
+  out << "\n";
   out << "\nHardware components (a hardware preset section {\"impl\": NAME, ...} picks one per role)\n";
   for (const core::Json& c : d["components"]) {
     out << "\n  " << c["role"].get<std::string>() << " / " << c["impl"].get<std::string>() << ": "

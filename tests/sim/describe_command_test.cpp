@@ -7,7 +7,9 @@
 #include <fstream>
 #include <string>
 
+#include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/pattern.hpp"
+#include "models/kernel_families.hpp"
 #include "sim/cli/describe_command.hpp"
 
 using namespace cascadesim;
@@ -46,4 +48,21 @@ TEST_CASE("the study schema declares every workload key the shipped studies use,
     ++studies;
   }
   CHECK(studies >= 9);
+}
+
+TEST_CASE("describe lists every attention implementation with its source, and the schema every kernel family") {
+  const core::Json d = sim::describe_json();
+  REQUIRE(d["attention_implementations"].size() == models::dataflow::attention_implementations().size());
+  for (const core::Json& i : d["attention_implementations"]) {
+    INFO("implementation " << i["name"]);
+    CHECK(models::dataflow::attention_implementation_index(i["name"].get<std::string>()) >= 0);
+    CHECK(!i["source"].get<std::string>().empty());
+  }
+  const core::Json schema = sim::study_json_schema();
+  const core::Json& workload = schema["properties"]["workload"];
+  CHECK(workload["properties"]["attention_implementation"]["enum"].size() ==
+        models::dataflow::attention_implementations().size());
+  for (const core::Json& alternative : schema["properties"]["hardware"]["oneOf"])
+    if (alternative.contains("properties"))
+      CHECK(alternative["properties"]["kernel_families"]["properties"].size() == models::kernel_family_count);
 }
