@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "models/dataflow/attention_implementation.hpp"
+
 namespace cascadesim::models {
 
 // The first three are the attention implementations (models/dataflow/attention_implementation.hpp), in their order.

@@ -119,7 +119,7 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
             const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(w.implementation);
             if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
               c.serial_vector_flops = f.vector_time_scale * c.vector_flops;
-            resident = static_cast<double>(dataflow::resident_units(impl, hw.core_limits(), w.unit_rows(),
+            resident = static_cast<double>(dataflow::units_in_flight(impl, hw.core_limits(), w.unit_rows(),
                                                                     w.tile_tokens, w.head_dim, w.bytes_per_element));
           }
         }

@@ -453,7 +453,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     Kernel kernel;
     KernelRecord record;
     std::int64_t stages = 2;
-    std::int64_t resident = 1;  // units one core runs at once
+    std::int64_t resident = 1;  // units one core has in flight at once
     std::size_t family = 0;     // index into the machine's kernel_families
   };
   std::vector<Prepared> prepared;
@@ -473,7 +473,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       p.stages = kernel_stages > 0 ? kernel_stages
                                    : std::max<std::int64_t>(1, pipeline_stages(*a, system.spec().sram_per_core_bytes,
                                                                                options.max_pipeline_stages));
-      p.resident = models::dataflow::resident_units(impl, system.spec().core_limits(), a->unit_rows(), a->tile_tokens,
+      p.resident = models::dataflow::units_in_flight(impl, system.spec().core_limits(), a->unit_rows(), a->tile_tokens,
                                                     a->head_dim, a->bytes_per_element);
     }
     prepared.push_back(std::move(p));

@@ -45,6 +45,9 @@ TEST_CASE("fa3-style's shared memory and registers match what Nsight Compute rep
   CHECK(fa3.registers(128, 128) == 384 * 168);
   CHECK(resident_units(fa3, h100_sm, 128, 128, 128, 2) == 1);
   CHECK(resident_units(fa3, h100_sm, 128, 128, 64, 2) == 1);
+  // Its producer loads the next unit while the consumers compute this one: two units in flight per SM.
+  CHECK(units_in_flight(fa3, h100_sm, 128, 128, 128, 2) == 2);
+  CHECK(units_in_flight(named("fa2-style"), h100_sm, 128, 128, 128, 2) == 1);
 }
 
 TEST_CASE("the machine's own dataflow runs one unit per core, and a core that limits nothing else allows max_units") {
