@@ -25,6 +25,9 @@ struct KernelFamilyFigures {
   double matrix_time_scale = 1.0;  // its matrix work takes this multiple of the matrix unit's cycles
   double vector_time_scale = 1.0;  // its elementwise work (softmax) this multiple of the vector unit's cycles
   double unit_fixed_ns = 0;        // per work unit, beside the tile steps: block start, prologue, epilogue
+  // Serial-softmax kernels (fa2-style): the share of a block's softmax that runs beside its matrix work, as warps of
+  // one block drift apart between their barriers (0: all after it, 1: all beside it).
+  double softmax_overlap = 0;
   bool operator==(const KernelFamilyFigures&) const = default;
 };
 

@@ -118,9 +118,9 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
           if constexpr (std::is_same_v<W, dataflow::AttentionWork>) {
             const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(w.implementation);
             if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
-              c.serial_vector_flops = f.vector_time_scale * c.vector_flops;
+              c.serial_vector_flops = (1.0 - f.softmax_overlap) * f.vector_time_scale * c.vector_flops;
             resident = static_cast<double>(dataflow::units_in_flight(impl, hw.core_limits(), w.unit_rows(),
-                                                                    w.tile_tokens, w.head_dim, w.bytes_per_element));
+                                                                     w.tile_tokens, w.head_dim, w.bytes_per_element));
           }
         }
       },

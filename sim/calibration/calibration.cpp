@@ -108,6 +108,12 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std
                      30.0, read_number(hardware, at + "matrix_time_scale", 1.0)});
     knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
                      0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
+    const std::int64_t implementation = models::dataflow::attention_implementation_index(family);
+    if (implementation >= 0 &&
+        models::dataflow::attention_implementation(implementation).overlap == models::dataflow::SoftmaxOverlap::serial)
+      knobs.push_back({at + "softmax_overlap", "both",
+                       family + " kernels' share of a block's softmax beside its matrix work", 0.01, 1.0,
+                       std::max(0.3, read_number(hardware, at + "softmax_overlap", 0.0))});
     knobs.push_back({at + "unit_fixed_ns", "both",
                      family + " kernels' fixed cost per work unit: block start, prologue, epilogue", 1.0, 50000.0,
                      std::max(1000.0, read_number(hardware, at + "unit_fixed_ns", 0.0))});

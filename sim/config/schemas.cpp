@@ -292,6 +292,11 @@ constexpr auto kernel_family = std::to_array<core::Field<models::KernelFamilyFig
      .min = 0,
      .max = 1e9,
      .target = &models::KernelFamilyFigures::unit_fixed_ns},
+    {.key = "softmax_overlap",
+     .doc = "serial-softmax kernels: the share of a block's softmax that runs beside its matrix work",
+     .min = 0,
+     .max = 1,
+     .target = &models::KernelFamilyFigures::softmax_overlap},
 });
 
 // Each table: every entry with a key and a target, no key twice (core/field.hpp).

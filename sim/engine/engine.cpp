@@ -173,8 +173,12 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
       // for the softmax. Overlapped (FlashAttention-3): the next block's matrix work starts while this block's
       // softmax runs, so the matrix and vector units each stream their own chain.
       const double start = std::max(overlapped ? matrix_done : done, landed);
+      const double matrix_start = start;
       matrix_done = c.matrix.reserve(start, mm_ns);
-      vector_done = c.vector.reserve(std::max(matrix_done, vector_done), vec_ns);
+      // A serial kernel's softmax starts once (1 - softmax_overlap) of the block's matrix work is done.
+      const double softmax_ready =
+          overlapped ? matrix_done : matrix_start + (1.0 - c.family.softmax_overlap) * (matrix_done - matrix_start);
+      vector_done = c.vector.reserve(std::max(softmax_ready, vector_done), vec_ns);
       done = std::max(matrix_done, vector_done);
       if (run_start < 0) run_start = start;
     }
@@ -474,7 +478,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
                                    : std::max<std::int64_t>(1, pipeline_stages(*a, system.spec().sram_per_core_bytes,
                                                                                options.max_pipeline_stages));
       p.resident = models::dataflow::units_in_flight(impl, system.spec().core_limits(), a->unit_rows(), a->tile_tokens,
-                                                    a->head_dim, a->bytes_per_element);
+                                                     a->head_dim, a->bytes_per_element);
     }
     prepared.push_back(std::move(p));
   };

@@ -81,7 +81,7 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   // fit starts.
   core::Json truth = flatten_hardware_preset("h100-sxm", {});
   truth["kernel_families"]["fa2-style"] = {
-      {"matrix_time_scale", 2.8}, {"vector_time_scale", 0.4}, {"unit_fixed_ns", 1500}};
+      {"matrix_time_scale", 2.8}, {"vector_time_scale", 1.5}, {"softmax_overlap", 0.5}, {"unit_fixed_ns", 1500}};
   truth["memory"]["latency_ns"] = 1500.0;
   truth["kernel_launch_us"] = 5.0;
   const std::vector<MeasuredPoint> points = synthetic_points();
@@ -95,7 +95,7 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   const CalibrationResult result = calibrate(options);
   // With 1% noise the parameters that dominate the times come back within a few percent.
   CHECK(parameter(result, "/kernel_families/fa2-style/matrix_time_scale") == doctest::Approx(2.8).epsilon(0.05));
-  CHECK(parameter(result, "/kernel_families/fa2-style/vector_time_scale") == doctest::Approx(0.4).epsilon(0.25));
+  CHECK(parameter(result, "/kernel_families/fa2-style/vector_time_scale") == doctest::Approx(1.5).epsilon(0.25));
   CHECK(parameter(result, "/kernel_families/fa2-style/unit_fixed_ns") == doctest::Approx(1500).epsilon(0.5));
   CHECK(parameter(result, "/kernel_launch_us") == doctest::Approx(5.0).epsilon(0.15));
   CHECK(parameter(result, "/memory/latency_ns") == doctest::Approx(1500.0).epsilon(0.35));

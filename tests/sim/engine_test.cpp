@@ -399,5 +399,13 @@ TEST_CASE("fa3-style's softmax runs beside the matrix work, fa2-style's after it
     return run_ns(*system, {Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, a}});
   };
   // Softmax = matrix work per block: serial takes both, overlapped the larger.
-  CHECK(time_of("fa3-style") == doctest::Approx(time_of("fa2-style") / 2.0).epsilon(0.05));
+  const double fa2 = time_of("fa2-style");
+  CHECK(time_of("fa3-style") == doctest::Approx(fa2 / 2.0).epsilon(0.05));
+  // A fitted softmax_overlap of 1 puts all of fa2-style's softmax beside its matrix work, 0.5 half of it.
+  spec.kernel_families[*models::kernel_family_index("fa2-style")].softmax_overlap = 1.0;
+  system = hw::System::build(node, spec);
+  CHECK(time_of("fa2-style") == doctest::Approx(fa2 / 2.0).epsilon(0.05));
+  spec.kernel_families[*models::kernel_family_index("fa2-style")].softmax_overlap = 0.5;
+  system = hw::System::build(node, spec);
+  CHECK(time_of("fa2-style") == doctest::Approx(fa2 * 0.75).epsilon(0.05));
 }
