@@ -62,17 +62,18 @@ std::array<std::size_t, models::kernel_family_count> records_per_family(const st
   return count;
 }
 
-bool attention_family(std::size_t family) {
+// The families whose figures calibrate fits: attention (prefill and decode) and GEMMs, each measured on its own.
+bool fitted_family(std::size_t family) {
   const std::string_view name = models::kernel_family_names[family];
-  return models::dataflow::attention_implementation_index(name) >= 0 || name == "decode";
+  return models::dataflow::attention_implementation_index(name) >= 0 || name == "decode" || name == "gemm";
 }
 
-// The attention families the training records ran: each gets its own fitted figures.
+// The fitted families the training records ran: each gets its own figures.
 std::vector<std::string> fitted_families(const std::vector<MeasuredPoint>& training) {
   const auto count = records_per_family(training);
   std::vector<std::string> out;
   for (std::size_t f = 0; f < count.size(); ++f)
-    if (count[f] > 0 && attention_family(f)) out.emplace_back(models::kernel_family_names[f]);
+    if (count[f] > 0 && fitted_family(f)) out.emplace_back(models::kernel_family_names[f]);
   return out;
 }
 
@@ -84,14 +85,15 @@ core::Json family_provenance(const std::vector<MeasuredPoint>& training) {
     const std::string n = std::to_string(count[f]);
     out[std::string(models::kernel_family_names[f])] =
         count[f] == 0 ? "no measurements: the components' own rates, not another family's figures"
-        : attention_family(f)
+        : fitted_family(f)
             ? "fitted on " + n + " training records"
             : "not fitted: measured only inside " + n + " records of other kernels; the components' own rates";
   }
   return out;
 }
 
-// The machine's figures every kernel shares, then each attention family's own for the families the training points
+// The machine's figures every kernel shares, then each fitted family's own (attention implementations, decode, GEMMs)
+// for the families the training points
 // ran (models/kernel_families.hpp). Selection and elementwise kernels are measured only inside anchor and cascade
 // records, too small a share of those times to fit on their own: they keep the components' rates.
 std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std::vector<MeasuredPoint>& training) {
@@ -103,11 +105,13 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std
   for (SimulatorKnob& k : knobs) k.initial = std::clamp(read_number(hardware, k.key, k.lower), k.lower, k.upper);
   for (const std::string& family : fitted_families(training)) {
     const std::string at = "/kernel_families/" + family + "/";
+    const bool gemm = family == "gemm";
     knobs.push_back({at + "matrix_time_scale", "both",
                      family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction)", 0.3,
                      30.0, read_number(hardware, at + "matrix_time_scale", 1.0)});
-    knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
-                     0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
+    if (!gemm)
+      knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
+                       0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
     const std::int64_t implementation = models::dataflow::attention_implementation_index(family);
     if (implementation >= 0 &&
         models::dataflow::attention_implementation(implementation).overlap == models::dataflow::SoftmaxOverlap::serial)
@@ -179,10 +183,15 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
   return out;
 }
 
+namespace {
+// GEMM records hold out their own lengths; attention records their implementation's.
+std::string split_group(const MeasuredPoint& p) { return p.kernel == "gemm" ? "gemm" : p.implementation; }
+}  // namespace
+
 Split split_points(const std::vector<MeasuredPoint>& points) {
   std::map<std::string, std::set<std::int64_t>> lengths;  // per implementation, of its kernel records
   for (const MeasuredPoint& p : points)
-    if (p.kernel != "stack") lengths[p.implementation].insert(p.seq_len);
+    if (p.kernel != "stack") lengths[split_group(p)].insert(p.seq_len);
   std::map<std::string, std::set<std::int64_t>> held;
   std::string list;
   for (const auto& [implementation, all] : lengths) {
@@ -198,7 +207,7 @@ Split split_points(const std::vector<MeasuredPoint>& points) {
   Split split;
   bool any_training = false;
   for (const MeasuredPoint& p : points) {
-    const auto h = held.find(p.implementation);
+    const auto h = held.find(split_group(p));
     split.held_out.push_back(p.kernel == "stack" || (h != held.end() && h->second.contains(p.seq_len)));
     any_training |= !split.held_out.back();
   }

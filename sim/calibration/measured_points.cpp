@@ -92,7 +92,13 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.p90_ms = r.positive("p90_ms");
   const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");
   if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
-  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack"};
+  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack", "gemm"};
+  if (p.kernel == "gemm") {
+    p.gemm_n = r.integer("gemm_n", 0);
+    p.gemm_k = r.integer("gemm_k", 0);
+    if (p.gemm_n < 1) errors.add(file, pointer + "/gemm_n", "must be >= 1 for a gemm record");
+    if (p.gemm_k < 1) errors.add(file, pointer + "/gemm_k", "must be >= 1 for a gemm record");
+  }
   if (!p.kernel.empty() && std::find(kernels.begin(), kernels.end(), p.kernel) == kernels.end())
     errors.add(file, pointer + "/kernel", "unknown kernel '" + p.kernel + "'");
   if (p.kernel == "stack" && p.schedule.empty()) errors.add(file, pointer + "/schedule", "missing for a stack record");

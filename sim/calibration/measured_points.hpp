@@ -14,11 +14,13 @@ struct MeasuredPoint {
   std::string file;
   std::string pointer;  // "/records/12"
   std::string name;
-  std::string kernel;  // dense, anchor, sparse, cascade, stack
+  std::string kernel;  // dense, anchor, sparse, cascade, stack, gemm
   std::int64_t batch = 1, seq_len = 0, heads = 0, head_dim = 0, tile_q = 0, tile_k = 0, top_k = 0;
   std::int64_t pool_factor = 0;
   bool causal = true;
-  std::string schedule;                      // stacks only
+  std::string schedule;  // stacks only
+  // GEMMs only: C[seq_len x gemm_n] = A[seq_len x gemm_k] B[gemm_k x gemm_n] per batch member (a layer's projection).
+  std::int64_t gemm_n = 0, gemm_k = 0;
   std::string implementation = "fa2-style";  // the kernel family that ran (models/dataflow/attention_implementation)
   // The run's time as every record names it (docs/results.md): the record's median_ms, the median of its timed
   // repetitions; p10_ms and p90_ms bound the spread.

@@ -37,6 +37,18 @@ models::LayerShape attention_shape(const MeasuredPoint& p, std::int64_t seq_len,
   return s;
 }
 
+// A projection's GEMM as a layer runs it: the activations (batch x seq_len tokens) against a weight matrix.
+Kernel gemm_kernel(const MeasuredPoint& p) {
+  namespace df = models::dataflow;
+  df::GemmWork g;
+  g.m = static_cast<double>(p.batch * p.seq_len);
+  g.n = static_cast<double>(p.gemm_n);
+  g.k = static_cast<double>(p.gemm_k);
+  g.a_tensor = df::tensor_id(0, df::LayerTensor::activations);
+  g.b_tensor = df::tensor_id(0, df::LayerTensor::w_qkv);
+  return Kernel{"gemm", models::Op::mlp, 0, LayerKind::dense, g};
+}
+
 void append(std::vector<Kernel>& out, std::vector<Kernel> more) {
   for (Kernel& k : more) out.push_back(std::move(k));
 }
@@ -76,6 +88,8 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
     const std::uint64_t coarse_kv = df::tensor_id(1, df::LayerTensor::kv);  // the pooled K/V, as another layer's
     append(out, df::anchor_kernels(model, attention_shape(p, pooled, p.tile_q / p.pool_factor), 0, coarse_kv));
     out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
+  } else if (p.kernel == "gemm") {
+    out.push_back(gemm_kernel(p));
   } else if (p.kernel == "stack") {
     const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
     std::uint64_t anchor_seed = 0;
@@ -100,7 +114,7 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
   } else {
     throw std::invalid_argument(p.name + ": unknown kernel '" + p.kernel + "'");
   }
-  if ((p.kernel != "dense" && p.kernel != "stack") && p.top_k < 1)
+  if ((p.kernel != "dense" && p.kernel != "stack" && p.kernel != "gemm") && p.top_k < 1)
     throw std::invalid_argument(p.name + ": top_k must be >= 1 for a " + p.kernel + " record");
   return out;
 }
@@ -112,6 +126,7 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
     return models::layer_cost(model, s, kind, hw).attention_part();
   };
   std::vector<models::OpCost> out;
+  if (p.kernel == "gemm") return {models::analytical_cost(gemm_kernel(p), hw)};
   if (p.kernel == "dense") {
     out.push_back(attention(shape, LayerKind::dense));
   } else if (p.kernel == "anchor") {

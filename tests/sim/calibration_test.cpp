@@ -7,8 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/config_error.hpp"
+#include "models/kernel_families.hpp"
 #include "reports/calibration_report.hpp"
 #include "sim/calibration/calibration.hpp"
+#include "sim/calibration/record_kernels.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace cascadesim;
@@ -184,4 +187,36 @@ TEST_CASE("the report's error table and its CSV carry the same numbers") {
     ++rows;
   }
   CHECK(rows == 4);
+}
+
+TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and fitted as the gemm family") {
+  const std::string text = R"({"schema_version": 1, "records": [
+    {"name": "qkv", "kernel": "gemm", "batch": 1, "seq_len": 4096, "gemm_n": 3072, "gemm_k": 2048, "heads": 0,
+     "head_dim": 0, "causal": false, "tile_q": 0, "tile_k": 0, "top_k": 0, "median_ms": 0.084, "p10_ms": 0.083,
+     "p90_ms": 0.088, "device": {"name": "NVIDIA H100 80GB HBM3"}},
+    {"name": "bad", "kernel": "gemm", "batch": 1, "seq_len": 4096, "gemm_n": 0, "heads": 0, "head_dim": 0,
+     "causal": false, "tile_q": 0, "tile_k": 0, "top_k": 0, "median_ms": 1, "p10_ms": 1, "p90_ms": 1,
+     "device": {"name": "NVIDIA H100 80GB HBM3"}}]})";
+  try {
+    load_measured_text(text, "g.json");
+    FAIL("a gemm record without gemm_k and with gemm_n 0 was accepted");
+  } catch (const core::ConfigError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("g.json: /records/1/gemm_n: must be >= 1") != std::string::npos);
+    CHECK(what.find("g.json: /records/1/gemm_k: missing required field") != std::string::npos);
+  }
+  MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "g.json");
+  REQUIRE(set.points.size() == 1);
+  const MeasuredPoint& p = set.points[0];
+  const std::vector<models::dataflow::Kernel> kernels = record_kernels(p);
+  REQUIRE(kernels.size() == 1);
+  const auto& g = std::get<models::dataflow::GemmWork>(kernels[0].work);
+  CHECK(g.m == 4096);
+  CHECK(g.n == 3072);
+  CHECK(g.k == 2048);
+  CHECK(models::dataflow::kernel_family(kernels[0]) == *models::kernel_family_index("gemm"));
+  // 2 x 4096 x 3072 x 2048 FLOPs at the H100's 989 TFLOP/s take 52 us; both models land above that.
+  const core::Json h100 = flatten_hardware_preset("h100-sxm", {});
+  CHECK(simulate_points_ms(h100, {p})[0] > 0.052);
+  CHECK(analytical_points_ms(h100, {p})[0] > 0.052);
 }
