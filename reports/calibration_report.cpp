@@ -155,8 +155,9 @@ Table error_table(const std::vector<PointResult>& points) {
 
 Table error_by_kernel_table(const std::vector<PointResult>& points) {
   Table t;
-  t.title = "Kernel-time errors per kernel type, training and held-out";
-  t.header = {"kernel",
+  t.title = "Kernel-time errors per kernel family and kernel type, training and held-out";
+  t.header = {"family",
+              "kernel",
               "split",
               "points",
               "simulator before median APE",
@@ -165,18 +166,28 @@ Table error_by_kernel_table(const std::vector<PointResult>& points) {
               "analytical after median APE",
               "analytical after max APE"};
   const std::vector<double> measured = measured_column(points);
-  for (const char* kernel : {"dense", "anchor", "sparse", "cascade", "stack"}) {
-    for (bool held : {false, true}) {
-      std::vector<bool> select;
-      for (const PointResult& p : points) select.push_back(p.held_out == held && p.point.kernel == kernel);
-      const ErrorSummary before = summarize_errors(column(points, &PointResult::simulated_before_ms), measured, select);
-      const ErrorSummary sim = summarize_errors(column(points, &PointResult::simulated_after_ms), measured, select);
-      const ErrorSummary ana = summarize_errors(column(points, &PointResult::analytical_after_ms), measured, select);
-      if (sim.count == 0) continue;
-      t.rows.push_back({kernel, held ? "held-out" : "training", std::to_string(sim.count), percent(before.median_ape),
-                        percent(sim.median_ape), percent(sim.max_ape), percent(ana.median_ape), percent(ana.max_ape)});
+  // Attention records by the implementation that ran them; GEMM records are cuBLAS's.
+  auto family = [](const MeasuredPoint& p) { return p.kernel == "gemm" ? std::string("gemm") : p.implementation; };
+  std::vector<std::string> families;
+  for (const PointResult& p : points)
+    if (std::find(families.begin(), families.end(), family(p.point)) == families.end())
+      families.push_back(family(p.point));
+  for (const std::string& f : families)
+    for (const char* kernel : {"dense", "anchor", "sparse", "cascade", "stack", "gemm"}) {
+      for (bool held : {false, true}) {
+        std::vector<bool> select;
+        for (const PointResult& p : points)
+          select.push_back(p.held_out == held && p.point.kernel == kernel && family(p.point) == f);
+        const ErrorSummary before =
+            summarize_errors(column(points, &PointResult::simulated_before_ms), measured, select);
+        const ErrorSummary sim = summarize_errors(column(points, &PointResult::simulated_after_ms), measured, select);
+        const ErrorSummary ana = summarize_errors(column(points, &PointResult::analytical_after_ms), measured, select);
+        if (sim.count == 0) continue;
+        t.rows.push_back({f, kernel, held ? "held-out" : "training", std::to_string(sim.count),
+                          percent(before.median_ape), percent(sim.median_ape), percent(sim.max_ape),
+                          percent(ana.median_ape), percent(ana.max_ape)});
+      }
     }
-  }
   return t;
 }
 
