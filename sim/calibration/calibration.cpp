@@ -107,8 +107,9 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std
     const std::string at = "/kernel_families/" + family + "/";
     const bool gemm = family == "gemm";
     knobs.push_back({at + "matrix_time_scale", "both",
-                     family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction)", 0.3,
-                     30.0, read_number(hardware, at + "matrix_time_scale", 1.0)});
+                     family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction; no "
+                              "kernel beats the unit's peak)",
+                     1.0, 30.0, std::max(1.0, read_number(hardware, at + "matrix_time_scale", 1.0))});
     if (!gemm)
       knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
                        0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
