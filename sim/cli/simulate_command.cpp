@@ -223,6 +223,7 @@ core::Json simulation_to_json(const Simulation& s) {
                             {"analytical_end_to_end_speedup", s.prediction.exact.end_to_end_speedup},
                             {"amdahl_speedup_exact", s.prediction.exact.amdahl_speedup},
                             {"amdahl_speedup_seed", s.prediction.seed.amdahl_speedup},
+                            {"unfitted_families", unfitted_families(s)},
                             {"config", study_to_json(st)},
                             {"files", s.loaded.files}};
   add_extras_json(j, s);
@@ -311,6 +312,11 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
       << f("%.3fx", s.prediction.exact.end_to_end_speedup) << ", Amdahl exact "
       << f("%.3fx", s.prediction.exact.amdahl_speedup) << ", Amdahl seed "
       << f("%.3fx", s.prediction.seed.amdahl_speedup) << "\n";
+  if (const std::vector<std::string> unfitted = unfitted_families(s); !unfitted.empty()) {
+    out << "Kernel families this run uses without fitted figures on " << hw.name << " (the components' own rates):";
+    for (const std::string& name : unfitted) out << " " << name;
+    out << "\n";
+  }
   if (s.cascade) {
     out << "\nCascade (" << s.cascade->stages.size() << " stages): expected "
         << f("%.3f ms", s.cascade->expected_time_ns / 1e6) << " per batch, simulated speedup "

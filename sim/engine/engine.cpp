@@ -465,6 +465,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   auto prepare = [&](Kernel kernel) {
     Prepared p{std::move(kernel), {}, 2, 1, 0};
     p.family = models::dataflow::kernel_family(p.kernel);
+    p.record.family = p.family;
     p.record.name = p.kernel.name;
     p.record.op = p.kernel.op;
     p.record.layer = p.kernel.layer;

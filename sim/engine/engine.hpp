@@ -19,6 +19,7 @@ struct KernelRecord {
   models::Op op = models::Op::qkv_projection;
   std::int64_t layer = 0;
   models::LayerKind kind = models::LayerKind::dense;
+  std::size_t family = 0;           // its kernel family (models::kernel_family_names)
   double start_ns = 0, end_ns = 0;  // after the launch gap, until the last unit finished
   double units = 0;
   double tile_ops = 0;        // (query tile, key tile) blocks, selections, or GEMM k-steps computed

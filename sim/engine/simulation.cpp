@@ -12,6 +12,20 @@ namespace cascadesim::sim {
 
 using models::dataflow::Kernel;
 
+std::vector<std::string> unfitted_families(const Simulation& s) {
+  const auto& families = s.loaded.study.hardware.kernel_families;
+  const bool fitted_any = std::any_of(families.begin(), families.end(), [](const models::KernelFamilyFigures& f) {
+    return f != models::KernelFamilyFigures{};
+  });
+  std::vector<bool> used(families.size(), false);
+  for (const RunResult* r : {&s.dense, &s.schedule})
+    for (const KernelRecord& k : r->kernels) used[k.family] = true;
+  std::vector<std::string> out;
+  for (std::size_t f = 0; fitted_any && f < families.size(); ++f)
+    if (used[f] && families[f] == models::KernelFamilyFigures{}) out.emplace_back(models::kernel_family_names[f]);
+  return out;
+}
+
 double matrix_utilization(const RunResult& r) {
   return r.time_ns > 0 ? r.matrix_macs / (r.peak_macs_per_ns * r.time_ns) : 0.0;
 }

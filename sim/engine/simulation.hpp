@@ -60,6 +60,10 @@ Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options 
 // cannot hold, a kernel the engine does not replay). Runs no SystemC, so a caller can ask before simulating.
 void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& errors);
 
+// On a preset with fitted kernel families (a calibrated one), the families of the run's kernels that have no fitted
+// figures there and so run at the components' own rates, by name; empty on a preset without any.
+std::vector<std::string> unfitted_families(const Simulation& s);
+
 // Useful matrix-unit MACs (the components' counts) over what the matrix units could do at peak in the run's
 // time: at most its achieved fraction of peak, however long the units were busy (padding, fill and drain).
 double matrix_utilization(const RunResult& r);

@@ -133,3 +133,20 @@ TEST_CASE("matrix utilization is the useful MACs over peak: never above the shar
   CHECK(sim::hbm_utilization(s.dense) > 0);
   CHECK(sim::hbm_utilization(s.dense) <= 1.0);
 }
+
+TEST_CASE("a study's fitted kernel family moves its kernels, and the run names the families it used unfitted") {
+  std::ifstream in("tests/data/sim_small.json");
+  core::Json study = core::Json::parse(in);
+  study["workload"]["attention_implementation"] = "fa2-style";
+  const sim::Simulation plain = sim::simulate_loaded(sim::load_study_text(study.dump(), "plain.json", {}));
+  CHECK(sim::unfitted_families(plain).empty());  // a preset without fitted families names none
+  study["hardware"] = {{"preset", "h100-sxm"}, {"kernel_families", {{"fa2-style", {{"unit_fixed_ns", 5000}}}}}};
+  const sim::Simulation fitted = sim::simulate_loaded(sim::load_study_text(study.dump(), "fitted.json", {}));
+  CHECK(sim::unfitted_families(fitted) == std::vector<std::string>{"gemm", "selection"});
+  // 5 us more per attention unit, two units in flight per SM at head_dim 64: every attention kernel is slower.
+  CHECK(fitted.schedule.time_ns > plain.schedule.time_ns);
+  for (std::size_t i = 0; i < plain.dense.kernels.size(); ++i) {
+    const sim::KernelRecord &a = plain.dense.kernels[i], &b = fitted.dense.kernels[i];
+    if (a.name == "attention") CHECK(b.end_ns - b.start_ns > a.end_ns - a.start_ns);
+  }
+}
