@@ -12,9 +12,16 @@
 
 namespace cascadesim::models {
 
-// The first three are the attention implementations (models/dataflow/attention_implementation.hpp), in their order.
-inline constexpr std::array<std::string_view, 7> kernel_family_names{"tiled", "fa2-style", "fa3-style",  "decode",
-                                                                     "gemm",  "selection", "elementwise"};
+// Each attention implementation (models/dataflow/attention_implementation.hpp) is a family, at its own index; then
+// split-key decode attention, GEMMs, top-k selection and elementwise streams.
+inline constexpr std::array<std::string_view, 4> other_kernel_families{"decode", "gemm", "selection", "elementwise"};
+inline constexpr auto kernel_family_names = [] {
+  constexpr std::size_t attention = dataflow::attention_implementation_names.size();
+  std::array<std::string_view, attention + other_kernel_families.size()> names{};
+  for (std::size_t i = 0; i < attention; ++i) names[i] = dataflow::attention_implementation_names[i];
+  for (std::size_t i = 0; i < other_kernel_families.size(); ++i) names[attention + i] = other_kernel_families[i];
+  return names;
+}();
 inline constexpr std::size_t kernel_family_count = kernel_family_names.size();
 
 std::optional<std::size_t> kernel_family_index(std::string_view name);

@@ -98,6 +98,22 @@ double AttentionWork::visited_blocks() const {
   return static_cast<double>(heads) * per_head;
 }
 
+double work_units(const Kernel& kernel) {
+  return std::visit(
+      [](const auto& w) -> double {
+        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, StreamWork>)
+          return std::max(1.0, std::ceil(w.units));
+        else
+          return w.units();
+      },
+      kernel.work);
+}
+
+std::int64_t units_in_flight(const AttentionWork& w, const CoreLimits& core) {
+  return units_in_flight(attention_implementation(w.implementation), core, w.unit_rows(), w.tile_tokens, w.head_dim,
+                         w.bytes_per_element);
+}
+
 std::size_t kernel_family(const Kernel& kernel) {
   auto index = [](std::string_view name) { return *kernel_family_index(name); };
   if (const auto* a = std::get_if<AttentionWork>(&kernel.work))

@@ -147,6 +147,12 @@ void for_each_split(Kernel& kernel, std::int64_t cores, F&& f);
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
 Kernel combine_kernel(const Kernel& attention);
 
+// The work units a kernel is cut into (a stream's at least one, whole).
+double work_units(const Kernel& kernel);
+// Units of an attention kernel one core has in flight on a machine of these limits (its implementation's
+// occupancy, models/dataflow/attention_implementation.hpp).
+std::int64_t units_in_flight(const AttentionWork& w, const CoreLimits& core);
+
 // The family whose fitted figures a kernel takes (models/kernel_families.hpp): an attention kernel's implementation,
 // decode for split-key attention, gemm, selection, or elementwise for streams.
 std::size_t kernel_family(const Kernel& kernel);

@@ -6,19 +6,20 @@
 
 namespace cascadesim::models::dataflow {
 
-namespace {
-using enum LayerTensor;
-
-GemmWork gemm(double m, double k, double n, double e, std::uint64_t a, std::uint64_t b) {
+GemmWork projection_gemm(double m, double k, double n, double bytes_per_element, std::uint64_t a_tensor,
+                         std::uint64_t b_tensor) {
   GemmWork g;
   g.m = m;
   g.k = k;
   g.n = n;
-  g.bytes_per_element = e;
-  g.a_tensor = a;
-  g.b_tensor = b;
+  g.bytes_per_element = bytes_per_element;
+  g.a_tensor = a_tensor;
+  g.b_tensor = b_tensor;
   return g;
 }
+
+namespace {
+using enum LayerTensor;
 
 // Pooled scoring: mean-pool Q and K per tile, score pooled Q against pooled K, then select.
 Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64_t layer) {
@@ -50,9 +51,9 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
   const std::uint64_t x = tensor_id(layer, activations);
   std::vector<Kernel> out;
   out.reserve(8);
-  out.push_back(
-      Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
-             gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
+  out.push_back(Kernel{
+      "qkv_projection", Op::qkv_projection, layer, kind,
+      projection_gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
   const bool unfused = s.attention_kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
   switch (unfused ? LayerKind::dense : kind) {
@@ -83,17 +84,17 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       out.push_back(reuse_kernel(m, s, layer, kv_tensor, anchor_seed));
       break;
   }
-  out.push_back(Kernel{
-      "o_projection", Op::o_projection, layer, kind,
-      gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out), tensor_id(layer, w_o))});
+  out.push_back(Kernel{"o_projection", Op::o_projection, layer, kind,
+                       projection_gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out),
+                                       tensor_id(layer, w_o))});
   // SwiGLU: [gate | up] with SiLU(g) * u in the epilogue, which writes d_mlp columns; GELU: up with GELU.
   const double mats = static_cast<double>(m.mlp_matrices());
-  GemmWork up = gemm(tokens, d, (mats - 1) * dm, e, x, tensor_id(layer, w_up));
+  GemmWork up = projection_gemm(tokens, d, (mats - 1) * dm, e, x, tensor_id(layer, w_up));
   up.n_written = dm;
   up.epilogue_ops_per_output = (m.mlp == MlpKind::swiglu ? swiglu_ops_per_element : gelu_ops_per_element) / (mats - 1);
   out.push_back(Kernel{"mlp_up", Op::mlp, layer, kind, up});
   out.push_back(Kernel{"mlp_down", Op::mlp, layer, kind,
-                       gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
+                       projection_gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
   return out;
 }
 

@@ -1,9 +1,8 @@
 // Fitting a hardware preset to measurements, and the predictions both models make for measured points.
 #include "sim/calibration/calibration.hpp"
 
-#include <array>
-
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -52,7 +51,8 @@ double read_number(const core::Json& hardware, const std::string& pointer, doubl
 }
 
 // Per kernel family, the training records that ran kernels of it.
-std::array<std::size_t, models::kernel_family_count> records_per_family(const std::vector<MeasuredPoint>& training) {
+using FamilyCounts = std::array<std::size_t, models::kernel_family_count>;
+FamilyCounts records_per_family(const std::vector<MeasuredPoint>& training) {
   std::array<std::size_t, models::kernel_family_count> count{};
   for (const MeasuredPoint& p : training) {
     std::array<bool, models::kernel_family_count> seen{};
@@ -62,24 +62,14 @@ std::array<std::size_t, models::kernel_family_count> records_per_family(const st
   return count;
 }
 
-// The families whose figures calibrate fits: attention (prefill and decode) and GEMMs, each measured on its own.
+// The families whose figures calibrate fits: the attention implementations and GEMMs, each measured on its own.
 bool fitted_family(std::size_t family) {
   const std::string_view name = models::kernel_family_names[family];
-  return models::dataflow::attention_implementation_index(name) >= 0 || name == "decode" || name == "gemm";
-}
-
-// The fitted families the training records ran: each gets its own figures.
-std::vector<std::string> fitted_families(const std::vector<MeasuredPoint>& training) {
-  const auto count = records_per_family(training);
-  std::vector<std::string> out;
-  for (std::size_t f = 0; f < count.size(); ++f)
-    if (count[f] > 0 && fitted_family(f)) out.emplace_back(models::kernel_family_names[f]);
-  return out;
+  return models::dataflow::attention_implementation_index(name) >= 0 || name == "gemm";
 }
 
 // What the calibrated preset says of every family: fitted, or left at the components' own rates and why.
-core::Json family_provenance(const std::vector<MeasuredPoint>& training) {
-  const auto count = records_per_family(training);
+core::Json family_provenance(const FamilyCounts& count) {
   core::Json out = core::Json::object();
   for (std::size_t f = 0; f < count.size(); ++f) {
     const std::string n = std::to_string(count[f]);
@@ -92,18 +82,20 @@ core::Json family_provenance(const std::vector<MeasuredPoint>& training) {
   return out;
 }
 
-// The machine's figures every kernel shares, then each fitted family's own (attention implementations, decode, GEMMs)
-// for the families the training points
-// ran (models/kernel_families.hpp). Selection and elementwise kernels are measured only inside anchor and cascade
-// records, too small a share of those times to fit on their own: they keep the components' rates.
-std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const std::vector<MeasuredPoint>& training) {
+// The machine's figures every kernel shares, then the own figures of each fitted family (attention implementations,
+// GEMMs) that the training records ran (models/kernel_families.hpp). Selection and elementwise kernels are measured
+// only inside anchor and cascade records, too small a share of those times to fit on their own: they keep the
+// components' rates.
+std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count) {
   std::vector<SimulatorKnob> knobs{
       {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store",
        10.0, 20000.0, 0},
       {"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0},
   };
   for (SimulatorKnob& k : knobs) k.initial = std::clamp(read_number(hardware, k.key, k.lower), k.lower, k.upper);
-  for (const std::string& family : fitted_families(training)) {
+  for (std::size_t f = 0; f < count.size(); ++f) {
+    if (count[f] == 0 || !fitted_family(f)) continue;
+    const std::string family(models::kernel_family_names[f]);
     const std::string at = "/kernel_families/" + family + "/";
     const bool gemm = family == "gemm";
     knobs.push_back({at + "matrix_time_scale", "both",
@@ -328,7 +320,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The simulator's free parameters.
-  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, train_points);
+  const FamilyCounts family_records = records_per_family(train_points);
+  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, family_records);
   LeastSquaresProblem sim_problem;
   for (const SimulatorKnob& knob : knobs) {
     sim_problem.initial.push_back(knob.initial);
@@ -430,7 +423,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       {"training_points", train_points.size()},
       {"held_out_points", points.size() - train_points.size()},
       {"parameters", parameters},
-      {"kernel_families", family_provenance(train_points)},
+      {"kernel_families", family_provenance(family_records)},
       {"kernel_time_errors",
        {{"simulator_before", {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
         {"simulator_after", {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},

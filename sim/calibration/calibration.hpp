@@ -40,7 +40,7 @@ struct Split {
 Split split_points(const std::vector<MeasuredPoint>& points);
 
 struct CalibratedParameter {
-  std::string key;    // JSON pointer in the preset, or a named scale
+  std::string key;    // JSON pointer in the preset
   std::string model;  // "simulator", "analytical" or "both"
   std::string how;    // "fitted" or "measured" (taken from a micro-benchmark)
   double before = 0;

@@ -1,13 +1,12 @@
 // Reading measured records and micro-benchmark results with every error located.
 #include "sim/calibration/measured_points.hpp"
 
-#include "models/dataflow/attention_implementation.hpp"
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/config_error.hpp"
 #include "core/config_node.hpp"
+#include "models/dataflow/attention_implementation.hpp"
 
 namespace cascadesim::sim {
 

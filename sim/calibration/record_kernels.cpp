@@ -37,16 +37,14 @@ models::LayerShape attention_shape(const MeasuredPoint& p, std::int64_t seq_len,
   return s;
 }
 
-// A projection's GEMM as a layer runs it: the activations (batch x seq_len tokens) against a weight matrix.
+// A projection's GEMM as a layer runs it: the activations (batch x seq_len tokens) against a weight matrix, in bf16
+// like every measured record.
 Kernel gemm_kernel(const MeasuredPoint& p) {
   namespace df = models::dataflow;
-  df::GemmWork g;
-  g.m = static_cast<double>(p.batch * p.seq_len);
-  g.n = static_cast<double>(p.gemm_n);
-  g.k = static_cast<double>(p.gemm_k);
-  g.a_tensor = df::tensor_id(0, df::LayerTensor::activations);
-  g.b_tensor = df::tensor_id(0, df::LayerTensor::w_qkv);
-  return Kernel{"gemm", models::Op::mlp, 0, LayerKind::dense, g};
+  return Kernel{"gemm", models::Op::mlp, 0, LayerKind::dense,
+                df::projection_gemm(static_cast<double>(p.batch * p.seq_len), static_cast<double>(p.gemm_k),
+                                    static_cast<double>(p.gemm_n), 2.0, df::tensor_id(0, df::LayerTensor::activations),
+                                    df::tensor_id(0, df::LayerTensor::w_qkv))};
 }
 
 void append(std::vector<Kernel>& out, std::vector<Kernel> more) {

@@ -6,7 +6,6 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <systemc>
 
@@ -63,6 +62,13 @@ constexpr double gemm_sub_k = 64;                   // K slice a GEMM main loop 
 constexpr std::int64_t gemm_swizzle = 8;            // M tiles per raster group
 constexpr std::int64_t kv_run_tiles = 32;           // consecutive K/V tiles moved as one request
 
+// Simulated time since `origin` in ns, from SystemC's integer time so that every run sees the same numbers
+// whatever the absolute time it starts at (runs follow one another in one process).
+double since_ns(std::uint64_t origin) {
+  return static_cast<double>(sc_core::sc_time_stamp().value() - origin) *
+         sc_core::sc_get_time_resolution().to_seconds() * 1e9;
+}
+
 // What one core needs to run units of one kernel; the ring holds, per scratchpad buffer, when the compute
 // that last used it finished (a load may not overwrite a buffer still in use).
 struct UnitContext {
@@ -73,16 +79,27 @@ struct UnitContext {
   hw::BusyTimeline& matrix;
   hw::BusyTimeline& vector;
   const models::KernelFamilyFigures& family;  // the kernel's family's fitted figures on this machine
-  // Set when the core keeps several units resident: waits (in SystemC time) until the given time, so that a unit
-  // books its next run of tiles after the other resident units booked theirs and the core's compute is shared
-  // run by run rather than unit by unit.
-  const std::function<void(double)>* wait_until;
+  // Set when the core has several units in flight: a unit waits (in SystemC time) after each run of tiles, so that
+  // it books its next run after the other units booked theirs and the core is shared run by run, not unit by unit.
+  bool interleave_runs = false;
+  std::uint64_t origin = 0;  // the run's SystemC start (since_ns)
   const Kernel& kernel;
   KernelRecord& record;
   std::int64_t stages = 2;
   std::vector<std::int64_t> tiles;
   std::vector<double> ring;
   std::vector<std::int64_t> head_tiles;
+
+  // The machine's cycles for this kernel's work: the units' own, times its family's fitted scales.
+  double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const {
+    return family.matrix_time_scale * system.matrix_unit().gemm_cycles(m, n, k);
+  }
+  double matrix_cycles_at_peak(double macs) const {
+    return family.matrix_time_scale * macs / system.matrix_unit().peak_macs_per_cycle();
+  }
+  double vector_cycles(double flops, double exps) const {
+    return family.vector_time_scale * system.vector_unit().cycles(flops, exps);
+  }
 };
 
 double cycles_ns(hw::System& s, double cycles) { return cycles * s.ns_per_cycle(); }
@@ -117,11 +134,9 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
   const double unit_rows = static_cast<double>(w.unit_rows());
   const double mm_cycles =
-      c.family.matrix_time_scale * (s.matrix_unit().gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) +
-                                    s.matrix_unit().gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens));
+      c.gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) + c.gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens);
   // One of the per-score operations is the exponential, which runs on the special-function pipe.
-  const double vec_cycles = c.family.vector_time_scale *
-                            s.vector_unit().cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
+  const double vec_cycles = c.vector_cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
   const bool overlapped =
       models::dataflow::attention_implementation(w.implementation).overlap == SoftmaxOverlap::beside_matrix;
   const double mm_ns = cycles_ns(s, mm_cycles), vec_ns = cycles_ns(s, vec_cycles);
@@ -166,23 +181,23 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
     const double loaded = transfer(c, core, address, tile_bytes * static_cast<double>(run), tile_id,
                                    static_cast<std::uint32_t>(run), false, issue);
     const double n_run = static_cast<double>(run);
-    double run_start = -1;
+    double run_start = 0;
     for (std::int64_t j = 1; j <= run; ++j) {
       const double landed = issue + (loaded - issue) * static_cast<double>(j) / n_run;
       // Serial (FlashAttention-2): the softmax waits for the block's matrix work and the next block's matrix work
       // for the softmax. Overlapped (FlashAttention-3): the next block's matrix work starts while this block's
       // softmax runs, so the matrix and vector units each stream their own chain.
       const double start = std::max(overlapped ? matrix_done : done, landed);
-      const double matrix_start = start;
+      if (j == 1) run_start = start;
       matrix_done = c.matrix.reserve(start, mm_ns);
       // A serial kernel's softmax starts once (1 - softmax_overlap) of the block's matrix work is done.
       const double softmax_ready =
-          overlapped ? matrix_done : matrix_start + (1.0 - c.family.softmax_overlap) * (matrix_done - matrix_start);
+          overlapped ? matrix_done : start + (1.0 - c.family.softmax_overlap) * (matrix_done - start);
       vector_done = c.vector.reserve(std::max(softmax_ready, vector_done), vec_ns);
       done = std::max(matrix_done, vector_done);
-      if (run_start < 0) run_start = start;
     }
-    if (c.wait_until && i + run < hi) (*c.wait_until)(run_start);
+    if (c.interleave_runs && i + run < hi)
+      sc_core::wait(sc_core::sc_time(std::max(0.0, run_start - since_ns(c.origin)), sc_core::SC_NS));
     next_issue = std::max(issue, done - static_cast<double>(std::min(c.stages, run)) * block_ns);
     i += run;
   }
@@ -234,9 +249,8 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     const double b =
         transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(b_panel) << 24) + static_cast<std::uint64_t>(k0),
                  kc * tn * w.bytes_per_element, b_id, 1, false, issue);
-    const double mm = c.family.matrix_time_scale * s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(tm),
-                                                                               static_cast<std::int64_t>(tn),
-                                                                               static_cast<std::int64_t>(kc));
+    const double mm =
+        c.gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn), static_cast<std::int64_t>(kc));
     // A step's operands stream in as gemm_sub_k-wide slices that the matrix unit consumes as they land
     // (a kernel's K loop): compute starts with the first slice and ends one slice's work after the last.
     const double slices = std::max(1.0, kc / gemm_sub_k);
@@ -247,7 +261,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     mm_total += mm;
     steps += 1;
   }
-  const double epilogue = c.family.vector_time_scale * s.vector_unit().cycles(w.epilogue_ops_per_output * tm * tn, 0);
+  const double epilogue = c.vector_cycles(w.epilogue_ops_per_output * tm * tn, 0);
   done += cycles_ns(s, epilogue);
   s.matrix_unit().count(mm_total, tm * tn * w.k);
   s.vector_unit().count(epilogue, w.epilogue_ops_per_output * tm * tn, 0);
@@ -273,7 +287,7 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
     engine->count(cycles, static_cast<double>(candidates));
   } else {
     const double compares = static_cast<double>(candidates) * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
-    cycles = c.family.vector_time_scale * s.vector_unit().cycles(compares, 0);
+    cycles = c.vector_cycles(compares, 0);
     s.vector_unit().count(cycles, compares, 0);
     c.record.vector_busy_ns += cycles_ns(s, cycles);
   }
@@ -286,9 +300,8 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
   hw::System& s = c.system;
   const auto u = static_cast<std::uint64_t>(unit);
   const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0);
-  const double vector = c.family.vector_time_scale * s.vector_unit().cycles(w.vector_ops / w.units, 0);
-  const double matrix =
-      c.family.matrix_time_scale * w.matrix_flops / w.units / 2.0 / s.matrix_unit().peak_macs_per_cycle();
+  const double vector = c.vector_cycles(w.vector_ops / w.units, 0);
+  const double matrix = c.matrix_cycles_at_peak(w.matrix_flops / w.units / 2.0);
   s.vector_unit().count(vector, w.vector_ops / w.units, 0);
   s.matrix_unit().count(matrix, w.matrix_flops / w.units / 2.0);
   c.record.vector_busy_ns += cycles_ns(s, vector);
@@ -337,24 +350,6 @@ GemmWork choose_gemm_tiles(GemmWork g, hw::System& s) {
     }
   }
   return best;
-}
-
-double units_of(const Kernel& k) {
-  return std::visit(
-      [](const auto& w) -> double {
-        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, StreamWork>)
-          return std::max(1.0, std::ceil(w.units));
-        else
-          return w.units();
-      },
-      k.work);
-}
-
-// Simulated time since `origin` in ns, from SystemC's integer time so that every run sees the same numbers
-// whatever the absolute time it starts at (runs follow one another in one process).
-double since_ns(std::uint64_t origin) {
-  return static_cast<double>(sc_core::sc_time_stamp().value() - origin) *
-         sc_core::sc_get_time_resolution().to_seconds() * 1e9;
 }
 
 void append_stats(std::vector<ComponentStats>& out, const std::string& name, const core::StatSet& stats) {
@@ -458,28 +453,25 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     KernelRecord record;
     std::int64_t stages = 2;
     std::int64_t resident = 1;  // units one core has in flight at once
-    std::size_t family = 0;     // index into the machine's kernel_families
   };
   std::vector<Prepared> prepared;
   prepared.reserve(kernels.size());
   auto prepare = [&](Kernel kernel) {
-    Prepared p{std::move(kernel), {}, 2, 1, 0};
-    p.family = models::dataflow::kernel_family(p.kernel);
-    p.record.family = p.family;
+    Prepared p{std::move(kernel), {}, 2, 1};
+    p.record.family = models::dataflow::kernel_family(p.kernel);
     p.record.name = p.kernel.name;
     p.record.op = p.kernel.op;
     p.record.layer = p.kernel.layer;
     p.record.kind = p.kernel.layer_kind;
     p.record.cost = models::dataflow::kernel_cost(p.kernel);
-    p.record.units = units_of(p.kernel);
+    p.record.units = models::dataflow::work_units(p.kernel);
     if (const auto* a = std::get_if<AttentionWork>(&p.kernel.work)) {
       const auto& impl = models::dataflow::attention_implementation(a->implementation);
       const std::int64_t kernel_stages = impl.figures(a->head_dim).kv_stages;
       p.stages = kernel_stages > 0 ? kernel_stages
                                    : std::max<std::int64_t>(1, pipeline_stages(*a, system.spec().sram_per_core_bytes,
                                                                                options.max_pipeline_stages));
-      p.resident = models::dataflow::units_in_flight(impl, system.spec().core_limits(), a->unit_rows(), a->tile_tokens,
-                                                     a->head_dim, a->bytes_per_element);
+      p.resident = models::dataflow::units_in_flight(*a, system.spec().core_limits());
     }
     prepared.push_back(std::move(p));
   };
@@ -542,9 +534,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   double hbm_at_kernel_start = 0;
   std::vector<double> channels_at_kernel_start = system.memory().channel_bytes();
 
-  // One thread per core for the whole run; at the end of each kernel the last core to finish closes it and
-  // wakes the others for the next one, which starts after the launch gap.
-  // A thread per resident unit of every core: a kernel keeping fewer units resident leaves the others idle.
+  // A thread per unit a core may have in flight, for the whole run (a kernel keeping fewer in flight leaves the others
+  // idle); at the end of each kernel the last thread to finish closes it and wakes the others for the next one, which
+  // starts after the launch gap.
   double next_unit = 0;
   double last_end = 0;
   std::int64_t arrived = 0;
@@ -561,9 +553,6 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       const std::int64_t core = thread % system.cores(), slot = thread / system.cores();
       hw::BusyTimeline& matrix = matrix_timelines[static_cast<std::size_t>(core)];
       hw::BusyTimeline& vector = vector_timelines[static_cast<std::size_t>(core)];
-      const std::function<void(double)> wait_until = [&now_ns](double t) {
-        sc_core::wait(sc_core::sc_time(std::max(0.0, t - now_ns()), sc_core::SC_NS));
-      };
       for (std::size_t k = 0; k < order.size(); ++k) {
         Prepared& p = prepared[order[k]];
         sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
@@ -571,8 +560,9 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
                         topk,
                         matrix,
                         vector,
-                        system.spec().kernel_families[p.family],
-                        p.resident > 1 ? &wait_until : nullptr,
+                        system.spec().kernel_families[p.record.family],
+                        p.resident > 1,
+                        origin,
                         p.kernel,
                         p.record,
                         p.stages,

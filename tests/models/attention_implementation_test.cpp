@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "models/dataflow/attention_implementation.hpp"
+#include "models/dataflow/kernel.hpp"
+#include "models/kernel_families.hpp"
 
 using namespace cascadesim::models::dataflow;
 
@@ -57,4 +59,17 @@ TEST_CASE("the machine's own dataflow runs one unit per core, and a core that li
   // A unit that does not fit still runs, alone.
   const CoreLimits tiny{1024, 0, 0, 32};
   CHECK(resident_units(named("fa2-style"), tiny, 128, 128, 64, 2) == 1);
+}
+
+TEST_CASE("an attention kernel's family is its implementation's, split-key decode's is decode") {
+  for (std::size_t i = 0; i < attention_implementations().size(); ++i) {
+    AttentionWork w;
+    w.rows = w.tile_tokens = 128;
+    w.implementation = static_cast<std::int64_t>(i);
+    const Kernel k{"attention", cascadesim::models::Op::attention, 0, cascadesim::models::LayerKind::dense, w};
+    CHECK(cascadesim::models::kernel_family_names[kernel_family(k)] == attention_implementations()[i].name);
+    w.rows = 1;  // decode: fewer rows than a tile
+    const Kernel decode{"attention", cascadesim::models::Op::attention, 0, cascadesim::models::LayerKind::dense, w};
+    CHECK(cascadesim::models::kernel_family_names[kernel_family(decode)] == "decode");
+  }
 }

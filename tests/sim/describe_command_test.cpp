@@ -62,7 +62,11 @@ TEST_CASE("describe lists every attention implementation with its source, and th
   const core::Json& workload = schema["properties"]["workload"];
   CHECK(workload["properties"]["attention_implementation"]["enum"].size() ==
         models::dataflow::attention_implementations().size());
+  int objects = 0;
   for (const core::Json& alternative : schema["properties"]["hardware"]["oneOf"])
-    if (alternative.contains("properties"))
+    if (alternative.contains("properties")) {
+      ++objects;
       CHECK(alternative["properties"]["kernel_families"]["properties"].size() == models::kernel_family_count);
+    }
+  CHECK(objects == 1);  // the hardware object (the other alternative is a preset name)
 }
