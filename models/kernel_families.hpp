@@ -24,7 +24,11 @@ inline constexpr auto kernel_family_names = [] {
 }();
 inline constexpr std::size_t kernel_family_count = kernel_family_names.size();
 
-std::optional<std::size_t> kernel_family_index(std::string_view name);
+constexpr std::optional<std::size_t> kernel_family_index(std::string_view name) {
+  for (std::size_t i = 0; i < kernel_family_names.size(); ++i)
+    if (kernel_family_names[i] == name) return i;
+  return std::nullopt;
+}
 
 // A family's figures on one machine (the hardware preset's /kernel_families/<name>); the defaults leave the
 // components' rates as they are.

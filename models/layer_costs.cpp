@@ -107,14 +107,16 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
   c.family_matrix_flops = (f.matrix_time_scale - 1.0) * c.matrix_flops;
   c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
-  double in_flight = 1;
-  if (const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work)) {
+  const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
+  if (a) {
     const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(a->implementation);
     if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
       c.serial_vector_flops = (1.0 - f.softmax_overlap) * f.vector_time_scale * c.vector_flops;
-    in_flight = static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits()));
   }
-  c.fixed_s = dataflow::work_units(kernel) * f.unit_fixed_ns * 1e-9 / (static_cast<double>(hw.cores) * in_flight);
+  if (f.unit_fixed_ns > 0) {
+    const double in_flight = a ? static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits())) : 1.0;
+    c.fixed_s = dataflow::work_units(kernel) * f.unit_fixed_ns * 1e-9 / (static_cast<double>(hw.cores) * in_flight);
+  }
 }
 
 }  // namespace

@@ -115,12 +115,15 @@ std::int64_t units_in_flight(const AttentionWork& w, const CoreLimits& core) {
 }
 
 std::size_t kernel_family(const Kernel& kernel) {
-  auto index = [](std::string_view name) { return *kernel_family_index(name); };
+  // Looked up once, at compile time: every predict evaluates this per kernel.
+  static constexpr std::size_t decode = *kernel_family_index("decode"), gemm = *kernel_family_index("gemm"),
+                               selection = *kernel_family_index("selection"),
+                               elementwise = *kernel_family_index("elementwise");
   if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
-    return a->splits_keys() ? index("decode") : static_cast<std::size_t>(a->implementation);
-  if (std::holds_alternative<GemmWork>(kernel.work)) return index("gemm");
-  if (std::holds_alternative<SelectWork>(kernel.work)) return index("selection");
-  return index("elementwise");
+    return a->splits_keys() ? decode : static_cast<std::size_t>(a->implementation);
+  if (std::holds_alternative<GemmWork>(kernel.work)) return gemm;
+  if (std::holds_alternative<SelectWork>(kernel.work)) return selection;
+  return elementwise;
 }
 
 OpCost kernel_cost(const Kernel& kernel) {
