@@ -239,6 +239,10 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
     const double kc = static_cast<double>(std::min(gemm_k_step, k_total - k0));
     double& buffer = c.ring[static_cast<std::size_t>(step % c.stages)];
     const double issue = std::max(t0, buffer);
+    // Concurrent units read the same K slices of shared panels at about the same time, which is what keeps a GEMM's
+    // working set in the L2: each step books its operands at its issue time, after the other cores' earlier steps,
+    // not the whole K loop ahead of them.
+    if (step > 0) sc_core::wait(sc_core::sc_time(std::max(0.0, issue - since_ns(c.origin)), sc_core::SC_NS));
     const std::uint64_t a_id =
         w.a_tensor | static_cast<std::uint64_t>(a_panel) << 16 | static_cast<std::uint64_t>(step + 1);
     const std::uint64_t b_id =

@@ -168,6 +168,20 @@ TEST_CASE("L2 hits cut HBM reads to the compulsory K/V bytes") {
   CHECK(hbm_read == doctest::Approx(kv_once + q).epsilon(0.01));
 }
 
+TEST_CASE("concurrent GEMM units share each K slice of their common weight panel through an L2 too small for it") {
+  // Four M tiles of one N tile run at once, one per core, and read the same B slices step by step. The L2 holds one
+  // step's slices (4 A + 1 B, 1 MB each at K steps of 2048) but not a whole panel, so B is read from HBM once only
+  // if the cores' steps reach the L2 in time order.
+  Machine m;
+  m.l2_bytes = 8e6;
+  Built b = build(m);
+  const double rows = 1024, cols = 256, depth = 65536;
+  const double compulsory_bytes = 2.0 * (rows * depth + depth * cols + rows * cols);
+  const sim::RunResult r = sim::run_kernels(*b.system, {gemm_kernel(rows, cols, depth)}, sim::RunOptions{});
+  CHECK(r.memory.moved_bytes() >= compulsory_bytes * 0.999);
+  CHECK(r.memory.moved_bytes() <= compulsory_bytes * 1.1);
+}
+
 TEST_CASE("the same run twice gives bit-identical results") {
   Built b = build(Machine{});
   const std::vector<Kernel> kernels{gemm_kernel(1024, 1024, 512), Kernel{"attn", models::Op::attention, 0,
