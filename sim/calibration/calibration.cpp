@@ -305,7 +305,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // Measured, not fitted: the achievable off-chip bandwidth from the copy micro-benchmark, written into the memory
-  // section that both models read.
+  // section that both models read, and the L2's from the L2 read micro-benchmark (every SM loading a buffer that
+  // half fills the L2), which bounds how fast concurrent GEMM tiles can share their operand panels.
   core::Json hardware = base;
   if (!set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
@@ -316,6 +317,12 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
                                    read_number(base, "/memory/channel_bandwidth_GBps", 0), per_channel,
                                    "HBM copy micro-benchmark bandwidth over the memory channels"});
       hardware["memory"]["channel_bandwidth_GBps"] = per_channel;
+    }
+    if (c.l2_read_GBps > 0 && base.contains(core::Json::json_pointer("/l2/bandwidth_GBps"))) {
+      result.parameters.push_back({"/l2/bandwidth_GBps", "simulator", "measured",
+                                   read_number(base, "/l2/bandwidth_GBps", 0), c.l2_read_GBps,
+                                   "L2 read micro-benchmark bandwidth (every SM loading from the L2)"});
+      hardware["l2"]["bandwidth_GBps"] = c.l2_read_GBps;
     }
   }
 

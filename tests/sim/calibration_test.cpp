@@ -220,3 +220,31 @@ TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and 
   CHECK(simulate_points_ms(h100, {p})[0] > 0.052);
   CHECK(analytical_points_ms(h100, {p})[0] > 0.052);
 }
+
+TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths are taken as measured, not fitted") {
+  std::vector<MeasuredPoint> points = synthetic_points();
+  points.resize(6);
+  const std::string records =
+      write_records(points, simulate_points_ms(flatten_hardware_preset("h100-sxm", {}), points));
+  static const testing::TempDir dir;
+  const std::string micro = (dir.path() / "micro.json").string();
+  auto result_named = [](const char* name, double median) {
+    return core::Json{{"name", name}, {"median", median}, {"samples_ms", {1.0}}};
+  };
+  std::ofstream(micro) << core::Json{{"schema_version", 1},
+                                     {"device", {{"name", h100_name}}},
+                                     {"results", {result_named("hbm_copy", 2800.0), result_named("l2_read", 7630.0)}}}
+                              .dump();
+  CalibrateOptions options;
+  options.hardware_preset = "h100-sxm";
+  options.measured_paths = {records, micro};
+  options.commit = "test";
+  options.max_iterations = 1;
+  const CalibrationResult result = calibrate(options);
+  const core::Json& preset = result.calibrated_preset;
+  CHECK(preset.at("l2").at("bandwidth_GBps").get<double>() == doctest::Approx(7630.0));
+  CHECK(parameter(result, "/l2/bandwidth_GBps") == doctest::Approx(7630.0));
+  const double channels = preset.at("memory").at("channels").get<double>();
+  CHECK(preset.at("memory").at("channel_bandwidth_GBps").get<double>() * channels == doctest::Approx(2800.0));
+  std::filesystem::remove(records);
+}
