@@ -36,6 +36,9 @@ struct KernelFamilyFigures {
   double matrix_time_scale = 1.0;  // its matrix work takes this multiple of the matrix unit's cycles
   double vector_time_scale = 1.0;  // its elementwise work (softmax) this multiple of the vector unit's cycles
   double unit_fixed_ns = 0;        // per work unit, beside the tile steps: block start, prologue, epilogue
+  // Per kernel, beside the machine's launch gap: the grid's ramp-up and drain, as timed for this family (a kernel
+  // timed alone between events pays a host launch that graph-launched kernels do not).
+  double kernel_fixed_us = 0;
   // Serial-softmax kernels (fa2-style): the share of a block's softmax that runs beside its matrix work, as warps of
   // one block drift apart between their barriers (0: all after it, 1: all beside it).
   double softmax_overlap = 0;

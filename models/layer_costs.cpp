@@ -101,8 +101,8 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
 }
 
 // The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
-// on its matrix and vector work, fa2-style's softmax after the matrix work, and each unit's fixed cost shared over
-// the units the cores keep resident.
+// on its matrix and vector work, fa2-style's softmax after the matrix work, each unit's fixed cost shared over
+// the units the cores keep resident, and the kernel's own fixed cost.
 void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
   c.family_matrix_flops = (f.matrix_time_scale - 1.0) * c.matrix_flops;
@@ -117,6 +117,7 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
     const double in_flight = a ? static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits())) : 1.0;
     c.fixed_s = dataflow::work_units(kernel) * f.unit_fixed_ns * 1e-9 / (static_cast<double>(hw.cores) * in_flight);
   }
+  c.fixed_s += c.kernels * f.kernel_fixed_us * 1e-6;
 }
 
 }  // namespace

@@ -85,13 +85,17 @@ core::Json family_provenance(const FamilyCounts& count) {
 // The machine's figures every kernel shares, then the own figures of each fitted family (attention implementations,
 // GEMMs) that the training records ran (models/kernel_families.hpp). Selection and elementwise kernels are measured
 // only inside anchor and cascade records, too small a share of those times to fit on their own: they keep the
-// components' rates.
-std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count) {
+// components' rates. With the launch gap measured (launch_measured) each family fits its own per-kernel cost
+// beside it; without, the gap is fitted and the families' per-kernel costs, which only it could tell apart from
+// the gap, are left at theirs.
+std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count,
+                                           bool launch_measured) {
   std::vector<SimulatorKnob> knobs{
       {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store",
        10.0, 20000.0, 0},
-      {"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0},
   };
+  if (!launch_measured)
+    knobs.push_back({"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0});
   for (SimulatorKnob& k : knobs) k.initial = std::clamp(read_number(hardware, k.key, k.lower), k.lower, k.upper);
   for (std::size_t f = 0; f < count.size(); ++f) {
     if (count[f] == 0 || !fitted_family(f)) continue;
@@ -114,6 +118,11 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const Fam
     knobs.push_back({at + "unit_fixed_ns", "both",
                      family + " kernels' fixed cost per work unit: block start, prologue, epilogue", 1.0, 50000.0,
                      std::max(1000.0, read_number(hardware, at + "unit_fixed_ns", 0.0))});
+    if (launch_measured)
+      knobs.push_back({at + "kernel_fixed_us", "both",
+                       family + " kernels' fixed cost per kernel beside the launch gap: ramp-up, drain, host launch "
+                                "as timed",
+                       0.01, 100.0, std::max(1.0, read_number(hardware, at + "kernel_fixed_us", 0.0))});
   }
   return knobs;
 }
@@ -308,6 +317,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // section that both models read, and the L2's from the L2 read micro-benchmark (every SM loading a buffer that
   // half fills the L2), which bounds how fast concurrent GEMM tiles can share their operand panels.
   core::Json hardware = base;
+  bool launch_measured = false;
   if (!set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
     const double channels = read_number(base, "/memory/channels", 0);
@@ -324,11 +334,19 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
                                    "L2 read micro-benchmark bandwidth (every SM loading from the L2)"});
       hardware["l2"]["bandwidth_GBps"] = c.l2_read_GBps;
     }
+    // The GPU's own gap between kernels, as a graph-launched forward pass sees it; what a kernel timed alone pays
+    // beyond it is its family's per-kernel cost.
+    if (c.graph_launch_us > 0) {
+      result.parameters.push_back({"/kernel_launch_us", "both", "measured", read_number(base, "/kernel_launch_us", 0),
+                                   c.graph_launch_us, "graph launch micro-benchmark: gap per graph-launched kernel"});
+      hardware["kernel_launch_us"] = c.graph_launch_us;
+      launch_measured = true;
+    }
   }
 
   // The simulator's free parameters.
   const FamilyCounts family_records = records_per_family(train_points);
-  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, family_records);
+  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, family_records, launch_measured);
   LeastSquaresProblem sim_problem;
   for (const SimulatorKnob& knob : knobs) {
     sim_problem.initial.push_back(knob.initial);

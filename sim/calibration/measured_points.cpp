@@ -148,9 +148,7 @@ void read_measured_document(const core::Json& document, const std::string& path,
     if (c.device.empty()) errors.add(path, "/device/name", "missing required field (a device name)");
     c.hbm_copy_GBps = std::max(best_median(*results, "hbm_copy"), best_median(*results, "hbm_copy_memcpy"));
     c.l2_read_GBps = best_median(*results, "l2_read");
-    c.launch_us = best_median(*results, "launch_overhead");
-    c.mma_peak_TFLOPs = best_median(*results, "mma_bf16_peak");
-    c.gemm_peak_TFLOPs = best_median(*results, "cublas_gemm_bf16");
+    c.graph_launch_us = best_median(*results, "launch_overhead_graph");
     if (c.hbm_copy_GBps <= 0) errors.add(path, "/results", "no hbm_copy result with samples");
     set.ceilings.push_back(c);
   } else {

@@ -32,11 +32,9 @@ struct MeasuredPoint {
 struct MeasuredCeilings {
   std::string file;
   std::string device;
-  double hbm_copy_GBps = 0;     // the faster copy, bytes read + written
-  double l2_read_GBps = 0;      // loads that hit the L2 from every SM (0: not measured)
-  double launch_us = 0;         // back-to-back launches
-  double mma_peak_TFLOPs = 0;   // the mma.sync instruction the kernels use
-  double gemm_peak_TFLOPs = 0;  // the best cuBLAS GEMM
+  double hbm_copy_GBps = 0;    // the faster copy, bytes read + written
+  double l2_read_GBps = 0;     // loads that hit the L2 from every SM (0: not measured)
+  double graph_launch_us = 0;  // per empty kernel replayed in a CUDA graph: the GPU's own gap between kernels
 };
 
 struct MeasuredSet {

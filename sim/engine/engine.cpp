@@ -484,6 +484,10 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     prepare(std::move(kernel));
   }
   if (prepared.empty()) return result;
+  // The gap before a kernel starts: the machine's launch gap and its family's own fixed cost per kernel.
+  auto gap_ns = [&system](const Prepared& p) {
+    return system.launch_ns() + system.spec().kernel_families[p.record.family].kernel_fixed_us * 1e3;
+  };
 
   // The layers: runs of kernels of one layer index. Each is simulated, or repeats the work of one simulated before.
   struct Layer {
@@ -550,7 +554,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   const std::int64_t threads = system.cores() * slots;
   std::vector<hw::BusyTimeline> matrix_timelines(static_cast<std::size_t>(system.cores()));
   std::vector<hw::BusyTimeline> vector_timelines(static_cast<std::size_t>(system.cores()));
-  prepared[order[0]].record.start_ns = system.launch_ns();
+  prepared[order[0]].record.start_ns = gap_ns(prepared[order[0]]);
   leak_check_before_the_first_coroutine();
   for (std::int64_t thread = 0; thread < threads; ++thread) {
     sc_core::sc_spawn([&, thread]() {
@@ -617,7 +621,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
         if (ends_layer[order[k]]) snapshots.push_back(machine_totals(system));
         if (options.trace) options.trace->kernel(p.record);
         if (k + 1 < order.size()) {
-          prepared[order[k + 1]].record.start_ns = p.record.end_ns + system.launch_ns();
+          prepared[order[k + 1]].record.start_ns = p.record.end_ns + gap_ns(prepared[order[k + 1]]);
           next_unit = 0;
         }
         kernel_closed.notify();
@@ -632,21 +636,21 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   for (auto& values : repeated.parts) values.assign(values.size(), 0.0);
   repeated.memory = repeated.l2 = hw::MemoryTraffic{};
   repeated.matrix_macs = 0;
-  double start_ns = system.launch_ns();
+  double end_ns = 0;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const Layer& layer = layers[l];
     const Layer& twin = layers[layer.simulated_as];
-    const double shift = start_ns - prepared[twin.begin].record.start_ns;
+    const double shift = end_ns + gap_ns(prepared[twin.begin]) - prepared[twin.begin].record.start_ns;
     for (std::size_t i = 0; i < layer.end - layer.begin; ++i) {
       KernelRecord record = prepared[twin.begin + i].record;
       record.layer = prepared[layer.begin + i].record.layer;
       record.start_ns += shift;
       record.end_ns += shift;
-      result.launch_ns += system.launch_ns();
+      result.launch_ns += gap_ns(prepared[twin.begin + i]);
       result.tile_ops += record.tile_ops;
       result.kernels.push_back(std::move(record));
     }
-    start_ns = result.kernels.back().end_ns + system.launch_ns();
+    end_ns = result.kernels.back().end_ns;
     if (layer.simulated_as == l) continue;
     const MachineTotals& before = snapshots[twin.totals_before];
     const MachineTotals& after = snapshots[twin.totals_before + 1];

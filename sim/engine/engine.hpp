@@ -39,7 +39,7 @@ struct ComponentStats {
 
 struct RunResult {
   double time_ns = 0;
-  double launch_ns = 0;  // summed launch and synchronisation gaps
+  double launch_ns = 0;  // summed gaps before kernels: launch and synchronisation, and families' per-kernel costs
   std::vector<KernelRecord> kernels;
   std::vector<ComponentStats> components;
   double tile_ops = 0;

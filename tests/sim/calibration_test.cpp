@@ -221,7 +221,7 @@ TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and 
   CHECK(analytical_points_ms(h100, {p})[0] > 0.052);
 }
 
-TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths are taken as measured, not fitted") {
+TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths and graph launch gap are measured, not fitted") {
   std::vector<MeasuredPoint> points = synthetic_points();
   points.resize(6);
   const std::string records =
@@ -231,10 +231,13 @@ TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths are taken as me
   auto result_named = [](const char* name, double median) {
     return core::Json{{"name", name}, {"median", median}, {"samples_ms", {1.0}}};
   };
-  std::ofstream(micro) << core::Json{{"schema_version", 1},
-                                     {"device", {{"name", h100_name}}},
-                                     {"results", {result_named("hbm_copy", 2800.0), result_named("l2_read", 7630.0)}}}
-                              .dump();
+  std::ofstream(micro) << core::Json{
+      {"schema_version", 1},
+      {"device", {{"name", h100_name}}},
+      {"results",
+       {result_named("hbm_copy", 2800.0), result_named("l2_read", 7630.0),
+        result_named("launch_overhead_graph",
+                     0.79)}}}.dump();
   CalibrateOptions options;
   options.hardware_preset = "h100-sxm";
   options.measured_paths = {records, micro};
@@ -246,5 +249,13 @@ TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths are taken as me
   CHECK(parameter(result, "/l2/bandwidth_GBps") == doctest::Approx(7630.0));
   const double channels = preset.at("memory").at("channels").get<double>();
   CHECK(preset.at("memory").at("channel_bandwidth_GBps").get<double>() * channels == doctest::Approx(2800.0));
+  // With the gap measured, what a kernel timed alone pays beyond it is fitted per family.
+  CHECK(preset.at("kernel_launch_us").get<double>() == doctest::Approx(0.79));
+  bool family_kernel_cost_fitted = false;
+  for (const CalibratedParameter& p : result.parameters) {
+    if (p.key == "/kernel_launch_us") CHECK(p.how == "measured");
+    if (p.key == "/kernel_families/fa2-style/kernel_fixed_us") family_kernel_cost_fitted = p.how == "fitted";
+  }
+  CHECK(family_kernel_cost_fitted);
   std::filesystem::remove(records);
 }

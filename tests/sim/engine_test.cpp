@@ -9,6 +9,7 @@
 #include "hw/system/system.hpp"
 #include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/layer.hpp"
+#include "models/kernel_families.hpp"
 #include "sim/engine/engine.hpp"
 
 using namespace cascadesim;
@@ -51,9 +52,8 @@ struct Built {
   std::unique_ptr<hw::System> system;
 };
 
-Built build(const Machine& m, std::int64_t max_units_per_core = 1) {
+Built build(const Machine& m, std::int64_t max_units_per_core = 1, models::HardwareSpec spec = {}) {
   Built b{hardware_json(m), nullptr};
-  models::HardwareSpec spec;
   spec.max_units_per_core = max_units_per_core;
   spec.cores = 4;
   spec.clock_GHz = 1;
@@ -180,6 +180,21 @@ TEST_CASE("concurrent GEMM units share each K slice of their common weight panel
   const sim::RunResult r = sim::run_kernels(*b.system, {gemm_kernel(rows, cols, depth)}, sim::RunOptions{});
   CHECK(r.memory.moved_bytes() >= compulsory_bytes * 0.999);
   CHECK(r.memory.moved_bytes() <= compulsory_bytes * 1.1);
+}
+
+TEST_CASE("a family's per-kernel fixed cost is paid once per kernel of that family, beside the launch gap") {
+  Machine m;
+  m.launch_us = 2;
+  Built plain = build(m);
+  models::HardwareSpec spec;
+  spec.kernel_families[*models::kernel_family_index("gemm")].kernel_fixed_us = 5;
+  Built with_cost = build(m, 1, spec);
+  const std::vector<Kernel> kernels{gemm_kernel(1024, 1024, 1024), stream_kernel(1e6), gemm_kernel(1024, 1024, 1024)};
+  const sim::RunResult a = sim::run_kernels(*plain.system, kernels, {});
+  const sim::RunResult b = sim::run_kernels(*with_cost.system, kernels, {});
+  CHECK(b.time_ns - a.time_ns == doctest::Approx(2 * 5e3));
+  CHECK(b.launch_ns - a.launch_ns == doctest::Approx(2 * 5e3));
+  CHECK(a.launch_ns == doctest::Approx(3 * 2e3));
 }
 
 TEST_CASE("the same run twice gives bit-identical results") {
