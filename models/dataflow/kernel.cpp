@@ -54,10 +54,11 @@ double AttentionWork::loaded_blocks() const {
 
 std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
   const double base = std::ceil(w.batch) * static_cast<double>(w.head_groups() * w.query_tiles);
-  if (!w.splits_keys() || base >= static_cast<double>(cores)) return 1;
+  if (!w.splits_keys() || (w.kv_splits_as_run == 0 && base >= static_cast<double>(cores))) return 1;
   std::int64_t fewest = w.unit_tile_count(0, 0);
   for (std::int64_t g = 1; g < w.head_groups(); ++g) fewest = std::min(fewest, w.unit_tile_count(g, 0));
-  const auto wanted = static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
+  const auto wanted = w.kv_splits_as_run > 0 ? w.kv_splits_as_run
+                                             : static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
   return std::max<std::int64_t>(1, std::min(wanted, fewest));
 }
 

@@ -56,10 +56,11 @@ struct AttentionWork {
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
   bool reads_index_lists = false;                       // reuse: int32 lists from memory
   double bytes_per_element = 2;
-  std::uint64_t kv_tensor = 0;      // id of this layer's K/V, for tile-granular caching
-  std::int64_t heads_per_unit = 1;  // query heads packed into one unit's rows (one K/V head's group), else 1
-  std::int64_t kv_splits = 1;       // set for a machine by kv_splits_for
-  std::int64_t implementation = 0;  // how its units run on a core: attention_implementation(implementation)
+  std::uint64_t kv_tensor = 0;        // id of this layer's K/V, for tile-granular caching
+  std::int64_t heads_per_unit = 1;    // query heads packed into one unit's rows (one K/V head's group), else 1
+  std::int64_t kv_splits = 1;         // set for a machine by kv_splits_for
+  std::int64_t kv_splits_as_run = 0;  // > 0: the splits a measured kernel ran with, which kv_splits_for keeps
+  std::int64_t implementation = 0;    // how its units run on a core: attention_implementation(implementation)
 
   PatternSpace space() const {
     return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed};

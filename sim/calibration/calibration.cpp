@@ -62,10 +62,11 @@ FamilyCounts records_per_family(const std::vector<MeasuredPoint>& training) {
   return count;
 }
 
-// The families whose figures calibrate fits: the attention implementations and GEMMs, each measured on its own.
+// The families whose figures calibrate fits: the attention implementations, GEMMs and decode, each measured on its
+// own.
 bool fitted_family(std::size_t family) {
   const std::string_view name = models::kernel_family_names[family];
-  return models::dataflow::attention_implementation_index(name) >= 0 || name == "gemm";
+  return models::dataflow::attention_implementation_index(name) >= 0 || name == "gemm" || name == "decode";
 }
 
 // What the calibrated preset says of every family: fitted, or left at the components' own rates and why.
@@ -186,8 +187,10 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
 }
 
 namespace {
-// GEMM records hold out their own lengths; attention records their implementation's.
-std::string split_group(const MeasuredPoint& p) { return p.kernel == "gemm" ? "gemm" : p.implementation; }
+// GEMM and decode records hold out their own lengths; attention records their implementation's.
+std::string split_group(const MeasuredPoint& p) {
+  return p.kernel == "gemm" || p.kernel == "decode" ? p.kernel : p.implementation;
+}
 }  // namespace
 
 Split split_points(const std::vector<MeasuredPoint>& points) {

@@ -91,12 +91,20 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.p90_ms = r.positive("p90_ms");
   const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");
   if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
-  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack", "gemm"};
+  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"};
   if (p.kernel == "gemm") {
     p.gemm_n = r.integer("gemm_n", 0);
     p.gemm_k = r.integer("gemm_k", 0);
     if (p.gemm_n < 1) errors.add(file, pointer + "/gemm_n", "must be >= 1 for a gemm record");
     if (p.gemm_k < 1) errors.add(file, pointer + "/gemm_k", "must be >= 1 for a gemm record");
+  }
+  if (p.kernel == "decode") {
+    p.kv_heads = r.integer("kv_heads", p.heads, false);
+    p.kv_splits = r.integer("kv_splits", 0, false);
+    if (p.kv_heads < 1 || p.heads % p.kv_heads != 0)
+      errors.add(file, pointer + "/kv_heads", "must be >= 1 and divide heads (" + std::to_string(p.heads) + ")");
+    if (p.kv_splits < 0) errors.add(file, pointer + "/kv_splits", "must be >= 0 (0: not recorded)");
+    if (p.heads < 1) errors.add(file, pointer + "/heads", "must be >= 1 for a decode record");
   }
   if (!p.kernel.empty() && std::find(kernels.begin(), kernels.end(), p.kernel) == kernels.end())
     errors.add(file, pointer + "/kernel", "unknown kernel '" + p.kernel + "'");

@@ -14,13 +14,16 @@ struct MeasuredPoint {
   std::string file;
   std::string pointer;  // "/records/12"
   std::string name;
-  std::string kernel;  // dense, anchor, sparse, cascade, stack, gemm
+  std::string kernel;  // dense, anchor, sparse, cascade, stack, gemm, decode
   std::int64_t batch = 1, seq_len = 0, heads = 0, head_dim = 0, tile_q = 0, tile_k = 0, top_k = 0;
   std::int64_t pool_factor = 0;
   bool causal = true;
   std::string schedule;  // stacks only
   // GEMMs only: C[seq_len x gemm_n] = A[seq_len x gemm_k] B[gemm_k x gemm_n] per batch member (a layer's projection).
   std::int64_t gemm_n = 0, gemm_k = 0;
+  // Decode only: one new token per sequence against seq_len cached keys (top_k > 0: its top_k key tiles); the query
+  // heads share kv_heads K/V heads, and the kernel split each sequence's keys kv_splits ways (0: not recorded).
+  std::int64_t kv_heads = 0, kv_splits = 0;
   std::string implementation = "fa2-style";  // the kernel family that ran (models/dataflow/attention_implementation)
   // The run's time as every record names it (docs/results.md): the record's median_ms, the median of its timed
   // repetitions; p10_ms and p90_ms bound the spread.

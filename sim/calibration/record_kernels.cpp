@@ -18,7 +18,7 @@ models::TransformerModel attention_model(const MeasuredPoint& p) {
   models::TransformerModel m;
   m.name = "measured";
   m.n_heads = p.heads;
-  m.n_kv_heads = p.heads;
+  m.n_kv_heads = p.kv_heads > 0 ? p.kv_heads : p.heads;
   m.head_dim = p.head_dim;
   m.d_model = p.heads * p.head_dim;
   m.n_layers = 1;
@@ -45,6 +45,22 @@ Kernel gemm_kernel(const MeasuredPoint& p) {
                 df::projection_gemm(static_cast<double>(p.batch * p.seq_len), static_cast<double>(p.gemm_k),
                                     static_cast<double>(p.gemm_n), 2.0, df::tensor_id(0, df::LayerTensor::activations),
                                     df::tensor_id(0, df::LayerTensor::w_qkv))};
+}
+
+// One new token per sequence against its K/V cache, all of it or (top_k > 0) the top_k key tiles its anchor's lists
+// name, split over the kernel's recorded kv_splits (the machine's choice when not recorded); on a machine the
+// split kernel is followed by the combine kernel (models/dataflow/kernel.hpp).
+Kernel decode_kernel(const MeasuredPoint& p) {
+  namespace df = models::dataflow;
+  const models::TransformerModel model = attention_model(p);
+  models::LayerShape shape = attention_shape(p, p.seq_len, p.tile_k);
+  shape.query_tokens = 1;
+  const std::uint64_t kv = df::tensor_id(0, df::LayerTensor::kv);
+  Kernel k = p.top_k > 0 ? df::reuse_kernel(model, shape, 0, kv, 1)
+                         : Kernel{"attention", models::Op::attention, 0, LayerKind::dense,
+                                  df::dense_attention(model, shape, kv)};
+  std::get<df::AttentionWork>(k.work).kv_splits_as_run = p.kv_splits;
+  return k;
 }
 
 void append(std::vector<Kernel>& out, std::vector<Kernel> more) {
@@ -88,6 +104,8 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
     out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
   } else if (p.kernel == "gemm") {
     out.push_back(gemm_kernel(p));
+  } else if (p.kernel == "decode") {
+    out.push_back(decode_kernel(p));
   } else if (p.kernel == "stack") {
     const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
     std::uint64_t anchor_seed = 0;
@@ -112,7 +130,7 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
   } else {
     throw std::invalid_argument(p.name + ": unknown kernel '" + p.kernel + "'");
   }
-  if ((p.kernel != "dense" && p.kernel != "stack" && p.kernel != "gemm") && p.top_k < 1)
+  if ((p.kernel != "dense" && p.kernel != "stack" && p.kernel != "gemm" && p.kernel != "decode") && p.top_k < 1)
     throw std::invalid_argument(p.name + ": top_k must be >= 1 for a " + p.kernel + " record");
   return out;
 }
@@ -125,6 +143,12 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
   };
   std::vector<models::OpCost> out;
   if (p.kernel == "gemm") return {models::analytical_cost(gemm_kernel(p), hw)};
+  if (p.kernel == "decode") {
+    std::vector<Kernel> split{decode_kernel(p)};
+    for (const Kernel& k : models::dataflow::split_for_cores(split, hw.cores))
+      out.push_back(models::analytical_cost(k, hw));
+    return out;
+  }
   if (p.kernel == "dense") {
     out.push_back(attention(shape, LayerKind::dense));
   } else if (p.kernel == "anchor") {

@@ -221,6 +221,39 @@ TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and 
   CHECK(analytical_points_ms(h100, {p})[0] > 0.052);
 }
 
+TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits, then the combine, as decode") {
+  const std::string text = R"({"schema_version": 1, "records": [
+    {"name": "d", "kernel": "decode", "batch": 8, "seq_len": 32768, "heads": 32, "kv_heads": 8, "head_dim": 128,
+     "causal": true, "tile_q": 64, "tile_k": 64, "top_k": 0, "kv_splits": 5, "median_ms": 0.38, "p10_ms": 0.37,
+     "p90_ms": 0.39, "device": {"name": "NVIDIA H100 80GB HBM3"}},
+    {"name": "bad", "kernel": "decode", "batch": 8, "seq_len": 32768, "heads": 32, "kv_heads": 5, "head_dim": 128,
+     "causal": true, "tile_q": 64, "tile_k": 64, "top_k": 0, "kv_splits": -1, "median_ms": 1, "p10_ms": 1,
+     "p90_ms": 1, "device": {"name": "NVIDIA H100 80GB HBM3"}}]})";
+  try {
+    load_measured_text(text, "d.json");
+    FAIL("a decode record with 5 K/V heads for 32 query heads and -1 splits was accepted");
+  } catch (const core::ConfigError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("d.json: /records/1/kv_heads: must be >= 1 and divide heads (32)") != std::string::npos);
+    CHECK(what.find("d.json: /records/1/kv_splits: must be >= 0") != std::string::npos);
+  }
+  MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "d.json");
+  REQUIRE(set.points.size() == 1);
+  const MeasuredPoint& p = set.points[0];
+  const std::vector<models::dataflow::Kernel> kernels = models::dataflow::split_for_cores(record_kernels(p), 132);
+  REQUIRE(kernels.size() == 2);  // the split kernel and its combine
+  const auto& a = std::get<models::dataflow::AttentionWork>(kernels[0].work);
+  CHECK(a.rows == 1);
+  CHECK(a.kv_heads == 8);
+  CHECK(a.heads_per_unit == 4);
+  CHECK(a.kv_splits == 5);  // as the kernel ran, not the machine's choice (132 cores / 64 groups: 3)
+  CHECK(models::dataflow::kernel_family(kernels[0]) == *models::kernel_family_index("decode"));
+  // 8 sequences x 8 K/V heads x 32768 keys x 128 x 2 (K and V) x 2 bytes = 1.07 GB at the H100's 3.35 TB/s: 0.32 ms.
+  const core::Json h100 = flatten_hardware_preset("h100-sxm", {});
+  CHECK(simulate_points_ms(h100, {p})[0] > 0.32);
+  CHECK(analytical_points_ms(h100, {p})[0] > 0.32);
+}
+
 TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths and graph launch gap are measured, not fitted") {
   std::vector<MeasuredPoint> points = synthetic_points();
   points.resize(6);

@@ -7,7 +7,9 @@ Usage: python3 validation/layers/gemm_records.py GEMM.json OUT.json
 import json
 import os
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from records_file import write_records  # noqa: E402
 
 
 def records(document):
@@ -43,11 +45,7 @@ def main():
         sys.exit(__doc__.strip().splitlines()[-1])
     with open(sys.argv[1]) as f:
         document = json.load(f)
-    text = json.dumps({"schema_version": 1, "records": records(document)}, indent=1) + "\n"
-    folder = os.path.dirname(os.path.abspath(sys.argv[2]))
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False) as f:
-        f.write(text)
-    os.replace(f.name, sys.argv[2])
+    write_records(records(document), sys.argv[2])
 
 
 if __name__ == "__main__":
