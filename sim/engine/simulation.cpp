@@ -123,6 +123,28 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
                    core::format_number(st.hardware.sram_per_core_bytes));
   }
+  // A kernel's thread block must fit one core, or the GPU cannot launch it (the engine would run it regardless).
+  const auto& impl = models::dataflow::attention_implementation(attention.implementation);
+  if (!impl.runs_as_thread_blocks()) return;
+  const models::dataflow::CoreLimits core = st.hardware.core_limits();
+  const std::string name(models::dataflow::attention_implementation_names[attention.implementation]);
+  const std::string block = name + "'s thread block (tile " + std::to_string(attention.tile_tokens) + ", head_dim " +
+                            std::to_string(attention.head_dim) + ") needs ";
+  const double shared =
+      impl.shared_bytes(attention.unit_rows(), attention.tile_tokens, attention.head_dim, attention.bytes_per_element);
+  if (core.shared_bytes > 0 && shared > core.shared_bytes)
+    errors.add(loaded.files.front(), "/workload/attention_implementation",
+               block + core::format_number(shared) + " bytes of shared memory but sram_per_core_bytes is " +
+                   core::format_number(core.shared_bytes));
+  const std::int64_t registers = impl.registers(attention.unit_rows(), attention.head_dim);
+  if (core.registers > 0 && registers > core.registers)
+    errors.add(
+        loaded.files.front(), "/workload/attention_implementation",
+        block + std::to_string(registers) + " registers but registers_per_core is " + std::to_string(core.registers));
+  const std::int64_t threads = impl.threads(attention.unit_rows());
+  if (core.threads > 0 && threads > core.threads)
+    errors.add(loaded.files.front(), "/workload/attention_implementation",
+               block + std::to_string(threads) + " threads but threads_per_core is " + std::to_string(core.threads));
 }
 
 Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options) {
