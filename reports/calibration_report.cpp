@@ -167,17 +167,16 @@ Table error_by_kernel_table(const std::vector<PointResult>& points) {
               "analytical after max APE"};
   const std::vector<double> measured = measured_column(points);
   // Attention records by the implementation that ran them; GEMM records are cuBLAS's.
-  auto family = [](const MeasuredPoint& p) { return p.kernel == "gemm" ? std::string("gemm") : p.implementation; };
   std::vector<std::string> families;
   for (const PointResult& p : points)
-    if (std::find(families.begin(), families.end(), family(p.point)) == families.end())
-      families.push_back(family(p.point));
+    if (std::find(families.begin(), families.end(), record_family(p.point)) == families.end())
+      families.push_back(record_family(p.point));
   for (const std::string& f : families)
-    for (const char* kernel : {"dense", "anchor", "sparse", "cascade", "stack", "gemm"}) {
+    for (const char* kernel : {"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"}) {
       for (bool held : {false, true}) {
         std::vector<bool> select;
         for (const PointResult& p : points)
-          select.push_back(p.held_out == held && p.point.kernel == kernel && family(p.point) == f);
+          select.push_back(p.held_out == held && p.point.kernel == kernel && record_family(p.point) == f);
         const ErrorSummary before =
             summarize_errors(column(points, &PointResult::simulated_before_ms), measured, select);
         const ErrorSummary sim = summarize_errors(column(points, &PointResult::simulated_after_ms), measured, select);

@@ -186,17 +186,15 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
   return out;
 }
 
-namespace {
-// GEMM and decode records hold out their own lengths; attention records their implementation's.
-std::string split_group(const MeasuredPoint& p) {
+std::string record_family(const MeasuredPoint& p) {
+  if (p.kernel == "stack" && !p.model.empty()) return "layers";
   return p.kernel == "gemm" || p.kernel == "decode" ? p.kernel : p.implementation;
 }
-}  // namespace
 
 Split split_points(const std::vector<MeasuredPoint>& points) {
   std::map<std::string, std::set<std::int64_t>> lengths;  // per implementation, of its kernel records
   for (const MeasuredPoint& p : points)
-    if (p.kernel != "stack") lengths[split_group(p)].insert(p.seq_len);
+    if (p.kernel != "stack") lengths[record_family(p)].insert(p.seq_len);
   std::map<std::string, std::set<std::int64_t>> held;
   std::string list;
   for (const auto& [implementation, all] : lengths) {
@@ -212,7 +210,7 @@ Split split_points(const std::vector<MeasuredPoint>& points) {
   Split split;
   bool any_training = false;
   for (const MeasuredPoint& p : points) {
-    const auto h = held.find(split_group(p));
+    const auto h = held.find(record_family(p));
     split.held_out.push_back(p.kernel == "stack" || (h != held.end() && h->second.contains(p.seq_len)));
     any_training |= !split.held_out.back();
   }
@@ -466,7 +464,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 std::vector<SpeedupPair> speedup_pairs(const std::vector<PointResult>& points) {
   auto same_shape = [](const MeasuredPoint& a, const MeasuredPoint& b) {
     return a.batch == b.batch && a.seq_len == b.seq_len && a.heads == b.heads && a.head_dim == b.head_dim &&
-           a.tile_q == b.tile_q && a.tile_k == b.tile_k && a.causal == b.causal && a.implementation == b.implementation;
+           a.tile_q == b.tile_q && a.tile_k == b.tile_k && a.causal == b.causal &&
+           a.implementation == b.implementation && a.model == b.model;
   };
   auto all_dense = [](const std::string& schedule) {
     try {

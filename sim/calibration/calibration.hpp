@@ -38,6 +38,9 @@ struct Split {
   std::string rule;            // the rule with each implementation's held-out lengths
 };
 Split split_points(const std::vector<MeasuredPoint>& points);
+// The family a record is split, fitted and reported by: gemm and decode records their own, attention records their
+// implementation's; stacks of a model's whole layers, which run several families, "layers".
+std::string record_family(const MeasuredPoint& p);
 
 struct CalibratedParameter {
   std::string key;    // JSON pointer in the preset

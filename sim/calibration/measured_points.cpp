@@ -79,6 +79,7 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.top_k = r.integer("top_k", 0);
   p.pool_factor = r.integer("pool_factor", 0, false);
   p.schedule = r.text("schedule", false);
+  p.model = r.text("model", false);
   p.causal = r.boolean("causal");
   // Records from before the runner named its implementation ran the fa2-style kernels (validation/README.md).
   if (const std::string implementation = r.text("implementation", false); !implementation.empty()) {

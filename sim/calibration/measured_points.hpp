@@ -19,6 +19,9 @@ struct MeasuredPoint {
   std::int64_t pool_factor = 0;
   bool causal = true;
   std::string schedule;  // stacks only
+  // Stacks only: a shipped model (configs/models) whose whole layers ran, projections, attention and MLP, as a study
+  // of it describes them; empty: the attention kernels alone.
+  std::string model;
   // GEMMs only: C[seq_len x gemm_n] = A[seq_len x gemm_k] B[gemm_k x gemm_n] per batch member (a layer's projection).
   std::int64_t gemm_n = 0, gemm_k = 0;
   // Decode only: one new token per sequence against seq_len cached keys (top_k > 0: its top_k key tiles); the query

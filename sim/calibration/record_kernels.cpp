@@ -4,8 +4,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/config_node.hpp"
 #include "models/dataflow/layer.hpp"
 #include "models/layer_schedule.hpp"
+#include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {
 
@@ -63,6 +65,29 @@ Kernel decode_kernel(const MeasuredPoint& p) {
   return k;
 }
 
+// A stack of a shipped model's whole layers: the study of that model at the record's shape says what each layer runs
+// (models/dataflow/layer.hpp), so a record is predicted as a study is.
+std::vector<Kernel> model_stack_kernels(const MeasuredPoint& p) {
+  const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
+  core::Json workload = {{"phase", "prefill"},
+                         {"seq_len", p.seq_len},
+                         {"batch", p.batch},
+                         {"tile_tokens", p.tile_q},
+                         {"attention_implementation", p.implementation}};
+  if (schedule.counts().dense != schedule.counts().total()) {
+    workload["schedule"] = p.schedule;
+    workload["top_k"] = p.top_k;
+  }
+  const core::Json study = {
+      {"schema_version", 1}, {"name", p.name}, {"hardware", "h100-sxm"}, {"model", p.model}, {"workload", workload}};
+  const LoadedStudy loaded = load_study_text(study.dump(), p.file + " " + p.pointer, LoadOptions{});
+  if (static_cast<std::int64_t>(schedule.layers.size()) != loaded.study.model.n_layers)
+    throw std::invalid_argument(p.name + ": schedule " + p.schedule + " has " + std::to_string(schedule.layers.size()) +
+                                " layers but " + p.model + " has " + std::to_string(loaded.study.model.n_layers));
+  return models::dataflow::stack_kernels(loaded.study.model, models::layer_shape(loaded.study.workload),
+                                         loaded.study.workload.schedule);
+}
+
 void append(std::vector<Kernel>& out, std::vector<Kernel> more) {
   for (Kernel& k : more) out.push_back(std::move(k));
 }
@@ -106,6 +131,8 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
     out.push_back(gemm_kernel(p));
   } else if (p.kernel == "decode") {
     out.push_back(decode_kernel(p));
+  } else if (p.kernel == "stack" && !p.model.empty()) {
+    out = model_stack_kernels(p);
   } else if (p.kernel == "stack") {
     const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
     std::uint64_t anchor_seed = 0;
@@ -143,9 +170,8 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
   };
   std::vector<models::OpCost> out;
   if (p.kernel == "gemm") return {models::analytical_cost(gemm_kernel(p), hw)};
-  if (p.kernel == "decode") {
-    std::vector<Kernel> split{decode_kernel(p)};
-    for (const Kernel& k : models::dataflow::split_for_cores(split, hw.cores))
+  if (p.kernel == "decode" || (p.kernel == "stack" && !p.model.empty())) {
+    for (const Kernel& k : models::dataflow::split_for_cores(record_kernels(p), hw.cores))
       out.push_back(models::analytical_cost(k, hw));
     return out;
   }

@@ -254,6 +254,50 @@ TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits,
   CHECK(analytical_points_ms(h100, {p})[0] > 0.32);
 }
 
+TEST_CASE("a stack record naming a model is its whole layers as a study of it runs them, paired with its dense stack") {
+  auto stack = [](const char* name, const char* schedule, std::int64_t top_k) {
+    MeasuredPoint p;
+    p.name = name;
+    p.kernel = "stack";
+    p.model = "llama-3.2-1b";
+    p.schedule = schedule;
+    p.implementation = "fa3-style";
+    p.seq_len = 4096;
+    p.heads = 32;
+    p.head_dim = 64;
+    p.tile_q = p.tile_k = 128;
+    p.top_k = top_k;
+    p.time_ms = 10;
+    return p;
+  };
+  const MeasuredPoint dense = stack("dense", "16D", 0), scheduled = stack("scheduled", "1D+3A+12R", 5);
+  const std::vector<models::dataflow::Kernel> kernels = record_kernels(scheduled);
+  std::int64_t gemms = 0, attention = 0;
+  for (const models::dataflow::Kernel& k : kernels) {
+    gemms += std::holds_alternative<models::dataflow::GemmWork>(k.work) ? 1 : 0;
+    if (const auto* a = std::get_if<models::dataflow::AttentionWork>(&k.work)) {
+      ++attention;
+      CHECK(a->kv_heads == 8);  // LLaMA-3.2-1B's GQA, which an attention-only stack record does not know
+      CHECK(a->implementation == models::dataflow::attention_implementation_index("fa3-style"));
+    }
+  }
+  CHECK(gemms == 16 * 4);      // QKV, O, gate and up, down in every layer
+  CHECK(attention == 16);      // one per layer; an anchor's writes its block maxima as it goes
+  CHECK(record_family(scheduled) == "layers");
+  CHECK_THROWS_WITH_AS(record_kernels(stack("short", "8D", 0)),
+                       doctest::Contains("has 8 layers but llama-3.2-1b has 16"), std::invalid_argument);
+  std::vector<PointResult> results(3);
+  results[0].point = dense;
+  results[1].point = scheduled;
+  results[2].point = scheduled;
+  results[2].point.model.clear();  // an attention-only stack of the same shape is not this dense stack's pair
+  results[2].point.name = "attention only";
+  const std::vector<SpeedupPair> pairs = speedup_pairs(results);
+  REQUIRE(pairs.size() == 1);
+  CHECK(pairs[0].baseline == 0);
+  CHECK(pairs[0].variant == 1);
+}
+
 TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths and graph launch gap are measured, not fitted") {
   std::vector<MeasuredPoint> points = synthetic_points();
   points.resize(6);

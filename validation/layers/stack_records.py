@@ -1,0 +1,61 @@
+"""The whole-layer stacks of layer_stack.py (16 LLaMA-3.2-1B layers: projections and MLP through cuBLAS, RMSNorm,
+RoPE and residual adds through the fused layer kernels, attention from our fa3-style kernel dense or under a
+schedule) as measured stack records that `cascadesim calibrate` and `report` read: kernel "stack" with "model"
+llama-3.2-1b, predicted as a study of that model at the record's shape. Calibration holds every stack out. The
+stacks with SDPA's cuDNN attention are left out (no implementation of ours stands for cuDNN's kernel).
+
+Usage: python3 validation/layers/stack_records.py LAYERS.json OUT.json
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from records_file import write_records  # noqa: E402
+
+DENSE = "stack 16 layers, attention fa3-style dense"
+SCHEDULED = re.compile(r"stack 16 layers, attention fa3-style (\S+) top_k (\d+)$")
+
+
+def records(document):
+    out = []
+    for r in document["records"]:
+        what = r.get("what", "")
+        scheduled = SCHEDULED.match(what)
+        if what != DENSE and not scheduled:
+            continue
+        schedule, top_k = (scheduled.group(1), int(scheduled.group(2))) if scheduled else ("16D", 0)
+        out.append({
+            "name": f"llama-3.2-1b_s{r['seq_len']}_{schedule}_fa3_layers",
+            "kernel": "stack",
+            "model": "llama-3.2-1b",
+            "schedule": schedule,
+            "implementation": "fa3-style",
+            "batch": 1,
+            "seq_len": r["seq_len"],
+            "heads": 32,
+            "head_dim": 64,
+            "causal": True,
+            "tile_q": 128,
+            "tile_k": 128,
+            "top_k": top_k,
+            "median_ms": r["median_ms"],
+            "p10_ms": r["p10_ms"],
+            "p90_ms": r["p90_ms"],
+            "samples_ms": r.get("samples_ms", []),
+            "device": {"name": r["device"]["name"]},
+        })
+    return out
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[-1])
+    with open(sys.argv[1]) as f:
+        document = json.load(f)
+    write_records(records(document), sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
