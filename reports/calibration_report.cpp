@@ -405,17 +405,18 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
     Section s;
     s.title = "End-to-end attention speedup of whole layer stacks";
     Table t;
-    t.header = {"seq_len",          "head_dim",        "schedule",         "top_k", "measured",
-                "simulated before", "simulated after", "analytical after", "split"};
+    t.header = {"layers",   "seq_len",          "head_dim",        "schedule",         "top_k",
+                "measured", "simulated before", "simulated after", "analytical after", "split"};
     for (const SpeedupPair& pair : speedup_pairs(points)) {
       const PointResult& v = points[pair.variant];
       if (v.point.kernel != "stack") continue;
-      t.rows.push_back({std::to_string(v.point.seq_len), std::to_string(v.point.head_dim), v.point.schedule,
-                        std::to_string(v.point.top_k), times(speedup(points, pair, nullptr)),
-                        times(speedup(points, pair, &PointResult::simulated_before_ms)),
-                        times(speedup(points, pair, &PointResult::simulated_after_ms)),
-                        times(speedup(points, pair, &PointResult::analytical_after_ms)),
-                        v.held_out ? "held-out" : "training"});
+      // A stack of a model's whole layers, or the attention kernels alone.
+      t.rows.push_back(
+          {v.point.model.empty() ? "attention only" : v.point.model + " (whole)", std::to_string(v.point.seq_len),
+           std::to_string(v.point.head_dim), v.point.schedule, std::to_string(v.point.top_k),
+           times(speedup(points, pair, nullptr)), times(speedup(points, pair, &PointResult::simulated_before_ms)),
+           times(speedup(points, pair, &PointResult::simulated_after_ms)),
+           times(speedup(points, pair, &PointResult::analytical_after_ms)), v.held_out ? "held-out" : "training"});
     }
     s.tables.push_back(t);
     doc.sections.push_back(std::move(s));
