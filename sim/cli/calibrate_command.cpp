@@ -71,6 +71,9 @@ std::string current_commit() {
 void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   CalibrateOptions settings = options.calibrate;
   if (settings.commit.empty()) settings.commit = current_commit();
+  std::vector<std::string> inputs = settings.measured_paths;
+  inputs.push_back(settings.hardware_preset);
+  core::refuse_output_over_inputs(options.out_path, inputs, "--out");
   const CalibrationResult result = calibrate(settings);
   core::write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()

@@ -245,7 +245,8 @@ std::int64_t leading_index(std::string_view line, std::string_view prefix) {
 }
 
 int open_file(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: rows are never appended through a link planted under a row file's name.
+  const int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw core::ConfigError({{path, "", std::string("cannot open for writing: ") + std::strerror(errno)}});
   return fd;
 }
@@ -274,6 +275,7 @@ SweepOutput::SweepOutput(const SweepSpec& spec, const RowFormatter& rows, const 
   if (ec || !fs::is_directory(dir))
     throw core::ConfigError(
         {{dir, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string())}});
+  lock_.emplace(dir);
   if (!resume) {
     if (non_empty(csv_path_))
       throw core::ConfigError(

@@ -2,6 +2,8 @@
 // inputs past the size limit, outputs aimed at existing files, links, folders, devices and the inputs themselves,
 // a full disk, a second writer of a folder, non-finite results and command lines with empty, missing or repeated
 // values. Each must be one refusal naming the file (or option) and the pointer, and leave every file as it was.
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include "core/atomic_file.hpp"
+#include "core/folder_lock.hpp"
 #include "core/input_limits.hpp"
 #include "sim/calibration/measured_points.hpp"
 #include "sim/cli/calibrate_command.hpp"
@@ -23,6 +26,7 @@
 #include "sim/cli/validate_command.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 #include "study_json.hpp"
+#include "tests/file_size_limit.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace cascadesim::sim {
@@ -34,6 +38,13 @@ using testing::TempDir;
 constexpr std::size_t deep = 60000;  // far past any stack, far below what libFuzzer's short inputs reach
 
 std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 // The message of the one ConfigError (or CaseError) f throws.
 template <typename F>
@@ -116,6 +127,86 @@ TEST_CASE("a refusal quotes a huge value by its kind and a long string cut, neve
   CHECK(cut.ends_with("..."));
   // A cut inside a UTF-8 sequence is rendered, not thrown.
   CHECK_NOTHROW(core::describe_value(core::Json(std::string(159, 'x') + "\xc3\xa9" + std::string(10, 'y'))));
+}
+
+TEST_CASE("an output replaces its target whole through a fresh temporary, never through an existing file or link") {
+  TempDir temp;
+  const fs::path target = temp.write("out.json", std::string("old"));
+  const fs::path victim = temp.write("victim.txt", std::string("precious"));
+  // The names an older writer would have used, planted as links to the victim: never followed.
+  fs::create_symlink(victim, temp.path() / "out.json.tmp");
+  fs::create_symlink(victim, temp.path() / ".out.json.tmp");
+  core::write_file_atomically(target.string(), "new");
+  CHECK(file_text(target) == "new");
+  CHECK(file_text(victim) == "precious");
+
+  // A link as the target is replaced by the file; what it pointed to is left alone.
+  const fs::path link = temp.path() / "link.json";
+  fs::create_symlink(victim, link);
+  core::write_file_atomically(link.string(), "through no link");
+  CHECK_FALSE(fs::is_symlink(link));
+  CHECK(file_text(link) == "through no link");
+  CHECK(file_text(victim) == "precious");
+
+  // Folders and devices are refused, not replaced.
+  CHECK_THROWS_WITH_AS(core::write_file_atomically(temp.path().string(), "x"), doctest::Contains("is a folder"),
+                       core::OutputError);
+  CHECK_THROWS_WITH_AS(core::write_file_atomically("/dev/null", "x"),
+                       "/dev/null: is not a regular file, so it cannot be replaced by an output", core::OutputError);
+  CHECK(fs::is_character_file("/dev/null"));
+
+  // An output abandoned before commit() leaves the target as it was and no temporary behind.
+  {
+    core::OutputFile out(target.string());
+    out.write("half");
+  }
+  CHECK(file_text(target) == "new");
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(temp.path()))
+    files += entry.path().filename().string().find(".tmp-") == std::string::npos ? 0 : 1;
+  CHECK(files == 0);
+}
+
+TEST_CASE("an output on a full disk fails naming it, and the earlier file stays whole") {
+  TempDir temp;
+  const fs::path target = temp.write("out.json", std::string("the earlier result"));
+  {
+    const cascadesim::testing::FileSizeLimit full(1000);
+    const std::string failed = target.string() + ": writing failed: File too large";
+    CHECK_THROWS_WITH_AS(core::write_file_atomically(target.string(), std::string(5000, 'x')), failed.c_str(),
+                         core::OutputError);
+  }
+  CHECK(file_text(target) == "the earlier result");
+  for (const auto& entry : fs::directory_iterator(temp.path())) CHECK(entry.path() == target);
+}
+
+TEST_CASE("an output that names an input of the command, directly or through a link, is refused") {
+  TempDir temp;
+  const fs::path study = temp.write("study.json", std::string("{}"));
+  const fs::path link = temp.path() / "link.json";
+  fs::create_symlink(study, link);
+  CHECK_THROWS_WITH_AS(core::refuse_output_over_inputs(link.string(), {"builtin:x", study.string()}, "--trace"),
+                       doctest::Contains(("--trace " + link.string() + ": is the input " + study.string()).c_str()),
+                       core::OutputError);
+  CHECK_NOTHROW(core::refuse_output_over_inputs((temp.path() / "new.json").string(), {study.string()}, "--out"));
+}
+
+TEST_CASE("a folder being written is locked: a second writer is refused and told who holds it") {
+  TempDir temp;
+  {
+    const core::FolderLock first(temp.path().string());
+    const std::string holder =
+        temp.path().string() + ": being written by process " + std::to_string(::getpid()) + " on ";
+    CHECK_THROWS_WITH_AS(core::FolderLock(temp.path().string()), doctest::Contains(holder.c_str()), core::OutputError);
+  }
+  CHECK_NOTHROW(core::FolderLock(temp.path().string()));
+  // A link planted under the lock's name is not followed.
+  TempDir other;
+  const fs::path victim = other.write("victim.txt", std::string("precious"));
+  fs::remove(temp.path() / ".cascadesim.lock");
+  fs::create_symlink(victim, temp.path() / ".cascadesim.lock");
+  CHECK_THROWS_AS(core::FolderLock(temp.path().string()), core::OutputError);
+  CHECK(file_text(victim) == "precious");
 }
 
 }  // namespace
