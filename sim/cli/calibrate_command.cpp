@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/atomic_file.hpp"
+#include "core/finite_result.hpp"
 #include "reports/calibration_report.hpp"
 #include "sim/cli/predict_command.hpp"
 
@@ -75,6 +76,7 @@ void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   inputs.push_back(settings.hardware_preset);
   core::refuse_output_over_inputs(options.out_path, inputs, "--out");
   const CalibrationResult result = calibrate(settings);
+  core::require_finite_result(result.calibrated_preset, settings.measured_paths.front());
   core::write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()
       << " measured points; split " << result.split_rule << ".\n"

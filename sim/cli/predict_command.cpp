@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/finite_result.hpp"
 #include "models/amdahl.hpp"
 
 namespace cascadesim::sim {
@@ -400,8 +401,10 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
   const bool seed_chosen = options.accounting == Accounting::seed;
   const Prediction& chosen = seed_chosen ? both.seed : both.exact;
   const Prediction& other = seed_chosen ? both.exact : both.seed;
+  const core::Json result = prediction_to_json(loaded, chosen, other);
+  core::require_finite_result(result, loaded.files.front());
   if (options.json) {
-    out << prediction_to_json(loaded, chosen, other).dump(2) << "\n";
+    out << result.dump(2) << "\n";
   } else {
     write_prediction_table(out, loaded, chosen, other);
   }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/atomic_file.hpp"
+#include "core/finite_result.hpp"
 #include "hw/system/system.hpp"
 #include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
@@ -373,6 +374,7 @@ void run_simulate(const SimulateOptions& options, std::ostream& out) {
   const Simulation s =
       simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer});
   const core::Json result = simulation_to_json(s);
+  core::require_finite_result(result, s.loaded.files.front());
   if (trace) {
     trace->finish();
     trace_file->commit();

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include <doctest/doctest.h>
 
 #include "core/atomic_file.hpp"
+#include "core/finite_result.hpp"
 #include "core/folder_lock.hpp"
 #include "core/input_limits.hpp"
 #include "sim/calibration/measured_points.hpp"
@@ -207,6 +210,19 @@ TEST_CASE("a folder being written is locked: a second writer is refused and told
   fs::create_symlink(victim, temp.path() / ".cascadesim.lock");
   CHECK_THROWS_AS(core::FolderLock(temp.path().string()), core::OutputError);
   CHECK(file_text(victim) == "precious");
+}
+
+TEST_CASE("a result with a figure that is not finite is refused naming the input and the figure") {
+  const core::Json result = {{"a", 1.0},
+                             {"b", {{"c", std::vector<double>{1.0, std::numeric_limits<double>::infinity()}}}}};
+  CHECK(core::first_non_finite(result) == "/b/c/1");
+  CHECK_FALSE(core::first_non_finite(core::Json{{"a", 1.0}, {"n", nullptr}}));
+  CHECK_THROWS_WITH_AS(core::require_finite_result(result, "study.json"),
+                       "study.json: /: the result /b/c/1 is infinite: the input's values are too extreme to compute "
+                       "it; nothing was written",
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(core::require_finite_result(core::Json{{"x", std::nan("")}}, "s.json"),
+                       doctest::Contains("the result /x is not a number"), core::ConfigError);
 }
 
 }  // namespace
