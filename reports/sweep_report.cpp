@@ -531,6 +531,14 @@ ParsedRow parse_row(const SweepMeta& meta, const std::string& path, std::uint64_
       const std::string& text = cells[cell + 1 + o];
       const std::optional<double> v = parse_double(text);
       if (!v) fail(meta.objectives[o] + " '" + text + "' is not a number");
+      // A sweep writes only finite figures; times, speedups and rates are positive, bytes and areas not negative.
+      // Anything else did not come from a sweep, and would win the best-point and Pareto tables.
+      const std::string& name = meta.objectives[o];
+      const bool positive = name.find("time") != std::string::npos || name.find("speedup") != std::string::npos ||
+                            name.find("_per_s") != std::string::npos;
+      if (!std::isfinite(*v) || *v < 0 || (positive && *v == 0))
+        fail(name + " '" + text + "' is not a figure a sweep writes (" +
+             (positive ? "a finite number > 0" : "a finite number >= 0") + ")");
       row.objectives.push_back(*v);
     }
   }

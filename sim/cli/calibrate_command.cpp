@@ -1,12 +1,14 @@
 // `cascadesim calibrate`: argument parsing, the run and its tables.
 #include "sim/cli/calibrate_command.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <memory>
 
 #include "core/atomic_file.hpp"
 #include "core/finite_result.hpp"
 #include "reports/calibration_report.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 
 namespace cascadesim::sim {
@@ -22,37 +24,26 @@ const char* const calibrate_usage =
     "predict, simulate and report accept like any other (--hw CALIBRATED.json).\n";
 
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
+  const Arguments a(args, {{"--hw", Arity::one},
+                           {"--measured", Arity::list},
+                           {"--out", Arity::one},
+                           {"--max-iterations", Arity::one},
+                           {"--commit", Arity::one},
+                           {"--config-dir", Arity::repeatable}});
   CalibrateCommandOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--hw") {
-      o.calibrate.hardware_preset = value();
-    } else if (a == "--measured") {
-      o.calibrate.measured_paths.push_back(value());
-      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) o.calibrate.measured_paths.push_back(args[++i]);
-    } else if (a == "--out") {
-      o.out_path = value();
-    } else if (a == "--max-iterations") {
-      const std::string& v = value();
-      try {
-        o.calibrate.max_iterations = std::stoi(v);
-      } catch (const std::exception&) {
-        o.calibrate.max_iterations = 0;
-      }
-      if (o.calibrate.max_iterations < 1)
-        throw UsageError("--max-iterations must be a positive integer (got '" + v + "')");
-    } else if (a == "--commit") {
-      o.calibrate.commit = value();
-    } else if (a == "--config-dir") {
-      o.calibrate.config_dirs.push_back(value());
-    } else {
-      throw UsageError("unknown argument '" + a + "'");
-    }
+  o.calibrate.hardware_preset = a.value("--hw");
+  o.calibrate.measured_paths = a.values("--measured");
+  o.out_path = a.value("--out");
+  if (a.has("--max-iterations")) {
+    const std::string v = a.value("--max-iterations");
+    int n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 1)
+      throw UsageError("--max-iterations must be a positive integer (got '" + v + "')");
+    o.calibrate.max_iterations = n;
   }
+  if (a.has("--commit")) o.calibrate.commit = a.value("--commit");
+  o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
   if (o.calibrate.measured_paths.empty()) throw UsageError("--measured FILE... is required");
   if (o.out_path.empty()) throw UsageError("--out CALIBRATED.json is required");

@@ -12,6 +12,7 @@
 #include "hw/system/system.hpp"
 #include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 
 namespace cascadesim::sim {
@@ -32,30 +33,20 @@ const char* const simulate_usage =
     "  --config-dir D  look for hw/ and models/ presets in D first (repeatable)\n";
 
 SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
+  const Arguments a(args,
+                    {{"--json", Arity::flag},
+                     {"--trace", Arity::one},
+                     {"--every-layer", Arity::flag},
+                     {"--hw", Arity::one},
+                     {"--config-dir", Arity::repeatable}},
+                    "study", 1);
   SimulateOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--json")
-      o.json = true;
-    else if (a == "--trace")
-      o.trace_path = value();
-    else if (a == "--every-layer")
-      o.every_layer = true;
-    else if (a == "--hw")
-      o.load.hardware_preset = value();
-    else if (a == "--config-dir")
-      o.load.config_dirs.push_back(value());
-    else if (!a.empty() && a[0] == '-')
-      throw UsageError("unknown option '" + a + "'");
-    else if (o.study_path.empty())
-      o.study_path = a;
-    else
-      throw UsageError("more than one study given ('" + o.study_path + "' and '" + a + "')");
-  }
+  o.json = a.has("--json");
+  o.trace_path = a.value("--trace");
+  o.every_layer = a.has("--every-layer");
+  o.load.hardware_preset = a.value("--hw");
+  o.load.config_dirs = a.values("--config-dir");
+  if (!a.positionals().empty()) o.study_path = a.positionals().front();
   return o;
 }
 

@@ -225,5 +225,102 @@ TEST_CASE("a result with a figure that is not finite is refused naming the input
                        doctest::Contains("the result /x is not a number"), core::ConfigError);
 }
 
+// Every option of every command, each with a value missing, empty, replaced by the next option, or given twice.
+struct CommandOptions {
+  const char* command;
+  std::vector<std::string> required;  // what the command needs besides the option under test
+  std::vector<const char*> valued;
+  std::vector<const char*> flags;
+  void (*parse)(const std::vector<std::string>&);
+};
+
+TEST_CASE("every option of every command with an empty, missing or repeated value is refused by name") {
+  const std::vector<CommandOptions> commands = {
+      {"predict", {}, {"--accounting", "--hw"}, {"--json"}, [](const auto& a) { parse_predict_args(a); }},
+      {"simulate", {}, {"--trace", "--hw"}, {"--json", "--every-layer"}, [](const auto& a) { parse_simulate_args(a); }},
+      {"sweep", {"s.json"}, {"--out", "--jobs", "-j"}, {"--resume"}, [](const auto& a) { parse_sweep_args(a); }},
+      {"describe", {}, {"--schema"}, {"--json"}, [](const auto& a) { parse_describe_args(a); }},
+      {"calibrate",
+       {},
+       {"--hw", "--out", "--max-iterations", "--commit"},
+       {},
+       [](const auto& a) { parse_calibrate_args(a); }},
+      {"report",
+       {},
+       {"--hw", "--base-hw", "--study", "--out", "--sweep"},
+       {"--no-simulate-study"},
+       [](const auto& a) { parse_report_args(a); }},
+      {"validate --cases-from",
+       {"--cases-from"},
+       {"--seq-len", "--head-dim", "--top-k", "--stack-seq-len", "--pool-factor", "--repetitions", "--warmup", "--out",
+        "--hw"},
+       {},
+       [](const auto& a) { parse_validate_args(a); }},
+  };
+  for (const CommandOptions& c : commands) {
+    for (const char* option : c.valued) {
+      CAPTURE(c.command);
+      CAPTURE(option);
+      auto args = [&](std::vector<std::string> more) {
+        std::vector<std::string> all = c.required;
+        all.insert(all.end(), more.begin(), more.end());
+        return all;
+      };
+      const std::string o = option;
+      const std::string missing = o + " needs a value";
+      const std::string empty = o + " needs a value (got an empty one)";
+      const std::string next = o + " needs a value (got the option '--bogus-next')";
+      CHECK_THROWS_WITH_AS(c.parse(args({o})), missing.c_str(), UsageError);
+      CHECK_THROWS_WITH_AS(c.parse(args({o, ""})), empty.c_str(), UsageError);
+      CHECK_THROWS_WITH_AS(c.parse(args({o, "--bogus-next"})), next.c_str(), UsageError);
+      CHECK_THROWS_WITH_AS(c.parse(args({o, "1", o, "2"})), doctest::Contains(" given twice"), UsageError);
+    }
+    for (const char* flag : c.flags) {
+      CAPTURE(c.command);
+      CAPTURE(flag);
+      std::vector<std::string> all = c.required;
+      all.insert(all.end(), {flag, flag});
+      const std::string twice = std::string(flag) + " given twice";
+      CHECK_THROWS_WITH_AS(c.parse(all), twice.c_str(), UsageError);
+    }
+  }
+  // Repeatable options still repeat; a list option takes several values once.
+  CHECK(parse_predict_args({"--config-dir", "a", "--config-dir", "b"}).load.config_dirs ==
+        std::vector<std::string>{"a", "b"});
+  CHECK_THROWS_WITH_AS(parse_predict_args({"--config-dir", ""}), "--config-dir needs a value (got an empty one)",
+                       UsageError);
+  CHECK(parse_calibrate_args({"--hw", "h", "--measured", "a", "b", "--out", "o"}).calibrate.measured_paths ==
+        std::vector<std::string>{"a", "b"});
+  CHECK_THROWS_WITH_AS(parse_calibrate_args({"--hw", "h", "--measured", "a", "--measured", "b", "--out", "o"}),
+                       "--measured given twice", UsageError);
+  CHECK_THROWS_WITH_AS(parse_predict_args({""}), doctest::Contains("an empty argument"), UsageError);
+}
+
+TEST_CASE("a component section that is not an object is one line naming the file and the section's pointer") {
+  for (const core::Json& value : {core::Json(5), core::Json("hbm"), core::Json::array({1}), core::Json(nullptr)}) {
+    CAPTURE(value.dump());
+    core::Json study = testing::valid_study();
+    study["hardware"] = {{"preset", "h100-sxm"}, {"memory", value}};
+    const std::vector<core::ConfigIssue> issues = testing::issues_of(study);
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].file == "study.json");
+    CHECK(issues[0].pointer == "/hardware/memory");
+    CHECK(issues[0].message.starts_with("expected an object (got "));
+  }
+}
+
+TEST_CASE("validate --cases-from writes no case whose top_k a study of its shape could not have") {
+  CHECK_THROWS_WITH_AS(
+      generate_validation_cases(parse_validate_args({"--cases-from", "--seq-len", "1024", "--top-k", "9"}).grid),
+      "--top-k: top_k 9 exceeds the 8 key tiles of the grid's longest seq_len 1024 / tile_tokens 128", UsageError);
+  const core::Json document = generate_validation_cases(
+      parse_validate_args({"--cases-from", "--seq-len", "1024,2048", "--top-k", "8,9", "--head-dim", "64"}).grid);
+  for (const core::Json& c : document.at("cases"))
+    if (c.contains("top_k"))
+      CHECK(c.at("top_k").get<std::int64_t>() <= (c.at("seq_len").get<std::int64_t>() + 127) / 128);
+  CHECK(document.at("generated_from").at("left_out_top_k") ==
+        core::Json::array({{{"seq_len", 1024}, {"top_k", 9}, {"key_tiles", 8}}}));
+}
+
 }  // namespace
 }  // namespace cascadesim::sim
