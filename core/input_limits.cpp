@@ -52,6 +52,21 @@ std::optional<std::string> read_input_file(const std::string& path, ConfigErrors
   return text;
 }
 
+LineRead read_line(std::istream& in, std::string& line) {
+  line.clear();
+  std::streambuf* buffer = in.rdbuf();
+  for (;;) {
+    const int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return line.empty() ? LineRead::end : LineRead::unterminated;
+    }
+    if (c == '\n') return LineRead::line;
+    if (line.size() >= max_line_bytes) return LineRead::too_long;
+    line.push_back(static_cast<char>(c));
+  }
+}
+
 namespace {
 
 // Follows the parser's events, keeping the pointer of the value being read, and stops at the first one that would

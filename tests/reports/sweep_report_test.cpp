@@ -15,6 +15,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/config_error.hpp"
+#include "core/input_limits.hpp"
 #include "reports/render/report_document.hpp"
 #include "reports/sweep_report.hpp"
 #include "sim/sweep/sweep_runner.hpp"
@@ -445,6 +446,19 @@ TEST_CASE("a points file with a figure no sweep writes is refused naming the lin
     CHECK(error_of(sweep) == (sweep / "points.csv").string() + ": /: line 2: " + header.at(cell) + " '" + text +
                                  "' is not a figure a sweep writes (" + rule + ")");
   }
+}
+
+TEST_CASE("a points line longer than any a sweep writes is refused naming it, without reading it whole") {
+  TempDir dir;
+  const fs::path sweep = small_sweep(dir);
+  const std::vector<std::string> lines = lines_in(sweep / "points.csv");
+  write_text(sweep / "points.csv",
+             lines.at(0) + "\n" + lines.at(1) + "\n" + std::string(core::max_line_bytes + 1, '7') + "\n");
+  CHECK(error_of(sweep) ==
+        (sweep / "points.csv").string() + ": /: line 3: longer than 1048576 bytes, which no sweep writes");
+  write_text(sweep / "points.csv", std::string(core::max_line_bytes + 1, 'i'));
+  CHECK(error_of(sweep) ==
+        (sweep / "points.csv").string() + ": /: line 1: longer than 1048576 bytes, which no sweep writes");
 }
 
 }  // namespace

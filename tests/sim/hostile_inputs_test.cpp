@@ -27,6 +27,7 @@
 #include "sim/cli/simulate_command.hpp"
 #include "sim/cli/sweep_command.hpp"
 #include "sim/cli/validate_command.hpp"
+#include "sim/sweep/sweep_axes.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 #include "study_json.hpp"
 #include "tests/file_size_limit.hpp"
@@ -119,6 +120,26 @@ TEST_CASE("an input file past the size limit, or an endless one, is refused nami
   CHECK_THROWS_WITH_AS(load_study(big.string(), {}), doctest::Contains("larger than 32 MiB"), core::ConfigError);
   CHECK_THROWS_WITH_AS(validation::load_cases(big.string()), doctest::Contains("larger than 32 MiB"),
                        validation::CaseError);
+}
+
+TEST_CASE("a sweep spec's axes together may expand to a bounded number of values, checked before expanding") {
+  core::ConfigErrors errors;
+  const core::Json axis = {{"path", "/workload/top_k"}, {"range", {{"from", 1}, {"to", 11}, {"step", 1}}}};
+  CHECK(sweep::read_column(axis, "s.json", "/axes/1", errors, 11));
+  CHECK(errors.empty());
+  CHECK_FALSE(sweep::read_column(axis, "s.json", "/axes/1", errors, 10));
+  CHECK_THROWS_WITH_AS(errors.throw_if_any(),
+                       "s.json: /axes/1/range: /workload/top_k: gives 11 values, more than 10 (the 16777216 values a "
+                       "spec's axes may have together, less the earlier axes')",
+                       core::ConfigError);
+  // One axis past the limit is refused before a value is expanded: in well under the time expanding would take.
+  const std::string spec =
+      R"({"schema_version": 1, "name": "x", "study": "configs/studies/kascade-llama-3.2-1b-32k.json", "axes": [)"
+      R"({"path": "/workload/seq_len", "range": {"from": 1, "to": 1e15, "step": 1}}]})";
+  CHECK_THROWS_WITH_AS(sweep::load_sweep_spec_text(spec, "huge.json"),
+                       doctest::Contains("huge.json: /axes/0/range: /workload/seq_len: gives 1e+15 values, more than "
+                                         "16777216"),
+                       core::ConfigError);
 }
 
 TEST_CASE("a refusal quotes a huge value by its kind and a long string cut, never the whole value") {
