@@ -47,50 +47,61 @@ std::string estimate_text(double v) {
 
 }  // namespace
 
-WorkEstimate estimate_simulation_work(const LoadedStudy& loaded) {
-  const models::Study& st = loaded.study;
-  const models::BothAccountings both = models::predict_both(st);
-  const models::Prediction& p = both.exact;
+WorkEstimate estimate_work(const models::HardwareSpec& hardware, double hbm_bytes, double request_bytes,
+                           double simulated_ns) {
   WorkEstimate e;
-  const double bytes = p.dense_model.cost.hbm_bytes + p.schedule_model.cost.hbm_bytes;
-  // A request moves about a K/V tile, the engine's typical transfer.
-  const double request_bytes =
-      std::max(1.0, static_cast<double>(st.workload.tile_tokens) * static_cast<double>(st.model.head_dim) *
-                        static_cast<double>(std::max<std::int64_t>(1, st.workload.bytes_per_element)));
-  if (st.hardware.sections)
-    if (const auto memory = st.hardware.sections->find("memory"); memory != st.hardware.sections->end()) {
-      const CalendarCost cost = calendar_cost(*memory, request_bytes);
-      e.events = bytes * cost.steps_per_byte;
+  if (hardware.sections)
+    if (const auto memory = hardware.sections->find("memory"); memory != hardware.sections->end()) {
+      const CalendarCost cost = calendar_cost(*memory, std::max(1.0, request_bytes));
+      e.events = hbm_bytes * cost.steps_per_byte;
       e.windows_per_request = cost.windows_per_request;
     }
-  e.simulated_ns = std::max(p.dense_model.time.time_s, p.schedule_model.time.time_s) * 1e9;
-  e.stack_bytes = static_cast<double>(st.hardware.cores) * core_stack_bytes;
+  e.simulated_ns = simulated_ns;
+  e.stack_bytes = static_cast<double>(hardware.cores) * core_stack_bytes;
   return e;
 }
 
-void add_work_problems(const LoadedStudy& loaded, core::ConfigErrors& errors) {
-  const WorkEstimate e = estimate_simulation_work(loaded);
-  const std::string& file = loaded.files.front();
+WorkEstimate estimate_simulation_work(const LoadedStudy& loaded) {
+  const models::Study& st = loaded.study;
+  const models::Prediction p = models::predict_both(st).exact;
+  // A request moves about a K/V tile, the engine's typical transfer.
+  const double request_bytes = static_cast<double>(st.workload.tile_tokens) * static_cast<double>(st.model.head_dim) *
+                               static_cast<double>(std::max<std::int64_t>(1, st.workload.bytes_per_element));
+  return estimate_work(st.hardware, p.dense_model.cost.hbm_bytes + p.schedule_model.cost.hbm_bytes, request_bytes,
+                       std::max(p.dense_model.time.time_s, p.schedule_model.time.time_s) * 1e9);
+}
+
+void add_work_problems(const WorkEstimate& e, const LoadedStudy& loaded, core::ConfigErrors& errors) {
+  // Where the figures driving each limit were given: the topmost hardware layer that has them (a study's own section,
+  // the preset it names, or --hw's).
+  core::ConfigErrors unused;
+  const core::ConfigNode hardware(loaded.hardware_layers, unused);
+  const core::ConfigNode memory = hardware.child("memory");
+  const auto add = [&](const core::SourceLocation& where, std::string message) {
+    errors.add(where.file, where.pointer, std::move(message));
+  };
   if (!(e.events <= max_simulation_events))
-    errors.add(file, "/hardware/memory",
-               "the simulation would take about " + estimate_text(e.events) + " memory-calendar steps, more than the " +
-                   estimate_text(max_simulation_events) +
-                   " a run may take (latency_ns and window_ns set the steps per request; HBM bytes the requests)");
+    add(memory.empty() ? hardware.location_of("memory") : memory.location(),
+        "the simulation would take about " + estimate_text(e.events) + " memory-calendar steps, more than the " +
+            estimate_text(max_simulation_events) +
+            " a run may take (latency_ns and window_ns set the steps per request; HBM bytes the requests)");
   if (!(e.windows_per_request <= max_windows_per_request))
-    errors.add(file, "/hardware/memory/latency_ns",
-               "one request would hold its queue slot for about " + estimate_text(e.windows_per_request) +
-                   " calendar windows (latency_ns / window_ns), more than the " +
-                   estimate_text(max_windows_per_request) + " the memory model can keep");
+    add(memory.location(), "one request would hold its queue slot for about " + estimate_text(e.windows_per_request) +
+                               " calendar windows (latency_ns / window_ns), more than the " +
+                               estimate_text(max_windows_per_request) + " the memory model can keep");
   if (!(e.simulated_ns <= max_simulated_ns))
-    errors.add(file, "/hardware",
-               "the run would last about " + estimate_text(e.simulated_ns) + " ns of simulated time, more than the " +
-                   estimate_text(max_simulated_ns) +
-                   " ns the engine's picosecond clock can count (rates or clock too low)");
+    add(hardware.location(), "the run would last about " + estimate_text(e.simulated_ns) +
+                                 " ns of simulated time, more than the " + estimate_text(max_simulated_ns) +
+                                 " ns the engine's picosecond clock can count (rates or clock too low)");
   if (!(e.stack_bytes <= max_core_stack_bytes))
-    errors.add(file, "/hardware/cores",
-               std::to_string(loaded.study.hardware.cores) + " cores need " + estimate_text(e.stack_bytes) +
-                   " bytes of SystemC thread stacks, more than the " + estimate_text(max_core_stack_bytes) +
-                   " a run may take");
+    add(hardware.location_of("cores"), std::to_string(loaded.study.hardware.cores) + " cores need " +
+                                           estimate_text(e.stack_bytes) +
+                                           " bytes of SystemC thread stacks, more than the " +
+                                           estimate_text(max_core_stack_bytes) + " a run may take");
+}
+
+void add_work_problems(const LoadedStudy& loaded, core::ConfigErrors& errors) {
+  add_work_problems(estimate_simulation_work(loaded), loaded, errors);
 }
 
 }  // namespace cascadesim::sim

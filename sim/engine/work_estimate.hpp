@@ -3,7 +3,10 @@
 // the most cores a preset may declare) are refused up front, with the estimate and the limit, instead of hanging.
 #pragma once
 
+#include <string>
+
 #include "core/config_error.hpp"
+#include "models/hardware_spec.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {
@@ -30,9 +33,16 @@ struct WorkEstimate {
   double windows_per_request = 0;  // the memory calendar windows one request holds
 };
 
+// Runs on hardware that move hbm_bytes in requests of about request_bytes and last at least simulated_ns.
+WorkEstimate estimate_work(const models::HardwareSpec& hardware, double hbm_bytes, double request_bytes,
+                           double simulated_ns);
+// A study's two runs (the dense baseline and the schedule), from its analytical prediction.
 WorkEstimate estimate_simulation_work(const LoadedStudy& loaded);
 
-// Adds a problem, naming the study file and the figure that drives the estimate, for each limit it exceeds.
+// Adds a problem for each limit e exceeds, naming the file and pointer of the figure that drives it in the layers
+// of loaded's hardware (the study's own section, or the preset it names, or --hw's).
+void add_work_problems(const WorkEstimate& e, const LoadedStudy& loaded, core::ConfigErrors& errors);
+// The same for the estimate of a study's two runs.
 void add_work_problems(const LoadedStudy& loaded, core::ConfigErrors& errors);
 
 }  // namespace cascadesim::sim
