@@ -1,12 +1,11 @@
 // Layered, location-aware access to JSON configs.
 #include "core/config_node.hpp"
 
+#include "core/input_limits.hpp"
+
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 namespace cascadesim::core {
 
@@ -179,6 +178,10 @@ std::string parser_reason(const std::string& what) {
 }  // namespace
 
 std::optional<Json> parse_json_text(std::string_view text, const std::string& file, ConfigErrors& errors) {
+  if (std::optional<ConfigIssue> deep = json_nesting_problem(text, file)) {
+    errors.add(std::move(deep->file), std::move(deep->pointer), std::move(deep->message));
+    return std::nullopt;
+  }
   try {
     DuplicateKeyCheck check(file, errors);
     return Json::parse(text.begin(), text.end(), std::ref(check));
@@ -194,32 +197,22 @@ std::optional<Json> parse_json_text(std::string_view text, const std::string& fi
 }
 
 std::optional<Json> load_json_file(const std::string& path, ConfigErrors& errors) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    errors.add(path, "", "is a folder, not a JSON file");
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.add(path, "", "cannot open file");
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    errors.add(path, "", "cannot read file");
-    return std::nullopt;
-  }
-  return parse_json_text(text.str(), path, errors);
+  const std::optional<std::string> text = read_input_file(path, errors);
+  if (!text) return std::nullopt;
+  return parse_json_text(*text, path, errors);
 }
 
 std::string describe_value(const Json& value) {
-  std::string text = value.dump();
-  constexpr std::size_t max_chars = 40;
-  if (text.size() > max_chars) text = text.substr(0, max_chars - 3) + "...";
-  if (value.is_string()) return "string " + text;
+  // Containers are named, never dumped: a value may be large (and dumping recurses), and only its kind matters.
   if (value.is_object()) return "an object";
   if (value.is_array()) return "an array";
+  constexpr std::size_t max_chars = 40;
+  // A string is cut before it is quoted; a cut inside a UTF-8 sequence is rendered as a replacement character.
+  std::string text = value.is_string() ? Json(value.get_ref<const std::string&>().substr(0, 4 * max_chars))
+                                             .dump(-1, ' ', false, Json::error_handler_t::replace)
+                                       : value.dump();
+  if (text.size() > max_chars) text = text.substr(0, max_chars - 3) + "...";
+  if (value.is_string()) return "string " + text;
   return text;
 }
 

@@ -20,6 +20,7 @@
 #include "core/atomic_file.hpp"
 #include "core/config_error.hpp"
 #include "core/config_node.hpp"
+#include "core/input_limits.hpp"
 #include "sim/sweep/pareto_front.hpp"
 #include "sim/sweep/sweep_output.hpp"
 
@@ -463,7 +464,14 @@ void read_csv(const std::string& path, const SweepMeta& meta, bool& torn, RowFun
   std::string line;
   std::vector<std::string> cells;
   const std::vector<std::string> header = expected_header(meta);
-  if (!std::getline(in, line) || in.eof()) {
+  const auto too_long = [&](std::uint64_t number) {
+    return core::ConfigError({{path, "",
+                               "line " + std::to_string(number) + ": longer than " +
+                                   std::to_string(core::max_line_bytes) + " bytes, which no sweep writes"}});
+  };
+  const core::LineRead first = core::read_line(in, line);
+  if (first == core::LineRead::too_long) throw too_long(1);
+  if (first != core::LineRead::line) {
     throw core::ConfigError({{path, "", "has no complete header line (expected '" + join(header, ",") + "')"}});
   }
   split_csv(line, cells);
@@ -472,9 +480,12 @@ void read_csv(const std::string& path, const SweepMeta& meta, bool& torn, RowFun
                               "line 1: the header differs from " + meta.file + "'s columns: expected '" +
                                   join(header, ",") + "', got '" + line + "'"}});
   }
-  for (std::uint64_t number = 2; std::getline(in, line); ++number) {
-    if (in.eof()) {
-      torn = !line.empty();
+  for (std::uint64_t number = 2;; ++number) {
+    const core::LineRead read = core::read_line(in, line);
+    if (read == core::LineRead::end) break;
+    if (read == core::LineRead::too_long) throw too_long(number);
+    if (read == core::LineRead::unterminated) {
+      torn = true;
       break;
     }
     split_csv(line, cells);
@@ -531,6 +542,14 @@ ParsedRow parse_row(const SweepMeta& meta, const std::string& path, std::uint64_
       const std::string& text = cells[cell + 1 + o];
       const std::optional<double> v = parse_double(text);
       if (!v) fail(meta.objectives[o] + " '" + text + "' is not a number");
+      // A sweep writes only finite figures; times, speedups and rates are positive, bytes and areas not negative.
+      // Anything else did not come from a sweep, and would win the best-point and Pareto tables.
+      const std::string& name = meta.objectives[o];
+      const bool positive = name.find("time") != std::string::npos || name.find("speedup") != std::string::npos ||
+                            name.find("_per_s") != std::string::npos;
+      if (!std::isfinite(*v) || *v < 0 || (positive && *v == 0))
+        fail(name + " '" + text + "' is not a figure a sweep writes (" +
+             (positive ? "a finite number > 0" : "a finite number >= 0") + ")");
       row.objectives.push_back(*v);
     }
   }

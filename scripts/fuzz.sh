@@ -11,7 +11,7 @@
 # 30000 runs with -R and -reload=0: 585 and 585, the same files, in 157 s and 24 s). MAX_SECONDS_PER_TARGET (default 60) only bounds a slower machine, which then runs
 # a prefix of the same inputs. FUZZ_RUNS=-1 explores for the whole time instead, with a seed from the clock. Prints executions and time per target; a finding stops the run with
 # the crashing input saved as build-fuzz/findings/<target>/crash-*, to be turned into a regression input
-# (tests/fuzz/regressions/<target>/). Needs clang-14 and libclang-rt-14-dev (scripts/install_deps.sh installs them).
+# (tests/fuzz/regressions/<target>/). The JSON targets take tests/fuzz/json.dict. Needs clang-14 and libclang-rt-14-dev (scripts/install_deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -49,9 +49,11 @@ for t in "${targets[@]}"; do
   runs=${FUZZ_RUNS:-${runs_of[$t]:--1}}
   if [ "$runs" = -1 ]; then determinism=(); else determinism=(-seed="$seed" -runs="$runs" -reload=0); fi
   [ "$runs" = -1 ] && run=() || run=("${fixed_addresses[@]}")
+  # The JSON formats' dictionary: their keys and runs of nesting that reach the depth limit in a short input.
+  [ "$t" = schedule_fuzzer ] && dictionary=() || dictionary=(-dict=tests/fuzz/json.dict)
   # -timeout: an input running longer than 10 s is a hang; -rss_limit_mb/-malloc_limit_mb: memory without bound.
   if "${run[@]}" "$build/tests/fuzz/$t" "$build/corpus/$t" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" \
-    "${determinism[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 \
+    "${determinism[@]}" "${dictionary[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 \
     -artifact_prefix="$build/findings/$t/" -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else

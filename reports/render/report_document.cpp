@@ -1,11 +1,9 @@
 // The HTML and Markdown renderings of a ReportDocument, and write_report, which writes them with one SVG per plot.
 #include "reports/render/report_document.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -13,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "reports/render/svg_plot.hpp"
 
 namespace cascadesim::reports {
@@ -186,27 +185,6 @@ std::string markdown_image(const Plot& plot) {
   return md;
 }
 
-// Writes text to path through a temporary file in the same folder and a rename, so path is either the old file or
-// the whole new one. Throws std::runtime_error naming the path.
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temporary = fs::path(path).concat(".tmp");
-  const auto fail = [&](const std::string& what, const std::string& reason) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw std::runtime_error(path.string() + ": " + what + (reason.empty() ? "" : ": " + reason));
-  };
-  errno = 0;
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out)
-    fail("cannot open " + temporary.string() + " for writing", errno ? std::generic_category().message(errno) : "");
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) fail("cannot write " + temporary.string(), errno ? std::generic_category().message(errno) : "");
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) fail("cannot rename " + temporary.string() + " to it", error.message());
-}
-
 }  // namespace
 
 std::string render_html(const ReportDocument& report) {
@@ -247,7 +225,7 @@ void write_report(const ReportDocument& report, const std::string& dir) {
   std::error_code error;
   fs::create_directories(plots, error);
   if (error) throw std::runtime_error(plots.string() + ": cannot create the folder: " + error.message());
-  for (const ReportFile& file : files) write_atomically(root / file.path, file.text);
+  for (const ReportFile& file : files) core::write_file_atomically((root / file.path).string(), file.text);
 }
 
 }  // namespace cascadesim::reports

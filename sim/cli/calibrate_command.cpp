@@ -1,12 +1,20 @@
 // `cascadesim calibrate`: argument parsing, the run and its tables.
 #include "sim/cli/calibrate_command.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 
 #include "core/atomic_file.hpp"
+#include "core/finite_result.hpp"
 #include "reports/calibration_report.hpp"
+#include "sim/calibration/measured_points.hpp"
+#include "sim/calibration/record_kernels.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
+#include "sim/engine/work_estimate.hpp"
 
 namespace cascadesim::sim {
 
@@ -21,37 +29,26 @@ const char* const calibrate_usage =
     "predict, simulate and report accept like any other (--hw CALIBRATED.json).\n";
 
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
+  const Arguments a(args, {{"--hw", Arity::one},
+                           {"--measured", Arity::list},
+                           {"--out", Arity::one},
+                           {"--max-iterations", Arity::one},
+                           {"--commit", Arity::one},
+                           {"--config-dir", Arity::repeatable}});
   CalibrateCommandOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--hw") {
-      o.calibrate.hardware_preset = value();
-    } else if (a == "--measured") {
-      o.calibrate.measured_paths.push_back(value());
-      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) o.calibrate.measured_paths.push_back(args[++i]);
-    } else if (a == "--out") {
-      o.out_path = value();
-    } else if (a == "--max-iterations") {
-      const std::string& v = value();
-      try {
-        o.calibrate.max_iterations = std::stoi(v);
-      } catch (const std::exception&) {
-        o.calibrate.max_iterations = 0;
-      }
-      if (o.calibrate.max_iterations < 1)
-        throw UsageError("--max-iterations must be a positive integer (got '" + v + "')");
-    } else if (a == "--commit") {
-      o.calibrate.commit = value();
-    } else if (a == "--config-dir") {
-      o.calibrate.config_dirs.push_back(value());
-    } else {
-      throw UsageError("unknown argument '" + a + "'");
-    }
+  o.calibrate.hardware_preset = a.value("--hw");
+  o.calibrate.measured_paths = a.values("--measured");
+  o.out_path = a.value("--out");
+  if (a.has("--max-iterations")) {
+    const std::string v = a.value("--max-iterations");
+    int n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 1)
+      throw UsageError("--max-iterations must be a positive integer (got '" + v + "')");
+    o.calibrate.max_iterations = n;
   }
+  if (a.has("--commit")) o.calibrate.commit = a.value("--commit");
+  o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
   if (o.calibrate.measured_paths.empty()) throw UsageError("--measured FILE... is required");
   if (o.out_path.empty()) throw UsageError("--out CALIBRATED.json is required");
@@ -68,10 +65,53 @@ std::string current_commit() {
   return commit;
 }
 
+namespace {
+
+// calibrate simulates every measured point on --hw's machine, pass after pass while it fits: one pass is held to the
+// limits of a simulation (sim/engine/work_estimate), checked before the first, naming the preset's file.
+void refuse_unrunnable_calibration(const CalibrateOptions& settings) {
+  // In calibrate's order (measurements, then the preset), so that bad input gets the same first lines.
+  const MeasuredSet measured = load_measured(settings.measured_paths);
+  const core::Json study = {
+      {"schema_version", 1},
+      {"name", "calibration"},
+      {"hardware", settings.hardware_preset},
+      {"model", "llama-3.2-1b"},
+      {"workload", {{"phase", "prefill"}, {"seq_len", 1024}, {"batch", 1}, {"tile_tokens", 128}}}};
+  LoadOptions load;
+  load.config_dirs = settings.config_dirs;
+  const LoadedStudy loaded = load_study_text(study.dump(), "--hw", load);
+  const models::HardwareSpec& hardware = loaded.study.hardware;
+  double bytes = 0, longest_ns = 0, request_bytes = 1;
+  for (const MeasuredPoint& p : measured.points) {
+    double point_s = 0;
+    try {
+      for (const models::OpCost& cost : record_analytical_costs(p, hardware)) {
+        bytes += cost.hbm_bytes;
+        point_s += models::roofline_time(cost, hardware).time_s;
+      }
+    } catch (const std::invalid_argument&) {
+      continue;  // a record calibrate cannot use: it reports it, naming the record
+    }
+    longest_ns = std::max(longest_ns, point_s * 1e9);
+    request_bytes = std::max(request_bytes, static_cast<double>(p.tile_k * p.head_dim * 2));
+  }
+  core::ConfigErrors errors;
+  add_work_problems(estimate_work(hardware, bytes, request_bytes, longest_ns), loaded, errors);
+  errors.throw_if_any();
+}
+
+}  // namespace
+
 void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   CalibrateOptions settings = options.calibrate;
   if (settings.commit.empty()) settings.commit = current_commit();
+  std::vector<std::string> inputs = settings.measured_paths;
+  inputs.push_back(settings.hardware_preset);
+  core::refuse_output_over_inputs(options.out_path, inputs, "--out");
+  refuse_unrunnable_calibration(settings);
   const CalibrationResult result = calibrate(settings);
+  core::require_finite_result(result.calibrated_preset, settings.measured_paths.front());
   core::write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()
       << " measured points; split " << result.split_rule << ".\n"

@@ -9,6 +9,7 @@
 #include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/pattern.hpp"
 #include "models/kernel_families.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
@@ -25,17 +26,10 @@ const char* const describe_usage =
     "  --schema FILE  also write the JSON schema of study files to FILE\n";
 
 DescribeOptions parse_describe_args(const std::vector<std::string>& args) {
+  const Arguments a(args, {{"--json", Arity::flag}, {"--schema", Arity::one}});
   DescribeOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--json") {
-      o.json = true;
-    } else if (args[i] == "--schema") {
-      if (i + 1 >= args.size()) throw UsageError("--schema needs a file name");
-      o.schema_path = args[++i];
-    } else {
-      throw UsageError("unknown argument '" + args[i] + "'");
-    }
-  }
+  o.json = a.has("--json");
+  o.schema_path = a.value("--schema");
   return o;
 }
 

@@ -1,6 +1,11 @@
 // The cascadesim executable: picks the subcommand; bad input exits 2 with one line per problem.
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,17 +36,9 @@ const char* const usage =
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Runs one command; the exit code: 0, or 2 for bad input, an output that cannot be written or memory that ran out.
+int run_command(const std::string& command, const std::vector<std::string>& args) {
   using namespace cascadesim::sim;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << usage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
   try {
     const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
                       std::find(args.begin(), args.end(), "-h") != args.end();
@@ -110,8 +107,36 @@ int main(int argc, char** argv) {
   } catch (const cascadesim::core::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cascadesim " << command << ": out of memory: the input asks for more than this machine can hold\n";
+    return 2;
+  } catch (const std::length_error&) {
+    std::cerr << "cascadesim " << command << ": out of memory: the input asks for a larger array than can exist\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "cascadesim " << command << ": internal error: " << e.what() << "\n";
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  int code = run_command(command, args);
+  // A result printed to a full disk or a closed pipe is not a result: the command fails, naming standard output.
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0) {
+    std::cerr << "cascadesim " << command << ": writing to standard output failed"
+              << (errno ? std::string(": ") + std::strerror(errno) : std::string()) << "\n";
+    code = 2;
+  }
+  return code;
 }

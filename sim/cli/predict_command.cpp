@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/finite_result.hpp"
 #include "models/amdahl.hpp"
+#include "sim/cli/arguments.hpp"
 
 namespace cascadesim::sim {
 
@@ -26,35 +28,26 @@ const char* const predict_usage =
     "  --config-dir DIR    look for hw/ and models/ presets in DIR first (repeatable)\n";
 
 PredictOptions parse_predict_args(const std::vector<std::string>& args) {
+  const Arguments a(args,
+                    {{"--json", Arity::flag},
+                     {"--accounting", Arity::one},
+                     {"--hw", Arity::one},
+                     {"--config-dir", Arity::repeatable}},
+                    "study", 1);
   PredictOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string_view flag) -> const std::string& {
-      if (i + 1 >= args.size()) throw UsageError(std::string(flag) + " needs a value");
-      return args[++i];
-    };
-    if (a == "--json") {
-      o.json = true;
-    } else if (a == "--accounting") {
-      const std::string& v = value(a);
-      if (v == "seed")
-        o.accounting = Accounting::seed;
-      else if (v == "exact")
-        o.accounting = Accounting::exact;
-      else
-        throw UsageError("--accounting must be seed or exact (got '" + v + "')");
-    } else if (a == "--hw") {
-      o.load.hardware_preset = value(a);
-    } else if (a == "--config-dir") {
-      o.load.config_dirs.push_back(value(a));
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError("unknown option '" + a + "'");
-    } else if (o.study_path.empty()) {
-      o.study_path = a;
-    } else {
-      throw UsageError("more than one study given ('" + o.study_path + "' and '" + a + "')");
-    }
+  o.json = a.has("--json");
+  if (a.has("--accounting")) {
+    const std::string v = a.value("--accounting");
+    if (v == "seed")
+      o.accounting = Accounting::seed;
+    else if (v == "exact")
+      o.accounting = Accounting::exact;
+    else
+      throw UsageError("--accounting must be seed or exact (got '" + v + "')");
   }
+  o.load.hardware_preset = a.value("--hw");
+  o.load.config_dirs = a.values("--config-dir");
+  if (!a.positionals().empty()) o.study_path = a.positionals().front();
   return o;
 }
 
@@ -400,8 +393,10 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
   const bool seed_chosen = options.accounting == Accounting::seed;
   const Prediction& chosen = seed_chosen ? both.seed : both.exact;
   const Prediction& other = seed_chosen ? both.exact : both.seed;
+  const core::Json result = prediction_to_json(loaded, chosen, other);
+  core::require_finite_result(result, loaded.files.front());
   if (options.json) {
-    out << prediction_to_json(loaded, chosen, other).dump(2) << "\n";
+    out << result.dump(2) << "\n";
   } else {
     write_prediction_table(out, loaded, chosen, other);
   }

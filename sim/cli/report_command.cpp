@@ -7,6 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "models/prediction.hpp"
 #include "reports/sweep_report.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/simulate_command.hpp"
 #include "sim/config/embedded_configs.hpp"
@@ -28,34 +29,23 @@ const char* const report_usage =
     "point per objective, into DIR/report.html and DIR/report.md with DIR/plots/*.svg.\n";
 
 ReportOptions parse_report_args(const std::vector<std::string>& args) {
+  const Arguments a(args, {{"--measured", Arity::list},
+                           {"--hw", Arity::one},
+                           {"--base-hw", Arity::one},
+                           {"--study", Arity::one},
+                           {"--out", Arity::one},
+                           {"--no-simulate-study", Arity::flag},
+                           {"--config-dir", Arity::repeatable},
+                           {"--sweep", Arity::one}});
   ReportOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--measured") {
-      o.measured_paths.push_back(value());
-      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) o.measured_paths.push_back(args[++i]);
-    } else if (a == "--hw") {
-      o.hardware = value();
-    } else if (a == "--base-hw") {
-      o.base_hardware = value();
-    } else if (a == "--study") {
-      o.study_path = value();
-    } else if (a == "--out") {
-      o.out_dir = value();
-    } else if (a == "--no-simulate-study") {
-      o.simulate_study = false;
-    } else if (a == "--config-dir") {
-      o.config_dirs.push_back(value());
-    } else if (a == "--sweep") {
-      o.sweep_dir = value();
-    } else {
-      throw UsageError("unknown argument '" + a + "'");
-    }
-  }
+  o.measured_paths = a.values("--measured");
+  o.hardware = a.value("--hw");
+  o.base_hardware = a.value("--base-hw");
+  o.study_path = a.value("--study");
+  o.out_dir = a.value("--out");
+  o.simulate_study = !a.has("--no-simulate-study");
+  o.config_dirs = a.values("--config-dir");
+  o.sweep_dir = a.value("--sweep");
   if (!o.sweep_dir.empty()) {
     if (!o.measured_paths.empty() || !o.hardware.empty() || !o.base_hardware.empty() || !o.study_path.empty() ||
         !o.simulate_study || !o.config_dirs.empty())

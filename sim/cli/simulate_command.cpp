@@ -4,12 +4,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
+#include <optional>
 
+#include "core/atomic_file.hpp"
+#include "core/finite_result.hpp"
 #include "hw/system/system.hpp"
 #include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 
 namespace cascadesim::sim {
@@ -30,48 +33,42 @@ const char* const simulate_usage =
     "  --config-dir D  look for hw/ and models/ presets in D first (repeatable)\n";
 
 SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
+  const Arguments a(args,
+                    {{"--json", Arity::flag},
+                     {"--trace", Arity::one},
+                     {"--every-layer", Arity::flag},
+                     {"--hw", Arity::one},
+                     {"--config-dir", Arity::repeatable}},
+                    "study", 1);
   SimulateOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--json")
-      o.json = true;
-    else if (a == "--trace")
-      o.trace_path = value();
-    else if (a == "--every-layer")
-      o.every_layer = true;
-    else if (a == "--hw")
-      o.load.hardware_preset = value();
-    else if (a == "--config-dir")
-      o.load.config_dirs.push_back(value());
-    else if (!a.empty() && a[0] == '-')
-      throw UsageError("unknown option '" + a + "'");
-    else if (o.study_path.empty())
-      o.study_path = a;
-    else
-      throw UsageError("more than one study given ('" + o.study_path + "' and '" + a + "')");
-  }
+  o.json = a.has("--json");
+  o.trace_path = a.value("--trace");
+  o.every_layer = a.has("--every-layer");
+  o.load.hardware_preset = a.value("--hw");
+  o.load.config_dirs = a.values("--config-dir");
+  if (!a.positionals().empty()) o.study_path = a.positionals().front();
   return o;
 }
 
 namespace {
 
-// Streams trace events as they come, so a long run never holds them all in memory.
+// Streams trace events as they come, so a long run never holds them all in memory, into an output file that
+// replaces the target only once the run has finished. Events arrive inside SystemC processes, which must not throw
+// (SystemC would wrap the error): a failed write is kept, later events are dropped, and finish() throws it.
 class PerfettoTrace final : public TraceSink {
  public:
-  explicit PerfettoTrace(const std::string& path) : out_(path) {
-    if (!out_) throw UsageError("cannot write the trace to '" + path + "'");
-    out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
-    out_ << R"({"name":"process_name","ph":"M","pid":1,"args":{"name":"cores"}},)"
-         << "\n";
-    out_ << R"({"name":"process_name","ph":"M","pid":2,"args":{"name":"kernels and memory"}},)"
-         << "\n";
-    out_ << R"({"name":"process_name","ph":"M","pid":3,"args":{"name":"memory channels"}})";
+  explicit PerfettoTrace(core::OutputFile& out) : out_(out) {
+    put("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+    put(R"({"name":"process_name","ph":"M","pid":1,"args":{"name":"cores"}},)"
+        "\n");
+    put(R"({"name":"process_name","ph":"M","pid":2,"args":{"name":"kernels and memory"}},)"
+        "\n");
+    put(R"({"name":"process_name","ph":"M","pid":3,"args":{"name":"memory channels"}})");
   }
-  ~PerfettoTrace() override { out_ << "\n]}\n"; }
+  void finish() {
+    put("\n]}\n");
+    if (failure_) throw core::OutputError(*failure_);
+  }
 
   void unit(std::int64_t core, const KernelRecord& k, double start_ns, double end_ns) override {
     char line[256];
@@ -79,7 +76,7 @@ class PerfettoTrace final : public TraceSink {
                   ",\n{\"name\":\"L%lld %s\",\"ph\":\"X\",\"pid\":1,\"tid\":%lld,\"ts\":%.4f,\"dur\":%.4f}",
                   static_cast<long long>(k.layer), k.name.c_str(), static_cast<long long>(core), start_ns / 1e3,
                   (end_ns - start_ns) / 1e3);
-    out_ << line;
+    put(line);
   }
   void kernel(const KernelRecord& k) override {
     char line[512];
@@ -89,24 +86,38 @@ class PerfettoTrace final : public TraceSink {
                   "\"args\":{\"units\":%.0f,\"tile_ops\":%.0f,\"requested_bytes\":%.0f}}",
                   static_cast<long long>(k.layer), k.name.c_str(), std::string(to_string(k.kind)).c_str(),
                   k.start_ns / 1e3, us, k.units, k.tile_ops, k.requested_bytes);
-    out_ << line;
+    put(line);
     std::snprintf(line, sizeof line,
                   ",\n{\"name\":\"bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":2,\"ts\":%.4f,"
                   "\"args\":{\"requested by cores\":%.2f,\"HBM\":%.2f}}",
                   k.start_ns / 1e3, us > 0 ? k.requested_bytes / (us * 1e3) : 0.0,
                   us > 0 ? k.hbm_bytes / (us * 1e3) : 0.0);
-    out_ << line;
+    put(line);
     if (!k.channel_bytes.empty() && us > 0) {
-      out_ << ",\n{\"name\":\"HBM channel bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":3,\"ts\":" << k.start_ns / 1e3
-           << ",\"args\":{";
-      for (std::size_t c = 0; c < k.channel_bytes.size(); ++c)
-        out_ << (c ? "," : "") << "\"channel " << c << "\":" << k.channel_bytes[c] / (us * 1e3);
-      out_ << "}}";
+      std::snprintf(line, sizeof line,
+                    ",\n{\"name\":\"HBM channel bandwidth (GB/s)\",\"ph\":\"C\",\"pid\":3,\"ts\":%g,\"args\":{",
+                    k.start_ns / 1e3);
+      put(line);
+      for (std::size_t c = 0; c < k.channel_bytes.size(); ++c) {
+        std::snprintf(line, sizeof line, "%s\"channel %zu\":%g", c ? "," : "", c, k.channel_bytes[c] / (us * 1e3));
+        put(line);
+      }
+      put("}}");
     }
   }
 
  private:
-  std::ofstream out_;
+  void put(std::string_view text) {
+    if (failure_) return;
+    try {
+      out_.write(text);
+    } catch (const core::OutputError& e) {
+      failure_ = e.what();
+    }
+  }
+
+  core::OutputFile& out_;
+  std::optional<std::string> failure_;
 };
 
 }  // namespace
@@ -340,13 +351,27 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
 }
 
 void run_simulate(const SimulateOptions& options, std::ostream& out) {
-  std::unique_ptr<PerfettoTrace> trace;
-  if (!options.trace_path.empty()) trace = std::make_unique<PerfettoTrace>(options.trace_path);
+  // The trace is created only once the study has loaded, and replaces its target only once the run has finished:
+  // a bad study or a failed run leaves an existing file as it was.
+  LoadedStudy loaded = load_study(
+      options.study_path.empty() ? std::string(builtin_prefix) + std::string(default_study_path) : options.study_path,
+      options.load);
+  std::optional<core::OutputFile> trace_file;
+  std::optional<PerfettoTrace> trace;
+  if (!options.trace_path.empty()) {
+    core::refuse_output_over_inputs(options.trace_path, loaded.files, "--trace");
+    trace.emplace(trace_file.emplace(options.trace_path));
+  }
   const Simulation s =
-      simulate_study(options.study_path, options.load, SimulationOptions{trace.get(), !options.every_layer});
-  trace.reset();
+      simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer});
+  const core::Json result = simulation_to_json(s);
+  core::require_finite_result(result, s.loaded.files.front());
+  if (trace) {
+    trace->finish();
+    trace_file->commit();
+  }
   if (options.json)
-    out << simulation_to_json(s).dump(2) << "\n";
+    out << result.dump(2) << "\n";
   else
     write_simulation_table(out, s);
 }

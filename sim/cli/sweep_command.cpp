@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/config_error.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/sweep/mpi_sweep.hpp"
 #include "sim/sweep/sweep_runner.hpp"
@@ -39,34 +40,25 @@ const char* const sweep_usage =
     "rank 0 hands chunks to whichever rank is free and writes DIR; the outputs are those of a single process.\n";
 
 SweepOptions parse_sweep_args(const std::vector<std::string>& args) {
+  const Arguments a(args,
+                    {{"--out", Arity::one},
+                     {"--jobs", Arity::one, "-j"},
+                     {"--resume", Arity::flag},
+                     {"--config-dir", Arity::repeatable}},
+                    "sweep spec", 1);
   SweepOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--out") {
-      o.out_dir = value();
-    } else if (a == "-j" || a == "--jobs") {
-      const std::string& v = value();
-      unsigned n = 0;
-      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > 4096)
-        throw UsageError(a + " takes a thread count from 1 to 4096 (got '" + v + "')");
-      o.threads = n;
-    } else if (a == "--resume") {
-      o.resume = true;
-    } else if (a == "--config-dir") {
-      o.load.config_dirs.push_back(value());
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError("unknown option '" + a + "'");
-    } else if (o.spec_path.empty()) {
-      o.spec_path = a;
-    } else {
-      throw UsageError("more than one sweep spec given ('" + o.spec_path + "' and '" + a + "')");
-    }
+  o.out_dir = a.value("--out");
+  if (a.has("--jobs")) {
+    const std::string v = a.value("--jobs");
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > 4096)
+      throw UsageError("--jobs takes a thread count from 1 to 4096 (got '" + v + "')");
+    o.threads = n;
   }
+  o.resume = a.has("--resume");
+  o.load.config_dirs = a.values("--config-dir");
+  if (!a.positionals().empty()) o.spec_path = a.positionals().front();
   if (o.spec_path.empty()) throw UsageError("needs a sweep spec: cascadesim sweep SWEEP.json --out DIR");
   if (o.out_dir.empty()) throw UsageError("--out DIR is required");
   return o;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "core/atomic_file.hpp"
+#include "sim/cli/arguments.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "validation/host/case_spec.hpp"
 
@@ -86,40 +88,29 @@ ValidateOptions parse_validate_args(const std::vector<std::string>& args) {
   }
   o.generate = true;
   CaseGridOptions& g = o.grid;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--seq-len") {
-      g.seq_lens = parse_list(a, value());
-    } else if (a == "--head-dim") {
-      g.head_dims = parse_list(a, value());
-    } else if (a == "--top-k") {
-      g.top_ks = parse_list(a, value());
-    } else if (a == "--stack-seq-len") {
-      g.stack_seq_lens = parse_list(a, value());
-    } else if (a == "--pool-factor") {
-      g.pool_factor = parse_count(a, value());
-    } else if (a == "--repetitions") {
-      g.repetitions = parse_count(a, value());
-    } else if (a == "--warmup") {
-      g.warmup = parse_count(a, value());
-    } else if (a == "--out") {
-      g.out_path = value();
-    } else if (a == "--hw") {
-      g.load.hardware_preset = value();
-    } else if (a == "--config-dir") {
-      g.load.config_dirs.push_back(value());
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError("unknown option '" + a + "'");
-    } else if (g.study_path.empty()) {
-      g.study_path = a;
-    } else {
-      throw UsageError("more than one study given ('" + g.study_path + "' and '" + a + "')");
-    }
-  }
+  const Arguments a(std::vector<std::string>(args.begin() + 1, args.end()),
+                    {{"--seq-len", Arity::one},
+                     {"--head-dim", Arity::one},
+                     {"--top-k", Arity::one},
+                     {"--stack-seq-len", Arity::one},
+                     {"--pool-factor", Arity::one},
+                     {"--repetitions", Arity::one},
+                     {"--warmup", Arity::one},
+                     {"--out", Arity::one},
+                     {"--hw", Arity::one},
+                     {"--config-dir", Arity::repeatable}},
+                    "study", 1);
+  if (a.has("--seq-len")) g.seq_lens = parse_list("--seq-len", a.value("--seq-len"));
+  if (a.has("--head-dim")) g.head_dims = parse_list("--head-dim", a.value("--head-dim"));
+  if (a.has("--top-k")) g.top_ks = parse_list("--top-k", a.value("--top-k"));
+  if (a.has("--stack-seq-len")) g.stack_seq_lens = parse_list("--stack-seq-len", a.value("--stack-seq-len"));
+  if (a.has("--pool-factor")) g.pool_factor = parse_count("--pool-factor", a.value("--pool-factor"));
+  if (a.has("--repetitions")) g.repetitions = parse_count("--repetitions", a.value("--repetitions"));
+  if (a.has("--warmup")) g.warmup = parse_count("--warmup", a.value("--warmup"));
+  if (a.has("--out")) g.out_path = a.value("--out");
+  g.load.hardware_preset = a.value("--hw");
+  g.load.config_dirs = a.values("--config-dir");
+  if (!a.positionals().empty()) g.study_path = a.positionals().front();
   if (g.repetitions < 20) throw UsageError("--repetitions must be >= 20 (median of at least 20 runs)");
   return o;
 }
@@ -153,9 +144,28 @@ core::Json generate_validation_cases(const CaseGridOptions& options) {
     if (d != 64 && d != 128) throw UsageError("head_dim " + std::to_string(d) + " has no compiled kernel (64 or 128)");
   for (std::int64_t s : seq_lens)
     if (s > std::numeric_limits<int>::max()) throw UsageError("seq_len " + std::to_string(s) + " is too large");
+  // A case's top_k must be one a study of its shape may have (sim/config/study_checks.cpp: at most the key tiles
+  // of its seq_len), or the cases would stand for no study. A grid's pairs beyond that are left out and listed in
+  // the document; a top_k that fits no seq_len of the grid is refused.
+  const auto key_tiles = [&](std::int64_t seq_len) { return (seq_len + tile - 1) / tile; };
+  core::Json left_out = core::Json::array();
+  const std::int64_t longest = *std::max_element(seq_lens.begin(), seq_lens.end());
+  for (std::int64_t k : top_ks)
+    if (k > key_tiles(longest))
+      throw UsageError((options.top_ks.empty() ? label + ": /workload/top_k" : std::string("--top-k")) + ": top_k " +
+                       std::to_string(k) + " exceeds the " + std::to_string(key_tiles(longest)) +
+                       " key tiles of the grid's longest seq_len " + std::to_string(longest) + " / tile_tokens " +
+                       std::to_string(tile));
 
   const models::LayerSchedule schedule =
       w.schedule.layers.empty() ? models::dense_schedule(study.model.n_layers) : w.schedule;
+  for (std::int64_t s : seq_lens)
+    for (std::int64_t k : top_ks)
+      if (k > key_tiles(s)) left_out.push_back({{"seq_len", s}, {"top_k", k}, {"key_tiles", key_tiles(s)}});
+  if (schedule.counts().anchor > 0)
+    for (std::int64_t s : stack_seq_lens)
+      if (w.top_k > key_tiles(s))
+        left_out.push_back({{"stack_seq_len", s}, {"top_k", w.top_k}, {"key_tiles", key_tiles(s)}});
   const std::string dense_stack = std::to_string(schedule.layers.size()) + "D";
   core::Json cases = core::Json::array();
   auto add = [&](core::Json c, std::int64_t seq_len, std::int64_t head_dim) {
@@ -174,11 +184,14 @@ core::Json generate_validation_cases(const CaseGridOptions& options) {
     for (std::int64_t d : head_dims) {
       const std::string prefix = case_prefix("s", s, d);
       add({{"name", prefix + "dense"}, {"kernel", "dense"}}, s, d);
+      std::vector<std::int64_t> ks;
       for (std::int64_t k : top_ks)
+        if (k <= key_tiles(s)) ks.push_back(k);
+      for (std::int64_t k : ks)
         add({{"name", prefix + "anchor_k" + std::to_string(k)}, {"kernel", "anchor"}, {"top_k", k}}, s, d);
-      for (std::int64_t k : top_ks)
+      for (std::int64_t k : ks)
         add({{"name", prefix + "sparse_k" + std::to_string(k)}, {"kernel", "sparse"}, {"top_k", k}}, s, d);
-      for (std::int64_t k : top_ks)
+      for (std::int64_t k : ks)
         add({{"name", prefix + "cascade_p" + std::to_string(options.pool_factor) + "_k" + std::to_string(k)},
              {"kernel", "cascade"},
              {"pool_factor", options.pool_factor},
@@ -190,7 +203,7 @@ core::Json generate_validation_cases(const CaseGridOptions& options) {
     for (std::int64_t d : head_dims) {
       const std::string prefix = case_prefix("stack_s", s, d);
       add({{"name", prefix + dense_stack}, {"kernel", "stack"}, {"schedule", dense_stack}}, s, d);
-      if (schedule.counts().anchor > 0)
+      if (schedule.counts().anchor > 0 && w.top_k <= key_tiles(s))
         add({{"name", prefix + schedule.compact()},
              {"kernel", "stack"},
              {"schedule", schedule.compact()},
@@ -198,8 +211,10 @@ core::Json generate_validation_cases(const CaseGridOptions& options) {
             s, d);
     }
   }
+  core::Json generated_from = {{"study", label}, {"name", study.name}};
+  if (!left_out.empty()) generated_from["left_out_top_k"] = std::move(left_out);
   core::Json document = {
-      {"schema_version", 1}, {"generated_from", {{"study", label}, {"name", study.name}}}, {"cases", std::move(cases)}};
+      {"schema_version", 1}, {"generated_from", std::move(generated_from)}, {"cases", std::move(cases)}};
   // The runner's own parser is the contract: a generated file it would reject is a bug here.
   validation::parse_cases(document.dump(), "generated cases");
   return document;
@@ -239,6 +254,11 @@ void run_validate(const ValidateOptions& options, std::ostream& out) {
     }
     core::write_file_atomically(options.grid.out_path, document.dump(2) + "\n");
     out << "wrote " << document.at("cases").size() << " cases to " << options.grid.out_path << '\n';
+    if (const auto left_out = document.at("generated_from").find("left_out_top_k");
+        left_out != document.at("generated_from").end())
+      out << "left out " << left_out->size()
+          << " (seq_len, top_k) pairs whose top_k exceeds the seq_len's key tiles, as a study's may not: "
+             "/generated_from/left_out_top_k lists them\n";
     return;
   }
   char self[PATH_MAX] = {};

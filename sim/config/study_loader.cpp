@@ -352,6 +352,16 @@ std::vector<core::ConfigNode::Layer> read_hardware(Loader& loader, const core::J
   figures.push_back("kernel_families");
   check_sources(node, figures);
   check_preset_metadata(node);
+  // A section that is not an object is reported once, with its file and pointer (ConfigNode::child); nothing is
+  // built from it, or its component would report its missing keys with no file to name.
+  bool sections_are_objects = true;
+  for (const std::string& role : roles) {
+    if (const core::Json* section = node.find(role); section && !section->is_object()) {
+      node.child(role);
+      sections_are_objects = false;
+    }
+  }
+  if (!sections_are_objects) return {};
   // Every section is checked here, so that every command rejects a broken preset alike; the roofline's figures
   // come from the sections it needs.
   for (const std::string& role : roles)

@@ -7,6 +7,7 @@
 #include "hw/system/system.hpp"
 #include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
+#include "sim/engine/work_estimate.hpp"
 
 namespace cascadesim::sim {
 
@@ -152,9 +153,13 @@ Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options)
   s.loaded = std::move(loaded);
   const models::Study& st = s.loaded.study;
   core::ConfigErrors errors;
+  // The work estimate comes before the machine is built: the most cores a preset may declare must not allocate
+  // their threads first.
+  add_simulation_problems(s.loaded, errors);
+  add_work_problems(s.loaded, errors);
+  errors.throw_if_any();
   const core::ConfigNode hardware(s.loaded.hardware_layers, errors);
   std::unique_ptr<hw::System> system = hw::System::build(hardware, st.hardware);
-  add_simulation_problems(s.loaded, errors);
   errors.throw_if_any();
   s.prediction = models::predict_both(st);
   const RunOptions untraced = run_options(options, nullptr);

@@ -35,8 +35,15 @@ const std::vector<std::string_view> forms{"values", "range", "log_range", "rando
 // Reports problems of one axis, each at a pointer below it and naming the parameter.
 class AxisReader {
  public:
-  AxisReader(const std::string& file, const std::string& pointer, core::ConfigErrors& errors)
-      : file_(file), pointer_(pointer), errors_(errors) {}
+  AxisReader(const std::string& file, const std::string& pointer, core::ConfigErrors& errors, std::size_t max_values)
+      : file_(file), pointer_(pointer), errors_(errors), max_values_(max_values) {}
+
+  // The values this column may have: all of max_axis_values, or what the spec's earlier columns left of it.
+  std::string limit_text() const {
+    return max_values_ == max_axis_values ? std::to_string(max_axis_values)
+                                          : std::to_string(max_values_) + " (the " + std::to_string(max_axis_values) +
+                                                " values a spec's axes may have together, less the earlier axes')";
+  }
 
   void error(const std::string& relative, const std::string& message) {
     errors_.add(file_, pointer_ + relative, column_.parameter.path + ": " + message);
@@ -134,8 +141,8 @@ class AxisReader {
                     (list.is_array() ? " with no entries" : "") + ")");
       return;
     }
-    if (list.size() > max_axis_values) {
-      error(at, "more than " + std::to_string(max_axis_values) + " values");
+    if (list.size() > max_values_) {
+      error(at, "more than " + limit_text() + " values");
       return;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -181,10 +188,9 @@ class AxisReader {
   std::optional<std::size_t> count(const core::Json& form, const std::string& at, std::string_view key, double min) {
     const std::optional<double> n = number(form, at, key);
     if (!n) return std::nullopt;
-    if (*n != std::floor(*n) || *n < min || *n > static_cast<double>(max_axis_values)) {
+    if (*n != std::floor(*n) || *n < min || *n > static_cast<double>(max_values_)) {
       error(at + "/" + std::string(key), "must be a whole number from " + core::format_number(min) + " to " +
-                                             std::to_string(max_axis_values) + " (got " + core::format_number(*n) +
-                                             ")");
+                                             limit_text() + " (got " + core::format_number(*n) + ")");
       return std::nullopt;
     }
     return static_cast<std::size_t>(*n);
@@ -213,8 +219,8 @@ class AxisReader {
     }
     // A tolerance of 1e-9 steps keeps "to" when rounding leaves it a hair beyond from + n * step.
     const double steps = std::floor((*to - *from) / *step + 1e-9);
-    if (steps + 1 > static_cast<double>(max_axis_values)) {
-      error(at, "gives " + core::format_number(steps + 1) + " values, more than " + std::to_string(max_axis_values));
+    if (steps + 1 > static_cast<double>(max_values_)) {
+      error(at, "gives " + core::format_number(steps + 1) + " values, more than " + limit_text());
       return;
     }
     const std::size_t n = static_cast<std::size_t>(steps) + 1;
@@ -299,6 +305,7 @@ class AxisReader {
   const std::string& file_;
   const std::string& pointer_;
   core::ConfigErrors& errors_;
+  std::size_t max_values_;
   Column column_;
   bool ok_ = true;
 };
@@ -306,8 +313,8 @@ class AxisReader {
 }  // namespace
 
 std::optional<Column> read_column(const core::Json& axis, const std::string& file, const std::string& pointer,
-                                  core::ConfigErrors& errors) {
-  return AxisReader(file, pointer, errors).read(axis);
+                                  core::ConfigErrors& errors, std::size_t max_values) {
+  return AxisReader(file, pointer, errors, max_values).read(axis);
 }
 
 }  // namespace cascadesim::sim::sweep

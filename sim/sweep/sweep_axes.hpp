@@ -26,14 +26,16 @@ struct Column {
   std::string value_pointer(std::size_t i) const;
 };
 
-// More values than this on one axis is surely a mistake (and would not fit in memory expanded).
+// More values than this on the axes of one spec, all together, is surely a mistake: expanded (value, text and JSON)
+// they take about 75 bytes each, 1.2 GB at this count. Checked before a column is expanded.
 inline constexpr std::size_t max_axis_values = std::size_t{1} << 24;
 
-// Reads the column declared by axis (an object with "path" and one of the four forms) at pointer of file.
+// Reads the column declared by axis (an object with "path" and one of the four forms) at pointer of file, expanding
+// at most max_values values (what the spec's earlier columns left of max_axis_values).
 // Contract: every problem is added to errors with its pointer and the parameter's path in the message; the
 // column is returned only when there was none.
 std::optional<Column> read_column(const core::Json& axis, const std::string& file, const std::string& pointer,
-                                  core::ConfigErrors& errors);
+                                  core::ConfigErrors& errors, std::size_t max_values = max_axis_values);
 
 // The SplitMix64 output for state x (Steele, Lea, Flood 2014).
 std::uint64_t splitmix64(std::uint64_t x);

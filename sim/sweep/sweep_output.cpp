@@ -2,6 +2,7 @@
 #include "sim/sweep/sweep_output.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/input_limits.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -223,10 +224,11 @@ LineScan scan_lines(int fd, const std::string& path, std::uint64_t max_lines) {
   return scan;
 }
 
+// The line at offset, cut after core::max_line_bytes (a longer line matches nothing a sweep wrote).
 std::string read_line_at(int fd, std::uint64_t offset) {
   std::string line;
   char buffer[4096];
-  for (;;) {
+  while (line.size() <= core::max_line_bytes) {
     const ssize_t n = ::pread(fd, buffer, sizeof buffer, static_cast<off_t>(offset + line.size()));
     if (n <= 0) return line;
     const std::string_view chunk(buffer, static_cast<std::size_t>(n));
@@ -234,6 +236,7 @@ std::string read_line_at(int fd, std::uint64_t offset) {
     line.append(chunk.substr(0, newline));
     if (newline != std::string_view::npos) return line;
   }
+  return line;
 }
 
 // The point index a row starts with (after prefix), or -1.
@@ -245,7 +248,8 @@ std::int64_t leading_index(std::string_view line, std::string_view prefix) {
 }
 
 int open_file(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: rows are never appended through a link planted under a row file's name.
+  const int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw core::ConfigError({{path, "", std::string("cannot open for writing: ") + std::strerror(errno)}});
   return fd;
 }
@@ -274,6 +278,7 @@ SweepOutput::SweepOutput(const SweepSpec& spec, const RowFormatter& rows, const 
   if (ec || !fs::is_directory(dir))
     throw core::ConfigError(
         {{dir, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string())}});
+  lock_.emplace(dir);
   if (!resume) {
     if (non_empty(csv_path_))
       throw core::ConfigError(
@@ -363,8 +368,15 @@ void SweepOutput::for_each_existing_row(const std::function<void(std::string_vie
   if (rows_at_start_ == 0) return;
   std::ifstream in(csv_path_, std::ios::binary);
   std::string line;
-  std::getline(in, line);  // the header
-  for (std::uint64_t i = 0; i < rows_at_start_ && std::getline(in, line); ++i) f(line);
+  for (std::uint64_t number = 1; number <= rows_at_start_ + 1; ++number) {
+    const core::LineRead read = core::read_line(in, line);
+    if (read == core::LineRead::too_long)
+      throw core::ConfigError({{csv_path_, "",
+                                "line " + std::to_string(number) + ": longer than " +
+                                    std::to_string(core::max_line_bytes) + " bytes, which no sweep writes"}});
+    if (read == core::LineRead::end) return;
+    if (number > 1) f(line);  // line 1 is the header
+  }
 }
 
 void SweepOutput::append(int fd, const std::string& path, std::string_view line) {

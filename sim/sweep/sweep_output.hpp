@@ -6,11 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/folder_lock.hpp"
 #include "sim/sweep/sweep_evaluate.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 
@@ -48,7 +50,8 @@ class RowFormatter {
 };
 
 // The folder's files. Throws ConfigError for a folder that cannot be used (another sweep's, rows without
-// --resume, unreadable), OutputError (exit 2) when writing fails, e.g. on a full disk.
+// --resume, unreadable), OutputError (exit 2) when another process is writing the folder (core::FolderLock) or
+// writing fails, e.g. on a full disk.
 class SweepOutput {
  public:
   // Fresh (resume false): creates dir, refuses an existing non-empty points.csv, writes sweep.json and the CSV
@@ -81,6 +84,7 @@ class SweepOutput {
   const SweepSpec& spec_;
   const RowFormatter& rows_;
   std::string dir_, csv_path_, jsonl_path_, meta_path_;
+  std::optional<core::FolderLock> lock_;  // held from before the folder is read until the sweep ends
   int csv_fd_ = -1, jsonl_fd_ = -1;
   std::uint64_t rows_at_start_ = 0;
 };

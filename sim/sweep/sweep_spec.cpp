@@ -214,8 +214,10 @@ class SpecReader {
       axis.pointer = core::child_pointer(where.pointer, i);
       if (a.is_object() && a.contains("zip"))
         read_zip(a, axis);
-      else if (auto column = read_column(a, file(), axis.pointer, errors_))
+      else if (auto column = read_column(a, file(), axis.pointer, errors_, values_left())) {
+        axis_values_ += column->values.size();
         axis.columns.push_back(std::move(*column));
+      }
       for (const Column& c : axis.columns)
         if (!paths.insert(c.parameter.path).second)
           errors_.add(file(), c.pointer + "/path", c.parameter.path + ": already swept by another axis");
@@ -250,7 +252,10 @@ class SpecReader {
         errors_.add(file(), pointer + "/zip", "a zip cannot hold another zip");
         continue;
       }
-      if (auto column = read_column(members[j], file(), pointer, errors_)) axis.columns.push_back(std::move(*column));
+      if (auto column = read_column(members[j], file(), pointer, errors_, values_left())) {
+        axis_values_ += column->values.size();
+        axis.columns.push_back(std::move(*column));
+      }
     }
     if (errors_.size() != before) {
       axis.columns.clear();
@@ -708,6 +713,9 @@ class SpecReader {
     spec_.hash = fnv1a64_text(hashed.dump());
   }
 
+  // What the spec's columns read so far leave of max_axis_values.
+  std::size_t values_left() const { return max_axis_values - std::min(axis_values_, max_axis_values); }
+
   SweepSpec& spec_;
   core::ConfigErrors& errors_;
   const LoadOptions& load_;
@@ -715,6 +723,7 @@ class SpecReader {
   bool presets_ok_ = true;                       // every "/hardware" value loaded
   bool study_ok_ = false;
   bool axes_ok_ = true;
+  std::size_t axis_values_ = 0;  // values of the columns read so far, all axes together (max_axis_values)
   bool backend_ok_ = true;
 };
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/config_error.hpp"
+#include "core/input_limits.hpp"
 #include "reports/render/report_document.hpp"
 #include "reports/sweep_report.hpp"
 #include "sim/sweep/sweep_runner.hpp"
@@ -406,6 +408,57 @@ TEST_CASE("bad folders are core::ConfigErrors naming the file, and the JSON poin
 
   fs::remove(sweep / "points.csv");
   CHECK(error_of(sweep).starts_with((sweep / "points.csv").string() + ": /: cannot open"));
+}
+
+TEST_CASE("a points file with a figure no sweep writes is refused naming the line, not ranked as the best point") {
+  TempDir dir;
+  const fs::path sweep = small_sweep(dir);
+  const std::vector<std::string> lines = lines_in(sweep / "points.csv");
+  const std::vector<std::string> header = cells_of(lines.at(0));
+  const std::size_t time =
+      static_cast<std::size_t>(std::find(header.begin(), header.end(), "time_ms") - header.begin());
+  const std::size_t speedup =
+      static_cast<std::size_t>(std::find(header.begin(), header.end(), "speedup") - header.begin());
+  REQUIRE(time < header.size());
+  REQUIRE(speedup < header.size());
+  REQUIRE(cells_of(lines.at(1)).at(time - 1) == "ok");
+  // (cell, text, what the refusal says it must be)
+  const std::vector<std::tuple<std::size_t, std::string, std::string>> hostile = {
+      {time, "-1", "a finite number > 0"},
+      {time, "0", "a finite number > 0"},
+      {time, "inf", "a finite number > 0"},
+      {speedup, "nan", "a finite number > 0"},
+      {speedup, "-2.5", "a finite number > 0"}};
+  for (const auto& [cell, text, rule] : hostile) {
+    CAPTURE(text);
+    std::vector<std::string> row = cells_of(lines.at(1));
+    row.at(cell) = text;
+    std::string csv;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      std::string line = lines[i];
+      if (i == 1) {
+        line.clear();
+        for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "," : "") + row[c];
+      }
+      csv += line + "\n";
+    }
+    write_text(sweep / "points.csv", csv);
+    CHECK(error_of(sweep) == (sweep / "points.csv").string() + ": /: line 2: " + header.at(cell) + " '" + text +
+                                 "' is not a figure a sweep writes (" + rule + ")");
+  }
+}
+
+TEST_CASE("a points line longer than any a sweep writes is refused naming it, without reading it whole") {
+  TempDir dir;
+  const fs::path sweep = small_sweep(dir);
+  const std::vector<std::string> lines = lines_in(sweep / "points.csv");
+  write_text(sweep / "points.csv",
+             lines.at(0) + "\n" + lines.at(1) + "\n" + std::string(core::max_line_bytes + 1, '7') + "\n");
+  CHECK(error_of(sweep) ==
+        (sweep / "points.csv").string() + ": /: line 3: longer than 1048576 bytes, which no sweep writes");
+  write_text(sweep / "points.csv", std::string(core::max_line_bytes + 1, 'i'));
+  CHECK(error_of(sweep) ==
+        (sweep / "points.csv").string() + ": /: line 1: longer than 1048576 bytes, which no sweep writes");
 }
 
 }  // namespace

@@ -18,8 +18,11 @@ TEST_CASE("validate: the default study gives dense, anchor, sparse and cascade c
   grid.stack_seq_lens = {8192};
   const core::Json document = generate_validation_cases(grid);
   const core::Json& cases = document.at("cases");
-  // 2 lengths x 2 head dims x (1 dense + 3 anchor + 3 sparse + 3 cascade), plus 2 head dims x 2 stacks.
-  REQUIRE(cases.size() == 2 * 2 * 10 + 2 * 2);
+  // 2 head dims x (1 dense + 3 anchor + 3 sparse + 3 cascade at 8192, and the same without top_k 64 at 1024, whose
+  // 8 key tiles a study's top_k may not exceed), plus 2 head dims x 2 stacks.
+  REQUIRE(cases.size() == 2 * (10 + 7) + 2 * 2);
+  REQUIRE(document.at("generated_from").at("left_out_top_k") ==
+          core::Json::array({{{"seq_len", 1024}, {"top_k", 64}, {"key_tiles", 8}}}));
   std::set<std::string> names;
   for (const core::Json& c : cases) {
     names.insert(c.at("name").get<std::string>());

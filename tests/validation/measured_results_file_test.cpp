@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/file_size_limit.hpp"
 #include "tests/temp_dir.hpp"
 #include "validation/host/case_spec.hpp"
 #include "validation/host/measured_record.hpp"
@@ -163,13 +164,13 @@ TEST_CASE("validation: a write that fails names the file and leaves the earlier 
   MeasuredResultsFile file(path.string(), cases, gpu(), false);
   file.add(0, record_of(cases[0], 1.0));
   const std::string before = read_text(path);
-  // A folder where the temporary file goes makes the next write fail, as a full disk would.
-  std::filesystem::create_directory(path.string() + ".tmp");
   try {
+    // A full disk: the rewrite, longer than the file holding one record, fails.
+    const cascadesim::testing::FileSizeLimit full(before.size());
     file.add(1, record_of(cases[1], 2.0));
     FAIL("the write did not fail");
   } catch (const std::runtime_error& e) {
-    CHECK(std::string(e.what()).starts_with(path.string() + ": cannot open " + path.string() + ".tmp for writing: "));
+    CHECK(std::string(e.what()).starts_with(path.string() + ": writing failed: "));
   }
   CHECK(read_text(path) == before);
   CHECK(file.record_count() == 1);

@@ -86,7 +86,7 @@ rc=0
 ( trap '' XFSZ; ulimit -f 12; exec "$runner" "$work/cases.json" --out "$out" ) >"$work/full.log" 2>"$work/full.err" || rc=$?
 [ "$rc" -eq 2 ] || fail "the run under ulimit -f exited $rc, not 2: $(cat "$work/full.err")"
 [ "$(wc -l <"$work/full.err")" -eq 1 ] || fail "not one error line: $(cat "$work/full.err")"
-grep -q "^cascadesim-validate: $out[.]tmp: write failed: " "$work/full.err" || fail "error does not name the file"
+grep -q "^cascadesim-validate: $out: writing failed: " "$work/full.err" || fail "error does not name the file"
 cp "$out" "$work/full.before.json"
 kept=$(check_records "$out" "$work/cases.json")
 [ "$kept" -ge 1 ] && [ "$kept" -lt "$n_cases" ] || fail "ulimit -f 12 left $kept records: not mid-run"

@@ -2,6 +2,7 @@
 #include "validation/host/case_spec.hpp"
 
 #include "core/config_error.hpp"
+#include "core/input_limits.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -228,6 +229,8 @@ const char* kernel_kind_name(KernelKind kind) {
 }
 
 std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::string& source) {
+  if (const std::optional<core::ConfigIssue> deep = core::json_nesting_problem(json_text, source))
+    throw CaseError(deep->line());
   json document;
   try {
     document = json::parse(json_text);
@@ -266,11 +269,14 @@ std::vector<CaseSpec> parse_cases(const std::string& json_text, const std::strin
 }
 
 std::vector<CaseSpec> load_cases(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw CaseError(path + ": cannot open the cases file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_cases(text.str(), path);
+  core::ConfigErrors errors;
+  const std::optional<std::string> text = core::read_input_file(path, errors);
+  try {
+    errors.throw_if_any();
+  } catch (const core::ConfigError& e) {
+    throw CaseError(e.what());
+  }
+  return parse_cases(*text, path);
 }
 
 }  // namespace cascadesim::validation

@@ -2,6 +2,7 @@
 #include "validation/host/measured_record.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/input_limits.hpp"
 #include "validation/host/micro_result.hpp"
 
 #include <algorithm>
@@ -87,6 +88,10 @@ std::vector<std::string> read_resumed_records(const std::string& path, const std
   const auto problem = [&](const std::string& pointer, const std::string& what) {
     problems.push_back(path + ": " + pointer + ": " + what);
   };
+  if (const std::optional<core::ConfigIssue> deep = core::json_nesting_problem(text, path)) {
+    problems.push_back(deep->line());
+    return problems;
+  }
   ordered_json document;
   try {
     document = ordered_json::parse(text);
@@ -168,17 +173,22 @@ double percentile(std::vector<double> samples, double q) {
 MeasuredResultsFile::MeasuredResultsFile(std::string path, const std::vector<CaseSpec>& cases, const DeviceInfo& device,
                                          bool resume)
     : path_(std::move(path)), record_text_(cases.size()) {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return;  // nothing measured yet
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) return;  // an empty file holds no records
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) return;  // nothing measured yet
+  core::ConfigErrors errors;
+  const std::optional<std::string> text = core::read_input_file(path_, errors);
+  try {
+    errors.throw_if_any();
+  } catch (const core::ConfigError& e) {
+    throw CaseError(e.what());
+  }
+  if (text->find_first_not_of(" \t\r\n") == std::string::npos) return;  // an empty file holds no records
   if (!resume) {
     throw CaseError(path_ +
                     ": already holds measured results, which a fresh run would overwrite; --resume continues "
                     "that run, or give another --out");
   }
-  const std::vector<std::string> problems = read_resumed_records(path_, text.str(), cases, device, record_text_);
+  const std::vector<std::string> problems = read_resumed_records(path_, *text, cases, device, record_text_);
   if (!problems.empty()) {
     std::string message;
     for (const std::string& p : problems) message += (message.empty() ? "" : "\n") + p;
