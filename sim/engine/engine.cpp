@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <limits>
 #include <systemc>
 
@@ -556,79 +557,90 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   std::vector<hw::BusyTimeline> vector_timelines(static_cast<std::size_t>(system.cores()));
   prepared[order[0]].record.start_ns = gap_ns(prepared[order[0]]);
   leak_check_before_the_first_coroutine();
-  for (std::int64_t thread = 0; thread < threads; ++thread) {
+  auto run_thread = [&](std::int64_t thread) {
+    const std::int64_t core = thread % system.cores(), slot = thread / system.cores();
+    hw::BusyTimeline& matrix = matrix_timelines[static_cast<std::size_t>(core)];
+    hw::BusyTimeline& vector = vector_timelines[static_cast<std::size_t>(core)];
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      Prepared& p = prepared[order[k]];
+      sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
+      UnitContext ctx{system,
+                      topk,
+                      matrix,
+                      vector,
+                      system.spec().kernel_families[p.record.family],
+                      p.resident > 1,
+                      origin,
+                      p.kernel,
+                      p.record,
+                      p.stages,
+                      {},
+                      std::vector<double>(static_cast<std::size_t>(p.stages)),
+                      {}};
+      while (slot < p.resident && next_unit < p.record.units) {
+        const double unit = next_unit;
+        next_unit += 1;
+        const double start = now_ns();
+        matrix.forget_before(start);
+        vector.forget_before(start);
+        // The unit's fixed cost holds its slot, not the core's compute: another resident unit may compute.
+        const double steps_start = start + ctx.family.unit_fixed_ns;
+        const double end = std::visit(
+            [&](const auto& w) -> double {
+              using W = std::decay_t<decltype(w)>;
+              if constexpr (std::is_same_v<W, GemmWork>)
+                return gemm_unit(ctx, w, unit, core, steps_start);
+              else if constexpr (std::is_same_v<W, AttentionWork>)
+                return attention_unit(ctx, w, unit, core, steps_start);
+              else if constexpr (std::is_same_v<W, SelectWork>)
+                return select_unit(ctx, w, unit, core, steps_start);
+              else
+                return stream_unit(ctx, w, unit, core, steps_start);
+            },
+            p.kernel.work);
+        if (options.trace) options.trace->unit(core, p.record, start, end);
+        sc_core::wait(sc_core::sc_time(std::max(0.0, end - now_ns()), sc_core::SC_NS));
+        last_end = std::max(last_end, end);
+      }
+      if (++arrived < threads) {
+        sc_core::wait(kernel_closed);
+        continue;
+      }
+      // The last core out closes the kernel.
+      arrived = 0;
+      p.record.end_ns = std::max(last_end, p.record.start_ns);
+      last_end = p.record.end_ns;
+      const double hbm_now = hbm_bytes_now();
+      p.record.hbm_bytes = hbm_now - hbm_at_kernel_start;
+      hbm_at_kernel_start = hbm_now;
+      std::vector<double> channels_now = system.memory().channel_bytes();
+      p.record.channel_bytes.resize(channels_now.size());
+      for (std::size_t c = 0; c < channels_now.size(); ++c)
+        p.record.channel_bytes[c] = channels_now[c] - channels_at_kernel_start[c];
+      channels_at_kernel_start = std::move(channels_now);
+      if (ends_layer[order[k]]) snapshots.push_back(machine_totals(system));
+      if (options.trace) options.trace->kernel(p.record);
+      if (k + 1 < order.size()) {
+        prepared[order[k + 1]].record.start_ns = p.record.end_ns + gap_ns(prepared[order[k + 1]]);
+        next_unit = 0;
+      }
+      kernel_closed.notify();
+    }
+  };
+  // SystemC reports an exception escaping a process as its own error, which would hide an allocation failure
+  // (one line, exit 2, in main) behind an internal error: the first one stops the run and is raised as it was.
+  std::exception_ptr failure;
+  for (std::int64_t thread = 0; thread < threads; ++thread)
     sc_core::sc_spawn([&, thread]() {
-      const std::int64_t core = thread % system.cores(), slot = thread / system.cores();
-      hw::BusyTimeline& matrix = matrix_timelines[static_cast<std::size_t>(core)];
-      hw::BusyTimeline& vector = vector_timelines[static_cast<std::size_t>(core)];
-      for (std::size_t k = 0; k < order.size(); ++k) {
-        Prepared& p = prepared[order[k]];
-        sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
-        UnitContext ctx{system,
-                        topk,
-                        matrix,
-                        vector,
-                        system.spec().kernel_families[p.record.family],
-                        p.resident > 1,
-                        origin,
-                        p.kernel,
-                        p.record,
-                        p.stages,
-                        {},
-                        std::vector<double>(static_cast<std::size_t>(p.stages)),
-                        {}};
-        while (slot < p.resident && next_unit < p.record.units) {
-          const double unit = next_unit;
-          next_unit += 1;
-          const double start = now_ns();
-          matrix.forget_before(start);
-          vector.forget_before(start);
-          // The unit's fixed cost holds its slot, not the core's compute: another resident unit may compute.
-          const double steps_start = start + ctx.family.unit_fixed_ns;
-          const double end = std::visit(
-              [&](const auto& w) -> double {
-                using W = std::decay_t<decltype(w)>;
-                if constexpr (std::is_same_v<W, GemmWork>)
-                  return gemm_unit(ctx, w, unit, core, steps_start);
-                else if constexpr (std::is_same_v<W, AttentionWork>)
-                  return attention_unit(ctx, w, unit, core, steps_start);
-                else if constexpr (std::is_same_v<W, SelectWork>)
-                  return select_unit(ctx, w, unit, core, steps_start);
-                else
-                  return stream_unit(ctx, w, unit, core, steps_start);
-              },
-              p.kernel.work);
-          if (options.trace) options.trace->unit(core, p.record, start, end);
-          sc_core::wait(sc_core::sc_time(std::max(0.0, end - now_ns()), sc_core::SC_NS));
-          last_end = std::max(last_end, end);
-        }
-        if (++arrived < threads) {
-          sc_core::wait(kernel_closed);
-          continue;
-        }
-        // The last core out closes the kernel.
-        arrived = 0;
-        p.record.end_ns = std::max(last_end, p.record.start_ns);
-        last_end = p.record.end_ns;
-        const double hbm_now = hbm_bytes_now();
-        p.record.hbm_bytes = hbm_now - hbm_at_kernel_start;
-        hbm_at_kernel_start = hbm_now;
-        std::vector<double> channels_now = system.memory().channel_bytes();
-        p.record.channel_bytes.resize(channels_now.size());
-        for (std::size_t c = 0; c < channels_now.size(); ++c)
-          p.record.channel_bytes[c] = channels_now[c] - channels_at_kernel_start[c];
-        channels_at_kernel_start = std::move(channels_now);
-        if (ends_layer[order[k]]) snapshots.push_back(machine_totals(system));
-        if (options.trace) options.trace->kernel(p.record);
-        if (k + 1 < order.size()) {
-          prepared[order[k + 1]].record.start_ns = p.record.end_ns + gap_ns(prepared[order[k + 1]]);
-          next_unit = 0;
-        }
-        kernel_closed.notify();
+      try {
+        run_thread(thread);
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+        sc_core::sc_stop();
       }
     });
-  }
   sc_core::sc_start();
+  if (failure) std::rethrow_exception(failure);
 
   // The run as it happened: every layer in order, a repeated layer taking its twin's kernels (with its own layer
   // index) and adding its twin's share of every statistic that sums work.
