@@ -429,7 +429,11 @@ TEST_CASE("a points file with a figure no sweep writes is refused naming the lin
       {time, "inf", "a finite number > 0"},
       {speedup, "nan", "a finite number > 0"},
       {speedup, "-2.5", "a finite number > 0"}};
-  for (const auto& [cell, text, rule] : hostile) {
+  for (const auto& entry : hostile) {
+    // Named copies, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+    const std::size_t cell = std::get<0>(entry);
+    const std::string& text = std::get<1>(entry);
+    const std::string& rule = std::get<2>(entry);
     CAPTURE(text);
     std::vector<std::string> row = cells_of(lines.at(1));
     row.at(cell) = text;
