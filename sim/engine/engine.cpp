@@ -635,7 +635,10 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       try {
         run_thread(thread);
       } catch (...) {
-        if (!failure) failure = std::current_exception();
+        if (failure) return;
+        failure = std::current_exception();
+        // Stopping is this run's own doing, not news for the user's terminal.
+        sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
         sc_core::sc_stop();
       }
     });
