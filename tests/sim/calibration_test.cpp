@@ -281,8 +281,8 @@ TEST_CASE("a stack record naming a model is its whole layers as a study of it ru
       CHECK(a->implementation == models::dataflow::attention_implementation_index("fa3-style"));
     }
   }
-  CHECK(gemms == 16 * 4);      // QKV, O, gate and up, down in every layer
-  CHECK(attention == 16);      // one per layer; an anchor's writes its block maxima as it goes
+  CHECK(gemms == 16 * 4);  // QKV, O, gate and up, down in every layer
+  CHECK(attention == 16);  // one per layer; an anchor's writes its block maxima as it goes
   CHECK(record_family(scheduled) == "layers");
   CHECK_THROWS_WITH_AS(record_kernels(stack("short", "8D", 0)),
                        doctest::Contains("has 8 layers but llama-3.2-1b has 16"), std::invalid_argument);
