@@ -6,10 +6,9 @@ record is left out.
 
 Usage: python3 validation/decode_records.py DECODE.json OUT.json
 """
-import json
 import sys
 
-from records_file import write_records
+from records_file import convert, timing
 
 
 def records(document):
@@ -32,22 +31,11 @@ def records(document):
             "top_k": r["top_k_tiles"],
             "kv_splits": r["splits"],
             "default_splits": r["default_splits"],
-            "median_ms": r["median_ms"],
-            "p10_ms": r["p10_ms"],
-            "p90_ms": r["p90_ms"],
-            "samples_ms": r["samples_ms"],
+            **timing(r),
             "device": r["device"],
         })
     return out
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__.strip().splitlines()[-1])
-    with open(sys.argv[1]) as f:
-        document = json.load(f)
-    write_records(records(document), sys.argv[2])
-
-
 if __name__ == "__main__":
-    main()
+    convert(records, __doc__.strip().splitlines()[-1])

@@ -1,8 +1,17 @@
-"""Writing a measured-records file that `cascadesim calibrate` and `report` read: {"schema_version": 1, "records":
-[...]}, written to a temporary file beside the target and renamed into place, so a reader never sees half a file."""
+"""Measured-records files that `cascadesim calibrate` and `report` read ({"schema_version": 1, "records": [...]}), as
+the converters of validation/ write them from a benchmark's own output: one command line (IN.json OUT.json), the
+timing fields every record carries, and a write to a temporary file beside the target renamed into place, so a
+reader never sees half a file."""
 import json
 import os
+import sys
 import tempfile
+
+
+def timing(r):
+    """A record's timing fields, in the order calibrate's records carry them (docs/results.md)."""
+    return {"median_ms": r["median_ms"], "p10_ms": r["p10_ms"], "p90_ms": r["p90_ms"],
+            "samples_ms": r.get("samples_ms", [])}
 
 
 def write_records(records, path):
@@ -10,3 +19,12 @@ def write_records(records, path):
     with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(os.path.abspath(path)), delete=False) as f:
         f.write(text)
     os.replace(f.name, path)
+
+
+def convert(records, usage):
+    """The converters' command line: records(the benchmark's JSON document) written to OUT.json."""
+    if len(sys.argv) != 3:
+        sys.exit(usage)
+    with open(sys.argv[1]) as f:
+        document = json.load(f)
+    write_records(records(document), sys.argv[2])

@@ -4,12 +4,11 @@ kernel family is fitted from GEMMs rather than borrowing attention's figures. Th
 
 Usage: python3 validation/layers/gemm_records.py GEMM.json OUT.json
 """
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from records_file import write_records  # noqa: E402
+from records_file import convert, timing  # noqa: E402
 
 
 def records(document):
@@ -30,23 +29,12 @@ def records(document):
             "tile_q": 0,
             "tile_k": 0,
             "top_k": 0,
-            "median_ms": r["median_ms"],
-            "p10_ms": r["p10_ms"],
-            "p90_ms": r["p90_ms"],
-            "samples_ms": r["samples_ms"],
+            **timing(r),
             "flop_count": r["flop_count"],
             "device": r["device"],
         })
     return out
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__.strip().splitlines()[-1])
-    with open(sys.argv[1]) as f:
-        document = json.load(f)
-    write_records(records(document), sys.argv[2])
-
-
 if __name__ == "__main__":
-    main()
+    convert(records, __doc__.strip().splitlines()[-1])

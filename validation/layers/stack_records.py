@@ -6,13 +6,12 @@ stacks with SDPA's cuDNN attention are left out (no implementation of ours stand
 
 Usage: python3 validation/layers/stack_records.py LAYERS.json OUT.json
 """
-import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from records_file import write_records  # noqa: E402
+from records_file import convert, timing  # noqa: E402
 
 DENSE = "stack 16 layers, attention fa3-style dense"
 SCHEDULED = re.compile(r"stack 16 layers, attention fa3-style (\S+) top_k (\d+)$")
@@ -40,22 +39,11 @@ def records(document):
             "tile_q": 128,
             "tile_k": 128,
             "top_k": top_k,
-            "median_ms": r["median_ms"],
-            "p10_ms": r["p10_ms"],
-            "p90_ms": r["p90_ms"],
-            "samples_ms": r.get("samples_ms", []),
+            **timing(r),
             "device": {"name": r["device"]["name"]},
         })
     return out
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__.strip().splitlines()[-1])
-    with open(sys.argv[1]) as f:
-        document = json.load(f)
-    write_records(records(document), sys.argv[2])
-
-
 if __name__ == "__main__":
-    main()
+    convert(records, __doc__.strip().splitlines()[-1])
