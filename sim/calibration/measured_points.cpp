@@ -80,6 +80,8 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.pool_factor = r.integer("pool_factor", 0, false);
   p.schedule = r.text("schedule", false);
   p.model = r.text("model", false);
+  if (!p.model.empty() && p.kernel != "stack")
+    errors.add(file, pointer + "/model", "only a stack record names a model (whose whole layers it ran)");
   p.causal = r.boolean("causal");
   // Records from before the runner named its implementation ran the fa2-style kernels (validation/README.md).
   if (const std::string implementation = r.text("implementation", false); !implementation.empty()) {

@@ -194,16 +194,17 @@ TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and 
     {"name": "qkv", "kernel": "gemm", "batch": 1, "seq_len": 4096, "gemm_n": 3072, "gemm_k": 2048, "heads": 0,
      "head_dim": 0, "causal": false, "tile_q": 0, "tile_k": 0, "top_k": 0, "median_ms": 0.084, "p10_ms": 0.083,
      "p90_ms": 0.088, "device": {"name": "NVIDIA H100 80GB HBM3"}},
-    {"name": "bad", "kernel": "gemm", "batch": 1, "seq_len": 4096, "gemm_n": 0, "heads": 0, "head_dim": 0,
+    {"name": "bad", "kernel": "gemm", "model": "llama-3.2-1b", "batch": 1, "seq_len": 4096, "gemm_n": 0, "heads": 0, "head_dim": 0,
      "causal": false, "tile_q": 0, "tile_k": 0, "top_k": 0, "median_ms": 1, "p10_ms": 1, "p90_ms": 1,
      "device": {"name": "NVIDIA H100 80GB HBM3"}}]})";
   try {
     load_measured_text(text, "g.json");
-    FAIL("a gemm record without gemm_k and with gemm_n 0 was accepted");
+    FAIL("a gemm record without gemm_k, with gemm_n 0 and naming a model was accepted");
   } catch (const core::ConfigError& e) {
     const std::string what = e.what();
     CHECK(what.find("g.json: /records/1/gemm_n: must be >= 1") != std::string::npos);
     CHECK(what.find("g.json: /records/1/gemm_k: missing required field") != std::string::npos);
+    CHECK(what.find("g.json: /records/1/model: only a stack record names a model") != std::string::npos);
   }
   MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "g.json");
   REQUIRE(set.points.size() == 1);
