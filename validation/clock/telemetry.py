@@ -3,8 +3,11 @@ every measured time can carry the clock and power it ran at (an H100 under susta
 power cap with the SM clock well below its boost clock; a short burst may not).
 
 Power is the instantaneous reading where the driver has one (power.draw.instant), else power.draw (a one-second
-average on Hopper, so it lags a burst).
+average on Hopper, so it lags a burst). Energy comes from NVML's total-energy counter (millijoules since the driver
+loaded; nvmlDeviceGetTotalEnergyConsumption, read through ctypes as the runner reads it through dlopen), sampled on
+the same clock: `between` gives the energy of a window as the counter's difference over it.
 """
+import ctypes
 import statistics
 import subprocess
 import threading
@@ -18,6 +21,32 @@ def _power_field():
     return "power.draw.instant" if ok else "power.draw"
 
 
+class EnergyCounter:
+    """NVML's total-energy counter of GPU 0; `error` says why not where NVML or the counter is missing."""
+
+    def __init__(self):
+        self.error = None
+        try:
+            self.lib = ctypes.CDLL("libnvidia-ml.so.1")
+            self._check(self.lib.nvmlInit_v2(), "nvmlInit_v2")
+            self.device = ctypes.c_void_p()
+            self._check(self.lib.nvmlDeviceGetHandleByIndex_v2(0, ctypes.byref(self.device)),
+                        "nvmlDeviceGetHandleByIndex_v2")
+            self.read_mJ()
+        except (OSError, RuntimeError) as e:
+            self.error = str(e)
+
+    def _check(self, status, call):
+        if status != 0:
+            raise RuntimeError(f"NVML {call} failed with status {status}")
+
+    def read_mJ(self):
+        energy = ctypes.c_ulonglong()
+        self._check(self.lib.nvmlDeviceGetTotalEnergyConsumption(self.device, ctypes.byref(energy)),
+                    "nvmlDeviceGetTotalEnergyConsumption")
+        return energy.value
+
+
 class Sampler:
     """(host time, SM MHz, power W, throttle reasons), every `period_ms`."""
 
@@ -29,6 +58,17 @@ class Sampler:
              "--format=csv,noheader,nounits", "-lms", str(period_ms)], stdout=subprocess.PIPE, text=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
+        self.energy = EnergyCounter()
+        self.energy_samples = []  # (host time, mJ)
+        self.running = True
+        if self.energy.error is None:
+            self.energy_thread = threading.Thread(target=self._read_energy, args=(period_ms,), daemon=True)
+            self.energy_thread.start()
+
+    def _read_energy(self, period_ms):
+        while self.running:
+            self.energy_samples.append((time.time(), self.energy.read_mJ()))
+            time.sleep(period_ms / 1000.0)
 
     def _read(self):
         for line in self.proc.stdout:
@@ -47,7 +87,19 @@ class Sampler:
                 "sm_clock_MHz_median": statistics.median(x[1] for x in s), "sm_clock_MHz_min": min(x[1] for x in s),
                 "power_W_median": statistics.median(x[2] for x in s), "power_W_max": max(x[2] for x in s),
                 "throttled_samples": sum(1 for x in s if int(x[3], 16) != 0) if all(
-                    x[3].startswith("0x") for x in s) else None}
+                    x[3].startswith("0x") for x in s) else None} | self.energy_between(start, end)
+
+    def energy_between(self, start, end):
+        """The counter's difference between its first and last samples inside [start, end], and the mean power."""
+        e = [x for x in self.energy_samples if start <= x[0] <= end]
+        if self.energy.error is not None:
+            return {"energy_error": self.energy.error}
+        if len(e) < 2 or e[-1][0] <= e[0][0]:
+            return {}
+        energy_J = (e[-1][1] - e[0][1]) / 1000.0
+        return {"energy_J": energy_J, "energy_seconds": e[-1][0] - e[0][0],
+                "mean_power_W_from_energy": energy_J / (e[-1][0] - e[0][0])}
 
     def stop(self):
+        self.running = False
         self.proc.terminate()

@@ -53,6 +53,29 @@ ordered_json case_json(const CaseSpec& spec) {
           {"splits", spec.splits}};
 }
 
+ordered_json window_json(const BoardWindow& w) {
+  return {{"seconds", w.seconds},
+          {"energy_J", w.energy_J},
+          {"mean_power_W", w.mean_power_W},
+          {"sm_clock_MHz_median", w.sm_clock_MHz_median},
+          {"sm_clock_MHz_min", w.sm_clock_MHz_min},
+          {"power_capped_fraction", w.power_capped_fraction},
+          {"samples", w.samples}};
+}
+
+ordered_json energy_json(const EnergyMeasurement& e) {
+  const double runs = static_cast<double>(e.runs);
+  // Dynamic: above what the board drew idle just before, at the idle clock state (static power while active is
+  // higher than idle; a model fits that part).
+  return {{"runs", e.runs},
+          {"ms_per_run", e.ms_per_run},
+          {"energy_per_run_J", e.loaded.energy_J / runs},
+          {"energy_above_idle_per_run_J", (e.loaded.energy_J - e.idle.mean_power_W * e.loaded.seconds) / runs},
+          {"power_limit_W", e.power_limit_W},
+          {"idle", window_json(e.idle)},
+          {"loaded", window_json(e.loaded)}};
+}
+
 ordered_json record_json(const MeasuredRecord& r) {
   ordered_json record = case_json(r.spec);
   record["buffer_sets"] = r.buffer_sets;
@@ -76,6 +99,7 @@ ordered_json record_json(const MeasuredRecord& r) {
                         {"samples_ms", stage.samples_ms}});
     record["stages"] = std::move(stages);
   }
+  if (r.energy) record["energy"] = energy_json(*r.energy);
   record["device"] = device_json(r.device);
   return record;
 }

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "validation/host/board_meter.hpp"
 #include "validation/host/case_spec.hpp"
 
 namespace cascadesim::validation {
@@ -28,6 +30,18 @@ struct StageSamples {
   std::vector<double> samples_ms;
 };
 
+// Board energy around one case (--energy-s): the board idle for a moment, then the case's launches back to back for
+// seconds (NVML's energy counter and the power cap's clock control act over tens to hundreds of milliseconds, so a
+// burst of milliseconds measures neither), so the per-run figures are those of sustained load, at the clock the power
+// limit leaves.
+struct EnergyMeasurement {
+  BoardWindow idle;
+  BoardWindow loaded;
+  std::int64_t runs = 0;
+  double ms_per_run = 0;  // device time of the loaded window (events) over runs
+  double power_limit_W = 0;
+};
+
 struct MeasuredRecord {
   CaseSpec spec;
   DeviceInfo device;
@@ -47,6 +61,7 @@ struct MeasuredRecord {
   // Parts of each repetition (empty for single-launch kernels): anchor "attention", "select"; cascade "pool",
   // "coarse", "select", "refine"; stack one entry per layer, "layer_03_anchor".
   std::vector<StageSamples> stages;
+  std::optional<EnergyMeasurement> energy;
 };
 
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.

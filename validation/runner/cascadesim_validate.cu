@@ -3,18 +3,22 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "validation/host/bf16.hpp"
 #include "validation/host/block_sparse.hpp"
+#include "validation/host/board_meter.hpp"
 #include "validation/host/case_spec.hpp"
 #include "validation/host/decode_reference.hpp"
 #include "validation/host/error_metrics.hpp"
@@ -838,7 +842,51 @@ int run_checks(std::uint64_t seed) {
 
 // ---- timing ----
 
-MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec) {
+// The board's energy while the case runs back to back for `seconds`, after `idle_s` of the board idle. Launches go
+// in batches of about 25 ms with at most two batches queued, so the device never waits on the host and the window
+// ends when the last run does.
+EnergyMeasurement measure_energy(const BoardMeter& meter, LaunchedCase& launched, std::size_t first_run, double run_ms,
+                                 double seconds) {
+  constexpr double kIdleSeconds = 1.0;
+  constexpr int kBoardPeriodMs = 20;
+  constexpr double kBatchMs = 25;
+  EnergyMeasurement e;
+  e.power_limit_W = meter.power_limit_W();
+  CASCADESIM_CUDA(cudaDeviceSynchronize());
+  {
+    BoardSampler sampler(meter, kBoardPeriodMs);
+    const BoardReading start = meter.read();
+    std::this_thread::sleep_for(std::chrono::duration<double>(kIdleSeconds));
+    const BoardReading end = meter.read();
+    e.idle = summarize_board_window(start, end, sampler.stop());
+  }
+  const std::size_t batch = static_cast<std::size_t>(std::max(1.0, std::ceil(kBatchMs / std::max(run_ms, 1e-3))));
+  cudaEvent_t begin = nullptr, finish = nullptr, batch_done[2] = {nullptr, nullptr};
+  for (cudaEvent_t* ev : {&begin, &finish, &batch_done[0], &batch_done[1]}) CASCADESIM_CUDA(cudaEventCreate(ev));
+  BoardSampler sampler(meter, kBoardPeriodMs);
+  const BoardReading start = meter.read();
+  CASCADESIM_CUDA(cudaEventRecord(begin));
+  std::size_t run = first_run;
+  for (std::size_t b = 0; meter.read().host_s - start.host_s < seconds; ++b) {
+    for (std::size_t i = 0; i < batch; ++i) launched.enqueue(run++, nullptr);
+    CASCADESIM_CUDA(cudaEventRecord(batch_done[b % 2]));
+    if (b > 0) CASCADESIM_CUDA(cudaEventSynchronize(batch_done[(b + 1) % 2]));
+  }
+  CASCADESIM_CUDA(cudaEventRecord(finish));
+  CASCADESIM_CUDA(cudaEventSynchronize(finish));
+  const BoardReading end = meter.read();
+  e.loaded = summarize_board_window(start, end, sampler.stop());
+  float ms = 0;
+  CASCADESIM_CUDA(cudaEventElapsedTime(&ms, begin, finish));
+  for (cudaEvent_t ev : {begin, finish, batch_done[0], batch_done[1]}) CASCADESIM_CUDA(cudaEventDestroy(ev));
+  e.runs = static_cast<std::int64_t>(run - first_run);
+  e.ms_per_run = ms / static_cast<double>(e.runs);
+  return e;
+}
+
+// meter non-null: the record also carries the board's energy over energy_s of back-to-back runs.
+MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSpec& spec, const BoardMeter* meter,
+                         double energy_s) {
   const std::size_t n = case_q_elements(spec), nkv = case_kv_elements(spec);
   const std::size_t set_bytes = 2 * (n + nkv) * sizeof(std::uint16_t);
   // Enough sets that one pass over them moves more than twice the L2, so each run reads from device memory; a
@@ -885,16 +933,29 @@ MeasuredRecord time_case(const DeviceContext& ctx, InputPool& pool, const CaseSp
   record.p90_ms = percentile(record.samples_ms, 0.9);
   record.achieved_TFLOP_per_s = record.flop_count / (record.median_ms * 1e-3) / 1e12;
   record.achieved_GB_per_s = record.compulsory_bytes / (record.median_ms * 1e-3) / 1e9;
+  if (meter)
+    record.energy = measure_energy(*meter, launched, static_cast<std::size_t>(spec.warmup + spec.repetitions),
+                                   record.median_ms, energy_s);
   return record;
 }
 
 // Measures the cases in order into out_path, rewriting it after each one (MeasuredResultsFile), so that whatever
 // stops the run (a kill, a full disk, a device fault) leaves the finished records there; --resume measures only the
 // cases it lacks.
-int run_timing(const std::string& cases_path, const std::string& out_path, bool resume) {
+int run_timing(const std::string& cases_path, const std::string& out_path, bool resume, double energy_s) {
   const std::vector<CaseSpec> cases = load_cases(cases_path);
   const DeviceContext ctx = open_device();
   for (const CaseSpec& spec : cases) require_case_supported(ctx, spec);
+  std::unique_ptr<BoardMeter> meter;
+  if (energy_s > 0) {
+    char bus_id[32] = {};
+    CASCADESIM_CUDA(cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, 0));
+    try {
+      meter = std::make_unique<BoardMeter>(bus_id);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string("--energy-s: ") + e.what());
+    }
+  }
   MeasuredResultsFile results(out_path, cases, ctx.info, resume);
   if (resume)
     std::printf("resuming %s: %zu of %zu cases already measured\n", out_path.c_str(), results.record_count(),
@@ -909,7 +970,7 @@ int run_timing(const std::string& cases_path, const std::string& out_path, bool 
     if (results.measured(i)) continue;
     MeasuredRecord r;
     try {
-      r = time_case(ctx, pool, spec);
+      r = time_case(ctx, pool, spec, meter.get(), energy_s);
     } catch (const DeviceOutOfMemory& e) {
       throw UsageError(spec.name + ": " + e.what() + kept());
     } catch (const std::exception& e) {
@@ -930,6 +991,15 @@ int run_timing(const std::string& cases_path, const std::string& out_path, bool 
         std::printf(" %s %.4f ms", stage.name.c_str(), percentile(stage.samples_ms, 0.5));
       std::printf(" (medians)\n");
     }
+    if (r.energy)
+      std::printf(
+          "%-34s %-7s  energy %.4f J/run (%.4f above idle) at %.0f W, SM %.0f MHz, power-capped %.0f%%, "
+          "%.4f ms/run sustained, idle %.0f W\n",
+          "", "", r.energy->loaded.energy_J / static_cast<double>(r.energy->runs),
+          (r.energy->loaded.energy_J - r.energy->idle.mean_power_W * r.energy->loaded.seconds) /
+              static_cast<double>(r.energy->runs),
+          r.energy->loaded.mean_power_W, r.energy->loaded.sm_clock_MHz_median,
+          100 * r.energy->loaded.power_capped_fraction, r.energy->ms_per_run, r.energy->idle.mean_power_W);
     std::fflush(stdout);
   }
   return 0;
@@ -958,7 +1028,7 @@ int run_micro(const std::string& out_path, int repetitions) {
 void print_usage(std::FILE* to) {
   std::fprintf(to,
                "usage: cascadesim-validate --check [--seed N]\n"
-               "       cascadesim-validate CASES.json --out MEASURED.json [--resume]\n"
+               "       cascadesim-validate CASES.json --out MEASURED.json [--resume] [--energy-s SECONDS]\n"
                "       cascadesim-validate --micro --out MICRO.json [--repetitions N]\n");
 }
 
@@ -990,8 +1060,21 @@ int main(int argc, char** argv) {
       if (repetitions < 20) throw UsageError("--repetitions must be >= 20");
       return run_micro(args[2], repetitions);
     }
-    if ((args.size() == 3 || (args.size() == 4 && args[3] == "--resume")) && args[1] == "--out")
-      return run_timing(args[0], args[2], args.size() == 4);
+    if (args.size() >= 3 && args[1] == "--out") {
+      bool resume = false;
+      double energy_s = 0;
+      for (std::size_t i = 3; i < args.size(); ++i) {
+        if (args[i] == "--resume") {
+          resume = true;
+        } else if (args[i] == "--energy-s" && i + 1 < args.size()) {
+          energy_s = std::stod(args[++i]);
+          if (!(energy_s >= 1 && energy_s <= 600)) throw UsageError("--energy-s must be between 1 and 600 seconds");
+        } else {
+          throw UsageError("unknown or incomplete option '" + args[i] + "'");
+        }
+      }
+      return run_timing(args[0], args[2], resume, energy_s);
+    }
     print_usage(stderr);
     return 2;
   } catch (const UsageError& e) {
