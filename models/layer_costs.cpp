@@ -21,6 +21,12 @@ std::string_view to_string(Op op) {
       return "o_projection";
     case Op::mlp:
       return "mlp";
+    case Op::norm:
+      return "norm";
+    case Op::rope:
+      return "rope";
+    case Op::activation:
+      return "activation";
   }
   return "?";
 }

@@ -19,8 +19,8 @@ namespace dataflow {
 struct Kernel;
 }
 
-enum class Op : std::uint8_t { qkv_projection, attention, anchor_scoring, o_projection, mlp };
-inline constexpr std::size_t op_count = 5;
+enum class Op : std::uint8_t { qkv_projection, attention, anchor_scoring, o_projection, mlp, norm, rope, activation };
+inline constexpr std::size_t op_count = 8;
 std::string_view to_string(Op op);
 
 // Elementwise work is counted in "vector FLOPs": one per arithmetic or compare operation.
@@ -29,6 +29,13 @@ inline constexpr double softmax_ops_per_score = 5.0;
 // SiLU(g) * u: exp, add, divide, multiply, multiply; tanh-GELU: about 8 operations per element.
 inline constexpr double swiglu_ops_per_element = 5.0;
 inline constexpr double gelu_ops_per_element = 8.0;
+// Residual add (1) then RMSNorm: square and accumulate (2), scale by the reciprocal root (1), weight (1) (Zhang and
+// Sennrich 2019, eq. 4); LayerNorm adds the mean's accumulate and subtract and the bias (Ba et al. 2016): 8.
+inline constexpr double add_rmsnorm_ops_per_element = 5.0;
+inline constexpr double add_layernorm_ops_per_element = 8.0;
+// Rotary embedding: x * cos + rotate_half(x) * sin, two multiplies and an add per element of Q and K (Su et al.,
+// RoFormer, 2021, eq. 34).
+inline constexpr double rope_ops_per_element = 3.0;
 inline constexpr double index_bytes = 4.0;       // int32 key-tile indices in the top-k lists
 inline constexpr double tile_score_bytes = 4.0;  // fp32 per-tile scores an anchor writes for selection
 

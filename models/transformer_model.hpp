@@ -7,6 +7,11 @@
 namespace cascadesim::models {
 
 enum class MlpKind { swiglu, gelu };
+// The normalization before attention and before the MLP (each fused with the residual add before it).
+enum class NormKind { rmsnorm, layernorm };
+// Rotary embeddings are applied to Q and K in every layer; learned (absolute) positions are added once, before the
+// first layer, and cost nothing per layer.
+enum class Positional { rope, learned };
 
 struct TransformerModel {
   std::string name;
@@ -17,6 +22,8 @@ struct TransformerModel {
   std::int64_t d_mlp = 0;
   std::int64_t n_layers = 0;
   MlpKind mlp = MlpKind::swiglu;
+  NormKind norm = NormKind::rmsnorm;
+  Positional positional = Positional::rope;
   bool causal = true;  // decoder LMs mask the future; ViT-style encoders attend both ways
 
   std::int64_t q_width() const { return n_heads * head_dim; }

@@ -135,9 +135,8 @@ OpCost kernel_cost(const Kernel& kernel) {
         if constexpr (std::is_same_v<W, GemmWork>) {
           c.matrix_flops = w.problems * 2.0 * w.m * w.n * w.k;
           c.vector_flops = w.problems * w.epilogue_ops_per_output * w.m * w.n;
-          const double n_written = w.n_written > 0 ? w.n_written : w.n;
           const double b_reads = w.problems / static_cast<double>(w.problems_per_b);
-          c.hbm_bytes = w.bytes_per_element * (w.problems * (w.m * w.k + w.m * n_written) + b_reads * w.k * w.n);
+          c.hbm_bytes = w.bytes_per_element * (w.problems * (w.m * w.k + w.m * w.n) + b_reads * w.k * w.n);
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
           const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);

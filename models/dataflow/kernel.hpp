@@ -26,7 +26,6 @@ struct GemmWork {
   double tile_m = 256, tile_n = 256;
   double bytes_per_element = 2;
   double epilogue_ops_per_output = 0;  // fused elementwise work (activation) per output element
-  double n_written = 0;                // output columns written when an epilogue narrows them (0: n)
   std::uint64_t a_tensor = 0;          // ids for tile-granular caching: A panels reused across N tiles,
   std::uint64_t b_tensor = 0;          // B (weight) panels reused across M tiles
 

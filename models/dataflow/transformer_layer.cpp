@@ -1,5 +1,6 @@
 // One transformer layer as kernels: the projections and MLP as tiled GEMMs on the same arrays as attention
 // (so end-to-end speedup is simulated, not assumed through a fixed fraction), and a whole layer stack.
+#include <algorithm>
 #include <cmath>
 
 #include "models/dataflow/layer.hpp"
@@ -36,6 +37,55 @@ Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64
   w.units = heads * static_cast<double>(g.query_tiles);
   return Kernel{"pooled_scoring", Op::anchor_scoring, layer, LayerKind::anchor, w};
 }
+// Work units of a kernel over the layer's tokens: a tile of token rows each.
+double token_row_units(const LayerShape& s) {
+  const double tokens = s.batch * static_cast<double>(s.query_tokens);
+  return std::max(1.0, std::ceil(tokens / static_cast<double>(s.tile_tokens)));
+}
+
+// The residual add and the normalization after it, one kernel as inference stacks fuse them (vLLM's
+// fused_add_rms_norm; the measured stack's add_rms_norm, validation/layers/layer_stack.py): it reads the residual
+// stream and the sublayer's output and writes the updated stream and the next sublayer's normalized input. The first
+// layer's input norm has no add before it and the last layer's final add no norm after it; every layer is counted as
+// a middle one (the stack's total differs by one token-row stream of the d_model width).
+Kernel norm_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind,
+                   const char* name) {
+  const double elements = s.batch * static_cast<double>(s.query_tokens * m.d_model);
+  const double e = static_cast<double>(s.bytes_per_element);
+  StreamWork w;
+  w.read_bytes = 2.0 * elements * e + static_cast<double>(m.d_model) * e;  // and the norm's weight
+  w.write_bytes = 2.0 * elements * e;
+  w.vector_ops = elements * (m.norm == NormKind::rmsnorm ? add_rmsnorm_ops_per_element : add_layernorm_ops_per_element);
+  w.units = token_row_units(s);
+  return Kernel{name, Op::norm, layer, kind, w};
+}
+
+// Rotary embeddings applied in place to the new tokens' Q and K (vLLM's rotary_embedding), with the cos and sin of
+// their positions.
+Kernel rope_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  const double tokens = s.batch * static_cast<double>(s.query_tokens);
+  const double elements = tokens * static_cast<double>(m.q_width() + m.kv_width());
+  const double e = static_cast<double>(s.bytes_per_element);
+  StreamWork w;
+  w.read_bytes = elements * e + static_cast<double>(s.query_tokens * 2 * m.head_dim) * e;
+  w.write_bytes = elements * e;
+  w.vector_ops = elements * rope_ops_per_element;
+  w.units = token_row_units(s);
+  return Kernel{"rope", Op::rope, layer, kind, w};
+}
+
+// SwiGLU's SiLU(gate) * up as its own kernel after the [gate | up] GEMM (vLLM's SiluAndMul; cuBLAS has no gated
+// epilogue).
+Kernel activation_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  const double outputs = s.batch * static_cast<double>(s.query_tokens * m.d_mlp);
+  const double e = static_cast<double>(s.bytes_per_element);
+  StreamWork w;
+  w.read_bytes = 2.0 * outputs * e;
+  w.write_bytes = outputs * e;
+  w.vector_ops = outputs * swiglu_ops_per_element;
+  w.units = token_row_units(s);
+  return Kernel{"activation", Op::activation, layer, kind, w};
+}
 }  // namespace
 
 std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor) {
@@ -50,10 +100,12 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
   const double dm = static_cast<double>(m.d_mlp);
   const std::uint64_t x = tensor_id(layer, activations);
   std::vector<Kernel> out;
-  out.reserve(8);
+  out.reserve(12);
+  out.push_back(norm_kernel(m, s, layer, kind, "attention_norm"));
   out.push_back(Kernel{
       "qkv_projection", Op::qkv_projection, layer, kind,
       projection_gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
+  if (m.positional == Positional::rope) out.push_back(rope_kernel(m, s, layer, kind));
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
   const bool unfused = s.attention_kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
   switch (unfused ? LayerKind::dense : kind) {
@@ -87,12 +139,14 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
   out.push_back(Kernel{"o_projection", Op::o_projection, layer, kind,
                        projection_gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out),
                                        tensor_id(layer, w_o))});
-  // SwiGLU: [gate | up] with SiLU(g) * u in the epilogue, which writes d_mlp columns; GELU: up with GELU.
+  out.push_back(norm_kernel(m, s, layer, kind, "mlp_norm"));
+  // SwiGLU: the [gate | up] GEMM writes both, then the activation kernel; GELU: up with GELU in the GEMM's epilogue
+  // (cuBLASLt's CUBLASLT_EPILOGUE_GELU).
   const double mats = static_cast<double>(m.mlp_matrices());
   GemmWork up = projection_gemm(tokens, d, (mats - 1) * dm, e, x, tensor_id(layer, w_up));
-  up.n_written = dm;
-  up.epilogue_ops_per_output = (m.mlp == MlpKind::swiglu ? swiglu_ops_per_element : gelu_ops_per_element) / (mats - 1);
+  if (m.mlp == MlpKind::gelu) up.epilogue_ops_per_output = gelu_ops_per_element;
   out.push_back(Kernel{"mlp_up", Op::mlp, layer, kind, up});
+  if (m.mlp == MlpKind::swiglu) out.push_back(activation_kernel(m, s, layer, kind));
   out.push_back(Kernel{"mlp_down", Op::mlp, layer, kind,
                        projection_gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
   return out;

@@ -15,7 +15,9 @@ using models::EarlyExitPoint;
 using models::EarlyExitSpec;
 using models::HardwareSpec;
 using models::MlpKind;
+using models::NormKind;
 using models::Phase;
+using models::Positional;
 using models::TransformerModel;
 using models::Workload;
 
@@ -24,6 +26,8 @@ constexpr auto required = core::Presence::required;
 
 constexpr std::array<std::string_view, 2> matrix_dtypes{"bf16", "fp16"};
 constexpr std::array<std::string_view, 2> mlp_names{"swiglu", "gelu"};
+constexpr std::array<std::string_view, 2> norm_names{"rmsnorm", "layernorm"};
+constexpr std::array<std::string_view, 2> positional_names{"rope", "learned"};
 constexpr std::array<std::string_view, 2> phase_names{"prefill", "decode"};
 constexpr std::array<std::string_view, 2> kernel_names{"fused", "materialized"};
 constexpr std::array<std::string_view, 2> scoring_names{"tile_max", "pooled"};
@@ -144,6 +148,20 @@ constexpr auto model = std::to_array<core::Field<TransformerModel>>({
      .target = core::Choice<TransformerModel>{
          mlp_names, [](TransformerModel& m, std::size_t i) { m.mlp = static_cast<MlpKind>(i); },
          [](const TransformerModel& m) { return static_cast<std::size_t>(m.mlp); }}},
+    {.key = "norm",
+     .doc = "normalization before attention and before the MLP, each fused with the residual add before it: rmsnorm "
+            "or layernorm",
+     .presence = required,
+     .target = core::Choice<TransformerModel>{
+         norm_names, [](TransformerModel& m, std::size_t i) { m.norm = static_cast<NormKind>(i); },
+         [](const TransformerModel& m) { return static_cast<std::size_t>(m.norm); }}},
+    {.key = "positional",
+     .doc = "positions: rope (rotary, applied to Q and K in every layer) or learned (added once before the first "
+            "layer)",
+     .presence = required,
+     .target = core::Choice<TransformerModel>{
+         positional_names, [](TransformerModel& m, std::size_t i) { m.positional = static_cast<Positional>(i); },
+         [](const TransformerModel& m) { return static_cast<std::size_t>(m.positional); }}},
     {.key = "causal",
      .doc = "true: decoder (attend to the past only); false: bidirectional encoder",
      .presence = required,

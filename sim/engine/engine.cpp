@@ -273,7 +273,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   c.record.tile_ops += steps;
   c.record.matrix_busy_ns += cycles_ns(s, mm_total);
   c.record.vector_busy_ns += cycles_ns(s, epilogue);
-  const double written = (w.n_written > 0 ? w.n_written / w.n : 1.0) * tm * tn * w.bytes_per_element;
+  const double written = tm * tn * w.bytes_per_element;
   return transfer(c, core, stream_space | (static_cast<std::uint64_t>(unit) << 20) | 2, written, 0, 1, true, done);
 }
 

@@ -56,8 +56,9 @@ double vit_stack_flops(double n) {
   const double tiles = std::ceil(n / 128), rows = std::min(n, 128.0);
   const double projections = 2 * n * d * (3 * d) + 2 * n * d * d;
   const double mlp = 2 * 2 * n * d * d_mlp + 8 * n * d_mlp;
+  const double norms = 2 * n * d * 8;  // two residual adds each with its LayerNorm
   const double attention = heads * tiles * tiles * rows * 128 * (4 * dh + 5);
-  return 12 * (projections + mlp + attention);
+  return 12 * (projections + mlp + norms + attention);
 }
 }  // namespace
 

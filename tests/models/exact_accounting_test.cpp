@@ -18,6 +18,8 @@ constexpr double blocks = 256.0 * 257.0 / 2.0;  // causal T(T+1)/2
 constexpr double qkv = 2 * S * d * (heads * dh + 2 * kv_heads * dh);
 constexpr double o_proj = 2 * S * (heads * dh) * d;
 constexpr double mlp = 3 * 2 * S * d * d_mlp + S * d_mlp * 5;  // three GEMMs + SiLU(g)*u
+// Two residual adds each with its RMSNorm (5 operations per element), RoPE on Q and K (3 per element).
+constexpr double norms_and_rope = 2 * S * d * 5 + S * (heads * dh + kv_heads * dh) * 3;
 // Per block: Q.K^T and P.V are 2 * t * t * dh FLOPs each; online softmax 5 operations per score.
 constexpr double attention = heads * blocks * (4 * t * t * dh + 5 * t * t);
 }  // namespace
@@ -32,7 +34,7 @@ TEST_CASE("exact: sparse blocks count early causal query tiles that see fewer th
 
 TEST_CASE("exact: attention fraction counts causal blocks, GQA widths and softmax work") {
   const auto p = models::predict(test::kascade_study(), Accounting::exact);
-  const double f = attention / (attention + qkv + o_proj + mlp);
+  const double f = attention / (attention + qkv + o_proj + mlp + norms_and_rope);
   CHECK(p.attention_fraction == doctest::Approx(f).epsilon(1e-12));
   CHECK(p.attention_fraction == doctest::Approx(0.5303).epsilon(1e-3));
 }
@@ -46,7 +48,7 @@ TEST_CASE("exact: anchors pay the tile maxima and the top-k selection") {
   CHECK(p.reuse_cost == doctest::Approx(1270.0 / 32896.0).epsilon(1e-12));
   const double s = 16.0 / (1.0 + 3.0 * p.anchor_cost + 12.0 * 1270.0 / 32896.0);
   CHECK(p.effective_attention_speedup == doctest::Approx(s).epsilon(1e-12));
-  const double f = attention / (attention + qkv + o_proj + mlp);
+  const double f = attention / (attention + qkv + o_proj + mlp + norms_and_rope);
   CHECK(p.amdahl_speedup == doctest::Approx(1.0 / ((1.0 - f) + f / s)).epsilon(1e-12));
 }
 

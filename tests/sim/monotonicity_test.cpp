@@ -19,7 +19,7 @@ double simulated_ns(const char* phase, int seq_len, int batch, const std::string
   core::Json study = core::Json::parse(R"({"schema_version": 1, "name": "monotonicity",
     "hardware": {"preset": "h100-sxm"},
     "model": {"d_model": 2048, "n_heads": 32, "n_kv_heads": 8, "head_dim": 64, "d_mlp": 8192, "n_layers": 2,
-              "mlp": "swiglu", "causal": true},
+              "mlp": "swiglu", "norm": "rmsnorm", "positional": "rope", "causal": true},
     "workload": {"tile_tokens": 128, "top_k": 4, "schedule": "1A+1R"}})");
   study["workload"]["phase"] = phase;
   study["workload"]["seq_len"] = seq_len;

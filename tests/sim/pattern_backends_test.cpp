@@ -19,7 +19,7 @@ namespace {
 std::string study_text(const core::Json& pattern) {
   core::Json study = core::Json::parse(R"({"schema_version": 1, "name": "pattern-backends", "hardware": "h100-sxm",
     "model": {"d_model": 128, "n_heads": 2, "n_kv_heads": 1, "head_dim": 64, "d_mlp": 256, "n_layers": 4,
-              "mlp": "swiglu", "causal": true},
+              "mlp": "swiglu", "norm": "rmsnorm", "positional": "rope", "causal": true},
     "workload": {"phase": "prefill", "seq_len": 512, "tile_tokens": 128, "batch": 3, "top_k": 2,
                  "schedule": "1D+1A+2R"}})");
   study["workload"]["pattern"] = pattern;

@@ -82,7 +82,9 @@ TEST_CASE(
     }
   }
   CHECK(cores.size() == 132);  // every H100 SM ran units
-  CHECK(kernels == 83);        // 16 layers x 5 kernels + 3 top-k selections
+  CHECK(
+      kernels ==
+      147);  // 16 layers x 9 kernels (2 norms, 3 GEMMs and the MLP's, RoPE, attention, activation) + 3 top-k selections
   CHECK(counters == kernels);
   CHECK(channel_counters == kernels);
 }
@@ -118,7 +120,7 @@ TEST_CASE("matrix utilization is the useful MACs over peak: never above the shar
   const sim::Simulation s = sim::simulate_loaded(sim::load_study_text(
       R"({"schema_version": 1, "name": "tpu-utilization", "hardware": "tpu-v5e-like",
           "model": {"d_model": 2048, "n_heads": 32, "n_kv_heads": 8, "head_dim": 64, "d_mlp": 8192, "n_layers": 2,
-                    "mlp": "swiglu", "causal": true},
+                    "mlp": "swiglu", "norm": "rmsnorm", "positional": "rope", "causal": true},
           "workload": {"phase": "prefill", "seq_len": 4096, "tile_tokens": 128}})",
       "tpu-utilization.json", {}));
   double described_matrix_flops = 0, busy_ns = 0;
@@ -142,7 +144,7 @@ TEST_CASE("a study's fitted kernel family moves its kernels, and the run names t
   CHECK(sim::unfitted_families(plain).empty());  // a preset without fitted families names none
   study["hardware"] = {{"preset", "h100-sxm"}, {"kernel_families", {{"fa2-style", {{"unit_fixed_ns", 5000}}}}}};
   const sim::Simulation fitted = sim::simulate_loaded(sim::load_study_text(study.dump(), "fitted.json", {}));
-  CHECK(sim::unfitted_families(fitted) == std::vector<std::string>{"gemm", "selection"});
+  CHECK(sim::unfitted_families(fitted) == std::vector<std::string>{"gemm", "selection", "elementwise"});
   // 5 us more per attention unit, two units in flight per SM at head_dim 64: every attention kernel is slower.
   CHECK(fitted.schedule.time_ns > plain.schedule.time_ns);
   for (std::size_t i = 0; i < plain.dense.kernels.size(); ++i) {

@@ -22,7 +22,8 @@ BoardReading reading(double host_s, std::uint64_t energy_mJ, int clock_MHz, std:
   return r;
 }
 
-TEST_CASE("validation: a board window's energy is the counter's difference; clock and capping come from inside it") {
+TEST_CASE(
+    "validation: a board window's energy is the counter's difference, and clock and capping come from inside it") {
   const BoardReading first = reading(10.0, 1'000'000, 1980, 0);
   const BoardReading last = reading(12.5, 2'750'000, 1500, kClockEventSwPowerCap);
   const std::vector<BoardReading> samples = {
