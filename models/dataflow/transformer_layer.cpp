@@ -37,10 +37,14 @@ Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64
   w.units = heads * static_cast<double>(g.query_tiles);
   return Kernel{"pooled_scoring", Op::anchor_scoring, layer, LayerKind::anchor, w};
 }
-// Work units of a kernel over the layer's tokens: a tile of token rows each.
+// Work units of a kernel over the layer's token rows. Inference engines launch one thread block per token for these
+// (vLLM's rms_norm and act_and_mul kernels: a grid of num_tokens blocks), which spreads them over every core even
+// for a few thousand tokens; a unit stands for 16 such blocks, enough units to fill the cores from 2K tokens up
+// with 16x fewer for the simulator to replay.
 double token_row_units(const LayerShape& s) {
+  constexpr double rows_per_unit = 16;
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
-  return std::max(1.0, std::ceil(tokens / static_cast<double>(s.tile_tokens)));
+  return std::max(1.0, std::ceil(tokens / rows_per_unit));
 }
 
 // The residual add and the normalization after it, one kernel as inference stacks fuse them (vLLM's

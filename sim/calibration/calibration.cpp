@@ -62,11 +62,12 @@ FamilyCounts records_per_family(const std::vector<MeasuredPoint>& training) {
   return count;
 }
 
-// The families whose figures calibrate fits: the attention implementations, GEMMs and decode, each measured on its
-// own.
+// The families whose figures calibrate fits: the attention implementations, GEMMs, decode and elementwise streams
+// (the layers' norms and activation), each measured on its own.
 bool fitted_family(std::size_t family) {
   const std::string_view name = models::kernel_family_names[family];
-  return models::dataflow::attention_implementation_index(name) >= 0 || name == "gemm" || name == "decode";
+  return models::dataflow::attention_implementation_index(name) >= 0 || name == "gemm" || name == "decode" ||
+         name == "elementwise";
 }
 
 // What the calibrated preset says of every family: fitted, or left at the components' own rates and why.
@@ -84,9 +85,9 @@ core::Json family_provenance(const FamilyCounts& count) {
 }
 
 // The machine's figures every kernel shares, then the own figures of each fitted family (attention implementations,
-// GEMMs) that the training records ran (models/kernel_families.hpp). Selection and elementwise kernels are measured
-// only inside anchor and cascade records, too small a share of those times to fit on their own: they keep the
-// components' rates. With the launch gap measured (launch_measured) each family fits its own per-kernel cost
+// GEMMs, decode, elementwise) that the training records ran (models/kernel_families.hpp). Selection kernels are
+// measured only inside anchor and cascade records, too small a share of those times to fit on their own: they keep
+// the components' rates. With the launch gap measured (launch_measured) each family fits its own per-kernel cost
 // beside it; without, the gap is fitted and the families' per-kernel costs, which only it could tell apart from
 // the gap, are left at theirs.
 std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count,
@@ -102,14 +103,17 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const Fam
     if (count[f] == 0 || !fitted_family(f)) continue;
     const std::string family(models::kernel_family_names[f]);
     const std::string at = "/kernel_families/" + family + "/";
-    const bool gemm = family == "gemm";
-    knobs.push_back({at + "matrix_time_scale", "both",
-                     family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction; no "
-                              "kernel beats the unit's peak)",
-                     1.0, 30.0, std::max(1.0, read_number(hardware, at + "matrix_time_scale", 1.0))});
+    const bool gemm = family == "gemm", elementwise = family == "elementwise";
+    if (!elementwise)  // streams' matrix work (pooled scores) is too small a share of their time to fit
+      knobs.push_back({at + "matrix_time_scale", "both",
+                       family + " kernels' matrix work over the matrix unit's own cycles (1 / sustained fraction; "
+                                "no kernel beats the unit's peak)",
+                       1.0, 30.0, std::max(1.0, read_number(hardware, at + "matrix_time_scale", 1.0))});
     if (!gemm)
-      knobs.push_back({at + "vector_time_scale", "both", family + " kernels' softmax over the vector unit's own cycles",
-                       0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
+      knobs.push_back(
+          {at + "vector_time_scale", "both",
+           family + (elementwise ? " kernels' arithmetic" : " kernels' softmax") + " over the vector unit's own cycles",
+           0.02, 50.0, read_number(hardware, at + "vector_time_scale", 1.0)});
     const std::int64_t implementation = models::dataflow::attention_implementation_index(family);
     if (implementation >= 0 &&
         models::dataflow::attention_implementation(implementation).overlap == models::dataflow::SoftmaxOverlap::serial)
@@ -188,6 +192,7 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
 
 std::string record_family(const MeasuredPoint& p) {
   if (p.kernel == "stack" && !p.model.empty()) return "layers";
+  if (p.kernel == "layer_op") return "elementwise";
   return p.kernel == "gemm" || p.kernel == "decode" ? p.kernel : p.implementation;
 }
 

@@ -80,8 +80,13 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.pool_factor = r.integer("pool_factor", 0, false);
   p.schedule = r.text("schedule", false);
   p.model = r.text("model", false);
-  if (!p.model.empty() && p.kernel != "stack")
-    errors.add(file, pointer + "/model", "only a stack record names a model (whose whole layers it ran)");
+  if (!p.model.empty() && p.kernel != "stack" && p.kernel != "layer_op")
+    errors.add(file, pointer + "/model",
+               "only a stack or layer_op record names a model (whose whole layers or layer kernel it ran)");
+  if (p.kernel == "layer_op") {
+    p.op = r.text("op");
+    if (p.model.empty()) errors.add(file, pointer + "/model", "missing for a layer_op record (the model it ran)");
+  }
   p.causal = r.boolean("causal");
   // Records from before the runner named its implementation ran the fa2-style kernels (validation/README.md).
   if (const std::string implementation = r.text("implementation", false); !implementation.empty()) {
@@ -94,7 +99,8 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.p90_ms = r.positive("p90_ms");
   const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");
   if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
-  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"};
+  static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade",
+                                                "stack", "gemm",   "decode", "layer_op"};
   if (p.kernel == "gemm") {
     p.gemm_n = r.integer("gemm_n", 0);
     p.gemm_k = r.integer("gemm_k", 0);

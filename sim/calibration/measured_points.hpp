@@ -14,14 +14,16 @@ struct MeasuredPoint {
   std::string file;
   std::string pointer;  // "/records/12"
   std::string name;
-  std::string kernel;  // dense, anchor, sparse, cascade, stack, gemm, decode
+  std::string kernel;  // dense, anchor, sparse, cascade, stack, gemm, decode, layer_op
   std::int64_t batch = 1, seq_len = 0, heads = 0, head_dim = 0, tile_q = 0, tile_k = 0, top_k = 0;
   std::int64_t pool_factor = 0;
   bool causal = true;
   std::string schedule;  // stacks only
-  // Stacks only: a shipped model (configs/models) whose whole layers ran, projections, attention and MLP, as a study
-  // of it describes them; empty: the attention kernels alone.
+  // Stacks: a shipped model (configs/models) whose whole layers ran, projections, attention and MLP, as a study of
+  // it describes them; empty: the attention kernels alone. Layer ops: the model whose layer kernel ran.
   std::string model;
+  // Layer ops only: the operation (models::Op's name: norm, rope, activation) of the model's layer kernel that ran.
+  std::string op;
   // GEMMs only: C[seq_len x gemm_n] = A[seq_len x gemm_k] B[gemm_k x gemm_n] per batch member (a layer's projection).
   std::int64_t gemm_n = 0, gemm_k = 0;
   // Decode only: one new token per sequence against seq_len cached keys (top_k > 0: its top_k key tiles); the query

@@ -65,10 +65,9 @@ Kernel decode_kernel(const MeasuredPoint& p) {
   return k;
 }
 
-// A stack of a shipped model's whole layers: the study of that model at the record's shape says what each layer runs
-// (models/dataflow/layer.hpp), so a record is predicted as a study is.
-std::vector<Kernel> model_stack_kernels(const MeasuredPoint& p) {
-  const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
+// The study of the record's shipped model at the record's shape (prefill), which says what each layer runs
+// (models/dataflow/layer.hpp), so that a record is predicted as a study is.
+LoadedStudy model_study(const MeasuredPoint& p, const models::LayerSchedule& schedule) {
   core::Json workload = {{"phase", "prefill"},
                          {"seq_len", p.seq_len},
                          {"batch", p.batch},
@@ -80,12 +79,28 @@ std::vector<Kernel> model_stack_kernels(const MeasuredPoint& p) {
   }
   const core::Json study = {
       {"schema_version", 1}, {"name", p.name}, {"hardware", "h100-sxm"}, {"model", p.model}, {"workload", workload}};
-  const LoadedStudy loaded = load_study_text(study.dump(), p.file + " " + p.pointer, LoadOptions{});
+  return load_study_text(study.dump(), p.file + " " + p.pointer, LoadOptions{});
+}
+
+// A stack of a shipped model's whole layers.
+std::vector<Kernel> model_stack_kernels(const MeasuredPoint& p) {
+  const models::LayerSchedule schedule = models::parse_layer_schedule(p.schedule);
+  const LoadedStudy loaded = model_study(p, schedule);
   if (static_cast<std::int64_t>(schedule.layers.size()) != loaded.study.model.n_layers)
     throw std::invalid_argument(p.name + ": schedule " + p.schedule + " has " + std::to_string(schedule.layers.size()) +
                                 " layers but " + p.model + " has " + std::to_string(loaded.study.model.n_layers));
   return models::dataflow::stack_kernels(loaded.study.model, models::layer_shape(loaded.study.workload),
                                          loaded.study.workload.schedule);
+}
+
+// One kernel of a shipped model's dense layer, the first whose operation is the record's op (a norm, RoPE, the
+// activation).
+Kernel model_layer_op_kernel(const MeasuredPoint& p) {
+  const LoadedStudy loaded = model_study(p, models::LayerSchedule{});
+  for (Kernel& k : models::dataflow::layer_kernels(loaded.study.model, models::layer_shape(loaded.study.workload), 0,
+                                                   LayerKind::dense, 0))
+    if (models::to_string(k.op) == p.op) return std::move(k);
+  throw std::invalid_argument(p.name + ": a layer of " + p.model + " runs no '" + p.op + "' kernel");
 }
 
 void append(std::vector<Kernel>& out, std::vector<Kernel> more) {
@@ -131,6 +146,8 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
     out.push_back(gemm_kernel(p));
   } else if (p.kernel == "decode") {
     out.push_back(decode_kernel(p));
+  } else if (p.kernel == "layer_op") {
+    out.push_back(model_layer_op_kernel(p));
   } else if (p.kernel == "stack" && !p.model.empty()) {
     out = model_stack_kernels(p);
   } else if (p.kernel == "stack") {
@@ -157,7 +174,9 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
   } else {
     throw std::invalid_argument(p.name + ": unknown kernel '" + p.kernel + "'");
   }
-  if ((p.kernel != "dense" && p.kernel != "stack" && p.kernel != "gemm" && p.kernel != "decode") && p.top_k < 1)
+  if ((p.kernel != "dense" && p.kernel != "stack" && p.kernel != "gemm" && p.kernel != "decode" &&
+       p.kernel != "layer_op") &&
+      p.top_k < 1)
     throw std::invalid_argument(p.name + ": top_k must be >= 1 for a " + p.kernel + " record");
   return out;
 }
@@ -170,6 +189,7 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
   };
   std::vector<models::OpCost> out;
   if (p.kernel == "gemm") return {models::analytical_cost(gemm_kernel(p), hw)};
+  if (p.kernel == "layer_op") return {models::analytical_cost(model_layer_op_kernel(p), hw)};
   if (p.kernel == "decode" || (p.kernel == "stack" && !p.model.empty())) {
     for (const Kernel& k : models::dataflow::split_for_cores(record_kernels(p), hw.cores))
       out.push_back(models::analytical_cost(k, hw));

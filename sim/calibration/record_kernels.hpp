@@ -13,7 +13,9 @@ namespace cascadesim::sim {
 // dense: one dense attention; anchor: attention keeping block maxima + top-k selection; sparse: attention over
 // top_k tiles per query tile; cascade: three pooling passes (Q, K, V), the coarse anchor over pooled tokens with
 // tiles / pool_factor, its selection, and the sparse refinement; stack: one layer per schedule entry, reuse layers
-// reading the latest anchor's lists. One K/V head per query head (the measured kernels have no GQA).
+// reading the latest anchor's lists. One K/V head per query head (the measured kernels have no GQA). A record that
+// names a model is a study of it: a stack of its whole layers, or (layer_op) the one kernel of its layer that runs
+// the record's op.
 // Throws std::invalid_argument for a record the dataflow cannot describe (bad schedule, top_k 0 where needed).
 std::vector<models::dataflow::Kernel> record_kernels(const MeasuredPoint& point);
 

@@ -204,7 +204,7 @@ TEST_CASE("a GEMM record is one projection's GEMM, simulated and predicted, and 
     const std::string what = e.what();
     CHECK(what.find("g.json: /records/1/gemm_n: must be >= 1") != std::string::npos);
     CHECK(what.find("g.json: /records/1/gemm_k: missing required field") != std::string::npos);
-    CHECK(what.find("g.json: /records/1/model: only a stack record names a model") != std::string::npos);
+    CHECK(what.find("g.json: /records/1/model: only a stack or layer_op record names a model") != std::string::npos);
   }
   MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "g.json");
   REQUIRE(set.points.size() == 1);
@@ -253,6 +253,41 @@ TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits,
   const core::Json h100 = flatten_hardware_preset("h100-sxm", {});
   CHECK(simulate_points_ms(h100, {p})[0] > 0.32);
   CHECK(analytical_points_ms(h100, {p})[0] > 0.32);
+}
+
+TEST_CASE("a layer_op record is its model's layer kernel of that op, fitted and held out as the elementwise family") {
+  const std::string text = R"({"schema_version": 1, "records": [
+    {"name": "norm", "kernel": "layer_op", "model": "llama-3.2-1b", "op": "norm", "batch": 1, "seq_len": 4096,
+     "heads": 32, "head_dim": 64, "causal": true, "tile_q": 128, "tile_k": 128, "top_k": 0, "median_ms": 0.0355,
+     "p10_ms": 0.035, "p90_ms": 0.041, "device": {"name": "NVIDIA H100 80GB HBM3"}},
+    {"name": "bad", "kernel": "layer_op", "batch": 1, "seq_len": 4096, "heads": 32, "head_dim": 64, "causal": true,
+     "tile_q": 128, "tile_k": 128, "top_k": 0, "median_ms": 1, "p10_ms": 1, "p90_ms": 1,
+     "device": {"name": "NVIDIA H100 80GB HBM3"}}]})";
+  try {
+    load_measured_text(text, "l.json");
+    FAIL("a layer_op record without its model and op was accepted");
+  } catch (const core::ConfigError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("l.json: /records/1/op: missing required field") != std::string::npos);
+    CHECK(what.find("l.json: /records/1/model: missing for a layer_op record") != std::string::npos);
+  }
+  MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "l.json");
+  REQUIRE(set.points.size() == 1);
+  MeasuredPoint p = set.points[0];
+  const std::vector<models::dataflow::Kernel> kernels = record_kernels(p);
+  REQUIRE(kernels.size() == 1);
+  const auto& w = std::get<models::dataflow::StreamWork>(kernels[0].work);
+  // The residual stream and the attention output read, the stream and the normalized input written: 4096 x 2048 bf16
+  // each, and the norm's 2048 weights.
+  CHECK(w.read_bytes == 2.0 * 4096 * 2048 * 2 + 2048 * 2);
+  CHECK(w.write_bytes == 2.0 * 4096 * 2048 * 2);
+  CHECK(models::dataflow::kernel_family(kernels[0]) == *models::kernel_family_index("elementwise"));
+  CHECK(record_family(p) == "elementwise");
+  p.op = "rope";
+  CHECK(std::get<models::dataflow::StreamWork>(record_kernels(p)[0].work).vector_ops == 4096.0 * (2048 + 512) * 3);
+  p.op = "attention_sink";
+  CHECK_THROWS_WITH_AS(record_kernels(p), doctest::Contains("a layer of llama-3.2-1b runs no 'attention_sink' kernel"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("a stack record naming a model is its whole layers as a study of it runs them, paired with its dense stack") {
