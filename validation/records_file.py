@@ -14,6 +14,21 @@ def timing(r):
             "samples_ms": r.get("samples_ms", [])}
 
 
+def sustained_energy(sustained):
+    """The energy block of a record (as cascadesim-validate --energy-s writes it) from a sustained window that
+    validation/clock/telemetry.py sampled with NVML's energy counter; None when the window has no energy."""
+    t = sustained.get("telemetry", {}) if sustained else {}
+    if "energy_J" not in t:
+        return None
+    runs = sustained["replays_timed"] * sustained.get("launches_per_replay", 1)
+    return {"runs": runs, "ms_per_run": sustained["ms_per_call"],
+            "energy_per_run_J": t["mean_power_W_from_energy"] * sustained["ms_per_call"] / 1000.0,
+            "loaded": {"seconds": t["energy_seconds"], "energy_J": t["energy_J"],
+                       "mean_power_W": t["mean_power_W_from_energy"],
+                       "sm_clock_MHz_median": t.get("sm_clock_MHz_median"), "sm_clock_MHz_min": t.get("sm_clock_MHz_min"),
+                       "samples": t.get("samples")}}
+
+
 def write_records(records, path):
     text = json.dumps({"schema_version": 1, "records": records}, indent=1) + "\n"
     with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(os.path.abspath(path)), delete=False) as f:
