@@ -13,38 +13,18 @@
 #include <exception>
 #include <stdexcept>
 
+#include "sim/process/process_io.hpp"
+
 namespace cascadesim::sim::sweep {
 
 namespace {
 
+using process::how_it_ended;
+using process::receive_all;
+using process::send_all;
+
 // A reply's header: the length of what follows, with this bit set when it is an error message, not a chunk.
 constexpr std::uint64_t error_bit = std::uint64_t{1} << 63;
-
-// False when the peer closed its end (or the socket failed) before all of it went.
-bool send_all(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// False at end of file or on an error before size bytes arrived.
-bool receive_all(int fd, void* data, std::size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 [[noreturn]] void child_loop(int fd, const std::function<void(std::uint64_t, std::uint64_t, std::string&)>& evaluate) {
   std::string bytes;
@@ -62,12 +42,6 @@ bool receive_all(int fd, void* data, std::size_t size) {
     }
     if (!send_all(fd, &header, sizeof header) || !send_all(fd, bytes.data(), bytes.size())) ::_exit(0);
   }
-}
-
-std::string how_it_ended(int status) {
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "stopped";
 }
 
 }  // namespace
