@@ -254,19 +254,9 @@ py::object calibrate(const std::string& hardware, const std::vector<std::string>
   options.calibrate.config_dirs = config_dirs;
   options.out_path = out;
   return forked_json([&] {
+    // The preset carries its provenance: parameters before and after, the split, the errors per model.
     const sim::CalibrationResult r = sim::calibrate_to_file(options);
-    core::Json parameters = core::Json::array();
-    for (const sim::CalibratedParameter& p : r.parameters)
-      parameters.push_back({{"key", p.key},
-                            {"model", p.model},
-                            {"how", p.how},
-                            {"before", p.before},
-                            {"after", p.after},
-                            {"meaning", p.meaning}});
     return core::Json{{"preset", r.calibrated_preset},
-                      {"parameters", parameters},
-                      {"split_rule", r.split_rule},
-                      {"measured_points", r.points.size()},
                       {"simulator_evaluations", r.simulator_evaluations},
                       {"errors", table_json(sim::error_table(r.points))},
                       {"out", out}};

@@ -288,7 +288,9 @@ def sweep(spec, out, *, jobs=None, resume=False, progress=True, config_dirs=(), 
 
 def calibrate(hw, measured, out, *, max_iterations=12, commit=None, config_dirs=()):
     """``cascadesim calibrate``: fits preset ``hw`` to the measured files, writes the calibrated preset to ``out``
-    and returns {preset, parameters, errors, split_rule, ...} (in a worker process; minutes on a full data set)."""
+    and returns {preset, errors, ...}: the preset as written (its "calibration" member holds the parameters before
+    and after, the split and the errors per model) and the error table (in a worker process; minutes on a full
+    data set)."""
     return _cascadesim.calibrate(os.fspath(hw), _paths(measured), os.fspath(out), int(max_iterations),
                                  commit or "", _paths(config_dirs))
 

@@ -2,7 +2,6 @@
 #include "sim/process/forked_call.hpp"
 
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,25 +103,11 @@ ForkedCall::ForkedCall(const std::function<void(Outbox&)>& work) {
   const std::lock_guard<std::mutex> lock(forking);
   // What is buffered would otherwise be written once more by the child.
   std::fflush(nullptr);
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    throw std::runtime_error(std::string("cannot create a socket pair for a worker process: ") + std::strerror(errno));
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    throw std::runtime_error(std::string("cannot start a worker process: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(0);
-    ::close(fds[0]);
-    run_child(fds[1], work);
-  }
-  ::close(fds[1]);
+  int fd = -1;
+  const pid_t pid = fork_connected(fd, {}, "a worker process");
+  if (pid == 0) run_child(fd, work);
   pid_ = pid;
-  fd_ = fds[0];
+  fd_ = fd;
 }
 
 ForkedCall::~ForkedCall() { stop(); }

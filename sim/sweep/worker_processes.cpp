@@ -1,7 +1,6 @@
 // Worker processes: fork, a request/reply loop over a socket pair per child, and reaping.
 #include "sim/sweep/worker_processes.hpp"
 
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,27 +49,14 @@ WorkerProcesses::WorkerProcesses(
     std::size_t count, std::function<void(std::uint64_t begin, std::uint64_t end, std::string& bytes)> evaluate) {
   // What is buffered would otherwise be written once more by every child.
   std::fflush(nullptr);
-  const pid_t parent = ::getpid();
   for (std::size_t i = 0; i < count; ++i) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-      throw std::runtime_error(std::string("cannot create a socket pair for a sweep worker: ") + std::strerror(errno));
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      throw std::runtime_error(std::string("cannot start a sweep worker process: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      // The child: dies with the parent, keeps only its own socket, and never returns into the parent's code.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(0);
-      ::close(fds[0]);
-      for (const Child& c : children_) ::close(c.fd);
-      child_loop(fds[1], evaluate);
-    }
-    ::close(fds[1]);
-    children_.push_back(Child{pid, fds[0]});
+    // The child keeps only its own socket, and never returns into the parent's code.
+    std::vector<int> others;
+    for (const Child& c : children_) others.push_back(c.fd);
+    int fd = -1;
+    const pid_t pid = process::fork_connected(fd, others, "a sweep worker process");
+    if (pid == 0) child_loop(fd, evaluate);
+    children_.push_back(Child{pid, fd});
   }
 }
 

@@ -21,8 +21,9 @@ def test_calibrate_writes_the_commands_preset(calibrated):
     folder, result = calibrated
     assert (folder / "py.json").read_bytes() == (folder / "cli.json").read_bytes()
     assert result["preset"]["calibration"]["base_preset"] == "h100-sxm"
-    assert result["measured_points"] == 21
-    assert {p["how"] for p in result["parameters"]} <= {"fitted", "measured"}
+    provenance = result["preset"]["calibration"]
+    assert provenance["training_points"] + provenance["held_out_points"] == 21
+    assert {p["how"] for p in provenance["parameters"]} == {"fitted", "measured"}
     assert [r["split"] for r in result["errors"]][:2] == ["training", "held-out"]
 
 
