@@ -1,6 +1,10 @@
 """simulate: the command's --json, parsed, from worker processes; as many simulations as asked, from any thread,
 with the GIL released; a trace file; bad input raises with file and pointer."""
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -83,3 +87,31 @@ def test_a_trace_over_an_input_is_refused_and_the_input_kept():
     with pytest.raises(cascadesim.OutputError, match="--trace tests/data/sim_small.json: is the input"):
         cascadesim.simulate(SMALL, trace=SMALL)
     assert open(SMALL, "rb").read() == before
+
+
+def test_ctrl_c_stops_the_worker_and_raises_keyboard_interrupt():
+    script = ("import cascadesim\nprint('ready', flush=True)\nstudy = cascadesim.load()\n"
+              "while True:\n    study.simulate(every_layer=True)\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline() == "ready\n"
+    workers = []
+    deadline = time.monotonic() + 30
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and parent_of(int(pid)) == process.pid]
+    assert workers, "no worker process started"
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 5
+    assert "KeyboardInterrupt" in stderr
+    assert not any(parent_of(pid) == process.pid for pid in workers)
+
+
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return None

@@ -60,7 +60,7 @@ TEST_CASE("a config error thrown in the child comes back as one, with every file
   CHECK(call.finished());
 }
 
-TEST_CASE("an output error keeps its type; another exception comes back with its message") {
+TEST_CASE("an output error keeps its type, and another exception comes back with its message") {
   ForkedCall output([](Outbox&) { throw core::OutputError("out/x.json: cannot write: No space left on device"); });
   CHECK_THROWS_WITH_AS(drain(output), "out/x.json: cannot write: No space left on device", core::OutputError);
   ForkedCall other([](Outbox&) { throw std::invalid_argument("a record calibrate cannot use"); });
