@@ -9,6 +9,7 @@ packages=(
   clang-format
   clang-14 libclang-rt-14-dev valgrind
   chromium
+  python3 python3-dev pybind11-dev python3-pytest python3-pandas python3-matplotlib
 )
 
 missing=()

@@ -103,7 +103,7 @@ void refuse_unrunnable_calibration(const CalibrateOptions& settings) {
 
 }  // namespace
 
-void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
+CalibrationResult calibrate_to_file(const CalibrateCommandOptions& options) {
   CalibrateOptions settings = options.calibrate;
   if (settings.commit.empty()) settings.commit = current_commit();
   std::vector<std::string> inputs = settings.measured_paths;
@@ -113,6 +113,11 @@ void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
   const CalibrationResult result = calibrate(settings);
   core::require_finite_result(result.calibrated_preset, settings.measured_paths.front());
   core::write_file_atomically(options.out_path, result.calibrated_preset.dump(2) + "\n");
+  return result;
+}
+
+void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out) {
+  const CalibrationResult result = calibrate_to_file(options);
   out << "Calibrated " << result.calibrated_preset.value("name", "") << " from " << result.points.size()
       << " measured points; split " << result.split_rule << ".\n"
       << "Simulator fit: " << result.simulator_evaluations << " evaluations of the training set.\n\n";

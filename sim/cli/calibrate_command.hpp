@@ -17,6 +17,11 @@ struct CalibrateCommandOptions {
 extern const char* const calibrate_usage;
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args);
 
+// Calibrates and writes the calibrated preset to options.out_path atomically, after refusing an output over an input
+// and a calibration whose passes exceed a simulation's limits; without options.calibrate.commit, records
+// current_commit(). Throws ConfigError, OutputError.
+CalibrationResult calibrate_to_file(const CalibrateCommandOptions& options);
+
 // Calibrates, writes the preset atomically and prints the parameters and the error tables.
 void run_calibrate(const CalibrateCommandOptions& options, std::ostream& out);
 

@@ -384,22 +384,26 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     out << "\nEarly exit: roofline time speedup " << times(chosen.early_exit->time_speedup) << "\n";
 }
 
-void run_predict(const PredictOptions& options, std::ostream& out) {
-  const LoadedStudy loaded =
-      options.study_path.empty()
-          ? load_study(std::string(builtin_prefix) + std::string(default_study_path), options.load)
-          : load_study(options.study_path, options.load);
+core::Json predict_json(const LoadedStudy& loaded, Accounting accounting) {
   const models::BothAccountings both = models::predict_both(loaded.study);
-  const bool seed_chosen = options.accounting == Accounting::seed;
-  const Prediction& chosen = seed_chosen ? both.seed : both.exact;
-  const Prediction& other = seed_chosen ? both.exact : both.seed;
-  const core::Json result = prediction_to_json(loaded, chosen, other);
+  const bool seed_chosen = accounting == Accounting::seed;
+  core::Json result =
+      prediction_to_json(loaded, seed_chosen ? both.seed : both.exact, seed_chosen ? both.exact : both.seed);
   core::require_finite_result(result, loaded.files.front());
+  return result;
+}
+
+void run_predict(const PredictOptions& options, std::ostream& out) {
+  const LoadedStudy loaded = load_study(study_path_or_default(options.study_path), options.load);
+  // Checked finite before either form is printed.
+  const core::Json result = predict_json(loaded, options.accounting);
   if (options.json) {
     out << result.dump(2) << "\n";
-  } else {
-    write_prediction_table(out, loaded, chosen, other);
+    return;
   }
+  const models::BothAccountings both = models::predict_both(loaded.study);
+  const bool seed_chosen = options.accounting == Accounting::seed;
+  write_prediction_table(out, loaded, seed_chosen ? both.seed : both.exact, seed_chosen ? both.exact : both.seed);
 }
 
 }  // namespace cascadesim::sim

@@ -31,6 +31,10 @@ extern const char* const predict_usage;
 // Throws ConfigError on bad input.
 void run_predict(const PredictOptions& options, std::ostream& out);
 
+// The object `predict --json` prints for a loaded study: both accountings predicted, `accounting` chosen, every
+// figure checked finite (ConfigError naming the study otherwise). The Python module returns it as a dict.
+core::Json predict_json(const LoadedStudy& loaded, models::Accounting accounting);
+
 // The JSON object `predict --json` prints.
 core::Json prediction_to_json(const LoadedStudy& loaded, const models::Prediction& chosen,
                               const models::Prediction& other);

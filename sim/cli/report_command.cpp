@@ -59,8 +59,7 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
 }
 
 ReportInputs gather_report_inputs(const ReportOptions& options) {
-  const std::string study_path =
-      options.study_path.empty() ? std::string(builtin_prefix) + std::string(default_study_path) : options.study_path;
+  const std::string study_path = study_path_or_default(options.study_path);
   LoadOptions load;
   load.config_dirs = options.config_dirs;
   load.hardware_preset = options.hardware;
@@ -130,12 +129,25 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   return in;
 }
 
+sweep::SweepReport write_sweep_report_files(const std::string& sweep_dir, const std::string& out_dir) {
+  sweep::SweepReportOptions sweep_options;
+  sweep_options.sweep_dir = sweep_dir;
+  sweep::SweepReport report = sweep::build_sweep_report(sweep_options);
+  sweep::write_sweep_report(report, out_dir);
+  return report;
+}
+
+ReportInputs write_calibration_report_files(const ReportOptions& options) {
+  ReportInputs in = gather_report_inputs(options);
+  const reports::ReportDocument doc = build_calibration_report(in);
+  reports::write_report(doc, options.out_dir);
+  core::write_file_atomically((std::filesystem::path(options.out_dir) / "points.csv").string(), points_csv(in.points));
+  return in;
+}
+
 void run_report(const ReportOptions& options, std::ostream& out) {
   if (!options.sweep_dir.empty()) {
-    sweep::SweepReportOptions sweep_options;
-    sweep_options.sweep_dir = options.sweep_dir;
-    const sweep::SweepReport report = sweep::build_sweep_report(sweep_options);
-    sweep::write_sweep_report(report, options.out_dir);
+    const sweep::SweepReport report = write_sweep_report_files(options.sweep_dir, options.out_dir);
     out << "sweep " << report.name << ": " << report.rows << " of " << report.points << " points (" << report.ok
         << " ok, " << report.invalid << " invalid, " << report.excluded << " excluded, " << report.points - report.rows
         << " not run yet)";
@@ -146,10 +158,7 @@ void run_report(const ReportOptions& options, std::ostream& out) {
     out << ")\n";
     return;
   }
-  const ReportInputs in = gather_report_inputs(options);
-  const reports::ReportDocument doc = build_calibration_report(in);
-  reports::write_report(doc, options.out_dir);
-  core::write_file_atomically((std::filesystem::path(options.out_dir) / "points.csv").string(), points_csv(in.points));
+  const ReportInputs in = write_calibration_report_files(options);
   out << table_markdown(error_table(in.points));
   out << "wrote " << options.out_dir << "/report.html, report.md, plots/ and points.csv (" << in.points.size()
       << " points)\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reports/calibration_report.hpp"
+#include "reports/sweep_report.hpp"
 #include "sim/config/study_loader.hpp"
 
 namespace cascadesim::sim {
@@ -28,6 +29,11 @@ ReportOptions parse_report_args(const std::vector<std::string>& args);
 // Everything the report shows, computed once. Throws ConfigError for bad input (measurements from another device,
 // no overlap between the study and the measurements, malformed files).
 ReportInputs gather_report_inputs(const ReportOptions& options);
+
+// Writes report.html, report.md, plots/*.svg and points.csv into options.out_dir; returns what they show.
+ReportInputs write_calibration_report_files(const ReportOptions& options);
+// Writes the report of the sweep folder sweep_dir (report.html, report.md, plots/*.svg) into out_dir.
+sweep::SweepReport write_sweep_report_files(const std::string& sweep_dir, const std::string& out_dir);
 
 // Writes report.html, report.md, plots/*.svg and points.csv into out_dir and prints the error table; with a
 // sweep_dir, the sweep's report.html, report.md and plots/*.svg, and a one-line summary.

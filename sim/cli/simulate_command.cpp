@@ -350,30 +350,33 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
          "K/V tile arrives late, and launch gaps; the per-operation rows above show where each cost lands.\n";
 }
 
-void run_simulate(const SimulateOptions& options, std::ostream& out) {
+SimulateResult simulate_command_result(LoadedStudy loaded, const SimulateOptions& options) {
   // The trace is created only once the study has loaded, and replaces its target only once the run has finished:
   // a bad study or a failed run leaves an existing file as it was.
-  LoadedStudy loaded = load_study(
-      options.study_path.empty() ? std::string(builtin_prefix) + std::string(default_study_path) : options.study_path,
-      options.load);
   std::optional<core::OutputFile> trace_file;
   std::optional<PerfettoTrace> trace;
   if (!options.trace_path.empty()) {
     core::refuse_output_over_inputs(options.trace_path, loaded.files, "--trace");
     trace.emplace(trace_file.emplace(options.trace_path));
   }
-  const Simulation s =
-      simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer});
-  const core::Json result = simulation_to_json(s);
-  core::require_finite_result(result, s.loaded.files.front());
+  SimulateResult r{
+      simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer}), {}};
+  r.json = simulation_to_json(r.simulation);
+  core::require_finite_result(r.json, r.simulation.loaded.files.front());
   if (trace) {
     trace->finish();
     trace_file->commit();
   }
+  return r;
+}
+
+void run_simulate(const SimulateOptions& options, std::ostream& out) {
+  const SimulateResult r =
+      simulate_command_result(load_study(study_path_or_default(options.study_path), options.load), options);
   if (options.json)
-    out << result.dump(2) << "\n";
+    out << r.json.dump(2) << "\n";
   else
-    write_simulation_table(out, s);
+    write_simulation_table(out, r.simulation);
 }
 
 }  // namespace cascadesim::sim

@@ -21,6 +21,15 @@ struct SimulateOptions {
 extern const char* const simulate_usage;
 SimulateOptions parse_simulate_args(const std::vector<std::string>& args);
 
+// What `simulate` computes for a loaded study (options.study_path and options.load are not read): the simulation
+// and the object `--json` prints, every figure checked finite; with options.trace_path, the trace, which replaces
+// its target only once the run has finished. The Python module calls it in a worker process.
+struct SimulateResult {
+  Simulation simulation;
+  core::Json json;
+};
+SimulateResult simulate_command_result(LoadedStudy loaded, const SimulateOptions& options);
+
 void run_simulate(const SimulateOptions& options, std::ostream& out);
 core::Json simulation_to_json(const Simulation& s);
 void write_simulation_table(std::ostream& out, const Simulation& s);

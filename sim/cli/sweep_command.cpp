@@ -133,6 +133,34 @@ void run_sweep_over_mpi(const SweepOptions& options, std::ostream& out) {
 
 }  // namespace
 
+sweep::SweepSummary run_sweep_in_process(const sweep::SweepSpec& spec, const SweepOptions& options,
+                                         sweep::Progress& progress,
+                                         std::function<void(std::string_view jsonl_lines)> rows_written) {
+  sweep::SweepRunOptions run;
+  run.out_dir = options.out_dir;
+  run.threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  run.resume = options.resume;
+  run.progress = &progress;
+  run.rows_written = std::move(rows_written);
+  return sweep::run_sweep(spec, run);
+}
+
+core::Json sweep_summary_json(const sweep::SweepSpec& spec, const sweep::SweepSummary& s, const std::string& out_dir) {
+  return core::Json{{"sweep", spec.name},
+                    {"hash", spec.hash},
+                    {"backend", std::string(sweep::to_string(spec.backend))},
+                    {"out_dir", out_dir},
+                    {"points", s.points},
+                    {"resumed_rows", s.resumed_rows},
+                    {"evaluated", s.evaluated},
+                    {"ok", s.ok},
+                    {"invalid", s.invalid},
+                    {"excluded", s.excluded},
+                    {"pareto_rows", s.pareto_rows},
+                    {"workers", workers_text(s)},
+                    {"seconds", s.seconds}};
+}
+
 void run_sweep_command(const SweepOptions& options, std::ostream& out) {
   if (sweep::launched_by_mpirun()) {
     run_sweep_over_mpi(options, out);
@@ -140,12 +168,7 @@ void run_sweep_command(const SweepOptions& options, std::ostream& out) {
   }
   const sweep::SweepSpec spec = sweep::load_sweep_spec(options.spec_path, options.load);
   sweep::Progress progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
-  sweep::SweepRunOptions run;
-  run.out_dir = options.out_dir;
-  run.threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  run.resume = options.resume;
-  run.progress = &progress;
-  print_summary(spec, sweep::run_sweep(spec, run), options.out_dir, out);
+  print_summary(spec, run_sweep_in_process(spec, options, progress), options.out_dir, out);
 }
 
 }  // namespace cascadesim::sim

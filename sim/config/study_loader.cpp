@@ -646,6 +646,10 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
 
 }  // namespace
 
+std::string study_path_or_default(const std::string& path) {
+  return path.empty() ? std::string(builtin_prefix) + std::string(default_study_path) : path;
+}
+
 LoadedStudy load_study(const std::string& path, const LoadOptions& options) {
   core::ConfigErrors errors;
   Loader loader(options, errors);

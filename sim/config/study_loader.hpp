@@ -33,6 +33,9 @@ struct LoadedStudy {
   std::shared_ptr<const std::deque<core::Json>> documents;
 };
 
+// The study a command reads when given path: path itself, or the built-in default study when it is empty.
+std::string study_path_or_default(const std::string& path);
+
 // path "builtin:configs/..." reads a compiled-in file. Presets named in a study are looked up in
 // options.config_dirs, then in the config root of the study file itself (its grandparent folder when the study
 // sits in <root>/studies/), then among the built-in configs. Throws ConfigError.

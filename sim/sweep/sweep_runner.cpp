@@ -92,6 +92,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   auto consume = [&](const RowChunk& chunk) {
     output.append_csv_lines(chunk.csv);
     output.append_jsonl_lines(chunk.jsonl);
+    if (options.rows_written) options.rows_written(chunk.jsonl);
     if (front) {
       std::size_t csv_at = 0, objectives_at = 0;
       for (std::size_t r = 0; r < chunk.ok.size(); ++r) {

@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "sim/sweep/chunk_peers.hpp"
 #include "sim/sweep/sweep_progress.hpp"
@@ -21,6 +23,9 @@ struct SweepRunOptions {
   std::size_t chunk_points = 1024;  // points a worker takes at once (the simulate backends take one)
   Progress* progress = nullptr;     // none: quiet
   ChunkPeers* peers = nullptr;      // the other MPI ranks; with them this process evaluates on one thread
+  // Called with each chunk's points.jsonl lines once they are written, in index order (the Python module streams
+  // them); none: nothing is called.
+  std::function<void(std::string_view jsonl_lines)> rows_written;
 };
 
 struct SweepSummary {

@@ -1,7 +1,6 @@
 // Worker processes: fork, a request/reply loop over a socket pair per child, and reaping.
 #include "sim/sweep/worker_processes.hpp"
 
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,38 +12,18 @@
 #include <exception>
 #include <stdexcept>
 
+#include "sim/process/process_io.hpp"
+
 namespace cascadesim::sim::sweep {
 
 namespace {
 
+using process::how_it_ended;
+using process::receive_all;
+using process::send_all;
+
 // A reply's header: the length of what follows, with this bit set when it is an error message, not a chunk.
 constexpr std::uint64_t error_bit = std::uint64_t{1} << 63;
-
-// False when the peer closed its end (or the socket failed) before all of it went.
-bool send_all(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// False at end of file or on an error before size bytes arrived.
-bool receive_all(int fd, void* data, std::size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 [[noreturn]] void child_loop(int fd, const std::function<void(std::uint64_t, std::uint64_t, std::string&)>& evaluate) {
   std::string bytes;
@@ -64,39 +43,20 @@ bool receive_all(int fd, void* data, std::size_t size) {
   }
 }
 
-std::string how_it_ended(int status) {
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "stopped";
-}
-
 }  // namespace
 
 WorkerProcesses::WorkerProcesses(
     std::size_t count, std::function<void(std::uint64_t begin, std::uint64_t end, std::string& bytes)> evaluate) {
   // What is buffered would otherwise be written once more by every child.
   std::fflush(nullptr);
-  const pid_t parent = ::getpid();
   for (std::size_t i = 0; i < count; ++i) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-      throw std::runtime_error(std::string("cannot create a socket pair for a sweep worker: ") + std::strerror(errno));
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      throw std::runtime_error(std::string("cannot start a sweep worker process: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      // The child: dies with the parent, keeps only its own socket, and never returns into the parent's code.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(0);
-      ::close(fds[0]);
-      for (const Child& c : children_) ::close(c.fd);
-      child_loop(fds[1], evaluate);
-    }
-    ::close(fds[1]);
-    children_.push_back(Child{pid, fds[0]});
+    // The child keeps only its own socket, and never returns into the parent's code.
+    std::vector<int> others;
+    for (const Child& c : children_) others.push_back(c.fd);
+    int fd = -1;
+    const pid_t pid = process::fork_connected(fd, others, "a sweep worker process");
+    if (pid == 0) child_loop(fd, evaluate);
+    children_.push_back(Child{pid, fd});
   }
 }
 
