@@ -19,7 +19,7 @@ std::string joules(double J) {
   return b;
 }
 
-std::string list(const std::vector<std::string>& names) {
+std::string section_names(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
@@ -33,15 +33,16 @@ void write_energy_table(std::ostream& out, const models::EnergyBreakdown& dense,
   char line[512];
   if (!schedule.available()) {
     out << "\nEnergy: the hardware's component sections give no energy figures"
-        << (schedule.figures && !schedule.figures->missing.empty() ? " (" + list(schedule.figures->missing) + ")"
-                                                                   : std::string())
+        << (schedule.figures && !schedule.figures->missing.empty()
+                ? " (" + section_names(schedule.figures->missing) + ")"
+                : std::string())
         << "\n";
     return;
   }
   const models::EnergyFigures& figures = *schedule.figures;
   out << "\nEnergy: dynamic = actions x their energies, static = static power x time (figures: docs/energy.md)\n";
   if (!figures.missing.empty())
-    out << "  left out, no energy figures in their sections: " << list(figures.missing) << "\n";
+    out << "  left out, no energy figures in their sections: " << section_names(figures.missing) << "\n";
   auto row = [&](const std::string& label, const std::string& a, const std::string& b) {
     std::snprintf(line, sizeof line, "%-34s %18s %18s\n", label.c_str(), a.c_str(), b.c_str());
     out << line;
