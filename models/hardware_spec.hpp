@@ -7,6 +7,7 @@
 
 #include "core/config_node.hpp"
 #include "models/dataflow/attention_implementation.hpp"
+#include "models/energy.hpp"
 #include "models/kernel_families.hpp"
 
 namespace cascadesim::models {
@@ -32,6 +33,9 @@ struct HardwareSpec {
   // The component sections as resolved ({"memory": {...}, "l2": {...}, ...}): the one description of the machine,
   // which hw builds and study_to_json writes back; shared, so that a study copied per sweep point stays cheap.
   std::shared_ptr<const core::Json> sections;
+  // The components' action energies and static powers, from the same sections (hw::energy_figures); null when no
+  // section was read (a spec built in code).
+  std::shared_ptr<const EnergyFigures> energy;
   // The analytical model's own fitted figure (calibrate): the achievable fraction of the matrix peak that its
   // closed forms, which ignore tile quantization and pipeline gaps, reach.
   double matrix_efficiency = 1.0;

@@ -51,6 +51,14 @@ struct OpCost {
   double family_matrix_flops = 0, family_vector_flops = 0;
   double serial_vector_flops = 0;
   double fixed_s = 0;
+  // The counts the energy model prices (models/energy.hpp): of vector_flops the exponentials; the bytes the cores
+  // move through the on-chip hierarchy (every tile load before any cache, a GEMM's panels as its tile shape streams
+  // them) and of those the bytes written; the candidates selection kernels rank and, of vector_flops, their
+  // compares; the DMA requests, at least one load and one store per work unit.
+  double exps = 0;
+  double moved_bytes = 0, written_bytes = 0;
+  double select_candidates = 0, select_flops = 0;
+  double requests = 0;
 
   OpCost& operator+=(const OpCost& o) {
     matrix_flops += o.matrix_flops;
@@ -61,14 +69,24 @@ struct OpCost {
     family_vector_flops += o.family_vector_flops;
     serial_vector_flops += o.serial_vector_flops;
     fixed_s += o.fixed_s;
+    exps += o.exps;
+    moved_bytes += o.moved_bytes;
+    written_bytes += o.written_bytes;
+    select_candidates += o.select_candidates;
+    select_flops += o.select_flops;
+    requests += o.requests;
     return *this;
   }
   double flops() const { return matrix_flops + vector_flops; }
 };
 inline OpCost operator*(double scale, const OpCost& c) {
-  return OpCost{
-      scale * c.matrix_flops,        scale * c.vector_flops,        scale * c.hbm_bytes,           scale * c.kernels,
-      scale * c.family_matrix_flops, scale * c.family_vector_flops, scale * c.serial_vector_flops, scale * c.fixed_s};
+  OpCost s;
+  s += c;
+  for (double* v : {&s.matrix_flops, &s.vector_flops, &s.hbm_bytes, &s.kernels, &s.family_matrix_flops,
+                    &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s, &s.exps, &s.moved_bytes,
+                    &s.written_bytes, &s.select_candidates, &s.select_flops, &s.requests})
+    *v *= scale;
+  return s;
 }
 
 struct LayerCost {

@@ -47,19 +47,26 @@ StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const
   return s;
 }
 
-ModelTotals totals(const StackCosts& s, const LayerCounts& counts) {
+ModelTotals totals(const StackCosts& s, const LayerCounts& counts, const HardwareSpec& hw) {
   const std::array<double, 3> n{static_cast<double>(counts.dense), static_cast<double>(counts.anchor),
                                 static_cast<double>(counts.reuse)};
   ModelTotals t;
+  std::array<WorkCounts, layer_kinds> work{};
+  std::array<double, layer_kinds> layer_s{};
+  const bool on_engine = hw.energy && hw.energy->selection_on_engine;
   for (LayerKind kind : all_kinds) {
     const std::size_t k = index(kind);
     if (n[k] == 0) continue;
-    t.cost += n[k] * s.cost[k].total();
+    const OpCost layer = s.cost[k].total();
+    t.cost += n[k] * layer;
     t.time += n[k] * s.layer_time[k];
     t.attention += n[k] * s.attention_time[k];
+    work[k] = work_counts(layer, on_engine);
+    layer_s[k] = s.layer_time[k].time_s;
   }
   t.time.bound = dominant_bound(t.time);
   t.attention.bound = dominant_bound(t.attention);
+  t.energy = analytical_energy(hw.energy, hw.cores, work, n, layer_s);
   return t;
 }
 
@@ -90,8 +97,9 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
     p.reach_fraction = stage_plan.reach_fraction;
     p.run_fraction = stage_plan.run_fraction;
     if (p.run_fraction <= 0) continue;
-    const ModelTotals stage = totals(
-        stack_costs(st.model, stage_shape(full, w.phase, p.tokens, stage_plan.members), st.hardware, counts), counts);
+    const ModelTotals stage =
+        totals(stack_costs(st.model, stage_shape(full, w.phase, p.tokens, stage_plan.members), st.hardware, counts),
+               counts, st.hardware);
     double flops = stage.cost.flops();
     double time = stage.time.time_s;
     if (stage_plan.decides) {
@@ -169,8 +177,8 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
 
   p.layer_costs = costs.cost;
   p.layer_times = costs.op_time;
-  p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0});
-  p.schedule_model = totals(costs, p.layers);
+  p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0}, st.hardware);
+  p.schedule_model = totals(costs, p.layers, st.hardware);
   p.end_to_end_speedup = p.dense_model.time.time_s / p.schedule_model.time.time_s;
   p.flash_io_bound_bytes_per_head =
       flash_attention_io_bound_bytes(static_cast<double>(w.seq_len), static_cast<double>(m.head_dim),

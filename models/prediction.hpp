@@ -36,6 +36,7 @@ struct ModelTotals {
   OpCost cost;             // whole layer stack
   RooflineTime time;       // whole layer stack
   RooflineTime attention;  // its attention and anchor-scoring part
+  EnergyBreakdown energy;  // whole layer stack: its actions priced, static power over its roofline time
 };
 
 struct CascadeStagePrediction {

@@ -27,6 +27,8 @@ std::string fmt(const char* format, double v) {
 }
 std::string percent(double v) { return fmt("%.1f%%", 100.0 * v); }
 std::string times(double v) { return std::isfinite(v) ? fmt("%.3fx", v) : "-"; }
+// A figure that may be missing (NaN: an energy the hardware gives no figures for) as a CSV cell: empty then.
+std::string optional_number(double v) { return std::isfinite(v) ? fmt("%.9g", v) : ""; }
 
 double PointResult::*const model_fields[] = {&PointResult::simulated_before_ms, &PointResult::simulated_after_ms,
                                              &PointResult::analytical_before_ms, &PointResult::analytical_after_ms};
@@ -153,6 +155,19 @@ Table error_table(const std::vector<PointResult>& points) {
   return t;
 }
 
+// The kernel families of the points in order of first appearance: attention records by the implementation that ran
+// them; GEMM records are cuBLAS's.
+std::vector<std::string> families_of(const std::vector<PointResult>& points) {
+  std::vector<std::string> families;
+  for (const PointResult& p : points)
+    if (std::find(families.begin(), families.end(), record_family(p.point)) == families.end())
+      families.push_back(record_family(p.point));
+  return families;
+}
+
+// The kernel types of the records, in the order the per-family tables list them.
+constexpr const char* record_kernels_listed[] = {"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"};
+
 Table error_by_kernel_table(const std::vector<PointResult>& points) {
   Table t;
   t.title = "Kernel-time errors per kernel family and kernel type, training and held-out";
@@ -166,13 +181,8 @@ Table error_by_kernel_table(const std::vector<PointResult>& points) {
               "analytical after median APE",
               "analytical after max APE"};
   const std::vector<double> measured = measured_column(points);
-  // Attention records by the implementation that ran them; GEMM records are cuBLAS's.
-  std::vector<std::string> families;
-  for (const PointResult& p : points)
-    if (std::find(families.begin(), families.end(), record_family(p.point)) == families.end())
-      families.push_back(record_family(p.point));
-  for (const std::string& f : families)
-    for (const char* kernel : {"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"}) {
+  for (const std::string& f : families_of(points))
+    for (const char* kernel : record_kernels_listed) {
       for (bool held : {false, true}) {
         std::vector<bool> select;
         for (const PointResult& p : points)
@@ -208,7 +218,7 @@ std::string points_csv(const std::vector<PointResult>& points) {
   std::ostringstream out;
   out << "name,kernel,batch,seq_len,heads,head_dim,tile_q,tile_k,top_k,pool_factor,schedule,split,measured_ms,"
          "measured_p10_ms,measured_p90_ms,simulated_before_ms,simulated_after_ms,analytical_before_ms,"
-         "analytical_after_ms,device,file\n";
+         "analytical_after_ms,simulated_after_J,analytical_after_J,device,file\n";
   out.precision(9);
   for (const PointResult& r : points) {
     const MeasuredPoint& p = r.point;
@@ -216,8 +226,8 @@ std::string points_csv(const std::vector<PointResult>& points) {
         << p.head_dim << ',' << p.tile_q << ',' << p.tile_k << ',' << p.top_k << ',' << p.pool_factor << ','
         << csv_escape(p.schedule) << ',' << (r.held_out ? "held-out" : "training") << ',' << p.time_ms << ','
         << p.p10_ms << ',' << p.p90_ms << ',' << r.simulated_before_ms << ',' << r.simulated_after_ms << ','
-        << r.analytical_before_ms << ',' << r.analytical_after_ms << ',' << csv_escape(p.device) << ','
-        << csv_escape(p.file) << '\n';
+        << r.analytical_before_ms << ',' << r.analytical_after_ms << ',' << optional_number(r.simulated_after_J) << ','
+        << optional_number(r.analytical_after_J) << ',' << csv_escape(p.device) << ',' << csv_escape(p.file) << '\n';
   }
   return out.str();
 }
@@ -296,6 +306,67 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
     s.plots.push_back(scatter("predicted_vs_measured_uncalibrated", "Before calibration (preset as shipped)", false));
     s.tables.push_back(error_table(points));
     s.tables.push_back(error_by_kernel_table(points));
+    doc.sections.push_back(std::move(s));
+  }
+
+  // Predicted energy beside predicted time (no measured energy in the records yet).
+  {
+    Section s;
+    s.title = "Predicted energy beside time";
+    const bool any = std::any_of(points.begin(), points.end(),
+                                 [](const PointResult& p) { return std::isfinite(p.simulated_after_J); });
+    if (!any) {
+      s.paragraphs.push_back("The calibrated hardware's component sections give no energy figures (docs/energy.md).");
+    } else {
+      s.paragraphs.push_back(
+          "Each measured case's kernels as the calibrated hardware runs them: predicted time and energy (actions "
+          "priced by the sections' figures plus static power over the time; docs/energy.md). The records carry no "
+          "measured energy yet.");
+      Plot plot;
+      plot.id = "predicted_energy_vs_time";
+      plot.title = "Predicted energy against predicted time, after calibration";
+      plot.x_label = "predicted time (ms)";
+      plot.y_label = "predicted energy (J)";
+      plot.log_x = plot.log_y = true;
+      for (bool analytical : {false, true}) {
+        Series series;
+        series.label = analytical ? "analytical" : "simulator";
+        for (const PointResult& p : points) {
+          const double J = analytical ? p.analytical_after_J : p.simulated_after_J;
+          if (!std::isfinite(J)) continue;
+          series.x.push_back(analytical ? p.analytical_after_ms : p.simulated_after_ms);
+          series.y.push_back(J);
+        }
+        if (!series.x.empty()) plot.series.push_back(std::move(series));
+      }
+      s.plots.push_back(std::move(plot));
+      Table t;
+      t.title = "Predicted energy per kernel family and kernel type (medians over the points)";
+      t.header = {"family",      "kernel",           "points",        "simulator ms",
+                  "simulator J", "simulator mean W", "analytical ms", "analytical J"};
+      auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      };
+      for (const std::string& f : families_of(points))
+        for (const char* kernel : record_kernels_listed) {
+          std::vector<double> sim_ms, sim_J, ana_ms, ana_J, watts;
+          for (const PointResult& p : points) {
+            if (p.point.kernel != kernel || record_family(p.point) != f || !std::isfinite(p.simulated_after_J))
+              continue;
+            sim_ms.push_back(p.simulated_after_ms);
+            sim_J.push_back(p.simulated_after_J);
+            watts.push_back(p.simulated_after_J / (p.simulated_after_ms * 1e-3));
+            ana_ms.push_back(p.analytical_after_ms);
+            ana_J.push_back(p.analytical_after_J);
+          }
+          if (sim_ms.empty()) continue;
+          t.rows.push_back({f, kernel, std::to_string(sim_ms.size()), fmt("%.4g", median(sim_ms)),
+                            fmt("%.4g", median(sim_J)), fmt("%.0f", median(watts)), fmt("%.4g", median(ana_ms)),
+                            fmt("%.4g", median(ana_J))});
+        }
+      s.tables.push_back(std::move(t));
+    }
     doc.sections.push_back(std::move(s));
   }
 

@@ -18,6 +18,7 @@ class MatrixUnit : public hw::Component {
   virtual void count(double cycles, double macs) = 0;
   // Contract: the MACs counted since the last reset (the "macs" statistic every matrix unit keeps).
   virtual double counted_macs() const = 0;
+  bool per_core() const override { return true; }
 };
 
 // The statistics every matrix unit keeps, declared once so that reports compare implementations by name;
@@ -26,6 +27,17 @@ inline constexpr core::StatInfo matrix_unit_stats[] = {
     {"gemms", "", "GEMM tiles computed"},
     {"macs", "", "multiply-accumulates counted (useful work, so padding and partial blocks show as lower utilization)"},
     {"busy_cycles", "cycles", "sum of GEMM cycles"},
+};
+
+// The actions every matrix unit prices, declared once beside its statistics: each implementation's section gives
+// mac_pJ (models/energy.hpp).
+inline constexpr ActionInfo matrix_unit_actions[] = {
+    {.name = "mac",
+     .unit = "MAC",
+     .energy_key = "mac_pJ",
+     .stats = {"macs"},
+     .work = models::Work::macs,
+     .doc = "one useful multiply-accumulate at the machine's matrix_dtype, operands read from the unit's registers"},
 };
 
 // Counting shared by the implementations; they supply gemm_cycles and peak_macs_per_cycle.

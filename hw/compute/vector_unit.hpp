@@ -13,6 +13,7 @@ class VectorUnit : public hw::Component {
   // Contract: the unit's peak elementwise operations per cycle (for the roofline and utilization). Pure.
   virtual double peak_flops_per_cycle() const = 0;
   virtual void count(double cycles, double flops, double exps) = 0;
+  bool per_core() const override { return true; }
 };
 
 }  // namespace cascadesim::hw

@@ -12,6 +12,7 @@ class Dma : public hw::Component {
   // A request that would exceed the outstanding limit waits for the oldest in-flight one to complete. One Dma
   // instance serves one core.
   virtual double transfer(const MemoryRequest& request, double issue_ns, MemoryLevel& level) = 0;
+  bool per_core() const override { return true; }
 };
 
 }  // namespace cascadesim::hw

@@ -1,6 +1,8 @@
 // Assembly of the components named in a hardware config.
 #include "hw/system/system.hpp"
 
+#include "hw/system/machine_energy.hpp"
+
 namespace cascadesim::hw {
 
 namespace {
@@ -27,6 +29,7 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
   spec.hbm_bytes = memory->capacity_bytes();
   spec.l2_bytes = l2->capacity_bytes();
+  spec.energy = std::make_shared<const models::EnergyFigures>(energy_figures(hardware));
 }
 
 std::unique_ptr<System> System::build(const core::ConfigNode& hardware, const models::HardwareSpec& spec) {
@@ -71,6 +74,13 @@ std::vector<System::Part> System::parts() const {
                         {"matrix_unit", matrix_.get()},
                         {"vector_unit", vector_.get()}};
   for (const Optional& o : optional_) out.push_back({o.role, o.component.get()});
+  return out;
+}
+
+std::vector<const ComponentEntry*> System::part_entries() const {
+  std::vector<const ComponentEntry*> out;
+  for (const Part& p : parts()) out.push_back(p.component->entry());
+  out.push_back(dmas_.front()->entry());
   return out;
 }
 

@@ -28,8 +28,8 @@ class System {
 
   // Fills spec's figures that the component sections state (peak MACs and FLOPs per cycle per core, memory
   // bandwidth and capacity, L2 capacity) by building the "memory", "l2", "matrix_unit" and "vector_unit"
-  // sections, so that a preset writes each figure once. A missing or broken section is recorded in
-  // hardware.errors(), naming where it belongs; spec is left unchanged then.
+  // sections, and every section's energy figures (hw::energy_figures), so that a preset writes each figure once. A
+  // missing or broken section is recorded in hardware.errors(), naming where it belongs; spec is left unchanged then.
   static void take_roofline_figures(const core::ConfigNode& hardware, models::HardwareSpec& spec);
   static constexpr std::array<std::string_view, 4> roofline_roles{"memory", "l2", "matrix_unit", "vector_unit"};
   static bool roofline_role(std::string_view role) {
@@ -76,6 +76,8 @@ class System {
   // One entry per section; the DMA engines are summed under "dma".
   std::vector<Part> parts() const;
   core::StatSet dma_totals() const;
+  // The entries the parts were built from, in parts() order, then the DMA engines'.
+  std::vector<const ComponentEntry*> part_entries() const;
 
  private:
   explicit System(const models::HardwareSpec& spec) : spec_(spec) {}

@@ -13,6 +13,7 @@ class TopkEngine : public hw::Component {
   // `candidates` scores, including the k-dependent pipeline latency.
   virtual double select_cycles(std::int64_t candidates, std::int64_t k) const = 0;
   virtual void count(double cycles, double candidates) = 0;
+  bool per_core() const override { return true; }
 };
 
 }  // namespace cascadesim::hw

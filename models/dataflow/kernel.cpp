@@ -128,7 +128,7 @@ std::size_t kernel_family(const Kernel& kernel) {
 }
 
 OpCost kernel_cost(const Kernel& kernel) {
-  return std::visit(
+  OpCost cost = std::visit(
       [](const auto& w) -> OpCost {
         using W = std::decay_t<decltype(w)>;
         OpCost c;
@@ -137,6 +137,12 @@ OpCost kernel_cost(const Kernel& kernel) {
           c.vector_flops = w.problems * w.epilogue_ops_per_output * w.m * w.n;
           const double b_reads = w.problems / static_cast<double>(w.problems_per_b);
           c.hbm_bytes = w.bytes_per_element * (w.problems * (w.m * w.k + w.m * w.n) + b_reads * w.k * w.n);
+          c.written_bytes = w.bytes_per_element * w.problems * w.m * w.n;
+          // Each output tile streams its A panel and its B panel through the cores: A is read once per N tile and B
+          // once per M tile, whatever the L2 then keeps.
+          c.moved_bytes = w.bytes_per_element * w.problems * w.k *
+                              (std::ceil(w.n / w.tile_n) * w.m + std::ceil(w.m / w.tile_m) * w.n) +
+                          c.written_bytes;
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
           const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);
@@ -153,21 +159,32 @@ OpCost kernel_cost(const Kernel& kernel) {
                         w.batch * w.loaded_blocks() * w.kv_tile_bytes() +
                         (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0) +
                         (w.reads_index_lists ? blocks * index_bytes : 0.0);
+          c.exps = scores;  // one of the per-score operations
+          c.written_bytes = out_bytes + (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0);
         } else if constexpr (std::is_same_v<W, SelectWork>) {
           const double rated = static_cast<double>(dense_tiles(TileGrid{w.query_tiles, w.key_tiles, 0, 0}, w.causal));
           const double heads = w.batch * static_cast<double>(w.heads);
           const double kept = w.batch * w.pattern->visited_blocks(w.space);
           c.vector_flops = heads * rated * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
           c.hbm_bytes = heads * rated * tile_score_bytes + kept * index_bytes;
+          c.select_candidates = heads * rated;
+          c.select_flops = c.vector_flops;
+          c.written_bytes = kept * index_bytes;
         } else {
           c.matrix_flops = w.matrix_flops;
           c.vector_flops = w.vector_ops;
           c.hbm_bytes = w.read_bytes + w.write_bytes;
+          c.written_bytes = w.write_bytes;
         }
         c.kernels = 1;
+        if constexpr (!std::is_same_v<W, GemmWork>) c.moved_bytes = c.hbm_bytes;
         return c;
       },
       kernel.work);
+  // Every unit loads its operands and stores its result: the fewest requests the engine can issue for it (it cuts
+  // K/V runs and GEMM k-steps into more).
+  cost.requests = 2.0 * work_units(kernel);
+  return cost;
 }
 
 }  // namespace cascadesim::models::dataflow

@@ -164,29 +164,54 @@ models::HardwareSpec hardware_spec_of(const core::Json& hardware) {
   return load_hardware(hardware, {}, "calibrated hardware").study.hardware;
 }
 
-std::vector<double> simulate_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
+double PointPrediction::energy_J() const {
+  return energy.figures && energy.figures->complete() ? energy.total_J() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<PointPrediction> simulate_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
   const LoadedStudy loaded = load_hardware(hardware, {}, "calibrated hardware");
   core::ConfigErrors errors;
   const core::ConfigNode node(loaded.hardware_layers, errors);
   std::unique_ptr<hw::System> system = hw::System::build(node, loaded.study.hardware);
   errors.throw_if_any();
-  std::vector<double> out;
+  std::vector<PointPrediction> out;
   out.reserve(points.size());
-  for (const MeasuredPoint& p : points)
-    out.push_back(run_kernels(*system, record_kernels(p), RunOptions{}).time_ns * 1e-6);
+  for (const MeasuredPoint& p : points) {
+    RunResult r = run_kernels(*system, record_kernels(p), RunOptions{});
+    out.push_back(PointPrediction{r.time_ns * 1e-6, std::move(r.energy)});
+  }
+  return out;
+}
+
+std::vector<double> simulate_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
+  std::vector<double> out;
+  for (const PointPrediction& p : simulate_points(hardware, points)) out.push_back(p.time_ms);
+  return out;
+}
+
+std::vector<PointPrediction> analytical_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
+  const models::HardwareSpec spec = hardware_spec_of(hardware);
+  const bool on_engine = spec.energy && spec.energy->selection_on_engine;
+  std::vector<PointPrediction> out;
+  out.reserve(points.size());
+  for (const MeasuredPoint& p : points) {
+    double seconds = 0;
+    models::OpCost total;
+    for (const models::OpCost& cost : record_analytical_costs(p, spec)) {
+      seconds += models::roofline_time(cost, spec).time_s;
+      total += cost;
+    }
+    // A record's kernels priced as one run (of the dense kind: records carry no layer schedule).
+    out.push_back(PointPrediction{
+        seconds * 1e3, models::analytical_energy(spec.energy, spec.cores, {models::work_counts(total, on_engine)},
+                                                 {1, 0, 0}, {seconds, 0, 0})});
+  }
   return out;
 }
 
 std::vector<double> analytical_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points) {
-  const models::HardwareSpec spec = hardware_spec_of(hardware);
   std::vector<double> out;
-  out.reserve(points.size());
-  for (const MeasuredPoint& p : points) {
-    double seconds = 0;
-    for (const models::OpCost& cost : record_analytical_costs(p, spec))
-      seconds += models::roofline_time(cost, spec).time_s;
-    out.push_back(seconds * 1e3);
-  }
+  for (const PointPrediction& p : analytical_points(hardware, points)) out.push_back(p.time_ms);
   return out;
 }
 
@@ -411,11 +436,16 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 
   // Every point under the preset as shipped and as calibrated.
   const std::vector<double> sim_before = simulate_points_ms(base, points);
-  const std::vector<double> sim_after = simulate_points_ms(calibrated, points);
+  const std::vector<PointPrediction> sim_after_run = simulate_points(calibrated, points);
   const std::vector<double> ana_before = analytical_points_ms(base, points);
-  const std::vector<double> ana_after = analytical_points_ms(calibrated, points);
-  for (std::size_t i = 0; i < points.size(); ++i)
-    result.points.push_back({points[i], !training[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i]});
+  const std::vector<PointPrediction> ana_after_run = analytical_points(calibrated, points);
+  std::vector<double> sim_after, ana_after;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    sim_after.push_back(sim_after_run[i].time_ms);
+    ana_after.push_back(ana_after_run[i].time_ms);
+    result.points.push_back({points[i], !training[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i],
+                             sim_after_run[i].energy_J(), ana_after_run[i].energy_J()});
+  }
 
   // The preset file: citations for what changed, and where it came from.
   calibrated["name"] = preset_name + "-calibrated";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,16 @@ models::HardwareSpec hardware_spec_of(const core::Json& hardware);
 // Times in ms of each point's kernels on the simulator / the analytical roofline, under a flat hardware object.
 std::vector<double> simulate_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
 std::vector<double> analytical_points_ms(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
+
+// A point's kernels predicted: their time and their energy (the breakdown with its per-action counts, which a fit
+// of measured energy takes as regressors; unavailable when the hardware gives no energy figures).
+struct PointPrediction {
+  double time_ms = 0;
+  models::EnergyBreakdown energy;
+  double energy_J() const;  // total, NaN when the hardware's sections lack energy figures
+};
+std::vector<PointPrediction> simulate_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
+std::vector<PointPrediction> analytical_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
 
 // The records of `set` that this preset stands for (measured_device_names) and that the dataflow can describe.
 // Throws ConfigError listing every record from another device, every record it cannot describe, and an empty result
@@ -56,6 +67,10 @@ struct PointResult {
   bool held_out = false;
   double simulated_before_ms = 0, simulated_after_ms = 0;
   double analytical_before_ms = 0, analytical_after_ms = 0;
+  // Predicted energy on the calibrated hardware (NaN when its sections give no energy figures); measured energy is
+  // not part of the records yet.
+  double simulated_after_J = std::numeric_limits<double>::quiet_NaN();
+  double analytical_after_J = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct CalibrateOptions {

@@ -100,7 +100,26 @@ core::Json describe_json() {
     for (const core::ParamInfo& p : e.params) params.push_back(param_json(p));
     core::Json stats = core::Json::array();
     for (const core::StatInfo& s : e.stats) stats.push_back({{"name", s.name}, {"unit", s.unit}, {"doc", s.doc}});
-    components.push_back({{"role", e.role}, {"impl", e.name}, {"doc", e.doc}, {"params", params}, {"stats", stats}});
+    core::Json actions = core::Json::array();
+    for (const hw::ActionInfo& a : e.actions) {
+      core::Json counted = core::Json::array();
+      for (std::string_view stat : a.stats)
+        if (!stat.empty()) counted.push_back(stat);
+      actions.push_back({{"name", a.name},
+                         {"unit", a.unit},
+                         {"energy_key", a.energy_key},
+                         {"counts", counted},
+                         {"per_stat", a.per_stat},
+                         {"analytical_count", std::string(models::to_string(a.work))},
+                         {"doc", a.doc}});
+    }
+    components.push_back({{"role", e.role},
+                          {"impl", e.name},
+                          {"doc", e.doc},
+                          {"params", params},
+                          {"stats", stats},
+                          {"actions", actions},
+                          {"static_power_key", hw::static_power_key}});
   }
   core::Json patterns = core::Json::array();
   for (const models::dataflow::PatternCatalog::Entry& e : models::dataflow::PatternCatalog::instance().entries()) {
@@ -255,6 +274,18 @@ void run_describe(const DescribeOptions& options, std::ostream& out) {
     for (const core::Json& s : c["stats"]) {
       std::snprintf(line, sizeof line, "      %-30s %-9s %s\n", s["name"].get<std::string>().c_str(),
                     s["unit"].get<std::string>().c_str(), s["doc"].get<std::string>().c_str());
+      out << line;
+    }
+    out << "    actions (energy in pJ per action from the field named; static power from "
+        << c["static_power_key"].get<std::string>() << "):\n";
+    for (const core::Json& a : c["actions"]) {
+      std::string counted;
+      for (const core::Json& stat : a["counts"]) counted += (counted.empty() ? "" : " + ") + stat.get<std::string>();
+      if (a["per_stat"].get<double>() != 1)
+        counted = core::format_number(a["per_stat"].get<double>()) + " x (" + counted + ")";
+      std::snprintf(line, sizeof line, "      %-12s per %-11s %-22s counts %s; %s\n",
+                    a["name"].get<std::string>().c_str(), a["unit"].get<std::string>().c_str(),
+                    a["energy_key"].get<std::string>().c_str(), counted.c_str(), a["doc"].get<std::string>().c_str());
       out << line;
     }
   }

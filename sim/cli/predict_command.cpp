@@ -8,6 +8,7 @@
 #include "core/finite_result.hpp"
 #include "models/amdahl.hpp"
 #include "sim/cli/arguments.hpp"
+#include "sim/cli/energy_table.hpp"
 
 namespace cascadesim::sim {
 
@@ -153,6 +154,7 @@ core::Json totals_json(const models::ModelTotals& t) {
   core::Json j = roofline_json(t.time);
   j["cost"] = cost_json(t.cost);
   j["attention"] = roofline_json(t.attention);
+  j["energy"] = models::energy_to_json(t.energy);
   return j;
 }
 
@@ -361,6 +363,9 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
       << to_string(chosen.accounting) << " accounting: " << times(chosen.amdahl_speedup) << ")\n";
   out << "FlashAttention I/O bound N^2 d^2 / M per head: " << si(chosen.flash_io_bound_bytes_per_head, "B")
       << " (M = " << si(hw.sram_per_core_bytes, "B") << " SRAM per core)\n";
+  write_energy_table(out, chosen.dense_model.energy, chosen.schedule_model.energy,
+                     std::to_string(st.model.n_layers) + "D (dense)",
+                     w.schedule.layers.empty() ? std::string("(all dense)") : w.schedule.compact());
   if (chosen.cascade) {
     out << "\nCascade (" << chosen.cascade->stage_count << " stages, "
         << (w.cascade->batch_policy == models::BatchPolicy::compact ? "compact" : "wait_for_slowest") << ", batch "

@@ -98,13 +98,17 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   const Split split = split_points(points);
   in.split_rule = split.rule;
   // Without calibration provenance before and after are one preset: simulate it once.
-  const std::vector<double> sim_after = simulate_points_ms(in.hardware_after, points);
-  const std::vector<double> sim_before =
-      in.hardware_before == in.hardware_after ? sim_after : simulate_points_ms(in.hardware_before, points);
+  const std::vector<PointPrediction> sim_after = simulate_points(in.hardware_after, points);
+  std::vector<double> sim_before;
+  if (in.hardware_before == in.hardware_after)
+    for (const PointPrediction& p : sim_after) sim_before.push_back(p.time_ms);
+  else
+    sim_before = simulate_points_ms(in.hardware_before, points);
   const std::vector<double> ana_before = analytical_points_ms(in.hardware_before, points);
-  const std::vector<double> ana_after = analytical_points_ms(in.hardware_after, points);
+  const std::vector<PointPrediction> ana_after = analytical_points(in.hardware_after, points);
   for (std::size_t i = 0; i < points.size(); ++i)
-    in.points.push_back({points[i], split.held_out[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i]});
+    in.points.push_back({points[i], split.held_out[i], sim_before[i], sim_after[i].time_ms, ana_before[i],
+                         ana_after[i].time_ms, sim_after[i].energy_J(), ana_after[i].energy_J()});
 
   // The seed comparison, on the study with the calibrated hardware.
   if (!loaded.study.workload.schedule.layers.empty()) {

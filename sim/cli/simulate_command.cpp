@@ -13,6 +13,7 @@
 #include "models/cascade.hpp"
 #include "models/dataflow/layer.hpp"
 #include "sim/cli/arguments.hpp"
+#include "sim/cli/energy_table.hpp"
 #include "sim/cli/predict_command.hpp"
 
 namespace cascadesim::sim {
@@ -197,7 +198,8 @@ core::Json run_json(const RunResult& r) {
                     {"matrix_TFLOP_per_s", described.matrix_flops / r.time_ns / 1e3},
                     {"by_op", kernels_by_op},
                     {"by_layer", by_layer},
-                    {"components", components}};
+                    {"components", components},
+                    {"energy", models::energy_to_json(r.energy)}};
 }
 
 }  // namespace
@@ -319,6 +321,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
                   get(td.analytical_ns, k), get(tr.simulated_ns, k), get(tr.analytical_ns, k));
     out << line;
   }
+  write_energy_table(out, d.energy, r.energy, std::to_string(st.model.n_layers) + "D (dense)", schedule);
   out << "\nSpeedup of " << schedule << " over dense: simulated " << f("%.3fx", s.speedup) << ", analytical roofline "
       << f("%.3fx", s.prediction.exact.end_to_end_speedup) << ", Amdahl exact "
       << f("%.3fx", s.prediction.exact.amdahl_speedup) << ", Amdahl seed "

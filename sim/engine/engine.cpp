@@ -431,6 +431,26 @@ MachineTotals machine_totals(hw::System& system) {
   return t;
 }
 
+// The action counts of the components with energy figures, in figures order, from statistics per part (System::parts()
+// order, then the DMA engines').
+std::vector<double> priced_actions(const models::EnergyFigures& figures, const std::vector<std::string>& part_names,
+                                   const std::vector<const hw::ComponentEntry*>& entries,
+                                   const std::vector<std::vector<double>>& part_values) {
+  std::vector<double> counts;
+  counts.reserve(figures.action_count());
+  for (const models::ComponentFigures& c : figures.components) {
+    const auto part =
+        static_cast<std::size_t>(std::find(part_names.begin(), part_names.end(), c.name) - part_names.begin());
+    if (part == part_names.size() || !entries[part]) {
+      counts.insert(counts.end(), c.actions.size(), 0.0);
+      continue;
+    }
+    const std::vector<double> own = hw::action_counts(*entries[part], part_values[part]);
+    counts.insert(counts.end(), own.begin(), own.end());
+  }
+  return counts;
+}
+
 void add_difference(hw::MemoryTraffic& sum, const hw::MemoryTraffic& after, const hw::MemoryTraffic& before) {
   sum.read_bytes += after.read_bytes - before.read_bytes;
   sum.write_bytes += after.write_bytes - before.write_bytes;
@@ -651,10 +671,23 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   for (auto& values : repeated.parts) values.assign(values.size(), 0.0);
   repeated.memory = repeated.l2 = hw::MemoryTraffic{};
   repeated.matrix_macs = 0;
+  // Per layer kind, what its layers' components counted (each layer's share: its twin's two snapshots) and its time.
+  std::array<std::vector<std::vector<double>>, models::layer_kinds> kind_parts;
+  kind_parts.fill(repeated.parts);
+  std::array<double, models::layer_kinds> kind_ns{}, kind_layers{};
   double end_ns = 0;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const Layer& layer = layers[l];
     const Layer& twin = layers[layer.simulated_as];
+    const auto kind = static_cast<std::size_t>(prepared[layer.begin].kernel.layer_kind);
+    const double layer_start_ns = end_ns;
+    {
+      const MachineTotals& before = snapshots[twin.totals_before];
+      const MachineTotals& after = snapshots[twin.totals_before + 1];
+      for (std::size_t part = 0; part < kind_parts[kind].size(); ++part)
+        for (std::size_t i = 0; i < kind_parts[kind][part].size(); ++i)
+          kind_parts[kind][part][i] += after.parts[part][i] - before.parts[part][i];
+    }
     const double shift = end_ns + gap_ns(prepared[twin.begin]) - prepared[twin.begin].record.start_ns;
     for (std::size_t i = 0; i < layer.end - layer.begin; ++i) {
       KernelRecord record = prepared[twin.begin + i].record;
@@ -666,6 +699,8 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       result.kernels.push_back(std::move(record));
     }
     end_ns = result.kernels.back().end_ns;
+    kind_ns[kind] += end_ns - layer_start_ns;
+    kind_layers[kind] += 1;
     if (layer.simulated_as == l) continue;
     const MachineTotals& before = snapshots[twin.totals_before];
     const MachineTotals& after = snapshots[twin.totals_before + 1];
@@ -690,6 +725,26 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     ComponentStats& c = result.components[part];
     for (std::size_t i = 0; i < c.values.size(); ++i)
       if (c.infos[i].sums_work) c.values[i] += repeated.parts[part][i];
+  }
+  models::EnergyBreakdown& energy = result.energy;
+  energy.figures = system.spec().energy;
+  energy.cores = system.cores();
+  energy.time_s = result.time_ns * 1e-9;
+  if (energy.figures) {
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> values;
+    for (const ComponentStats& c : result.components) {
+      names.push_back(c.name);
+      values.push_back(c.values);
+    }
+    const std::vector<const hw::ComponentEntry*> entries = system.part_entries();
+    energy.counts = priced_actions(*energy.figures, names, entries, values);
+    for (std::size_t k = 0; k < models::layer_kinds; ++k) {
+      if (kind_layers[k] == 0) continue;
+      energy.kind_counts[k] = priced_actions(*energy.figures, names, entries, kind_parts[k]);
+      energy.kind_time_s[k] = kind_ns[k] * 1e-9;
+      energy.kind_layers[k] = kind_layers[k];
+    }
   }
   return result;
 }

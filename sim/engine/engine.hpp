@@ -53,6 +53,9 @@ struct RunResult {
   // Layers (runs of kernels of one layer index) in the run, and of those the ones simulated: a layer doing the same
   // work as one simulated before it takes that layer's times and statistics instead (RunOptions).
   std::int64_t layers = 0, layers_simulated = 0;
+  // The components' actions as their statistics count them, priced by the machine's energy figures
+  // (HardwareSpec::energy), in total and per layer kind.
+  models::EnergyBreakdown energy;
 };
 
 // Receives one event per work unit and per kernel, for timelines (Perfetto).

@@ -122,11 +122,13 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
       case Objective::cascade_speedup:
         v = p.cascade ? p.cascade->practical_speedup : std::nan("");
         break;
-      case Objective::area_mm2:
-      case Objective::simulated_time_ms:
-      case Objective::simulated_speedup:
-      case Objective::simulated_cascade_speedup:
-      case Objective::simulated_sequences_per_s:
+      case Objective::energy_J:
+        v = p.schedule_model.energy.total_J();
+        break;
+      case Objective::edp_Js:
+        v = p.schedule_model.energy.edp_Js();
+        break;
+      default:
         break;
     }
   }
@@ -172,6 +174,12 @@ void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
         break;
       case Objective::simulated_sequences_per_s:
         v = batch / (s.schedule.time_ns * 1e-9);
+        break;
+      case Objective::simulated_energy_J:
+        v = s.schedule.energy.total_J();
+        break;
+      case Objective::simulated_edp_Js:
+        v = s.schedule.energy.edp_Js();
         break;
       default:
         break;

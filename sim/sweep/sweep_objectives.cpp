@@ -7,7 +7,7 @@
 namespace cascadesim::sim::sweep {
 
 namespace {
-constexpr std::array<ObjectiveInfo, 12> catalog{{
+constexpr std::array<ObjectiveInfo, 16> catalog{{
     {Objective::time_ms, "time_ms", Source::analytical, true},
     {Objective::dense_time_ms, "dense_time_ms", Source::analytical, true},
     {Objective::speedup, "speedup", Source::analytical, true},
@@ -16,10 +16,14 @@ constexpr std::array<ObjectiveInfo, 12> catalog{{
     {Objective::hbm_bytes, "hbm_bytes", Source::analytical, true},
     {Objective::cascade_speedup, "cascade_speedup", Source::analytical, false},
     {Objective::area_mm2, "area_mm2", Source::hardware, false},
+    {Objective::energy_J, "energy_J", Source::analytical, false},
+    {Objective::edp_Js, "edp_Js", Source::analytical, false},
     {Objective::simulated_time_ms, "simulated_time_ms", Source::simulated, true},
     {Objective::simulated_speedup, "simulated_speedup", Source::simulated, true},
     {Objective::simulated_cascade_speedup, "simulated_cascade_speedup", Source::simulated, false},
     {Objective::simulated_sequences_per_s, "simulated_sequences_per_s", Source::simulated, false},
+    {Objective::simulated_energy_J, "simulated_energy_J", Source::simulated, false},
+    {Objective::simulated_edp_Js, "simulated_edp_Js", Source::simulated, false},
 }};
 }  // namespace
 

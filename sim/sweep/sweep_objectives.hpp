@@ -13,18 +13,22 @@ enum class Backend { analytical, simulate, both };
 std::string_view to_string(Backend backend);
 
 enum class Objective {
-  time_ms,                    // schedule_model.time.time_s in ms: the scheduled stack on the roofline
-  dense_time_ms,              // dense_model.time.time_s in ms: the all-dense stack on the roofline
-  speedup,                    // end_to_end_speedup: dense over scheduled roofline time
-  attention_speedup,          // effective_attention_speedup s
-  amdahl_speedup,             // 1 / ((1 - f) + f / s)
-  hbm_bytes,                  // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
-  cascade_speedup,            // cascade->practical_speedup: full-resolution time over the cascade's expected time
-  area_mm2,                   // the sum of the hardware components' areas (hw/system/machine_area)
-  simulated_time_ms,          // the simulated scheduled stack
-  simulated_speedup,          // simulated dense time over simulated scheduled time
+  time_ms,            // schedule_model.time.time_s in ms: the scheduled stack on the roofline
+  dense_time_ms,      // dense_model.time.time_s in ms: the all-dense stack on the roofline
+  speedup,            // end_to_end_speedup: dense over scheduled roofline time
+  attention_speedup,  // effective_attention_speedup s
+  amdahl_speedup,     // 1 / ((1 - f) + f / s)
+  hbm_bytes,          // schedule_model.cost.hbm_bytes: off-chip traffic of the scheduled stack
+  cascade_speedup,    // cascade->practical_speedup: full-resolution time over the cascade's expected time
+  area_mm2,           // the sum of the hardware components' areas (hw/system/machine_area)
+  energy_J,           // schedule_model.energy.total_J(): the scheduled stack's actions priced, static power x time
+  edp_Js,             // energy_J x the scheduled stack's roofline time in s
+  simulated_time_ms,  // the simulated scheduled stack
+  simulated_speedup,  // simulated dense time over simulated scheduled time
   simulated_cascade_speedup,  // simulated full-resolution time over the cascade's expected simulated time
   simulated_sequences_per_s,  // batch / the simulated scheduled stack's time in s
+  simulated_energy_J,         // the simulated scheduled stack's energy (its components' counted actions priced)
+  simulated_edp_Js,           // simulated_energy_J x the simulated scheduled stack's time in s
 };
 
 enum class Source { analytical, simulated, hardware };
@@ -33,8 +37,8 @@ struct ObjectiveInfo {
   Objective objective;
   std::string_view name;
   Source source;
-  // Listed when a spec names no objectives; the others hold only for some studies and presets (a cascade, area
-  // figures) and must be asked for.
+  // Listed when a spec names no objectives; the others hold only for some studies and presets (a cascade, area or
+  // energy figures) and must be asked for.
   bool by_default;
 };
 

@@ -1,6 +1,7 @@
 // Sweep parameters: lookup by JSON pointer, checked values, and writing them into a study.
 #include "sim/sweep/sweep_parameter.hpp"
 
+#include "hw/system/machine_energy.hpp"
 #include "hw/system/system.hpp"
 
 #include <algorithm>
@@ -156,7 +157,11 @@ std::optional<Parameter> find_parameter(std::string_view path) {
     for (const std::string& nested : nested_keys(s)) {
       if (nested != head) continue;
       Parameter p{std::string(path), s, 0, ValueType::document};
-      p.simulator_only = s == Section::hardware && head != "preset" && !hw::System::roofline_role(head);
+      // The analytical model reads every section's energy figures (HardwareSpec::energy), the roofline's sections
+      // whole.
+      const std::string_view field = key.size() > head.size() ? key.substr(head.size() + 1) : std::string_view();
+      p.simulator_only = s == Section::hardware && head != "preset" && !hw::System::roofline_role(head) &&
+                         !hw::energy_field(head, field);
       return p;
     }
     return std::nullopt;

@@ -33,7 +33,8 @@ struct Parameter {
   std::size_t field = 0;  // index into the section's *_fields(); unused for the schedule
   ValueType type = ValueType::real;
   // A document override inside a hardware component section that only the simulator reads (noc, dma, topk; the
-  // roofline takes its figures from memory, l2, matrix_unit and vector_unit).
+  // roofline takes its figures from memory, l2, matrix_unit and vector_unit, and the energy model every section's
+  // energy figures).
   bool simulator_only = false;
   bool numeric() const { return type == ValueType::real || type == ValueType::integer; }
   // Set through the study document (the point's study is loaded from text) rather than a field's member pointer.

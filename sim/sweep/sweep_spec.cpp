@@ -50,6 +50,22 @@ std::string fnv1a64_text(std::string_view bytes) {
 
 namespace {
 
+// One number that moves with any of a machine's energy figures, so that an axis over one of them counts as read by
+// the analytical model.
+double energy_fingerprint(const models::HardwareSpec& h) {
+  if (!h.energy) return 0;
+  double sum = 0, weight = 1;
+  for (const models::ComponentFigures& c : h.energy->components) {
+    sum += weight++ * c.static_W;
+    for (const models::ActionFigure& a : c.actions) sum += weight++ * a.pJ;
+  }
+  return sum;
+}
+
+}  // namespace
+
+namespace {
+
 constexpr std::string_view studies_prefix = "configs/studies/";
 
 bool looks_like_path(std::string_view s) {
@@ -343,10 +359,6 @@ class SpecReader {
   }
 
   std::string objective_problem(const std::string& name) {
-    if (name == "energy_J")
-      return "'" + name +
-             "' cannot be computed: no hardware preset provides energy figures (area_mm2 is, where a preset's "
-             "component sections give area figures)";
     std::vector<std::string_view> names;
     for (const ObjectiveInfo& i : objective_catalog()) names.push_back(i.name);
     if (const auto renamed = renamed_objective(name))
@@ -482,6 +494,36 @@ class SpecReader {
     return std::nullopt;
   }
 
+  // Whether a loaded study's hardware gives every section's energy figures; otherwise reports at `at` which lack
+  // them.
+  bool energy_figures_complete(const LoadedStudy& loaded, const std::string& at, const std::string& what) {
+    const std::shared_ptr<const models::EnergyFigures>& e = loaded.study.hardware.energy;
+    if (e && e->complete()) return true;
+    errors_.add(file(), at,
+                "'" + std::string(info(energy_objective()).name) + "': " + what +
+                    (e && !e->missing.empty() ? " gives no energy figures for " + hw::section_list(e->missing)
+                                              : std::string(" has no component sections, so no energy figures")) +
+                    " (each component section takes its own, e.g. memory read_pJ_per_bit and static_W; "
+                    "docs/energy.md)");
+    return false;
+  }
+
+  // The first energy objective asked for (energy_J before edp_Js and the simulated ones), for messages and
+  // pointers; time_ms when none is.
+  Objective energy_objective() const {
+    for (Objective o : spec_.objectives)
+      if (o == Objective::energy_J || o == Objective::edp_Js || o == Objective::simulated_energy_J ||
+          o == Objective::simulated_edp_Js)
+        return o;
+    return Objective::time_ms;
+  }
+  bool energy_asked() const { return energy_objective() != Objective::time_ms; }
+  std::string energy_pointer() const {
+    for (std::size_t i = 0; i < spec_.objectives.size(); ++i)
+      if (spec_.objectives[i] == energy_objective()) return objective_pointers_[i];
+    return "/objectives";
+  }
+
   std::string area_pointer() const {
     for (std::size_t i = 0; i < spec_.objectives.size(); ++i)
       if (spec_.objectives[i] == Objective::area_mm2) return objective_pointers_[i];
@@ -506,6 +548,7 @@ class SpecReader {
             variant.spec = loaded->study.hardware;
             if (area)
               if (auto a_mm2 = area_of(*loaded, area_pointer(), "preset " + column.texts[i])) variant.area = *a_mm2;
+            if (energy_asked()) energy_figures_complete(*loaded, energy_pointer(), "preset " + column.texts[i]);
           } else {
             presets_ok_ = false;
           }
@@ -544,7 +587,7 @@ class SpecReader {
           const std::size_t variants = over_presets ? spec_.hardware_variants.size() : 1;
           // The roofline's figures each value gives: an analytical axis along which none moves would leave every
           // objective constant (a section field only the simulator reads, such as /hardware/memory/latency_ns).
-          std::set<std::array<double, 5>> rooflines;
+          std::set<std::array<double, 6>> rooflines;
           bool all_loaded = true;
           for (std::size_t i = 0; i < column.values.size(); ++i) {
             for (std::size_t v = 0; v < variants; ++v) {
@@ -554,21 +597,23 @@ class SpecReader {
               all_loaded = all_loaded && loaded.has_value();
               if (loaded && v == 0) {
                 const models::HardwareSpec& h = loaded->study.hardware;
-                rooflines.insert(
-                    {h.peak_matrix_TFLOPs(), h.peak_vector_TFLOPs(), h.hbm_bandwidth_GBps, h.hbm_bytes, h.l2_bytes});
+                rooflines.insert({h.peak_matrix_TFLOPs(), h.peak_vector_TFLOPs(), h.hbm_bandwidth_GBps, h.hbm_bytes,
+                                  h.l2_bytes, energy_fingerprint(h)});
               }
+              const std::string with_value = "the hardware with " + p.path + " = " + column.texts[i] +
+                                             (over_presets ? " over preset " + preset_text : "");
               if (loaded && area && p.section == Section::hardware)
-                area_of(*loaded, column.value_pointer(i),
-                        "the hardware with " + p.path + " = " + column.texts[i] +
-                            (over_presets ? " over preset " + preset_text : ""));
+                area_of(*loaded, column.value_pointer(i), with_value);
+              if (loaded && energy_asked() && p.section == Section::hardware)
+                energy_figures_complete(*loaded, column.value_pointer(i), with_value);
             }
           }
           if (all_loaded && p.section == Section::hardware && backend_ok_ && spec_.backend == Backend::analytical &&
               spec_.axes[a].columns.size() == 1 && column.values.size() > 1 && rooflines.size() == 1)
             errors_.add(file(), column.pointer + "/path",
                         p.path +
-                            ": the analytical model does not read this figure (no roofline figure derived from "
-                            "the section changes along the axis); use backend simulate or both");
+                            ": the analytical model does not read this figure (no roofline or energy figure "
+                            "derived from the section changes along the axis); use backend simulate or both");
         }
       }
     }
@@ -587,6 +632,10 @@ class SpecReader {
                     "'" + std::string(info(o).name) + "' needs a study whose workload has a cascade (" +
                         spec_.study_reference + " has none)");
     }
+    if (energy_asked() && !spec_.hardware_axis)
+      energy_figures_complete(spec_.study, energy_pointer(),
+                              spec_.study.study.hardware.name.empty() ? std::string("the study's hardware")
+                                                                      : "preset " + spec_.study.study.hardware.name);
     if (spec_.has_objective(Objective::area_mm2) && !spec_.hardware_axis)
       if (auto a = area_of(spec_.study, area_pointer(),
                            spec_.study.study.hardware.name.empty() ? std::string("the study's hardware")

@@ -49,7 +49,7 @@ TEST_CASE("every compute implementation is registered under its role") {
 TEST_CASE("compute components declare their parameters and statistics with units") {
   const hw::ComponentEntry* tc = hw::ComponentCatalog::instance().find("matrix_unit", "tensor_core");
   REQUIRE(tc != nullptr);
-  REQUIRE(tc->params.size() == 7);
+  REQUIRE(tc->params.size() == 9);  // the last two: its MAC energy and static power
   CHECK(tc->params[0].key == "macs_per_cycle");
   CHECK(tc->params[0].required);
   CHECK(tc->params[1].key == "tile_m");
@@ -57,13 +57,16 @@ TEST_CASE("compute components declare their parameters and statistics with units
   CHECK(tc->params[1].default_value == "64");
   CHECK(tc->params[2].default_value == "8");
   CHECK(tc->params[3].default_value == "16");
+  CHECK(tc->params[7].key == "mac_pJ");
+  CHECK(tc->params[7].unit == "pJ");
+  CHECK(tc->params[8].key == "static_W");
   REQUIRE(tc->stats.size() == 3);
   CHECK(tc->stats[2].name == "busy_cycles");
   CHECK(tc->stats[2].unit == "cycles");
 
   const hw::ComponentEntry* sa = hw::ComponentCatalog::instance().find("matrix_unit", "systolic");
   REQUIRE(sa != nullptr);
-  REQUIRE(sa->params.size() == 5);
+  REQUIRE(sa->params.size() == 7);
   CHECK(sa->params[0].required);
   CHECK(sa->params[1].required);
   CHECK(sa->params[2].key == "arrays");

@@ -44,13 +44,19 @@ TEST_CASE("the registry lists every example implementation by name") {
 TEST_CASE("registered components carry their parameters and statistics for describe") {
   const hw::ComponentEntry* e = hw::ComponentCatalog::instance().find("example", "bandwidth");
   REQUIRE(e != nullptr);
-  REQUIRE(e->params.size() == 2);
+  REQUIRE(e->params.size() == 4);
   CHECK(e->params[1].key == "bandwidth_GBps");
   CHECK(e->params[1].unit == "GB/s");
   CHECK(e->params[1].required);
   CHECK(e->params[0].default_value == "10.0");
   REQUIRE(e->stats.size() == 3);
   CHECK(e->stats[1].name == "bytes");
+  // Its one action: bytes moved, priced per byte, with static power beside it.
+  REQUIRE(e->actions.size() == 1);
+  CHECK(e->actions[0].energy_key == "transfer_pJ_per_byte");
+  CHECK(e->params[2].key == "transfer_pJ_per_byte");
+  CHECK(e->params[2].default_value == "null");  // no energy figure unless the preset gives one
+  CHECK(e->params[3].key == "static_W");
 }
 
 TEST_CASE("the impl key picks the implementation and its config") {

@@ -22,6 +22,8 @@ class Probe : public hw::Component {
 
 struct CountingProbeConfig {
   double weight = 1;
+  double ping_pJ = 2;
+  double static_W = 0.5;
 };
 
 constexpr auto counting_probe_fields = std::to_array<core::Field<CountingProbeConfig>>({
@@ -30,9 +32,13 @@ constexpr auto counting_probe_fields = std::to_array<core::Field<CountingProbeCo
      .min = 0,
      .max = 10,
      .target = &CountingProbeConfig::weight},
+    {.key = "ping_pJ", .unit = "pJ", .doc = "energy per ping", .min = 0, .target = &CountingProbeConfig::ping_pJ},
+    {.key = "static_W", .unit = "W", .doc = "static power", .min = 0, .target = &CountingProbeConfig::static_W},
 });
 
 const core::StatInfo counting_probe_stats[] = {{"pings", "", "weighted pings"}};
+constexpr hw::ActionInfo counting_probe_actions[] = {
+    {.name = "ping", .unit = "ping", .energy_key = "ping_pJ", .stats = {"pings"}, .work = models::Work::requests}};
 
 class CountingProbe final : public Probe {
  public:
@@ -53,7 +59,7 @@ std::unique_ptr<CountingProbe> make_counting_probe(const CountingProbeConfig& co
 }  // namespace
 
 CASCADESIM_REGISTER_COMPONENT(counting_probe, "probe", "counting", "test-only role: counts pings", CountingProbeConfig,
-                              counting_probe_fields, counting_probe_stats, make_counting_probe)
+                              counting_probe_fields, counting_probe_stats, counting_probe_actions, make_counting_probe)
 
 namespace {
 

@@ -29,13 +29,16 @@ TEST_CASE("the sorter is registered under the topk role with its parameters and 
   CHECK(names == std::vector<std::string>{"sorter"});
   const hw::ComponentEntry* e = hw::ComponentCatalog::instance().find("topk", "sorter");
   REQUIRE(e != nullptr);
-  REQUIRE(e->params.size() == 3);
+  REQUIRE(e->params.size() == 5);
   CHECK(e->params[0].key == "elements_per_cycle");
   CHECK(e->params[0].required);
   CHECK(e->params[1].key == "latency_cycles");
   CHECK(e->params[1].default_value == "0.0");
   CHECK(e->params[2].key == "area_mm2_per_lane");
   CHECK(e->params[2].default_value == "null");  // no area figure unless the preset gives one
+  CHECK(e->params[3].key == "candidate_pJ");
+  CHECK(e->params[3].default_value == "null");  // nor an energy figure
+  CHECK(e->params[4].key == "static_W");
   REQUIRE(e->stats.size() == 3);
   CHECK(e->stats[0].name == "selections");
   CHECK(e->stats[1].name == "candidates");

@@ -138,6 +138,18 @@ TEST_CASE("a count that is not a whole number is an error") {
                        Contains("study.json: /workload/batch: must be a whole number (got 1.5)"), core::ConfigError);
 }
 
+TEST_CASE("a bad energy figure in a component section names the study file and its pointer") {
+  CHECK_THROWS_WITH_AS(
+      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"memory", {{"read_pJ_per_bit", -3}}}})),
+      Contains("study.json: /hardware/memory/read_pJ_per_bit: must be >= 0 (got -3)"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(
+      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"vector_unit", {{"exp_pJ", "five"}}}})),
+      Contains("study.json: /hardware/vector_unit/exp_pJ: expected a number (got string \"five\")"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(
+      load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"l2", {{"read_pj_per_byte", 1}}}})),
+      Contains("study.json: /hardware/l2/read_pj_per_byte: unknown key"), core::ConfigError);
+}
+
 TEST_CASE("a value outside an enumeration lists the choices and suggests the closest") {
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/phase", "prefil")),
                        Contains("study.json: /workload/phase: must be one of prefill, decode (got string \"prefil\"); "

@@ -13,6 +13,9 @@ struct SimdVectorUnitConfig {
   double flops_per_cycle = 0;
   double exps_per_cycle = 0;
   double area_mm2_per_lane = hw::no_area_figure;
+  double op_pJ = hw::no_energy_figure;
+  double exp_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto simd_vector_unit_fields = std::to_array<core::Field<SimdVectorUnitConfig>>({
@@ -42,12 +45,33 @@ constexpr auto simd_vector_unit_fields = std::to_array<core::Field<SimdVectorUni
      .min = 0,
      .max = 1e6,
      .target = &SimdVectorUnitConfig::area_mm2_per_lane},
+    hw::energy_field<SimdVectorUnitConfig>(
+        "op_pJ", "energy of one elementwise operation (add, multiply, compare, max) with its register reads",
+        &SimdVectorUnitConfig::op_pJ),
+    hw::energy_field<SimdVectorUnitConfig>("exp_pJ", "energy of one exponential on the special-function unit",
+                                           &SimdVectorUnitConfig::exp_pJ),
+    hw::energy_field<SimdVectorUnitConfig>("static_W", hw::per_core_static_power, &SimdVectorUnitConfig::static_W),
 });
 
 const core::StatInfo simd_vector_unit_stats[] = {
     {"flops", "", "elementwise operations counted"},
     {"exps", "", "exponentials counted"},
     {"busy_cycles", "cycles", "sum of vector cycles"},
+};
+
+constexpr ActionInfo simd_vector_unit_actions[] = {
+    {.name = "op",
+     .unit = "operation",
+     .energy_key = "op_pJ",
+     .stats = {"flops"},
+     .work = models::Work::vector_ops,
+     .doc = "one elementwise operation other than an exponential (softmax arithmetic, epilogues, selection compares)"},
+    {.name = "exp",
+     .unit = "exponential",
+     .energy_key = "exp_pJ",
+     .stats = {"exps"},
+     .work = models::Work::exps,
+     .doc = "one exponential"},
 };
 
 class SimdVectorUnit final : public VectorUnit {
@@ -66,7 +90,7 @@ class SimdVectorUnit final : public VectorUnit {
   void reset() override { stats_.reset(); }
   const core::StatSet& stats() const override { return stats_; }
   std::optional<hw::ComponentArea> area() const override {
-    return hw::scaled_area(config_.area_mm2_per_lane, config_.flops_per_cycle, true);
+    return hw::scaled_area(config_.area_mm2_per_lane, config_.flops_per_cycle, per_core());
   }
 
  private:
@@ -85,4 +109,5 @@ CASCADESIM_REGISTER_COMPONENT(simd_vector_unit, "vector_unit", "simd",
                               "SIMD lanes and a special-function unit: max(flops / flops_per_cycle, exps / "
                               "exps_per_cycle)",
                               cascadesim::hw::SimdVectorUnitConfig, cascadesim::hw::simd_vector_unit_fields,
-                              cascadesim::hw::simd_vector_unit_stats, cascadesim::hw::make_simd_vector_unit)
+                              cascadesim::hw::simd_vector_unit_stats, cascadesim::hw::simd_vector_unit_actions,
+                              cascadesim::hw::make_simd_vector_unit)

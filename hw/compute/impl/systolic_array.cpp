@@ -15,6 +15,8 @@ struct SystolicArrayConfig {
   std::int64_t arrays = 1;
   double efficiency = 1.0;
   double area_mm2_per_pe = hw::no_area_figure;
+  double mac_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto systolic_array_fields = std::to_array<core::Field<SystolicArrayConfig>>({
@@ -48,6 +50,11 @@ constexpr auto systolic_array_fields = std::to_array<core::Field<SystolicArrayCo
      .min = 0,
      .max = 1e6,
      .target = &SystolicArrayConfig::area_mm2_per_pe},
+    hw::energy_field<SystolicArrayConfig>(
+        "mac_pJ",
+        "energy of one multiply-accumulate in a PE, its register reads and the operand hops between PEs included",
+        &SystolicArrayConfig::mac_pJ),
+    hw::energy_field<SystolicArrayConfig>("static_W", hw::per_core_static_power, &SystolicArrayConfig::static_W),
 });
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -75,7 +82,7 @@ class SystolicArray final : public CountingMatrixUnit {
     return static_cast<double>(config_.arrays * config_.rows * config_.cols);
   }
   std::optional<hw::ComponentArea> area() const override {
-    return hw::scaled_area(config_.area_mm2_per_pe, peak_macs_per_cycle(), true);
+    return hw::scaled_area(config_.area_mm2_per_pe, peak_macs_per_cycle(), per_core());
   }
 
  private:
@@ -93,4 +100,4 @@ CASCADESIM_REGISTER_COMPONENT(
     systolic_array, "matrix_unit", "systolic",
     "arrays of R x C output-stationary systolic arrays: ceil(ceil(m/R)*ceil(n/C) / arrays)*k / efficiency + R + C - 2",
     cascadesim::hw::SystolicArrayConfig, cascadesim::hw::systolic_array_fields, cascadesim::hw::matrix_unit_stats,
-    cascadesim::hw::make_systolic_array)
+    cascadesim::hw::matrix_unit_actions, cascadesim::hw::make_systolic_array)

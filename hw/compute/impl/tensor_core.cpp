@@ -19,6 +19,8 @@ struct TensorCoreConfig {
   // GPU (wgmma is asynchronous), so a latency paid per call would overcount until calibration measures it.
   double pipeline_latency_cycles = 0.0;
   double area_mm2_per_mac = hw::no_area_figure;
+  double mac_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto tensor_core_fields = std::to_array<core::Field<TensorCoreConfig>>({
@@ -64,6 +66,10 @@ constexpr auto tensor_core_fields = std::to_array<core::Field<TensorCoreConfig>>
      .min = 0,
      .max = 1e6,
      .target = &TensorCoreConfig::area_mm2_per_mac},
+    hw::energy_field<TensorCoreConfig>(
+        "mac_pJ", "energy of one multiply-accumulate at the matrix_dtype, operand delivery from registers included",
+        &TensorCoreConfig::mac_pJ),
+    hw::energy_field<TensorCoreConfig>("static_W", hw::per_core_static_power, &TensorCoreConfig::static_W),
 });
 
 std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
@@ -80,7 +86,7 @@ class TensorCore final : public CountingMatrixUnit {
   }
   double peak_macs_per_cycle() const override { return config_.macs_per_cycle; }
   std::optional<hw::ComponentArea> area() const override {
-    return hw::scaled_area(config_.area_mm2_per_mac, config_.macs_per_cycle, true);
+    return hw::scaled_area(config_.area_mm2_per_mac, config_.macs_per_cycle, per_core());
   }
 
  private:
@@ -97,4 +103,5 @@ std::unique_ptr<TensorCore> make_tensor_core(const TensorCoreConfig& config, con
 CASCADESIM_REGISTER_COMPONENT(tensor_core, "matrix_unit", "tensor_core",
                               "GPU tensor cores of one SM: padded m*n*k / (macs_per_cycle * efficiency) + latency",
                               cascadesim::hw::TensorCoreConfig, cascadesim::hw::tensor_core_fields,
-                              cascadesim::hw::matrix_unit_stats, cascadesim::hw::make_tensor_core)
+                              cascadesim::hw::matrix_unit_stats, cascadesim::hw::matrix_unit_actions,
+                              cascadesim::hw::make_tensor_core)

@@ -10,6 +10,9 @@ namespace {
 struct BandwidthLinkConfig {
   double latency_ns = 10.0;
   double bandwidth_GBps = 100.0;
+  // Energy figures default to "none given" (NaN), as area figures do: a preset states each with its source.
+  double transfer_pJ_per_byte = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto bandwidth_link_fields = std::to_array<core::Field<BandwidthLinkConfig>>({
@@ -27,12 +30,26 @@ constexpr auto bandwidth_link_fields = std::to_array<core::Field<BandwidthLinkCo
      .max = 1e9,
      .min_exclusive = true,
      .target = &BandwidthLinkConfig::bandwidth_GBps},
+    hw::energy_field<BandwidthLinkConfig>("transfer_pJ_per_byte", "energy per byte moved",
+                                          &BandwidthLinkConfig::transfer_pJ_per_byte),
+    hw::energy_field<BandwidthLinkConfig>("static_W", "static power of the link while the machine runs",
+                                          &BandwidthLinkConfig::static_W),
 });
 
 const core::StatInfo bandwidth_link_stats[] = {
     {"transfers", "", "transfers made"},
     {"bytes", "bytes", "bytes moved"},
     {"busy_ns", "ns", "sum of transfer times"},
+};
+
+// Its actions: what it does that costs energy, each counted by statistics above and priced by a field above.
+constexpr ActionInfo bandwidth_link_actions[] = {
+    {.name = "transfer",
+     .unit = "byte",
+     .energy_key = "transfer_pJ_per_byte",
+     .stats = {"bytes"},
+     .work = models::Work::moved_bytes,
+     .doc = "one byte moved"},
 };
 
 class BandwidthLink final : public Link {
@@ -64,4 +81,5 @@ std::unique_ptr<BandwidthLink> make_bandwidth_link(const BandwidthLinkConfig& co
 
 CASCADESIM_REGISTER_COMPONENT(bandwidth_link, "example", "bandwidth", "example link: latency plus bytes / bandwidth",
                               cascadesim::hw::BandwidthLinkConfig, cascadesim::hw::bandwidth_link_fields,
-                              cascadesim::hw::bandwidth_link_stats, cascadesim::hw::make_bandwidth_link)
+                              cascadesim::hw::bandwidth_link_stats, cascadesim::hw::bandwidth_link_actions,
+                              cascadesim::hw::make_bandwidth_link)

@@ -9,6 +9,8 @@ namespace {
 
 struct FixedLatencyLinkConfig {
   double latency_ns = 10.0;
+  double transfer_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto fixed_latency_fields = std::to_array<core::Field<FixedLatencyLinkConfig>>({
@@ -18,11 +20,24 @@ constexpr auto fixed_latency_fields = std::to_array<core::Field<FixedLatencyLink
      .min = 0,
      .max = 1e9,
      .target = &FixedLatencyLinkConfig::latency_ns},
+    hw::energy_field<FixedLatencyLinkConfig>("transfer_pJ", "energy per transfer, whatever its size",
+                                             &FixedLatencyLinkConfig::transfer_pJ),
+    hw::energy_field<FixedLatencyLinkConfig>("static_W", "static power of the link while the machine runs",
+                                             &FixedLatencyLinkConfig::static_W),
 });
 
 const core::StatInfo fixed_latency_stats[] = {
     {"transfers", "", "transfers made"},
     {"busy_ns", "ns", "sum of transfer times"},
+};
+
+constexpr ActionInfo fixed_latency_actions[] = {
+    {.name = "transfer",
+     .unit = "transfer",
+     .energy_key = "transfer_pJ",
+     .stats = {"transfers"},
+     .work = models::Work::requests,
+     .doc = "one transfer"},
 };
 
 class FixedLatencyLink final : public Link {
@@ -53,4 +68,4 @@ std::unique_ptr<FixedLatencyLink> make_fixed_latency_link(const FixedLatencyLink
 CASCADESIM_REGISTER_COMPONENT(fixed_latency_link, "example", "fixed_latency",
                               "example link: every transfer takes latency_ns", cascadesim::hw::FixedLatencyLinkConfig,
                               cascadesim::hw::fixed_latency_fields, cascadesim::hw::fixed_latency_stats,
-                              cascadesim::hw::make_fixed_latency_link)
+                              cascadesim::hw::fixed_latency_actions, cascadesim::hw::make_fixed_latency_link)

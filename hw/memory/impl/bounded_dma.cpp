@@ -18,6 +18,8 @@ struct BoundedDmaConfig {
   std::int64_t outstanding = 16;
   std::int64_t max_transfer_bytes = 65536;
   double area_mm2 = hw::no_area_figure;
+  double request_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto bounded_dma_fields = std::to_array<core::Field<BoundedDmaConfig>>({
@@ -38,6 +40,11 @@ constexpr auto bounded_dma_fields = std::to_array<core::Field<BoundedDmaConfig>>
      .min = 0,
      .max = 1e6,
      .target = &BoundedDmaConfig::area_mm2},
+    hw::energy_field<BoundedDmaConfig>("request_pJ",
+                                       "energy of issuing one request: its descriptor, address generation and "
+                                       "completion (the bytes are priced where they pass)",
+                                       &BoundedDmaConfig::request_pJ),
+    hw::energy_field<BoundedDmaConfig>("static_W", hw::per_core_static_power, &BoundedDmaConfig::static_W),
 });
 
 const core::StatInfo bounded_dma_stats[] = {
@@ -46,6 +53,15 @@ const core::StatInfo bounded_dma_stats[] = {
     {"bytes", "bytes", "bytes moved"},
     {"stall_ns", "ns", "sum over requests of the time waited for an outstanding slot"},
     {"transfer_ns", "ns", "sum over transfers of completion - issue; mean transfer time = transfer_ns / transfers"},
+};
+
+constexpr ActionInfo bounded_dma_actions[] = {
+    {.name = "request",
+     .unit = "request",
+     .energy_key = "request_pJ",
+     .stats = {"requests"},
+     .work = models::Work::requests,
+     .doc = "one request (descriptor) issued to the memory hierarchy"},
 };
 
 // Indices into bounded_dma_stats.
@@ -87,7 +103,7 @@ class BoundedDma final : public Dma {
   }
 
   const core::StatSet& stats() const override { return stats_; }
-  std::optional<hw::ComponentArea> area() const override { return hw::scaled_area(config_.area_mm2, 1, true); }
+  std::optional<hw::ComponentArea> area() const override { return hw::scaled_area(config_.area_mm2, 1, per_core()); }
 
  private:
   // A slot frees when any in-flight request completes (not necessarily the oldest: a hit behind a miss returns
@@ -117,4 +133,5 @@ CASCADESIM_REGISTER_COMPONENT(bounded_dma, "dma", "bounded",
                               "a core's DMA engine: cuts transfers into pieces and keeps at most `outstanding` of them "
                               "in flight",
                               cascadesim::hw::BoundedDmaConfig, cascadesim::hw::bounded_dma_fields,
-                              cascadesim::hw::bounded_dma_stats, cascadesim::hw::make_bounded_dma)
+                              cascadesim::hw::bounded_dma_stats, cascadesim::hw::bounded_dma_actions,
+                              cascadesim::hw::make_bounded_dma)

@@ -25,6 +25,9 @@ struct HbmConfig {
   std::int64_t queue_depth = 32;
   double window_ns = 20.0;
   double area_mm2_per_channel = hw::no_area_figure;
+  double read_pJ_per_bit = hw::no_energy_figure;
+  double write_pJ_per_bit = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto hbm_fields = std::to_array<core::Field<HbmConfig>>({
@@ -83,6 +86,15 @@ constexpr auto hbm_fields = std::to_array<core::Field<HbmConfig>>({
      .min = 0,
      .max = 1e6,
      .target = &HbmConfig::area_mm2_per_channel},
+    hw::energy_field<HbmConfig>("read_pJ_per_bit",
+                                "energy per bit read: activation, array and I/O (PHYs and interposer) together",
+                                &HbmConfig::read_pJ_per_bit),
+    hw::energy_field<HbmConfig>("write_pJ_per_bit", "energy per bit written, as read_pJ_per_bit",
+                                &HbmConfig::write_pJ_per_bit),
+    hw::energy_field<HbmConfig>("static_W",
+                                "static power of the whole memory: every stack and its PHYs (leakage, refresh, "
+                                "clocking) while the machine runs; static energy = it x time",
+                                &HbmConfig::static_W),
 });
 
 const core::StatInfo hbm_stats[] = {
@@ -94,6 +106,24 @@ const core::StatInfo hbm_stats[] = {
      "sum over channels of the time spent transferring; utilization = channel_busy_ns / (channels x elapsed)"},
     {"queue_stall_ns", "ns", "sum over requests of the longest wait for a queue slot on any of its channels"},
     {"access_ns", "ns", "sum over requests of completion - issue; mean access time = access_ns / requests"},
+};
+
+// Priced per bit asked for: partial bursts at misaligned ends are not priced (tiles are burst-aligned).
+constexpr ActionInfo hbm_actions[] = {
+    {.name = "read",
+     .unit = "bit",
+     .energy_key = "read_pJ_per_bit",
+     .stats = {"read_bytes"},
+     .per_stat = 8,
+     .work = models::Work::offchip_read_bytes,
+     .doc = "one bit read"},
+    {.name = "write",
+     .unit = "bit",
+     .energy_key = "write_pJ_per_bit",
+     .stats = {"write_bytes"},
+     .per_stat = 8,
+     .work = models::Work::offchip_write_bytes,
+     .doc = "one bit written"},
 };
 
 // Indices into hbm_stats.
@@ -288,4 +318,4 @@ CASCADESIM_REGISTER_COMPONENT(hbm, "memory", "hbm",
                               "off-chip HBM/DRAM: bursts interleaved over channels, each with a bandwidth calendar and "
                               "a bounded queue, plus a fixed latency",
                               cascadesim::hw::HbmConfig, cascadesim::hw::hbm_fields, cascadesim::hw::hbm_stats,
-                              cascadesim::hw::make_hbm)
+                              cascadesim::hw::hbm_actions, cascadesim::hw::make_hbm)

@@ -21,6 +21,10 @@ struct TileCacheConfig {
   double latency_ns = 200.0;
   double window_ns = 20.0;
   double area_mm2_per_MiB = hw::no_area_figure;
+  double read_pJ_per_byte = hw::no_energy_figure;
+  double write_pJ_per_byte = hw::no_energy_figure;
+  double fill_pJ_per_byte = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto tile_cache_fields = std::to_array<core::Field<TileCacheConfig>>({
@@ -59,6 +63,18 @@ constexpr auto tile_cache_fields = std::to_array<core::Field<TileCacheConfig>>({
      .min = 0,
      .max = 1e6,
      .target = &TileCacheConfig::area_mm2_per_MiB},
+    hw::energy_field<TileCacheConfig>(
+        "read_pJ_per_byte", "energy per byte delivered to a read (a hit, or a miss or stream passing through)",
+        &TileCacheConfig::read_pJ_per_byte),
+    hw::energy_field<TileCacheConfig>("write_pJ_per_byte", "energy per byte of a write passing to the next level",
+                                      &TileCacheConfig::write_pJ_per_byte),
+    hw::energy_field<TileCacheConfig>("fill_pJ_per_byte",
+                                      "energy per byte written into the array when a missed tile is filled",
+                                      &TileCacheConfig::fill_pJ_per_byte),
+    hw::energy_field<TileCacheConfig>(
+        "static_W",
+        "static power of the whole L2 (leakage, refresh, clocking) while the machine runs; static energy = it x time",
+        &TileCacheConfig::static_W),
 });
 
 const core::StatInfo tile_cache_stats[] = {
@@ -70,6 +86,27 @@ const core::StatInfo tile_cache_stats[] = {
     {"evicted_bytes", "bytes", "bytes of the evicted tiles"},
     {"bypass_bytes", "bytes", "bytes of reads without a tile id (tile_id 0), streamed to the next level uncached"},
     {"write_bytes", "bytes", "bytes written through to the next level (writes never allocate)"},
+};
+
+constexpr ActionInfo tile_cache_actions[] = {
+    {.name = "read",
+     .unit = "byte",
+     .energy_key = "read_pJ_per_byte",
+     .stats = {"hit_bytes", "miss_bytes", "bypass_bytes"},
+     .work = models::Work::read_bytes,
+     .doc = "one byte delivered to a read"},
+    {.name = "write",
+     .unit = "byte",
+     .energy_key = "write_pJ_per_byte",
+     .stats = {"write_bytes"},
+     .work = models::Work::write_bytes,
+     .doc = "one byte of a write"},
+    {.name = "fill",
+     .unit = "byte",
+     .energy_key = "fill_pJ_per_byte",
+     .stats = {"miss_bytes"},
+     .work = models::Work::offchip_read_bytes,
+     .doc = "one byte of a missed tile written into the array"},
 };
 
 // Indices into tile_cache_stats.
@@ -220,4 +257,5 @@ CASCADESIM_REGISTER_COMPONENT(tile_cache, "l2", "tile_cache",
                               "shared L2 / global buffer caching whole tiles by tile id with LRU replacement; "
                               "streams (tile id 0) and writes pass through to the next level",
                               cascadesim::hw::TileCacheConfig, cascadesim::hw::tile_cache_fields,
-                              cascadesim::hw::tile_cache_stats, cascadesim::hw::make_tile_cache)
+                              cascadesim::hw::tile_cache_stats, cascadesim::hw::tile_cache_actions,
+                              cascadesim::hw::make_tile_cache)

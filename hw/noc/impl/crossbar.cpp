@@ -19,6 +19,8 @@ struct CrossbarConfig {
   double latency_ns = 50.0;
   double window_ns = 20.0;
   double area_mm2 = hw::no_area_figure;
+  double transfer_pJ_per_byte = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto crossbar_fields = std::to_array<core::Field<CrossbarConfig>>({
@@ -50,6 +52,13 @@ constexpr auto crossbar_fields = std::to_array<core::Field<CrossbarConfig>>({
      .min = 0,
      .max = 1e6,
      .target = &CrossbarConfig::area_mm2},
+    hw::energy_field<CrossbarConfig>("transfer_pJ_per_byte",
+                                     "energy per byte carried between a core and the L2 (wires and switches)",
+                                     &CrossbarConfig::transfer_pJ_per_byte),
+    hw::energy_field<CrossbarConfig>("static_W",
+                                     "static power of the whole crossbar (leakage, refresh, clocking) while the "
+                                     "machine runs; static energy = it x time",
+                                     &CrossbarConfig::static_W),
 });
 
 const core::StatInfo crossbar_stats[] = {
@@ -60,6 +69,15 @@ const core::StatInfo crossbar_stats[] = {
      "sum over ports of the time spent transferring; mean port utilization = port_busy_ns / (ports x elapsed)"},
     {"port_wait_ns", "ns", "sum over requests of the time from issue until their port transfer started"},
     {"ports", "", "ports that carried traffic (one per requesting core)", false},
+};
+
+constexpr ActionInfo crossbar_actions[] = {
+    {.name = "transfer",
+     .unit = "byte",
+     .energy_key = "transfer_pJ_per_byte",
+     .stats = {"read_bytes", "write_bytes"},
+     .work = models::Work::moved_bytes,
+     .doc = "one byte carried, read or written"},
 };
 
 // Indices into crossbar_stats.
@@ -134,4 +152,5 @@ CASCADESIM_REGISTER_COMPONENT(crossbar, "noc", "crossbar",
                               "crossbar between cores and the L2: one port per core with its own bandwidth, "
                               "cut-through to the shared next level",
                               cascadesim::hw::CrossbarConfig, cascadesim::hw::crossbar_fields,
-                              cascadesim::hw::crossbar_stats, cascadesim::hw::make_crossbar)
+                              cascadesim::hw::crossbar_stats, cascadesim::hw::crossbar_actions,
+                              cascadesim::hw::make_crossbar)

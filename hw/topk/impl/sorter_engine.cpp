@@ -14,6 +14,8 @@ struct SorterEngineConfig {
   // 0: no published pipeline depth for the engine; a calibrated preset sets it.
   double latency_cycles = 0.0;
   double area_mm2_per_lane = hw::no_area_figure;
+  double candidate_pJ = hw::no_energy_figure;
+  double static_W = hw::no_energy_figure;
 };
 
 constexpr auto sorter_engine_fields = std::to_array<core::Field<SorterEngineConfig>>({
@@ -37,12 +39,26 @@ constexpr auto sorter_engine_fields = std::to_array<core::Field<SorterEngineConf
      .min = 0,
      .max = 1e6,
      .target = &SorterEngineConfig::area_mm2_per_lane},
+    hw::energy_field<SorterEngineConfig>("candidate_pJ",
+                                         "energy per candidate score selected from: its expected 2 compares with "
+                                         "pivots (select_cycles) and its trips through the candidate buffer",
+                                         &SorterEngineConfig::candidate_pJ),
+    hw::energy_field<SorterEngineConfig>("static_W", hw::per_core_static_power, &SorterEngineConfig::static_W),
 });
 
 const core::StatInfo sorter_engine_stats[] = {
     {"selections", "", "top-k selections made"},
     {"candidates", "", "candidate scores selected from"},
     {"busy_cycles", "cycles", "sum of selection cycles"},
+};
+
+constexpr ActionInfo sorter_engine_actions[] = {
+    {.name = "candidate",
+     .unit = "candidate",
+     .energy_key = "candidate_pJ",
+     .stats = {"candidates"},
+     .work = models::Work::candidates,
+     .doc = "one candidate score ranked"},
 };
 
 class SorterEngine final : public TopkEngine {
@@ -70,7 +86,7 @@ class SorterEngine final : public TopkEngine {
   void reset() override { stats_.reset(); }
   const core::StatSet& stats() const override { return stats_; }
   std::optional<hw::ComponentArea> area() const override {
-    return hw::scaled_area(config_.area_mm2_per_lane, config_.elements_per_cycle, true);
+    return hw::scaled_area(config_.area_mm2_per_lane, config_.elements_per_cycle, per_core());
   }
 
  private:
@@ -89,4 +105,4 @@ CASCADESIM_REGISTER_COMPONENT(
     sorter_engine, "topk", "sorter",
     "quick-select top-k engine (SpAtten): latency + (2 * candidates + k) / elements_per_cycle",
     cascadesim::hw::SorterEngineConfig, cascadesim::hw::sorter_engine_fields, cascadesim::hw::sorter_engine_stats,
-    cascadesim::hw::make_sorter_engine)
+    cascadesim::hw::sorter_engine_actions, cascadesim::hw::make_sorter_engine)
