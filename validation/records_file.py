@@ -14,6 +14,13 @@ def timing(r):
             "samples_ms": r.get("samples_ms", [])}
 
 
+def llama_3_2_1b_shape(seq_len, top_k=0):
+    """The shape fields of a record from layer_stack.py's LLaMA-3.2-1B layers (batch 1, 32 query heads of 64, causal,
+    128-token tiles)."""
+    return {"batch": 1, "seq_len": seq_len, "heads": 32, "head_dim": 64, "causal": True, "tile_q": 128, "tile_k": 128,
+            "top_k": top_k}
+
+
 def sustained_energy(sustained):
     """The energy block of a record (as cascadesim-validate --energy-s writes it) from a sustained window that
     validation/clock/telemetry.py sampled with NVML's energy counter; None when the window has no energy."""

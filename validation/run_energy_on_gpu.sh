@@ -16,27 +16,8 @@ energy_s=${3:-2.5}
 sustain_s=${4:-1.5}
 long_s=${5:-10}
 s=src/validation
-mkdir -p "$out/logs"
+source "$(dirname "$0")/gpu_call.sh"
 export PYTHONUNBUFFERED=1
-# step CAP_S LOG COMMAND...: runs COMMAND with its output in logs/LOG, for at most CAP_S or the seconds left.
-step() {
-  local cap=$1 log=$2
-  shift 2
-  local left=$((limit_s - SECONDS))
-  ((left < cap)) && cap=$left
-  if ((cap < 10)); then
-    echo "== skipped (time): $*"
-    return 1
-  fi
-  echo "== $* (at most ${cap} s)"
-  timeout "$cap" "$@" >"$out/logs/$log" 2>&1
-  echo "rc $? after ${SECONDS} s"
-}
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw,power.limit \
-  --format=csv | tee "$out/logs/nvidia_smi.csv"
-nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,clocks_throttle_reasons.active \
-  --format=csv -lms 500 >"$out/logs/clocks.csv" 2>&1 &
-smi=$!
 step 230 energy.log bin/cascadesim-validate $s/cases/energy.json --out "$out/energy_measured.json" --energy-s "$energy_s"
 head -3 "$out/logs/energy.log"
 tail -4 "$out/logs/energy.log"
@@ -52,7 +33,7 @@ if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
   python3 $s/fa3_summary.py "$out/ref/fa3_measured.json" "$out/ref/sdpa.json" --schedule no-pingpong+persistent \
     >"$out/logs/summary.md" 2>&1
   tail -30 "$out/logs/summary.md"
-  kill "$smi"
+  stop_clock_log
   tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"
   exit 0
 fi
@@ -63,6 +44,6 @@ grep -E "prefill +(4096|32768)" "$out/logs/gemm.log" | head -12
 tail -3 "$out/logs/gemm.log"
 step 100 sustained_clock.log python3 $s/clock/sustained_clock.py --out "$out/sustained_clock.json" --seconds "$long_s"
 cat "$out/logs/sustained_clock.log"
-kill "$smi"
+stop_clock_log
 grep -E "energy|median" "$out/logs/energy.log" | head -100
 tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"

@@ -11,27 +11,8 @@ out=$1
 limit_s=${2:-570}
 s=src/validation
 b=bin/cascadesim-fa3-bench
-mkdir -p "$out/logs"
+source "$(dirname "$0")/gpu_call.sh"
 export PYTHONUNBUFFERED=1
-# step CAP_S LOG COMMAND...: runs COMMAND with its output in logs/LOG, for at most CAP_S or the seconds left.
-step() {
-  local cap=$1 log=$2
-  shift 2
-  local left=$((limit_s - SECONDS))
-  ((left < cap)) && cap=$left
-  if ((cap < 10)); then
-    echo "== skipped (time): $*"
-    return 1
-  fi
-  echo "== $* (at most ${cap} s)"
-  timeout "$cap" "$@" >"$out/logs/$log" 2>&1
-  echo "rc $? after ${SECONDS} s"
-}
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw,power.limit \
-  --format=csv | tee "$out/logs/nvidia_smi.csv"
-nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,clocks_throttle_reasons.active \
-  --format=csv -lms 500 >"$out/logs/clocks.csv" 2>&1 &
-smi=$!
 lib="$PWD/bin/libcascadesim_attention.so"
 step 200 layers.log python3 $s/layers/layer_stack.py --lib "$lib" --out "$out/layers.json"
 grep -E "FAIL|stack 16|Error|error:" "$out/logs/layers.log" | head -30
@@ -62,5 +43,5 @@ if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
   tail -30 "$out/logs/summary.md"
   tar -C "$out" -czf "$out/ref.tar.gz" ref && rm -rf "$out/ref"
 fi
-kill "$smi"
+stop_clock_log
 tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"

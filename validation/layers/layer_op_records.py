@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from records_file import convert, timing  # noqa: E402
+from records_file import convert, llama_3_2_1b_shape, timing  # noqa: E402
 
 OPS = {"residual add + rmsnorm, fused (ours)": "norm", "silu * up, fused (ours)": "activation"}
 
@@ -30,14 +30,7 @@ def records(document):
             "kernel": "layer_op",
             "model": "llama-3.2-1b",
             "op": op,
-            "batch": 1,
-            "seq_len": r["seq_len"],
-            "heads": 32,
-            "head_dim": 64,
-            "causal": True,
-            "tile_q": 128,
-            "tile_k": 128,
-            "top_k": 0,
+            **llama_3_2_1b_shape(r["seq_len"]),
             **timing(r),
             "device": {"name": r["device"]["name"]},
         })

@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from records_file import convert, timing  # noqa: E402
+from records_file import convert, llama_3_2_1b_shape, timing  # noqa: E402
 
 DENSE = "stack 16 layers, attention fa3-style dense"
 SCHEDULED = re.compile(r"stack 16 layers, attention fa3-style (\S+) top_k (\d+)$")
@@ -31,14 +31,7 @@ def records(document):
             "model": "llama-3.2-1b",
             "schedule": schedule,
             "implementation": "fa3-style",
-            "batch": 1,
-            "seq_len": r["seq_len"],
-            "heads": 32,
-            "head_dim": 64,
-            "causal": True,
-            "tile_q": 128,
-            "tile_k": 128,
-            "top_k": top_k,
+            **llama_3_2_1b_shape(r["seq_len"], top_k),
             **timing(r),
             "device": {"name": r["device"]["name"]},
         })

@@ -1,0 +1,24 @@
+# Sourced by the one-call device scripts (run_energy_on_gpu.sh, run_layers_on_gpu.sh): the board's state at the
+# start, the SM clock and power every 500 ms in logs/clocks.csv (stop_clock_log ends it), and step(), which runs a
+# command with its output in logs/LOG for at most CAP_S or the seconds the call has left. Needs out and limit_s set.
+mkdir -p "$out/logs"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw,power.limit \
+  --format=csv | tee "$out/logs/nvidia_smi.csv"
+nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,clocks_throttle_reasons.active \
+  --format=csv -lms 500 >"$out/logs/clocks.csv" 2>&1 &
+clock_log_pid=$!
+stop_clock_log() { kill "$clock_log_pid"; }
+# step CAP_S LOG COMMAND...
+step() {
+  local cap=$1 log=$2
+  shift 2
+  local left=$((limit_s - SECONDS))
+  ((left < cap)) && cap=$left
+  if ((cap < 10)); then
+    echo "== skipped (time): $*"
+    return 1
+  fi
+  echo "== $* (at most ${cap} s)"
+  timeout "$cap" "$@" >"$out/logs/$log" 2>&1
+  echo "rc $? after ${SECONDS} s"
+}
