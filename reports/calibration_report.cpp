@@ -166,7 +166,8 @@ std::vector<std::string> families_of(const std::vector<PointResult>& points) {
 }
 
 // The kernel types of the records, in the order the per-family tables list them.
-constexpr const char* record_kernels_listed[] = {"dense", "anchor", "sparse", "cascade", "stack", "gemm", "decode"};
+constexpr const char* record_kernels_listed[] = {"dense", "anchor", "sparse", "cascade",
+                                                 "stack", "gemm",   "decode", "layer_op"};
 
 Table error_by_kernel_table(const std::vector<PointResult>& points) {
   Table t;
@@ -214,11 +215,48 @@ std::string table_markdown(const reports::Table& table) {
   return out;
 }
 
+// Measured board energy per run against both models' predictions after calibration, per family and kernel type
+// and split: absolute percentage errors, and the sustained clock and power the measurements ran at.
+reports::Table energy_error_table(const std::vector<PointResult>& points) {
+  reports::Table t;
+  t.title = "Measured energy per run against predicted (absolute percentage error, median / max)";
+  t.header = {"family",    "kernel",     "split",  "points",         "measured J (median)",
+              "simulator", "analytical", "mean W", "SM MHz (median)"};
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  auto max = [](const std::vector<double>& v) { return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()); };
+  for (const std::string& f : families_of(points))
+    for (const char* kernel : record_kernels_listed)
+      for (bool held_out : {false, true}) {
+        std::vector<double> measured, sim_ape, ana_ape, watts, clock;
+        for (const PointResult& p : points) {
+          if (p.point.kernel != kernel || record_family(p.point) != f || p.held_out != held_out ||
+              !std::isfinite(p.point.energy_J) || !std::isfinite(p.simulated_after_J))
+            continue;
+          measured.push_back(p.point.energy_J);
+          sim_ape.push_back(100 * std::abs(p.simulated_after_J / p.point.energy_J - 1));
+          ana_ape.push_back(100 * std::abs(p.analytical_after_J / p.point.energy_J - 1));
+          watts.push_back(p.point.sustained_power_W);
+          clock.push_back(p.point.sustained_sm_clock_MHz);
+        }
+        if (measured.empty()) continue;
+        t.rows.push_back({f, kernel, held_out ? "held-out" : "training", std::to_string(measured.size()),
+                          fmt("%.4g", median(measured)),
+                          fmt("%.1f%%", median(sim_ape)) + " / " + fmt("%.1f%%", max(sim_ape)),
+                          fmt("%.1f%%", median(ana_ape)) + " / " + fmt("%.1f%%", max(ana_ape)),
+                          fmt("%.0f", median(watts)), fmt("%.0f", median(clock))});
+      }
+  return t;
+}
+
 std::string points_csv(const std::vector<PointResult>& points) {
   std::ostringstream out;
   out << "name,kernel,batch,seq_len,heads,head_dim,tile_q,tile_k,top_k,pool_factor,schedule,split,measured_ms,"
          "measured_p10_ms,measured_p90_ms,simulated_before_ms,simulated_after_ms,analytical_before_ms,"
-         "analytical_after_ms,simulated_after_J,analytical_after_J,device,file\n";
+         "analytical_after_ms,simulated_after_J,analytical_after_J,measured_J,measured_sustained_ms,"
+         "measured_sustained_W,measured_sustained_sm_MHz,device,file\n";
   out.precision(9);
   for (const PointResult& r : points) {
     const MeasuredPoint& p = r.point;
@@ -227,7 +265,10 @@ std::string points_csv(const std::vector<PointResult>& points) {
         << csv_escape(p.schedule) << ',' << (r.held_out ? "held-out" : "training") << ',' << p.time_ms << ','
         << p.p10_ms << ',' << p.p90_ms << ',' << r.simulated_before_ms << ',' << r.simulated_after_ms << ','
         << r.analytical_before_ms << ',' << r.analytical_after_ms << ',' << optional_number(r.simulated_after_J) << ','
-        << optional_number(r.analytical_after_J) << ',' << csv_escape(p.device) << ',' << csv_escape(p.file) << '\n';
+        << optional_number(r.analytical_after_J) << ',' << optional_number(p.energy_J) << ','
+        << optional_number(p.sustained_ms) << ',' << optional_number(p.sustained_power_W) << ','
+        << optional_number(p.sustained_sm_clock_MHz) << ',' << csv_escape(p.device) << ',' << csv_escape(p.file)
+        << '\n';
   }
   return out.str();
 }
@@ -309,19 +350,25 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
     doc.sections.push_back(std::move(s));
   }
 
-  // Predicted energy beside predicted time (no measured energy in the records yet).
+  // Predicted energy beside predicted time, and against the board's where the records measured it.
   {
     Section s;
     s.title = "Predicted energy beside time";
     const bool any = std::any_of(points.begin(), points.end(),
                                  [](const PointResult& p) { return std::isfinite(p.simulated_after_J); });
+    const bool measured = std::any_of(points.begin(), points.end(), [](const PointResult& p) {
+      return std::isfinite(p.point.energy_J) && std::isfinite(p.simulated_after_J);
+    });
     if (!any) {
       s.paragraphs.push_back("The calibrated hardware's component sections give no energy figures (docs/energy.md).");
     } else {
       s.paragraphs.push_back(
           "Each measured case's kernels as the calibrated hardware runs them: predicted time and energy (actions "
-          "priced by the sections' figures plus static power over the time; docs/energy.md). The records carry no "
-          "measured energy yet.");
+          "priced by the sections' figures plus static power over the time; docs/energy.md). " +
+          std::string(measured ? "Records with an energy block also carry the board's energy per run, measured "
+                                 "over seconds of back-to-back runs (NVML's energy counter), with the time per run, "
+                                 "mean power and SM clock then: the table below compares them."
+                               : "The records carry no measured energy."));
       Plot plot;
       plot.id = "predicted_energy_vs_time";
       plot.title = "Predicted energy against predicted time, after calibration";
@@ -366,6 +413,7 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
                             fmt("%.4g", median(ana_J))});
         }
       s.tables.push_back(std::move(t));
+      if (measured) s.tables.push_back(energy_error_table(points));
     }
     doc.sections.push_back(std::move(s));
   }

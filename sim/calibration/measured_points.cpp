@@ -97,6 +97,16 @@ MeasuredPoint read_point(const core::Json& record, const std::string& file, cons
   p.time_ms = r.positive("median_ms");
   p.p10_ms = r.positive("p10_ms");
   p.p90_ms = r.positive("p90_ms");
+  if (const core::Json* energy = r.field("energy", &core::Json::is_object, "an object", false)) {
+    Reader e(*energy, file, pointer + "/energy", errors);
+    p.energy_J = e.positive("energy_per_run_J");
+    p.sustained_ms = e.positive("ms_per_run");
+    if (const core::Json* loaded = e.field("loaded", &core::Json::is_object, "an object")) {
+      Reader l(*loaded, file, pointer + "/energy/loaded", errors);
+      p.sustained_power_W = l.positive("mean_power_W");
+      p.sustained_sm_clock_MHz = l.positive("sm_clock_MHz_median");
+    }
+  }
   const core::Json* device = Reader(record, file, pointer, errors).field("device", &core::Json::is_object, "an object");
   if (device) p.device = Reader(*device, file, pointer + "/device", errors).text("name");
   static const std::vector<std::string> kernels{"dense", "anchor", "sparse", "cascade",

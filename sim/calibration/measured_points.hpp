@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,13 @@ struct MeasuredPoint {
   // The run's time as every record names it (docs/results.md): the record's median_ms, the median of its timed
   // repetitions; p10_ms and p90_ms bound the spread.
   double time_ms = 0, p10_ms = 0, p90_ms = 0;
+  // Records measured with the board's energy (cascadesim-validate --energy-s, gemm_shapes.py --sustain-s): the
+  // energy of one run and its time under sustained load, the mean board power and the median SM clock then (the
+  // power cap lowers it); NaN when the record has no "energy" block.
+  double energy_J = std::numeric_limits<double>::quiet_NaN();
+  double sustained_ms = std::numeric_limits<double>::quiet_NaN();
+  double sustained_power_W = std::numeric_limits<double>::quiet_NaN();
+  double sustained_sm_clock_MHz = std::numeric_limits<double>::quiet_NaN();
   std::string device;
 };
 

@@ -255,6 +255,32 @@ TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits,
   CHECK(analytical_points_ms(h100, {p})[0] > 0.32);
 }
 
+TEST_CASE("a record's energy block gives its energy per run, sustained time, power and clock; a bad one is refused") {
+  const std::string text = R"({"schema_version": 1, "records": [
+    {"name": "e", "kernel": "dense", "batch": 1, "seq_len": 4096, "heads": 32, "head_dim": 64, "causal": true, "tile_q": 128,
+     "tile_k": 128, "top_k": 0, "median_ms": 0.2, "p10_ms": 0.2, "p90_ms": 0.2,
+     "energy": {"energy_per_run_J": 0.14, "ms_per_run": 0.21,
+                "loaded": {"mean_power_W": 667, "sm_clock_MHz_median": 1815}},
+     "device": {"name": "NVIDIA H100 80GB HBM3"}},
+    {"name": "bad", "kernel": "dense", "batch": 1, "seq_len": 4096, "heads": 32, "head_dim": 64, "causal": true, "tile_q": 128,
+     "tile_k": 128, "top_k": 0, "median_ms": 0.2, "p10_ms": 0.2, "p90_ms": 0.2,
+     "energy": {"energy_per_run_J": -1, "ms_per_run": 0.21}, "device": {"name": "NVIDIA H100 80GB HBM3"}}]})";
+  try {
+    load_measured_text(text, "e.json");
+    FAIL("a negative energy per run and an energy block without its loaded window were accepted");
+  } catch (const core::ConfigError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("e.json: /records/1/energy/energy_per_run_J: must be > 0") != std::string::npos);
+    CHECK(what.find("e.json: /records/1/energy/loaded: missing required field") != std::string::npos);
+  }
+  const MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "e.json");
+  REQUIRE(set.points.size() == 1);
+  CHECK(set.points[0].energy_J == 0.14);
+  CHECK(set.points[0].sustained_ms == 0.21);
+  CHECK(set.points[0].sustained_power_W == 667);
+  CHECK(set.points[0].sustained_sm_clock_MHz == 1815);
+}
+
 TEST_CASE("a layer_op record is its model's layer kernel of that op, fitted and held out as the elementwise family") {
   const std::string text = R"({"schema_version": 1, "records": [
     {"name": "norm", "kernel": "layer_op", "model": "llama-3.2-1b", "op": "norm", "batch": 1, "seq_len": 4096,
