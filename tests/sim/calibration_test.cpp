@@ -255,7 +255,8 @@ TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits,
   CHECK(analytical_points_ms(h100, {p})[0] > 0.32);
 }
 
-TEST_CASE("a record's energy block gives its energy per run, sustained time, power and clock; a bad one is refused") {
+TEST_CASE(
+    "a record's energy block gives its energy per run, sustained time, power and clock, and a bad one is refused") {
   const std::string text = R"({"schema_version": 1, "records": [
     {"name": "e", "kernel": "dense", "batch": 1, "seq_len": 4096, "heads": 32, "head_dim": 64, "causal": true, "tile_q": 128,
      "tile_k": 128, "top_k": 0, "median_ms": 0.2, "p10_ms": 0.2, "p90_ms": 0.2,
