@@ -215,6 +215,12 @@ std::string table_markdown(const reports::Table& table) {
   return out;
 }
 
+// The median of the values (0 for none).
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
 // Measured board energy per run against both models' predictions after calibration, per family and kernel type
 // and split: absolute percentage errors, and the sustained clock and power the measurements ran at.
 reports::Table energy_error_table(const std::vector<PointResult>& points) {
@@ -222,10 +228,6 @@ reports::Table energy_error_table(const std::vector<PointResult>& points) {
   t.title = "Measured energy per run against predicted (absolute percentage error, median / max)";
   t.header = {"family",    "kernel",     "split",  "points",         "measured J (median)",
               "simulator", "analytical", "mean W", "SM MHz (median)"};
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   auto max = [](const std::vector<double>& v) { return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()); };
   for (const std::string& f : families_of(points))
     for (const char* kernel : record_kernels_listed)
@@ -391,10 +393,6 @@ reports::ReportDocument build_calibration_report(const ReportInputs& in) {
       t.title = "Predicted energy per kernel family and kernel type (medians over the points)";
       t.header = {"family",      "kernel",           "points",        "simulator ms",
                   "simulator J", "simulator mean W", "analytical ms", "analytical J"};
-      auto median = [](std::vector<double> v) {
-        std::sort(v.begin(), v.end());
-        return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-      };
       for (const std::string& f : families_of(points))
         for (const char* kernel : record_kernels_listed) {
           std::vector<double> sim_ms, sim_J, ana_ms, ana_J, watts;
