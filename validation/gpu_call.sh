@@ -22,3 +22,17 @@ step() {
   timeout "$cap" "$@" >"$out/logs/$log" 2>&1
   echo "rc $? after ${SECONDS} s"
 }
+on_h200() { nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; }
+# The prefill and decode references of run_fa3_final_on_gpu.sh (fa3-style grid, SDPA backends, decode) into
+# $out/ref, with their summary in logs/summary.md; needs s (the validation sources) and bin/cascadesim-fa3-bench.
+h200_references() {
+  mkdir -p "$out/ref"
+  local b=bin/cascadesim-fa3-bench
+  step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"
+  step 120 sdpa.log python3 $s/sdpa_backends_reference.py --out "$out/ref/sdpa.json"
+  step 100 decode_timing.log $b --decode-time "$out/ref/decode_measured.json"
+  step 100 sdpa_decode.log python3 $s/sdpa_backends_reference.py --decode --out "$out/ref/sdpa_decode.json"
+  python3 $s/fa3_summary.py "$out/ref/fa3_measured.json" "$out/ref/sdpa.json" --schedule no-pingpong+persistent \
+    >"$out/logs/summary.md" 2>&1
+  tail -30 "$out/logs/summary.md"
+}

@@ -21,18 +21,10 @@ export PYTHONUNBUFFERED=1
 step 230 energy.log bin/cascadesim-validate $s/cases/energy.json --out "$out/energy_measured.json" --energy-s "$energy_s"
 head -3 "$out/logs/energy.log"
 tail -4 "$out/logs/energy.log"
-if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
+if on_h200; then
   # No H200 figures exist yet (reports/measured/h100-fa3/README.md): on an H200 the rest of the call measures the
-  # prefill and decode references of run_fa3_final_on_gpu.sh instead of the GEMM and clock steps.
-  mkdir -p "$out/ref"
-  b=bin/cascadesim-fa3-bench
-  step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"
-  step 120 sdpa.log python3 $s/sdpa_backends_reference.py --out "$out/ref/sdpa.json"
-  step 100 decode_timing.log $b --decode-time "$out/ref/decode_measured.json"
-  step 100 sdpa_decode.log python3 $s/sdpa_backends_reference.py --decode --out "$out/ref/sdpa_decode.json"
-  python3 $s/fa3_summary.py "$out/ref/fa3_measured.json" "$out/ref/sdpa.json" --schedule no-pingpong+persistent \
-    >"$out/logs/summary.md" 2>&1
-  tail -30 "$out/logs/summary.md"
+  # prefill and decode references instead of the GEMM and clock steps.
+  h200_references
   stop_clock_log
   tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"
   exit 0

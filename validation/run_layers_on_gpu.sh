@@ -32,15 +32,8 @@ step 200 runner_resume.log $r $s/cases/decode_study.json --out "$out/runner_deco
 cat "$out/logs/runner.log" "$out/logs/runner_resume.log"
 step 120 runner_cascade.log $r $s/cases/fa3_cascade.json --out "$out/runner_cascade.json"
 cat "$out/logs/runner_cascade.log"
-if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then
-  mkdir -p "$out/ref"
-  step 120 fa3_timing.log $b --time "$out/ref/fa3_measured.json"
-  step 120 sdpa.log python3 $s/sdpa_backends_reference.py --out "$out/ref/sdpa.json"
-  step 100 decode_timing.log $b --decode-time "$out/ref/decode_measured.json"
-  step 100 sdpa_decode.log python3 $s/sdpa_backends_reference.py --decode --out "$out/ref/sdpa_decode.json"
-  python3 $s/fa3_summary.py "$out/ref/fa3_measured.json" "$out/ref/sdpa.json" --schedule no-pingpong+persistent \
-    >"$out/logs/summary.md" 2>&1
-  tail -30 "$out/logs/summary.md"
+if on_h200; then
+  h200_references
   tar -C "$out" -czf "$out/ref.tar.gz" ref && rm -rf "$out/ref"
 fi
 stop_clock_log
