@@ -81,6 +81,19 @@ double EnergyBreakdown::dynamic_J() const {
   return J;
 }
 
+double EnergyBreakdown::off_chip_dynamic_J() const {
+  if (!available()) return 0;
+  double J = 0;
+  for (std::size_t c = 0; c < figures->components.size(); ++c)
+    if (figures->components[c].off_chip) J += component_dynamic_J(c);
+  return J;
+}
+
+RunEnergy run_energy(const EnergyBreakdown& e) {
+  const double off_chip = e.off_chip_dynamic_J();
+  return {e.dynamic_J() - off_chip, off_chip, e.static_W()};
+}
+
 double EnergyBreakdown::component_static_W(std::size_t component) const {
   const ComponentFigures& c = figures->components[component];
   return c.static_W * (c.per_core ? static_cast<double>(cores) : 1.0);
@@ -149,6 +162,20 @@ core::Json energy_to_json(const EnergyBreakdown& e) {
   }
   j["by_layer_kind"] = kinds;
   return j;
+}
+
+core::Json sustained_to_json(const SustainedStacks& stacks) {
+  auto run = [](const SustainedRun& r) {
+    return core::Json{{"clock_GHz", r.clock_GHz},
+                      {"time_ms", r.time_s * 1e3},
+                      {"power_W", r.power_W},
+                      {"energy_J", r.energy_J},
+                      {"at_limit", r.at_limit}};
+  };
+  return {{"power_limit_W", stacks.power_limit_W},
+          {"dense", run(stacks.dense)},
+          {"schedule", run(stacks.schedule)},
+          {"speedup", stacks.speedup()}};
 }
 
 EnergyBreakdown analytical_energy(std::shared_ptr<const EnergyFigures> figures, std::int64_t cores,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/config_node.hpp"
+#include "models/power_limit.hpp"
 
 namespace cascadesim::models {
 
@@ -47,12 +48,14 @@ struct ActionFigure {
   double pJ = 0;     // energy of one action
   Work work = Work::macs;
   double per_work = 1;  // actions per unit of work counted (8 bits per byte)
+  std::string key;      // the section's field giving pJ ("mac_pJ"), which calibrate rewrites
 };
 
 struct ComponentFigures {
   std::string name;       // its config section ("memory", "l2", "topk", ...)
   double static_W = 0;    // leakage and clocking of one instance while the machine runs
   bool per_core = false;  // one instance per core (matrix, vector and top-k units, DMA engines)
+  bool off_chip = false;  // its own supply and clock (off-chip memory): the core's voltage does not scale it
   std::vector<ActionFigure> actions;
 };
 
@@ -90,6 +93,7 @@ struct EnergyBreakdown {
   // The first action of component c in counts.
   std::size_t first_action(std::size_t component) const;
   double component_dynamic_J(std::size_t component) const;
+  double off_chip_dynamic_J() const;
   double kind_dynamic_J(std::size_t kind) const;
   double kind_static_J(std::size_t kind) const { return static_W() * kind_time_s[kind]; }
 };
@@ -104,6 +108,12 @@ EnergyBreakdown analytical_energy(std::shared_ptr<const EnergyFigures> figures, 
 // The one energy block of every result (predict, simulate, reports; docs/results.md): totals, static against
 // dynamic, per component and action (with the counts, for fits of measured energy), and per layer kind.
 core::Json energy_to_json(const EnergyBreakdown& energy);
+
+// The run's energy as the power limit's model takes it (models/power_limit.hpp).
+RunEnergy run_energy(const EnergyBreakdown& energy);
+
+// The sustained block of predict's and simulate's results (docs/results.md).
+core::Json sustained_to_json(const SustainedStacks& stacks);
 
 // The action counts of work, in figures order.
 std::vector<double> action_counts(const EnergyFigures& figures, const WorkCounts& work);

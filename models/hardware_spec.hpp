@@ -9,6 +9,7 @@
 #include "models/dataflow/attention_implementation.hpp"
 #include "models/energy.hpp"
 #include "models/kernel_families.hpp"
+#include "models/power_limit.hpp"
 
 namespace cascadesim::models {
 
@@ -17,7 +18,10 @@ struct HardwareSpec {
   // The machine's structure, from the hardware config's top level (both backends read these).
   std::int64_t cores = 0;  // SMs, TensorCores or PEs that take work units
   double clock_GHz = 0;
-  double kernel_launch_us = 0;     // fixed cost per kernel launch and synchronisation
+  double kernel_launch_us = 0;  // fixed cost per kernel launch and synchronisation
+  // Power management (models/power_limit.hpp): the board's limit, the clocks the manager moves between, and how
+  // the supply voltage follows the clock. power_limit_W 0: no limit, every run at clock_GHz.
+  double power_limit_W = 0, max_clock_GHz = 0, min_clock_GHz = 0, voltage_clock_slope = 1;
   double sram_per_core_bytes = 0;  // per-core scratchpad / shared memory
   // A GPU core's other limits on resident thread blocks (CUDA occupancy); 0: not a limit. max_units_per_core: the
   // units a core's scheduler keeps resident at most (1 for an accelerator's cores).
@@ -41,6 +45,8 @@ struct HardwareSpec {
   double matrix_efficiency = 1.0;
   // Each kernel family's fitted figures (/kernel_families), read by both backends; defaults where not calibrated.
   std::array<KernelFamilyFigures, kernel_family_count> kernel_families{};
+
+  PowerLimit power_limit() const { return {power_limit_W, max_clock_GHz, min_clock_GHz, voltage_clock_slope}; }
 
   dataflow::CoreLimits core_limits() const {
     return {sram_per_core_bytes, registers_per_core, threads_per_core, max_units_per_core};

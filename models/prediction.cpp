@@ -238,6 +238,20 @@ StackCosts study_costs(const Study& study) {
 
 Prediction predict(const Study& study, Accounting accounting) { return derive(study, accounting, study_costs(study)); }
 
+SustainedStacks predict_sustained(const Study& study, const Prediction& reference) {
+  Study slower = study;
+  slower.hardware.clock_GHz *= probe_clock_scale;
+  const Prediction probe = predict(slower, reference.accounting);
+  const HardwareSpec& hw = study.hardware;
+  auto settle = [&hw](const ModelTotals& at_reference, const ModelTotals& at_probe) {
+    return sustained_run(hw.power_limit(), hw.clock_GHz,
+                         clocked_time(at_reference.time.time_s, at_probe.time.time_s, probe_clock_scale),
+                         run_energy(at_reference.energy));
+  };
+  return {hw.power_limit_W, settle(reference.dense_model, probe.dense_model),
+          settle(reference.schedule_model, probe.schedule_model)};
+}
+
 BothAccountings predict_both(const Study& study) {
   const StackCosts costs = study_costs(study);
   return BothAccountings{derive(study, Accounting::seed, costs), derive(study, Accounting::exact, costs)};

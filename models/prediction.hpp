@@ -87,6 +87,11 @@ struct Prediction {
 // entries). Pure; allocates nothing.
 Prediction predict(const Study& study, Accounting accounting);
 
+// The dense and scheduled stacks repeated back to back under the hardware's power limit (models/power_limit.hpp),
+// from the roofline at the reference clock (reference: this study's prediction) and at probe_clock_scale.
+// Contract: the hardware gives a power limit and complete energy figures. Pure.
+SustainedStacks predict_sustained(const Study& study, const Prediction& reference);
+
 struct BothAccountings {
   Prediction seed;
   Prediction exact;

@@ -10,12 +10,13 @@ std::optional<models::ComponentFigures> component_figures(const std::string& sec
   const ComponentEntry* entry = component.entry();
   const ComponentEnergy& energy = component.energy();
   if (!entry || std::isnan(energy.static_W)) return std::nullopt;
-  models::ComponentFigures c{section, energy.static_W, component.per_core(), {}};
+  // The off-chip memory role is DRAM on its own supply and clock: the core's voltage does not scale its energy.
+  models::ComponentFigures c{section, energy.static_W, component.per_core(), section == "memory", {}};
   for (std::size_t a = 0; a < entry->actions.size(); ++a) {
     const ActionInfo& info = entry->actions[a];
     if (std::isnan(energy.action_pJ[a])) return std::nullopt;
     c.actions.push_back(models::ActionFigure{std::string(info.name), std::string(info.unit), energy.action_pJ[a],
-                                             info.work, info.per_stat});
+                                             info.work, info.per_stat, std::string(info.energy_key)});
   }
   return c;
 }

@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include <Eigen/Dense>
+
 #include "hw/system/system.hpp"
 #include "models/dataflow/attention_implementation.hpp"
 #include "models/kernel_families.hpp"
@@ -215,6 +217,148 @@ std::vector<double> analytical_points_ms(const core::Json& hardware, const std::
   return out;
 }
 
+std::vector<models::SustainedRun> sustained_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points,
+                                                   const std::vector<PointPrediction>& reference,
+                                                   PointPredictor predictor) {
+  const models::HardwareSpec spec = hardware_spec_of(hardware);
+  const models::PowerLimit power = spec.power_limit();
+  std::vector<models::SustainedRun> out;
+  out.reserve(points.size());
+  const bool limited = power.limited() && spec.energy && spec.energy->complete();
+  std::vector<PointPrediction> probe;
+  if (limited) {
+    core::Json slower = hardware;
+    slower["clock_GHz"] = spec.clock_GHz * models::probe_clock_scale;
+    probe = predictor(slower, points);
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const double reference_s = reference[i].time_ms * 1e-3;
+    const models::ClockedTime time =
+        limited ? models::clocked_time(reference_s, probe[i].time_ms * 1e-3, models::probe_clock_scale)
+                : models::ClockedTime{reference_s, 0};
+    const models::RunEnergy energy = models::run_energy(reference[i].energy);
+    out.push_back(limited ? models::sustained_run(power, spec.clock_GHz, time, energy)
+                          : models::run_at_clock(power, spec.clock_GHz, 1.0, time, energy));
+  }
+  return out;
+}
+
+namespace {
+
+// Non-negative least squares, min |A x - b| with x >= 0, by Lawson and Hanson's active-set method ("Solving Least
+// Squares Problems", 1974, ch. 23): a handful of unknowns, so dense QR solves throughout.
+Eigen::VectorXd non_negative_least_squares(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
+  const Eigen::Index n = A.cols();
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
+  std::vector<bool> passive(static_cast<std::size_t>(n), false);
+  auto solve_passive = [&]() {
+    std::vector<Eigen::Index> cols;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (passive[static_cast<std::size_t>(j)]) cols.push_back(j);
+    Eigen::MatrixXd Ap(A.rows(), static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t k = 0; k < cols.size(); ++k) Ap.col(static_cast<Eigen::Index>(k)) = A.col(cols[k]);
+    const Eigen::VectorXd zp = Ap.colPivHouseholderQr().solve(b);
+    Eigen::VectorXd z = Eigen::VectorXd::Zero(n);
+    for (std::size_t k = 0; k < cols.size(); ++k) z[cols[k]] = zp[static_cast<Eigen::Index>(k)];
+    return z;
+  };
+  for (int outer = 0; outer < 3 * n; ++outer) {
+    const Eigen::VectorXd w = A.transpose() * (b - A * x);
+    Eigen::Index best = -1;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!passive[static_cast<std::size_t>(j)] && w[j] > 1e-12 && (best < 0 || w[j] > w[best])) best = j;
+    if (best < 0) break;
+    passive[static_cast<std::size_t>(best)] = true;
+    for (int inner = 0; inner < 3 * n; ++inner) {
+      const Eigen::VectorXd z = solve_passive();
+      bool feasible = true;
+      double alpha = 1;
+      for (Eigen::Index j = 0; j < n; ++j)
+        if (passive[static_cast<std::size_t>(j)] && z[j] <= 0) {
+          feasible = false;
+          alpha = std::min(alpha, x[j] / (x[j] - z[j]));
+        }
+      if (feasible) {
+        x = z;
+        break;
+      }
+      x += alpha * (z - x);
+      for (Eigen::Index j = 0; j < n; ++j)
+        if (passive[static_cast<std::size_t>(j)] && x[j] <= 1e-12)
+          passive[static_cast<std::size_t>(j)] = false, x[j] = 0;
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+std::vector<CalibratedParameter> fit_energy_figures(core::Json& hardware, const std::vector<MeasuredPoint>& training) {
+  std::vector<MeasuredPoint> measured;
+  for (const MeasuredPoint& p : training)
+    if (std::isfinite(p.energy_J) && std::isfinite(p.sustained_ms) && std::isfinite(p.sustained_sm_clock_MHz))
+      measured.push_back(p);
+  const models::HardwareSpec spec = hardware_spec_of(hardware);
+  if (measured.empty() || !spec.energy || !spec.energy->complete()) return {};
+  const std::vector<PointPrediction> predicted = simulate_points(hardware, measured);
+  const std::vector<models::ComponentFigures>& components = spec.energy->components;
+  const Eigen::Index n_components = static_cast<Eigen::Index>(components.size());
+  const Eigen::Index rows = static_cast<Eigen::Index>(measured.size());
+  // Unknowns: one factor per component's action energies, then one on the static power. Each record's row is its
+  // relative error, E_model / E_measured - 1, at its measured sustained time and clock; the pull rows keep a factor
+  // that the records cannot tell apart from the others (the L2 and the NoC both scale with bytes moved) at 1, and
+  // the slope at the preset's.
+  constexpr double pull_weight = 0.1;
+  models::PowerLimit power = spec.power_limit();
+  double best_cost = -1, best_slope = power.voltage_clock_slope;
+  Eigen::VectorXd best;
+  for (double slope = 0; slope <= 2.0 + 1e-9; slope += 0.05) {
+    power.voltage_clock_slope = slope;
+    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(rows + n_components + 1, n_components + 1);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(rows + n_components + 1);
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const MeasuredPoint& p = measured[static_cast<std::size_t>(r)];
+      const models::EnergyBreakdown& e = predicted[static_cast<std::size_t>(r)].energy;
+      const double scale = p.sustained_sm_clock_MHz * 1e-3 / spec.clock_GHz;
+      for (Eigen::Index c = 0; c < n_components; ++c) {
+        const bool off_chip = components[static_cast<std::size_t>(c)].off_chip;
+        A(r, c) = e.component_dynamic_J(static_cast<std::size_t>(c)) *
+                  (off_chip ? 1.0 : models::core_energy_scale(power, scale)) / p.energy_J;
+      }
+      A(r, n_components) = e.static_W() * p.sustained_ms * 1e-3 / p.energy_J;
+      b[r] = 1;
+    }
+    for (Eigen::Index j = 0; j <= n_components; ++j) A(rows + j, j) = b[rows + j] = pull_weight;
+    const Eigen::VectorXd x = non_negative_least_squares(A, b);
+    // The whole objective, the pulls included, and the slope pulled towards the preset's like every factor: records
+    // at similar clocks cannot tell a steeper voltage curve from larger action energies.
+    const double slope_pull = pull_weight * (slope - spec.voltage_clock_slope);
+    const double cost = (A * x - b).squaredNorm() + slope_pull * slope_pull;
+    if (best_cost < 0 || cost < best_cost - 1e-12) best_cost = cost, best_slope = slope, best = x;
+  }
+  std::vector<CalibratedParameter> changed;
+  const std::string basis = "fitted to " + std::to_string(measured.size()) + " training records' board energy";
+  for (Eigen::Index c = 0; c < n_components; ++c) {
+    const models::ComponentFigures& component = components[static_cast<std::size_t>(c)];
+    for (const models::ActionFigure& a : component.actions) {
+      const std::string key = "/" + component.name + "/" + a.key;
+      const double after = a.pJ * best[c];
+      changed.push_back({key, "both", "fitted", a.pJ, after, "energy of one " + a.name + " (" + basis + ")"});
+      hardware[core::Json::json_pointer(key)] = after;
+    }
+  }
+  for (const models::ComponentFigures& component : components) {
+    const std::string key = "/" + component.name + "/static_W";
+    const double after = component.static_W * best[n_components];
+    changed.push_back({key, "both", "fitted", component.static_W, after, "static power (" + basis + ")"});
+    hardware[core::Json::json_pointer(key)] = after;
+  }
+  changed.push_back({"/voltage_clock_slope", "both", "fitted", spec.voltage_clock_slope, best_slope,
+                     "supply voltage's relative change per relative clock change (" + basis + ")"});
+  hardware["voltage_clock_slope"] = best_slope;
+  return changed;
+}
+
 std::string record_family(const MeasuredPoint& p) {
   if (p.kernel == "stack" && !p.model.empty()) return "layers";
   if (p.kernel == "layer_op") return "elementwise";
@@ -317,6 +461,63 @@ std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Jso
   return points;
 }
 
+namespace {
+
+// The analytical model's free parameter, with the launch cost and memory efficiency settled in calibrated.
+void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
+                           const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
+                           CalibrationResult& result) {
+  LeastSquaresProblem ana_problem;
+  // A roofline is flat in the matrix efficiency wherever another term binds, so the descent starts from the best of
+  // a coarse scan rather than from the preset's value.
+  double best_efficiency = 1.0, best_cost = -1;
+  for (double efficiency = 1.0; efficiency >= 0.02; efficiency /= 1.5) {
+    core::Json h = calibrated;
+    h["matrix_efficiency"] = efficiency;
+    const std::vector<double> predicted = analytical_points_ms(h, train_points);
+    double cost = 0;
+    for (std::size_t i = 0; i < predicted.size(); ++i) cost += std::pow(std::log(predicted[i] / train_ms[i]), 2);
+    if (best_cost < 0 || cost < best_cost) best_cost = cost, best_efficiency = efficiency;
+  }
+  ana_problem.initial = {best_efficiency};
+  ana_problem.lower = {0.02};
+  ana_problem.upper = {1.0};
+  ana_problem.measured = train_ms;
+  ana_problem.predict = [&](const std::vector<double>& values) {
+    core::Json h = calibrated;
+    h["matrix_efficiency"] = values[0];
+    return analytical_points_ms(h, train_points);
+  };
+  const LeastSquaresResult ana_fit = fit_least_squares(ana_problem);
+  calibrated["matrix_efficiency"] = ana_fit.parameters[0];
+  result.parameters.push_back({"/matrix_efficiency", "analytical", "fitted",
+                               read_number(base, "/matrix_efficiency", 1.0), ana_fit.parameters[0],
+                               "the analytical model's achievable fraction of the matrix unit's peak"});
+}
+
+}  // namespace
+
+void add_sustained_runs(const core::Json& hardware, std::vector<PointResult>& results,
+                        const std::vector<PointPrediction>& simulated, const std::vector<PointPrediction>& analytical) {
+  std::vector<std::size_t> measured;
+  for (std::size_t i = 0; i < results.size(); ++i)
+    if (std::isfinite(results[i].point.energy_J)) measured.push_back(i);
+  if (measured.empty()) return;
+  std::vector<MeasuredPoint> points;
+  std::vector<PointPrediction> sim, ana;
+  for (std::size_t i : measured) {
+    points.push_back(results[i].point);
+    sim.push_back(simulated[i]);
+    ana.push_back(analytical[i]);
+  }
+  const std::vector<models::SustainedRun> sim_runs = sustained_points(hardware, points, sim, simulate_points);
+  const std::vector<models::SustainedRun> ana_runs = sustained_points(hardware, points, ana, analytical_points);
+  for (std::size_t k = 0; k < measured.size(); ++k) {
+    results[measured[k]].simulated_sustained = sim_runs[k];
+    results[measured[k]].analytical_sustained = ana_runs[k];
+  }
+}
+
 CalibrationResult calibrate(const CalibrateOptions& options) {
   const MeasuredSet set = load_measured(options.measured_paths);
   const core::Json base = flatten_hardware_preset(options.hardware_preset, options.config_dirs);
@@ -349,7 +550,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // half fills the L2), which bounds how fast concurrent GEMM tiles can share their operand panels.
   core::Json hardware = base;
   bool launch_measured = false;
-  if (!set.ceilings.empty()) {
+  if (options.fit_time && !set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
     const double channels = read_number(base, "/memory/channels", 0);
     if (channels > 0 && base.contains(core::Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
@@ -377,7 +578,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 
   // The simulator's free parameters.
   const FamilyCounts family_records = records_per_family(train_points);
-  const std::vector<SimulatorKnob> knobs = simulator_knobs(hardware, family_records, launch_measured);
+  const std::vector<SimulatorKnob> knobs =
+      options.fit_time ? simulator_knobs(hardware, family_records, launch_measured) : std::vector<SimulatorKnob>{};
   LeastSquaresProblem sim_problem;
   for (const SimulatorKnob& knob : knobs) {
     sim_problem.initial.push_back(knob.initial);
@@ -397,7 +599,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   sim_problem.predict = [&](const std::vector<double>& values) {
     return simulate_points_ms(with_knobs(values), train_points);
   };
-  const LeastSquaresResult sim_fit = fit_least_squares(sim_problem);
+  const LeastSquaresResult sim_fit = knobs.empty() ? LeastSquaresResult{} : fit_least_squares(sim_problem);
   result.simulator_evaluations = sim_fit.evaluations;
   core::Json calibrated = with_knobs(sim_fit.parameters);
   for (std::size_t j = 0; j < sim_fit.parameters.size(); ++j) {
@@ -407,32 +609,9 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
-  LeastSquaresProblem ana_problem;
-  // A roofline is flat in the matrix efficiency wherever another term binds, so the descent starts from the best of
-  // a coarse scan rather than from the preset's value.
-  double best_efficiency = 1.0, best_cost = -1;
-  for (double efficiency = 1.0; efficiency >= 0.02; efficiency /= 1.5) {
-    core::Json h = calibrated;
-    h["matrix_efficiency"] = efficiency;
-    const std::vector<double> predicted = analytical_points_ms(h, train_points);
-    double cost = 0;
-    for (std::size_t i = 0; i < predicted.size(); ++i) cost += std::pow(std::log(predicted[i] / train_ms[i]), 2);
-    if (best_cost < 0 || cost < best_cost) best_cost = cost, best_efficiency = efficiency;
-  }
-  ana_problem.initial = {best_efficiency};
-  ana_problem.lower = {0.02};
-  ana_problem.upper = {1.0};
-  ana_problem.measured = train_ms;
-  ana_problem.predict = [&](const std::vector<double>& values) {
-    core::Json h = calibrated;
-    h["matrix_efficiency"] = values[0];
-    return analytical_points_ms(h, train_points);
-  };
-  const LeastSquaresResult ana_fit = fit_least_squares(ana_problem);
-  calibrated["matrix_efficiency"] = ana_fit.parameters[0];
-  result.parameters.push_back({"/matrix_efficiency", "analytical", "fitted",
-                               read_number(base, "/matrix_efficiency", 1.0), ana_fit.parameters[0],
-                               "the analytical model's achievable fraction of the matrix unit's peak"});
+  if (options.fit_time) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
+  if (options.fit_energy)
+    for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
 
   // Every point under the preset as shipped and as calibrated.
   const std::vector<double> sim_before = simulate_points_ms(base, points);
@@ -443,13 +622,26 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     sim_after.push_back(sim_after_run[i].time_ms);
     ana_after.push_back(ana_after_run[i].time_ms);
-    result.points.push_back({points[i], !training[i], sim_before[i], sim_after[i], ana_before[i], ana_after[i],
-                             sim_after_run[i].energy_J(), ana_after_run[i].energy_J()});
+    result.points.push_back({points[i],
+                             !training[i],
+                             sim_before[i],
+                             sim_after[i],
+                             ana_before[i],
+                             ana_after[i],
+                             sim_after_run[i].energy_J(),
+                             ana_after_run[i].energy_J(),
+                             {},
+                             {}});
   }
+  add_sustained_runs(calibrated, result.points, sim_after_run, ana_after_run);
 
-  // The preset file: citations for what changed, and where it came from.
-  calibrated["name"] = preset_name + "-calibrated";
-  calibrated["description"] = base.value("description", preset_name) + ", calibrated against GPU measurements";
+  // The preset file: citations for what changed, and where it came from. A preset calibrated before keeps its name
+  // and its earlier fit's provenance where this run leaves those figures alone.
+  const bool recalibrating = base.contains("calibration");
+  if (!recalibrating) {
+    calibrated["name"] = preset_name + "-calibrated";
+    calibrated["description"] = base.value("description", preset_name) + ", calibrated against GPU measurements";
+  }
   const std::string basis = "calibrated by cascadesim calibrate against " + std::to_string(train_points.size()) +
                             " training points (" + result.split_rule + ")";
   for (const CalibratedParameter& p : result.parameters) {
@@ -476,7 +668,36 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     const ErrorSummary s = summarize_errors(predicted, measured_ms, select);
     return core::Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
   };
+  // Measured energy per run under sustained load against the simulator's sustained run, where records carry it.
+  std::vector<double> measured_J, sim_J;
+  std::vector<bool> energy_train(points.size()), energy_held(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const bool has = std::isfinite(points[i].energy_J) && std::isfinite(result.points[i].simulated_after_J);
+    measured_J.push_back(has ? points[i].energy_J : 1.0);
+    sim_J.push_back(has ? result.points[i].simulated_sustained.energy_J : 1.0);
+    energy_train[i] = has && training[i];
+    energy_held[i] = has && !training[i];
+  }
+  auto energy_error_json = [&](const std::vector<bool>& select) {
+    const ErrorSummary s = summarize_errors(sim_J, measured_J, select);
+    return core::Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
+  };
+  const core::Json energy_provenance = {
+      {"measurements", set.files},
+      {"commit", options.commit},
+      {"simulator_sustained_energy_errors",
+       {{"training", energy_error_json(energy_train)}, {"held_out", energy_error_json(energy_held)}}}};
+  if (!options.fit_time && recalibrating) {
+    core::Json provenance = base.at("calibration");
+    core::Json& earlier = provenance["parameters"];
+    for (const core::Json& p : parameters) earlier.push_back(p);
+    provenance["energy_fit"] = energy_provenance;
+    calibrated["calibration"] = provenance;
+    result.calibrated_preset = std::move(calibrated);
+    return result;
+  }
   calibrated["calibration"] = {
+      {"energy_fit", energy_provenance},
       {"base_preset", preset_name},
       {"measurements", set.files},
       {"commit", options.commit},

@@ -35,6 +35,15 @@ struct PointPrediction {
 std::vector<PointPrediction> simulate_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
 std::vector<PointPrediction> analytical_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points);
 
+// The points' kernels repeated back to back for seconds, as the energy records measured them: each point's clock
+// under the hardware's power limit (models/power_limit.hpp), from the backend's times at the reference clock
+// (reference, as simulate_points or analytical_points gave them) and at models::probe_clock_scale, and its time,
+// power and energy per run there. Without a power limit, or without energy figures: the reference run.
+using PointPredictor = std::vector<PointPrediction> (*)(const core::Json&, const std::vector<MeasuredPoint>&);
+std::vector<models::SustainedRun> sustained_points(const core::Json& hardware, const std::vector<MeasuredPoint>& points,
+                                                   const std::vector<PointPrediction>& reference,
+                                                   PointPredictor predictor);
+
 // The records of `set` that this preset stands for (measured_device_names) and that the dataflow can describe.
 // Throws ConfigError listing every record from another device, every record it cannot describe, and an empty result
 // (label names the measurements in that message).
@@ -62,16 +71,29 @@ struct CalibratedParameter {
   std::string meaning;
 };
 
+// The energy figures fitted to the training records that measured the board's energy under sustained load
+// (energy_J with its sustained time and SM clock): per component section one factor on its action energies, one
+// factor on every static power, and voltage_clock_slope (scanned), by least squares on relative errors with a weak
+// pull towards the preset's cited figures. Rewrites those fields of hardware; returns what changed. Nothing when no
+// training record measured energy or the sections lack figures.
+std::vector<CalibratedParameter> fit_energy_figures(core::Json& hardware, const std::vector<MeasuredPoint>& training);
+
 struct PointResult {
   MeasuredPoint point;
   bool held_out = false;
   double simulated_before_ms = 0, simulated_after_ms = 0;
   double analytical_before_ms = 0, analytical_after_ms = 0;
-  // Predicted energy on the calibrated hardware (NaN when its sections give no energy figures); measured energy is
-  // not part of the records yet.
+  // Predicted energy of one run on the calibrated hardware at its reference clock (NaN when its sections give no
+  // energy figures), and the run repeated back to back under the power limit (what energy records measure).
   double simulated_after_J = std::numeric_limits<double>::quiet_NaN();
   double analytical_after_J = std::numeric_limits<double>::quiet_NaN();
+  models::SustainedRun simulated_sustained, analytical_sustained;
 };
+
+// Fills the sustained runs of the results that measured energy, on both backends, from their predictions at the
+// reference clock (simulated and analytical, one per result).
+void add_sustained_runs(const core::Json& hardware, std::vector<PointResult>& results,
+                        const std::vector<PointPrediction>& simulated, const std::vector<PointPrediction>& analytical);
 
 struct CalibrateOptions {
   std::string hardware_preset;              // name or path
@@ -79,6 +101,9 @@ struct CalibrateOptions {
   std::vector<std::string> config_dirs;
   std::string commit;  // recorded in the output's provenance
   int max_iterations = 12;
+  // Which figures to fit: the time figures (kernel families, latencies, the analytical matrix efficiency) and the
+  // energy figures (from records that measured energy); the others keep the preset's values.
+  bool fit_time = true, fit_energy = true;
 };
 
 struct CalibrationResult {

@@ -20,13 +20,16 @@ namespace cascadesim::sim {
 
 const char* const calibrate_usage =
     "usage: cascadesim calibrate --hw PRESET --measured FILE... --out CALIBRATED.json [--max-iterations N]\n"
-    "                            [--commit REV] [--config-dir DIR]\n"
+    "                            [--fit time,energy] [--commit REV] [--config-dir DIR]\n"
     "\n"
     "Fits the simulator's free parameters (matrix-unit efficiency, softmax throughput, off-chip latency, launch\n"
     "gap) and the analytical model's matrix efficiency to measured records by least squares on relative errors,\n"
     "training on every second measured sequence length and reporting the others as held out. A micro-benchmark\n"
     "file among --measured sets the achievable memory bandwidth as measured. The result is a hardware preset that\n"
-    "predict, simulate and report accept like any other (--hw CALIBRATED.json).\n";
+    "predict, simulate and report accept like any other (--hw CALIBRATED.json). Records that measured the board's\n"
+    "energy under sustained load (validate --energy-s) also fit the components' action energies, static power and\n"
+    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default both): --fit energy on a\n"
+    "calibrated preset keeps its time figures and adds the energy fit to its provenance.\n";
 
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
   const Arguments a(args, {{"--hw", Arity::one},
@@ -34,6 +37,7 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
                            {"--out", Arity::one},
                            {"--max-iterations", Arity::one},
                            {"--commit", Arity::one},
+                           {"--fit", Arity::one},
                            {"--config-dir", Arity::repeatable}});
   CalibrateCommandOptions o;
   o.calibrate.hardware_preset = a.value("--hw");
@@ -48,6 +52,21 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
     o.calibrate.max_iterations = n;
   }
   if (a.has("--commit")) o.calibrate.commit = a.value("--commit");
+  if (a.has("--fit")) {
+    o.calibrate.fit_time = o.calibrate.fit_energy = false;
+    std::string_view list = a.value("--fit");
+    while (true) {
+      const std::string_view item = list.substr(0, list.find(','));
+      if (item == "time")
+        o.calibrate.fit_time = true;
+      else if (item == "energy")
+        o.calibrate.fit_energy = true;
+      else
+        throw UsageError("--fit takes time, energy or time,energy (got '" + a.value("--fit") + "')");
+      if (item.size() == list.size()) break;
+      list.remove_prefix(item.size() + 1);
+    }
+  }
   o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
   if (o.calibrate.measured_paths.empty()) throw UsageError("--measured FILE... is required");

@@ -121,4 +121,35 @@ void write_energy_table(std::ostream& out, const models::EnergyBreakdown& dense,
     }() << ") of the dense stack's energy.\n";
 }
 
+void write_pair_row(std::ostream& out, const char* label, const std::string& dense, const std::string& schedule) {
+  char line[512];
+  std::snprintf(line, sizeof line, "%-34s %18s %18s\n", label, dense.c_str(), schedule.c_str());
+  out << line;
+}
+
+std::string formatted(const char* format, double value) {
+  char b[64];
+  std::snprintf(b, sizeof b, format, value);
+  return b;
+}
+
+void write_sustained_table(std::ostream& out, const models::SustainedStacks& stacks, const std::string& dense_label,
+                           const std::string& schedule_label) {
+  auto row = [&out](const char* label, const std::string& a, const std::string& b) {
+    write_pair_row(out, label, a, b);
+  };
+  const auto f = formatted;
+  auto clock = [&f](const models::SustainedRun& r) {
+    return f("%.3f GHz", r.clock_GHz) + (r.at_limit ? " (limit)" : " (top)");
+  };
+  out << "\nSustained: each run repeated back to back under the " << f("%.0f W", stacks.power_limit_W)
+      << " power limit; the clock settles where the power meets it (docs/energy.md)\n";
+  row("", dense_label, schedule_label);
+  row("clock", clock(stacks.dense), clock(stacks.schedule));
+  row("time per run", f("%.3f ms", stacks.dense.time_s * 1e3), f("%.3f ms", stacks.schedule.time_s * 1e3));
+  row("board power", f("%.0f W", stacks.dense.power_W), f("%.0f W", stacks.schedule.power_W));
+  row("energy per run", joules(stacks.dense.energy_J), joules(stacks.schedule.energy_J));
+  out << "Sustained speedup " << f("%.3fx", stacks.speedup()) << "\n";
+}
+
 }  // namespace cascadesim::sim

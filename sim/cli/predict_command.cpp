@@ -9,6 +9,7 @@
 #include "models/amdahl.hpp"
 #include "sim/cli/arguments.hpp"
 #include "sim/cli/energy_table.hpp"
+#include "sim/engine/simulation.hpp"
 
 namespace cascadesim::sim {
 
@@ -18,25 +19,30 @@ using models::Op;
 using models::Prediction;
 
 const char* const predict_usage =
-    "usage: cascadesim predict [STUDY.json] [--accounting seed|exact] [--json] [--hw PRESET] [--config-dir DIR]\n"
+    "usage: cascadesim predict [STUDY.json] [--accounting seed|exact] [--json] [--sustained] [--hw PRESET]\n"
+    "                          [--config-dir DIR]\n"
     "\n"
     "Analytical prediction for a study (default: the built-in "
     "configs/studies/kascade-llama-3.2-1b-32k.json).\n"
     "  --accounting seed   reproduce the seed documents' arithmetic exactly\n"
     "  --accounting exact  causal tiles as executed, GQA, partial tiles, anchor scoring (default)\n"
     "  --json              print one JSON object instead of the table\n"
+    "  --sustained         also each stack repeated back to back: the clock settles where the board's power meets\n"
+    "                      the hardware's power_limit_W (docs/energy.md)\n"
     "  --hw PRESET         replace the study's hardware with a preset (name or .json path)\n"
     "  --config-dir DIR    look for hw/ and models/ presets in DIR first (repeatable)\n";
 
 PredictOptions parse_predict_args(const std::vector<std::string>& args) {
   const Arguments a(args,
                     {{"--json", Arity::flag},
+                     {"--sustained", Arity::flag},
                      {"--accounting", Arity::one},
                      {"--hw", Arity::one},
                      {"--config-dir", Arity::repeatable}},
                     "study", 1);
   PredictOptions o;
   o.json = a.has("--json");
+  o.sustained = a.has("--sustained");
   if (a.has("--accounting")) {
     const std::string v = a.value("--accounting");
     if (v == "seed")
@@ -389,11 +395,21 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
     out << "\nEarly exit: roofline time speedup " << times(chosen.early_exit->time_speedup) << "\n";
 }
 
-core::Json predict_json(const LoadedStudy& loaded, Accounting accounting) {
+namespace {
+// Both stacks sustained under the power limit, or UsageError naming --sustained when the hardware cannot say.
+models::SustainedStacks sustained_stacks(const LoadedStudy& loaded, const Prediction& chosen) {
+  if (const std::string problem = sustained_problem(loaded.study.hardware); !problem.empty())
+    throw UsageError("--sustained: " + problem);
+  return models::predict_sustained(loaded.study, chosen);
+}
+}  // namespace
+
+core::Json predict_json(const LoadedStudy& loaded, Accounting accounting, bool sustained) {
   const models::BothAccountings both = models::predict_both(loaded.study);
   const bool seed_chosen = accounting == Accounting::seed;
-  core::Json result =
-      prediction_to_json(loaded, seed_chosen ? both.seed : both.exact, seed_chosen ? both.exact : both.seed);
+  const Prediction& chosen = seed_chosen ? both.seed : both.exact;
+  core::Json result = prediction_to_json(loaded, chosen, seed_chosen ? both.exact : both.seed);
+  if (sustained) result["sustained"] = models::sustained_to_json(sustained_stacks(loaded, chosen));
   core::require_finite_result(result, loaded.files.front());
   return result;
 }
@@ -401,14 +417,20 @@ core::Json predict_json(const LoadedStudy& loaded, Accounting accounting) {
 void run_predict(const PredictOptions& options, std::ostream& out) {
   const LoadedStudy loaded = load_study(study_path_or_default(options.study_path), options.load);
   // Checked finite before either form is printed.
-  const core::Json result = predict_json(loaded, options.accounting);
+  const core::Json result = predict_json(loaded, options.accounting, options.sustained);
   if (options.json) {
     out << result.dump(2) << "\n";
     return;
   }
   const models::BothAccountings both = models::predict_both(loaded.study);
   const bool seed_chosen = options.accounting == Accounting::seed;
-  write_prediction_table(out, loaded, seed_chosen ? both.seed : both.exact, seed_chosen ? both.exact : both.seed);
+  const Prediction& chosen = seed_chosen ? both.seed : both.exact;
+  write_prediction_table(out, loaded, chosen, seed_chosen ? both.exact : both.seed);
+  const models::Study& st = loaded.study;
+  if (options.sustained)
+    write_sustained_table(
+        out, sustained_stacks(loaded, chosen), std::to_string(st.model.n_layers) + "D (dense)",
+        st.workload.schedule.layers.empty() ? std::string("(all dense)") : st.workload.schedule.compact());
 }
 
 }  // namespace cascadesim::sim

@@ -15,6 +15,7 @@ struct PredictOptions {
   std::string study_path;  // empty: the built-in default study
   models::Accounting accounting = models::Accounting::exact;
   bool json = false;
+  bool sustained = false;  // also both stacks repeated back to back under the hardware's power limit
   LoadOptions load;
 };
 
@@ -32,8 +33,9 @@ extern const char* const predict_usage;
 void run_predict(const PredictOptions& options, std::ostream& out);
 
 // The object `predict --json` prints for a loaded study: both accountings predicted, `accounting` chosen, every
-// figure checked finite (ConfigError naming the study otherwise). The Python module returns it as a dict.
-core::Json predict_json(const LoadedStudy& loaded, models::Accounting accounting);
+// figure checked finite (ConfigError naming the study otherwise). The Python module returns it as a dict. sustained:
+// with the "sustained" block (UsageError naming --sustained when the hardware has no power limit).
+core::Json predict_json(const LoadedStudy& loaded, models::Accounting accounting, bool sustained = false);
 
 // The JSON object `predict --json` prints.
 core::Json prediction_to_json(const LoadedStudy& loaded, const models::Prediction& chosen,

@@ -107,8 +107,17 @@ ReportInputs gather_report_inputs(const ReportOptions& options) {
   const std::vector<double> ana_before = analytical_points_ms(in.hardware_before, points);
   const std::vector<PointPrediction> ana_after = analytical_points(in.hardware_after, points);
   for (std::size_t i = 0; i < points.size(); ++i)
-    in.points.push_back({points[i], split.held_out[i], sim_before[i], sim_after[i].time_ms, ana_before[i],
-                         ana_after[i].time_ms, sim_after[i].energy_J(), ana_after[i].energy_J()});
+    in.points.push_back({points[i],
+                         split.held_out[i],
+                         sim_before[i],
+                         sim_after[i].time_ms,
+                         ana_before[i],
+                         ana_after[i].time_ms,
+                         sim_after[i].energy_J(),
+                         ana_after[i].energy_J(),
+                         {},
+                         {}});
+  add_sustained_runs(in.hardware_after, in.points, sim_after, ana_after);
 
   // The seed comparison, on the study with the calibrated hardware.
   if (!loaded.study.workload.schedule.layers.empty()) {

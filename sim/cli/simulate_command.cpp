@@ -23,13 +23,16 @@ using models::Op;
 using models::dataflow::Kernel;
 
 const char* const simulate_usage =
-    "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--every-layer] [--hw PRESET] [--config-dir DIR]\n"
+    "usage: cascadesim simulate [STUDY.json] [--json] [--trace FILE] [--every-layer] [--sustained] [--hw PRESET]\n"
+    "                           [--config-dir DIR]\n"
     "\n"
     "Replays the study's dataflow (and the all-dense baseline) on the hardware models of its preset.\n"
     "  --json          print one JSON object instead of the table\n"
     "  --trace FILE    write a Chrome/Perfetto trace-event JSON of the scheduled run (per core, per kernel)\n"
     "  --every-layer   simulate every layer; by default a layer doing the same work as one simulated before\n"
     "                  takes that layer's times and statistics (the table says how many were simulated)\n"
+    "  --sustained     also each run repeated back to back for seconds: the clock settles where the board's power\n"
+    "                  meets the hardware's power_limit_W (docs/energy.md); simulates both stacks a second time\n"
     "  --hw PRESET     replace the study's hardware with a preset (name or .json path)\n"
     "  --config-dir D  look for hw/ and models/ presets in D first (repeatable)\n";
 
@@ -38,6 +41,7 @@ SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
                     {{"--json", Arity::flag},
                      {"--trace", Arity::one},
                      {"--every-layer", Arity::flag},
+                     {"--sustained", Arity::flag},
                      {"--hw", Arity::one},
                      {"--config-dir", Arity::repeatable}},
                     "study", 1);
@@ -45,6 +49,7 @@ SimulateOptions parse_simulate_args(const std::vector<std::string>& args) {
   o.json = a.has("--json");
   o.trace_path = a.value("--trace");
   o.every_layer = a.has("--every-layer");
+  o.sustained = a.has("--sustained");
   o.load.hardware_preset = a.value("--hw");
   o.load.config_dirs = a.values("--config-dir");
   if (!a.positionals().empty()) o.study_path = a.positionals().front();
@@ -222,6 +227,7 @@ void add_extras_json(core::Json& j, const Simulation& s) {
     j["early_exit"] = {{"expected_time_ms", s.early_exit->expected_time_ns * 1e-6},
                        {"simulated_speedup", s.early_exit->speedup},
                        {"analytical_time_speedup", s.prediction.exact.early_exit->time_speedup}};
+  if (s.sustained) j["sustained"] = models::sustained_to_json(*s.sustained);
 }
 }  // namespace
 
@@ -252,15 +258,10 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
   out << "cascadesim simulate: " << st.name << "\n  hardware " << hw.name << " (" << hw.cores << " cores at "
       << core::format_number(hw.clock_GHz) << " GHz), model " << st.model.name << ", seq_len " << st.workload.seq_len
       << ", batch " << st.workload.batch << ", top_k " << st.workload.top_k << "\n\n";
-  auto row = [&](const char* label, const std::string& a, const std::string& b) {
-    std::snprintf(line, sizeof line, "%-34s %18s %18s\n", label, a.c_str(), b.c_str());
-    out << line;
+  auto row = [&out](const char* label, const std::string& a, const std::string& b) {
+    write_pair_row(out, label, a, b);
   };
-  auto f = [](const char* format, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, format, v);
-    return std::string(b);
-  };
+  const auto f = formatted;
   const RunResult& d = s.dense;
   const RunResult& r = s.schedule;
   row("", std::to_string(st.model.n_layers) + "D (dense)", schedule);
@@ -326,6 +327,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
       << f("%.3fx", s.prediction.exact.end_to_end_speedup) << ", Amdahl exact "
       << f("%.3fx", s.prediction.exact.amdahl_speedup) << ", Amdahl seed "
       << f("%.3fx", s.prediction.seed.amdahl_speedup) << "\n";
+  if (s.sustained) write_sustained_table(out, *s.sustained, std::to_string(st.model.n_layers) + "D (dense)", schedule);
   if (const std::vector<std::string> unfitted = unfitted_families(s); !unfitted.empty()) {
     out << "Kernel families this run uses without fitted figures on " << hw.name << " (the components' own rates):";
     for (const std::string& name : unfitted) out << " " << name;
@@ -354,6 +356,9 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
 }
 
 SimulateResult simulate_command_result(LoadedStudy loaded, const SimulateOptions& options) {
+  if (options.sustained)
+    if (const std::string problem = sustained_problem(loaded.study.hardware); !problem.empty())
+      throw UsageError("--sustained: " + problem);
   // The trace is created only once the study has loaded, and replaces its target only once the run has finished:
   // a bad study or a failed run leaves an existing file as it was.
   std::optional<core::OutputFile> trace_file;
@@ -362,8 +367,9 @@ SimulateResult simulate_command_result(LoadedStudy loaded, const SimulateOptions
     core::refuse_output_over_inputs(options.trace_path, loaded.files, "--trace");
     trace.emplace(trace_file.emplace(options.trace_path));
   }
-  SimulateResult r{
-      simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer}), {}};
+  SimulateResult r{simulate_loaded(std::move(loaded), SimulationOptions{trace ? &*trace : nullptr, !options.every_layer,
+                                                                        options.sustained}),
+                   {}};
   r.json = simulation_to_json(r.simulation);
   core::require_finite_result(r.json, r.simulation.loaded.files.front());
   if (trace) {

@@ -15,6 +15,7 @@ struct SimulateOptions {
   bool json = false;
   std::string trace_path;    // Chrome / Perfetto trace-event JSON of the scheduled run
   bool every_layer = false;  // simulate layers that repeat a simulated layer's work instead of reusing its results
+  bool sustained = false;    // also both runs repeated back to back under the hardware's power limit
   LoadOptions load;
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "hw/system/system.hpp"
 #include "models/cascade.hpp"
@@ -148,6 +149,13 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
                block + std::to_string(threads) + " threads but threads_per_core is " + std::to_string(core.threads));
 }
 
+std::string sustained_problem(const models::HardwareSpec& hardware) {
+  if (!hardware.power_limit().limited()) return "hardware '" + hardware.name + "' gives no power_limit_W";
+  if (!hardware.energy || !hardware.energy->complete())
+    return "hardware '" + hardware.name + "' lacks energy figures for a sustained run's power";
+  return "";
+}
+
 Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options) {
   Simulation s;
   s.loaded = std::move(loaded);
@@ -171,6 +179,25 @@ Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options)
   s.speedup = s.dense.time_ns / s.schedule.time_ns;
   if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.time_ns, untraced);
   if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
+  if (options.sustained) {
+    if (const std::string problem = sustained_problem(st.hardware); !problem.empty())
+      throw std::invalid_argument(problem);
+    models::HardwareSpec slower = st.hardware;
+    slower.clock_GHz *= models::probe_clock_scale;
+    std::unique_ptr<hw::System> probe_system = hw::System::build(hardware, slower);
+    errors.throw_if_any();
+    auto settle = [&](const RunResult& reference, const models::LayerSchedule& schedule) {
+      const RunResult probe = run_stack(*probe_system, st, schedule, untraced);
+      const models::ClockedTime time =
+          models::clocked_time(reference.time_ns * 1e-9, probe.time_ns * 1e-9, models::probe_clock_scale);
+      return models::sustained_run(st.hardware.power_limit(), st.hardware.clock_GHz, time,
+                                   models::run_energy(reference.energy));
+    };
+    models::SustainedStacks& sustained = s.sustained.emplace();
+    sustained.power_limit_W = st.hardware.power_limit_W;
+    sustained.dense = settle(s.dense, models::dense_schedule(st.model.n_layers));
+    sustained.schedule = same_as_dense ? sustained.dense : settle(s.schedule, st.workload.schedule);
+  }
   return s;
 }
 

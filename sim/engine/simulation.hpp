@@ -40,14 +40,22 @@ struct Simulation {
   models::BothAccountings prediction;
   std::optional<CascadeSimulation> cascade;
   std::optional<EarlyExitSimulation> early_exit;
+  std::optional<models::SustainedStacks> sustained;  // both runs repeated back to back under the power limit
 };
 
 // How a study's runs are replayed: a trace of the scheduled run (which simulates every layer), and whether a layer
 // repeating a simulated layer's work takes its results (RunOptions::reuse_repeated_layers).
+// sustained: also the runs repeated back to back under the power limit, from a second simulation of both stacks at
+// models::probe_clock_scale (which tells how much of each run follows the clock); the hardware must give
+// power_limit_W and every section's energy figures.
 struct SimulationOptions {
   TraceSink* trace = nullptr;
   bool reuse_repeated_layers = true;
+  bool sustained = false;
 };
+
+// Why a study's hardware cannot run sustained (no power limit, missing energy figures); empty when it can.
+std::string sustained_problem(const models::HardwareSpec& hardware);
 
 // Loads the study, builds the hardware, runs both stacks. Throws ConfigError on bad input (a section the
 // simulator needs is missing, a tile that does not fit the scratchpad, ...).

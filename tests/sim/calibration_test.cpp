@@ -42,8 +42,10 @@ std::vector<MeasuredPoint> synthetic_points() {
   return points;
 }
 
-// Records as cascadesim validate writes them, each time scaled by a deterministic +-1% "noise".
-std::string write_records(const std::vector<MeasuredPoint>& points, const std::vector<double>& ms) {
+// Records as cascadesim validate writes them, each time scaled by a deterministic +-1% "noise"; with sustained runs,
+// each with its energy block as --energy-s writes it.
+std::string write_records(const std::vector<MeasuredPoint>& points, const std::vector<double>& ms,
+                          const std::vector<models::SustainedRun>& sustained = {}) {
   core::Json records = core::Json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const MeasuredPoint& p = points[i];
@@ -62,6 +64,11 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
                        {"p10_ms", noisy * 0.99},
                        {"p90_ms", noisy * 1.01},
                        {"device", {{"name", h100_name}}}});
+    if (!sustained.empty())
+      records.back()["energy"] = {
+          {"energy_per_run_J", sustained[i].energy_J},
+          {"ms_per_run", sustained[i].time_s * 1e3},
+          {"loaded", {{"mean_power_W", sustained[i].power_W}, {"sm_clock_MHz_median", sustained[i].clock_GHz * 1e3}}}};
   }
   // A folder of this process's own, so that two test runs on one machine never share the file.
   static const testing::TempDir dir;
@@ -398,4 +405,116 @@ TEST_CASE("the micro-benchmarks' HBM copy and L2 read bandwidths and graph launc
   }
   CHECK(family_kernel_cost_fitted);
   std::filesystem::remove(records);
+}
+
+TEST_CASE("the energy fit recovers action energies, static power and the voltage slope from sustained runs") {
+  // The truth: the H100 preset's MACs 1.8x, HBM 3x, static power 1.3x and a voltage slope of 0.6; each point run
+  // back to back under its 700 W limit as the truth predicts it (clock, time and energy per run).
+  core::Json truth = flatten_hardware_preset("h100-sxm", {});
+  truth["matrix_unit"]["mac_pJ"] = 1.3 * 1.8;
+  truth["memory"]["read_pJ_per_bit"] = truth["memory"]["write_pJ_per_bit"] = 3.28 * 3;
+  for (const char* section : {"memory", "l2", "noc", "dma", "matrix_unit", "vector_unit"})
+    truth[section]["static_W"] = truth[section]["static_W"].get<double>() * 1.3;
+  truth["voltage_clock_slope"] = 0.6;
+  std::vector<MeasuredPoint> points = synthetic_points();
+  for (std::int64_t seq_len : {4096, 16384, 65536}) {  // memory-bound decode beside the attention kernels
+    MeasuredPoint p;
+    p.kernel = "decode";
+    p.batch = 8;
+    p.seq_len = seq_len;
+    p.heads = 32;
+    p.kv_heads = 8;
+    p.head_dim = 128;
+    p.tile_q = p.tile_k = 128;
+    p.implementation = "fa2-style";
+    p.device = h100_name;
+    p.name = "decode_" + std::to_string(seq_len);
+    points.push_back(p);
+  }
+  const std::vector<PointPrediction> reference = simulate_points(truth, points);
+  const std::vector<models::SustainedRun> runs = sustained_points(truth, points, reference, simulate_points);
+  int at_limit = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].time_ms = reference[i].time_ms;
+    points[i].energy_J = runs[i].energy_J;
+    points[i].sustained_ms = runs[i].time_s * 1e3;
+    points[i].sustained_sm_clock_MHz = runs[i].clock_GHz * 1e3;
+    at_limit += runs[i].at_limit ? 1 : 0;
+  }
+  REQUIRE(at_limit > 0);  // some points sit at the limit, others run at the top clock
+  REQUIRE(at_limit < static_cast<int>(points.size()));
+
+  core::Json fitted = flatten_hardware_preset("h100-sxm", {});
+  const std::vector<CalibratedParameter> changed = fit_energy_figures(fitted, points);
+  REQUIRE_FALSE(changed.empty());
+  CHECK(fitted["matrix_unit"]["mac_pJ"].get<double>() == doctest::Approx(1.3 * 1.8).epsilon(0.1));
+  CHECK(fitted["memory"]["read_pJ_per_bit"].get<double>() == doctest::Approx(3.28 * 3).epsilon(0.2));
+  CHECK(fitted["matrix_unit"]["static_W"].get<double>() == doctest::Approx(0.35 * 1.3).epsilon(0.1));
+  CHECK(fitted["voltage_clock_slope"].get<double>() == doctest::Approx(0.6).epsilon(0.25));
+  // The fitted preset predicts every sustained run's energy within 3%.
+  const std::vector<models::SustainedRun> predicted =
+      sustained_points(fitted, points, simulate_points(fitted, points), simulate_points);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    CAPTURE(points[i].name);
+    CHECK(predicted[i].energy_J == doctest::Approx(points[i].energy_J).epsilon(0.03));
+  }
+}
+
+TEST_CASE("records without measured energy leave every energy figure as the preset gives it") {
+  core::Json hardware = flatten_hardware_preset("h100-sxm", {});
+  const core::Json before = hardware;
+  CHECK(fit_energy_figures(hardware, synthetic_points()).empty());
+  CHECK(hardware == before);
+}
+
+TEST_CASE("calibrate --fit energy on a calibrated preset keeps its time figures and adds the energy fit") {
+  // The truth: the earlier calibration's time figures, and MACs at 2.0 pJ.
+  core::Json truth = flatten_hardware_preset("h100-sxm", {});
+  truth["kernel_families"]["fa2-style"]["matrix_time_scale"] = 2.5;
+  truth["matrix_unit"]["mac_pJ"] = 2.0;
+  const std::vector<MeasuredPoint> points = synthetic_points();
+  const std::vector<PointPrediction> reference = simulate_points(truth, points);
+  std::vector<double> ms;
+  for (const PointPrediction& p : reference) ms.push_back(p.time_ms);
+  const std::string records = write_records(points, ms, sustained_points(truth, points, reference, simulate_points));
+  core::Json calibrated = truth;
+  calibrated["name"] = "h100-sxm-calibrated";
+  calibrated["matrix_unit"]["mac_pJ"] = 1.3;
+  calibrated["source"]["kernel_families"] = "fitted earlier (test)";
+  calibrated["calibration"] = {{"commit", "earlier"}, {"parameters", core::Json::array()}};
+  static const testing::TempDir dir;
+  const std::string preset = (dir.path() / "calibrated.json").string();
+  std::ofstream(preset) << calibrated.dump();
+
+  CalibrateOptions options;
+  options.hardware_preset = preset;
+  options.measured_paths = {records};
+  options.fit_time = false;
+  const CalibrationResult result = calibrate(options);
+  const core::Json& out = result.calibrated_preset;
+  CHECK(out.at("name") == "h100-sxm-calibrated");
+  CHECK(out.at("kernel_families").at("fa2-style").at("matrix_time_scale") == 2.5);
+  CHECK(out.at("calibration").at("commit") == "earlier");
+  CHECK(out.at("calibration").contains("energy_fit"));
+  CHECK(out.at("calibration").at("parameters").size() == result.parameters.size());
+  for (const CalibratedParameter& p : result.parameters) CHECK(p.key.find("kernel_families") == std::string::npos);
+  // Half the points train, all of them small attention kernels, whose mixes of MACs, softmax and bytes differ
+  // little: the MAC energy moves most of the way from the preset's 1.3 pJ to the truth's 2.0 (the pull towards the
+  // cited figures and the other factors share the rest), and the held-out runs' energy error falls to under half of
+  // the preset's.
+  CHECK(parameter(result, "/matrix_unit/mac_pJ") > 1.6);
+  const core::Json& held =
+      out.at("calibration").at("energy_fit").at("simulator_sustained_energy_errors").at("held_out");
+  CHECK(held.at("points") == 12);
+  std::vector<double> before_J, measured_J;
+  std::vector<bool> held_out;
+  const std::vector<models::SustainedRun> before =
+      sustained_points(calibrated, points, simulate_points(calibrated, points), simulate_points);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    before_J.push_back(before[i].energy_J);
+    held_out.push_back(result.points[i].held_out);
+    measured_J.push_back(result.points[i].point.energy_J);
+  }
+  const double before_median = summarize_errors(before_J, measured_J, held_out).median_ape;
+  CHECK(held.at("median_ape").get<double>() < 0.5 * before_median);
 }
