@@ -74,8 +74,8 @@ LayerShape stage_shape(const LayerShape& full, Phase phase, std::int64_t tokens,
 dataflow::PatternSpace pattern_space(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
                                      std::uint64_t anchor_seed) {
   const TileGrid g = layer_tile_grid(s);
-  return dataflow::PatternSpace{m.n_heads, m.n_kv_heads, g.query_tiles, g.key_tiles,
-                                m.causal,  s.top_k,      layer,         anchor_seed};
+  return dataflow::PatternSpace{m.n_heads, m.n_kv_heads, g.query_tiles, g.key_tiles,  m.causal,
+                                s.top_k,   layer,        anchor_seed,   s.tile_tokens};
 }
 
 double mean_reuse_blocks(const TransformerModel& m, const LayerShape& s) {
