@@ -103,11 +103,12 @@ LayerSchedule parse_layer_schedule(std::string_view text) {
   return schedule;
 }
 
-void check_layer_schedule(const LayerSchedule& schedule, std::int64_t n_layers) {
+void check_layer_schedule(const LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor) {
   const auto size = static_cast<std::int64_t>(schedule.layers.size());
   if (size != n_layers)
     throw ScheduleError("schedule has " + std::to_string(size) + " layers but the model has " +
                         std::to_string(n_layers));
+  if (!reuse_needs_anchor) return;
   for (std::int64_t i = 0; i < size; ++i) {
     if (schedule.layers[static_cast<std::size_t>(i)] == LayerKind::anchor) return;
     if (schedule.layers[static_cast<std::size_t>(i)] == LayerKind::reuse)

@@ -40,9 +40,9 @@ LayerSchedule parse_layer_schedule(std::string_view text);
 // Parses one explicit list entry: "D"/"dense", "A"/"anchor", "R"/"reuse". Throws ScheduleError otherwise.
 LayerKind parse_layer_kind(std::string_view text);
 
-// Checks a schedule against a model: exactly n_layers entries, and every reuse layer has an anchor before it
-// (it reuses that anchor's top-k lists). Throws ScheduleError describing the first violation.
-void check_layer_schedule(const LayerSchedule& schedule, std::int64_t n_layers);
+// Checks a schedule against a model: exactly n_layers entries, and (reuse_needs_anchor) every reuse layer has an
+// anchor before it (it reuses that anchor's top-k lists). Throws ScheduleError describing the first violation.
+void check_layer_schedule(const LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor = true);
 
 // All-dense schedule of n layers: the baseline every speedup is measured against.
 LayerSchedule dense_schedule(std::int64_t n_layers);

@@ -203,6 +203,12 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
     p.tiles.sparse_per_head = sparse_tiles_seed(grid, w.top_k);
     p.anchor_cost = 1.0;  // seed 002 §3: "ANCHOR (->DENSE in timing)"
     if (p.layers.reuse > 0) p.reuse_cost = static_cast<double>(w.top_k) / static_cast<double>(grid.key_tiles);
+    if (!w.pattern->uses_top_k()) {
+      // The seed's arithmetic with the pattern's own tiles per query tile for k (patterns not sized by top_k).
+      const double per_head = mean_reuse_blocks(m, shape) / static_cast<double>(m.n_heads);
+      p.tiles.sparse_per_head = std::llround(per_head);
+      if (p.layers.reuse > 0) p.reuse_cost = per_head / static_cast<double>(grid.query_tiles * grid.key_tiles);
+    }
   } else {
     const std::size_t dense = index(LayerKind::dense);
     const double dense_attention = costs.cost[dense].attention_part().flops();

@@ -51,6 +51,15 @@ struct EarlyExitSpec {
   double exit_head_flops_per_token = 0.0;  // cost of one confidence head evaluation, per token
 };
 
+// SpAtten's progressive quantization (Wang, Zhang, Han, HPCA 2021; seed 003): the sparse layers' attention fetches
+// the most significant bits of K and V first and computes; where the softmax is not confident it fetches the least
+// significant bits and recomputes, so DRAM traffic cascades too.
+struct ProgressiveQuantization {
+  std::int64_t msb_bits = 8;        // bits per K/V element of the first fetch
+  std::int64_t lsb_bits = 4;        // bits per element the second fetch adds
+  double recompute_fraction = 0.0;  // of the query heads (per query tile), those that fetch the LSBs and recompute
+};
+
 // The workload's settings that reach every layer invocation: models::LayerShape derives from this as Workload does,
 // so a setting the dataflow reads is declared once (here and in the study schema) and copied as a whole.
 struct LayerSettings {
@@ -64,6 +73,8 @@ struct LayerSettings {
   // units run on a core.
   std::int64_t attention_implementation = 0;
   std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache
+  // Set: reuse layers' attention fetches K/V in two passes (models/dataflow/kascade_topk.cpp, reuse_kernels).
+  std::optional<ProgressiveQuantization> progressive_quantization;
 };
 
 struct Workload : LayerSettings {

@@ -13,17 +13,24 @@ std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerSha
   // kernel and its selection at 0.96-1.06x dense attention at 8K-32K, reports/measured/h100/measured.json).
   attention.vector_ops_per_score += 1.0 / static_cast<double>(attention.tile_tokens);
   attention.writes_tile_scores = true;
+  return {Kernel{"attention", Op::attention, layer, LayerKind::anchor, attention},
+          select_kernel(model, shape, layer, LayerKind::anchor)};
+}
+
+Kernel select_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, LayerKind kind) {
+  const TileGrid grid = layer_tile_grid(shape);
   SelectWork select;
   select.batch = shape.batch;
   select.heads = model.n_heads;
-  select.query_tiles = attention.query_tiles;
-  select.key_tiles = attention.key_tiles;
+  select.query_tiles = grid.query_tiles;
+  select.key_tiles = grid.key_tiles;
   select.top_k = shape.top_k;
-  select.causal = attention.causal && attention.query_tiles == attention.key_tiles;
+  select.causal = model.causal && grid.query_tiles == grid.key_tiles;
   select.pattern = shape.pattern;
   select.space = pattern_space(model, shape, layer, static_cast<std::uint64_t>(layer + 1));
-  return {Kernel{"attention", Op::attention, layer, LayerKind::anchor, attention},
-          Kernel{"topk_select", Op::anchor_scoring, layer, LayerKind::anchor, select}};
+  const std::optional<ListEstimator> estimator = shape.pattern->estimator();
+  select.shared_by_heads = kind == LayerKind::reuse && estimator && estimator->shared_by_heads;
+  return Kernel{"topk_select", Op::anchor_scoring, layer, kind, select};
 }
 
 Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,

@@ -55,8 +55,10 @@ double AttentionWork::loaded_blocks() const {
 std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
   const double base = std::ceil(w.batch) * static_cast<double>(w.head_groups() * w.query_tiles);
   if (!w.splits_keys() || (w.kv_splits_as_run == 0 && base >= static_cast<double>(cores))) return 1;
-  std::int64_t fewest = w.unit_tile_count(0, 0);
-  for (std::int64_t g = 1; g < w.head_groups(); ++g) fewest = std::min(fewest, w.unit_tile_count(g, 0));
+  // The fewest tiles a unit that has any visits (a pattern may prune whole heads).
+  std::int64_t fewest = 0;
+  for (std::int64_t g = 0; g < w.head_groups(); ++g)
+    if (const std::int64_t n = w.unit_tile_count(g, 0); n > 0) fewest = fewest == 0 ? n : std::min(fewest, n);
   const auto wanted = w.kv_splits_as_run > 0 ? w.kv_splits_as_run
                                              : static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
   return std::max<std::int64_t>(1, std::min(wanted, fewest));
@@ -97,6 +99,20 @@ double AttentionWork::visited_blocks() const {
   const double t = static_cast<double>(query_tiles);
   const double per_head = causal && query_tiles == key_tiles ? t * (t + 1.0) / 2.0 : t * static_cast<double>(key_tiles);
   return static_cast<double>(heads) * per_head;
+}
+
+std::int64_t SelectWork::kept(std::int64_t head, std::int64_t q) const {
+  if (!shared_by_heads) return pattern->visited_count(space, head, q);
+  std::int64_t most = 0;
+  for (std::int64_t h = 0; h < heads; ++h) most = std::max(most, pattern->visited_count(space, h, q));
+  return most;
+}
+
+double SelectWork::kept_blocks() const {
+  if (!shared_by_heads) return pattern->visited_blocks(space);
+  double sum = 0;
+  for (std::int64_t q = 0; q < query_tiles; ++q) sum += static_cast<double>(kept(0, q));
+  return sum;
 }
 
 double work_units(const Kernel& kernel) {
@@ -163,8 +179,8 @@ OpCost kernel_cost(const Kernel& kernel) {
           c.written_bytes = out_bytes + (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0);
         } else if constexpr (std::is_same_v<W, SelectWork>) {
           const double rated = static_cast<double>(dense_tiles(TileGrid{w.query_tiles, w.key_tiles, 0, 0}, w.causal));
-          const double heads = w.batch * static_cast<double>(w.heads);
-          const double kept = w.batch * w.pattern->visited_blocks(w.space);
+          const double heads = w.batch * static_cast<double>(w.ranked_heads());
+          const double kept = w.batch * w.kept_blocks();
           c.vector_flops = heads * rated * std::max(1.0, std::log2(static_cast<double>(w.top_k)));
           c.hbm_bytes = heads * rated * tile_score_bytes + kept * index_bytes;
           c.select_candidates = heads * rated;

@@ -55,14 +55,15 @@ struct AttentionWork {
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
   bool reads_index_lists = false;                       // reuse: int32 lists from memory
   double bytes_per_element = 2;
-  std::uint64_t kv_tensor = 0;        // id of this layer's K/V, for tile-granular caching
-  std::int64_t heads_per_unit = 1;    // query heads packed into one unit's rows (one K/V head's group), else 1
-  std::int64_t kv_splits = 1;         // set for a machine by kv_splits_for
-  std::int64_t kv_splits_as_run = 0;  // > 0: the splits a measured kernel ran with, which kv_splits_for keeps
-  std::int64_t implementation = 0;    // how its units run on a core: attention_implementation(implementation)
+  double kv_fetch_bytes_per_element = 0;  // > 0: K/V bytes fetched per element (a progressive-quantization pass)
+  std::uint64_t kv_tensor = 0;            // id of this layer's K/V, for tile-granular caching
+  std::int64_t heads_per_unit = 1;        // query heads packed into one unit's rows (one K/V head's group), else 1
+  std::int64_t kv_splits = 1;             // set for a machine by kv_splits_for
+  std::int64_t kv_splits_as_run = 0;      // > 0: the splits a measured kernel ran with, which kv_splits_for keeps
+  std::int64_t implementation = 0;        // how its units run on a core: attention_implementation(implementation)
 
   PatternSpace space() const {
-    return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed};
+    return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed, tile_tokens};
   }
   std::int64_t visible(std::int64_t q) const { return causal && query_tiles == key_tiles ? q + 1 : key_tiles; }
   std::int64_t visited(std::int64_t head, std::int64_t q) const {
@@ -70,11 +71,14 @@ struct AttentionWork {
   }
   // Blocks over every head of one sequence: causal T(T+1)/2 or Tq Tk per head when dense (seed 002 §4).
   double visited_blocks() const;
-  double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * bytes_per_element; }
+  double kv_element_bytes() const {
+    return kv_fetch_bytes_per_element > 0 ? kv_fetch_bytes_per_element : bytes_per_element;
+  }
+  double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * kv_element_bytes(); }
   // One K/V head's whole K and V of one sequence.
   double key_bytes_per_kv_head() const {
     const std::int64_t keys = key_tokens > 0 ? key_tokens : key_tiles * tile_tokens;
-    return 2.0 * static_cast<double>(keys * head_dim) * bytes_per_element;
+    return 2.0 * static_cast<double>(keys * head_dim) * kv_element_bytes();
   }
   std::int64_t head_groups() const { return heads / heads_per_unit; }
   std::int64_t unit_rows() const { return rows * heads_per_unit; }
@@ -110,8 +114,15 @@ struct SelectWork {
   bool causal = true;
   std::shared_ptr<const AttentionPattern> pattern;  // sizes the lists written
   PatternSpace space;                               // the anchor's own layer
+  bool shared_by_heads = false;                     // one ranking per query tile serves every head
   std::int64_t candidates(std::int64_t q) const { return causal ? q + 1 : key_tiles; }
-  double units() const { return std::ceil(batch) * static_cast<double>(heads * query_tiles); }
+  std::int64_t ranked_heads() const { return shared_by_heads ? 1 : heads; }
+  // The tiles ranking `head` (of ranked_heads()) keeps for query tile q: its pattern's list, or, shared, the longest
+  // list of any head (heads a pattern prunes keep none of it).
+  std::int64_t kept(std::int64_t head, std::int64_t q) const;
+  // kept summed over the ranked heads and query tiles of one sequence.
+  double kept_blocks() const;
+  double units() const { return std::ceil(batch) * static_cast<double>(ranked_heads() * query_tiles); }
   bool operator==(const SelectWork&) const = default;
 };
 

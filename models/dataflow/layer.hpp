@@ -18,6 +18,24 @@ std::vector<Kernel> anchor_kernels(const TransformerModel& model, const LayerSha
                                    std::uint64_t kv_tensor);
 Kernel reuse_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, std::uint64_t kv_tensor,
                     std::uint64_t anchor_seed);
+// The selection kernel: per query tile, rank the visible key tiles by the block scores and write the lists the
+// shape's pattern keeps at `layer` (an anchor's, or an estimate-then-sparse layer's own).
+Kernel select_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, LayerKind kind);
+
+// estimate_then_sparse.cpp: the two-resolution cascade stage (validation/'s cascade case, which calibration fits):
+// pool Q, K and V by pool_factor, then the coarse anchor over the pooled tokens with tiles of tile_tokens /
+// pool_factor (block maxima kept, lists selected at the coarse grid, which has the fine grid's tile count).
+// coarse_kv names the pooled K/V for caches.
+std::vector<Kernel> cascade_stage_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                          std::int64_t pool_factor, std::uint64_t coarse_kv);
+// An estimate-then-sparse layer's attention (the pattern's estimator() is set): the estimator's kernels, the
+// selection of this layer's own lists, and the sparse attention over them.
+std::vector<Kernel> estimate_then_sparse_kernels(const TransformerModel& model, const LayerShape& shape,
+                                                 std::int64_t layer, std::uint64_t kv_tensor);
+
+// progressive_quantization.cpp: a sparse layer's attention as SpAtten's two-pass fetch: the kernel fetching the
+// MSBs of its K/V, then the recompute of the query heads that fetch the LSBs too.
+std::vector<Kernel> progressive_fetch_kernels(Kernel attention, const ProgressiveQuantization& pq);
 
 // materialized_attention.cpp: unfused attention for dense and anchor layers (attention_kernel "materialized").
 std::vector<Kernel> materialized_attention(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,

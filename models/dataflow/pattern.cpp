@@ -68,4 +68,31 @@ std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::
   return out;
 }
 
+std::vector<double> read_fraction_list(const core::ConfigNode& node, std::string_view key, bool non_increasing) {
+  std::vector<double> out;
+  const core::Json* value = node.find(key);
+  if (!value) return out;
+  if (!value->is_array() || value->empty()) {
+    node.error_at(key, "expected a non-empty array of fractions in (0, 1] (got " + core::describe_value(*value) + ")");
+    return out;
+  }
+  const core::SourceLocation where = node.location_of(key);
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const core::Json& v = (*value)[i];
+    if (!v.is_number() || !(v.get<double>() > 0.0) || v.get<double>() > 1.0) {
+      node.errors().add(where.file, core::child_pointer(where.pointer, i),
+                        "expected a fraction in (0, 1] (got " + core::describe_value(v) + ")");
+      continue;
+    }
+    if (non_increasing && !out.empty() && v.get<double>() > out.back()) {
+      node.errors().add(where.file, core::child_pointer(where.pointer, i),
+                        "must not exceed the entry before it (" + core::describe_value((*value)[i - 1]) +
+                            "): a cascade never brings back what an earlier layer pruned");
+      continue;
+    }
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
 }  // namespace cascadesim::models::dataflow

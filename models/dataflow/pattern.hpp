@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@ struct PatternSpace {
   std::int64_t top_k = 0;         // the study's top_k (used by the patterns whose uses_top_k() is true)
   std::int64_t layer = 0;         // 0-based layer index
   std::uint64_t anchor_seed = 0;  // names the anchor whose lists a reuse layer reads: its layer index + 1
+  std::int64_t tile_tokens = 0;   // tokens per tile edge (estimators that pool tiles check against it)
 
   bool aligned() const { return causal && query_tiles == key_tiles; }
   // Key tiles query tile q may see: q + 1 under a causal mask on aligned grids (seed 002 §4), else every tile.
@@ -35,6 +37,25 @@ struct PatternSpace {
   // The K/V head a query head reads (grouped-query attention).
   std::int64_t kv_head(std::int64_t head) const { return head / std::max<std::int64_t>(1, heads / kv_heads); }
   bool operator==(const PatternSpace&) const = default;
+};
+
+// How a layer scores its own key tiles before attending sparsely (estimate-then-sparse layers, seed 003's most
+// common family): the dataflow turns it into kernels (models/dataflow/estimate_then_sparse.cpp).
+enum class EstimatorKind : std::uint8_t {
+  pooled,         // the two-resolution cascade stage: mean-pool Q, K, V by pool_factor, coarse attention keeping
+                  // block maxima (the kernel validation/ measures and calibration fits)
+  low_bit,        // Q . K^T of every visible tile with keys read at `bits` bits (no softmax, no P V)
+  chunk_summary,  // each query row against `summary_vectors` precomputed vectors per key tile (Quest: min, max)
+  accumulated,    // the attention probabilities earlier layers computed, accumulated per key tile (SpAtten's
+                  // cascade pruning): no estimator kernel, only the ranking
+};
+struct ListEstimator {
+  EstimatorKind kind = EstimatorKind::pooled;
+  std::int64_t pool_factor = 4;      // pooled: tokens averaged into one
+  std::int64_t bits = 4;             // low_bit: bits per key element read
+  std::int64_t summary_vectors = 2;  // chunk_summary: vectors of head_dim stored per key tile
+  bool shared_by_heads = false;      // one ranking per query tile for every head (SpAtten prunes tokens for all)
+  bool operator==(const ListEstimator&) const = default;
 };
 
 class AttentionPattern {
@@ -61,6 +82,11 @@ class AttentionPattern {
   virtual bool reads_index_lists() const { return true; }
   // True when the study's top_k sizes the lists.
   virtual bool uses_top_k() const { return false; }
+  // Set when every reuse layer scores and selects its own lists (estimate-then-sparse): the layer runs the
+  // estimator's kernels and a selection kernel before its sparse attention, and reads no anchor's lists.
+  virtual std::optional<ListEstimator> estimator() const { return std::nullopt; }
+  // False when reuse layers need no anchor layer before them (their lists do not come from an anchor's scores).
+  virtual bool needs_anchor() const { return true; }
   // True when a layer's costs do not depend on which layer it is or which anchor it reads: every visited_count,
   // and the size of each GQA group's union of lists, is the same in every layer. The analytical model then
   // evaluates one layer of a kind rather than every one (tests/models/pattern_test.cpp checks the claim).
@@ -95,6 +121,14 @@ inline constexpr std::array<std::string_view, 0> no_extra_keys{};
 
 // Reads a JSON array of integers >= 1 at key (for per-head and per-layer lists); records errors at its entries.
 std::vector<std::int64_t> read_positive_list(const core::ConfigNode& node, std::string_view key);
+// Reads a JSON array of fractions in (0, 1] at key (per-layer keep ratios); records errors at its entries. With
+// non_increasing, an entry above the one before it is an error (a cascade never brings back what it pruned).
+std::vector<double> read_fraction_list(const core::ConfigNode& node, std::string_view key, bool non_increasing);
+// The entry of a per-layer list for `layer`: the list's last entry holds for the layers after it.
+template <class T>
+T per_layer_entry(const std::vector<T>& list, std::int64_t layer) {
+  return list[std::min(static_cast<std::size_t>(layer), list.size() - 1)];
+}
 
 // The one registration line after a pattern's class. Config's fields are read (with "impl" and extra_keys
 // allowed, every other key rejected); factory(const Config&, const core::ConfigNode&) builds the pattern and may

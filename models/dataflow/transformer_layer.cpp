@@ -137,7 +137,16 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       }
       break;
     case LayerKind::reuse:
-      out.push_back(reuse_kernel(m, s, layer, kv_tensor, anchor_seed));
+      if (s.pattern->estimator())
+        for (Kernel& k : estimate_then_sparse_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
+      else
+        out.push_back(reuse_kernel(m, s, layer, kv_tensor, anchor_seed));
+      if (s.progressive_quantization) {
+        Kernel attention = std::move(out.back());
+        out.pop_back();
+        for (Kernel& k : progressive_fetch_kernels(std::move(attention), *s.progressive_quantization))
+          out.push_back(std::move(k));
+      }
       break;
   }
   out.push_back(Kernel{"o_projection", Op::o_projection, layer, kind,

@@ -126,21 +126,8 @@ std::vector<Kernel> record_kernels(const MeasuredPoint& p) {
   } else if (p.kernel == "sparse") {
     out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
   } else if (p.kernel == "cascade") {
-    const std::int64_t pooled = (p.seq_len + p.pool_factor - 1) / p.pool_factor;
-    const double fine_bytes = 2.0 * static_cast<double>(p.batch * p.heads * p.seq_len * p.head_dim);
-    const double pooled_bytes = 2.0 * static_cast<double>(p.batch * p.heads * pooled * p.head_dim);
-    for (const char* tensor : {"pool_q", "pool_k", "pool_v"}) {
-      df::StreamWork pool;
-      pool.read_bytes = fine_bytes;
-      pool.write_bytes = pooled_bytes;
-      pool.vector_ops = fine_bytes / 2.0;  // one add per element, the scale folded in
-      // The pooling kernel runs 256-thread blocks of 8 outputs per thread, 8 blocks resident per SM: a work unit is
-      // what one SM holds at once, 16,384 pooled outputs (the engine runs one unit per core at a time).
-      pool.units = std::ceil(pooled_bytes / 2.0 / 16384.0);
-      out.push_back(Kernel{tensor, models::Op::anchor_scoring, 0, LayerKind::anchor, pool});
-    }
     const std::uint64_t coarse_kv = df::tensor_id(1, df::LayerTensor::kv);  // the pooled K/V, as another layer's
-    append(out, df::anchor_kernels(model, attention_shape(p, pooled, p.tile_q / p.pool_factor), 0, coarse_kv));
+    append(out, df::cascade_stage_kernels(model, shape, 0, p.pool_factor, coarse_kv));
     out.push_back(df::reuse_kernel(model, shape, 0, kv, 1));
   } else if (p.kernel == "gemm") {
     out.push_back(gemm_kernel(p));

@@ -18,6 +18,7 @@ using models::MlpKind;
 using models::NormKind;
 using models::Phase;
 using models::Positional;
+using models::ProgressiveQuantization;
 using models::TransformerModel;
 using models::Workload;
 
@@ -289,6 +290,28 @@ constexpr auto cascade_stage = std::to_array<core::Field<CascadeStage>>({
      .target = &CascadeStage::exit_fraction},
 });
 
+constexpr auto progressive_quantization = std::to_array<core::Field<ProgressiveQuantization>>({
+    {.key = "msb_bits",
+     .unit = "bits",
+     .doc = "bits per K/V element the first fetch reads (SpAtten: the most significant ones)",
+     .min = 1,
+     .max = 64,
+     .target = &ProgressiveQuantization::msb_bits},
+    {.key = "lsb_bits",
+     .unit = "bits",
+     .doc = "bits per K/V element the second fetch adds, for the heads that recompute",
+     .min = 0,
+     .max = 64,
+     .target = &ProgressiveQuantization::lsb_bits},
+    {.key = "recompute_fraction",
+     .doc = "fraction of the query heads (per query tile) whose softmax is not confident: they fetch the LSBs and "
+            "recompute (rounded to whole heads)",
+     .presence = core::Presence::required,
+     .min = 0,
+     .max = 1,
+     .target = &ProgressiveQuantization::recompute_fraction},
+});
+
 constexpr auto early_exit = std::to_array<core::Field<EarlyExitSpec>>({
     {.key = "exit_head_flops_per_token",
      .unit = "FLOP",
@@ -351,6 +374,7 @@ static_assert(core::fields_declared<Workload>(workload));
 static_assert(core::fields_declared<CascadeSpec>(cascade));
 static_assert(core::fields_declared<CascadeStage>(cascade_stage));
 static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
+static_assert(core::fields_declared<ProgressiveQuantization>(progressive_quantization));
 static_assert(core::fields_declared<EarlyExitPoint>(early_exit_point));
 static_assert(core::fields_declared<models::KernelFamilyFigures>(kernel_family));
 }  // namespace
@@ -367,6 +391,9 @@ std::span<const core::Field<Workload>> workload_fields() { return workload; }
 std::span<const core::Field<CascadeSpec>> cascade_fields() { return cascade; }
 std::span<const core::Field<CascadeStage>> cascade_stage_fields() { return cascade_stage; }
 std::span<const core::Field<EarlyExitSpec>> early_exit_fields() { return early_exit; }
+std::span<const core::Field<ProgressiveQuantization>> progressive_quantization_fields() {
+  return progressive_quantization;
+}
 std::span<const core::Field<EarlyExitPoint>> early_exit_point_fields() { return early_exit_point; }
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields() { return kernel_family; }
 

@@ -14,9 +14,9 @@ std::string kv_heads_problem(const models::TransformerModel& m) {
   return "must divide n_heads (" + std::to_string(m.n_heads) + "), got " + std::to_string(m.n_kv_heads);
 }
 
-std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers) {
+std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor) {
   try {
-    models::check_layer_schedule(schedule, n_layers);
+    models::check_layer_schedule(schedule, n_layers, reuse_needs_anchor);
   } catch (const models::ScheduleError& e) {
     return e.what();
   }
@@ -79,7 +79,7 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
     return StudyProblem{"/model/n_kv_heads", std::move(why)};
   const models::Workload& w = study.workload;
   if (!w.schedule.layers.empty())
-    if (std::string why = schedule_problem(w.schedule, study.model.n_layers); !why.empty())
+    if (std::string why = schedule_problem(w.schedule, study.model.n_layers, w.pattern->needs_anchor()); !why.empty())
       return StudyProblem{"/workload/schedule", std::move(why)};
   if (std::string why = top_k_problem(w); !why.empty()) return StudyProblem{"/workload/top_k", std::move(why)};
   if (std::string why = pattern_problem(study); !why.empty()) return StudyProblem{"/workload/pattern", std::move(why)};

@@ -13,8 +13,9 @@ namespace cascadesim::sim {
 // Contract (all): "" when consistent, else the message the loader reports at the pointer named.
 // /model/n_kv_heads: n_kv_heads divides n_heads (grouped-query attention).
 std::string kv_heads_problem(const models::TransformerModel& model);
-// /workload/schedule: n_layers entries, every reuse layer after an anchor (models::check_layer_schedule).
-std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers);
+// /workload/schedule: n_layers entries, every reuse layer after an anchor where the pattern needs one
+// (models::check_layer_schedule).
+std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor);
 // /workload/top_k: for patterns sized by top_k, >= 1 when the schedule has anchor or reuse layers, and at most
 // the key tiles of the grid.
 std::string top_k_problem(const models::Workload& workload);

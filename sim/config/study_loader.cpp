@@ -417,7 +417,7 @@ void read_schedule(const core::ConfigNode& node, models::Workload& w, std::int64
                             core::describe_value(*value) + ")");
       return;
     }
-    if (n_layers > 0) models::check_layer_schedule(w.schedule, n_layers);
+    if (n_layers > 0) models::check_layer_schedule(w.schedule, n_layers, w.pattern->needs_anchor());
   } catch (const models::ScheduleError& e) {
     node.errors().add(where.file, where.pointer, e.what());
   }
@@ -563,12 +563,23 @@ void read_early_exit(const core::ConfigNode& workload, models::Workload& w, std:
   w.early_exit = spec;
 }
 
+void read_progressive_quantization(const core::ConfigNode& workload, models::Workload& w) {
+  if (!workload.has("progressive_quantization")) return;
+  const core::ConfigNode node = workload.child("progressive_quantization");
+  if (node.empty()) return;
+  models::ProgressiveQuantization pq;
+  core::read_fields(node, progressive_quantization_fields(), pq);
+  node.reject_unknown_keys(core::field_keys(progressive_quantization_fields()));
+  w.progressive_quantization = pq;
+}
+
 void read_workload(const core::ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
                    bool model_ok) {
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern"}) keys.push_back(k);
+  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization"})
+    keys.push_back(k);
   node.reject_unknown_keys(keys);
   if (node.has("pattern")) {
     const core::ConfigNode section = node.child("pattern");
@@ -580,6 +591,7 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   read_schedule(node, w, n_layers);
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
+  read_progressive_quantization(node, w);
   if (node.errors().size() != before) return;
   if (std::string why = top_k_problem(w); !why.empty()) node.error_at("top_k", std::move(why));
 }
@@ -698,6 +710,9 @@ core::Json study_to_json(const models::Study& st) {
       e["exits"].push_back(core::fields_to_json(early_exit_point_fields(), p));
     w["early_exit"] = e;
   }
+  if (st.workload.progressive_quantization)
+    w["progressive_quantization"] =
+        core::fields_to_json(progressive_quantization_fields(), *st.workload.progressive_quantization);
   out["workload"] = w;
   return out;
 }

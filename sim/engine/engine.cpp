@@ -281,9 +281,9 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
   hw::System& s = c.system;
   const auto u = static_cast<std::int64_t>(unit);
   const std::int64_t q = u % w.query_tiles;
-  const std::int64_t head = (u / w.query_tiles) % w.heads;
+  const std::int64_t head = (u / w.query_tiles) % w.ranked_heads();
   const std::int64_t candidates = w.candidates(q);
-  const std::int64_t k = w.pattern->visited_count(w.space, head, q);  // the list its pattern keeps
+  const std::int64_t k = w.kept(head, q);  // the list its pattern keeps
   const double read = transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 3,
                                static_cast<double>(candidates) * models::tile_score_bytes, 0, 1, false, t0);
   double cycles = 0;

@@ -123,7 +123,8 @@ class AxisReader {
       message +=
           " (a sweep sets /hardware/<key>, /model/<key> or /workload/<key> of a scalar study field, "
           "/workload/schedule, /hardware (a preset), or a pointer inside a hardware component section, "
-          "/workload/cascade or /workload/early_exit; `cascadesim describe` lists the keys)";
+          "/workload/cascade, /workload/early_exit, /workload/pattern or /workload/progressive_quantization; "
+          "`cascadesim describe` lists the keys)";
     errors_.add(file_, pointer_ + "/path", message);
     return false;
   }
