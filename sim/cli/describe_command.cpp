@@ -94,6 +94,9 @@ core::Json describe_json() {
                                   "one kernel family's fitted figures (calibrate writes them; FAMILY is one of "
                                   "kernel_families)",
                                   kernel_family_fields()));
+  sections.push_back(section_json("/workload/parallel",
+                                  "how the work splits over /hardware/interconnect's devices (reports/many-devices)",
+                                  parallel_fields()));
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
@@ -216,8 +219,11 @@ core::Json study_json_schema() {
                            {"description", "which key tiles reuse layers visit (docs/patterns.md)"},
                            {"properties", {{"impl", {{"enum", pattern_names}}}}},
                            {"required", {"impl"}}};
-  core::Json workload = object_schema(
-      sec[2], {{"schedule", schedule}, {"cascade", cascade}, {"early_exit", early_exit}, {"pattern", pattern}});
+  core::Json workload = object_schema(sec[2], {{"schedule", schedule},
+                                               {"cascade", cascade},
+                                               {"early_exit", early_exit},
+                                               {"pattern", pattern},
+                                               {"parallel", object_schema(sec[8])}});
   auto preset_or = [](core::Json object) {
     return core::Json{
         {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};

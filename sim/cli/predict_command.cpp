@@ -1,6 +1,8 @@
 // `cascadesim predict`: argument parsing, the prediction table and the JSON rendering.
 #include "sim/cli/predict_command.hpp"
 
+#include "sim/cli/parallel_table.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <string_view>
@@ -242,6 +244,7 @@ core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chose
   for (const Difference& d : differences(seed, exact))
     diffs.push_back({{"quantity", d.quantity}, {"seed", d.seed}, {"exact", d.exact}, {"why", d.why}});
   j["differences"] = diffs;
+  if (runs_parallel(st)) j["parallel"] = parallel_to_json(st, models::predict_parallel(st), nullptr);
   j["config"] = study_to_json(st);
   j["files"] = loaded.files;
   return j;
@@ -409,6 +412,8 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
   const models::BothAccountings both = models::predict_both(loaded.study);
   const bool seed_chosen = options.accounting == Accounting::seed;
   write_prediction_table(out, loaded, seed_chosen ? both.seed : both.exact, seed_chosen ? both.exact : both.seed);
+  if (runs_parallel(loaded.study))
+    write_parallel_table(out, loaded.study, models::predict_parallel(loaded.study), nullptr);
 }
 
 }  // namespace cascadesim::sim

@@ -568,7 +568,7 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern"}) keys.push_back(k);
+  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "parallel"}) keys.push_back(k);
   node.reject_unknown_keys(keys);
   if (node.has("pattern")) {
     const core::ConfigNode section = node.child("pattern");
@@ -580,6 +580,13 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   read_schedule(node, w, n_layers);
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
+  if (node.has("parallel")) {
+    const core::ConfigNode parallel = node.child("parallel");
+    if (!parallel.empty()) {
+      core::read_fields(parallel, parallel_fields(), w.parallel);
+      parallel.reject_unknown_keys(core::field_keys(parallel_fields()));
+    }
+  }
   if (node.errors().size() != before) return;
   if (std::string why = top_k_problem(w); !why.empty()) node.error_at("top_k", std::move(why));
 }
@@ -633,6 +640,8 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
     if (errors.empty())
       if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
+    if (errors.empty())
+      if (std::string why = parallel_problem(st); !why.empty()) workload.error_at("parallel", std::move(why));
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
@@ -698,6 +707,8 @@ core::Json study_to_json(const models::Study& st) {
       e["exits"].push_back(core::fields_to_json(early_exit_point_fields(), p));
     w["early_exit"] = e;
   }
+  if (st.workload.parallel != models::ParallelSpec{})
+    w["parallel"] = core::fields_to_json(parallel_fields(), st.workload.parallel);
   out["workload"] = w;
   return out;
 }
