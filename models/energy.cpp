@@ -16,7 +16,9 @@ std::string_view to_string(Work work) {
                                                                   "offchip_read_bytes",
                                                                   "offchip_write_bytes",
                                                                   "candidates",
-                                                                  "requests"};
+                                                                  "requests",
+                                                                  "link_bytes",
+                                                                  "network_bytes"};
   return names[static_cast<std::size_t>(work)];
 }
 

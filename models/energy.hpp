@@ -32,8 +32,10 @@ enum class Work : std::uint8_t {
   offchip_write_bytes,  // bytes written to off-chip memory
   candidates,           // scores a top-k engine ranks
   requests,             // DMA requests (descriptors) issued
+  link_bytes,           // bytes devices send each other within a node (NVLink, PCIe), per hop
+  network_bytes,        // bytes devices send each other between nodes (InfiniBand)
 };
-inline constexpr std::size_t work_kinds = 10;
+inline constexpr std::size_t work_kinds = 12;
 std::string_view to_string(Work work);
 
 using WorkCounts = std::array<double, work_kinds>;

@@ -10,6 +10,7 @@
 
 #include "models/dataflow/pattern.hpp"
 #include "models/layer_schedule.hpp"
+#include "models/parallel_spec.hpp"
 
 namespace cascadesim::models {
 
@@ -84,6 +85,7 @@ struct Workload : LayerSettings {
   LayerSchedule schedule;  // empty: all layers dense
   std::optional<CascadeSpec> cascade;
   std::optional<EarlyExitSpec> early_exit;
+  ParallelSpec parallel;  // over the machine's /interconnect devices; none: one device
 };
 
 }  // namespace cascadesim::models

@@ -1,6 +1,7 @@
 // Assembly of the components named in a hardware config.
 #include "hw/system/system.hpp"
 
+#include "hw/interconnect/interconnect.hpp"
 #include "hw/system/machine_energy.hpp"
 
 namespace cascadesim::hw {
@@ -23,7 +24,11 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   const std::unique_ptr<MemoryLevel> l2 = required<MemoryLevel>(hardware, "l2");
   const std::unique_ptr<MatrixUnit> matrix = required<MatrixUnit>(hardware, "matrix_unit");
   const std::unique_ptr<VectorUnit> vector = required<VectorUnit>(hardware, "vector_unit");
+  std::unique_ptr<Interconnect> interconnect;
+  if (hardware.has("interconnect"))
+    interconnect = make_component_as<Interconnect>("interconnect", hardware.child("interconnect"));
   if (hardware.errors().size() != before) return;
+  if (interconnect) spec.interconnect = interconnect->figures();
   spec.matrix_macs_per_cycle = matrix->peak_macs_per_cycle();
   spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);

@@ -97,6 +97,9 @@ core::Json describe_json() {
   sections.push_back(section_json("/workload/progressive_quantization",
                                   "SpAtten's two-pass K/V fetch in the sparse layers (docs/patterns.md)",
                                   progressive_quantization_fields()));
+  sections.push_back(section_json("/workload/parallel",
+                                  "how the work splits over /hardware/interconnect's devices (reports/many-devices)",
+                                  parallel_fields()));
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
@@ -223,7 +226,8 @@ core::Json study_json_schema() {
                                                {"cascade", cascade},
                                                {"early_exit", early_exit},
                                                {"pattern", pattern},
-                                               {"progressive_quantization", object_schema(sec[8])}});
+                                               {"progressive_quantization", object_schema(sec[8])},
+                                               {"parallel", object_schema(sec[9])}});
   auto preset_or = [](core::Json object) {
     return core::Json{
         {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};

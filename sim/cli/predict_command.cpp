@@ -1,6 +1,8 @@
 // `cascadesim predict`: argument parsing, the prediction table and the JSON rendering.
 #include "sim/cli/predict_command.hpp"
 
+#include "sim/cli/parallel_table.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <string_view>
@@ -248,6 +250,7 @@ core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chose
   for (const Difference& d : differences(seed, exact))
     diffs.push_back({{"quantity", d.quantity}, {"seed", d.seed}, {"exact", d.exact}, {"why", d.why}});
   j["differences"] = diffs;
+  if (runs_parallel(st)) j["parallel"] = parallel_to_json(st, models::predict_parallel(st), nullptr);
   j["config"] = study_to_json(st);
   j["files"] = loaded.files;
   return j;
@@ -431,6 +434,8 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
     write_sustained_table(
         out, sustained_stacks(loaded, chosen), std::to_string(st.model.n_layers) + "D (dense)",
         st.workload.schedule.layers.empty() ? std::string("(all dense)") : st.workload.schedule.compact());
+  if (runs_parallel(loaded.study))
+    write_parallel_table(out, loaded.study, models::predict_parallel(loaded.study), nullptr);
 }
 
 }  // namespace cascadesim::sim

@@ -2,6 +2,8 @@
 // and the Perfetto trace.
 #include "sim/cli/simulate_command.hpp"
 
+#include "sim/cli/parallel_table.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -380,8 +382,33 @@ SimulateResult simulate_command_result(LoadedStudy loaded, const SimulateOptions
 }
 
 void run_simulate(const SimulateOptions& options, std::ostream& out) {
-  const SimulateResult r =
-      simulate_command_result(load_study(study_path_or_default(options.study_path), options.load), options);
+  LoadedStudy loaded = load_study(study_path_or_default(options.study_path), options.load);
+  if (runs_parallel(loaded.study)) {
+    // Many devices: the links are simulated and each device's compute taken from the roofline of its share (a
+    // cycle-level replay of every device's kernels is not made), so there is no kernel trace to write.
+    if (!options.trace_path.empty() || options.every_layer)
+      throw core::ConfigError({core::ConfigIssue{options.trace_path.empty() ? "--every-layer" : "--trace", "",
+                                                 "a many-device study simulates its links only: no kernels to trace "
+                                                 "or replay per layer"}});
+    const models::ParallelPrediction predicted = models::predict_parallel(loaded.study);
+    const SimulatedParallel simulated = simulate_parallel_loaded(loaded);
+    core::Json j = {{"study", loaded.study.name},
+                    {"hardware", loaded.study.hardware.name},
+                    {"model", loaded.study.model.name},
+                    {"parallel", parallel_to_json(loaded.study, predicted, &simulated)},
+                    {"config", study_to_json(loaded.study)},
+                    {"files", loaded.files}};
+    core::require_finite_result(j, loaded.files.front());
+    if (options.json) {
+      out << j.dump(2) << "\n";
+    } else {
+      out << "cascadesim simulate: " << loaded.study.name << "\n  hardware " << loaded.study.hardware.name << ", model "
+          << loaded.study.model.name << "\n";
+      write_parallel_table(out, loaded.study, predicted, &simulated);
+    }
+    return;
+  }
+  const SimulateResult r = simulate_command_result(std::move(loaded), options);
   if (options.json)
     out << r.json.dump(2) << "\n";
   else

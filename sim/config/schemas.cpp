@@ -33,6 +33,9 @@ constexpr std::array<std::string_view, 2> phase_names{"prefill", "decode"};
 constexpr std::array<std::string_view, 2> kernel_names{"fused", "materialized"};
 constexpr std::array<std::string_view, 2> scoring_names{"tile_max", "pooled"};
 constexpr std::array<std::string_view, 2> batch_policy_names{"wait_for_slowest", "compact"};
+constexpr std::array<std::string_view, 5> context_parallel_names{"none", "ring", "zigzag", "tokenring", "ulysses"};
+constexpr std::array<std::string_view, 2> kv_fetch_names{"rotate", "on_demand"};
+constexpr std::array<std::string_view, 2> tp_collective_names{"all_reduce", "reduce_scatter"};
 
 constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
     {.key = "matrix_dtype",
@@ -275,6 +278,35 @@ constexpr auto cascade = std::to_array<core::Field<CascadeSpec>>({
      .target = &CascadeSpec::confidence_threshold},
 });
 
+constexpr auto parallel = std::to_array<core::Field<models::ParallelSpec>>({
+    {.key = "context",
+     .doc = "how the sequence splits over the devices: none, ring (contiguous shards, K/V round a ring), zigzag "
+            "(causally balanced shards), tokenring (queries one way, outputs back), ulysses (all-to-all to heads)",
+     .target = core::Choice<models::ParallelSpec>{
+         context_parallel_names,
+         [](models::ParallelSpec& p, std::size_t i) { p.context = static_cast<models::ContextParallel>(i); },
+         [](const models::ParallelSpec& p) { return static_cast<std::size_t>(p.context); }}},
+    {.key = "tensor_parallel",
+     .doc = "devices sharing each layer's weights (projections, MLP, heads); /hardware/interconnect/devices / it "
+            "split the sequence",
+     .min = 1,
+     .max = 4096,
+     .target = &models::ParallelSpec::tensor_parallel},
+    {.key = "kv_fetch",
+     .doc = "reuse layers under ring sharding: rotate every K/V block round the ring, or fetch only the selected "
+            "remote tiles on demand (after an all-to-all of their ids)",
+     .target = core::Choice<models::ParallelSpec>{
+         kv_fetch_names, [](models::ParallelSpec& p, std::size_t i) { p.kv_fetch = static_cast<models::KvFetch>(i); },
+         [](const models::ParallelSpec& p) { return static_cast<std::size_t>(p.kv_fetch); }}},
+    {.key = "tp_collective",
+     .doc = "tensor parallelism's two collectives per layer: all_reduce, or reduce_scatter + all_gather (sequence "
+            "parallelism: norms split too)",
+     .target = core::Choice<models::ParallelSpec>{
+         tp_collective_names,
+         [](models::ParallelSpec& p, std::size_t i) { p.tp_collective = static_cast<models::TpCollective>(i); },
+         [](const models::ParallelSpec& p) { return static_cast<std::size_t>(p.tp_collective); }}},
+});
+
 constexpr auto cascade_stage = std::to_array<core::Field<CascadeStage>>({
     {.key = "resolution",
      .doc = "linear resolution relative to full, per spatial dimension",
@@ -389,6 +421,7 @@ std::span<const core::Field<HardwareSpec>> hardware_fields() { return hardware; 
 std::span<const core::Field<TransformerModel>> model_fields() { return model; }
 std::span<const core::Field<Workload>> workload_fields() { return workload; }
 std::span<const core::Field<CascadeSpec>> cascade_fields() { return cascade; }
+std::span<const core::Field<models::ParallelSpec>> parallel_fields() { return parallel; }
 std::span<const core::Field<CascadeStage>> cascade_stage_fields() { return cascade_stage; }
 std::span<const core::Field<EarlyExitSpec>> early_exit_fields() { return early_exit; }
 std::span<const core::Field<ProgressiveQuantization>> progressive_quantization_fields() {

@@ -65,8 +65,44 @@ std::string pattern_problem(const models::Study& study) {
   return {};
 }
 
+std::string parallel_problem(const models::Study& study) {
+  const models::ParallelSpec& p = study.workload.parallel;
+  const std::int64_t devices = study.hardware.interconnect.devices;
+  if (devices % p.tensor_parallel != 0)
+    return "tensor_parallel " + std::to_string(p.tensor_parallel) + " does not divide the " + std::to_string(devices) +
+           " devices of /hardware/interconnect";
+  const std::int64_t cp = devices / p.tensor_parallel;
+  if (p.context == models::ContextParallel::none && cp > 1)
+    return "context none leaves " + std::to_string(cp) +
+           " groups of devices idle: name a context split or set "
+           "tensor_parallel to the " +
+           std::to_string(devices) + " devices";
+  if (cp > 1 && study.workload.phase != models::Phase::prefill)
+    return "context parallelism splits a prefill's sequence";
+  if (p.tensor_parallel > study.model.n_heads || study.model.n_heads % p.tensor_parallel != 0)
+    return "tensor_parallel " + std::to_string(p.tensor_parallel) + " must divide the model's " +
+           std::to_string(study.model.n_heads) + " heads";
+  if (p.context == models::ContextParallel::ulysses && study.model.n_heads % devices != 0)
+    return "ulysses gives every device whole heads: " + std::to_string(devices) + " devices do not divide " +
+           std::to_string(study.model.n_heads) + " heads";
+  if (cp > 1) {
+    const std::int64_t tiles = (study.workload.seq_len + study.workload.tile_tokens - 1) / study.workload.tile_tokens;
+    const std::int64_t chunks = p.context == models::ContextParallel::ring ? cp : 2 * cp;
+    if (tiles < chunks)
+      return "the sequence's " + std::to_string(tiles) + " tiles cannot give each of " + std::to_string(chunks) +
+             " shards one";
+  }
+  return {};
+}
+
 std::string hbm_capacity_problem(const models::Study& study) {
-  const models::MemoryFootprint f = models::memory_footprint(study.model, study.workload);
+  models::MemoryFootprint f = models::memory_footprint(study.model, study.workload);
+  // One device holds its share: the weights over the tensor ranks, the K/V cache and activations over every device
+  // (context ranks hold their tokens, tensor ranks their heads).
+  const double devices = static_cast<double>(study.hardware.interconnect.devices);
+  f.weight_bytes /= static_cast<double>(study.workload.parallel.tensor_parallel);
+  f.kv_cache_bytes /= devices;
+  f.activation_bytes /= devices;
   if (f.total_bytes() <= study.hardware.hbm_bytes) return {};
   return "needs " + core::format_number(f.total_bytes()) + " bytes of HBM (weights " +
          core::format_number(f.weight_bytes) + ", K/V cache " + core::format_number(f.kv_cache_bytes) +
@@ -88,6 +124,8 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
       if (std::string why = exit_layer_problem(w.early_exit->exits[i], study.model.n_layers); !why.empty())
         return StudyProblem{"/workload/early_exit/exits/" + std::to_string(i) + "/after_layer", std::move(why)};
   }
+  if (std::string why = parallel_problem(study); !why.empty())
+    return StudyProblem{"/workload/parallel", std::move(why)};
   if (std::string why = hbm_capacity_problem(study); !why.empty())
     return StudyProblem{"/workload/batch", std::move(why)};
   return std::nullopt;

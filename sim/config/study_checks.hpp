@@ -25,6 +25,9 @@ std::string pattern_problem(const models::Study& study);
 std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers);
 // /workload/batch: weights, K/V cache and activations fit the hardware's HBM (models::memory_footprint).
 std::string hbm_capacity_problem(const models::Study& study);
+// Why /workload/parallel cannot run on the machine's /interconnect devices ("" when it can): devices must be
+// context ranks x tensor_parallel, context parallelism needs prefill, Ulysses a whole number of heads per rank.
+std::string parallel_problem(const models::Study& study);
 
 struct StudyProblem {
   std::string pointer;  // JSON pointer in the study document, e.g. "/workload/top_k"

@@ -578,7 +578,7 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization"})
+  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel"})
     keys.push_back(k);
   node.reject_unknown_keys(keys);
   if (node.has("pattern")) {
@@ -592,6 +592,13 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
   read_progressive_quantization(node, w);
+  if (node.has("parallel")) {
+    const core::ConfigNode parallel = node.child("parallel");
+    if (!parallel.empty()) {
+      core::read_fields(parallel, parallel_fields(), w.parallel);
+      parallel.reject_unknown_keys(core::field_keys(parallel_fields()));
+    }
+  }
   if (node.errors().size() != before) return;
   if (std::string why = top_k_problem(w); !why.empty()) node.error_at("top_k", std::move(why));
 }
@@ -645,6 +652,8 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
     if (errors.empty())
       if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
+    if (errors.empty())
+      if (std::string why = parallel_problem(st); !why.empty()) workload.error_at("parallel", std::move(why));
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
@@ -713,6 +722,8 @@ core::Json study_to_json(const models::Study& st) {
   if (st.workload.progressive_quantization)
     w["progressive_quantization"] =
         core::fields_to_json(progressive_quantization_fields(), *st.workload.progressive_quantization);
+  if (st.workload.parallel != models::ParallelSpec{})
+    w["parallel"] = core::fields_to_json(parallel_fields(), st.workload.parallel);
   out["workload"] = w;
   return out;
 }

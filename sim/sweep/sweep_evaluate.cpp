@@ -4,7 +4,9 @@
 #include "sim/sweep/sweep_evaluate.hpp"
 
 #include <cmath>
+#include <optional>
 
+#include "models/parallel.hpp"
 #include "models/prediction.hpp"
 #include "sim/config/study_checks.hpp"
 #include "sim/engine/simulation.hpp"
@@ -98,6 +100,12 @@ void PointEvaluator::evaluate_loaded(std::span<const std::size_t> digits, PointR
 
 void PointEvaluator::analytical(const models::Study& study, PointResult& out) const {
   const models::Prediction p = models::predict(study, models::Accounting::exact);
+  // Many devices only when asked for: a plan enumerates every device's share of the tiles.
+  std::optional<models::ParallelPrediction> parallel;
+  for (Objective o : spec_.objectives)
+    if (!parallel &&
+        (o == Objective::parallel_time_ms || o == Objective::parallel_speedup || o == Objective::parallel_link_ms))
+      parallel = models::predict_parallel(study);
   for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
     double& v = out.objectives[i];
     switch (spec_.objectives[i]) {
@@ -128,6 +136,21 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
       case Objective::edp_Js:
         v = p.schedule_model.energy.edp_Js();
         break;
+      case Objective::parallel_time_ms:
+        v = parallel->time_s * 1e3;
+        break;
+      case Objective::parallel_speedup:
+        v = parallel->speedup();
+        break;
+      case Objective::parallel_link_ms: {
+        const models::LayerCounts& n = parallel->counts;
+        double link_s = 0;
+        for (std::size_t k = 0; k < models::layer_kinds; ++k)
+          link_s += static_cast<double>(k == 0 ? n.dense : (k == 1 ? n.anchor : n.reuse)) *
+                    (parallel->layers[k].exposed_link_s + parallel->layers[k].collective_s);
+        v = link_s * 1e3;
+        break;
+      }
       default:
         break;
     }
