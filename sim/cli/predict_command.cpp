@@ -403,6 +403,8 @@ namespace {
 models::SustainedStacks sustained_stacks(const LoadedStudy& loaded, const Prediction& chosen) {
   if (const std::string problem = sustained_problem(loaded.study.hardware); !problem.empty())
     throw UsageError("--sustained: " + problem);
+  if (runs_parallel(loaded.study))
+    throw UsageError("--sustained: a many-device study's devices are not run under the power limit");
   return models::predict_sustained(loaded.study, chosen);
 }
 }  // namespace

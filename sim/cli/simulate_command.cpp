@@ -390,6 +390,10 @@ void run_simulate(const SimulateOptions& options, std::ostream& out) {
       throw core::ConfigError({core::ConfigIssue{options.trace_path.empty() ? "--every-layer" : "--trace", "",
                                                  "a many-device study simulates its links only: no kernels to trace "
                                                  "or replay per layer"}});
+    if (options.sustained)
+      throw UsageError(
+          "--sustained: a many-device study's devices are not run under the power limit (its "
+          "compute comes from the roofline of each device's share)");
     const models::ParallelPrediction predicted = models::predict_parallel(loaded.study);
     const SimulatedParallel simulated = simulate_parallel_loaded(loaded);
     core::Json j = {{"study", loaded.study.name},
