@@ -10,7 +10,10 @@ the MLP are torch.matmul (cuBLAS). The fused kernels are checked against float64
 first, and every part is timed on its own, beside its eager PyTorch form.
 
 Usage: python3 validation/layers/layer_stack.py --lib PATH/libcascadesim_attention.so --out LAYERS.json
-       [--seq 4096,8192,16384,32768] [--schedule 1D+3A+12R] [--top-k 5] [--repetitions 10]
+       [--seq 4096,8192,16384,32768] [--schedule 1D+3A+12R] [--top-k 5] [--repetitions 10] [--sustain-s 0]
+       (--sustain-s S > 0: each stack of ours, after its timed burst, also runs back to back for S seconds, timed over
+       the second half with the SM clock, power and NVML's energy counter sampled: its sustained time, clock and
+       energy per run under the board's power limit)
        python3 validation/layers/layer_stack.py --lib ... --out DECODE_LAYERS.json --decode
        (batched decode steps of the same stack: one new token per sequence against K/V caches of every layer, the
        attention from SDPA cuDNN or our split-KV decode kernel; each step captured once as a CUDA graph and timed
@@ -23,10 +26,14 @@ import math
 import os
 import sys
 import tempfile
+import time
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clock"))
+from telemetry import Sampler  # noqa: E402
 
 HIDDEN, HEADS, KV_HEADS, HEAD_DIM, MLP, LAYERS = 2048, 32, 8, 64, 8192, 16
 TILE = 128
@@ -311,6 +318,28 @@ def timed(fn, repetitions, warmup=2):
             "p90_ms": samples[min(len(samples) - 1, int(0.9 * len(samples)))], "samples_ms": samples}
 
 
+def sustained(fn, seconds, sampler):
+    """fn back to back for `seconds`: the first half settles the clock under the power limit, the second is timed
+    with the clock, power and energy counter sampled (the form gemm_shapes.py's sustained windows have)."""
+    t0 = time.time()
+    while time.time() - t0 < seconds / 2:
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    half_start = time.time()
+    start.record()
+    runs = 0
+    while time.time() - half_start < seconds / 2:
+        fn()
+        runs += 1
+        if runs % 2 == 0:
+            torch.cuda.synchronize()
+    end.record()
+    end.synchronize()
+    return {"seconds": time.time() - t0, "replays_timed": runs, "ms_per_call": start.elapsed_time(end) / runs,
+            "telemetry": sampler.between(half_start, time.time())}
+
+
 def expand_schedule(text):
     kinds = []
     for part in text.split("+"):
@@ -480,7 +509,14 @@ def prefill(kernels, args, emit):
                               lambda: stack.forward(x, expand_schedule(args.schedule))),
                              ("stack 16 layers, attention SDPA cuDNN, eager PyTorch layer ops",
                               lambda: stack.forward_eager(x, ["cudnn"] * LAYERS))):
-                emit({"what": name, "seq_len": s, **timed(fn, args.repetitions)})
+                record = {"what": name, "seq_len": s, **timed(fn, args.repetitions)}
+                if args.sustain_s > 0 and "fa3-style" in name:
+                    record["sustained"] = sustained(fn, args.sustain_s, args.sampler)
+                    t = record["sustained"]["telemetry"]
+                    print(f"   sustained {name} S={s}: {record['sustained']['ms_per_call']:.3f} ms at "
+                          f"{t.get('sm_clock_MHz_median', float('nan')):.0f} MHz, "
+                          f"{t.get('mean_power_W_from_energy', float('nan')):.0f} W", flush=True)
+                emit(record)
             # Each part on its own, on the first layer's weights.
             layer = stack.layers[0]
             h = x.clone()
@@ -562,8 +598,12 @@ def main():
     parser.add_argument("--schedule", default="1D+3A+12R")
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--repetitions", type=int, default=10)
+    parser.add_argument("--sustain-s", type=float, default=0.0)
     parser.add_argument("--decode", action="store_true")
     args = parser.parse_args()
+    if args.sustain_s < 0:
+        parser.error("--sustain-s must be 0 or more seconds")
+    args.sampler = Sampler() if args.sustain_s > 0 else None
     kernels = Kernels(args.lib)
     props = torch.cuda.get_device_properties(0)
     records = []
