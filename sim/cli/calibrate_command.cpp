@@ -54,7 +54,8 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
   if (a.has("--commit")) o.calibrate.commit = a.value("--commit");
   if (a.has("--fit")) {
     o.calibrate.fit_time = o.calibrate.fit_energy = false;
-    std::string_view list = a.value("--fit");
+    const std::string fit = a.value("--fit");
+    std::string_view list = fit;
     while (true) {
       const std::string_view item = list.substr(0, list.find(','));
       if (item == "time")
@@ -62,7 +63,7 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
       else if (item == "energy")
         o.calibrate.fit_energy = true;
       else
-        throw UsageError("--fit takes time, energy or time,energy (got '" + a.value("--fit") + "')");
+        throw UsageError("--fit takes time, energy or time,energy (got '" + fit + "')");
       if (item.size() == list.size()) break;
       list.remove_prefix(item.size() + 1);
     }
