@@ -138,6 +138,64 @@ void apply_knob(core::Json& hardware, const SimulatorKnob& knob, double value) {
   hardware[core::Json::json_pointer(knob.key)] = value;
 }
 
+// The analytical model's figures, fitted after the simulator's: the machine's matrix efficiency (which families
+// without records of their own keep), then each fitted family's own.
+std::vector<SimulatorKnob> analytical_knobs(const FamilyCounts& count) {
+  std::vector<SimulatorKnob> knobs{{"/matrix_efficiency", "analytical",
+                                    "the analytical model's achievable fraction of the matrix unit's peak", 0.02, 1.0,
+                                    1.0}};
+  for (std::size_t f = 0; f < count.size(); ++f) {
+    if (count[f] == 0 || !fitted_family(f)) continue;
+    const std::string family(models::kernel_family_names[f]);
+    knobs.push_back({"/kernel_families/" + family + "/analytical_matrix_efficiency", "analytical",
+                     "the analytical model's achievable fraction of " + family + " kernels' matrix rate", 0.02, 1.0,
+                     1.0});
+  }
+  return knobs;
+}
+
+// Whether a calibrated preset's provenance says `how` of the figure at `key` (fitted, measured).
+bool provenance_says(const core::Json& preset, const std::string& key, std::string_view how) {
+  const core::Json::json_pointer list("/calibration/parameters");
+  if (!preset.contains(list) || !preset.at(list).is_array()) return false;
+  for (const core::Json& p : preset.at(list))
+    if (p.is_object() && p.value("key", "") == key && p.value("how", "") == how) return true;
+  return false;
+}
+
+// A calibrated preset's time figures carried to another card of the same chip (an H100's kernel families on an
+// H200: the same SMs beside other memory). The figures are the knobs calibrate fits for time and the analytical
+// matrix efficiency, where the source fitted them. Bandwidths are this card's to measure; energy figures describe
+// the source's board, so neither is carried. A launch gap the source measured is carried when this card's
+// micro-benchmarks do not give one, as its families' per-kernel costs were fitted beside it.
+void transfer_time_figures(const CalibrateOptions& options, bool launch_measured, core::Json& hardware,
+                           CalibrationResult& result) {
+  const core::Json source = flatten_hardware_preset(options.transfer_from, options.config_dirs);
+  const bool source_launch_measured = provenance_says(source, "/kernel_launch_us", "measured");
+  FamilyCounts every{};
+  every.fill(1);
+  std::vector<SimulatorKnob> knobs = simulator_knobs(source, every, source_launch_measured);
+  for (const SimulatorKnob& k : analytical_knobs(every)) knobs.push_back(k);
+  if (source_launch_measured && !launch_measured)
+    knobs.push_back({"/kernel_launch_us", "both", "graph launch gap, measured on the source's card", 0, 0, 0});
+  std::size_t carried = 0;
+  for (const SimulatorKnob& k : knobs) {
+    const bool measured_launch = k.key == "/kernel_launch_us" && source_launch_measured;
+    if (!provenance_says(source, k.key, measured_launch ? "measured" : "fitted")) continue;
+    const double value = read_number(source, k.key, 0);
+    result.parameters.push_back(
+        {k.key, k.model, "transferred", read_number(hardware, k.key, std::nan("")), value, k.meaning});
+    apply_knob(hardware, k, value);
+    ++carried;
+  }
+  if (carried == 0) {
+    core::ConfigErrors errors;
+    errors.add(options.transfer_from, "/calibration/parameters",
+               "names no fitted time figure to transfer: not a preset that cascadesim calibrate fitted");
+    errors.throw_if_any();
+  }
+}
+
 std::string format_value(double v) {
   char text[64];
   std::snprintf(text, sizeof text, "%.6g", v);
@@ -464,35 +522,56 @@ std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Jso
 namespace {
 
 // The analytical model's free parameter, with the launch cost and memory efficiency settled in calibrated.
-void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
-                           const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
-                           CalibrationResult& result) {
-  LeastSquaresProblem ana_problem;
+void fit_analytical_figures(const core::Json& base, core::Json& calibrated, const FamilyCounts& family_records,
+                            const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
+                            CalibrationResult& result) {
+  const std::vector<SimulatorKnob> knobs = analytical_knobs(family_records);
   // A roofline is flat in the matrix efficiency wherever another term binds, so the descent starts from the best of
   // a coarse scan rather than from the preset's value.
+  const SimulatorKnob& machine = knobs.front();
   double best_efficiency = 1.0, best_cost = -1;
-  for (double efficiency = 1.0; efficiency >= 0.02; efficiency /= 1.5) {
+  for (double efficiency = 1.0; efficiency >= machine.lower; efficiency /= 1.5) {
     core::Json h = calibrated;
-    h["matrix_efficiency"] = efficiency;
+    apply_knob(h, machine, efficiency);
     const std::vector<double> predicted = analytical_points_ms(h, train_points);
     double cost = 0;
     for (std::size_t i = 0; i < predicted.size(); ++i) cost += std::pow(std::log(predicted[i] / train_ms[i]), 2);
     if (best_cost < 0 || cost < best_cost) best_cost = cost, best_efficiency = efficiency;
   }
-  ana_problem.initial = {best_efficiency};
-  ana_problem.lower = {0.02};
-  ana_problem.upper = {1.0};
-  ana_problem.measured = train_ms;
-  ana_problem.predict = [&](const std::vector<double>& values) {
+  LeastSquaresProblem problem;
+  problem.initial = {best_efficiency};
+  problem.lower = {machine.lower};
+  problem.upper = {machine.upper};
+  problem.measured = train_ms;
+  problem.predict = [&](const std::vector<double>& values) {
     core::Json h = calibrated;
-    h["matrix_efficiency"] = values[0];
+    apply_knob(h, machine, values[0]);
     return analytical_points_ms(h, train_points);
   };
-  const LeastSquaresResult ana_fit = fit_least_squares(ana_problem);
-  calibrated["matrix_efficiency"] = ana_fit.parameters[0];
-  result.parameters.push_back({"/matrix_efficiency", "analytical", "fitted",
-                               read_number(base, "/matrix_efficiency", 1.0), ana_fit.parameters[0],
-                               "the analytical model's achievable fraction of the matrix unit's peak"});
+  const double machine_efficiency = fit_least_squares(problem).parameters[0];
+  apply_knob(calibrated, machine, machine_efficiency);
+  result.parameters.push_back(
+      {machine.key, machine.model, "fitted", read_number(base, machine.key, 1.0), machine_efficiency, machine.meaning});
+  // Then each family with records of its own, all at once (anchors and stacks mix families), from the machine's.
+  if (knobs.size() == 1) return;
+  LeastSquaresProblem families;
+  for (std::size_t j = 1; j < knobs.size(); ++j) {
+    families.initial.push_back(machine_efficiency);
+    families.lower.push_back(knobs[j].lower);
+    families.upper.push_back(knobs[j].upper);
+  }
+  families.measured = train_ms;
+  families.predict = [&](const std::vector<double>& values) {
+    core::Json h = calibrated;
+    for (std::size_t j = 1; j < knobs.size(); ++j) apply_knob(h, knobs[j], values[j - 1]);
+    return analytical_points_ms(h, train_points);
+  };
+  const LeastSquaresResult fit = fit_least_squares(families);
+  for (std::size_t j = 1; j < knobs.size(); ++j) {
+    apply_knob(calibrated, knobs[j], fit.parameters[j - 1]);
+    result.parameters.push_back({knobs[j].key, knobs[j].model, "fitted", read_number(base, knobs[j].key, 0),
+                                 fit.parameters[j - 1], knobs[j].meaning});
+  }
 }
 
 }  // namespace
@@ -526,12 +605,20 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   const std::vector<MeasuredPoint> points = usable_points(set, base, options.measured_paths.front());
   core::ConfigErrors errors;
   CalibrationResult result;
+  const bool transferring = !options.transfer_from.empty();
+  const bool fit_time = options.fit_time && !transferring, fit_energy = options.fit_energy && !transferring;
+  const bool fit_analytical = (options.fit_time || options.fit_analytical) && !transferring;
   Split split;
-  try {
-    split = split_points(points);
-  } catch (const std::invalid_argument& e) {
-    errors.add(points.front().file, "/records", e.what());
-    errors.throw_if_any();
+  if (transferring) {
+    split.held_out.assign(points.size(), true);
+    split.rule = "none: every record held out, the time figures transferred from " + options.transfer_from;
+  } else {
+    try {
+      split = split_points(points);
+    } catch (const std::invalid_argument& e) {
+      errors.add(points.front().file, "/records", e.what());
+      errors.throw_if_any();
+    }
   }
   result.split_rule = split.rule;
   std::vector<bool> training(points.size());
@@ -550,7 +637,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // half fills the L2), which bounds how fast concurrent GEMM tiles can share their operand panels.
   core::Json hardware = base;
   bool launch_measured = false;
-  if (options.fit_time && !set.ceilings.empty()) {
+  if ((fit_time || transferring) && !set.ceilings.empty()) {
     const MeasuredCeilings& c = set.ceilings.front();
     const double channels = read_number(base, "/memory/channels", 0);
     if (channels > 0 && base.contains(core::Json::json_pointer("/memory/channel_bandwidth_GBps"))) {
@@ -576,10 +663,12 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     }
   }
 
+  if (transferring) transfer_time_figures(options, launch_measured, hardware, result);
+
   // The simulator's free parameters.
   const FamilyCounts family_records = records_per_family(train_points);
   const std::vector<SimulatorKnob> knobs =
-      options.fit_time ? simulator_knobs(hardware, family_records, launch_measured) : std::vector<SimulatorKnob>{};
+      fit_time ? simulator_knobs(hardware, family_records, launch_measured) : std::vector<SimulatorKnob>{};
   LeastSquaresProblem sim_problem;
   for (const SimulatorKnob& knob : knobs) {
     sim_problem.initial.push_back(knob.initial);
@@ -609,8 +698,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
-  if (options.fit_time) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
-  if (options.fit_energy)
+  if (fit_analytical) fit_analytical_figures(base, calibrated, family_records, train_points, train_ms, result);
+  if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
 
   // Every point under the preset as shipped and as calibrated.
@@ -638,7 +727,11 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // The preset file: citations for what changed, and where it came from. A preset calibrated before keeps its name
   // and its earlier fit's provenance where this run leaves those figures alone.
   const bool recalibrating = base.contains("calibration");
-  if (!recalibrating) {
+  if (transferring) {
+    calibrated["name"] = preset_name + "-transferred";
+    calibrated["description"] =
+        base.value("description", preset_name) + ", with the time figures calibrated in " + options.transfer_from;
+  } else if (!recalibrating) {
     calibrated["name"] = preset_name + "-calibrated";
     calibrated["description"] = base.value("description", preset_name) + ", calibrated against GPU measurements";
   }
@@ -646,8 +739,10 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
                             " training points (" + result.split_rule + ")";
   for (const CalibratedParameter& p : result.parameters) {
     const std::string top = p.key.substr(1, p.key.find('/', 1) - 1);
-    append_source(calibrated, top,
-                  p.key + ": " + format_value(p.after) + (p.how == "fitted" ? " fitted, " + basis : " measured"));
+    const std::string how = p.how == "fitted"        ? " fitted, " + basis
+                            : p.how == "transferred" ? " as calibrated in " + options.transfer_from
+                                                     : " measured";
+    append_source(calibrated, top, p.key + ": " + format_value(p.after) + how);
   }
   core::Json parameters = core::Json::array();
   for (const CalibratedParameter& p : result.parameters)
@@ -687,11 +782,21 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       {"commit", options.commit},
       {"simulator_sustained_energy_errors",
        {{"training", energy_error_json(energy_train)}, {"held_out", energy_error_json(energy_held)}}}};
-  if (!options.fit_time && recalibrating) {
+  if (!fit_time && !transferring && recalibrating) {
     core::Json provenance = base.at("calibration");
     core::Json& earlier = provenance["parameters"];
-    for (const core::Json& p : parameters) earlier.push_back(p);
-    provenance["energy_fit"] = energy_provenance;
+    for (const core::Json& p : parameters) {
+      auto same_key = [&](const core::Json& e) { return e.value("key", "") == p.at("key"); };
+      const auto at = std::find_if(earlier.begin(), earlier.end(), same_key);
+      if (at != earlier.end())
+        *at = p;
+      else
+        earlier.push_back(p);
+    }
+    if (fit_energy) provenance["energy_fit"] = energy_provenance;
+    if (fit_analytical)
+      provenance["kernel_time_errors"]["analytical_after"] = {{"training", error_json(ana_after, train)},
+                                                              {"held_out", error_json(ana_after, held)}};
     calibrated["calibration"] = provenance;
     result.calibrated_preset = std::move(calibrated);
     return result;
@@ -713,6 +818,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
          {{"training", error_json(ana_before, train)}, {"held_out", error_json(ana_before, held)}}},
         {"analytical_after",
          {{"training", error_json(ana_after, train)}, {"held_out", error_json(ana_after, held)}}}}}};
+  if (transferring) calibrated["calibration"]["transferred_from"] = options.transfer_from;
   result.calibrated_preset = std::move(calibrated);
   return result;
 }

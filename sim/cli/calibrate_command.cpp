@@ -20,7 +20,8 @@ namespace cascadesim::sim {
 
 const char* const calibrate_usage =
     "usage: cascadesim calibrate --hw PRESET --measured FILE... --out CALIBRATED.json [--max-iterations N]\n"
-    "                            [--fit time,energy] [--commit REV] [--config-dir DIR]\n"
+    "                            [--fit time,energy,analytical | --transfer-from CALIBRATED.json] [--commit REV]\n"
+    "                            [--config-dir DIR]\n"
     "\n"
     "Fits the simulator's free parameters (matrix-unit efficiency, softmax throughput, off-chip latency, launch\n"
     "gap) and the analytical model's matrix efficiency to measured records by least squares on relative errors,\n"
@@ -28,8 +29,11 @@ const char* const calibrate_usage =
     "file among --measured sets the achievable memory bandwidth as measured. The result is a hardware preset that\n"
     "predict, simulate and report accept like any other (--hw CALIBRATED.json). Records that measured the board's\n"
     "energy under sustained load (validate --energy-s) also fit the components' action energies, static power and\n"
-    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default both): --fit energy on a\n"
-    "calibrated preset keeps its time figures and adds the energy fit to its provenance.\n";
+    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default time,energy; time\n"
+    "includes the analytical model's figures): --fit energy or --fit analytical on a calibrated preset keeps its\n"
+    "other figures and adds the fit to its provenance. --transfer-from carries\n"
+    "a calibrated preset's fitted time figures to --hw, another card of the same chip, fitting nothing: every\n"
+    "record is held out, and a micro-benchmark file still sets this card's bandwidths.\n";
 
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
   const Arguments a(args, {{"--hw", Arity::one},
@@ -38,6 +42,7 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
                            {"--max-iterations", Arity::one},
                            {"--commit", Arity::one},
                            {"--fit", Arity::one},
+                           {"--transfer-from", Arity::one},
                            {"--config-dir", Arity::repeatable}});
   CalibrateCommandOptions o;
   o.calibrate.hardware_preset = a.value("--hw");
@@ -62,11 +67,17 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
         o.calibrate.fit_time = true;
       else if (item == "energy")
         o.calibrate.fit_energy = true;
+      else if (item == "analytical")
+        o.calibrate.fit_analytical = true;
       else
-        throw UsageError("--fit takes time, energy or time,energy (got '" + fit + "')");
+        throw UsageError("--fit takes a list of time, energy and analytical (got '" + fit + "')");
       if (item.size() == list.size()) break;
       list.remove_prefix(item.size() + 1);
     }
+  }
+  if (a.has("--transfer-from")) {
+    if (a.has("--fit")) throw UsageError("--transfer-from fits nothing, so --fit cannot be given with it");
+    o.calibrate.transfer_from = a.value("--transfer-from");
   }
   o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
@@ -128,6 +139,7 @@ CalibrationResult calibrate_to_file(const CalibrateCommandOptions& options) {
   if (settings.commit.empty()) settings.commit = current_commit();
   std::vector<std::string> inputs = settings.measured_paths;
   inputs.push_back(settings.hardware_preset);
+  if (!settings.transfer_from.empty()) inputs.push_back(settings.transfer_from);
   core::refuse_output_over_inputs(options.out_path, inputs, "--out");
   refuse_unrunnable_calibration(settings);
   const CalibrationResult result = calibrate(settings);

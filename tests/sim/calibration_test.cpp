@@ -45,7 +45,8 @@ std::vector<MeasuredPoint> synthetic_points() {
 // Records as cascadesim validate writes them, each time scaled by a deterministic +-1% "noise"; with sustained runs,
 // each with its energy block as --energy-s writes it.
 std::string write_records(const std::vector<MeasuredPoint>& points, const std::vector<double>& ms,
-                          const std::vector<models::SustainedRun>& sustained = {}) {
+                          const std::vector<models::SustainedRun>& sustained = {},
+                          const std::string& device = h100_name) {
   core::Json records = core::Json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const MeasuredPoint& p = points[i];
@@ -63,7 +64,7 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
                        {"median_ms", noisy},
                        {"p10_ms", noisy * 0.99},
                        {"p90_ms", noisy * 1.01},
-                       {"device", {{"name", h100_name}}}});
+                       {"device", {{"name", device}}}});
     if (!sustained.empty())
       records.back()["energy"] = {
           {"energy_per_run_J", sustained[i].energy_J},
@@ -517,4 +518,122 @@ TEST_CASE("calibrate --fit energy on a calibrated preset keeps its time figures 
   }
   const double before_median = summarize_errors(before_J, measured_J, held_out).median_ape;
   CHECK(held.at("median_ape").get<double>() < 0.5 * before_median);
+}
+
+TEST_CASE("--transfer-from carries a calibrated preset's fitted time figures to another card and holds out all") {
+  // The source: an H100 preset whose fa2-style family and memory latency a calibration fitted, and whose MAC energy
+  // it also fitted (an energy figure of the H100's board, not to be carried).
+  core::Json source = flatten_hardware_preset("h100-sxm", {});
+  source["name"] = "h100-sxm-calibrated";
+  source["kernel_families"]["fa2-style"] = {
+      {"matrix_time_scale", 2.4}, {"vector_time_scale", 1.7}, {"softmax_overlap", 0.4}, {"unit_fixed_ns", 2500}};
+  source["memory"]["latency_ns"] = 900.0;
+  source["matrix_efficiency"] = 0.61;
+  source["matrix_unit"]["mac_pJ"] = 2.2;
+  source["source"]["kernel_families"] = source["source"]["matrix_efficiency"] = "fitted earlier (test)";
+  core::Json fitted = core::Json::array();
+  for (const char* key :
+       {"/kernel_families/fa2-style/matrix_time_scale", "/kernel_families/fa2-style/vector_time_scale",
+        "/kernel_families/fa2-style/softmax_overlap", "/kernel_families/fa2-style/unit_fixed_ns", "/memory/latency_ns",
+        "/matrix_efficiency", "/matrix_unit/mac_pJ"})
+    fitted.push_back({{"key", key}, {"how", "fitted"}});
+  source["calibration"] = {{"commit", "earlier"}, {"parameters", fitted}};
+  static const testing::TempDir dir;
+  const std::string source_path = (dir.path() / "h100-calibrated.json").string();
+  std::ofstream(source_path) << source.dump();
+  // The other card runs the same SMs: its records follow the H200 preset with the source's kernel figures.
+  core::Json truth = flatten_hardware_preset("h200", {});
+  truth["kernel_families"] = source["kernel_families"];
+  truth["memory"]["latency_ns"] = 900.0;
+  std::vector<MeasuredPoint> points = synthetic_points();
+  for (MeasuredPoint& p : points) p.device = "NVIDIA H200";
+  const std::string records = write_records(points, simulate_points_ms(truth, points), {}, "NVIDIA H200");
+
+  CalibrateOptions options;
+  options.hardware_preset = "h200";
+  options.measured_paths = {records};
+  options.transfer_from = source_path;
+  const CalibrationResult result = calibrate(options);
+  const core::Json& out = result.calibrated_preset;
+  CHECK(out.at("name") == "h200-transferred");
+  CHECK(out.at("kernel_families").at("fa2-style").at("unit_fixed_ns") == 2500);
+  CHECK(out.at("memory").at("latency_ns") == 900.0);
+  CHECK(out.at("matrix_efficiency") == 0.61);
+  CHECK(out.at("matrix_unit").at("mac_pJ") == truth.at("matrix_unit").at("mac_pJ"));
+  CHECK(out.at("memory").at("channel_bandwidth_GBps") == truth.at("memory").at("channel_bandwidth_GBps"));
+  CHECK(out.at("calibration").at("transferred_from") == source_path);
+  CHECK(result.parameters.size() == 6);
+  for (const CalibratedParameter& p : result.parameters) CHECK(p.how == "transferred");
+  // Nothing trains: every record is held out and predicted within the records' 1% noise.
+  std::vector<double> measured, predicted;
+  std::vector<bool> held;
+  for (const PointResult& p : result.points) {
+    measured.push_back(p.point.time_ms);
+    predicted.push_back(p.simulated_after_ms);
+    held.push_back(p.held_out);
+  }
+  const ErrorSummary errors = summarize_errors(predicted, measured, held);
+  CHECK(errors.count == points.size());
+  CHECK(errors.max_ape < 0.011);
+
+  // A preset no calibration fitted has nothing to carry: refused naming its provenance's pointer.
+  options.transfer_from = "h100-sxm";
+  try {
+    calibrate(options);
+    FAIL("an uncalibrated source was accepted");
+  } catch (const core::ConfigError& e) {
+    CHECK(std::string(e.what()).find("/calibration/parameters") != std::string::npos);
+  }
+  std::filesystem::remove(records);
+}
+
+TEST_CASE("calibrate --fit analytical refits the analytical figures per family and keeps the simulator's") {
+  // Records from the simulator, whose fa2-style matrix work runs at 1 / 2.5 of the unit's rate; the calibrated preset
+  // carries those figures and an analytical efficiency fitted earlier.
+  core::Json truth = flatten_hardware_preset("h100-sxm", {});
+  truth["kernel_families"]["fa2-style"] = {{"matrix_time_scale", 2.5}, {"unit_fixed_ns", 2000}};
+  const std::vector<MeasuredPoint> points = synthetic_points();
+  const std::string records = write_records(points, simulate_points_ms(truth, points));
+  core::Json calibrated = truth;
+  calibrated["name"] = "h100-sxm-calibrated";
+  calibrated["matrix_efficiency"] = 0.3;
+  calibrated["source"]["kernel_families"] = calibrated["source"]["matrix_efficiency"] = "fitted earlier (test)";
+  calibrated["calibration"] = {{"commit", "earlier"},
+                               {"parameters",
+                                {{{"key", "/matrix_efficiency"}, {"how", "fitted"}, {"after", 0.3}},
+                                 {{"key", "/memory/latency_ns"}, {"how", "fitted"}, {"after", 500}}}}};
+  static const testing::TempDir dir;
+  const std::string preset = (dir.path() / "calibrated.json").string();
+  std::ofstream(preset) << calibrated.dump();
+
+  CalibrateOptions options;
+  options.hardware_preset = preset;
+  options.measured_paths = {records};
+  options.fit_time = options.fit_energy = false;
+  options.fit_analytical = true;
+  const CalibrationResult result = calibrate(options);
+  const core::Json& out = result.calibrated_preset;
+  CHECK(result.parameters.size() == 2);
+  CHECK(parameter(result, "/matrix_efficiency") > 0.3);
+  const double family = parameter(result, "/kernel_families/fa2-style/analytical_matrix_efficiency");
+  CHECK(out.at("kernel_families").at("fa2-style").at("analytical_matrix_efficiency") == family);
+  CHECK(out.at("kernel_families").at("fa2-style").at("matrix_time_scale") == 2.5);
+  // The earlier /matrix_efficiency entry is replaced, the other kept, the family's added.
+  const core::Json& provenance = out.at("calibration");
+  CHECK(provenance.at("commit") == "earlier");
+  CHECK(provenance.at("parameters").size() == 3);
+  CHECK_FALSE(provenance.contains("energy_fit"));
+  CHECK(provenance.at("kernel_time_errors").at("analytical_after").at("held_out").at("points") == 12);
+  // The family's own efficiency predicts its held-out kernels better than the earlier machine-wide one.
+  std::vector<double> measured, after, before;
+  std::vector<bool> held;
+  const std::vector<double> earlier = analytical_points_ms(calibrated, points);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    measured.push_back(result.points[i].point.time_ms);
+    after.push_back(result.points[i].analytical_after_ms);
+    before.push_back(earlier[i]);
+    held.push_back(result.points[i].held_out);
+  }
+  CHECK(summarize_errors(after, measured, held).median_ape < summarize_errors(before, measured, held).median_ape);
+  std::filesystem::remove(records);
 }
