@@ -147,7 +147,9 @@ std::array<MatrixShare, 2> matrix_shares(const Kernel& kernel) {
   if (const auto* g = std::get_if<GemmWork>(&kernel.work)) return {{{g->compute_precision(), 1.0}, {}}};
   if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
     return {{{a->precision.query_key(), 0.5}, {a->precision.probability_value(), 0.5}}};
-  if (const auto* s = std::get_if<StreamWork>(&kernel.work)) return {{{s->matrix_precision, 1.0}, {}}};
+  // A stream without matrix work has no format to run at (its matrix_precision is left at the default).
+  if (const auto* s = std::get_if<StreamWork>(&kernel.work); s && s->matrix_flops > 0)
+    return {{{s->matrix_precision, 1.0}, {}}};
   return {};
 }
 

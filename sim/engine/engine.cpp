@@ -97,6 +97,7 @@ struct UnitContext {
     return family.matrix_time_scale * system.matrix_unit().gemm_cycles(m, n, k) * system.spec().matrix_time_ratio(p);
   }
   double matrix_cycles_at_peak(double macs, models::Precision p) const {
+    if (macs <= 0) return 0;  // a stream without matrix work, whatever its (unused) precision
     return family.matrix_time_scale * macs / system.matrix_unit().peak_macs_per_cycle() *
            system.spec().matrix_time_ratio(p);
   }

@@ -17,7 +17,7 @@ using testing::load;
 using testing::valid_study;
 using testing::with;
 
-models::HardwareSpec preset(const std::string& name) {
+models::HardwareSpec precision_preset(const std::string& name) {
   return load(with(valid_study(), "/hardware", name)).study.hardware;
 }
 
@@ -45,7 +45,7 @@ TEST_CASE("a product runs at its wider operand's precision, its first operand's 
 }
 
 TEST_CASE("the h100 preset's peak per precision: bf16 and fp16 989.4, fp8 and int8 1978.7 TFLOP/s, no fp4") {
-  const models::HardwareSpec h100 = preset("h100-sxm");
+  const models::HardwareSpec h100 = precision_preset("h100-sxm");
   // 2 FLOP x MACs per cycle per SM x 132 SMs x 1.83 GHz (NVIDIA H100 datasheet, dense rows).
   CHECK(h100.peak_matrix_TFLOPs(Precision::bf16) == Approx(2.0 * 2048 * 132 * 1.83e-3));
   CHECK(h100.peak_matrix_TFLOPs(Precision::fp16) == Approx(2.0 * 2048 * 132 * 1.83e-3));
@@ -59,7 +59,7 @@ TEST_CASE("the h100 preset's peak per precision: bf16 and fp16 989.4, fp8 and in
 
 TEST_CASE("the new presets' datasheet figures: peaks per precision, HBM bandwidth and capacity") {
   // NVIDIA HGX B200 datasheet per GPU, dense: BF16 2.25, FP8 4.5, FP4 9 PFLOP/s; 8 TB/s; 180 GB.
-  const models::HardwareSpec b200 = preset("b200");
+  const models::HardwareSpec b200 = precision_preset("b200");
   CHECK(b200.peak_matrix_TFLOPs(Precision::bf16) == Approx(2250).epsilon(1e-3));
   CHECK(b200.peak_matrix_TFLOPs(Precision::fp8_e4m3) == Approx(4500).epsilon(1e-3));
   CHECK(b200.peak_matrix_TFLOPs(Precision::int8) == Approx(4500).epsilon(1e-3));
@@ -69,13 +69,13 @@ TEST_CASE("the new presets' datasheet figures: peaks per precision, HBM bandwidt
   CHECK(b200.hbm_bytes == 180e9);
   CHECK(b200.power_limit_W == 1000);
   // GB200 NVL72 datasheet per GPU, dense: BF16 2.5, FP8 5, FP4 10 PFLOP/s; 576 TB/s / 72 = 8 TB/s.
-  const models::HardwareSpec gb200 = preset("gb200");
+  const models::HardwareSpec gb200 = precision_preset("gb200");
   CHECK(gb200.peak_matrix_TFLOPs(Precision::bf16) == Approx(2500).epsilon(1e-3));
   CHECK(gb200.peak_matrix_TFLOPs(Precision::fp8_e5m2) == Approx(5000).epsilon(1e-3));
   CHECK(gb200.peak_matrix_TFLOPs(Precision::fp4) == Approx(10000).epsilon(1e-3));
   CHECK(gb200.hbm_bandwidth_GBps == 8000);
   // AMD MI300X data sheet, dense: BF16 1307.4, FP8 and INT8 2614.9, FP32 matrix 163.4 TFLOP/s; 5.3 TB/s; 192 GB.
-  const models::HardwareSpec mi300x = preset("mi300x");
+  const models::HardwareSpec mi300x = precision_preset("mi300x");
   CHECK(mi300x.peak_matrix_TFLOPs(Precision::bf16) == Approx(1307.4).epsilon(1e-4));
   CHECK(mi300x.peak_matrix_TFLOPs(Precision::fp8_e4m3) == Approx(2614.9).epsilon(1e-4));
   CHECK(mi300x.peak_matrix_TFLOPs(Precision::int8) == Approx(2614.9).epsilon(1e-4));
@@ -85,7 +85,7 @@ TEST_CASE("the new presets' datasheet figures: peaks per precision, HBM bandwidt
   CHECK(mi300x.hbm_bandwidth_GBps == 5300);
   CHECK(mi300x.hbm_bytes == 192e9);
   // Cloud TPU v5p documentation per chip: bf16 459 TFLOP/s, int8 918 TOP/s, 2,765 GB/s, 95 GB.
-  const models::HardwareSpec v5p = preset("tpu-v5p-like");
+  const models::HardwareSpec v5p = precision_preset("tpu-v5p-like");
   CHECK(v5p.peak_matrix_TFLOPs(Precision::bf16) == Approx(459).epsilon(1e-3));
   CHECK(v5p.peak_matrix_TFLOPs(Precision::int8) == Approx(918).epsilon(1e-3));
   CHECK(v5p.peak_matrix_TFLOPs(Precision::fp8_e4m3) == 0);
@@ -94,7 +94,7 @@ TEST_CASE("the new presets' datasheet figures: peaks per precision, HBM bandwidt
 }
 
 // One 8192^3 GEMM as the dataflow describes a projection: activations x weight.
-models::dataflow::Kernel square_gemm(Precision p) {
+models::dataflow::Kernel square_precision_gemm(Precision p) {
   const models::TensorPrecisions all{p, p, p, p};
   return {"gemm", models::Op::mlp, 0, models::LayerKind::dense,
           models::dataflow::projection_gemm(8192, 8192, 8192, all, 1, 2)};
@@ -102,24 +102,25 @@ models::dataflow::Kernel square_gemm(Precision p) {
 
 TEST_CASE("the roofline times one 8192^3 GEMM at each precision's peak, by hand") {
   const double flops = 2.0 * 8192.0 * 8192.0 * 8192.0;  // 1.0995e12
-  const models::HardwareSpec b200 = preset("b200");
+  const models::HardwareSpec b200 = precision_preset("b200");
   // B200 at fp8: 2 x 8192 MACs x 148 SMs x 1.856 GHz = 4.50e15 FLOP/s, 244.3 us; at bf16 twice that; at fp4 half.
   const auto time_on = [&](const models::HardwareSpec& hw, Precision p) {
-    return models::roofline_time(models::analytical_cost(square_gemm(p), hw), hw).matrix_s;
+    return models::roofline_time(models::analytical_cost(square_precision_gemm(p), hw), hw).matrix_s;
   };
   CHECK(time_on(b200, Precision::fp8_e4m3) == Approx(flops / (2.0 * 8192 * 148 * 1.856e9)));
   CHECK(time_on(b200, Precision::fp8_e4m3) * 1e6 == Approx(244.3).epsilon(1e-3));
   CHECK(time_on(b200, Precision::bf16) * 1e6 == Approx(488.6).epsilon(1e-3));
   CHECK(time_on(b200, Precision::fp4) * 1e6 == Approx(122.2).epsilon(1e-3));
   // MI300X at fp8: 2 x 2048 x 304 CUs x 2.1 GHz = 2.615e15 FLOP/s, 420.5 us.
-  CHECK(time_on(preset("mi300x"), Precision::fp8_e4m3) * 1e6 == Approx(420.5).epsilon(1e-3));
+  CHECK(time_on(precision_preset("mi300x"), Precision::fp8_e4m3) * 1e6 == Approx(420.5).epsilon(1e-3));
   // TPU v5p-like at int8: 918e12 OP/s, 1197.7 us (FLOP counted as the products' 2 per MAC).
-  CHECK(time_on(preset("tpu-v5p-like"), Precision::int8) * 1e6 == Approx(flops / 917.5e12 * 1e6).epsilon(1e-3));
+  CHECK(time_on(precision_preset("tpu-v5p-like"), Precision::int8) * 1e6 ==
+        Approx(flops / 917.5e12 * 1e6).epsilon(1e-3));
   // H100 at fp8: 1978.7 TFLOP/s, 555.7 us; the bytes at 1 byte per element (A, B and C once each).
-  const models::HardwareSpec h100 = preset("h100-sxm");
+  const models::HardwareSpec h100 = precision_preset("h100-sxm");
   CHECK(time_on(h100, Precision::fp8_e4m3) * 1e6 == Approx(555.7).epsilon(1e-3));
-  CHECK(models::dataflow::kernel_cost(square_gemm(Precision::fp8_e4m3)).hbm_bytes == 3.0 * 8192 * 8192);
-  CHECK(models::dataflow::kernel_cost(square_gemm(Precision::bf16)).hbm_bytes == 6.0 * 8192 * 8192);
+  CHECK(models::dataflow::kernel_cost(square_precision_gemm(Precision::fp8_e4m3)).hbm_bytes == 3.0 * 8192 * 8192);
+  CHECK(models::dataflow::kernel_cost(square_precision_gemm(Precision::bf16)).hbm_bytes == 6.0 * 8192 * 8192);
 }
 
 TEST_CASE("weight-only int4 reads half a byte per weight and runs at the activations' bf16 rate") {
@@ -129,7 +130,7 @@ TEST_CASE("weight-only int4 reads half a byte per weight and runs at the activat
   const models::dataflow::Kernel k{"gemm", models::Op::mlp, 0, models::LayerKind::dense,
                                    models::dataflow::projection_gemm(1, 4096, 4096, w4a16, 1, 2)};
   CHECK(models::dataflow::kernel_cost(k).hbm_bytes == 2.0 * 4096 + 0.5 * 4096 * 4096 + 2.0 * 4096);
-  const models::HardwareSpec h100 = preset("h100-sxm");
+  const models::HardwareSpec h100 = precision_preset("h100-sxm");
   CHECK(models::analytical_cost(k, h100).precision_matrix_flops == 0);
 }
 
