@@ -11,6 +11,7 @@
 #include "models/energy.hpp"
 #include "models/kernel_families.hpp"
 #include "models/power_limit.hpp"
+#include "models/precision.hpp"
 
 namespace cascadesim::models {
 
@@ -27,10 +28,13 @@ struct HardwareSpec {
   // A GPU core's other limits on resident thread blocks (CUDA occupancy); 0: not a limit. max_units_per_core: the
   // units a core's scheduler keeps resident at most (1 for an accelerator's cores).
   std::int64_t registers_per_core = 0, threads_per_core = 0, max_units_per_core = 1;
-  std::string matrix_dtype = "bf16";  // element type the matrix unit's peak is quoted for
+  Precision matrix_dtype = Precision::bf16;  // the precision the matrix unit's own rate is quoted for
   // Taken from the component sections (hw::System::take_roofline_figures), never written beside them, so one
   // description of the machine moves both backends.
-  double matrix_macs_per_cycle = 0;   // one core's matrix unit(s), dense: /matrix_unit
+  double matrix_macs_per_cycle = 0;  // one core's matrix unit(s), dense, at matrix_dtype: /matrix_unit
+  // The section's rates at the other precision classes (models::matrix_rate; /matrix_unit/<class>_macs_per_cycle),
+  // 0 where it declares none: the unit lacks that class.
+  std::array<double, matrix_rate_count> declared_matrix_macs_per_cycle{};
   double vector_flops_per_cycle = 0;  // one core's elementwise FP32 operations: /vector_unit
   double hbm_bandwidth_GBps = 0;      // off-chip memory peak, GB = 1e9 bytes: /memory
   double hbm_bytes = 0;               // off-chip memory capacity: /memory/bytes
@@ -54,9 +58,20 @@ struct HardwareSpec {
     return {sram_per_core_bytes, registers_per_core, threads_per_core, max_units_per_core};
   }
 
+  // Dense MACs per cycle per core for a product at precision p; 0: the machine lacks it.
+  double matrix_macs_per_cycle_at(Precision p) const {
+    return matrix_rate(p) == matrix_rate(matrix_dtype) ? matrix_macs_per_cycle
+                                                       : declared_matrix_macs_per_cycle[matrix_rate(p)];
+  }
+  // The time a product at p takes over the same product at matrix_dtype (0.5 for fp8 on an H100).
+  double matrix_time_ratio(Precision p) const {
+    return matrix_rate(p) == matrix_rate(matrix_dtype) ? 1.0 : matrix_macs_per_cycle / matrix_macs_per_cycle_at(p);
+  }
+
   // 2 FLOP per multiply-accumulate, on every core at the clock.
-  double peak_matrix_TFLOPs() const {
-    return 2.0 * matrix_macs_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3;
+  double peak_matrix_TFLOPs() const { return peak_matrix_TFLOPs(matrix_dtype); }
+  double peak_matrix_TFLOPs(Precision p) const {
+    return 2.0 * matrix_macs_per_cycle_at(p) * static_cast<double>(cores) * clock_GHz * 1e-3;
   }
   double peak_vector_TFLOPs() const { return vector_flops_per_cycle * static_cast<double>(cores) * clock_GHz * 1e-3; }
 };

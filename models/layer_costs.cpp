@@ -114,7 +114,7 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
   // roofline_time divides every matrix FLOP by the machine's efficiency; a family's own replaces it.
   const double efficiency_scale =
       f.analytical_matrix_efficiency > 0 ? hw.matrix_efficiency / f.analytical_matrix_efficiency : 1.0;
-  c.family_matrix_flops = (f.matrix_time_scale * efficiency_scale - 1.0) * c.matrix_flops;
+  c.family_matrix_flops = (f.matrix_time_scale * efficiency_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
   c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   if (a) {
@@ -133,6 +133,11 @@ void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, Op
 
 OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
   OpCost c = dataflow::kernel_cost(kernel);
+  // Each share of the matrix FLOPs at its precision's rate (the engine's gemm_cycles scale alike).
+  double at_dtype_peak = 0;
+  for (const dataflow::MatrixShare& m : dataflow::matrix_shares(kernel))
+    if (m.share > 0) at_dtype_peak += m.share * c.matrix_flops * hw.matrix_time_ratio(m.precision);
+  if (at_dtype_peak > 0) c.precision_matrix_flops = at_dtype_peak - c.matrix_flops;
   add_family_terms(kernel, hw, c);
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   if (!a || !kv_reused_in_l2(*a, hw)) return c;

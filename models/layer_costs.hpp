@@ -49,6 +49,9 @@ struct OpCost {
   // for the matrix work instead of running beside it (fa2-style softmax), and per-unit fixed costs over the cores'
   // resident units.
   double family_matrix_flops = 0, family_vector_flops = 0;
+  // The FLOPs at the matrix_dtype's peak that the kernels' own precisions add (negative where they run faster:
+  // fp8 on an H100 halves its products' time), so that the roofline divides by one peak (analytical_cost).
+  double precision_matrix_flops = 0;
   double serial_vector_flops = 0;
   double fixed_s = 0;
   // The counts the energy model prices (models/energy.hpp): of vector_flops the exponentials; the bytes the cores
@@ -67,6 +70,7 @@ struct OpCost {
     kernels += o.kernels;
     family_matrix_flops += o.family_matrix_flops;
     family_vector_flops += o.family_vector_flops;
+    precision_matrix_flops += o.precision_matrix_flops;
     serial_vector_flops += o.serial_vector_flops;
     fixed_s += o.fixed_s;
     exps += o.exps;
@@ -83,8 +87,8 @@ inline OpCost operator*(double scale, const OpCost& c) {
   OpCost s;
   s += c;
   for (double* v : {&s.matrix_flops, &s.vector_flops, &s.hbm_bytes, &s.kernels, &s.family_matrix_flops,
-                    &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s, &s.exps, &s.moved_bytes,
-                    &s.written_bytes, &s.select_candidates, &s.select_flops, &s.requests})
+                    &s.precision_matrix_flops, &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s, &s.exps,
+                    &s.moved_bytes, &s.written_bytes, &s.select_candidates, &s.select_flops, &s.requests})
     *v *= scale;
   return s;
 }

@@ -129,7 +129,8 @@ ParallelLayerPlan plan_kind(const Study& st, const LayerShape& s, LayerKind kind
   // Tokens split over the context ranks; weights (and heads) over the tensor ranks. Megatron's all-reduce form
   // keeps the norms whole on every tensor rank; sequence parallelism splits them too.
   plan.other_s = gemm_s / (cp * tp) + norm_s / (cp * (ps.tp_collective == TpCollective::reduce_scatter ? tp : 1.0));
-  const double e = static_cast<double>(s.bytes_per_element);
+  const double e = bytes_per_element(s.precision.activations);
+  const double kv_e = bytes_per_element(s.precision.kv_cache);
   const double local_tokens = s.batch * static_cast<double>(s.query_tokens) / cp;
   if (plan.tp > 1) {
     // Two per layer: after the O projection and after the MLP's down projection (Shoeybi et al. 2019, sec. 3).
@@ -140,7 +141,8 @@ ParallelLayerPlan plan_kind(const Study& st, const LayerShape& s, LayerKind kind
   if (ps.context == ContextParallel::ulysses || plan.cp == 1) {
     plan.attention_s = attention_s / (cp * tp);
     if (plan.cp > 1) {
-      plan.a2a_in_bytes = local_tokens * static_cast<double>(m.q_width() + 2 * m.kv_width()) * e / tp;
+      plan.a2a_in_bytes =
+          local_tokens * (static_cast<double>(m.q_width()) * e + 2.0 * static_cast<double>(m.kv_width()) * kv_e) / tp;
       plan.a2a_out_bytes = local_tokens * static_cast<double>(m.q_width()) * e / tp;
     }
     return plan;
@@ -162,7 +164,7 @@ ParallelLayerPlan plan_kind(const Study& st, const LayerShape& s, LayerKind kind
     plan.fetch_bytes.assign(static_cast<std::size_t>(P * P), 0.0);
     plan.request_bytes.assign(static_cast<std::size_t>(P * P), 0.0);
     // One K/V head's K and V of one tile; the tensor ranks fetch their own heads' share.
-    const double tile_bytes = 2.0 * static_cast<double>(s.tile_tokens * m.head_dim) * e;
+    const double tile_bytes = 2.0 * static_cast<double>(s.tile_tokens * m.head_dim) * kv_e;
     for (std::int64_t c = 0; c < P; ++c)
       for (std::int64_t o = 0; o < P; ++o) {
         const double t = b.blocks[at(c, o)] * s_per_block;
@@ -188,7 +190,7 @@ ParallelLayerPlan plan_kind(const Study& st, const LayerShape& s, LayerKind kind
     plan.backward_bytes =
         local_tokens * (static_cast<double>(m.q_width()) * e + static_cast<double>(m.n_heads) * 4.0) / tp;
   } else {
-    plan.forward_bytes = local_keys * 2.0 * static_cast<double>(m.kv_width()) * e / tp;
+    plan.forward_bytes = local_keys * 2.0 * static_cast<double>(m.kv_width()) * kv_e / tp;
   }
   return plan;
 }

@@ -182,7 +182,7 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
   p.end_to_end_speedup = p.dense_model.time.time_s / p.schedule_model.time.time_s;
   p.flash_io_bound_bytes_per_head =
       flash_attention_io_bound_bytes(static_cast<double>(w.seq_len), static_cast<double>(m.head_dim),
-                                     st.hardware.sram_per_core_bytes, static_cast<double>(w.bytes_per_element));
+                                     st.hardware.sram_per_core_bytes, bytes_per_element(w.precision.kv_cache));
 
   p.tiles.query_tiles = grid.query_tiles;
   p.tiles.key_tiles = grid.key_tiles;

@@ -13,7 +13,7 @@ enum class Bound { matrix, vector, memory, launch };
 std::string_view to_string(Bound bound);
 
 struct RooflineTime {
-  double matrix_s = 0;  // matrix FLOPs at peak_matrix_TFLOPs() * matrix_efficiency
+  double matrix_s = 0;  // matrix FLOPs at each one's precision's peak * matrix_efficiency
   double vector_s = 0;  // vector FLOPs at peak_vector_TFLOPs()
   double memory_s = 0;  // HBM bytes at hbm_bandwidth_GBps
   double launch_s = 0;  // kernels * kernel_launch_us
@@ -55,7 +55,8 @@ inline Bound dominant_bound(const RooflineTime& t) {
 // Inline: it runs tens of times per prediction, inside sweeps of millions of points.
 inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
   RooflineTime t;
-  t.matrix_s = (cost.matrix_flops + cost.family_matrix_flops) / (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
+  t.matrix_s = (cost.matrix_flops + cost.precision_matrix_flops + cost.family_matrix_flops) /
+               (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
   t.vector_s = (cost.vector_flops + cost.family_vector_flops) / (hw.peak_vector_TFLOPs() * 1e12);
   t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;

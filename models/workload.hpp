@@ -11,6 +11,7 @@
 #include "models/dataflow/pattern.hpp"
 #include "models/layer_schedule.hpp"
 #include "models/parallel_spec.hpp"
+#include "models/precision.hpp"
 
 namespace cascadesim::models {
 
@@ -73,7 +74,7 @@ struct LayerSettings {
   // Index into dataflow::attention_implementations() (/workload/attention_implementation): how fused attention's
   // units run on a core.
   std::int64_t attention_implementation = 0;
-  std::int64_t bytes_per_element = 2;  // bf16 activations, weights and KV cache
+  TensorPrecisions precision;  // each tensor's number format (/workload/precision); bytes via bytes_per_element
   // Set: reuse layers' attention fetches K/V in two passes (models/dataflow/kascade_topk.cpp, reuse_kernels).
   std::optional<ProgressiveQuantization> progressive_quantization;
 };

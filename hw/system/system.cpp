@@ -30,6 +30,12 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   if (hardware.errors().size() != before) return;
   if (interconnect) spec.interconnect = interconnect->figures();
   spec.matrix_macs_per_cycle = matrix->peak_macs_per_cycle();
+  for (std::size_t r = 0; r < models::matrix_rate_count; ++r)
+    spec.declared_matrix_macs_per_cycle[r] = matrix->declared_macs_per_cycle(r);
+  if (const std::size_t own = models::matrix_rate(spec.matrix_dtype); spec.declared_matrix_macs_per_cycle[own] > 0)
+    hardware.child("matrix_unit")
+        .error_at(matrix_rate_keys[own], "the matrix_dtype's (" + std::string(models::to_string(spec.matrix_dtype)) +
+                                             ") rate is the unit's own peak; remove this key or change matrix_dtype");
   spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
   spec.hbm_bytes = memory->capacity_bytes();

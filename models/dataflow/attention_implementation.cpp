@@ -30,10 +30,11 @@ std::int64_t AttentionImplementation::registers(std::int64_t rows, std::int64_t 
 }
 
 double AttentionImplementation::shared_bytes(std::int64_t rows, std::int64_t tile_tokens, std::int64_t head_dim,
-                                             double bytes_per_element) const {
-  const double row_bytes = static_cast<double>(head_dim + smem_row_pad) * bytes_per_element;
-  const double q = static_cast<double>(q_buffers * rows) * row_bytes;
-  const double kv = 2.0 * static_cast<double>(figures(head_dim).kv_stages * tile_tokens) * row_bytes;
+                                             double q_element_bytes, double kv_element_bytes) const {
+  const double row_elements = static_cast<double>(head_dim + smem_row_pad);
+  const double q = static_cast<double>(q_buffers * rows) * row_elements * q_element_bytes;
+  const double kv =
+      2.0 * static_cast<double>(figures(head_dim).kv_stages * tile_tokens) * row_elements * kv_element_bytes;
   return q + kv + static_cast<double>(smem_reserved_bytes);
 }
 
@@ -50,20 +51,23 @@ const AttentionImplementation& attention_implementation(std::int64_t index) {
 }
 
 std::int64_t resident_units(const AttentionImplementation& impl, const CoreLimits& core, std::int64_t rows,
-                            std::int64_t tile_tokens, std::int64_t head_dim, double bytes_per_element) {
+                            std::int64_t tile_tokens, std::int64_t head_dim, double q_element_bytes,
+                            double kv_element_bytes) {
   if (!impl.runs_as_thread_blocks()) return 1;
   std::int64_t units = std::max<std::int64_t>(1, core.max_units);
   if (core.shared_bytes > 0)
-    units = std::min(units, static_cast<std::int64_t>(
-                                core.shared_bytes / impl.shared_bytes(rows, tile_tokens, head_dim, bytes_per_element)));
+    units = std::min(
+        units, static_cast<std::int64_t>(core.shared_bytes / impl.shared_bytes(rows, tile_tokens, head_dim,
+                                                                               q_element_bytes, kv_element_bytes)));
   if (core.registers > 0) units = std::min(units, core.registers / impl.registers(rows, head_dim));
   if (core.threads > 0) units = std::min(units, core.threads / impl.threads(rows));
   return std::max<std::int64_t>(1, units);
 }
 
 std::int64_t units_in_flight(const AttentionImplementation& impl, const CoreLimits& core, std::int64_t rows,
-                             std::int64_t tile_tokens, std::int64_t head_dim, double bytes_per_element) {
-  return resident_units(impl, core, rows, tile_tokens, head_dim, bytes_per_element) *
+                             std::int64_t tile_tokens, std::int64_t head_dim, double q_element_bytes,
+                             double kv_element_bytes) {
+  return resident_units(impl, core, rows, tile_tokens, head_dim, q_element_bytes, kv_element_bytes) *
          (impl.runs_as_thread_blocks() ? impl.q_buffers : 1);
 }
 

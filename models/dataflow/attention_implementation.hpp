@@ -43,9 +43,10 @@ struct AttentionImplementation {
   bool runs_as_thread_blocks() const { return consumer_rows > 0; }
   std::int64_t threads(std::int64_t rows) const;
   std::int64_t registers(std::int64_t rows, std::int64_t head_dim) const;
-  // Q buffers plus kv_stages stages of K and V tiles, padded rows, plus the system's reservation.
-  double shared_bytes(std::int64_t rows, std::int64_t tile_tokens, std::int64_t head_dim,
-                      double bytes_per_element) const;
+  // Q buffers plus kv_stages stages of K and V tiles, padded rows at their element bytes, plus the system's
+  // reservation.
+  double shared_bytes(std::int64_t rows, std::int64_t tile_tokens, std::int64_t head_dim, double q_element_bytes,
+                      double kv_element_bytes) const;
 };
 
 // A core's limits on resident units, from the hardware's top level; 0: that resource does not limit them.
@@ -115,9 +116,11 @@ const AttentionImplementation& attention_implementation(std::int64_t index);
 // Units of a kernel of `rows` query rows per tile one core keeps resident: the fewest that shared memory,
 // registers, threads and the scheduler allow (CUDA's occupancy rule), at least 1; 1 for the machine's own dataflow.
 std::int64_t resident_units(const AttentionImplementation& impl, const CoreLimits& core, std::int64_t rows,
-                            std::int64_t tile_tokens, std::int64_t head_dim, double bytes_per_element);
+                            std::int64_t tile_tokens, std::int64_t head_dim, double q_element_bytes,
+                            double kv_element_bytes);
 // Units one core has in flight, sharing its matrix and vector units: q_buffers per resident unit.
 std::int64_t units_in_flight(const AttentionImplementation& impl, const CoreLimits& core, std::int64_t rows,
-                             std::int64_t tile_tokens, std::int64_t head_dim, double bytes_per_element);
+                             std::int64_t tile_tokens, std::int64_t head_dim, double q_element_bytes,
+                             double kv_element_bytes);
 
 }  // namespace cascadesim::models::dataflow

@@ -19,7 +19,7 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.tile_tokens = shape.tile_tokens;
   w.rows = executed_query_rows(shape);
   w.causal = model.causal;
-  w.bytes_per_element = static_cast<double>(shape.bytes_per_element);
+  w.precision = shape.precision;
   w.kv_tensor = kv_tensor;
   w.implementation = shape.attention_implementation;
   // Query rows that do not fill a tile (decode) leave room for the other query heads of the K/V head: pack them

@@ -13,8 +13,8 @@ namespace {
 // The measured pooling kernel runs 256-thread blocks of 8 outputs per thread, 8 blocks resident per SM: a work
 // unit is what one SM holds at once, 16,384 pooled outputs (the engine runs one unit per core at a time).
 Kernel pool_kernel(const char* name, const LayerShape& s, std::int64_t layer, std::int64_t tokens, std::int64_t width,
-                   std::int64_t factor) {
-  const double e = static_cast<double>(s.bytes_per_element);
+                   std::int64_t factor, Precision precision) {
+  const double e = bytes_per_element(precision);
   const double fine = s.batch * static_cast<double>(tokens * width);
   const double pooled = s.batch * static_cast<double>(((tokens + factor - 1) / factor) * width);
   StreamWork w;
@@ -43,10 +43,11 @@ ScoredBlocks scored_blocks(const TransformerModel& m, const LayerShape& s) {
 Kernel low_bit_estimate(const TransformerModel& m, const LayerShape& s, std::int64_t layer, std::int64_t bits) {
   const ScoredBlocks b = scored_blocks(m, s);
   const double scores = b.blocks * b.rows * static_cast<double>(s.tile_tokens);
-  const double e = static_cast<double>(s.bytes_per_element);
+  const double e = bytes_per_element(s.precision.activations);
   const double key_bit_bytes = static_cast<double>(bits) / 8.0;
   StreamWork w;
   w.matrix_flops = scores * 2.0 * static_cast<double>(m.head_dim);
+  w.matrix_precision = s.precision.query_key();
   w.vector_ops = scores;  // the block's running maximum
   w.read_bytes = s.batch * (static_cast<double>(s.key_tokens * m.kv_width()) * key_bit_bytes +
                             static_cast<double>(s.query_tokens * m.q_width()) * e);
@@ -63,8 +64,9 @@ Kernel chunk_summary_estimate(const TransformerModel& m, const LayerShape& s, st
                               std::int64_t vectors) {
   const ScoredBlocks b = scored_blocks(m, s);
   const TileGrid g = layer_tile_grid(s);
-  const double e = static_cast<double>(s.bytes_per_element);
-  const double summary_bytes = static_cast<double>(vectors * m.head_dim) * e;
+  const double e = bytes_per_element(s.precision.activations);
+  // The summaries are kept beside the K/V cache, at its precision.
+  const double summary_bytes = static_cast<double>(vectors * m.head_dim) * bytes_per_element(s.precision.kv_cache);
   const double new_tiles = static_cast<double>((s.query_tokens + s.tile_tokens - 1) / s.tile_tokens);
   StreamWork w;
   w.vector_ops = b.blocks * b.rows * (2.0 * static_cast<double>(vectors * m.head_dim) + 1.0);
@@ -82,9 +84,12 @@ std::vector<Kernel> cascade_stage_kernels(const TransformerModel& model, const L
   std::vector<Kernel> out;
   // One query row (decode) is scored as it is; a prefill's queries are pooled with its keys.
   if (shape.query_tokens > 1)
-    out.push_back(pool_kernel("pool_q", shape, layer, shape.query_tokens, model.q_width(), pool_factor));
-  out.push_back(pool_kernel("pool_k", shape, layer, shape.key_tokens, model.kv_width(), pool_factor));
-  out.push_back(pool_kernel("pool_v", shape, layer, shape.key_tokens, model.kv_width(), pool_factor));
+    out.push_back(pool_kernel("pool_q", shape, layer, shape.query_tokens, model.q_width(), pool_factor,
+                              shape.precision.activations));
+  out.push_back(
+      pool_kernel("pool_k", shape, layer, shape.key_tokens, model.kv_width(), pool_factor, shape.precision.kv_cache));
+  out.push_back(
+      pool_kernel("pool_v", shape, layer, shape.key_tokens, model.kv_width(), pool_factor, shape.precision.kv_cache));
   LayerShape coarse = shape;
   coarse.key_tokens = (shape.key_tokens + pool_factor - 1) / pool_factor;
   if (shape.query_tokens > 1) coarse.query_tokens = (shape.query_tokens + pool_factor - 1) / pool_factor;

@@ -87,7 +87,7 @@ Kernel combine_kernel(const Kernel& attention) {
   const double units = std::ceil(a.batch) * static_cast<double>(a.head_groups() * a.query_tiles);
   StreamWork w;
   w.read_bytes = units * static_cast<double>(a.kv_splits) * a.partial_bytes();
-  w.write_bytes = units * static_cast<double>(a.unit_rows() * a.head_dim) * a.bytes_per_element;
+  w.write_bytes = units * static_cast<double>(a.unit_rows() * a.head_dim) * a.q_element_bytes();
   // Per split and row: a rescale factor exp(m_s - m) and a multiply-add per output element.
   w.vector_ops = units * static_cast<double>(a.kv_splits * a.unit_rows() * (2 * a.head_dim + 2));
   w.units = units;
@@ -128,7 +128,7 @@ double work_units(const Kernel& kernel) {
 
 std::int64_t units_in_flight(const AttentionWork& w, const CoreLimits& core) {
   return units_in_flight(attention_implementation(w.implementation), core, w.unit_rows(), w.tile_tokens, w.head_dim,
-                         w.bytes_per_element);
+                         w.q_element_bytes(), w.kv_element_bytes());
 }
 
 std::size_t kernel_family(const Kernel& kernel) {
@@ -143,6 +143,16 @@ std::size_t kernel_family(const Kernel& kernel) {
   return elementwise;
 }
 
+std::array<MatrixShare, 2> matrix_shares(const Kernel& kernel) {
+  if (const auto* g = std::get_if<GemmWork>(&kernel.work)) return {{{g->compute_precision(), 1.0}, {}}};
+  if (const auto* a = std::get_if<AttentionWork>(&kernel.work))
+    return {{{a->precision.query_key(), 0.5}, {a->precision.probability_value(), 0.5}}};
+  // A stream without matrix work has no format to run at (its matrix_precision is left at the default).
+  if (const auto* s = std::get_if<StreamWork>(&kernel.work); s && s->matrix_flops > 0)
+    return {{{s->matrix_precision, 1.0}, {}}};
+  return {};
+}
+
 OpCost kernel_cost(const Kernel& kernel) {
   OpCost cost = std::visit(
       [](const auto& w) -> OpCost {
@@ -152,13 +162,14 @@ OpCost kernel_cost(const Kernel& kernel) {
           c.matrix_flops = w.problems * 2.0 * w.m * w.n * w.k;
           c.vector_flops = w.problems * w.epilogue_ops_per_output * w.m * w.n;
           const double b_reads = w.problems / static_cast<double>(w.problems_per_b);
-          c.hbm_bytes = w.bytes_per_element * (w.problems * (w.m * w.k + w.m * w.n) + b_reads * w.k * w.n);
-          c.written_bytes = w.bytes_per_element * w.problems * w.m * w.n;
+          c.written_bytes = w.out_bytes() * w.problems * w.m * w.n;
+          c.hbm_bytes = w.a_bytes() * w.problems * w.m * w.k + w.b_bytes() * b_reads * w.k * w.n + c.written_bytes;
           // Each output tile streams its A panel and its B panel through the cores: A is read once per N tile and B
           // once per M tile, whatever the L2 then keeps.
-          c.moved_bytes = w.bytes_per_element * w.problems * w.k *
-                              (std::ceil(w.n / w.tile_n) * w.m + std::ceil(w.m / w.tile_m) * w.n) +
-                          c.written_bytes;
+          c.moved_bytes =
+              w.problems * w.k *
+                  (w.a_bytes() * std::ceil(w.n / w.tile_n) * w.m + w.b_bytes() * std::ceil(w.m / w.tile_m) * w.n) +
+              c.written_bytes;
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
           const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);
@@ -166,7 +177,7 @@ OpCost kernel_cost(const Kernel& kernel) {
           c.vector_flops = scores * w.vector_ops_per_score;
           // Every split of a unit reads its Q; a split unit writes an fp32 partial instead of O.
           const double q_bytes =
-              w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.bytes_per_element;
+              w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.q_element_bytes();
           const double out_bytes =
               w.kv_splits > 1
                   ? w.batch * static_cast<double>(w.head_groups() * w.query_tiles * w.kv_splits) * w.partial_bytes()

@@ -3,6 +3,7 @@
 // are a range for dense attention and generated on demand for top-k, never a materialized list per tile.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,7 @@
 #include "models/dataflow/pattern.hpp"
 #include "models/layer_costs.hpp"
 #include "models/layer_schedule.hpp"
+#include "models/precision.hpp"
 
 namespace cascadesim::models::dataflow {
 
@@ -24,13 +26,19 @@ struct GemmWork {
   std::int64_t problems_per_b = 1;  // consecutive problems that read the same B
   // A 2-CTA cluster of 128 x 256 tiles sharing operands by multicast (CUTLASS Hopper) acts as one 256 x 256 tile.
   double tile_m = 256, tile_n = 256;
-  double bytes_per_element = 2;
+  // Formats of A (activations; Q or P unfused), B (a weight; K or V unfused) and C; the product runs at
+  // matrix_precision(A, B).
+  Precision a_precision = Precision::bf16, b_precision = Precision::bf16, out_precision = Precision::bf16;
   double epilogue_ops_per_output = 0;  // fused elementwise work (activation) per output element
   std::uint64_t a_tensor = 0;          // ids for tile-granular caching: A panels reused across N tiles,
   std::uint64_t b_tensor = 0;          // B (weight) panels reused across M tiles
 
   double tiles_per_problem() const { return std::ceil(m / tile_m) * std::ceil(n / tile_n); }
   double units() const { return std::ceil(problems) * tiles_per_problem(); }  // output tiles
+  double a_bytes() const { return bytes_per_element(a_precision); }
+  double b_bytes() const { return bytes_per_element(b_precision); }
+  double out_bytes() const { return bytes_per_element(out_precision); }
+  Precision compute_precision() const { return matrix_precision(a_precision, b_precision); }
   bool operator==(const GemmWork&) const = default;
 };
 
@@ -54,7 +62,7 @@ struct AttentionWork {
   double vector_ops_per_score = softmax_ops_per_score;  // + 1 / tile_tokens when an anchor keeps block maxima
   bool writes_tile_scores = false;                      // anchor: one fp32 score per visited block
   bool reads_index_lists = false;                       // reuse: int32 lists from memory
-  double bytes_per_element = 2;
+  TensorPrecisions precision;                           // Q and O: activations; K and V: kv_cache; P: scores
   double kv_fetch_bytes_per_element = 0;  // > 0: K/V bytes fetched per element (a progressive-quantization pass)
   std::uint64_t kv_tensor = 0;            // id of this layer's K/V, for tile-granular caching
   std::int64_t heads_per_unit = 1;        // query heads packed into one unit's rows (one K/V head's group), else 1
@@ -71,8 +79,9 @@ struct AttentionWork {
   }
   // Blocks over every head of one sequence: causal T(T+1)/2 or Tq Tk per head when dense (seed 002 §4).
   double visited_blocks() const;
+  double q_element_bytes() const { return bytes_per_element(precision.activations); }  // Q and O
   double kv_element_bytes() const {
-    return kv_fetch_bytes_per_element > 0 ? kv_fetch_bytes_per_element : bytes_per_element;
+    return kv_fetch_bytes_per_element > 0 ? kv_fetch_bytes_per_element : bytes_per_element(precision.kv_cache);
   }
   double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * kv_element_bytes(); }
   // One K/V head's whole K and V of one sequence.
@@ -129,8 +138,9 @@ struct SelectWork {
 // Elementwise passes over memory: pooling for scoring, cascade stop decisions.
 struct StreamWork {
   double read_bytes = 0, write_bytes = 0, vector_ops = 0;
-  double matrix_flops = 0;  // small dense products riding along (pooled scores)
-  double units = 1;         // work units it is spread over
+  double matrix_flops = 0;                       // small dense products riding along (pooled scores)
+  Precision matrix_precision = Precision::bf16;  // the format they run at
+  double units = 1;                              // work units it is spread over
   bool operator==(const StreamWork&) const = default;
 };
 
@@ -167,6 +177,14 @@ std::int64_t units_in_flight(const AttentionWork& w, const CoreLimits& core);
 // The family whose fitted figures a kernel takes (models/kernel_families.hpp): an attention kernel's implementation,
 // decode for split-key attention, gemm, selection, or elementwise for streams.
 std::size_t kernel_family(const Kernel& kernel);
+
+// The formats a kernel's matrix FLOPs run at and the share of them at each: attention's Q K^T and P V take half
+// each; a second share of 0 when one format runs all of them.
+struct MatrixShare {
+  Precision precision = Precision::bf16;
+  double share = 0;
+};
+std::array<MatrixShare, 2> matrix_shares(const Kernel& kernel);
 
 // The analytical sum over a kernel's description (FLOPs, compulsory-or-streamed bytes are the simulator's job;
 // here bytes count every tile load, before any cache).

@@ -74,8 +74,8 @@ enum class LayerTensor : std::uint32_t {
 // Ids that name a layer's tensors for caches: nonzero and distinct per (layer, tensor).
 std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor);
 
-// A projection's or the MLP's GEMM: activations [m x k] against a weight [k x n].
-GemmWork projection_gemm(double m, double k, double n, double bytes_per_element, std::uint64_t a_tensor,
+// A projection's or the MLP's GEMM: activations [m x k] against a weight [k x n], at their precisions.
+GemmWork projection_gemm(double m, double k, double n, const TensorPrecisions& precision, std::uint64_t a_tensor,
                          std::uint64_t b_tensor);
 
 }  // namespace cascadesim::models::dataflow

@@ -8,7 +8,7 @@ namespace cascadesim::models::dataflow {
 
 std::vector<Kernel> materialized_attention(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
                                            LayerKind kind) {
-  const double e = static_cast<double>(shape.bytes_per_element);
+  const TensorPrecisions& p = shape.precision;
   const double problems = shape.batch * static_cast<double>(model.n_heads);
   const std::int64_t group = model.n_heads / model.n_kv_heads;
   const double q = static_cast<double>(shape.query_tokens);
@@ -21,14 +21,16 @@ std::vector<Kernel> materialized_attention(const TransformerModel& model, const 
   scores.k = dh;
   scores.problems = problems;
   scores.problems_per_b = group;  // the query heads of one K/V head read the same K
-  scores.bytes_per_element = e;
+  scores.a_precision = p.activations;
+  scores.b_precision = p.kv_cache;
+  scores.out_precision = p.scores;
   scores.a_tensor = tensor_id(layer, LayerTensor::queries);
   scores.b_tensor = tensor_id(layer, LayerTensor::kv);
 
   const double elements = problems * q * k;
   StreamWork softmax;
-  softmax.read_bytes = elements * e;
-  softmax.write_bytes = elements * e;
+  softmax.read_bytes = elements * bytes_per_element(p.scores);
+  softmax.write_bytes = elements * bytes_per_element(p.scores);
   softmax.vector_ops = elements * softmax_ops_per_score;
   softmax.units = problems * static_cast<double>(layer_tile_grid(shape).query_tiles);
   if (kind == LayerKind::anchor && shape.pattern->selects_from_scores()) {
@@ -43,7 +45,9 @@ std::vector<Kernel> materialized_attention(const TransformerModel& model, const 
   output.k = k;
   output.problems = problems;
   output.problems_per_b = group;  // and the same V
-  output.bytes_per_element = e;
+  output.a_precision = p.scores;
+  output.b_precision = p.kv_cache;
+  output.out_precision = p.activations;
   output.a_tensor = tensor_id(layer, LayerTensor::probabilities);
   output.b_tensor = tensor_id(layer, LayerTensor::values);
 

@@ -7,13 +7,15 @@
 
 namespace cascadesim::models::dataflow {
 
-GemmWork projection_gemm(double m, double k, double n, double bytes_per_element, std::uint64_t a_tensor,
+GemmWork projection_gemm(double m, double k, double n, const TensorPrecisions& precision, std::uint64_t a_tensor,
                          std::uint64_t b_tensor) {
   GemmWork g;
   g.m = m;
   g.k = k;
   g.n = n;
-  g.bytes_per_element = bytes_per_element;
+  g.a_precision = precision.activations;
+  g.b_precision = precision.weights;
+  g.out_precision = precision.activations;
   g.a_tensor = a_tensor;
   g.b_tensor = b_tensor;
   return g;
@@ -25,14 +27,16 @@ using enum LayerTensor;
 // Pooled scoring: mean-pool Q and K per tile, score pooled Q against pooled K, then select.
 Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64_t layer) {
   const TileGrid g = layer_tile_grid(s);
-  const double pooled_elements =
-      s.batch * static_cast<double>(s.query_tokens * m.q_width() + s.key_tokens * m.kv_width());
+  const double pooled_q = s.batch * static_cast<double>(s.query_tokens * m.q_width());
+  const double pooled_k = s.batch * static_cast<double>(s.key_tokens * m.kv_width());
   const double heads = s.batch * static_cast<double>(m.n_heads);
   const double rated = static_cast<double>(dense_tiles(g, m.causal));
   StreamWork w;
-  w.read_bytes = pooled_elements * static_cast<double>(s.bytes_per_element);
-  w.vector_ops = pooled_elements;
+  w.read_bytes =
+      pooled_q * bytes_per_element(s.precision.activations) + pooled_k * bytes_per_element(s.precision.kv_cache);
+  w.vector_ops = pooled_q + pooled_k;
   w.matrix_flops = heads * rated * 2.0 * static_cast<double>(m.head_dim);
+  w.matrix_precision = s.precision.query_key();
   w.write_bytes = heads * rated * tile_score_bytes;
   w.units = heads * static_cast<double>(g.query_tiles);
   return Kernel{"pooled_scoring", Op::anchor_scoring, layer, LayerKind::anchor, w};
@@ -55,9 +59,10 @@ double token_row_units(const LayerShape& s) {
 Kernel norm_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind,
                    const char* name) {
   const double elements = s.batch * static_cast<double>(s.query_tokens * m.d_model);
-  const double e = static_cast<double>(s.bytes_per_element);
+  const double e = bytes_per_element(s.precision.activations);
   StreamWork w;
-  w.read_bytes = 2.0 * elements * e + static_cast<double>(m.d_model) * e;  // and the norm's weight
+  // The norm's weight is counted at the activations' precision (inference stacks keep it in the model dtype).
+  w.read_bytes = 2.0 * elements * e + static_cast<double>(m.d_model) * e;
   w.write_bytes = 2.0 * elements * e;
   w.vector_ops = elements * (m.norm == NormKind::rmsnorm ? add_rmsnorm_ops_per_element : add_layernorm_ops_per_element);
   w.units = token_row_units(s);
@@ -69,7 +74,7 @@ Kernel norm_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t 
 Kernel rope_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
   const double elements = tokens * static_cast<double>(m.q_width() + m.kv_width());
-  const double e = static_cast<double>(s.bytes_per_element);
+  const double e = bytes_per_element(s.precision.activations);
   StreamWork w;
   w.read_bytes = elements * e + static_cast<double>(s.query_tokens * 2 * m.head_dim) * e;
   w.write_bytes = elements * e;
@@ -82,7 +87,7 @@ Kernel rope_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t 
 // epilogue).
 Kernel activation_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
   const double outputs = s.batch * static_cast<double>(s.query_tokens * m.d_mlp);
-  const double e = static_cast<double>(s.bytes_per_element);
+  const double e = bytes_per_element(s.precision.activations);
   StreamWork w;
   w.read_bytes = 2.0 * outputs * e;
   w.write_bytes = outputs * e;
@@ -99,7 +104,7 @@ std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor) {
 std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind,
                                   std::uint64_t anchor_seed) {
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
-  const double e = static_cast<double>(s.bytes_per_element);
+  const TensorPrecisions& e = s.precision;
   const double d = static_cast<double>(m.d_model);
   const double dm = static_cast<double>(m.d_mlp);
   const std::uint64_t x = tensor_id(layer, activations);

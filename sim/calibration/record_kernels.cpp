@@ -43,10 +43,11 @@ models::LayerShape attention_shape(const MeasuredPoint& p, std::int64_t seq_len,
 // like every measured record.
 Kernel gemm_kernel(const MeasuredPoint& p) {
   namespace df = models::dataflow;
-  return Kernel{"gemm", models::Op::mlp, 0, LayerKind::dense,
-                df::projection_gemm(static_cast<double>(p.batch * p.seq_len), static_cast<double>(p.gemm_k),
-                                    static_cast<double>(p.gemm_n), 2.0, df::tensor_id(0, df::LayerTensor::activations),
-                                    df::tensor_id(0, df::LayerTensor::w_qkv))};
+  return Kernel{
+      "gemm", models::Op::mlp, 0, LayerKind::dense,
+      df::projection_gemm(static_cast<double>(p.batch * p.seq_len), static_cast<double>(p.gemm_k),
+                          static_cast<double>(p.gemm_n), models::TensorPrecisions{},
+                          df::tensor_id(0, df::LayerTensor::activations), df::tensor_id(0, df::LayerTensor::w_qkv))};
 }
 
 // One new token per sequence against its K/V cache, all of it or (top_k > 0) the top_k key tiles its anchor's lists

@@ -331,6 +331,14 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
       << " TFLOP/s matrix, " << fmt("%.4g", hw.peak_vector_TFLOPs()) << " TFLOP/s vector, "
       << fmt("%.4g", hw.hbm_bandwidth_GBps) << " GB/s, ridge " << fmt("%.0f", models::ridge_flops_per_byte(hw))
       << " FLOP/byte, launch " << fmt("%.3g", hw.kernel_launch_us) << " us (exact costs)\n";
+  // The products that run at another precision than the matrix_dtype (docs/precision.md), at their own peaks.
+  const models::TensorPrecisions& tp = st.workload.precision;
+  const std::pair<const char*, models::Precision> products[] = {
+      {"projections", tp.projections()}, {"Q K^T", tp.query_key()}, {"P V", tp.probability_value()}};
+  for (const auto& [what, precision] : products)
+    if (models::matrix_rate(precision) != models::matrix_rate(hw.matrix_dtype))
+      out << "  " << what << " at " << models::to_string(precision) << ": "
+          << fmt("%.4g", hw.peak_matrix_TFLOPs(precision) * hw.matrix_efficiency) << " TFLOP/s matrix\n";
   std::snprintf(line, sizeof line, "%-16s %-7s %11s %11s %10s %10s %10s %10s %10s  %s\n", "op", "layer", "FLOPs",
                 "HBM bytes", "matrix us", "vector us", "memory us", "launch us", "total us", "bound");
   out << line;

@@ -25,7 +25,6 @@ using models::Workload;
 namespace {
 constexpr auto required = core::Presence::required;
 
-constexpr std::array<std::string_view, 2> matrix_dtypes{"bf16", "fp16"};
 constexpr std::array<std::string_view, 2> mlp_names{"swiglu", "gelu"};
 constexpr std::array<std::string_view, 2> norm_names{"rmsnorm", "layernorm"};
 constexpr std::array<std::string_view, 2> positional_names{"rope", "learned"};
@@ -39,9 +38,12 @@ constexpr std::array<std::string_view, 2> tp_collective_names{"all_reduce", "red
 
 constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
     {.key = "matrix_dtype",
-     .doc = "element type the matrix unit's peak is quoted for",
-     .target = &HardwareSpec::matrix_dtype,
-     .text_choices = matrix_dtypes},
+     .doc = "the precision the matrix unit's own rate is quoted for (the others: /matrix_unit/<class>_macs_per_cycle); "
+            "a study's tensors default to it",
+     .target = core::Choice<HardwareSpec>{
+         models::precision_names,
+         [](HardwareSpec& h, std::size_t i) { h.matrix_dtype = static_cast<models::Precision>(i); },
+         [](const HardwareSpec& h) { return static_cast<std::size_t>(h.matrix_dtype); }}},
     {.key = "sram_per_core_bytes",
      .unit = "bytes",
      .doc = "per-core scratchpad / shared memory",
@@ -235,12 +237,30 @@ constexpr auto workload = std::to_array<core::Field<Workload>>({
          models::dataflow::attention_implementation_names,
          [](Workload& w, std::size_t i) { w.attention_implementation = static_cast<std::int64_t>(i); },
          [](const Workload& w) { return static_cast<std::size_t>(w.attention_implementation); }}},
-    {.key = "bytes_per_element",
-     .unit = "bytes",
-     .doc = "bytes per activation, weight and KV-cache element",
-     .min = 1,
-     .max = 8,
-     .target = &Workload::bytes_per_element},
+});
+
+// One precision per tensor; every default is the machine's matrix_dtype (sim/config/study_loader.cpp).
+template <models::Precision models::TensorPrecisions::*member>
+constexpr core::Choice<models::TensorPrecisions> precision_choice() {
+  return {models::precision_names,
+          [](models::TensorPrecisions& t, std::size_t i) { t.*member = static_cast<models::Precision>(i); },
+          [](const models::TensorPrecisions& t) { return static_cast<std::size_t>(t.*member); }};
+}
+constexpr auto tensor_precision = std::to_array<core::Field<models::TensorPrecisions>>({
+    {.key = "weights",
+     .doc = "projection and MLP weights as stored and read (int4/fp4 with wider activations: weight-only "
+            "quantization, the product runs at the activations' rate); default: the hardware's matrix_dtype",
+     .target = precision_choice<&models::TensorPrecisions::weights>()},
+    {.key = "activations",
+     .doc = "the residual stream, Q, attention outputs and MLP hiddens; default: the hardware's matrix_dtype",
+     .target = precision_choice<&models::TensorPrecisions::activations>()},
+    {.key = "kv_cache",
+     .doc = "K and V as cached and fetched (fp8: half the bytes of bf16); default: the hardware's matrix_dtype",
+     .target = precision_choice<&models::TensorPrecisions::kv_cache>()},
+    {.key = "scores",
+     .doc = "attention probabilities P (fused P V's operand; materialized S and P in memory); default: the "
+            "hardware's matrix_dtype",
+     .target = precision_choice<&models::TensorPrecisions::scores>()},
 });
 
 constexpr auto cascade = std::to_array<core::Field<CascadeSpec>>({
@@ -409,6 +429,7 @@ constexpr auto kernel_family = std::to_array<core::Field<models::KernelFamilyFig
 static_assert(core::fields_declared<HardwareSpec>(hardware));
 static_assert(core::fields_declared<TransformerModel>(model));
 static_assert(core::fields_declared<Workload>(workload));
+static_assert(core::fields_declared<models::TensorPrecisions>(tensor_precision));
 static_assert(core::fields_declared<CascadeSpec>(cascade));
 static_assert(core::fields_declared<CascadeStage>(cascade_stage));
 static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
@@ -428,6 +449,7 @@ std::span<const core::Field<TransformerModel>> model_fields() { return model; }
 std::span<const core::Field<Workload>> workload_fields() { return workload; }
 std::span<const core::Field<CascadeSpec>> cascade_fields() { return cascade; }
 std::span<const core::Field<models::ParallelSpec>> parallel_fields() { return parallel; }
+std::span<const core::Field<models::TensorPrecisions>> precision_fields() { return tensor_precision; }
 std::span<const core::Field<CascadeStage>> cascade_stage_fields() { return cascade_stage; }
 std::span<const core::Field<EarlyExitSpec>> early_exit_fields() { return early_exit; }
 std::span<const core::Field<ProgressiveQuantization>> progressive_quantization_fields() {

@@ -15,6 +15,7 @@ std::span<const core::Field<models::TransformerModel>> model_fields();
 std::span<const core::Field<models::Workload>> workload_fields();
 std::span<const core::Field<models::CascadeSpec>> cascade_fields();
 std::span<const core::Field<models::ParallelSpec>> parallel_fields();
+std::span<const core::Field<models::TensorPrecisions>> precision_fields();
 std::span<const core::Field<models::CascadeStage>> cascade_stage_fields();
 std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
 std::span<const core::Field<models::ProgressiveQuantization>> progressive_quantization_fields();

@@ -110,6 +110,37 @@ std::string hbm_capacity_problem(const models::Study& study) {
          core::format_number(study.hardware.hbm_bytes);
 }
 
+std::optional<StudyProblem> precision_problem(const models::Study& study) {
+  using models::Precision;
+  const models::TensorPrecisions& p = study.workload.precision;
+  struct Product {
+    const char* what;
+    const char* a_key;
+    Precision a;
+    const char* b_key;
+    Precision b;
+  };
+  const Product products[] = {
+      {"the projections and MLP (activations x weights)", "activations", p.activations, "weights", p.weights},
+      {"Q K^T (activations x kv_cache)", "activations", p.activations, "kv_cache", p.kv_cache},
+      {"P V (scores x kv_cache)", "scores", p.scores, "kv_cache", p.kv_cache}};
+  const models::HardwareSpec& hw = study.hardware;
+  for (const Product& product : products) {
+    const Precision at = models::matrix_precision(product.a, product.b);
+    if (hw.matrix_macs_per_cycle_at(at) > 0) continue;
+    std::string has;
+    for (std::size_t r = 0; r < models::matrix_rate_count; ++r)
+      if (r == models::matrix_rate(hw.matrix_dtype) || hw.declared_matrix_macs_per_cycle[r] > 0)
+        has += (has.empty() ? "" : ", ") + std::string(models::matrix_rate_names[r]);
+    const std::string rate(models::matrix_rate_names[models::matrix_rate(at)]);
+    return StudyProblem{std::string("/workload/precision/") + (at == product.a ? product.a_key : product.b_key),
+                        std::string(models::to_string(at)) + " makes " + product.what + " run at " + rate + ", but " +
+                            (hw.name.empty() ? std::string("the hardware") : hw.name) + "'s matrix unit has no " +
+                            rate + " rate (/hardware/matrix_unit/" + rate + "_macs_per_cycle); it has " + has};
+  }
+  return std::nullopt;
+}
+
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study) {
   if (std::string why = kv_heads_problem(study.model); !why.empty())
     return StudyProblem{"/model/n_kv_heads", std::move(why)};
@@ -126,6 +157,7 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
   }
   if (std::string why = parallel_problem(study); !why.empty())
     return StudyProblem{"/workload/parallel", std::move(why)};
+  if (std::optional<StudyProblem> problem = precision_problem(study)) return problem;
   if (std::string why = hbm_capacity_problem(study); !why.empty())
     return StudyProblem{"/workload/batch", std::move(why)};
   return std::nullopt;

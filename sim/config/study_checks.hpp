@@ -34,8 +34,13 @@ struct StudyProblem {
   std::string message;
 };
 
+// /workload/precision/<tensor>: every matrix product runs at a precision the machine's matrix unit has a rate for
+// (models::TensorPrecisions: projections, Q K^T, P V); the pointer names the operand that carries the precision.
+std::optional<StudyProblem> precision_problem(const models::Study& study);
+
 // The first cross-field problem of a study whose fields each passed their own checks, in the loader's order
-// (model, schedule, top_k, pattern, early exits, HBM capacity), or nothing. Allocates nothing for a consistent study.
+// (model, schedule, top_k, pattern, early exits, parallel, precision, HBM capacity), or nothing. Allocates nothing for
+// a consistent study.
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study);
 
 }  // namespace cascadesim::sim

@@ -578,9 +578,22 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel"})
+  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel",
+                             "precision", "bytes_per_element"})
     keys.push_back(k);
   node.reject_unknown_keys(keys);
+  if (node.has("bytes_per_element"))
+    node.error_at("bytes_per_element",
+                  "no longer a workload field: each tensor has its own precision, "
+                  "/workload/precision/{weights,activations,kv_cache,scores} (bf16 or fp16: 2 bytes, fp8 or int8: 1, "
+                  "int4 or fp4: 0.5); remove it");
+  if (node.has("precision")) {
+    const core::ConfigNode precision = node.child("precision");
+    if (!precision.empty()) {
+      core::read_fields(precision, precision_fields(), w.precision);
+      precision.reject_unknown_keys(core::field_keys(precision_fields()));
+    }
+  }
   if (node.has("pattern")) {
     const core::ConfigNode section = node.child("pattern");
     if (!section.empty())
@@ -650,10 +663,15 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
   if (root.has("workload")) {
     const core::ConfigNode workload = root.child("workload");
     if (!workload.empty()) read_workload(workload, st.workload, st.model, model_ok);
+    default_precisions(*doc, st);
     if (errors.empty())
       if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
     if (errors.empty())
       if (std::string why = parallel_problem(st); !why.empty()) workload.error_at("parallel", std::move(why));
+    if (errors.empty())
+      if (const std::optional<StudyProblem> problem = precision_problem(st))
+        workload.child("precision")
+            .error_at(problem->pointer.substr(problem->pointer.rfind('/') + 1), problem->message);
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
@@ -684,6 +702,19 @@ LoadedStudy load_study_text(std::string_view text, const std::string& label, con
   Loader loader(options, errors);
   const core::Json* doc = loader.read_text(text, label);
   return load_document(loader, doc, label, options, errors);
+}
+
+void default_precisions(const core::Json& study_document, models::Study& study) {
+  // Tensors the study gives no precision keep the machine's matrix_dtype: 2-byte elements at the matrix unit's own
+  // rate on every shipped preset, as before per-tensor precision.
+  const core::Json* given = nullptr;
+  if (const auto w = study_document.find("workload"); w != study_document.end() && w->is_object())
+    if (const auto p = w->find("precision"); p != w->end() && p->is_object()) given = &*p;
+  models::TensorPrecisions& t = study.workload.precision;
+  const std::pair<const char*, models::Precision*> tensors[] = {
+      {"weights", &t.weights}, {"activations", &t.activations}, {"kv_cache", &t.kv_cache}, {"scores", &t.scores}};
+  for (const auto& [key, precision] : tensors)
+    if (!given || !given->contains(key)) *precision = study.hardware.matrix_dtype;
 }
 
 core::Json study_to_json(const models::Study& st) {
@@ -722,6 +753,9 @@ core::Json study_to_json(const models::Study& st) {
   if (st.workload.progressive_quantization)
     w["progressive_quantization"] =
         core::fields_to_json(progressive_quantization_fields(), *st.workload.progressive_quantization);
+  const models::Precision dtype = st.hardware.matrix_dtype;
+  if (st.workload.precision != models::TensorPrecisions{dtype, dtype, dtype, dtype})
+    w["precision"] = core::fields_to_json(precision_fields(), st.workload.precision);
   if (st.workload.parallel != models::ParallelSpec{})
     w["parallel"] = core::fields_to_json(parallel_fields(), st.workload.parallel);
   out["workload"] = w;

@@ -47,4 +47,8 @@ LoadedStudy load_study_text(std::string_view text, const std::string& label, con
 // The study as resolved JSON (every field, presets applied) in the study file format, for records and reports.
 core::Json study_to_json(const models::Study& study);
 
+// The tensors the study document gives no /workload/precision take the study's hardware's matrix_dtype: the loader's
+// defaults, applied again by a sweep that swaps the hardware of a loaded study.
+void default_precisions(const core::Json& study_document, models::Study& study);
+
 }  // namespace cascadesim::sim

@@ -34,7 +34,7 @@ using models::dataflow::SoftmaxOverlap;
 using models::dataflow::StreamWork;
 
 std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
-  const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.bytes_per_element;
+  const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.q_element_bytes();
   const double o_accumulator = static_cast<double>(w.unit_rows() * w.head_dim) * 4.0;  // fp32 running output
   const double free = sram_bytes - q_bytes - o_accumulator;
   if (free < w.kv_tile_bytes()) return 0;
@@ -91,12 +91,15 @@ struct UnitContext {
   std::vector<double> ring;
   std::vector<std::int64_t> head_tiles;
 
-  // The machine's cycles for this kernel's work: the units' own, times its family's fitted scales.
-  double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const {
-    return family.matrix_time_scale * system.matrix_unit().gemm_cycles(m, n, k);
+  // The machine's cycles for this kernel's work: the units' own at the precision the work runs at, times its
+  // family's fitted scales.
+  double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k, models::Precision p) const {
+    return family.matrix_time_scale * system.matrix_unit().gemm_cycles(m, n, k) * system.spec().matrix_time_ratio(p);
   }
-  double matrix_cycles_at_peak(double macs) const {
-    return family.matrix_time_scale * macs / system.matrix_unit().peak_macs_per_cycle();
+  double matrix_cycles_at_peak(double macs, models::Precision p) const {
+    if (macs <= 0) return 0;  // a stream without matrix work, whatever its (unused) precision
+    return family.matrix_time_scale * macs / system.matrix_unit().peak_macs_per_cycle() *
+           system.spec().matrix_time_ratio(p);
   }
   double vector_cycles(double flops, double exps) const {
     return family.vector_time_scale * system.vector_unit().cycles(flops, exps);
@@ -134,8 +137,8 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   // packed row: a packed unit computes all its heads' rows against each tile it loads.
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
   const double unit_rows = static_cast<double>(w.unit_rows());
-  const double mm_cycles =
-      c.gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim) + c.gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens);
+  const double mm_cycles = c.gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim, w.precision.query_key()) +
+                           c.gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens, w.precision.probability_value());
   // One of the per-score operations is the exponential, which runs on the special-function pipe.
   const double vec_cycles = c.vector_cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
   const bool overlapped =
@@ -160,7 +163,7 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
     }
   }
 
-  const double q_bytes = unit_rows * static_cast<double>(w.head_dim) * w.bytes_per_element;
+  const double q_bytes = unit_rows * static_cast<double>(w.head_dim) * w.q_element_bytes();
   const double list_bytes = w.reads_index_lists ? blocks * models::index_bytes : 0.0;
   const double ready =
       transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20), q_bytes + list_bytes, 0, 1, false, t0);
@@ -250,12 +253,12 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
         w.b_tensor | static_cast<std::uint64_t>(b_panel) << 16 | static_cast<std::uint64_t>(step + 1);
     const double a =
         transfer(c, core, w.a_tensor + (static_cast<std::uint64_t>(a_panel) << 24) + static_cast<std::uint64_t>(k0),
-                 tm * kc * w.bytes_per_element, a_id, 1, false, issue);
+                 tm * kc * w.a_bytes(), a_id, 1, false, issue);
     const double b =
         transfer(c, core, w.b_tensor + (static_cast<std::uint64_t>(b_panel) << 24) + static_cast<std::uint64_t>(k0),
-                 kc * tn * w.bytes_per_element, b_id, 1, false, issue);
-    const double mm =
-        c.gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn), static_cast<std::int64_t>(kc));
+                 kc * tn * w.b_bytes(), b_id, 1, false, issue);
+    const double mm = c.gemm_cycles(static_cast<std::int64_t>(tm), static_cast<std::int64_t>(tn),
+                                    static_cast<std::int64_t>(kc), w.compute_precision());
     // A step's operands stream in as gemm_sub_k-wide slices that the matrix unit consumes as they land
     // (a kernel's K loop): compute starts with the first slice and ends one slice's work after the last.
     const double slices = std::max(1.0, kc / gemm_sub_k);
@@ -273,7 +276,7 @@ double gemm_unit(UnitContext& c, const GemmWork& w, double unit, std::int64_t co
   c.record.tile_ops += steps;
   c.record.matrix_busy_ns += cycles_ns(s, mm_total);
   c.record.vector_busy_ns += cycles_ns(s, epilogue);
-  const double written = tm * tn * w.bytes_per_element;
+  const double written = tm * tn * w.out_bytes();
   return transfer(c, core, stream_space | (static_cast<std::uint64_t>(unit) << 20) | 2, written, 0, 1, true, done);
 }
 
@@ -306,7 +309,7 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
   const auto u = static_cast<std::uint64_t>(unit);
   const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0);
   const double vector = c.vector_cycles(w.vector_ops / w.units, 0);
-  const double matrix = c.matrix_cycles_at_peak(w.matrix_flops / w.units / 2.0);
+  const double matrix = c.matrix_cycles_at_peak(w.matrix_flops / w.units / 2.0, w.matrix_precision);
   s.vector_unit().count(vector, w.vector_ops / w.units, 0);
   s.matrix_unit().count(matrix, w.matrix_flops / w.units / 2.0);
   c.record.vector_busy_ns += cycles_ns(s, vector);
@@ -327,10 +330,11 @@ constexpr std::array<std::array<double, 2>, 7> gemm_tile_candidates{
 double gemm_estimate_ns(const GemmWork& g, hw::System& s) {
   const double units = g.units();
   const double waves = std::ceil(units / static_cast<double>(s.cores()));
-  const double operand_bytes = (g.tile_m + g.tile_n) * g.k * g.bytes_per_element;
+  const double operand_bytes = (g.tile_m * g.a_bytes() + g.tile_n * g.b_bytes()) * g.k;
   const double compute_ns =
       cycles_ns(s, s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(g.tile_m), static_cast<std::int64_t>(g.tile_n),
-                                               static_cast<std::int64_t>(g.k)));
+                                               static_cast<std::int64_t>(g.k)) *
+                       s.spec().matrix_time_ratio(g.compute_precision()));
   const double port_ns = operand_bytes / s.noc().peak_bandwidth_GBps(1);
   const double l2_ns = units * operand_bytes / s.l2().peak_bandwidth_GBps(s.cores());
   const double hbm_ns =
@@ -466,8 +470,14 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   system.reset();
   RunResult result;
-  result.peak_macs_per_ns =
-      static_cast<double>(system.cores()) * system.matrix_unit().peak_macs_per_cycle() / system.ns_per_cycle();
+  // The peak of the fastest precision the kernels' matrix work runs at, so that utilization stays at most 1.
+  double peak_macs_per_cycle = system.matrix_unit().peak_macs_per_cycle();
+  for (const Kernel& k : kernels)
+    for (const models::dataflow::MatrixShare& m : models::dataflow::matrix_shares(k))
+      if (m.share > 0)
+        peak_macs_per_cycle = std::max(peak_macs_per_cycle, system.matrix_unit().peak_macs_per_cycle() /
+                                                                system.spec().matrix_time_ratio(m.precision));
+  result.peak_macs_per_ns = static_cast<double>(system.cores()) * peak_macs_per_cycle / system.ns_per_cycle();
   result.peak_hbm_GBps = system.memory().peak_bandwidth_GBps(system.cores());
   const std::uint64_t origin = sc_core::sc_time_stamp().value();
   auto now_ns = [origin]() { return since_ns(origin); };

@@ -118,7 +118,7 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
   if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
     const double need =
-        static_cast<double>(attention.unit_rows() * attention.head_dim) * (attention.bytes_per_element + 4) +
+        static_cast<double>(attention.unit_rows() * attention.head_dim) * (attention.q_element_bytes() + 4) +
         attention.kv_tile_bytes();
     errors.add(loaded.files.front(), "/workload/tile_tokens",
                "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + core::format_number(need) +
@@ -132,8 +132,8 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   const std::string name(models::dataflow::attention_implementation_names[attention.implementation]);
   const std::string block = name + "'s thread block (tile " + std::to_string(attention.tile_tokens) + ", head_dim " +
                             std::to_string(attention.head_dim) + ") needs ";
-  const double shared =
-      impl.shared_bytes(attention.unit_rows(), attention.tile_tokens, attention.head_dim, attention.bytes_per_element);
+  const double shared = impl.shared_bytes(attention.unit_rows(), attention.tile_tokens, attention.head_dim,
+                                          attention.q_element_bytes(), attention.kv_element_bytes());
   if (core.shared_bytes > 0 && shared > core.shared_bytes)
     errors.add(loaded.files.front(), "/workload/attention_implementation",
                block + core::format_number(shared) + " bytes of shared memory but sram_per_core_bytes is " +

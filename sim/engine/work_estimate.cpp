@@ -66,7 +66,7 @@ WorkEstimate estimate_simulation_work(const LoadedStudy& loaded) {
   const models::Prediction p = models::predict_both(st).exact;
   // A request moves about a K/V tile, the engine's typical transfer.
   const double request_bytes = static_cast<double>(st.workload.tile_tokens) * static_cast<double>(st.model.head_dim) *
-                               static_cast<double>(std::max<std::int64_t>(1, st.workload.bytes_per_element));
+                               models::bytes_per_element(st.workload.precision.kv_cache);
   return estimate_work(st.hardware, p.dense_model.cost.hbm_bytes + p.schedule_model.cost.hbm_bytes, request_bytes,
                        std::max(p.dense_model.time.time_s, p.schedule_model.time.time_s) * 1e9);
 }

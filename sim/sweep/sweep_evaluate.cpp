@@ -9,6 +9,7 @@
 #include "models/parallel.hpp"
 #include "models/prediction.hpp"
 #include "sim/config/study_checks.hpp"
+#include "sim/config/study_loader.hpp"
 #include "sim/engine/simulation.hpp"
 
 namespace cascadesim::sim::sweep {
@@ -53,6 +54,7 @@ void PointEvaluator::evaluate(std::span<const std::size_t> digits, PointResult& 
     if (spec_.hardware_axis) {
       variant = &spec_.hardware_variants[digits[spec_.hardware_axis->axis]];
       study_.hardware = variant->spec;
+      default_precisions(spec_.study.documents->front(), study_);
     }
     // Every point sets every swept field, so the previous point's values never leak into this one.
     for (std::size_t a = 0; a < spec_.axes.size(); ++a)

@@ -49,7 +49,8 @@ TEST_CASE("every compute implementation is registered under its role") {
 TEST_CASE("compute components declare their parameters and statistics with units") {
   const hw::ComponentEntry* tc = hw::ComponentCatalog::instance().find("matrix_unit", "tensor_core");
   REQUIRE(tc != nullptr);
-  REQUIRE(tc->params.size() == 9);  // the last two: its MAC energy and static power
+  // Its own 9 (the last two: its MAC energy and static power), then one rate per other precision class.
+  REQUIRE(tc->params.size() == 9 + models::matrix_rate_count);
   CHECK(tc->params[0].key == "macs_per_cycle");
   CHECK(tc->params[0].required);
   CHECK(tc->params[1].key == "tile_m");
@@ -60,13 +61,18 @@ TEST_CASE("compute components declare their parameters and statistics with units
   CHECK(tc->params[7].key == "mac_pJ");
   CHECK(tc->params[7].unit == "pJ");
   CHECK(tc->params[8].key == "static_W");
+  CHECK(tc->params[9].key == "fp32_macs_per_cycle");
+  CHECK(tc->params[12].key == "fp8_macs_per_cycle");
+  CHECK(tc->params[12].unit == "MACs/cycle");
+  CHECK(!tc->params[12].required);
+  CHECK(tc->params[15].key == "fp4_macs_per_cycle");
   REQUIRE(tc->stats.size() == 3);
   CHECK(tc->stats[2].name == "busy_cycles");
   CHECK(tc->stats[2].unit == "cycles");
 
   const hw::ComponentEntry* sa = hw::ComponentCatalog::instance().find("matrix_unit", "systolic");
   REQUIRE(sa != nullptr);
-  REQUIRE(sa->params.size() == 7);
+  REQUIRE(sa->params.size() == 7 + models::matrix_rate_count);
   CHECK(sa->params[0].required);
   CHECK(sa->params[1].required);
   CHECK(sa->params[2].key == "arrays");
@@ -86,6 +92,20 @@ TEST_CASE("a tensor core computes aligned shapes at macs_per_cycle") {
   CHECK(tc->gemm_cycles(128, 64, 64) == doctest::Approx(524288.0 / 2048.0));
   CHECK(tc->gemm_cycles(64, 8, 16) == doctest::Approx(8192.0 / 2048.0));
   CHECK(tc->peak_macs_per_cycle() == 2048.0);
+}
+
+TEST_CASE("a matrix unit reports the per-precision rates its section declares, 0 for the others") {
+  Json section = h100_sm;
+  section["fp8_macs_per_cycle"] = 4096;
+  section["int8_macs_per_cycle"] = 4096;
+  const auto mu = matrix_unit(section);
+  CHECK(mu->declared_macs_per_cycle(models::matrix_rate(models::Precision::fp8_e4m3)) == 4096);
+  CHECK(mu->declared_macs_per_cycle(models::matrix_rate(models::Precision::fp8_e5m2)) == 4096);
+  CHECK(mu->declared_macs_per_cycle(models::matrix_rate(models::Precision::int8)) == 4096);
+  CHECK(mu->declared_macs_per_cycle(models::matrix_rate(models::Precision::fp4)) == 0);
+  CHECK(mu->peak_macs_per_cycle() == 2048);  // its own rate, at the machine's matrix_dtype
+  const auto array = matrix_unit({{"impl", "systolic"}, {"rows", 4}, {"cols", 4}, {"int8_macs_per_cycle", 32}});
+  CHECK(array->declared_macs_per_cycle(models::matrix_rate(models::Precision::int8)) == 32);
 }
 
 TEST_CASE("a tensor core pads unaligned shapes up to its instruction shape") {

@@ -30,10 +30,10 @@ TEST_CASE("every implementation is listed under its name, the machine's own data
 TEST_CASE("fa2-style keeps two blocks per H100 SM at head_dim 64 (registers bind) and one at 128 (shared memory)") {
   const AttentionImplementation& fa2 = named("fa2-style");
   CHECK(fa2.threads(128) == 256);
-  CHECK(resident_units(fa2, h100_sm, 128, 128, 64, 2) == 2);
-  CHECK(resident_units(fa2, h100_sm, 128, 128, 128, 2) == 1);
+  CHECK(resident_units(fa2, h100_sm, 128, 128, 64, 2, 2) == 2);
+  CHECK(resident_units(fa2, h100_sm, 128, 128, 128, 2, 2) == 1);
   // 64-row tiles: 4 warps of 128 registers (16,384 a block) bind before shared memory (8 of 28 KB) and threads (16).
-  CHECK(resident_units(fa2, h100_sm, 64, 64, 64, 2) == 4);
+  CHECK(resident_units(fa2, h100_sm, 64, 64, 64, 2, 2) == 4);
 }
 
 TEST_CASE("fa3-style's shared memory and registers match what Nsight Compute reported: one block per SM") {
@@ -41,24 +41,24 @@ TEST_CASE("fa3-style's shared memory and registers match what Nsight Compute rep
   CHECK(fa3.threads(128) == 384);
   // 197.74 and 132.23 Kbyte (Nsight Compute's kilo is 1000) at head_dim 128 and 64 (reports/measured/h100-fa3),
   // within the barriers' few bytes.
-  CHECK(fa3.shared_bytes(128, 128, 128, 2) / 1000 == doctest::Approx(197.74).epsilon(0.005));
-  CHECK(fa3.shared_bytes(128, 128, 64, 2) / 1000 == doctest::Approx(132.23).epsilon(0.005));
+  CHECK(fa3.shared_bytes(128, 128, 128, 2, 2) / 1000 == doctest::Approx(197.74).epsilon(0.005));
+  CHECK(fa3.shared_bytes(128, 128, 64, 2, 2) / 1000 == doctest::Approx(132.23).epsilon(0.005));
   // 168 registers per thread on average: 384 x 168 = 64,512 of 65,536.
   CHECK(fa3.registers(128, 128) == 384 * 168);
-  CHECK(resident_units(fa3, h100_sm, 128, 128, 128, 2) == 1);
-  CHECK(resident_units(fa3, h100_sm, 128, 128, 64, 2) == 1);
+  CHECK(resident_units(fa3, h100_sm, 128, 128, 128, 2, 2) == 1);
+  CHECK(resident_units(fa3, h100_sm, 128, 128, 64, 2, 2) == 1);
   // Its producer loads the next unit while the consumers compute this one: two units in flight per SM.
-  CHECK(units_in_flight(fa3, h100_sm, 128, 128, 128, 2) == 2);
-  CHECK(units_in_flight(named("fa2-style"), h100_sm, 128, 128, 128, 2) == 1);
+  CHECK(units_in_flight(fa3, h100_sm, 128, 128, 128, 2, 2) == 2);
+  CHECK(units_in_flight(named("fa2-style"), h100_sm, 128, 128, 128, 2, 2) == 1);
 }
 
 TEST_CASE("the machine's own dataflow runs one unit per core, and a core that limits nothing else allows max_units") {
-  CHECK(resident_units(named("tiled"), h100_sm, 128, 128, 64, 2) == 1);
+  CHECK(resident_units(named("tiled"), h100_sm, 128, 128, 64, 2, 2) == 1);
   const CoreLimits scheduler_only{0, 0, 0, 3};
-  CHECK(resident_units(named("fa2-style"), scheduler_only, 128, 128, 64, 2) == 3);
+  CHECK(resident_units(named("fa2-style"), scheduler_only, 128, 128, 64, 2, 2) == 3);
   // A unit that does not fit still runs, alone.
   const CoreLimits tiny{1024, 0, 0, 32};
-  CHECK(resident_units(named("fa2-style"), tiny, 128, 128, 64, 2) == 1);
+  CHECK(resident_units(named("fa2-style"), tiny, 128, 128, 64, 2, 2) == 1);
 }
 
 TEST_CASE("an attention kernel's family is its implementation's, split-key decode's is decode") {

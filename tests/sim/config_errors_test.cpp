@@ -94,8 +94,15 @@ TEST_CASE("a number outside its bounds is an error stating the bound and the val
                        Contains("study.json: /hardware/matrix_efficiency: must be <= 1 (got 1.5)"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_efficiency", 0}})),
                        Contains("study.json: /hardware/matrix_efficiency: must be > 0 (got 0)"), core::ConfigError);
-  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/bytes_per_element", 16)),
-                       Contains("study.json: /workload/bytes_per_element: must be <= 8 (got 16)"), core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/bytes_per_element", 2)),
+                       Contains("study.json: /workload/bytes_per_element: no longer a workload field: each tensor has "
+                                "its own precision, /workload/precision/{weights,activations,kv_cache,scores}"),
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/precision", {{"kv_cache", "fp9"}})),
+                       Contains("study.json: /workload/precision/kv_cache: must be one of fp32, bf16, fp16"),
+                       core::ConfigError);
+  CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/precision", {{"kv_cash", "fp8_e4m3"}})),
+                       Contains("did you mean 'kv_cache'"), core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/seq_len", 4294967296.0)),
                        Contains("study.json: /workload/seq_len: must be <= 2147483648 (got 4294967296)"),
                        core::ConfigError);
@@ -156,7 +163,8 @@ TEST_CASE("a value outside an enumeration lists the choices and suggests the clo
                                 "did you mean 'prefill'?"),
                        core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", {{"preset", "h100-sxm"}, {"matrix_dtype", "bf61"}})),
-                       Contains("study.json: /hardware/matrix_dtype: must be one of bf16, fp16"), core::ConfigError);
+                       Contains("study.json: /hardware/matrix_dtype: must be one of fp32, bf16, fp16, fp8_e4m3"),
+                       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/workload/attention_kernel", 1)),
                        Contains("study.json: /workload/attention_kernel: must be one of fused, materialized (got 1)"),
                        core::ConfigError);
@@ -215,9 +223,9 @@ TEST_CASE("a bad entry in a schedule list is an error at that entry's pointer") 
 TEST_CASE("an unknown preset name is an error that lists the available presets") {
   CHECK_THROWS_WITH_AS(
       load(with(valid_study(), "/hardware", "nosuch")),
-      Contains("study.json: /hardware: unknown hardware preset 'nosuch'; available: a100-sxm-80gb, "
-               "fusemax-like, h100-hgx-nvswitch, h100-nvlink-ring, h100-pcie5, h100-superpod-ib, h100-sxm, h200, "
-               "spatten-like, t4, tpu-v5e-like"),
+      Contains("study.json: /hardware: unknown hardware preset 'nosuch'; available: a100-sxm-80gb, b200, "
+               "fusemax-like, gb200, h100-hgx-nvswitch, h100-nvlink-ring, h100-pcie5, h100-superpod-ib, h100-sxm, "
+               "h200, mi300x, spatten-like, t4, tpu-v5e-like, tpu-v5p-like"),
       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "h100-smx")),
                        Contains("study.json: /hardware: unknown hardware preset 'h100-smx' (did you mean 'h100-sxm'?)"),

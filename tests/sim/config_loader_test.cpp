@@ -71,7 +71,7 @@ void check_same_study(const models::Study& a, const models::Study& b) {
   CHECK(wa.schedule.layers == wb.schedule.layers);
   CHECK(wa.anchor_scoring == wb.anchor_scoring);
   CHECK(wa.attention_kernel == wb.attention_kernel);
-  CHECK(wa.bytes_per_element == wb.bytes_per_element);
+  CHECK(wa.precision == wb.precision);
 
   REQUIRE(wa.cascade.has_value() == wb.cascade.has_value());
   if (wa.cascade) {
@@ -235,7 +235,7 @@ TEST_CASE("an inline hardware object without a preset needs no citations") {
   CHECK(spec.hbm_bytes == 1e10);
   CHECK(spec.peak_matrix_TFLOPs() == doctest::Approx(2 * 1024 * 4 * 1e-3));
   CHECK(spec.peak_vector_TFLOPs() == doctest::Approx(128 * 4 * 1e-3));
-  CHECK(spec.matrix_dtype == "fp16");
+  CHECK(spec.matrix_dtype == models::Precision::fp16);
   CHECK(spec.matrix_efficiency == 1.0);  // the struct default when the key is absent
 }
 
@@ -245,7 +245,7 @@ TEST_CASE("LoadOptions::hardware_preset replaces the study's hardware section") 
   CHECK(hw.name == "t4");
   CHECK(hw.peak_matrix_TFLOPs() == doctest::Approx(65).epsilon(0.01));
   CHECK(hw.hbm_bandwidth_GBps == 320);
-  CHECK(hw.matrix_dtype == "fp16");
+  CHECK(hw.matrix_dtype == models::Precision::fp16);
   CHECK(hw.cores == 40);
 
   SUBCASE("even an override object is dropped whole") {
@@ -329,7 +329,10 @@ TEST_CASE("optional workload keys keep their documented defaults when absent") {
   CHECK(w.schedule.layers.empty());
   CHECK(w.anchor_scoring == models::AnchorScoring::tile_max);
   CHECK(w.attention_kernel == models::AttentionKernel::fused);
-  CHECK(w.bytes_per_element == 2);
+  // Every tensor at the machine's matrix_dtype (bf16 on the H100): 2 bytes per element, as before per-tensor
+  // precision.
+  CHECK(w.precision == models::TensorPrecisions{});
+  CHECK(models::bytes_per_element(w.precision.kv_cache) == 2);
   CHECK(!w.cascade);
   CHECK(!w.early_exit);
 }
@@ -391,7 +394,7 @@ TEST_CASE("study_to_json round-trips non-default optional values") {
   study["workload"]["batch"] = 8;
   study["workload"]["anchor_scoring"] = "pooled";
   study["workload"]["attention_kernel"] = "materialized";
-  study["workload"]["bytes_per_element"] = 4;
+  study["workload"]["precision"] = {{"weights", "int4"}, {"kv_cache", "fp8_e4m3"}};
   study["workload"]["schedule"] = "2D+1A+5R+1A+7R";
   const models::Study original = load(study).study;
   const models::Study reloaded = load_study_text(study_to_json(original).dump(), "roundtrip.json", {}).study;

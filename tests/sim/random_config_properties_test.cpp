@@ -147,7 +147,7 @@ Json random_study_that_fits(std::mt19937_64& rng, const StudyLimits& limits) {
 double compulsory_bytes(const models::Study& st, const models::LayerSchedule& schedule) {
   const models::TransformerModel& m = st.model;
   const models::Workload& w = st.workload;
-  const double e = static_cast<double>(w.bytes_per_element);
+  const double e = models::bytes_per_element(w.precision.activations);
   const double batch = static_cast<double>(w.batch);
   const bool prefill = w.phase == models::Phase::prefill;
   const double tokens = batch * static_cast<double>(prefill ? w.seq_len : 1);

@@ -152,3 +152,35 @@ TEST_CASE("a study's fitted kernel family moves its kernels, and the run names t
     if (a.name == "attention") CHECK(b.end_ns - b.start_ns > a.end_ns - a.start_ns);
   }
 }
+
+TEST_CASE("the simulator runs attention's products at their precision's rate and moves each tensor at its bytes") {
+  const std::string base =
+      R"({"schema_version": 1, "name": "precision", "hardware": "h100-sxm", "model": "llama-3.2-1b",
+      "workload": {"phase": "decode", "seq_len": 4096, "batch": 4, "tile_tokens": 128)";
+  const sim::Simulation bf16 = sim::simulate_loaded(sim::load_study_text(base + "}}", "bf16.json", {}));
+  const sim::Simulation fp8 = sim::simulate_loaded(sim::load_study_text(
+      base + R"(, "precision": {"weights": "fp8_e4m3", "activations": "fp8_e4m3", "kv_cache": "fp8_e4m3",
+                                "scores": "fp8_e4m3"}}})",
+      "fp8.json", {}));
+  double busy_bf16 = 0, busy_fp8 = 0, requested_bf16 = 0, requested_fp8 = 0, described_fp8 = 0;
+  for (const sim::KernelRecord& k : bf16.dense.kernels)
+    if (k.name == "attention") {
+      busy_bf16 += k.matrix_busy_ns;
+      requested_bf16 += k.requested_bytes;
+    }
+  for (const sim::KernelRecord& k : fp8.dense.kernels)
+    if (k.name == "attention") {
+      busy_fp8 += k.matrix_busy_ns;
+      requested_fp8 += k.requested_bytes;
+      described_fp8 += k.cost.hbm_bytes;
+    }
+  // The H100's fp8 rate is twice its bf16 rate (4096 against 2048 MACs per cycle per SM): half the matrix time.
+  CHECK(busy_fp8 == doctest::Approx(0.5 * busy_bf16).epsilon(1e-9));
+  // Q, K and V at one byte (the split units' fp32 partials keep their width): fewer bytes requested, as many as
+  // the description counts (every tile load, before any cache).
+  CHECK(requested_fp8 == doctest::Approx(described_fp8).epsilon(1e-9));
+  CHECK(requested_fp8 < 0.75 * requested_bf16);
+  // Utilization is taken against the fp8 peak, so it stays at most 1.
+  CHECK(fp8.dense.peak_macs_per_ns == doctest::Approx(2.0 * bf16.dense.peak_macs_per_ns));
+  CHECK(sim::matrix_utilization(fp8.dense) <= 1.0);
+}

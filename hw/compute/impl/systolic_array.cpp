@@ -9,7 +9,7 @@
 namespace cascadesim::hw {
 namespace {
 
-struct SystolicArrayConfig {
+struct SystolicArrayConfig : MatrixRates {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   std::int64_t arrays = 1;
@@ -19,7 +19,7 @@ struct SystolicArrayConfig {
   double static_W = hw::no_energy_figure;
 };
 
-constexpr auto systolic_array_fields = std::to_array<core::Field<SystolicArrayConfig>>({
+constexpr auto systolic_array_fields = with_matrix_rates(std::to_array<core::Field<SystolicArrayConfig>>({
     {.key = "rows",
      .doc = "processing elements per column (R): output rows computed at once",
      .presence = core::Presence::required,
@@ -55,13 +55,13 @@ constexpr auto systolic_array_fields = std::to_array<core::Field<SystolicArrayCo
         "energy of one multiply-accumulate in a PE, its register reads and the operand hops between PEs included",
         &SystolicArrayConfig::mac_pJ),
     hw::energy_field<SystolicArrayConfig>("static_W", hw::per_core_static_power, &SystolicArrayConfig::static_W),
-});
+}));
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 class SystolicArray final : public CountingMatrixUnit {
  public:
-  explicit SystolicArray(const SystolicArrayConfig& config) : config_(config) {}
+  explicit SystolicArray(const SystolicArrayConfig& config) : CountingMatrixUnit(config), config_(config) {}
 
   // Kung, "Why systolic architectures?", IEEE Computer 1982: operands enter skewed, so PE(i, j) starts i + j
   // cycles after PE(0, 0). One block takes k cycles at PE(0, 0), then the wavefront needs (R - 1) cycles to

@@ -9,7 +9,7 @@
 namespace cascadesim::hw {
 namespace {
 
-struct TensorCoreConfig {
+struct TensorCoreConfig : MatrixRates {
   double macs_per_cycle = 0;
   std::int64_t tile_m = 64;
   std::int64_t tile_n = 8;
@@ -23,7 +23,7 @@ struct TensorCoreConfig {
   double static_W = hw::no_energy_figure;
 };
 
-constexpr auto tensor_core_fields = std::to_array<core::Field<TensorCoreConfig>>({
+constexpr auto tensor_core_fields = with_matrix_rates(std::to_array<core::Field<TensorCoreConfig>>({
     {.key = "macs_per_cycle",
      .unit = "MACs/cycle",
      .doc =
@@ -66,17 +66,18 @@ constexpr auto tensor_core_fields = std::to_array<core::Field<TensorCoreConfig>>
      .min = 0,
      .max = 1e6,
      .target = &TensorCoreConfig::area_mm2_per_mac},
-    hw::energy_field<TensorCoreConfig>(
-        "mac_pJ", "energy of one multiply-accumulate at the matrix_dtype, operand delivery from registers included",
-        &TensorCoreConfig::mac_pJ),
+    hw::energy_field<TensorCoreConfig>("mac_pJ",
+                                       "energy of one multiply-accumulate at the matrix_dtype (any precision is priced "
+                                       "at it), operand delivery included",
+                                       &TensorCoreConfig::mac_pJ),
     hw::energy_field<TensorCoreConfig>("static_W", hw::per_core_static_power, &TensorCoreConfig::static_W),
-});
+}));
 
 std::int64_t padded(std::int64_t extent, std::int64_t tile) { return (extent + tile - 1) / tile * tile; }
 
 class TensorCore final : public CountingMatrixUnit {
  public:
-  explicit TensorCore(const TensorCoreConfig& config) : config_(config) {}
+  explicit TensorCore(const TensorCoreConfig& config) : CountingMatrixUnit(config), config_(config) {}
 
   double gemm_cycles(std::int64_t m, std::int64_t n, std::int64_t k) const override {
     // The unit issues whole instruction tiles, so a partial tile costs as much as a full one.
