@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -26,8 +27,9 @@ struct CascadeStagePlan {
   double token_fraction = 0;  // stage_token_fraction
   double reach_fraction = 0;  // stage_reach_fraction
   double run_fraction = 0;    // probability that a batch runs the stage (batch_runs_stage_probability)
-  // Sequences the stage holds when it runs: the whole batch when it waits for its slowest member, else the
-  // expected members given that any remain (reach x batch / run_fraction; fractional).
+  // Sequences (padding slots included) the stage holds when it runs: the policy's expected padded members given
+  // that any member remains, expected_padded_members / run_fraction (fractional). That is the whole batch when
+  // it waits for its slowest member and reach x batch / run_fraction when compacted.
   double members = 0;
   bool decides = false;  // pools and scores its output to decide whether to stop: every stage but the last
 };
@@ -49,15 +51,36 @@ inline constexpr double max_confidence_threshold = seed_threshold_rates.back().t
 // table is not extrapolated).
 std::optional<double> early_stopping_rate(double threshold);
 
-// The exit fraction of each of `stages` stages (coarse to fine) at threshold: the early-stopping rate split in
-// equal shares over the stages - 1 non-final stages (the seed gives only the total; equal shares is this
-// model's rule), and the rest, 1 - rate, exits after the final stage. Nothing when the threshold is outside the
-// table or there are fewer than 2 stages (nowhere to stop early).
-std::optional<std::vector<double>> exit_fractions_for_threshold(double threshold, std::size_t stages);
+// The exit fraction of each of `stages` stages (coarse to fine) at threshold. Nothing when the threshold is
+// outside the table or there are fewer than 2 stages (nowhere to stop early).
+// equal_shares: the early-stopping rate split in equal shares over the stages - 1 non-final stages, the rest,
+//   1 - rate, exiting after the final stage (the seed gives only the total; equal shares is an assumption).
+// geometric: MSDNet's exit distribution (Huang et al., "Multi-Scale Dense Networks for Resource Efficient Image
+//   Classification", ICLR 2018, §5 budgeted batch classification: thresholds set so that a fraction
+//   z (1 - q)^(k-1) q of the inputs exits at classifier k, z normalizing over the K classifiers). Stage k of K
+//   takes r^(k-1) / sum_{j<K} r^j with r = 1 - q; r is fixed by making a 2-stage cascade stop the seed's rate
+//   early, 1 / (1 + r) = rate, so r = (1 - rate) / rate (an assumption: the seed does not say how many stages its
+//   threshold table had). Rates below 50% give r > 1 (q < 0: exits grow with depth), outside MSDNet's (0, 1].
+//   More stages then stop more inputs early (90%: 50% with 2 stages, 66.7% with 3, 75% with 4).
+std::optional<std::vector<double>> exit_fractions_for_threshold(double threshold, std::size_t stages,
+                                                                ExitRule rule = ExitRule::equal_shares);
+// The same for an early-stopping rate in (0, 1) and stages >= 2 (the rule's arithmetic, without the table).
+std::vector<double> exit_fractions_for_rate(double rate, std::size_t stages, ExitRule rule);
 
-// Probability that a batch of `batch` members runs stage i when it waits for its slowest member: the stage
-// runs if any member reaches it, 1 - (1 - reach)^batch (members exit independently).
+// Probability that a batch of `batch` members runs stage i: the stage runs if any member reaches it,
+// 1 - (1 - reach)^batch (members exit independently).
 double batch_runs_stage_probability(double reach_fraction, double batch);
+
+// The slots of one bucket under the cascade's batch policy for a batch of `batch`: compact 1, wait_for_slowest the
+// whole batch, bucketed its bucket_size (at most the batch).
+std::int64_t policy_bucket_slots(const CascadeSpec& spec, std::int64_t batch);
+
+// Expected slots a stage runs when each of `batch` members reaches it independently with probability reach and
+// the members that do are packed into buckets of `bucket` slots, the last one padded to full:
+// E[ceil(N / bucket)] x bucket with N ~ Binomial(batch, reach), summed over the binomial's terms.
+// bucket 1: reach x batch (compacted); bucket = batch: batch x (1 - (1 - reach)^batch) (waiting for the slowest).
+// Contract: batch >= 1, bucket >= 1, 0 <= reach <= 1.
+double expected_padded_slots(std::int64_t batch, double reach, std::int64_t bucket);
 
 struct CascadeSeedResult {
   double compute_fraction = 1;     // expected GFLOPs / full-resolution GFLOPs
@@ -68,7 +91,15 @@ struct CascadeSeedResult {
 
 // Seed 000's arithmetic exactly: each coarse stage costs its token fraction and runs for every input; the
 // finest stage costs the remainder 1 - sum(coarse fractions) and runs only for the inputs that reach it.
-// (2 stages, 1/4 and full, 50% stop: 6.25% + 0.5 * 93.75% = 53% -> 1.89x.)
-CascadeSeedResult cascade_seed(const CascadeSpec& spec);
+// (2 stages, 1/4 and full, 50% stop: 6.25% + 0.5 * 93.75% = 53% -> 1.89x.) The seed has no batch term; for a
+// batch of `batch` the finest stage's share is the batch policy's padded slots per member instead
+// (final_stage_share), which equals the reach fraction for one input or when compacting.
+CascadeSeedResult cascade_seed(const CascadeSpec& spec, std::int64_t batch = 1);
+
+// Slots per member of the batch that the finest stage runs under the batch policy: expected_padded_slots / batch.
+double final_stage_share(const CascadeSpec& spec, std::int64_t batch);
+
+// Sum of the coarse stages' token fractions: what seed 000's arithmetic charges every input before the last stage.
+double coarse_token_fraction(const CascadeSpec& spec);
 
 }  // namespace cascadesim::models

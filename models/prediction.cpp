@@ -96,6 +96,7 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
     p.tokens = stage_plan.tokens;
     p.reach_fraction = stage_plan.reach_fraction;
     p.run_fraction = stage_plan.run_fraction;
+    p.members = stage_plan.members;
     if (p.run_fraction <= 0) continue;
     const ModelTotals stage =
         totals(stack_costs(st.model, stage_shape(full, w.phase, p.tokens, stage_plan.members), st.hardware, counts),
@@ -119,19 +120,18 @@ CascadePrediction cascade_exact(const Study& st, const LayerShape& full, const L
   return r;
 }
 
-CascadePrediction cascade_by_seed(const CascadeSpec& spec) {
-  const CascadeSeedResult seed = cascade_seed(spec);
+CascadePrediction cascade_by_seed(const CascadeSpec& spec, std::int64_t batch) {
+  const CascadeSeedResult seed = cascade_seed(spec, batch);
   CascadePrediction r;
   r.stage_count = spec.stages.size();
   const std::size_t last = spec.stages.size() - 1;
-  double coarse = 0;
+  const double final_share = final_stage_share(spec, batch);
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     CascadeStagePrediction& p = r.stages[i];
     p.token_fraction = stage_token_fraction(spec, i);
     p.reach_fraction = stage_reach_fraction(spec, i);
-    p.run_fraction = i == last ? p.reach_fraction : 1.0;
-    p.cost_fraction = i == last ? (1.0 - coarse) * p.reach_fraction : p.token_fraction;
-    coarse += p.token_fraction;
+    p.run_fraction = i == last ? final_share : 1.0;
+    p.cost_fraction = i == last ? (1.0 - coarse_token_fraction(spec)) * final_share : p.token_fraction;
   }
   r.compute_fraction = seed.compute_fraction;
   r.theoretical_speedup = seed.theoretical_speedup;
@@ -226,7 +226,7 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
   p.amdahl_limit = amdahl_limit(p.attention_fraction);
 
   if (w.cascade) {
-    p.cascade = accounting == Accounting::seed ? cascade_by_seed(*w.cascade)
+    p.cascade = accounting == Accounting::seed ? cascade_by_seed(*w.cascade, w.batch)
                                                : cascade_exact(st, shape, p.layers, p.schedule_model);
   }
   if (w.early_exit) p.early_exit = early_exit_prediction(st, accounting, costs, shape, p.schedule_model);

@@ -44,6 +44,7 @@ struct CascadeStagePrediction {
   double token_fraction = 0;  // tokens / full tokens
   double reach_fraction = 0;  // inputs that reach the stage
   double run_fraction = 0;    // expected share of the batch's full-size work spent on this stage
+  double members = 0;         // exact: sequences and padding slots the stage holds when it runs (CascadeStagePlan)
   double cost_fraction = 0;   // expected FLOPs of this stage / FLOPs of one full-resolution pass
 };
 

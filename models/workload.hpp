@@ -25,13 +25,19 @@ struct CascadeStage {
   double exit_fraction = 0.0;  // fraction of all inputs that stop after this stage
 };
 
-// How a batch runs a cascade: it waits for its slowest member, or exited members are compacted out.
-enum class BatchPolicy { wait_for_slowest, compact };
+// How a batch runs a cascade: it waits for its slowest member, exited members are compacted out, or the members
+// that go on are re-bucketed between stages into buckets of bucket_size, each padded to full size.
+enum class BatchPolicy { wait_for_slowest, compact, bucketed };
+
+// How a confidence threshold's early-stopping rate is spread over the stages before the last: equal shares, or
+// MSDNet's geometric exit distribution (models/cascade.hpp).
+enum class ExitRule { equal_shares, geometric };
 
 struct CascadeSpec {
   std::vector<CascadeStage> stages;  // coarse to fine; the last stage has resolution 1
   std::int64_t spatial_dims = 2;     // tokens scale as resolution^spatial_dims (2 for images)
   BatchPolicy batch_policy = BatchPolicy::compact;
+  std::int64_t bucket_size = 0;  // members per bucket under BatchPolicy::bucketed (0: not given; other policies)
   // Seed 000's overhead terms, as fractions of the theoretical speedup ("Theoretical vs Practical Speedup Gap").
   double memory_overhead = 0.125;
   double transition_overhead = 0.065;
@@ -39,6 +45,7 @@ struct CascadeSpec {
   // Seed 000 "Confidence-Based Early Stopping": when set (not NaN), the stages' exit fractions were derived from
   // this threshold (exit_fractions_for_threshold in models/cascade.hpp) instead of being given per stage.
   double confidence_threshold = std::numeric_limits<double>::quiet_NaN();
+  ExitRule exit_rule = ExitRule::equal_shares;  // read only with a confidence_threshold
   bool has_confidence_threshold() const { return !std::isnan(confidence_threshold); }
 };
 

@@ -9,8 +9,10 @@
 
 #include "core/finite_result.hpp"
 #include "models/amdahl.hpp"
+#include "models/seed000_tables.hpp"
 #include "sim/cli/arguments.hpp"
 #include "sim/cli/energy_table.hpp"
+#include "sim/config/schemas.hpp"
 #include "sim/engine/simulation.hpp"
 
 namespace cascadesim::sim {
@@ -191,6 +193,7 @@ core::Json scalar_json(const Prediction& p) {
                         {"tokens", s.tokens},
                         {"reach_fraction", s.reach_fraction},
                         {"run_fraction", s.run_fraction},
+                        {"members", s.members},
                         {"cost_fraction", s.cost_fraction}});
     }
     j["cascade"] = {{"stages", stages},
@@ -207,6 +210,80 @@ core::Json scalar_json(const Prediction& p) {
   return j;
 }
 
+// Seed 000's table rows that apply to the study, beside the exact prediction (empty without a cascade).
+std::vector<models::Seed000Comparison> seed000_comparisons(const models::Study& st, const Prediction& exact) {
+  if (!st.workload.cascade || !exact.cascade) return {};
+  return models::compare_seed000_tables(*st.workload.cascade, st.workload.batch, exact.cascade->practical_speedup);
+}
+
+core::Json seed000_json(const std::vector<models::Seed000Comparison>& rows) {
+  core::Json out = core::Json::array();
+  for (const models::Seed000Comparison& c : rows) {
+    core::Json j{{"table", std::string(to_string(c.row->table))},
+                 {"row", std::string(c.row->row)},
+                 {"seed_speedup_low", c.row->speedup_low},
+                 {"seed_speedup_high", c.row->speedup_high},
+                 {"seed_arithmetic_one_input", c.seed_one_input},
+                 {"seed_arithmetic_batch", c.seed_batch},
+                 {"seed_arithmetic_after_overheads", c.seed_after_overheads},
+                 {"exact_speedup", c.exact},
+                 {"final_stage_share", c.final_share},
+                 {"final_share_needed_low", c.share_needed_low},
+                 {"final_share_needed_high", c.share_needed_high},
+                 {"final_share_needed_after_overheads_low", c.share_needed_after_overheads_low},
+                 {"final_share_needed_after_overheads_high", c.share_needed_after_overheads_high},
+                 {"reproduced", c.reproduced},
+                 {"seed_inputs_allow", c.inputs_allow}};
+    if (c.row->table == models::Seed000Table::batch_size) j["stages"] = c.row->stages;
+    if (c.row->table == models::Seed000Table::confidence_threshold) {
+      j["seed_stop_rate_low"] = c.row->stop_low;
+      j["seed_stop_rate_high"] = c.row->stop_high;
+      j["seed_arithmetic_over_stop_range_low"] = c.seed_range_low;
+      j["seed_arithmetic_over_stop_range_high"] = c.seed_range_high;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+std::string seed_figure(const models::Seed000Row& row) {
+  if (row.table == models::Seed000Table::batch_size) return fmt("%.1fx", (row.speedup_low + row.speedup_high) / 2);
+  return fmt("%.1f", row.speedup_low) + fmt("-%.1fx", row.speedup_high);
+}
+
+std::string share_range(double low, double high) { return fmt("%.1f", 100.0 * low) + fmt("-%.1f%%", 100.0 * high); }
+
+void write_seed000_tables(std::ostream& out, const models::Study& st,
+                          const std::vector<models::Seed000Comparison>& rows) {
+  if (rows.empty()) return;
+  const models::CascadeSpec& spec = *st.workload.cascade;
+  const std::string policy =
+      std::string(batch_policy_name(spec.batch_policy)) +
+      (spec.batch_policy == models::BatchPolicy::bucketed ? " (buckets of " + std::to_string(spec.bucket_size) + ")"
+                                                          : std::string());
+  out << "\nSeed 000's tables beside this study (\"Batch Size Impact\", \"Confidence-Based Early Stopping\"):\n";
+  for (const models::Seed000Comparison& c : rows) {
+    const models::Seed000Row& row = *c.row;
+    out << "  " << to_string(row.table) << " " << row.row;
+    if (row.table == models::Seed000Table::batch_size) out << ", " << row.stages << " stages";
+    out << ": seed " << seed_figure(row) << "; exact " << times(c.exact) << " (roofline on " << st.hardware.name
+        << "): " << (c.reproduced ? "reproduced" : "not reproduced") << "; the seed's own inputs "
+        << (c.inputs_allow ? "allow it" : "cannot give it") << "\n";
+    out << "    seed arithmetic on this study's exits: " << times(c.seed_one_input) << " for one input, "
+        << times(c.seed_batch) << " at batch " << st.workload.batch << " " << policy << " (final stage on "
+        << percent(c.final_share) << " of slots per input), " << times(c.seed_after_overheads) << " after its "
+        << percent(1.0 - c.seed_after_overheads / c.seed_batch) << " overheads\n";
+    out << "    the seed's figure needs the final stage on " << share_range(c.share_needed_low, c.share_needed_high)
+        << " of slots per input in its arithmetic, "
+        << share_range(c.share_needed_after_overheads_low, c.share_needed_after_overheads_high)
+        << " after its overheads; this study: " << percent(c.final_share) << "\n";
+    if (row.table == models::Seed000Table::confidence_threshold)
+      out << "    its own early-stopping rate for " << row.row << " (" << share_range(row.stop_low, row.stop_high)
+          << "), over " << spec.stages.size() << " stages (" << exit_rule_name(spec.exit_rule) << "), gives "
+          << times(c.seed_range_low) << " to " << times(c.seed_range_high) << " in its arithmetic\n";
+  }
+}
+
 }  // namespace
 
 core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chosen, const Prediction& other) {
@@ -216,10 +293,14 @@ core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chose
     const models::CascadeSpec& spec = *st.workload.cascade;
     for (std::size_t i = 0; i < chosen.cascade->stage_count; ++i)
       j["cascade"]["stages"][i]["exit_fraction"] = spec.stages[i].exit_fraction;
+    j["cascade"]["batch_policy"] = std::string(batch_policy_name(spec.batch_policy));
+    if (spec.batch_policy == models::BatchPolicy::bucketed) j["cascade"]["bucket_size"] = spec.bucket_size;
     if (spec.has_confidence_threshold()) {
       j["cascade"]["confidence_threshold"] = spec.confidence_threshold;
       j["cascade"]["early_stopping_rate"] = *models::early_stopping_rate(spec.confidence_threshold);
+      j["cascade"]["exit_rule"] = std::string(exit_rule_name(spec.exit_rule));
     }
+    j["cascade"]["seed000_tables"] = seed000_json(seed000_comparisons(st, by(Accounting::exact, chosen, other)));
   }
   j["study"] = st.name;
   j["hardware"] = st.hardware.name;
@@ -384,13 +465,15 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
                      std::to_string(st.model.n_layers) + "D (dense)",
                      w.schedule.layers.empty() ? std::string("(all dense)") : w.schedule.compact());
   if (chosen.cascade) {
-    out << "\nCascade (" << chosen.cascade->stage_count << " stages, "
-        << (w.cascade->batch_policy == models::BatchPolicy::compact ? "compact" : "wait_for_slowest") << ", batch "
-        << w.batch << "):\n";
+    out << "\nCascade (" << chosen.cascade->stage_count << " stages, " << batch_policy_name(w.cascade->batch_policy);
+    if (w.cascade->batch_policy == models::BatchPolicy::bucketed) out << " in buckets of " << w.cascade->bucket_size;
+    out << ", batch " << w.batch << "):\n";
     if (w.cascade->has_confidence_threshold())
       out << "  exit fractions derived from confidence threshold " << w.cascade->confidence_threshold
           << " (seed 000: " << percent(*models::early_stopping_rate(w.cascade->confidence_threshold))
-          << " stop early, in equal shares over the coarse stages)\n";
+          << (w.cascade->exit_rule == models::ExitRule::geometric
+                  ? " stop early in a 2-stage cascade; MSDNet's geometric exit distribution over these stages)\n"
+                  : " stop early, in equal shares over the coarse stages)\n");
     std::snprintf(line, sizeof line, "  %-6s %10s %10s %10s %10s %10s\n", "stage", "tokens", "exit", "reach", "runs",
                   "cost");
     out << line;
@@ -402,6 +485,7 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
       out << line;
     }
   }
+  if (chosen.cascade) write_seed000_tables(out, st, seed000_comparisons(st, exact));
   if (chosen.early_exit)
     out << "\nEarly exit: roofline time speedup " << times(chosen.early_exit->time_speedup) << "\n";
 }

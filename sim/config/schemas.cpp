@@ -31,7 +31,8 @@ constexpr std::array<std::string_view, 2> positional_names{"rope", "learned"};
 constexpr std::array<std::string_view, 2> phase_names{"prefill", "decode"};
 constexpr std::array<std::string_view, 2> kernel_names{"fused", "materialized"};
 constexpr std::array<std::string_view, 2> scoring_names{"tile_max", "pooled"};
-constexpr std::array<std::string_view, 2> batch_policy_names{"wait_for_slowest", "compact"};
+constexpr std::array<std::string_view, 3> batch_policy_names{"wait_for_slowest", "compact", "bucketed"};
+constexpr std::array<std::string_view, 2> exit_rule_names{"equal_shares", "geometric"};
 constexpr std::array<std::string_view, 5> context_parallel_names{"none", "ring", "zigzag", "tokenring", "ulysses"};
 constexpr std::array<std::string_view, 2> kv_fetch_names{"rotate", "on_demand"};
 constexpr std::array<std::string_view, 2> tp_collective_names{"all_reduce", "reduce_scatter"};
@@ -270,10 +271,17 @@ constexpr auto cascade = std::to_array<core::Field<CascadeSpec>>({
      .max = 3,
      .target = &CascadeSpec::spatial_dims},
     {.key = "batch_policy",
-     .doc = "wait_for_slowest (a stage runs if any member reaches it) or compact",
+     .doc = "wait_for_slowest (a stage runs all members if any reaches it), compact (only those that reach it) or "
+            "bucketed (those that reach it, regrouped between stages into buckets of bucket_size, the last padded)",
      .target = core::Choice<CascadeSpec>{
          batch_policy_names, [](CascadeSpec& c, std::size_t i) { c.batch_policy = static_cast<BatchPolicy>(i); },
          [](const CascadeSpec& c) { return static_cast<std::size_t>(c.batch_policy); }}},
+    {.key = "bucket_size",
+     .doc = "slots of one bucket under the bucketed batch policy (only with it); a stage runs its members padded "
+            "to a multiple of it",
+     .min = 1,
+     .max = max_count,
+     .target = &CascadeSpec::bucket_size},
     {.key = "memory_overhead",
      .doc = "seed 000 memory-bandwidth overhead, fraction of theoretical speedup",
      .min = 0,
@@ -296,6 +304,12 @@ constexpr auto cascade = std::to_array<core::Field<CascadeSpec>>({
      .min = 0,
      .max = 1,
      .target = &CascadeSpec::confidence_threshold},
+    {.key = "exit_rule",
+     .doc = "how a confidence_threshold's early-stopping rate spreads over the stages (only with it): equal_shares "
+            "over the stages before the last, or geometric (MSDNet's exit distribution, more stages stop more)",
+     .target = core::Choice<CascadeSpec>{
+         exit_rule_names, [](CascadeSpec& c, std::size_t i) { c.exit_rule = static_cast<models::ExitRule>(i); },
+         [](const CascadeSpec& c) { return static_cast<std::size_t>(c.exit_rule); }}},
 });
 
 constexpr auto parallel = std::to_array<core::Field<models::ParallelSpec>>({
@@ -443,6 +457,9 @@ std::optional<std::string_view> moved_hardware_key(std::string_view key) {
     if (m.key == key) return m.now;
   return std::nullopt;
 }
+
+std::string_view batch_policy_name(BatchPolicy policy) { return batch_policy_names[static_cast<std::size_t>(policy)]; }
+std::string_view exit_rule_name(models::ExitRule rule) { return exit_rule_names[static_cast<std::size_t>(rule)]; }
 
 std::span<const core::Field<HardwareSpec>> hardware_fields() { return hardware; }
 std::span<const core::Field<TransformerModel>> model_fields() { return model; }

@@ -23,6 +23,10 @@ std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
 // One kernel family's figures: /hardware/kernel_families/<family> (models/kernel_families.hpp).
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields();
 
+// The study's names of a cascade's batch policy and exit rule (the choices of their fields).
+std::string_view batch_policy_name(models::BatchPolicy policy);
+std::string_view exit_rule_name(models::ExitRule rule);
+
 // Where a top-level hardware figure of older presets went: the component section that states it now (the
 // roofline derives it from there), or nothing for keys that never existed.
 std::optional<std::string_view> moved_hardware_key(std::string_view key);

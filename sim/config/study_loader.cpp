@@ -489,7 +489,7 @@ bool read_exit_fractions(const core::ConfigNode& node, const core::SourceLocatio
                       ", 'Confidence-Based Early Stopping'); the early-stopping rate is not extrapolated");
     return false;
   }
-  const auto fractions = models::exit_fractions_for_threshold(threshold, spec.stages.size());
+  const auto fractions = models::exit_fractions_for_threshold(threshold, spec.stages.size(), spec.exit_rule);
   if (!fractions) {
     node.errors().add(stages.file, stages.pointer,
                       "a confidence_threshold needs at least 2 stages: inputs stop early only after a coarse stage");
@@ -530,6 +530,17 @@ void read_cascade(const core::ConfigNode& workload, models::Workload& w) {
         "exit fractions must sum to 1: every input stops somewhere (got " + core::format_number(exits) + ")");
   if (spec.memory_overhead + spec.transition_overhead + spec.decision_overhead >= 1.0)
     node.error("overhead fractions must sum to less than 1");
+  const bool bucketed = spec.batch_policy == models::BatchPolicy::bucketed;
+  if (bucketed && !node.has("bucket_size"))
+    node.error_at("bucket_size", "missing required key (the slots of one bucket, needed by batch_policy bucketed)");
+  if (!bucketed && node.has("bucket_size"))
+    node.error_at("bucket_size",
+                  "bucket_size is read only with batch_policy bucketed (give that policy, or drop "
+                  "bucket_size)");
+  if (!spec.has_confidence_threshold() && node.has("exit_rule"))
+    node.error_at("exit_rule",
+                  "exit_rule is read only with a confidence_threshold (it spreads the threshold's early-stopping "
+                  "rate over the stages; these stages give their own exit_fraction)");
   w.cascade = spec;
 }
 
@@ -740,7 +751,11 @@ core::Json study_to_json(const models::Study& st) {
       // Derived fractions are not written: the threshold derives them again when the study is read back.
       if (spec.has_confidence_threshold()) c["stages"].back().erase("exit_fraction");
     }
-    if (!spec.has_confidence_threshold()) c.erase("confidence_threshold");
+    if (!spec.has_confidence_threshold()) {
+      c.erase("confidence_threshold");
+      c.erase("exit_rule");
+    }
+    if (spec.batch_policy != models::BatchPolicy::bucketed) c.erase("bucket_size");
     w["cascade"] = c;
   }
   if (st.workload.early_exit) {

@@ -70,7 +70,9 @@ CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, 
       std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
       if (plan.decides)
         kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
-      stage.time_ns = run_kernels(system, kernels, options).time_ns;
+      const RunResult run = run_kernels(system, kernels, options);
+      stage.time_ns = run.time_ns;
+      stage.matrix_macs = run.matrix_macs;
       c.expected_time_ns += stage.run_fraction * stage.time_ns;
     }
     c.stages.push_back(stage);

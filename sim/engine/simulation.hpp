@@ -20,6 +20,7 @@ struct CascadeSimulation {
     double members = 0;       // sequences in the batch that runs the stage
     double run_fraction = 0;  // probability the stage runs (seed 000's batch effect when waiting for the slowest)
     double time_ns = 0;       // one run of the stage, its stop decision included
+    double matrix_macs = 0;   // the matrix units' MACs in that run
   };
   std::vector<Stage> stages;
   double expected_time_ns = 0;

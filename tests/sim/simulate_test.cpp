@@ -51,6 +51,37 @@ TEST_CASE("a batch that waits for its slowest member loses the cascade's benefit
   CHECK(compact.cascade->speedup > wait.cascade->speedup);
 }
 
+TEST_CASE("a bucketed batch pads each stage to whole buckets, and both backends count the same slots") {
+  const testing::TempDir dir;
+  const auto path = dir.path() / "cascade-bucketed.json";
+  {
+    std::ofstream out(path);
+    out << R"({"schema_version": 1, "name": "cascade-bucketed", "hardware": "a100-sxm-80gb", "model": "vit-b-16",
+      "workload": {"phase": "prefill", "seq_len": 4096, "tile_tokens": 128, "batch": 3,
+      "cascade": {"batch_policy": "bucketed", "bucket_size": 2,
+      "stages": [{"resolution": 0.25, "exit_fraction": 0.5}, {"resolution": 1.0, "exit_fraction": 0.5}]}}})";
+  }
+  const sim::Simulation bucketed = sim::simulate_study(path.string(), {});
+  const sim::Simulation compact = sim::simulate_study(cascade_variant(dir, 3, "compact"), {});
+  REQUIRE(bucketed.cascade);
+  const models::CascadePrediction& analytical = *bucketed.prediction.exact.cascade;
+  // Stage 1: all 3 members in buckets of 2 run 4 slots, one of them padding.
+  CHECK(bucketed.cascade->stages[0].members == 4.0);
+  CHECK(analytical.stages[0].members == 4.0);
+  // Its matrix work is that of 4 sequences where compaction runs 3.
+  CHECK(bucketed.cascade->stages[0].matrix_macs ==
+        doctest::Approx(compact.cascade->stages[0].matrix_macs * 4.0 / 3.0).epsilon(1e-12));
+  // Stage 2: N ~ Binomial(3, 1/2) members go on, padded to 0, 2, 2, 4 slots: 2 expected, the stage runs with
+  // probability 7/8, so 16/7 slots when it runs; the simulator replays whole sequences (2).
+  CHECK(analytical.stages[1].run_fraction == doctest::Approx(7.0 / 8).epsilon(1e-12));
+  CHECK(bucketed.cascade->stages[1].run_fraction == analytical.stages[1].run_fraction);
+  CHECK(analytical.stages[1].members == doctest::Approx(16.0 / 7).epsilon(1e-12));
+  CHECK(bucketed.cascade->stages[1].members == 2.0);
+  // Padding costs: the bucketed batch gains less than the compacted one, in both backends.
+  CHECK(bucketed.cascade->speedup < compact.cascade->speedup);
+  CHECK(analytical.practical_speedup < compact.prediction.exact.cascade->practical_speedup);
+}
+
 TEST_CASE("early exit over equal layers saves what the average depth says") {
   const sim::Simulation s = sim::simulate_study("configs/studies/early-exit-vit-b-16.json", {});
   REQUIRE(s.early_exit);
