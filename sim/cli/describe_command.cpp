@@ -100,6 +100,9 @@ core::Json describe_json() {
   sections.push_back(section_json("/workload/parallel",
                                   "how the work splits over /hardware/interconnect's devices (reports/many-devices)",
                                   parallel_fields()));
+  sections.push_back(section_json(
+      "/workload/decode", "multi-step decode: selection reuse, K/V eviction budgets, host offload (docs/decode.md)",
+      decode_fields()));
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
@@ -227,7 +230,8 @@ core::Json study_json_schema() {
                                                {"early_exit", early_exit},
                                                {"pattern", pattern},
                                                {"progressive_quantization", object_schema(sec[8])},
-                                               {"parallel", object_schema(sec[9])}});
+                                               {"parallel", object_schema(sec[9])},
+                                               {"decode", object_schema(sec[10])}});
   auto preset_or = [](core::Json object) {
     return core::Json{
         {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};

@@ -573,12 +573,23 @@ void read_progressive_quantization(const core::ConfigNode& workload, models::Wor
   w.progressive_quantization = pq;
 }
 
+void read_decode(const core::ConfigNode& workload, models::Workload& w) {
+  if (!workload.has("decode")) return;
+  const core::ConfigNode node = workload.child("decode");
+  if (node.empty()) return;
+  models::DecodeSpec d;
+  core::read_fields(node, decode_fields(), d);
+  node.reject_unknown_keys(core::field_keys(decode_fields()));
+  w.decode = d;
+}
+
 void read_workload(const core::ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
                    bool model_ok) {
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
-  for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel"})
+  for (std::string_view k :
+       {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel", "decode"})
     keys.push_back(k);
   node.reject_unknown_keys(keys);
   if (node.has("pattern")) {
@@ -592,6 +603,7 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
   read_progressive_quantization(node, w);
+  read_decode(node, w);
   if (node.has("parallel")) {
     const core::ConfigNode parallel = node.child("parallel");
     if (!parallel.empty()) {
@@ -654,6 +666,8 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
       if (std::string why = pattern_problem(st); !why.empty()) workload.error_at("pattern", std::move(why));
     if (errors.empty())
       if (std::string why = parallel_problem(st); !why.empty()) workload.error_at("parallel", std::move(why));
+    if (errors.empty())
+      if (std::string why = decode_problem(st); !why.empty()) workload.error_at("decode", std::move(why));
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
@@ -722,6 +736,7 @@ core::Json study_to_json(const models::Study& st) {
   if (st.workload.progressive_quantization)
     w["progressive_quantization"] =
         core::fields_to_json(progressive_quantization_fields(), *st.workload.progressive_quantization);
+  if (st.workload.decode) w["decode"] = core::fields_to_json(decode_fields(), *st.workload.decode);
   if (st.workload.parallel != models::ParallelSpec{})
     w["parallel"] = core::fields_to_json(parallel_fields(), st.workload.parallel);
   out["workload"] = w;

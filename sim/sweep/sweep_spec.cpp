@@ -625,13 +625,24 @@ class SpecReader {
   void check_objective_needs() {
     if (!study_ok_ || !axes_ok_) return;
     bool cascade = spec_.study.study.workload.cascade.has_value();
+    bool decode = spec_.study.study.workload.decode.has_value();
     for (const Axis& a : spec_.axes)
-      for (const Column& c : a.columns) cascade = cascade || c.parameter.path.rfind("/workload/cascade", 0) == 0;
+      for (const Column& c : a.columns) {
+        cascade = cascade || c.parameter.path.rfind("/workload/cascade", 0) == 0;
+        decode = decode || c.parameter.path.rfind("/workload/decode", 0) == 0;
+      }
     for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
       const Objective o = spec_.objectives[i];
       if ((o == Objective::cascade_speedup || o == Objective::simulated_cascade_speedup) && !cascade)
         errors_.add(file(), objective_pointers_[i],
                     "'" + std::string(info(o).name) + "' needs a study whose workload has a cascade (" +
+                        spec_.study_reference + " has none)");
+      const bool decode_objective = o == Objective::decode_tokens_per_s || o == Objective::decode_speedup ||
+                                    o == Objective::simulated_decode_tokens_per_s ||
+                                    o == Objective::simulated_decode_speedup;
+      if (decode_objective && !decode)
+        errors_.add(file(), objective_pointers_[i],
+                    "'" + std::string(info(o).name) + "' needs a study whose workload has decode steps (" +
                         spec_.study_reference + " has none)");
     }
     if (energy_asked() && !spec_.hardware_axis)
