@@ -43,7 +43,6 @@ struct OpCost {
   double matrix_flops = 0;  // on the matrix unit (2 per multiply-accumulate)
   double vector_flops = 0;  // on the vector / special-function unit
   double hbm_bytes = 0;     // off-chip traffic after on-chip reuse
-  double host_bytes = 0;    // K/V read from host memory over its link (not in hbm_bytes)
   double kernels = 0;       // launches (fractional only for expected values)
   // What the kernels' families and implementations change in the time (analytical_cost; 0 for plain work): the
   // FLOPs their fitted time scales add (negative when faster than the units' own rates), the vector work that waits
@@ -60,6 +59,7 @@ struct OpCost {
   double moved_bytes = 0, written_bytes = 0;
   double select_candidates = 0, select_flops = 0;
   double requests = 0;
+  double host_bytes = 0;  // K/V read from host memory over its link (not in hbm_bytes)
 
   OpCost& operator+=(const OpCost& o) {
     matrix_flops += o.matrix_flops;

@@ -587,7 +587,7 @@ class SpecReader {
           const std::size_t variants = over_presets ? spec_.hardware_variants.size() : 1;
           // The roofline's figures each value gives: an analytical axis along which none moves would leave every
           // objective constant (a section field only the simulator reads, such as /hardware/memory/latency_ns).
-          std::set<std::array<double, 9>> rooflines;
+          std::set<std::array<double, 11>> rooflines;
           bool all_loaded = true;
           for (std::size_t i = 0; i < column.values.size(); ++i) {
             for (std::size_t v = 0; v < variants; ++v) {
@@ -597,10 +597,11 @@ class SpecReader {
               all_loaded = all_loaded && loaded.has_value();
               if (loaded && v == 0) {
                 const models::HardwareSpec& h = loaded->study.hardware;
-                // The interconnect's figures too: the many-device closed forms read them.
+                // The interconnect's figures too: the many-device closed forms read them; and the host tier's.
                 rooflines.insert({h.peak_matrix_TFLOPs(), h.peak_vector_TFLOPs(), h.hbm_bandwidth_GBps, h.hbm_bytes,
                                   h.l2_bytes, energy_fingerprint(h), static_cast<double>(h.interconnect.devices),
-                                  h.interconnect.link_GBps, h.interconnect.node_link_GBps});
+                                  h.interconnect.link_GBps, h.interconnect.node_link_GBps, h.host_bandwidth_GBps,
+                                  h.host_bytes});
               }
               const std::string with_value = "the hardware with " + p.path + " = " + column.texts[i] +
                                              (over_presets ? " over preset " + preset_text : "");

@@ -13,14 +13,15 @@ using namespace cascadesim;
 namespace {
 
 // 2 query heads over 1 K/V head of 64, 4 layers; decode from 1024 tokens in tiles of 128, batch 2, on one H100
-// with a host-memory tier; decode is added by each case.
+// with a host-memory tier; two anchors, so that layers read different lists (and different tiles from the host);
+// decode is added by each case.
 core::Json decode_study(const core::Json& decode) {
   core::Json study = core::Json::parse(R"({"schema_version": 1, "name": "decode-backends",
     "hardware": "h100-sxm-pcie5-host",
     "model": {"d_model": 128, "n_heads": 2, "n_kv_heads": 1, "head_dim": 64, "d_mlp": 256, "n_layers": 4,
               "mlp": "swiglu", "norm": "rmsnorm", "positional": "rope", "causal": true},
     "workload": {"phase": "decode", "seq_len": 1024, "tile_tokens": 128, "batch": 2, "top_k": 2,
-                 "schedule": "1D+1A+2R"}})");
+                 "schedule": "1A+1R+1A+1R"}})");
   study["workload"]["decode"] = decode;
   return study;
 }
