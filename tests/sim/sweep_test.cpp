@@ -187,7 +187,8 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
   CHECK(has_issue(issues,
                   "sweep.json: /objectives/3: unknown objective 'speedups' (did you mean 'speedup'?); the analytical "
                   "backend gives time_ms, dense_time_ms, speedup, attention_speedup, amdahl_speedup, hbm_bytes, "
-                  "cascade_speedup, area_mm2, energy_J, edp_Js, parallel_time_ms, parallel_speedup, parallel_link_ms"));
+                  "cascade_speedup, area_mm2, energy_J, edp_Js, parallel_time_ms, parallel_speedup, parallel_link_ms, "
+                  "decode_tokens_per_s, decode_speedup"));
   // The Pareto objectives name an objective that the bad list left out.
   CHECK(has_issue(issues, "sweep.json: /pareto/maximize/0: 'speedup' is not one of the objectives (time_ms)"));
 }
