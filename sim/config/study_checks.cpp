@@ -1,6 +1,8 @@
 // Cross-field study checks and their messages (the loader's wording, which its tests pin).
 #include "sim/config/study_checks.hpp"
 
+#include <cmath>
+
 #include "models/cascade.hpp"
 #include "models/decode_steps.hpp"
 #include "models/layer_costs.hpp"
@@ -128,8 +130,9 @@ std::string hbm_capacity_problem(const models::Study& study) {
   double host_need = 0;
   if (at.decode && study.hardware.host_bytes > 0) {
     const std::int64_t tiles = (at.seq_len + at.tile_tokens - 1) / at.tile_tokens;
-    host_need =
-        f.kv_cache_bytes * static_cast<double>(models::host_key_tiles(study, at.seq_len)) / static_cast<double>(tiles);
+    // Whole bytes: the tiles' share of the cache.
+    host_need = std::ceil(f.kv_cache_bytes * static_cast<double>(models::host_key_tiles(study, at.seq_len)) /
+                          static_cast<double>(tiles));
     f.kv_cache_bytes -= host_need;
     if (host_need > study.hardware.host_bytes)
       return "needs " + core::format_number(host_need) + " bytes of host memory for the K/V the HBM cannot hold but " +
