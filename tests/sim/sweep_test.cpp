@@ -690,7 +690,7 @@ TEST_CASE("bad presets, bad nested values and simulator-only paths are reported 
   CHECK(has_issue(issues,
                   "sweep.json: /axes/0/values/1: /hardware: unknown hardware preset 'h20' (did you mean 'h200'?); "
                   "available: a100-sxm-80gb, fusemax-like, h100-hgx-nvswitch, h100-nvlink-ring, h100-pcie5, "
-                  "h100-superpod-ib, h100-sxm, h200, spatten-like, t4, tpu-v5e-like"));
+                  "h100-superpod-ib, h100-sxm, h100-sxm-pcie5-host, h200, spatten-like, t4, tpu-v5e-like"));
   CHECK(has_issue(issues, "sweep.json: /axes/1/values/1: /workload/cascade/stages/0/resolution: must be <= 1 (got 2)"));
   CHECK(has_issue(issues,
                   "sweep.json: /axes/2/path: /hardware/noc/latency_ns: only the simulator reads the hardware's "
