@@ -18,7 +18,8 @@ std::string_view to_string(Work work) {
                                                                   "candidates",
                                                                   "requests",
                                                                   "link_bytes",
-                                                                  "network_bytes"};
+                                                                  "network_bytes",
+                                                                  "host_read_bytes"};
   return names[static_cast<std::size_t>(work)];
 }
 
@@ -36,6 +37,7 @@ WorkCounts work_counts(const OpCost& c, bool selection_on_engine) {
   at(Work::offchip_read_bytes) = c.hbm_bytes - c.written_bytes;
   at(Work::offchip_write_bytes) = c.written_bytes;
   at(Work::requests) = c.requests;
+  at(Work::host_read_bytes) = c.host_bytes;
   return w;
 }
 

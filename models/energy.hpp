@@ -34,8 +34,9 @@ enum class Work : std::uint8_t {
   requests,             // DMA requests (descriptors) issued
   link_bytes,           // bytes devices send each other within a node (NVLink, PCIe), per hop
   network_bytes,        // bytes devices send each other between nodes (InfiniBand)
+  host_read_bytes,      // K/V bytes read from the host-memory tier over its link
 };
-inline constexpr std::size_t work_kinds = 12;
+inline constexpr std::size_t work_kinds = 13;
 std::string_view to_string(Work work);
 
 using WorkCounts = std::array<double, work_kinds>;

@@ -39,7 +39,9 @@ struct HardwareSpec {
   double hbm_bandwidth_GBps = 0;      // off-chip memory peak, GB = 1e9 bytes: /memory
   double hbm_bytes = 0;               // off-chip memory capacity: /memory/bytes
   double l2_bytes = 0;                // shared on-chip cache or global buffer: /l2/bytes
-  InterconnectFigures interconnect;   // devices and links: /interconnect (one device without it)
+  // The host-memory tier and its link (/host_memory; 0 without one): K/V that does not fit the HBM is read over it.
+  double host_bandwidth_GBps = 0, host_bytes = 0;
+  InterconnectFigures interconnect;  // devices and links: /interconnect (one device without it)
   // The component sections as resolved ({"memory": {...}, "l2": {...}, ...}): the one description of the machine,
   // which hw builds and study_to_json writes back; shared, so that a study copied per sweep point stays cheap.
   std::shared_ptr<const core::Json> sections;

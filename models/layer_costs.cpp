@@ -163,7 +163,8 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   if (kind == LayerKind::anchor)
     for (std::int64_t layer : s.anchor_layers) layers.emplace_back(layer, static_cast<std::uint64_t>(layer + 1));
   if (layers.empty()) layers.emplace_back(0, kind == LayerKind::anchor ? 1 : 0);
-  if (s.pattern->same_costs_every_layer()) layers.resize(1);
+  // Which tiles a list names decides how many come from host memory: then every layer counts.
+  if (s.pattern->same_costs_every_layer() && s.host_key_tiles == 0) layers.resize(1);
   const double share = 1.0 / static_cast<double>(layers.size());
   auto per_layer = [](const dataflow::Kernel& k) { return k.op == Op::attention || k.op == Op::anchor_scoring; };
 

@@ -62,11 +62,13 @@ struct OpCost {
   double moved_bytes = 0, written_bytes = 0;
   double select_candidates = 0, select_flops = 0;
   double requests = 0;
+  double host_bytes = 0;  // K/V read from host memory over its link (not in hbm_bytes)
 
   OpCost& operator+=(const OpCost& o) {
     matrix_flops += o.matrix_flops;
     vector_flops += o.vector_flops;
     hbm_bytes += o.hbm_bytes;
+    host_bytes += o.host_bytes;
     kernels += o.kernels;
     family_matrix_flops += o.family_matrix_flops;
     family_vector_flops += o.family_vector_flops;
@@ -86,7 +88,7 @@ struct OpCost {
 inline OpCost operator*(double scale, const OpCost& c) {
   OpCost s;
   s += c;
-  for (double* v : {&s.matrix_flops, &s.vector_flops, &s.hbm_bytes, &s.kernels, &s.family_matrix_flops,
+  for (double* v : {&s.matrix_flops, &s.vector_flops, &s.hbm_bytes, &s.host_bytes, &s.kernels, &s.family_matrix_flops,
                     &s.precision_matrix_flops, &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s, &s.exps,
                     &s.moved_bytes, &s.written_bytes, &s.select_candidates, &s.select_flops, &s.requests})
     *v *= scale;
@@ -110,6 +112,12 @@ struct LayerShape : LayerSettings {
   // pattern's counts may differ from layer to layer.
   std::vector<std::pair<std::int64_t, std::uint64_t>> reuse_layers;
   std::vector<std::int64_t> anchor_layers;
+  // Decode steps (models/decode_steps.hpp): a step between re-selections, whose anchor and estimate-then-sparse
+  // layers attend over the lists they selected last; the oldest K/V tiles of every layer held in host memory; H2O's
+  // accumulated scores kept over this many cached tokens per head (0: no heavy-hitter bookkeeping).
+  bool reuses_selection = false;
+  std::int64_t host_key_tiles = 0;
+  std::int64_t scored_tokens = 0;
 };
 
 LayerShape layer_shape(const Workload& w);

@@ -235,6 +235,11 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
 
 }  // namespace
 
+ModelTotals stack_totals(const TransformerModel& m, const LayerShape& shape, const HardwareSpec& hw,
+                         const LayerCounts& counts) {
+  return totals(stack_costs(m, shape, hw, counts), counts, hw);
+}
+
 // Dense costs are always needed (they are the baseline); anchor and reuse costs only when the schedule has them.
 StackCosts study_costs(const Study& study) {
   const LayerCounts counts = schedule_counts(study);
@@ -242,7 +247,11 @@ StackCosts study_costs(const Study& study) {
                      LayerCounts{1, counts.anchor, counts.reuse});
 }
 
-Prediction predict(const Study& study, Accounting accounting) { return derive(study, accounting, study_costs(study)); }
+Prediction predict(const Study& study, Accounting accounting) {
+  Prediction p = derive(study, accounting, study_costs(study));
+  if (study.workload.decode) p.decode = predict_decode(study);
+  return p;
+}
 
 SustainedStacks predict_sustained(const Study& study, const Prediction& reference) {
   Study slower = study;
@@ -260,7 +269,9 @@ SustainedStacks predict_sustained(const Study& study, const Prediction& referenc
 
 BothAccountings predict_both(const Study& study) {
   const StackCosts costs = study_costs(study);
-  return BothAccountings{derive(study, Accounting::seed, costs), derive(study, Accounting::exact, costs)};
+  BothAccountings both{derive(study, Accounting::seed, costs), derive(study, Accounting::exact, costs)};
+  if (study.workload.decode) both.seed.decode = both.exact.decode = predict_decode(study);
+  return both;
 }
 
 }  // namespace cascadesim::models

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "models/cascade.hpp"
+#include "models/decode_steps.hpp"
 #include "models/layer_costs.hpp"
 #include "models/roofline.hpp"
 #include "models/study.hpp"
@@ -82,11 +83,16 @@ struct Prediction {
   double flash_io_bound_bytes_per_head = 0;
   std::optional<CascadePrediction> cascade;
   std::optional<EarlyExitPrediction> early_exit;
+  std::optional<DecodeRun> decode;  // the study's decode steps (/workload/decode), exact costs in either accounting
 };
 
 // Contract: the study passed the config checks (positive sizes, top_k <= key tiles, schedule of n_layers
 // entries). Pure; allocates nothing.
 Prediction predict(const Study& study, Accounting accounting);
+
+// The roofline totals of a stack of `counts` layers of one shape on hw: what predict sums for a schedule.
+ModelTotals stack_totals(const TransformerModel& model, const LayerShape& shape, const HardwareSpec& hw,
+                         const LayerCounts& counts);
 
 // The dense and scheduled stacks repeated back to back under the hardware's power limit (models/power_limit.hpp),
 // from the roofline at the reference clock (reference: this study's prediction) and at probe_clock_scale.

@@ -13,6 +13,8 @@ std::string_view to_string(Bound bound) {
       return "memory";
     case Bound::launch:
       return "launch";
+    case Bound::host_link:
+      return "host_link";
   }
   return "?";
 }

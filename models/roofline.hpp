@@ -9,16 +9,17 @@
 
 namespace cascadesim::models {
 
-enum class Bound { matrix, vector, memory, launch };
+enum class Bound { matrix, vector, memory, launch, host_link };
 std::string_view to_string(Bound bound);
 
 struct RooflineTime {
   double matrix_s = 0;  // matrix FLOPs at each one's precision's peak * matrix_efficiency
   double vector_s = 0;  // vector FLOPs at peak_vector_TFLOPs()
   double memory_s = 0;  // HBM bytes at hbm_bandwidth_GBps
+  double host_s = 0;    // host-memory bytes at host_bandwidth_GBps (the host tier's link, beside HBM)
   double launch_s = 0;  // kernels * kernel_launch_us
   double fixed_s = 0;   // the kernels' per-unit fixed costs (OpCost::fixed_s)
-  // max(matrix + serial vector, vector, memory) + fixed + launch: units overlap, fixed costs and launches do not
+  // max(matrix + serial vector, vector, memory, host) + fixed + launch: units overlap, fixed costs and launches do not
   double time_s = 0;
   Bound bound = Bound::matrix;  // the largest term; launch when launches exceed the busy time
 
@@ -27,6 +28,7 @@ struct RooflineTime {
     matrix_s += o.matrix_s;
     vector_s += o.vector_s;
     memory_s += o.memory_s;
+    host_s += o.host_s;
     launch_s += o.launch_s;
     fixed_s += o.fixed_s;
     time_s += o.time_s;
@@ -35,19 +37,15 @@ struct RooflineTime {
 };
 
 inline RooflineTime operator*(double scale, const RooflineTime& t) {
-  return RooflineTime{scale * t.matrix_s,
-                      scale * t.vector_s,
-                      scale * t.memory_s,
-                      scale * t.launch_s,
-                      scale * t.fixed_s,
-                      scale * t.time_s,
-                      t.bound};
+  return RooflineTime{scale * t.matrix_s, scale * t.vector_s, scale * t.memory_s, scale * t.host_s,
+                      scale * t.launch_s, scale * t.fixed_s,  scale * t.time_s,   t.bound};
 }
 
 // The largest of the terms; launch when launches exceed the busy time.
 inline Bound dominant_bound(const RooflineTime& t) {
-  const double busy = std::max({t.matrix_s, t.vector_s, t.memory_s});
+  const double busy = std::max({t.matrix_s, t.vector_s, t.memory_s, t.host_s});
   if (t.launch_s > busy) return Bound::launch;
+  if (t.host_s > t.memory_s && t.host_s >= t.matrix_s && t.host_s >= t.vector_s) return Bound::host_link;
   if (t.memory_s >= t.matrix_s && t.memory_s >= t.vector_s) return Bound::memory;
   return t.matrix_s >= t.vector_s ? Bound::matrix : Bound::vector;
 }
@@ -59,10 +57,11 @@ inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
                (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
   t.vector_s = (cost.vector_flops + cost.family_vector_flops) / (hw.peak_vector_TFLOPs() * 1e12);
   t.memory_s = cost.hbm_bytes / (hw.hbm_bandwidth_GBps * 1e9);
+  if (cost.host_bytes > 0) t.host_s = cost.host_bytes / (hw.host_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;
   t.fixed_s = cost.fixed_s;
   const double serial_s = cost.serial_vector_flops / (hw.peak_vector_TFLOPs() * 1e12);
-  t.time_s = std::max({t.matrix_s + serial_s, t.vector_s, t.memory_s}) + t.fixed_s + t.launch_s;
+  t.time_s = std::max({t.matrix_s + serial_s, t.vector_s, t.memory_s, t.host_s}) + t.fixed_s + t.launch_s;
   t.bound = dominant_bound(t);
   return t;
 }

@@ -86,6 +86,28 @@ struct LayerSettings {
   std::optional<ProgressiveQuantization> progressive_quantization;
 };
 
+// KV eviction in decode (/workload/decode/eviction): the cache keeps at most kv_budget_tokens per sequence and layer;
+// evicted tokens are neither stored nor read. sink_window: StreamingLLM's first tokens and a recent window (Xiao et
+// al., ICLR 2024); heavy_hitter: H2O's tokens of largest accumulated attention plus recent ones (Zhang et al.,
+// NeurIPS 2023), which keeps an accumulated score per head and cached token, updated at every step.
+enum class KvEviction { none, sink_window, heavy_hitter };
+
+// Multi-step decode (/workload/decode): steps decode steps from a cache of seq_len tokens, one token more per step.
+// Selections are made at steps 0, P, 2P, ... (P = reselect_every) and reused in between (Recycled Attention; seed
+// 003): on the other steps anchor layers and estimate-then-sparse layers attend over the lists they selected last,
+// with no full attention, estimator or selection kernel. With correct_every C, after every C steps the C tokens
+// decoded since the last correction are run again as a dense prefill chunk against the cache (TidalDecode's KV-cache
+// correction, Yang et al. 2024 §3.3). K/V beyond the HBM (or kv_offload_fraction of it) lives in the machine's host
+// memory and is read over its link (models/decode_steps.hpp).
+struct DecodeSpec {
+  std::int64_t steps = 1;
+  std::int64_t reselect_every = 1;
+  std::int64_t correct_every = 0;  // 0: no correction
+  KvEviction eviction = KvEviction::none;
+  std::int64_t kv_budget_tokens = 0;  // cached tokens kept per sequence and layer under eviction
+  double kv_offload_fraction = 0;     // of every layer's K/V, the oldest tiles kept in host memory at least
+};
+
 struct Workload : LayerSettings {
   Phase phase = Phase::prefill;
   std::int64_t seq_len = 0;  // prefill: tokens per sequence; decode: KV-cache length
@@ -94,6 +116,7 @@ struct Workload : LayerSettings {
   std::optional<CascadeSpec> cascade;
   std::optional<EarlyExitSpec> early_exit;
   ParallelSpec parallel;  // over the machine's /interconnect devices; none: one device
+  std::optional<DecodeSpec> decode;
 };
 
 }  // namespace cascadesim::models

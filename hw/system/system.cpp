@@ -27,8 +27,14 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   std::unique_ptr<Interconnect> interconnect;
   if (hardware.has("interconnect"))
     interconnect = make_component_as<Interconnect>("interconnect", hardware.child("interconnect"));
+  std::unique_ptr<MemoryLevel> host;
+  if (hardware.has("host_memory")) host = make_component_as<MemoryLevel>("host_memory", hardware.child("host_memory"));
   if (hardware.errors().size() != before) return;
   if (interconnect) spec.interconnect = interconnect->figures();
+  if (host) {
+    spec.host_bandwidth_GBps = host->peak_bandwidth_GBps(spec.cores);
+    spec.host_bytes = host->capacity_bytes();
+  }
   spec.matrix_macs_per_cycle = matrix->peak_macs_per_cycle();
   for (std::size_t r = 0; r < models::matrix_rate_count; ++r)
     spec.declared_matrix_macs_per_cycle[r] = matrix->declared_macs_per_cycle(r);

@@ -31,9 +31,10 @@ class System {
   // sections, and every section's energy figures (hw::energy_figures), so that a preset writes each figure once. A
   // missing or broken section is recorded in hardware.errors(), naming where it belongs; spec is left unchanged then.
   static void take_roofline_figures(const core::ConfigNode& hardware, models::HardwareSpec& spec);
-  // The interconnect, when present, gives the devices and links the collectives' closed forms read.
-  static constexpr std::array<std::string_view, 5> roofline_roles{"memory", "l2", "matrix_unit", "vector_unit",
-                                                                  "interconnect"};
+  // The interconnect, when present, gives the devices and links the collectives' closed forms read; the host memory
+  // its link's bandwidth and its capacity.
+  static constexpr std::array<std::string_view, 6> roofline_roles{"memory",      "l2",           "matrix_unit",
+                                                                  "vector_unit", "interconnect", "host_memory"};
   static bool roofline_role(std::string_view role) {
     return std::find(roofline_roles.begin(), roofline_roles.end(), role) != roofline_roles.end();
   }

@@ -22,6 +22,7 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.precision = shape.precision;
   w.kv_tensor = kv_tensor;
   w.implementation = shape.attention_implementation;
+  w.host_key_tiles = shape.host_key_tiles;
   // Query rows that do not fill a tile (decode) leave room for the other query heads of the K/V head: pack them
   // (FlashAttention-3's pack-GQA, flash-decoding); the engine then splits the key tiles to fill the machine.
   const std::int64_t group = model.n_heads / model.n_kv_heads;

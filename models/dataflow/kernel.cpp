@@ -52,6 +52,22 @@ double AttentionWork::loaded_blocks() const {
   return sum;
 }
 
+double AttentionWork::host_loaded_blocks() const {
+  if (host_key_tiles <= 0) return 0;
+  double sum = 0;
+  std::vector<std::int64_t> tiles;
+  for (std::int64_t g = 0; g < head_groups(); ++g)
+    for (std::int64_t q = 0; q < query_tiles; ++q) {
+      if (!pattern) {
+        sum += static_cast<double>(std::min(host_key_tiles, visible(q)));
+        continue;
+      }
+      unit_tiles(g, q, tiles);
+      sum += static_cast<double>(std::lower_bound(tiles.begin(), tiles.end(), host_key_tiles) - tiles.begin());
+    }
+  return sum;
+}
+
 std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
   const double base = std::ceil(w.batch) * static_cast<double>(w.head_groups() * w.query_tiles);
   if (!w.splits_keys() || (w.kv_splits_as_run == 0 && base >= static_cast<double>(cores))) return 1;
@@ -182,8 +198,9 @@ OpCost kernel_cost(const Kernel& kernel) {
               w.kv_splits > 1
                   ? w.batch * static_cast<double>(w.head_groups() * w.query_tiles * w.kv_splits) * w.partial_bytes()
                   : q_bytes;
+          c.host_bytes = w.batch * w.host_loaded_blocks() * w.kv_tile_bytes();
           c.hbm_bytes = q_bytes * static_cast<double>(w.kv_splits) + out_bytes +
-                        w.batch * w.loaded_blocks() * w.kv_tile_bytes() +
+                        w.batch * w.loaded_blocks() * w.kv_tile_bytes() - c.host_bytes +
                         (w.writes_tile_scores ? blocks * tile_score_bytes : 0.0) +
                         (w.reads_index_lists ? blocks * index_bytes : 0.0);
           c.exps = scores;  // one of the per-score operations

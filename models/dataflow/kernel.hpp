@@ -69,6 +69,7 @@ struct AttentionWork {
   std::int64_t kv_splits = 1;             // set for a machine by kv_splits_for
   std::int64_t kv_splits_as_run = 0;      // > 0: the splits a measured kernel ran with, which kv_splits_for keeps
   std::int64_t implementation = 0;        // how its units run on a core: attention_implementation(implementation)
+  std::int64_t host_key_tiles = 0;        // key tiles [0, host_key_tiles) of every K/V head are read from host memory
 
   PatternSpace space() const {
     return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed, tile_tokens};
@@ -107,6 +108,8 @@ struct AttentionWork {
   // K/V tiles loaded over every head group of one sequence: visited_blocks() / heads_per_unit when the group's
   // heads share their lists.
   double loaded_blocks() const;
+  // Of loaded_blocks(), those below host_key_tiles: read over the host link, not from HBM.
+  double host_loaded_blocks() const;
   bool operator==(const AttentionWork&) const = default;  // the same pattern object, not equal lists
 };
 

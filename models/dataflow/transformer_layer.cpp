@@ -95,6 +95,20 @@ Kernel activation_kernel(const TransformerModel& m, const LayerShape& s, std::in
   w.units = token_row_units(s);
   return Kernel{"activation", Op::activation, layer, kind, w};
 }
+
+// H2O's bookkeeping (Zhang et al., "H2O: Heavy-Hitter Oracle", NeurIPS 2023, Alg. 1): every head adds the step's
+// attention probabilities to its cached tokens' accumulated scores and finds the lowest to evict. A fused attention
+// kernel does not keep probabilities, so it writes them (fp32); this kernel reads them and the scores, adds, writes
+// the scores back and compares each for the minimum: 16 bytes and 2 operations per (head, cached token).
+Kernel heavy_hitter_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  const double entries = s.batch * static_cast<double>(m.n_heads * s.scored_tokens);
+  StreamWork w;
+  w.read_bytes = 2.0 * entries * tile_score_bytes;
+  w.write_bytes = 2.0 * entries * tile_score_bytes;
+  w.vector_ops = 2.0 * entries;
+  w.units = s.batch * static_cast<double>(m.n_heads);
+  return Kernel{"heavy_hitter_scores", Op::anchor_scoring, layer, kind, w};
+}
 }  // namespace
 
 std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor) {
@@ -116,7 +130,10 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       projection_gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
   if (m.positional == Positional::rope) out.push_back(rope_kernel(m, s, layer, kind));
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
-  const bool unfused = s.attention_kernel == AttentionKernel::materialized && kind != LayerKind::reuse;
+  // Between re-selections (decode steps) an anchor that selects attends over its own last lists, as a reuse layer.
+  const bool reused_anchor = kind == LayerKind::anchor && s.reuses_selection && s.pattern->selects_from_scores();
+  const bool unfused =
+      s.attention_kernel == AttentionKernel::materialized && kind != LayerKind::reuse && !reused_anchor;
   switch (unfused ? LayerKind::dense : kind) {
     case LayerKind::dense:
       if (unfused) {
@@ -130,7 +147,10 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       }
       break;
     case LayerKind::anchor:
-      if (!s.pattern->selects_from_scores()) {
+      if (reused_anchor) {
+        out.push_back(reuse_kernel(m, s, layer, kv_tensor, static_cast<std::uint64_t>(layer + 1)));
+        out.back().layer_kind = LayerKind::anchor;
+      } else if (!s.pattern->selects_from_scores()) {
         out.push_back(Kernel{"attention", Op::attention, layer, kind, dense_attention(m, s, kv_tensor)});
       } else if (s.anchor_scoring == AnchorScoring::tile_max) {
         for (Kernel& k : anchor_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
@@ -142,7 +162,9 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       }
       break;
     case LayerKind::reuse:
-      if (s.pattern->estimator())
+      if (s.pattern->estimator() && s.reuses_selection)  // its own lists, as its last selection wrote them
+        out.push_back(reuse_kernel(m, s, layer, kv_tensor, static_cast<std::uint64_t>(layer + 1)));
+      else if (s.pattern->estimator())
         for (Kernel& k : estimate_then_sparse_kernels(m, s, layer, kv_tensor)) out.push_back(std::move(k));
       else
         out.push_back(reuse_kernel(m, s, layer, kv_tensor, anchor_seed));
@@ -154,6 +176,7 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       }
       break;
   }
+  if (s.scored_tokens > 0) out.push_back(heavy_hitter_kernel(m, s, layer, kind));
   out.push_back(Kernel{"o_projection", Op::o_projection, layer, kind,
                        projection_gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out),
                                        tensor_id(layer, w_o))});

@@ -103,6 +103,9 @@ core::Json describe_json() {
   sections.push_back(section_json("/workload/precision",
                                   "each tensor's number format (docs/precision.md); defaults: /hardware/matrix_dtype",
                                   precision_fields()));
+  sections.push_back(section_json(
+      "/workload/decode", "multi-step decode: selection reuse, K/V eviction budgets, host offload (docs/decode.md)",
+      decode_fields()));
   core::Json components = core::Json::array();
   for (const hw::ComponentEntry& e : hw::ComponentCatalog::instance().entries()) {
     core::Json params = core::Json::array();
@@ -231,7 +234,8 @@ core::Json study_json_schema() {
                                                {"pattern", pattern},
                                                {"progressive_quantization", object_schema(sec[8])},
                                                {"parallel", object_schema(sec[9])},
-                                               {"precision", object_schema(sec[10])}});
+                                               {"precision", object_schema(sec[10])},
+                                               {"decode", object_schema(sec[11])}});
   auto preset_or = [](core::Json object) {
     return core::Json{
         {"oneOf", core::Json::array({{{"type", "string"}, {"description", "preset name or path"}}, object})}};

@@ -1,6 +1,7 @@
 // `cascadesim predict`: argument parsing, the prediction table and the JSON rendering.
 #include "sim/cli/predict_command.hpp"
 
+#include "sim/cli/decode_table.hpp"
 #include "sim/cli/parallel_table.hpp"
 
 #include <cmath>
@@ -332,6 +333,7 @@ core::Json prediction_to_json(const LoadedStudy& loaded, const Prediction& chose
     diffs.push_back({{"quantity", d.quantity}, {"seed", d.seed}, {"exact", d.exact}, {"why", d.why}});
   j["differences"] = diffs;
   if (runs_parallel(st)) j["parallel"] = parallel_to_json(st, models::predict_parallel(st), nullptr);
+  if (chosen.decode) j["decode"] = decode_to_json(st, *chosen.decode, nullptr);
   j["config"] = study_to_json(st);
   j["files"] = loaded.files;
   return j;
@@ -488,6 +490,7 @@ void write_prediction_table(std::ostream& out, const LoadedStudy& loaded, const 
   if (chosen.cascade) write_seed000_tables(out, st, seed000_comparisons(st, exact));
   if (chosen.early_exit)
     out << "\nEarly exit: roofline time speedup " << times(chosen.early_exit->time_speedup) << "\n";
+  if (chosen.decode) write_decode_table(out, st, *chosen.decode, nullptr);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // and the Perfetto trace.
 #include "sim/cli/simulate_command.hpp"
 
+#include "sim/cli/decode_table.hpp"
 #include "sim/cli/parallel_table.hpp"
 
 #include <cmath>
@@ -230,6 +231,7 @@ void add_extras_json(core::Json& j, const Simulation& s) {
                        {"simulated_speedup", s.early_exit->speedup},
                        {"analytical_time_speedup", s.prediction.exact.early_exit->time_speedup}};
   if (s.sustained) j["sustained"] = models::sustained_to_json(*s.sustained);
+  if (s.decode) j["decode"] = decode_to_json(s.loaded.study, *s.prediction.exact.decode, &*s.decode);
 }
 }  // namespace
 
@@ -352,6 +354,7 @@ void write_simulation_table(std::ostream& out, const Simulation& s) {
     out << "\nEarly exit: expected " << f("%.3f ms", s.early_exit->expected_time_ns / 1e6) << ", simulated speedup "
         << f("%.3fx", s.early_exit->speedup) << " (analytical "
         << f("%.3fx", s.prediction.exact.early_exit->time_speedup) << ")\n";
+  if (s.decode) write_decode_table(out, s.loaded.study, *s.prediction.exact.decode, &*s.decode);
   out << "The simulator adds what the roofline leaves out: wave quantization over " << hw.cores
       << " cores, the causal imbalance between query tiles, L2 misses and HBM contention, pipeline bubbles when a "
          "K/V tile arrives late, and launch gaps; the per-operation rows above show where each cost lands.\n";

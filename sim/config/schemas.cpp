@@ -36,6 +36,7 @@ constexpr std::array<std::string_view, 2> exit_rule_names{"equal_shares", "geome
 constexpr std::array<std::string_view, 5> context_parallel_names{"none", "ring", "zigzag", "tokenring", "ulysses"};
 constexpr std::array<std::string_view, 2> kv_fetch_names{"rotate", "on_demand"};
 constexpr std::array<std::string_view, 2> tp_collective_names{"all_reduce", "reduce_scatter"};
+constexpr std::array<std::string_view, 3> eviction_names{"none", "sink_window", "heavy_hitter"};
 
 constexpr auto hardware = std::to_array<core::Field<HardwareSpec>>({
     {.key = "matrix_dtype",
@@ -378,6 +379,46 @@ constexpr auto progressive_quantization = std::to_array<core::Field<ProgressiveQ
      .target = &ProgressiveQuantization::recompute_fraction},
 });
 
+constexpr auto decode = std::to_array<core::Field<models::DecodeSpec>>({
+    {.key = "steps",
+     .doc = "decode steps run from the seq_len cache, one token more per step",
+     .presence = required,
+     .min = 1,
+     .max = max_count,
+     .target = &models::DecodeSpec::steps},
+    {.key = "reselect_every",
+     .doc = "anchors and estimators select at steps 0, P, 2P, ... and the steps between reuse their last lists "
+            "(1: every step selects)",
+     .min = 1,
+     .max = max_count,
+     .target = &models::DecodeSpec::reselect_every},
+    {.key = "correct_every",
+     .doc = "TidalDecode's KV-cache correction: after every C steps the C tokens decoded since the last correction "
+            "are re-prefilled densely against the cache (0: none)",
+     .min = 0,
+     .max = max_count,
+     .target = &models::DecodeSpec::correct_every},
+    {.key = "eviction",
+     .doc = "K/V eviction: none, sink_window (StreamingLLM: sink tokens and a recent window) or heavy_hitter (H2O: "
+            "accumulated-score heavy hitters and recent tokens, its bookkeeping costed)",
+     .target = core::Choice<models::DecodeSpec>{
+         eviction_names, [](models::DecodeSpec& d, std::size_t i) { d.eviction = static_cast<models::KvEviction>(i); },
+         [](const models::DecodeSpec& d) { return static_cast<std::size_t>(d.eviction); }}},
+    {.key = "kv_budget_tokens",
+     .unit = "tokens",
+     .doc = "with eviction: cached tokens kept per sequence and layer (sink + window, or heavy hitters + recent); "
+            "evicted tokens are neither stored nor read",
+     .min = 0,
+     .max = max_seq_len,
+     .target = &models::DecodeSpec::kv_budget_tokens},
+    {.key = "kv_offload_fraction",
+     .doc = "of every layer's K/V, the oldest tiles kept in /hardware/host_memory at least (what overflows the HBM "
+            "goes there anyway); the newest tile stays in HBM",
+     .min = 0,
+     .max = 1,
+     .target = &models::DecodeSpec::kv_offload_fraction},
+});
+
 constexpr auto early_exit = std::to_array<core::Field<EarlyExitSpec>>({
     {.key = "exit_head_flops_per_token",
      .unit = "FLOP",
@@ -448,6 +489,7 @@ static_assert(core::fields_declared<CascadeSpec>(cascade));
 static_assert(core::fields_declared<CascadeStage>(cascade_stage));
 static_assert(core::fields_declared<EarlyExitSpec>(early_exit));
 static_assert(core::fields_declared<ProgressiveQuantization>(progressive_quantization));
+static_assert(core::fields_declared<models::DecodeSpec>(decode));
 static_assert(core::fields_declared<EarlyExitPoint>(early_exit_point));
 static_assert(core::fields_declared<models::KernelFamilyFigures>(kernel_family));
 }  // namespace
@@ -473,6 +515,7 @@ std::span<const core::Field<ProgressiveQuantization>> progressive_quantization_f
   return progressive_quantization;
 }
 std::span<const core::Field<EarlyExitPoint>> early_exit_point_fields() { return early_exit_point; }
+std::span<const core::Field<models::DecodeSpec>> decode_fields() { return decode; }
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields() { return kernel_family; }
 
 }  // namespace cascadesim::sim

@@ -20,6 +20,7 @@ std::span<const core::Field<models::CascadeStage>> cascade_stage_fields();
 std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
 std::span<const core::Field<models::ProgressiveQuantization>> progressive_quantization_fields();
 std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
+std::span<const core::Field<models::DecodeSpec>> decode_fields();
 // One kernel family's figures: /hardware/kernel_families/<family> (models/kernel_families.hpp).
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields();
 

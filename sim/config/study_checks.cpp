@@ -1,7 +1,10 @@
 // Cross-field study checks and their messages (the loader's wording, which its tests pin).
 #include "sim/config/study_checks.hpp"
 
+#include <cmath>
+
 #include "models/cascade.hpp"
+#include "models/decode_steps.hpp"
 #include "models/layer_costs.hpp"
 #include "models/layer_schedule.hpp"
 #include "models/memory_footprint.hpp"
@@ -79,6 +82,9 @@ std::string parallel_problem(const models::Study& study) {
            std::to_string(devices) + " devices";
   if (cp > 1 && study.workload.phase != models::Phase::prefill)
     return "context parallelism splits a prefill's sequence";
+  if (devices > 1 && study.workload.decode)
+    return "decode steps (/workload/decode) run on one device; this machine's /hardware/interconnect has " +
+           std::to_string(devices);
   if (p.tensor_parallel > study.model.n_heads || study.model.n_heads % p.tensor_parallel != 0)
     return "tensor_parallel " + std::to_string(p.tensor_parallel) + " must divide the model's " +
            std::to_string(study.model.n_heads) + " heads";
@@ -95,8 +101,43 @@ std::string parallel_problem(const models::Study& study) {
   return {};
 }
 
+std::string decode_problem(const models::Study& study) {
+  const models::Workload& w = study.workload;
+  if (!w.decode) return {};
+  const models::DecodeSpec& d = *w.decode;
+  if (w.phase != models::Phase::decode) return "decode steps need phase decode";
+  if (w.cascade || w.early_exit) return "decode steps do not compose with a cascade or early exits";
+  if (d.eviction == models::KvEviction::none && d.kv_budget_tokens > 0)
+    return "kv_budget_tokens " + std::to_string(d.kv_budget_tokens) + " needs an eviction policy";
+  if (d.eviction != models::KvEviction::none && d.kv_budget_tokens < w.tile_tokens)
+    return "eviction needs kv_budget_tokens of at least one tile (" + std::to_string(w.tile_tokens) + " tokens), got " +
+           std::to_string(d.kv_budget_tokens);
+  if (d.eviction != models::KvEviction::none && w.pattern->uses_top_k() && !w.schedule.layers.empty() &&
+      w.top_k * w.tile_tokens > d.kv_budget_tokens)
+    return "top_k " + std::to_string(w.top_k) + " tiles exceed the kv_budget_tokens " +
+           std::to_string(d.kv_budget_tokens);
+  if (d.kv_offload_fraction > 0 && study.hardware.host_bytes <= 0)
+    return "kv_offload_fraction needs a host-memory tier (/hardware/host_memory); hardware '" + study.hardware.name +
+           "' has none";
+  return {};
+}
+
 std::string hbm_capacity_problem(const models::Study& study) {
-  models::MemoryFootprint f = models::memory_footprint(study.model, study.workload);
+  models::Workload at = study.workload;
+  // Decode steps: the largest cache the run keeps, its overflow (or offloaded share) in host memory.
+  if (at.decode) at.seq_len = models::kept_tokens(at, at.decode->steps - 1, false);
+  models::MemoryFootprint f = models::memory_footprint(study.model, at);
+  double host_need = 0;
+  if (at.decode && study.hardware.host_bytes > 0) {
+    const std::int64_t tiles = (at.seq_len + at.tile_tokens - 1) / at.tile_tokens;
+    // Whole bytes: the tiles' share of the cache.
+    host_need = std::ceil(f.kv_cache_bytes * static_cast<double>(models::host_key_tiles(study, at.seq_len)) /
+                          static_cast<double>(tiles));
+    f.kv_cache_bytes -= host_need;
+    if (host_need > study.hardware.host_bytes)
+      return "needs " + core::format_number(host_need) + " bytes of host memory for the K/V the HBM cannot hold but " +
+             study.hardware.name + "'s /host_memory has " + core::format_number(study.hardware.host_bytes);
+  }
   // One device holds its share: the weights over the tensor ranks, the K/V cache and activations over every device
   // (context ranks hold their tokens, tensor ranks their heads).
   const double devices = static_cast<double>(study.hardware.interconnect.devices);
@@ -107,7 +148,9 @@ std::string hbm_capacity_problem(const models::Study& study) {
   return "needs " + core::format_number(f.total_bytes()) + " bytes of HBM (weights " +
          core::format_number(f.weight_bytes) + ", K/V cache " + core::format_number(f.kv_cache_bytes) +
          ", activations " + core::format_number(f.activation_bytes) + ") but " + study.hardware.name + " has " +
-         core::format_number(study.hardware.hbm_bytes);
+         core::format_number(study.hardware.hbm_bytes) +
+         (at.decode && study.hardware.host_bytes <= 0 ? " and no host-memory tier (/hardware/host_memory) to offload to"
+                                                      : "");
 }
 
 std::optional<StudyProblem> precision_problem(const models::Study& study) {
@@ -158,6 +201,7 @@ std::optional<StudyProblem> first_cross_field_problem(const models::Study& study
   if (std::string why = parallel_problem(study); !why.empty())
     return StudyProblem{"/workload/parallel", std::move(why)};
   if (std::optional<StudyProblem> problem = precision_problem(study)) return problem;
+  if (std::string why = decode_problem(study); !why.empty()) return StudyProblem{"/workload/decode", std::move(why)};
   if (std::string why = hbm_capacity_problem(study); !why.empty())
     return StudyProblem{"/workload/batch", std::move(why)};
   return std::nullopt;

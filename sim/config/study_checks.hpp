@@ -23,10 +23,16 @@ std::string top_k_problem(const models::Workload& workload);
 std::string pattern_problem(const models::Study& study);
 // /workload/early_exit/exits/i/after_layer: the exit comes after one of the model's layers.
 std::string exit_layer_problem(const models::EarlyExitPoint& exit, std::int64_t n_layers);
-// /workload/batch: weights, K/V cache and activations fit the hardware's HBM (models::memory_footprint).
+// /workload/decode: decode steps need the decode phase, no cascade or early exit, a budget exactly when they evict,
+// and a host-memory tier when they offload.
+std::string decode_problem(const models::Study& study);
+// /workload/batch: weights, K/V cache and activations fit the hardware's HBM (models::memory_footprint); with decode
+// steps, at the largest cache they keep, the K/V that overflows going to the host-memory tier where the machine has
+// one (which must hold it).
 std::string hbm_capacity_problem(const models::Study& study);
 // Why /workload/parallel cannot run on the machine's /interconnect devices ("" when it can): devices must be
-// context ranks x tensor_parallel, context parallelism needs prefill, Ulysses a whole number of heads per rank.
+// context ranks x tensor_parallel, context parallelism needs prefill, Ulysses a whole number of heads per rank,
+// decode steps (/workload/decode) one device.
 std::string parallel_problem(const models::Study& study);
 
 struct StudyProblem {
@@ -39,8 +45,8 @@ struct StudyProblem {
 std::optional<StudyProblem> precision_problem(const models::Study& study);
 
 // The first cross-field problem of a study whose fields each passed their own checks, in the loader's order
-// (model, schedule, top_k, pattern, early exits, parallel, precision, HBM capacity), or nothing. Allocates nothing for
-// a consistent study.
+// (model, schedule, top_k, pattern, early exits, parallel, precision, decode, HBM capacity), or nothing. Allocates
+// nothing for a consistent study.
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study);
 
 }  // namespace cascadesim::sim

@@ -584,13 +584,23 @@ void read_progressive_quantization(const core::ConfigNode& workload, models::Wor
   w.progressive_quantization = pq;
 }
 
+void read_decode(const core::ConfigNode& workload, models::Workload& w) {
+  if (!workload.has("decode")) return;
+  const core::ConfigNode node = workload.child("decode");
+  if (node.empty()) return;
+  models::DecodeSpec d;
+  core::read_fields(node, decode_fields(), d);
+  node.reject_unknown_keys(core::field_keys(decode_fields()));
+  w.decode = d;
+}
+
 void read_workload(const core::ConfigNode& node, models::Workload& w, const models::TransformerModel& m,
                    bool model_ok) {
   const std::size_t before = node.errors().size();
   core::read_fields(node, workload_fields(), w);
   std::vector<std::string_view> keys = core::field_keys(workload_fields());
   for (std::string_view k : {"schedule", "cascade", "early_exit", "pattern", "progressive_quantization", "parallel",
-                             "precision", "bytes_per_element"})
+                             "precision", "bytes_per_element", "decode"})
     keys.push_back(k);
   node.reject_unknown_keys(keys);
   if (node.has("bytes_per_element"))
@@ -616,6 +626,7 @@ void read_workload(const core::ConfigNode& node, models::Workload& w, const mode
   read_cascade(node, w);
   read_early_exit(node, w, n_layers);
   read_progressive_quantization(node, w);
+  read_decode(node, w);
   if (node.has("parallel")) {
     const core::ConfigNode parallel = node.child("parallel");
     if (!parallel.empty()) {
@@ -683,6 +694,7 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
       if (const std::optional<StudyProblem> problem = precision_problem(st))
         workload.child("precision")
             .error_at(problem->pointer.substr(problem->pointer.rfind('/') + 1), problem->message);
+      if (std::string why = decode_problem(st); !why.empty()) workload.error_at("decode", std::move(why));
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
   } else {
@@ -771,6 +783,7 @@ core::Json study_to_json(const models::Study& st) {
   const models::Precision dtype = st.hardware.matrix_dtype;
   if (st.workload.precision != models::TensorPrecisions{dtype, dtype, dtype, dtype})
     w["precision"] = core::fields_to_json(precision_fields(), st.workload.precision);
+  if (st.workload.decode) w["decode"] = core::fields_to_json(decode_fields(), *st.workload.decode);
   if (st.workload.parallel != models::ParallelSpec{})
     w["parallel"] = core::fields_to_json(parallel_fields(), st.workload.parallel);
   out["workload"] = w;

@@ -74,7 +74,8 @@ double since_ns(std::uint64_t origin) {
 // that last used it finished (a load may not overwrite a buffer still in use).
 struct UnitContext {
   hw::System& system;
-  hw::TopkEngine* topk;  // the machine's top-k engine, found once per run; null: selection runs on the vector unit
+  hw::TopkEngine* topk;   // the machine's top-k engine, found once per run; null: selection runs on the vector unit
+  hw::MemoryLevel* host;  // the host-memory tier (K/V tiles below an attention's host_key_tiles); null: none
   // The core's matrix and vector units, shared by the units it keeps resident: one unit's softmax may run beside
   // another's matrix work.
   hw::BusyTimeline& matrix;
@@ -109,7 +110,7 @@ struct UnitContext {
 double cycles_ns(hw::System& s, double cycles) { return cycles * s.ns_per_cycle(); }
 
 double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double bytes, std::uint64_t tile_id,
-                std::uint32_t tile_count, bool write, double at_ns) {
+                std::uint32_t tile_count, bool write, double at_ns, hw::MemoryLevel* level = nullptr) {
   if (bytes <= 0) return at_ns;
   c.record.requested_bytes += bytes;
   hw::MemoryRequest r;
@@ -119,7 +120,7 @@ double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double
   r.tile_count = tile_count;
   r.write = write;
   r.core = static_cast<std::uint32_t>(core);
-  return c.system.dma(core).transfer(r, at_ns, c.system.port());
+  return c.system.dma(core).transfer(r, at_ns, level ? *level : c.system.port());
 }
 
 double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::int64_t core, double t0) {
@@ -176,14 +177,18 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   for (std::int64_t i = lo; i < hi;) {
     const std::int64_t first = tile_at(i);
     std::int64_t run = 1;
-    while (i + run < hi && run < kv_run_tiles && (!w.pattern || tile_at(i + run) == first + run)) ++run;
+    // A run stays in one tier: host-memory tiles come over the host link, bypassing the L2 (zero-copy reads).
+    const bool from_host = first < w.host_key_tiles;
+    while (i + run < hi && run < kv_run_tiles && (!w.pattern || tile_at(i + run) == first + run) &&
+           (first + run < w.host_key_tiles) == from_host)
+      ++run;
     const std::uint64_t tile_id = w.kv_tensor | head_key << 20 | static_cast<std::uint64_t>(first + 1);
     const std::uint64_t address =
         w.kv_tensor + (head_key * static_cast<std::uint64_t>(w.key_tiles) + static_cast<std::uint64_t>(first)) *
                           static_cast<std::uint64_t>(tile_bytes);
     const double issue = std::max(t0, next_issue);
     const double loaded = transfer(c, core, address, tile_bytes * static_cast<double>(run), tile_id,
-                                   static_cast<std::uint32_t>(run), false, issue);
+                                   static_cast<std::uint32_t>(run), false, issue, from_host ? c.host : nullptr);
     const double n_run = static_cast<double>(run);
     double run_start = 0;
     for (std::int64_t j = 1; j <= run; ++j) {
@@ -421,7 +426,7 @@ bool same_work_in_another_layer(const Kernel& a, const Kernel& b) {
 // What the machine's components have counted so far, to take a layer's share as the difference of two snapshots.
 struct MachineTotals {
   std::vector<std::vector<double>> parts;  // in System::parts() order, then the DMA engines' sum
-  hw::MemoryTraffic memory, l2;
+  hw::MemoryTraffic memory, l2, host;
   double matrix_macs = 0;
 };
 
@@ -431,6 +436,7 @@ MachineTotals machine_totals(hw::System& system) {
   t.parts.push_back(system.dma_totals().values());
   t.memory = system.memory().traffic();
   t.l2 = system.l2().traffic();
+  if (const hw::MemoryLevel* host = system.find<hw::MemoryLevel>("host_memory")) t.host = host->traffic();
   t.matrix_macs = system.matrix_unit().counted_macs();
   return t;
 }
@@ -570,6 +576,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
 
   auto hbm_bytes_now = [&system]() { return system.memory().traffic().moved_bytes(); };
   hw::TopkEngine* const topk = system.find<hw::TopkEngine>("topk");
+  hw::MemoryLevel* const host = system.find<hw::MemoryLevel>("host_memory");
   double hbm_at_kernel_start = 0;
   std::vector<double> channels_at_kernel_start = system.memory().channel_bytes();
 
@@ -596,6 +603,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       sc_core::wait(sc_core::sc_time(std::max(0.0, p.record.start_ns - now_ns()), sc_core::SC_NS));
       UnitContext ctx{system,
                       topk,
+                      host,
                       matrix,
                       vector,
                       system.spec().kernel_families[p.record.family],
@@ -679,7 +687,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   // index) and adding its twin's share of every statistic that sums work.
   MachineTotals repeated = snapshots.front();
   for (auto& values : repeated.parts) values.assign(values.size(), 0.0);
-  repeated.memory = repeated.l2 = hw::MemoryTraffic{};
+  repeated.memory = repeated.l2 = repeated.host = hw::MemoryTraffic{};
   repeated.matrix_macs = 0;
   // Per layer kind, what its layers' components counted (each layer's share: its twin's two snapshots) and its time.
   std::array<std::vector<std::vector<double>>, models::layer_kinds> kind_parts;
@@ -719,6 +727,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
         repeated.parts[part][i] += after.parts[part][i] - before.parts[part][i];
     add_difference(repeated.memory, after.memory, before.memory);
     add_difference(repeated.l2, after.l2, before.l2);
+    add_difference(repeated.host, after.host, before.host);
     repeated.matrix_macs += after.matrix_macs - before.matrix_macs;
   }
   result.time_ns = result.kernels.back().end_ns;
@@ -728,6 +737,8 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
   add_difference(result.memory, repeated.memory, hw::MemoryTraffic{});
   result.l2 = system.l2().traffic();
   add_difference(result.l2, repeated.l2, hw::MemoryTraffic{});
+  if (host) result.host = host->traffic();
+  add_difference(result.host, repeated.host, hw::MemoryTraffic{});
   result.matrix_macs = system.matrix_unit().counted_macs() + repeated.matrix_macs;
   for (const hw::System::Part& p : system.parts()) append_stats(result.components, p.name, p.component->stats());
   append_stats(result.components, "dma", system.dma_totals());

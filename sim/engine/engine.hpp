@@ -46,6 +46,7 @@ struct RunResult {
   // What the memory levels served and the matrix units computed over the run, in the terms every implementation
   // shares (hw::MemoryTraffic), for the figures reports compare.
   hw::MemoryTraffic memory, l2;
+  hw::MemoryTraffic host;  // the host-memory tier's (/host_memory), zero without one
   double matrix_macs = 0;
   // The machine's peaks as its component sections give them, for utilization figures.
   double peak_macs_per_ns = 0;  // cores x the matrix unit's MACs per cycle x clock

@@ -81,6 +81,21 @@ CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, 
   return c;
 }
 
+// Each group of decode steps replayed once (models::decode_step_groups), as predict_decode evaluates it.
+models::DecodeRun simulate_decode(hw::System& system, const models::Study& st, const RunOptions& options) {
+  models::DecodeRun run;
+  run.tokens = static_cast<double>(st.workload.decode->steps * st.workload.batch);
+  for (const bool dense : {false, true}) {
+    for (const models::DecodeStepGroup& g : models::decode_step_groups(st, dense)) {
+      const models::LayerSchedule schedule = models::decode_step_schedule(st, g, dense);
+      const models::LayerShape shape = models::decode_step_shape(st, g, dense);
+      const RunResult r = run_kernels(system, models::dataflow::stack_kernels(st.model, shape, schedule), options);
+      run.add(models::DecodeGroupResult{g, r.time_ns * 1e-9, r.memory.moved_bytes(), r.host.moved_bytes()}, dense);
+    }
+  }
+  return run;
+}
+
 EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study& st, const RunResult& run) {
   const models::EarlyExitSpec& spec = *st.workload.early_exit;
   // Time up to the end of each layer, from the scheduled run (launch gaps included).
@@ -181,6 +196,7 @@ Simulation simulate_loaded(LoadedStudy loaded, const SimulationOptions& options)
   s.speedup = s.dense.time_ns / s.schedule.time_ns;
   if (st.workload.cascade) s.cascade = simulate_cascade(*system, st, s.schedule.time_ns, untraced);
   if (st.workload.early_exit) s.early_exit = simulate_early_exit(*system, st, s.schedule);
+  if (st.workload.decode) s.decode = simulate_decode(*system, st, untraced);
   if (options.sustained) {
     if (const std::string problem = sustained_problem(st.hardware); !problem.empty())
       throw std::invalid_argument(problem);

@@ -42,6 +42,8 @@ struct Simulation {
   std::optional<CascadeSimulation> cascade;
   std::optional<EarlyExitSimulation> early_exit;
   std::optional<models::SustainedStacks> sustained;  // both runs repeated back to back under the power limit
+  // The decode steps (/workload/decode): each group of steps replayed once, for the schedule and the dense baseline.
+  std::optional<models::DecodeRun> decode;
 };
 
 // How a study's runs are replayed: a trace of the scheduled run (which simulates every layer), and whether a layer

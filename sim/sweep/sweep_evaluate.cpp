@@ -153,6 +153,12 @@ void PointEvaluator::analytical(const models::Study& study, PointResult& out) co
         v = link_s * 1e3;
         break;
       }
+      case Objective::decode_tokens_per_s:
+        v = p.decode ? p.decode->tokens_per_s() : std::nan("");
+        break;
+      case Objective::decode_speedup:
+        v = p.decode ? p.decode->speedup() : std::nan("");
+        break;
       default:
         break;
     }
@@ -205,6 +211,12 @@ void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
         break;
       case Objective::simulated_edp_Js:
         v = s.schedule.energy.edp_Js();
+        break;
+      case Objective::simulated_decode_tokens_per_s:
+        v = s.decode ? s.decode->tokens_per_s() : std::nan("");
+        break;
+      case Objective::simulated_decode_speedup:
+        v = s.decode ? s.decode->speedup() : std::nan("");
         break;
       default:
         break;

@@ -7,7 +7,7 @@
 namespace cascadesim::sim::sweep {
 
 namespace {
-constexpr std::array<ObjectiveInfo, 19> catalog{{
+constexpr std::array<ObjectiveInfo, 23> catalog{{
     {Objective::time_ms, "time_ms", Source::analytical, true},
     {Objective::dense_time_ms, "dense_time_ms", Source::analytical, true},
     {Objective::speedup, "speedup", Source::analytical, true},
@@ -27,6 +27,10 @@ constexpr std::array<ObjectiveInfo, 19> catalog{{
     {Objective::parallel_time_ms, "parallel_time_ms", Source::analytical, false},
     {Objective::parallel_speedup, "parallel_speedup", Source::analytical, false},
     {Objective::parallel_link_ms, "parallel_link_ms", Source::analytical, false},
+    {Objective::decode_tokens_per_s, "decode_tokens_per_s", Source::analytical, false},
+    {Objective::decode_speedup, "decode_speedup", Source::analytical, false},
+    {Objective::simulated_decode_tokens_per_s, "simulated_decode_tokens_per_s", Source::simulated, false},
+    {Objective::simulated_decode_speedup, "simulated_decode_speedup", Source::simulated, false},
 }};
 }  // namespace
 

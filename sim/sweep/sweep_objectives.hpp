@@ -25,13 +25,17 @@ enum class Objective {
   edp_Js,             // energy_J x the scheduled stack's roofline time in s
   simulated_time_ms,  // the simulated scheduled stack
   simulated_speedup,  // simulated dense time over simulated scheduled time
-  simulated_cascade_speedup,  // simulated full-resolution time over the cascade's expected simulated time
-  simulated_sequences_per_s,  // batch / the simulated scheduled stack's time in s
-  simulated_energy_J,         // the simulated scheduled stack's energy (its components' counted actions priced)
-  simulated_edp_Js,           // simulated_energy_J x the simulated scheduled stack's time in s
-  parallel_time_ms,           // the scheduled stack on every device of /hardware/interconnect (alpha-beta forms)
-  parallel_speedup,           // the all-dense stack over the scheduled one, both on every device
-  parallel_link_ms,           // the scheduled stack's time waiting on links and collectives beyond its compute
+  simulated_cascade_speedup,      // simulated full-resolution time over the cascade's expected simulated time
+  simulated_sequences_per_s,      // batch / the simulated scheduled stack's time in s
+  simulated_energy_J,             // the simulated scheduled stack's energy (its components' counted actions priced)
+  simulated_edp_Js,               // simulated_energy_J x the simulated scheduled stack's time in s
+  parallel_time_ms,               // the scheduled stack on every device of /hardware/interconnect (alpha-beta forms)
+  parallel_speedup,               // the all-dense stack over the scheduled one, both on every device
+  parallel_link_ms,               // the scheduled stack's time waiting on links and collectives beyond its compute
+  decode_tokens_per_s,            // decode->tokens_per_s(): the decode steps' tokens over their roofline time
+  decode_speedup,                 // dense decode of the full cache over the decode steps, both on the roofline
+  simulated_decode_tokens_per_s,  // the same, simulated
+  simulated_decode_speedup,       // the same, simulated
 };
 
 enum class Source { analytical, simulated, hardware };

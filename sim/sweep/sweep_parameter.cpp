@@ -33,7 +33,7 @@ std::vector<std::string> nested_keys(Section section) {
     case Section::workload:
       break;
   }
-  return {"cascade", "early_exit", "pattern", "progressive_quantization", "parallel", "precision"};
+  return {"cascade", "early_exit", "pattern", "progressive_quantization", "parallel", "precision", "decode"};
 }
 
 // "/<section>/<key>" (built by appending: GCC 12 warns falsely on "/" + std::string).

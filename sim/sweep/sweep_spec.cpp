@@ -587,7 +587,7 @@ class SpecReader {
           const std::size_t variants = over_presets ? spec_.hardware_variants.size() : 1;
           // The roofline's figures each value gives: an analytical axis along which none moves would leave every
           // objective constant (a section field only the simulator reads, such as /hardware/memory/latency_ns).
-          std::set<std::array<double, 9>> rooflines;
+          std::set<std::array<double, 11>> rooflines;
           bool all_loaded = true;
           for (std::size_t i = 0; i < column.values.size(); ++i) {
             for (std::size_t v = 0; v < variants; ++v) {
@@ -597,10 +597,11 @@ class SpecReader {
               all_loaded = all_loaded && loaded.has_value();
               if (loaded && v == 0) {
                 const models::HardwareSpec& h = loaded->study.hardware;
-                // The interconnect's figures too: the many-device closed forms read them.
+                // The interconnect's figures too: the many-device closed forms read them; and the host tier's.
                 rooflines.insert({h.peak_matrix_TFLOPs(), h.peak_vector_TFLOPs(), h.hbm_bandwidth_GBps, h.hbm_bytes,
                                   h.l2_bytes, energy_fingerprint(h), static_cast<double>(h.interconnect.devices),
-                                  h.interconnect.link_GBps, h.interconnect.node_link_GBps});
+                                  h.interconnect.link_GBps, h.interconnect.node_link_GBps, h.host_bandwidth_GBps,
+                                  h.host_bytes});
               }
               const std::string with_value = "the hardware with " + p.path + " = " + column.texts[i] +
                                              (over_presets ? " over preset " + preset_text : "");
@@ -625,13 +626,24 @@ class SpecReader {
   void check_objective_needs() {
     if (!study_ok_ || !axes_ok_) return;
     bool cascade = spec_.study.study.workload.cascade.has_value();
+    bool decode = spec_.study.study.workload.decode.has_value();
     for (const Axis& a : spec_.axes)
-      for (const Column& c : a.columns) cascade = cascade || c.parameter.path.rfind("/workload/cascade", 0) == 0;
+      for (const Column& c : a.columns) {
+        cascade = cascade || c.parameter.path.rfind("/workload/cascade", 0) == 0;
+        decode = decode || c.parameter.path.rfind("/workload/decode", 0) == 0;
+      }
     for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
       const Objective o = spec_.objectives[i];
       if ((o == Objective::cascade_speedup || o == Objective::simulated_cascade_speedup) && !cascade)
         errors_.add(file(), objective_pointers_[i],
                     "'" + std::string(info(o).name) + "' needs a study whose workload has a cascade (" +
+                        spec_.study_reference + " has none)");
+      const bool decode_objective = o == Objective::decode_tokens_per_s || o == Objective::decode_speedup ||
+                                    o == Objective::simulated_decode_tokens_per_s ||
+                                    o == Objective::simulated_decode_speedup;
+      if (decode_objective && !decode)
+        errors_.add(file(), objective_pointers_[i],
+                    "'" + std::string(info(o).name) + "' needs a study whose workload has decode steps (" +
                         spec_.study_reference + " has none)");
     }
     if (energy_asked() && !spec_.hardware_axis)

@@ -74,6 +74,21 @@ TEST_CASE("every memory role lists its implementation by name") {
   CHECK(catalog.find("memory", "hbm") != nullptr);
   CHECK(catalog.find("l2", "tile_cache") != nullptr);
   CHECK(catalog.find("dma", "bounded") != nullptr);
+  CHECK(catalog.find("host_memory", "host_link") != nullptr);
+}
+
+TEST_CASE("the host link moves a stream at its bandwidth plus its latency and holds its capacity") {
+  // 64 requests of 1 MiB at 50 GB/s (50 bytes per ns): 64 MiB / 50 = 1342177.28 ns, then 1000 ns of latency.
+  auto host = build<MemoryLevel>(
+      "host_memory", Json{{"impl", "host_link"}, {"bytes", 256e9}, {"link_bandwidth_GBps", 50}, {"latency_ns", 1000}});
+  REQUIRE(host);
+  const double done = stream(*host, 0, 64, MiB);
+  CHECK(done == doctest::Approx(64.0 * MiB / 50.0 + 1000.0).epsilon(1e-3));
+  CHECK(host->traffic().read_bytes == 64.0 * MiB);
+  CHECK(host->peak_bandwidth_GBps(132) == 50);
+  CHECK(host->capacity_bytes() == 256e9);
+  host->reset();
+  CHECK(host->traffic().read_bytes == 0);
 }
 
 TEST_CASE("a back-to-back stream of large requests achieves channels x channel bandwidth") {

@@ -225,7 +225,7 @@ TEST_CASE("an unknown preset name is an error that lists the available presets")
       load(with(valid_study(), "/hardware", "nosuch")),
       Contains("study.json: /hardware: unknown hardware preset 'nosuch'; available: a100-sxm-80gb, b200, "
                "fusemax-like, gb200, h100-hgx-nvswitch, h100-nvlink-ring, h100-pcie5, h100-superpod-ib, h100-sxm, "
-               "h200, mi300x, spatten-like, t4, tpu-v5e-like, tpu-v5p-like"),
+               "h100-sxm-pcie5-host, h200, mi300x, spatten-like, t4, tpu-v5e-like, tpu-v5p-like"),
       core::ConfigError);
   CHECK_THROWS_WITH_AS(load(with(valid_study(), "/hardware", "h100-smx")),
                        Contains("study.json: /hardware: unknown hardware preset 'h100-smx' (did you mean 'h100-sxm'?)"),

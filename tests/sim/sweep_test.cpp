@@ -187,7 +187,8 @@ TEST_CASE("every problem of a spec is reported at once, each at its pointer") {
   CHECK(has_issue(issues,
                   "sweep.json: /objectives/3: unknown objective 'speedups' (did you mean 'speedup'?); the analytical "
                   "backend gives time_ms, dense_time_ms, speedup, attention_speedup, amdahl_speedup, hbm_bytes, "
-                  "cascade_speedup, area_mm2, energy_J, edp_Js, parallel_time_ms, parallel_speedup, parallel_link_ms"));
+                  "cascade_speedup, area_mm2, energy_J, edp_Js, parallel_time_ms, parallel_speedup, parallel_link_ms, "
+                  "decode_tokens_per_s, decode_speedup"));
   // The Pareto objectives name an objective that the bad list left out.
   CHECK(has_issue(issues, "sweep.json: /pareto/maximize/0: 'speedup' is not one of the objectives (time_ms)"));
 }
@@ -689,8 +690,8 @@ TEST_CASE("bad presets, bad nested values and simulator-only paths are reported 
   CHECK(has_issue(issues,
                   "sweep.json: /axes/0/values/1: /hardware: unknown hardware preset 'h20' (did you mean 'h200'?); "
                   "available: a100-sxm-80gb, b200, fusemax-like, gb200, h100-hgx-nvswitch, h100-nvlink-ring, "
-                  "h100-pcie5, h100-superpod-ib, h100-sxm, h200, mi300x, spatten-like, t4, tpu-v5e-like, "
-                  "tpu-v5p-like"));
+                  "h100-pcie5, h100-superpod-ib, h100-sxm, h100-sxm-pcie5-host, h200, mi300x, spatten-like, t4, "
+                  "tpu-v5e-like, tpu-v5p-like"));
   CHECK(has_issue(issues, "sweep.json: /axes/1/values/1: /workload/cascade/stages/0/resolution: must be <= 1 (got 2)"));
   CHECK(has_issue(issues,
                   "sweep.json: /axes/2/path: /hardware/noc/latency_ns: only the simulator reads the hardware's "
