@@ -694,6 +694,7 @@ LoadedStudy load_document(Loader& loader, const core::Json* doc, const std::stri
       if (const std::optional<StudyProblem> problem = precision_problem(st))
         workload.child("precision")
             .error_at(problem->pointer.substr(problem->pointer.rfind('/') + 1), problem->message);
+    if (errors.empty())
       if (std::string why = decode_problem(st); !why.empty()) workload.error_at("decode", std::move(why));
     if (errors.empty())
       if (std::string why = hbm_capacity_problem(st); !why.empty()) workload.error_at("batch", std::move(why));
