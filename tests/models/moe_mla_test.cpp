@@ -132,7 +132,7 @@ TEST_CASE("absorbed MLA decode attends over the latent: one 56-wide row per toke
   CHECK(c.hbm_bytes == 4 * 56 * 2.0 + 4 * 48 * 2.0 + 8 * 128 * 56 * 2.0);
 }
 
-TEST_CASE("MLA's projections: down, Q up and W_UK absorbed in decode; K/V decompressed in prefill") {
+TEST_CASE("MLA projections: down, Q up and W_UK absorbed in decode, K/V decompressed in prefill") {
   const TransformerModel m = small_mla();
   const LayerCost decode = layer_cost(m, tokens_shape(1, 1024), LayerKind::dense, test::round_machine());
   // [q latent 24 | c_KV 48 | k_rope 8] = 80 wide; Q up 24 -> 4 x 24; per head q_nope 16 -> 48.
