@@ -4,10 +4,6 @@
 
 namespace cascadesim::models::dataflow {
 
-namespace {
-using enum LayerTensor;
-}
-
 // New tokens against a longer cache (decode) absorb W_UK into Q and W_UV into the output (§2.1.2 "absorbed"),
 // as FlashMLA and vLLM's MLA decode run it; a prefill decompresses K and V per head.
 bool latent_absorbed(const LayerShape& s) { return s.query_tokens < s.key_tokens; }
@@ -29,6 +25,7 @@ void shape_latent_attention(const TransformerModel& m, const LayerShape& s, Atte
 
 std::vector<Kernel> latent_projection_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
                                               LayerKind kind) {
+  using enum LayerTensor;
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
   const double e = static_cast<double>(s.bytes_per_element);
   const double d = static_cast<double>(m.d_model);
@@ -72,6 +69,7 @@ std::vector<Kernel> latent_projection_kernels(const TransformerModel& m, const L
 }
 
 Kernel latent_value_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  using enum LayerTensor;
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
   // Per head: the latent output [tokens x kv_lora_rank] times W_UV [kv_lora_rank x v_head_dim].
   GemmWork g = projection_gemm(tokens, static_cast<double>(m.kv_lora_rank), static_cast<double>(m.v_head_dim),

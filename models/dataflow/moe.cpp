@@ -8,7 +8,6 @@
 namespace cascadesim::models::dataflow {
 
 namespace {
-using enum LayerTensor;
 
 // Experts that receive at least one of `tokens` tokens, each choosing k distinct experts of E uniformly at random:
 // E (1 - (1 - k/E)^T), rounded to whole experts (k for one token, E for many). An assumption: real routers are not
@@ -21,6 +20,7 @@ double active_experts(const TransformerModel& m, double tokens) {
 }  // namespace
 
 std::vector<Kernel> moe_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  using enum LayerTensor;
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
   const double e = static_cast<double>(s.bytes_per_element);
   const double d = static_cast<double>(m.d_model);
