@@ -27,6 +27,10 @@ std::string_view to_string(Op op) {
       return "rope";
     case Op::activation:
       return "activation";
+    case Op::embedding:
+      return "embedding";
+    case Op::lm_head:
+      return "lm_head";
   }
   return "?";
 }
@@ -172,8 +176,21 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   auto add = [&](const dataflow::Kernel& k) {
     cost[k.op] += per_layer(k) ? share * analytical_cost(k, hw) : analytical_cost(k, hw);
   };
+  auto mlp = [](const dataflow::Kernel& k) { return k.op == Op::mlp || k.op == Op::activation; };
   std::vector<dataflow::Kernel> kernels = dataflow::layer_kernels(m, s, layers[0].first, kind, layers[0].second);
-  for (dataflow::Kernel& k : kernels) dataflow::for_each_split(k, hw.cores, add);
+  for (dataflow::Kernel& k : kernels)
+    if (!mlp(k)) dataflow::for_each_split(k, hw.cores, add);
+  // The MLP, averaged over every layer of the model whatever its kind: a MoE model's first dense_mlp_layers keep
+  // the dense MLP, and n layers of any mix of kinds then cost the whole stack's MLPs exactly.
+  const double dense_mlp_share =
+      m.moe() ? static_cast<double>(m.dense_mlp_layers) / static_cast<double>(m.n_layers) : 1.0;
+  auto add_mlp = [&](std::int64_t layer, double weight) {
+    if (weight > 0)
+      for (const dataflow::Kernel& k : dataflow::mlp_kernels(m, s, layer, kind))
+        cost[k.op] += weight * analytical_cost(k, hw);
+  };
+  add_mlp(0, dense_mlp_share);
+  add_mlp(m.dense_mlp_layers, 1.0 - dense_mlp_share);
   // The other layers' attention: the same kernels reading their own layer's lists.
   for (std::size_t i = 1; i < layers.size(); ++i)
     for (dataflow::Kernel& k : kernels)

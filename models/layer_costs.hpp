@@ -19,8 +19,19 @@ namespace dataflow {
 struct Kernel;
 }
 
-enum class Op : std::uint8_t { qkv_projection, attention, anchor_scoring, o_projection, mlp, norm, rope, activation };
-inline constexpr std::size_t op_count = 8;
+enum class Op : std::uint8_t {
+  qkv_projection,
+  attention,
+  anchor_scoring,
+  o_projection,
+  mlp,
+  norm,
+  rope,
+  activation,
+  embedding,  // once per model, before the first layer
+  lm_head,    // once per model, after the last
+};
+inline constexpr std::size_t op_count = 10;
 std::string_view to_string(Op op);
 
 // Elementwise work is counted in "vector FLOPs": one per arithmetic or compare operation.

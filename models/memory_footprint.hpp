@@ -8,8 +8,8 @@
 namespace cascadesim::models {
 
 struct MemoryFootprint {
-  double weight_bytes = 0;      // Q/K/V, O and MLP projections of every layer (embeddings are not modelled)
-  double kv_cache_bytes = 0;    // K and V of every layer for every cached token of every sequence
+  double weight_bytes = 0;      // Q/K/V, O and MLP (or experts) of every layer, embedding and LM head
+  double kv_cache_bytes = 0;    // K and V (or MLA's latent) of every layer, cached token and sequence
   double activation_bytes = 0;  // a layer's input and MLP hidden state, and S x S scores when materialized
   double total_bytes() const { return weight_bytes + kv_cache_bytes + activation_bytes; }
 };

@@ -24,6 +24,8 @@ struct StackCosts {
   std::array<std::array<RooflineTime, op_count>, 3> op_time{};
   std::array<RooflineTime, 3> layer_time{};
   std::array<RooflineTime, 3> attention_time{};
+  LayerCost ends;  // the model's embedding and head, once (dataflow::embedding_kernels, head_kernels)
+  std::array<RooflineTime, op_count> end_time{};
 };
 
 // Costs of each layer kind; kinds absent from `needed` (a count of zero) are left empty.
@@ -44,6 +46,11 @@ StackCosts stack_costs(const TransformerModel& m, const LayerShape& shape, const
     s.layer_time[k].bound = dominant_bound(s.layer_time[k]);
     s.attention_time[k].bound = dominant_bound(s.attention_time[k]);
   }
+  std::vector<dataflow::Kernel> ends = dataflow::embedding_kernels(m, shape);
+  for (dataflow::Kernel& k : dataflow::head_kernels(m, shape)) ends.push_back(std::move(k));
+  for (const dataflow::Kernel& k : ends) s.ends[k.op] += analytical_cost(k, hw);
+  for (std::size_t op = 0; op < op_count; ++op)
+    if (s.ends.ops[op].kernels > 0) s.end_time[op] = roofline_time(s.ends.ops[op], hw);
   return s;
 }
 
@@ -64,6 +71,9 @@ ModelTotals totals(const StackCosts& s, const LayerCounts& counts, const Hardwar
     work[k] = work_counts(layer, on_engine);
     layer_s[k] = s.layer_time[k].time_s;
   }
+  // The model's ends: their FLOPs, bytes and time (their energy is not priced: docs/models.md).
+  t.cost += s.ends.total();
+  for (const RooflineTime& end : s.end_time) t.time += end;
   t.time.bound = dominant_bound(t.time);
   t.attention.bound = dominant_bound(t.attention);
   t.energy = analytical_energy(hw.energy, hw.cores, work, n, layer_s);
@@ -177,6 +187,8 @@ Prediction derive(const Study& st, Accounting accounting, const StackCosts& cost
 
   p.layer_costs = costs.cost;
   p.layer_times = costs.op_time;
+  p.model_ends = costs.ends;
+  p.model_end_times = costs.end_time;
   p.dense_model = totals(costs, LayerCounts{m.n_layers, 0, 0}, st.hardware);
   p.schedule_model = totals(costs, p.layers, st.hardware);
   p.end_to_end_speedup = p.dense_model.time.time_s / p.schedule_model.time.time_s;

@@ -77,6 +77,9 @@ struct Prediction {
   // Roofline on the study's hardware, from exact costs in either accounting.
   std::array<LayerCost, 3> layer_costs{};  // indexed by LayerKind; empty for kinds the schedule lacks
   std::array<std::array<RooflineTime, op_count>, 3> layer_times{};
+  // The embedding, final norm and LM head, once per model (empty without a vocab_size); in both totals below.
+  LayerCost model_ends;
+  std::array<RooflineTime, op_count> model_end_times{};
   ModelTotals dense_model;     // every layer dense
   ModelTotals schedule_model;  // the study's schedule
   double end_to_end_speedup = 1;

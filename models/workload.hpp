@@ -82,6 +82,11 @@ struct LayerSettings {
   // units run on a core.
   std::int64_t attention_implementation = 0;
   TensorPrecisions precision;  // each tensor's number format (/workload/precision); bytes via bytes_per_element
+  // Mixture-of-experts layers: the busiest expert's tokens over an even share (1: balanced routing). The expert GEMMs
+  // run as a batched GEMM padded to the busiest expert's rows, as capacity-based dispatch computes them (GShard,
+  // Lepikhin et al. 2020; Switch Transformer, Fedus et al. 2022, expert capacity), and as the busiest device of
+  // expert parallelism bounds the layer.
+  double expert_load_imbalance = 1.0;
   // Set: reuse layers' attention fetches K/V in two passes (models/dataflow/kascade_topk.cpp, reuse_kernels).
   std::optional<ProgressiveQuantization> progressive_quantization;
 };

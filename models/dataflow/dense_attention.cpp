@@ -23,10 +23,16 @@ AttentionWork dense_attention(const TransformerModel& model, const LayerShape& s
   w.kv_tensor = kv_tensor;
   w.implementation = shape.attention_implementation;
   w.host_key_tiles = shape.host_key_tiles;
+  if (model.mla()) shape_latent_attention(model, shape, w);
   // Query rows that do not fill a tile (decode) leave room for the other query heads of the K/V head: pack them
-  // (FlashAttention-3's pack-GQA, flash-decoding); the engine then splits the key tiles to fill the machine.
-  const std::int64_t group = model.n_heads / model.n_kv_heads;
-  if (w.rows * group <= w.tile_tokens) w.heads_per_unit = group;
+  // (FlashAttention-3's pack-GQA, flash-decoding), as many of the group as fill the tile's rows (FlashMLA packs 64
+  // of a latent's 128 heads per block); the engine then splits the key tiles to fill the machine.
+  const std::int64_t group = w.heads / w.kv_heads;
+  for (std::int64_t packed = group; packed > 1; --packed)
+    if (group % packed == 0 && w.rows * packed <= w.tile_tokens) {
+      w.heads_per_unit = packed;
+      break;
+    }
   return w;
 }
 

@@ -103,9 +103,9 @@ Kernel combine_kernel(const Kernel& attention) {
   const double units = std::ceil(a.batch) * static_cast<double>(a.head_groups() * a.query_tiles);
   StreamWork w;
   w.read_bytes = units * static_cast<double>(a.kv_splits) * a.partial_bytes();
-  w.write_bytes = units * static_cast<double>(a.unit_rows() * a.head_dim) * a.q_element_bytes();
+  w.write_bytes = units * static_cast<double>(a.unit_rows() * a.v_dim()) * a.q_element_bytes();
   // Per split and row: a rescale factor exp(m_s - m) and a multiply-add per output element.
-  w.vector_ops = units * static_cast<double>(a.kv_splits * a.unit_rows() * (2 * a.head_dim + 2));
+  w.vector_ops = units * static_cast<double>(a.kv_splits * a.unit_rows() * (2 * a.v_dim() + 2));
   w.units = units;
   return Kernel{"attention_combine", attention.op, attention.layer, attention.layer_kind, w};
 }
@@ -189,15 +189,16 @@ OpCost kernel_cost(const Kernel& kernel) {
         } else if constexpr (std::is_same_v<W, AttentionWork>) {
           const double blocks = w.batch * w.visited_blocks();  // every head of every sequence
           const double scores = blocks * static_cast<double>(w.rows * w.tile_tokens);
-          c.matrix_flops = scores * 4.0 * static_cast<double>(w.head_dim);
+          // S = Q K^T over head_dim and O += P V over v_dim: 2 FLOPs per multiply-add each.
+          c.matrix_flops = scores * 2.0 * static_cast<double>(w.head_dim + w.v_dim());
           c.vector_flops = scores * w.vector_ops_per_score;
           // Every split of a unit reads its Q; a split unit writes an fp32 partial instead of O.
-          const double q_bytes =
-              w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows * w.head_dim) * w.q_element_bytes();
+          const double rows = w.batch * static_cast<double>(w.heads * w.query_tiles * w.rows);
+          const double q_bytes = rows * static_cast<double>(w.head_dim) * w.q_element_bytes();
           const double out_bytes =
               w.kv_splits > 1
                   ? w.batch * static_cast<double>(w.head_groups() * w.query_tiles * w.kv_splits) * w.partial_bytes()
-                  : q_bytes;
+                  : rows * static_cast<double>(w.v_dim()) * w.q_element_bytes();
           c.host_bytes = w.batch * w.host_loaded_blocks() * w.kv_tile_bytes();
           c.hbm_bytes = q_bytes * static_cast<double>(w.kv_splits) + out_bytes +
                         w.batch * w.loaded_blocks() * w.kv_tile_bytes() - c.host_bytes +

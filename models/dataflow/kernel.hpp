@@ -70,6 +70,10 @@ struct AttentionWork {
   std::int64_t kv_splits_as_run = 0;      // > 0: the splits a measured kernel ran with, which kv_splits_for keeps
   std::int64_t implementation = 0;        // how its units run on a core: attention_implementation(implementation)
   std::int64_t host_key_tiles = 0;        // key tiles [0, host_key_tiles) of every K/V head are read from host memory
+  std::int64_t value_dim = 0;             // width of a V row and of O; 0: head_dim (MLA's differ)
+  // MLA with absorbed weights (DeepSeek-V2 §2.1.2; FlashMLA): a key row is the cached latent plus the rotary key,
+  // and its first value_dim elements serve as V, so a tile loads one row per token, not a K row and a V row.
+  bool latent_kv = false;
 
   PatternSpace space() const {
     return PatternSpace{heads, kv_heads, query_tiles, key_tiles, causal, top_k, layer, anchor_seed, tile_tokens};
@@ -84,18 +88,21 @@ struct AttentionWork {
   double kv_element_bytes() const {
     return kv_fetch_bytes_per_element > 0 ? kv_fetch_bytes_per_element : bytes_per_element(precision.kv_cache);
   }
-  double kv_tile_bytes() const { return 2.0 * static_cast<double>(tile_tokens * head_dim) * kv_element_bytes(); }
+  std::int64_t v_dim() const { return value_dim > 0 ? value_dim : head_dim; }
+  // Elements of one token's K and V of one K/V head as a tile loads them.
+  std::int64_t kv_row_elements() const { return latent_kv ? head_dim : head_dim + v_dim(); }
+  double kv_tile_bytes() const { return static_cast<double>(tile_tokens * kv_row_elements()) * kv_element_bytes(); }
   // One K/V head's whole K and V of one sequence.
   double key_bytes_per_kv_head() const {
     const std::int64_t keys = key_tokens > 0 ? key_tokens : key_tiles * tile_tokens;
-    return 2.0 * static_cast<double>(keys * head_dim) * kv_element_bytes();
+    return static_cast<double>(keys * kv_row_elements()) * kv_element_bytes();
   }
   std::int64_t head_groups() const { return heads / heads_per_unit; }
   std::int64_t unit_rows() const { return rows * heads_per_unit; }
   // Query rows that do not fill a tile (decode): the unit's key tiles may be split over kv_splits units.
   bool splits_keys() const { return rows < tile_tokens; }
   // fp32 output rows plus each row's running max and sum, as a split unit writes them for the combine kernel.
-  double partial_bytes() const { return static_cast<double>(unit_rows() * (head_dim + 2)) * 4.0; }
+  double partial_bytes() const { return static_cast<double>(unit_rows() * (v_dim() + 2)) * 4.0; }
   // Work units: one per query tile, head group, split and whole sequence.
   double units() const { return std::ceil(batch) * static_cast<double>(head_groups() * query_tiles * kv_splits); }
 

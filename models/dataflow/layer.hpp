@@ -41,13 +41,53 @@ std::vector<Kernel> progressive_fetch_kernels(Kernel attention, const Progressiv
 std::vector<Kernel> materialized_attention(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
                                            LayerKind kind);
 
+// moe.cpp: a mixture-of-experts MLP (the model's experts > 0, past its dense_mlp_layers): router GEMM, top-k
+// routing, shared experts, the routed experts' GEMMs padded to the busiest expert's rows, the weighted combine.
+std::vector<Kernel> moe_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                LayerKind kind);
+
+// mla.cpp: multi-head latent attention (the model's kv_lora_rank > 0). Absorbed (new tokens against a longer
+// cache: decode) attention runs over the cached latent; otherwise K and V are decompressed per head.
+bool latent_absorbed(const LayerShape& shape);
+// The attention's shape over MLA: heads, widths and K/V rows (called by dense_attention).
+void shape_latent_attention(const TransformerModel& model, const LayerShape& shape, AttentionWork& attention);
+// The projections before attention: down-projections to the Q and K/V latents with their norms, Q's
+// up-projection, and K/V's up-projection (decompressed) or the absorption of W_UK into Q (absorbed).
+std::vector<Kernel> latent_projection_kernels(const TransformerModel& model, const LayerShape& shape,
+                                              std::int64_t layer, LayerKind kind);
+// Absorbed: each head's latent output times its W_UV, before the O projection.
+Kernel latent_value_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, LayerKind kind);
+
+// model_ends.cpp: the token-embedding lookup before the first layer, and the final norm and LM head after the last
+// (the model's vocab_size > 0; none otherwise). The LM head computes the logits of each sequence's last token only,
+// as inference engines sample (vLLM's logits processor prunes to the last position in prefill).
+std::vector<Kernel> embedding_kernels(const TransformerModel& model, const LayerShape& shape);
+std::vector<Kernel> head_kernels(const TransformerModel& model, const LayerShape& shape);
+
 // transformer_layer.cpp: Q/K/V projection, attention of the layer's kind, O projection, MLP as tiled GEMMs.
 // Tensor ids for tile-granular caching are derived from the layer index.
 std::vector<Kernel> layer_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
                                   LayerKind kind, std::uint64_t anchor_seed);
 
+// The layer's MLP: the dense one of d_mlp, or the experts in the model's MoE layers.
+std::vector<Kernel> mlp_kernels(const TransformerModel& model, const LayerShape& shape, std::int64_t layer,
+                                LayerKind kind);
+// SiLU(gate) * up over rows x width as its own kernel after the [gate | up] GEMM (vLLM's SiluAndMul; cuBLAS has
+// no gated epilogue).
+Kernel activation_kernel(double rows, double width, const LayerShape& shape, std::int64_t layer, LayerKind kind);
+// The residual add and the norm after it over the shape's token rows of d_model, one fused kernel.
+Kernel norm_kernel(const TransformerModel& model, const LayerShape& shape, std::int64_t layer, LayerKind kind,
+                   const char* name);
+// Work units of a kernel over token rows (a unit stands for 16 of the one-block-per-token launches).
+double token_row_units(double rows);
+double token_row_units(const LayerShape& shape);
+
 // The whole stack under a schedule (empty: all dense); reuse layers read the most recent anchor's lists.
 std::vector<Kernel> stack_kernels(const TransformerModel& model, const LayerShape& shape,
+                                  const LayerSchedule& schedule);
+
+// The whole model: the embedding, the stack, the final norm and the LM head (the ends only with a vocab_size).
+std::vector<Kernel> model_kernels(const TransformerModel& model, const LayerShape& shape,
                                   const LayerSchedule& schedule);
 
 // exits.cpp: a cascade stage's stop decision (pool the stage's hidden states and score them, one operation per
@@ -70,6 +110,20 @@ enum class LayerTensor : std::uint32_t {
   values,
   scores,
   probabilities,
+  w_router,
+  router_logits,
+  expert_rows,
+  w_experts_up,
+  w_experts_down,
+  w_shared_up,
+  w_shared_down,
+  latents,
+  w_latent_down,
+  w_q_up,
+  w_kv_up,
+  w_v_up,
+  embedding_table,
+  lm_head,
 };
 // Ids that name a layer's tensors for caches: nonzero and distinct per (layer, tensor).
 std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor);

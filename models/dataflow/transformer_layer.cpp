@@ -41,15 +41,40 @@ Kernel pooled_scoring(const TransformerModel& m, const LayerShape& s, std::int64
   w.units = heads * static_cast<double>(g.query_tiles);
   return Kernel{"pooled_scoring", Op::anchor_scoring, layer, LayerKind::anchor, w};
 }
-// Work units of a kernel over the layer's token rows. Inference engines launch one thread block per token for these
-// (vLLM's rms_norm and act_and_mul kernels: a grid of num_tokens blocks), which spreads them over every core even
-// for a few thousand tokens; a unit stands for 16 such blocks, enough units to fill the cores from 2K tokens up
-// with 16x fewer for the simulator to replay.
-double token_row_units(const LayerShape& s) {
-  constexpr double rows_per_unit = 16;
+
+// Rotary embeddings applied in place to the new tokens' Q and K (vLLM's rotary_embedding), with the cos and sin of
+// their positions.
+Kernel rope_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
-  return std::max(1.0, std::ceil(tokens / rows_per_unit));
+  const double elements = tokens * static_cast<double>(m.rotary_elements_per_token());
+  const double e = bytes_per_element(s.precision.activations);
+  StreamWork w;
+  w.read_bytes = elements * e + static_cast<double>(s.query_tokens * 2 * m.rotary_dim()) * e;
+  w.write_bytes = elements * e;
+  w.vector_ops = elements * rope_ops_per_element;
+  w.units = token_row_units(s);
+  return Kernel{"rope", Op::rope, layer, kind, w};
 }
+
+// The dense MLP of d_mlp: SwiGLU's [gate | up] GEMM then the activation kernel; GELU's up GEMM with GELU in its
+// epilogue (cuBLASLt's CUBLASLT_EPILOGUE_GELU); then down.
+std::vector<Kernel> dense_mlp_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer,
+                                      LayerKind kind) {
+  const double tokens = s.batch * static_cast<double>(s.query_tokens);
+  const TensorPrecisions& e = s.precision;
+  const double d = static_cast<double>(m.d_model);
+  const double dm = static_cast<double>(m.d_mlp);
+  const double mats = static_cast<double>(m.mlp_matrices());
+  std::vector<Kernel> out;
+  GemmWork up = projection_gemm(tokens, d, (mats - 1) * dm, e, tensor_id(layer, activations), tensor_id(layer, w_up));
+  if (m.mlp == MlpKind::gelu) up.epilogue_ops_per_output = gelu_ops_per_element;
+  out.push_back(Kernel{"mlp_up", Op::mlp, layer, kind, up});
+  if (m.mlp == MlpKind::swiglu) out.push_back(activation_kernel(tokens, dm, s, layer, kind));
+  out.push_back(Kernel{"mlp_down", Op::mlp, layer, kind,
+                       projection_gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
+  return out;
+}
+}  // namespace
 
 // The residual add and the normalization after it, one kernel as inference stacks fuse them (vLLM's
 // fused_add_rms_norm; the measured stack's add_rms_norm, validation/layers/layer_stack.py): it reads the residual
@@ -69,33 +94,27 @@ Kernel norm_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t 
   return Kernel{name, Op::norm, layer, kind, w};
 }
 
-// Rotary embeddings applied in place to the new tokens' Q and K (vLLM's rotary_embedding), with the cos and sin of
-// their positions.
-Kernel rope_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
-  const double tokens = s.batch * static_cast<double>(s.query_tokens);
-  const double elements = tokens * static_cast<double>(m.q_width() + m.kv_width());
-  const double e = bytes_per_element(s.precision.activations);
-  StreamWork w;
-  w.read_bytes = elements * e + static_cast<double>(s.query_tokens * 2 * m.head_dim) * e;
-  w.write_bytes = elements * e;
-  w.vector_ops = elements * rope_ops_per_element;
-  w.units = token_row_units(s);
-  return Kernel{"rope", Op::rope, layer, kind, w};
+// Inference engines launch one thread block per token for token-row kernels (vLLM's rms_norm and act_and_mul: a
+// grid of num_tokens blocks), which spreads them over every core even for a few thousand tokens; a unit stands for
+// 16 such blocks, enough units to fill the cores from 2K tokens up with 16x fewer for the simulator to replay.
+double token_row_units(double rows) {
+  constexpr double rows_per_unit = 16;
+  return std::max(1.0, std::ceil(rows / rows_per_unit));
 }
+double token_row_units(const LayerShape& s) { return token_row_units(s.batch * static_cast<double>(s.query_tokens)); }
 
-// SwiGLU's SiLU(gate) * up as its own kernel after the [gate | up] GEMM (vLLM's SiluAndMul; cuBLAS has no gated
-// epilogue).
-Kernel activation_kernel(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
-  const double outputs = s.batch * static_cast<double>(s.query_tokens * m.d_mlp);
+Kernel activation_kernel(double rows, double width, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  const double outputs = rows * width;
   const double e = bytes_per_element(s.precision.activations);
   StreamWork w;
   w.read_bytes = 2.0 * outputs * e;
   w.write_bytes = outputs * e;
   w.vector_ops = outputs * swiglu_ops_per_element;
-  w.units = token_row_units(s);
+  w.units = token_row_units(rows);
   return Kernel{"activation", Op::activation, layer, kind, w};
 }
 
+namespace {
 // H2O's bookkeeping (Zhang et al., "H2O: Heavy-Hitter Oracle", NeurIPS 2023, Alg. 1): every head adds the step's
 // attention probabilities to its cached tokens' accumulated scores and finds the lowest to evict. A fused attention
 // kernel does not keep probabilities, so it writes them (fp32); this kernel reads them and the scores, adds, writes
@@ -111,6 +130,10 @@ Kernel heavy_hitter_kernel(const TransformerModel& m, const LayerShape& s, std::
 }
 }  // namespace
 
+std::vector<Kernel> mlp_kernels(const TransformerModel& m, const LayerShape& s, std::int64_t layer, LayerKind kind) {
+  return m.moe_layer(layer) ? moe_kernels(m, s, layer, kind) : dense_mlp_kernels(m, s, layer, kind);
+}
+
 std::uint64_t tensor_id(std::int64_t layer, LayerTensor tensor) {
   return (static_cast<std::uint64_t>(layer + 1) << 8 | static_cast<std::uint32_t>(tensor)) << 40;
 }
@@ -120,14 +143,16 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
   const double tokens = s.batch * static_cast<double>(s.query_tokens);
   const TensorPrecisions& e = s.precision;
   const double d = static_cast<double>(m.d_model);
-  const double dm = static_cast<double>(m.d_mlp);
   const std::uint64_t x = tensor_id(layer, activations);
   std::vector<Kernel> out;
-  out.reserve(12);
+  out.reserve(16);
   out.push_back(norm_kernel(m, s, layer, kind, "attention_norm"));
-  out.push_back(Kernel{
-      "qkv_projection", Op::qkv_projection, layer, kind,
-      projection_gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x, tensor_id(layer, w_qkv))});
+  if (m.mla())
+    for (Kernel& k : latent_projection_kernels(m, s, layer, kind)) out.push_back(std::move(k));
+  else
+    out.push_back(Kernel{"qkv_projection", Op::qkv_projection, layer, kind,
+                         projection_gemm(tokens, d, static_cast<double>(m.q_width() + 2 * m.kv_width()), e, x,
+                                         tensor_id(layer, w_qkv))});
   if (m.positional == Positional::rope) out.push_back(rope_kernel(m, s, layer, kind));
   const std::uint64_t kv_tensor = tensor_id(layer, kv);
   // Between re-selections (decode steps) an anchor that selects attends over its own last lists, as a reuse layer.
@@ -177,19 +202,12 @@ std::vector<Kernel> layer_kernels(const TransformerModel& m, const LayerShape& s
       break;
   }
   if (s.scored_tokens > 0) out.push_back(heavy_hitter_kernel(m, s, layer, kind));
+  if (m.mla() && latent_absorbed(s)) out.push_back(latent_value_kernel(m, s, layer, kind));
   out.push_back(Kernel{"o_projection", Op::o_projection, layer, kind,
-                       projection_gemm(tokens, static_cast<double>(m.q_width()), d, e, tensor_id(layer, attention_out),
-                                       tensor_id(layer, w_o))});
+                       projection_gemm(tokens, static_cast<double>(m.attention_out_width()), d, e,
+                                       tensor_id(layer, attention_out), tensor_id(layer, w_o))});
   out.push_back(norm_kernel(m, s, layer, kind, "mlp_norm"));
-  // SwiGLU: the [gate | up] GEMM writes both, then the activation kernel; GELU: up with GELU in the GEMM's epilogue
-  // (cuBLASLt's CUBLASLT_EPILOGUE_GELU).
-  const double mats = static_cast<double>(m.mlp_matrices());
-  GemmWork up = projection_gemm(tokens, d, (mats - 1) * dm, e, x, tensor_id(layer, w_up));
-  if (m.mlp == MlpKind::gelu) up.epilogue_ops_per_output = gelu_ops_per_element;
-  out.push_back(Kernel{"mlp_up", Op::mlp, layer, kind, up});
-  if (m.mlp == MlpKind::swiglu) out.push_back(activation_kernel(m, s, layer, kind));
-  out.push_back(Kernel{"mlp_down", Op::mlp, layer, kind,
-                       projection_gemm(tokens, dm, d, e, tensor_id(layer, mlp_hidden), tensor_id(layer, w_down))});
+  for (Kernel& k : mlp_kernels(m, s, layer, kind)) out.push_back(std::move(k));
   return out;
 }
 
@@ -202,6 +220,13 @@ std::vector<Kernel> stack_kernels(const TransformerModel& m, const LayerShape& s
     if (kind == LayerKind::anchor) anchor_seed = static_cast<std::uint64_t>(layer + 1);
     for (Kernel& k : layer_kernels(m, s, layer, kind, anchor_seed)) out.push_back(std::move(k));
   }
+  return out;
+}
+
+std::vector<Kernel> model_kernels(const TransformerModel& m, const LayerShape& s, const LayerSchedule& schedule) {
+  std::vector<Kernel> out = embedding_kernels(m, s);
+  for (Kernel& k : stack_kernels(m, s, schedule)) out.push_back(std::move(k));
+  for (Kernel& k : head_kernels(m, s)) out.push_back(std::move(k));
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "core/config_error.hpp"
 #include "sim/cli/calibrate_command.hpp"
 #include "sim/cli/describe_command.hpp"
+#include "sim/cli/import_model_command.hpp"
 #include "sim/cli/predict_command.hpp"
 #include "sim/cli/report_command.hpp"
 #include "sim/cli/simulate_command.hpp"
@@ -33,6 +34,7 @@ const char* const usage =
     "  calibrate fit a hardware preset to GPU measurements (simulator and analytical model)\n"
     "  report    predicted against measured before and after calibration: HTML, Markdown, SVG plots, CSV\n"
     "  validate  GPU timing cases from a study, and the CUDA kernels' checks and measurements\n"
+    "  import-model  a Hugging Face config.json as a model preset (LLaMA, Qwen, Mistral, Mixtral, DeepSeek)\n"
     "\n"
     "cascadesim <command> --help shows a command's options.\n";
 
@@ -82,6 +84,13 @@ int run_command(const std::string& command, const std::vector<std::string>& args
         std::cout << report_usage;
       else
         run_report(parse_report_args(args), std::cout);
+      return 0;
+    }
+    if (command == "import-model") {
+      if (help)
+        std::cout << import_model_usage;
+      else
+        run_import_model(parse_import_model_args(args), std::cout);
       return 0;
     }
     if (command == "validate") {

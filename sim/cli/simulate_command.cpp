@@ -155,6 +155,9 @@ OpTimes op_times(const RunResult& r, const models::Prediction& p, const models::
           static_cast<double>(n[kind]) * p.layer_times[kind][op].time_s * 1e9;
     }
   }
+  for (std::size_t op = 0; op < models::op_count; ++op)
+    if (p.model_ends.ops[op].kernels > 0)
+      t.analytical_ns[op_key(static_cast<Op>(op), LayerKind::dense)] += p.model_end_times[op].time_s * 1e9;
   return t;
 }
 

@@ -17,6 +17,37 @@ std::string kv_heads_problem(const models::TransformerModel& m) {
   return "must divide n_heads (" + std::to_string(m.n_heads) + "), got " + std::to_string(m.n_kv_heads);
 }
 
+std::optional<ModelFieldProblem> model_fields_problem(const models::TransformerModel& m) {
+  const auto n = [](std::int64_t v) { return std::to_string(v); };
+  if (m.moe()) {
+    if (m.experts_per_token < 1 || m.experts_per_token > m.experts)
+      return ModelFieldProblem{"experts_per_token",
+                               "must be 1 to experts (" + n(m.experts) + "), got " + n(m.experts_per_token)};
+    if (m.expert_ffn_dim < 1) return ModelFieldProblem{"expert_ffn_dim", "must be >= 1 when experts is set"};
+    if (m.dense_mlp_layers >= m.n_layers)
+      return ModelFieldProblem{"dense_mlp_layers",
+                               "must be below n_layers (" + n(m.n_layers) + "), got " + n(m.dense_mlp_layers)};
+  } else {
+    for (const auto& [key, value] : {std::pair<const char*, std::int64_t>{"experts_per_token", m.experts_per_token},
+                                     {"shared_experts", m.shared_experts},
+                                     {"dense_mlp_layers", m.dense_mlp_layers}})
+      if (value != 0) return ModelFieldProblem{key, "is a mixture-of-experts field: set experts too"};
+  }
+  if (m.mla()) {
+    if (m.qk_rope_head_dim < 1) return ModelFieldProblem{"qk_rope_head_dim", "must be >= 1 when kv_lora_rank is set"};
+    if (m.v_head_dim < 1) return ModelFieldProblem{"v_head_dim", "must be >= 1 when kv_lora_rank is set"};
+    if (m.n_kv_heads != m.n_heads)
+      return ModelFieldProblem{"n_kv_heads", "must equal n_heads (" + n(m.n_heads) +
+                                                 ") with kv_lora_rank: MLA decompresses K and V for every head"};
+  } else {
+    for (const auto& [key, value] : {std::pair<const char*, std::int64_t>{"q_lora_rank", m.q_lora_rank},
+                                     {"qk_rope_head_dim", m.qk_rope_head_dim},
+                                     {"v_head_dim", m.v_head_dim}})
+      if (value != 0) return ModelFieldProblem{key, "is a latent-attention field: set kv_lora_rank too"};
+  }
+  return std::nullopt;
+}
+
 std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor) {
   try {
     models::check_layer_schedule(schedule, n_layers, reuse_needs_anchor);
@@ -187,6 +218,8 @@ std::optional<StudyProblem> precision_problem(const models::Study& study) {
 std::optional<StudyProblem> first_cross_field_problem(const models::Study& study) {
   if (std::string why = kv_heads_problem(study.model); !why.empty())
     return StudyProblem{"/model/n_kv_heads", std::move(why)};
+  if (std::optional<ModelFieldProblem> p = model_fields_problem(study.model))
+    return StudyProblem{"/model/" + p->key, std::move(p->why)};
   const models::Workload& w = study.workload;
   if (!w.schedule.layers.empty())
     if (std::string why = schedule_problem(w.schedule, study.model.n_layers, w.pattern->needs_anchor()); !why.empty())

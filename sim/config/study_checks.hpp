@@ -13,6 +13,14 @@ namespace cascadesim::sim {
 // Contract (all): "" when consistent, else the message the loader reports at the pointer named.
 // /model/n_kv_heads: n_kv_heads divides n_heads (grouped-query attention).
 std::string kv_heads_problem(const models::TransformerModel& model);
+// /model/<key>: the mixture-of-experts and latent-attention fields agree (experts_per_token in 1..experts, an
+// expert_ffn_dim, dense_mlp_layers below n_layers; MLA's ranks and widths set, one K/V head per query head). The
+// first problem found, as the key it names and the message.
+struct ModelFieldProblem {
+  std::string key;
+  std::string why;
+};
+std::optional<ModelFieldProblem> model_fields_problem(const models::TransformerModel& model);
 // /workload/schedule: n_layers entries, every reuse layer after an anchor where the pattern needs one
 // (models::check_layer_schedule).
 std::string schedule_problem(const models::LayerSchedule& schedule, std::int64_t n_layers, bool reuse_needs_anchor);

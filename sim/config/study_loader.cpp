@@ -387,6 +387,7 @@ void read_model(Loader& loader, const core::Json& value, const core::SourceLocat
   check_sources(node, figures);
   if (errors.size() != before) return;
   if (std::string why = kv_heads_problem(m); !why.empty()) node.error_at("n_kv_heads", std::move(why));
+  if (std::optional<ModelFieldProblem> p = model_fields_problem(m)) node.error_at(p->key, std::move(p->why));
 }
 
 void read_schedule(const core::ConfigNode& node, models::Workload& w, std::int64_t n_layers) {

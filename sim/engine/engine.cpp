@@ -35,7 +35,7 @@ using models::dataflow::StreamWork;
 
 std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
   const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.q_element_bytes();
-  const double o_accumulator = static_cast<double>(w.unit_rows() * w.head_dim) * 4.0;  // fp32 running output
+  const double o_accumulator = static_cast<double>(w.unit_rows() * w.v_dim()) * 4.0;  // fp32 running output
   const double free = sram_bytes - q_bytes - o_accumulator;
   if (free < w.kv_tile_bytes()) return 0;
   return std::min<std::int64_t>(max_stages, static_cast<std::int64_t>(std::floor(free / w.kv_tile_bytes())));
@@ -134,12 +134,12 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   const std::uint64_t head_key = static_cast<std::uint64_t>(seq * w.kv_heads + kv_head);
   hw::System& s = c.system;
 
-  // Per block: S = Q K^T (rows x tile x head_dim), online softmax, O += P V (rows x head_dim x tile), over every
+  // Per block: S = Q K^T (rows x tile x head_dim), online softmax, O += P V (rows x v_dim x tile), over every
   // packed row: a packed unit computes all its heads' rows against each tile it loads.
   const double rows = static_cast<double>(w.rows), tile = static_cast<double>(w.tile_tokens);
   const double unit_rows = static_cast<double>(w.unit_rows());
   const double mm_cycles = c.gemm_cycles(w.unit_rows(), w.tile_tokens, w.head_dim, w.precision.query_key()) +
-                           c.gemm_cycles(w.unit_rows(), w.head_dim, w.tile_tokens, w.precision.probability_value());
+                           c.gemm_cycles(w.unit_rows(), w.v_dim(), w.tile_tokens, w.precision.probability_value());
   // One of the per-score operations is the exponential, which runs on the special-function pipe.
   const double vec_cycles = c.vector_cycles(unit_rows * tile * (w.vector_ops_per_score - 1.0), unit_rows * tile);
   const bool overlapped =
@@ -211,13 +211,14 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
     i += run;
   }
   const auto loaded_tiles = static_cast<double>(hi - lo);
-  s.matrix_unit().count(loaded_tiles * mm_cycles, blocks * 2.0 * rows * tile * static_cast<double>(w.head_dim));
+  s.matrix_unit().count(loaded_tiles * mm_cycles, blocks * rows * tile * static_cast<double>(w.head_dim + w.v_dim()));
   s.vector_unit().count(loaded_tiles * vec_cycles, blocks * rows * tile * (w.vector_ops_per_score - 1.0),
                         blocks * rows * tile);
   c.record.tile_ops += blocks;
   c.record.matrix_busy_ns += cycles_ns(s, loaded_tiles * mm_cycles);
   c.record.vector_busy_ns += cycles_ns(s, loaded_tiles * vec_cycles);
-  const double out_bytes = (w.kv_splits > 1 ? w.partial_bytes() : q_bytes) +
+  const double o_bytes = unit_rows * static_cast<double>(w.v_dim()) * w.q_element_bytes();
+  const double out_bytes = (w.kv_splits > 1 ? w.partial_bytes() : o_bytes) +
                            (w.writes_tile_scores ? blocks * models::tile_score_bytes : 0.0);
   return transfer(c, core, stream_space | (static_cast<std::uint64_t>(u) << 20) | 1, out_bytes, 0, 1, true, done);
 }
@@ -699,7 +700,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     const Layer& twin = layers[layer.simulated_as];
     const auto kind = static_cast<std::size_t>(prepared[layer.begin].kernel.layer_kind);
     const double layer_start_ns = end_ns;
-    {
+    if (prepared[layer.begin].kernel.layer >= 0) {
       const MachineTotals& before = snapshots[twin.totals_before];
       const MachineTotals& after = snapshots[twin.totals_before + 1];
       for (std::size_t part = 0; part < kind_parts[kind].size(); ++part)
@@ -717,8 +718,11 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       result.kernels.push_back(std::move(record));
     }
     end_ns = result.kernels.back().end_ns;
-    kind_ns[kind] += end_ns - layer_start_ns;
-    kind_layers[kind] += 1;
+    // A negative layer index is the model's embedding or head (models/dataflow/model_ends.cpp): no layer kind's.
+    if (prepared[layer.begin].kernel.layer >= 0) {
+      kind_ns[kind] += end_ns - layer_start_ns;
+      kind_layers[kind] += 1;
+    }
     if (layer.simulated_as == l) continue;
     const MachineTotals& before = snapshots[twin.totals_before];
     const MachineTotals& after = snapshots[twin.totals_before + 1];

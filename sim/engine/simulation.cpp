@@ -48,7 +48,7 @@ RunOptions run_options(const SimulationOptions& options, TraceSink* trace) {
 RunResult run_stack(hw::System& system, const models::Study& st, const models::LayerSchedule& schedule,
                     const RunOptions& options) {
   const models::LayerShape shape = models::layer_shape(st.workload);
-  return run_kernels(system, models::dataflow::stack_kernels(st.model, shape, schedule), options);
+  return run_kernels(system, models::dataflow::model_kernels(st.model, shape, schedule), options);
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ CascadeSimulation simulate_cascade(hw::System& system, const models::Study& st, 
       // The simulated batch holds whole sequences: the plan's expected members, rounded.
       stage.members = std::max(1.0, std::round(plan.members));
       const models::LayerShape shape = models::stage_shape(full, st.workload.phase, stage.tokens, stage.members);
-      std::vector<Kernel> kernels = models::dataflow::stack_kernels(st.model, shape, st.workload.schedule);
+      std::vector<Kernel> kernels = models::dataflow::model_kernels(st.model, shape, st.workload.schedule);
       if (plan.decides)
         kernels.push_back(models::dataflow::stop_decision_kernel(st.model, st.workload, stage.members, stage.tokens));
       const RunResult run = run_kernels(system, kernels, options);
@@ -101,7 +101,7 @@ EarlyExitSimulation simulate_early_exit(hw::System& system, const models::Study&
   // Time up to the end of each layer, from the scheduled run (launch gaps included).
   std::vector<double> layer_end(static_cast<std::size_t>(st.model.n_layers), 0.0);
   for (const KernelRecord& k : run.kernels)
-    if (k.layer < st.model.n_layers)
+    if (k.layer >= 0 && k.layer < st.model.n_layers)
       layer_end[static_cast<std::size_t>(k.layer)] = std::max(layer_end[static_cast<std::size_t>(k.layer)], k.end_ns);
   double head_ns = 0;
   if (spec.exit_head_flops_per_token > 0)
@@ -134,9 +134,10 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   const models::LayerShape shape = models::layer_shape(st.workload);
   const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
   if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
-    const double need =
-        static_cast<double>(attention.unit_rows() * attention.head_dim) * (attention.q_element_bytes() + 4) +
-        attention.kv_tile_bytes();
+    const double need = static_cast<double>(attention.unit_rows()) *
+                            (static_cast<double>(attention.head_dim) * attention.q_element_bytes() +
+                             static_cast<double>(attention.v_dim()) * 4.0) +
+                        attention.kv_tile_bytes();
     errors.add(loaded.files.front(), "/workload/tile_tokens",
                "a tile of " + std::to_string(st.workload.tile_tokens) + " tokens needs " + core::format_number(need) +
                    " bytes of scratchpad (Q, fp32 O, one K/V tile) but sram_per_core_bytes is " +
