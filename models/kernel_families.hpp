@@ -42,10 +42,6 @@ struct KernelFamilyFigures {
   // Serial-softmax kernels (fa2-style): the share of a block's softmax that runs beside its matrix work, as warps of
   // one block drift apart between their barriers (0: all after it, 1: all beside it).
   double softmax_overlap = 0;
-  // The analytical model's achievable fraction of this family's matrix rate (the unit's peak over the time scale):
-  // its closed form has no waves, no pipeline and no queueing, which cost GEMMs, attention and decode differently.
-  // 0: the machine's matrix_efficiency.
-  double analytical_matrix_efficiency = 0;
   bool operator==(const KernelFamilyFigures&) const = default;
 };
 

@@ -115,10 +115,7 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
 // the units the cores keep resident, and the kernel's own fixed cost.
 void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
-  // roofline_time divides every matrix FLOP by the machine's efficiency; a family's own replaces it.
-  const double efficiency_scale =
-      f.analytical_matrix_efficiency > 0 ? hw.matrix_efficiency / f.analytical_matrix_efficiency : 1.0;
-  c.family_matrix_flops = (f.matrix_time_scale * efficiency_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
+  c.family_matrix_flops = (f.matrix_time_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
   c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   if (a) {

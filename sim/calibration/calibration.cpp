@@ -138,20 +138,14 @@ void apply_knob(core::Json& hardware, const SimulatorKnob& knob, double value) {
   hardware[core::Json::json_pointer(knob.key)] = value;
 }
 
-// The analytical model's figures, fitted after the simulator's: the machine's matrix efficiency (which families
-// without records of their own keep), then each fitted family's own.
-std::vector<SimulatorKnob> analytical_knobs(const FamilyCounts& count) {
-  std::vector<SimulatorKnob> knobs{{"/matrix_efficiency", "analytical",
-                                    "the analytical model's achievable fraction of the matrix unit's peak", 0.02, 1.0,
-                                    1.0}};
-  for (std::size_t f = 0; f < count.size(); ++f) {
-    if (count[f] == 0 || !fitted_family(f)) continue;
-    const std::string family(models::kernel_family_names[f]);
-    knobs.push_back({"/kernel_families/" + family + "/analytical_matrix_efficiency", "analytical",
-                     "the analytical model's achievable fraction of " + family + " kernels' matrix rate", 0.02, 1.0,
-                     1.0});
-  }
-  return knobs;
+// The analytical model's free figure, fitted after the simulator's.
+SimulatorKnob matrix_efficiency_knob() {
+  return {"/matrix_efficiency",
+          "analytical",
+          "the analytical model's achievable fraction of the matrix unit's peak",
+          0.02,
+          1.0,
+          1.0};
 }
 
 // Whether a calibrated preset's provenance says `how` of the figure at `key` (fitted, measured).
@@ -175,7 +169,7 @@ void transfer_time_figures(const CalibrateOptions& options, bool launch_measured
   FamilyCounts every{};
   every.fill(1);
   std::vector<SimulatorKnob> knobs = simulator_knobs(source, every, source_launch_measured);
-  for (const SimulatorKnob& k : analytical_knobs(every)) knobs.push_back(k);
+  knobs.push_back(matrix_efficiency_knob());
   if (source_launch_measured && !launch_measured)
     knobs.push_back({"/kernel_launch_us", "both", "graph launch gap, measured on the source's card", 0, 0, 0});
   std::size_t carried = 0;
@@ -522,17 +516,16 @@ std::vector<MeasuredPoint> usable_points(const MeasuredSet& set, const core::Jso
 namespace {
 
 // The analytical model's free parameter, with the launch cost and memory efficiency settled in calibrated.
-void fit_analytical_figures(const core::Json& base, core::Json& calibrated, const FamilyCounts& family_records,
-                            const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
-                            CalibrationResult& result) {
-  const std::vector<SimulatorKnob> knobs = analytical_knobs(family_records);
+void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
+                           const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
+                           CalibrationResult& result) {
+  const SimulatorKnob knob = matrix_efficiency_knob();
   // A roofline is flat in the matrix efficiency wherever another term binds, so the descent starts from the best of
   // a coarse scan rather than from the preset's value.
-  const SimulatorKnob& machine = knobs.front();
   double best_efficiency = 1.0, best_cost = -1;
-  for (double efficiency = 1.0; efficiency >= machine.lower; efficiency /= 1.5) {
+  for (double efficiency = 1.0; efficiency >= knob.lower; efficiency /= 1.5) {
     core::Json h = calibrated;
-    apply_knob(h, machine, efficiency);
+    apply_knob(h, knob, efficiency);
     const std::vector<double> predicted = analytical_points_ms(h, train_points);
     double cost = 0;
     for (std::size_t i = 0; i < predicted.size(); ++i) cost += std::pow(std::log(predicted[i] / train_ms[i]), 2);
@@ -540,38 +533,18 @@ void fit_analytical_figures(const core::Json& base, core::Json& calibrated, cons
   }
   LeastSquaresProblem problem;
   problem.initial = {best_efficiency};
-  problem.lower = {machine.lower};
-  problem.upper = {machine.upper};
+  problem.lower = {knob.lower};
+  problem.upper = {knob.upper};
   problem.measured = train_ms;
   problem.predict = [&](const std::vector<double>& values) {
     core::Json h = calibrated;
-    apply_knob(h, machine, values[0]);
+    apply_knob(h, knob, values[0]);
     return analytical_points_ms(h, train_points);
   };
-  const double machine_efficiency = fit_least_squares(problem).parameters[0];
-  apply_knob(calibrated, machine, machine_efficiency);
+  const double efficiency = fit_least_squares(problem).parameters[0];
+  apply_knob(calibrated, knob, efficiency);
   result.parameters.push_back(
-      {machine.key, machine.model, "fitted", read_number(base, machine.key, 1.0), machine_efficiency, machine.meaning});
-  // Then each family with records of its own, all at once (anchors and stacks mix families), from the machine's.
-  if (knobs.size() == 1) return;
-  LeastSquaresProblem families;
-  for (std::size_t j = 1; j < knobs.size(); ++j) {
-    families.initial.push_back(machine_efficiency);
-    families.lower.push_back(knobs[j].lower);
-    families.upper.push_back(knobs[j].upper);
-  }
-  families.measured = train_ms;
-  families.predict = [&](const std::vector<double>& values) {
-    core::Json h = calibrated;
-    for (std::size_t j = 1; j < knobs.size(); ++j) apply_knob(h, knobs[j], values[j - 1]);
-    return analytical_points_ms(h, train_points);
-  };
-  const LeastSquaresResult fit = fit_least_squares(families);
-  for (std::size_t j = 1; j < knobs.size(); ++j) {
-    apply_knob(calibrated, knobs[j], fit.parameters[j - 1]);
-    result.parameters.push_back({knobs[j].key, knobs[j].model, "fitted", read_number(base, knobs[j].key, 0),
-                                 fit.parameters[j - 1], knobs[j].meaning});
-  }
+      {knob.key, knob.model, "fitted", read_number(base, knob.key, 1.0), efficiency, knob.meaning});
 }
 
 }  // namespace
@@ -607,7 +580,6 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   CalibrationResult result;
   const bool transferring = !options.transfer_from.empty();
   const bool fit_time = options.fit_time && !transferring, fit_energy = options.fit_energy && !transferring;
-  const bool fit_analytical = (options.fit_time || options.fit_analytical) && !transferring;
   Split split;
   if (transferring) {
     split.held_out.assign(points.size(), true);
@@ -698,7 +670,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
-  if (fit_analytical) fit_analytical_figures(base, calibrated, family_records, train_points, train_ms, result);
+  if (fit_time) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
   if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
 
@@ -793,10 +765,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       else
         earlier.push_back(p);
     }
-    if (fit_energy) provenance["energy_fit"] = energy_provenance;
-    if (fit_analytical)
-      provenance["kernel_time_errors"]["analytical_after"] = {{"training", error_json(ana_after, train)},
-                                                              {"held_out", error_json(ana_after, held)}};
+    provenance["energy_fit"] = energy_provenance;
     calibrated["calibration"] = provenance;
     result.calibrated_preset = std::move(calibrated);
     return result;

@@ -104,9 +104,6 @@ struct CalibrateOptions {
   // Which figures to fit: the time figures (kernel families, latencies, the analytical matrix efficiency) and the
   // energy figures (from records that measured energy); the others keep the preset's values.
   bool fit_time = true, fit_energy = true;
-  // The analytical model's figures alone (fit_time fits them too), on a calibrated preset whose simulator figures
-  // stay: cheap, as no simulation is repeated.
-  bool fit_analytical = false;
   // A calibrated preset of the same chip (an H100's for an H200) whose fitted time figures are carried over as they
   // are: nothing is fitted, every record is held out, and this card's micro-benchmarks still set its bandwidths.
   std::string transfer_from;

@@ -20,7 +20,7 @@ namespace cascadesim::sim {
 
 const char* const calibrate_usage =
     "usage: cascadesim calibrate --hw PRESET --measured FILE... --out CALIBRATED.json [--max-iterations N]\n"
-    "                            [--fit time,energy,analytical | --transfer-from CALIBRATED.json] [--commit REV]\n"
+    "                            [--fit time,energy | --transfer-from CALIBRATED.json] [--commit REV]\n"
     "                            [--config-dir DIR]\n"
     "\n"
     "Fits the simulator's free parameters (matrix-unit efficiency, softmax throughput, off-chip latency, launch\n"
@@ -29,9 +29,8 @@ const char* const calibrate_usage =
     "file among --measured sets the achievable memory bandwidth as measured. The result is a hardware preset that\n"
     "predict, simulate and report accept like any other (--hw CALIBRATED.json). Records that measured the board's\n"
     "energy under sustained load (validate --energy-s) also fit the components' action energies, static power and\n"
-    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default time,energy; time\n"
-    "includes the analytical model's figures): --fit energy or --fit analytical on a calibrated preset keeps its\n"
-    "other figures and adds the fit to its provenance. --transfer-from carries\n"
+    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default both): --fit energy on a\n"
+    "calibrated preset keeps its time figures and adds the energy fit to its provenance. --transfer-from carries\n"
     "a calibrated preset's fitted time figures to --hw, another card of the same chip, fitting nothing: every\n"
     "record is held out, and a micro-benchmark file still sets this card's bandwidths.\n";
 
@@ -67,10 +66,8 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
         o.calibrate.fit_time = true;
       else if (item == "energy")
         o.calibrate.fit_energy = true;
-      else if (item == "analytical")
-        o.calibrate.fit_analytical = true;
       else
-        throw UsageError("--fit takes a list of time, energy and analytical (got '" + fit + "')");
+        throw UsageError("--fit takes time, energy or time,energy (got '" + fit + "')");
       if (item.size() == list.size()) break;
       list.remove_prefix(item.size() + 1);
     }

@@ -531,12 +531,6 @@ constexpr auto kernel_family = std::to_array<core::Field<models::KernelFamilyFig
      .min = 0,
      .max = 1,
      .target = &models::KernelFamilyFigures::softmax_overlap},
-    {.key = "analytical_matrix_efficiency",
-     .doc = "the analytical model's achievable fraction of this family's matrix rate (0: the machine's "
-            "matrix_efficiency)",
-     .min = 0,
-     .max = 1,
-     .target = &models::KernelFamilyFigures::analytical_matrix_efficiency},
 });
 
 // Each table: every entry with a key and a target, no key twice (core/field.hpp).
