@@ -85,6 +85,18 @@ double parameter(const CalibrationResult& r, const std::string& key) {
   return 0;
 }
 
+// The calibrated simulator's errors over the held-out points.
+ErrorSummary held_out_simulator_errors(const CalibrationResult& result) {
+  std::vector<double> measured, predicted;
+  std::vector<bool> held;
+  for (const PointResult& p : result.points) {
+    measured.push_back(p.point.time_ms);
+    predicted.push_back(p.simulated_after_ms);
+    held.push_back(p.held_out);
+  }
+  return summarize_errors(predicted, measured, held);
+}
+
 }  // namespace
 
 TEST_CASE("calibration recovers the simulator's parameters from its own noisy measurements") {
@@ -111,14 +123,7 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   CHECK(parameter(result, "/kernel_launch_us") == doctest::Approx(5.0).epsilon(0.15));
   CHECK(parameter(result, "/memory/latency_ns") == doctest::Approx(1500.0).epsilon(0.35));
   // Held-out points (every second length: 1024 and 4096) are predicted within the noise plus a little.
-  std::vector<double> measured, predicted;
-  std::vector<bool> held;
-  for (const PointResult& p : result.points) {
-    measured.push_back(p.point.time_ms);
-    predicted.push_back(p.simulated_after_ms);
-    held.push_back(p.held_out);
-  }
-  const ErrorSummary errors = summarize_errors(predicted, measured, held);
+  const ErrorSummary errors = held_out_simulator_errors(result);
   CHECK(errors.count == 12);
   CHECK(errors.max_ape < 0.03);
   // The calibrated preset loads like any other and carries its provenance.
@@ -565,14 +570,7 @@ TEST_CASE("--transfer-from carries a calibrated preset's fitted time figures to 
   CHECK(result.parameters.size() == 6);
   for (const CalibratedParameter& p : result.parameters) CHECK(p.how == "transferred");
   // Nothing trains: every record is held out and predicted within the records' 1% noise.
-  std::vector<double> measured, predicted;
-  std::vector<bool> held;
-  for (const PointResult& p : result.points) {
-    measured.push_back(p.point.time_ms);
-    predicted.push_back(p.simulated_after_ms);
-    held.push_back(p.held_out);
-  }
-  const ErrorSummary errors = summarize_errors(predicted, measured, held);
+  const ErrorSummary errors = held_out_simulator_errors(result);
   CHECK(errors.count == points.size());
   CHECK(errors.max_ape < 0.011);
 

@@ -215,11 +215,13 @@ TEST_CASE("the simulator runs attention's products at their precision's rate and
   // Utilization is taken against the fp8 peak, so it stays at most 1.
   CHECK(fp8.dense.peak_macs_per_ns == doctest::Approx(2.0 * bf16.dense.peak_macs_per_ns));
   CHECK(sim::matrix_utilization(fp8.dense) <= 1.0);
-  TEST_CASE("simulate replays the MoE, latent-attention and model-end kernels and counts the FLOPs predict counts") {
-    // A small DeepSeek-like model: MLA with a Q latent, 8 experts (2 per token, 1 shared) past one dense-MLP layer,
-    // and a vocabulary; Kascade decode, so reuse layers fetch the anchor's latent tiles.
-    const sim::Simulation s = sim::simulate_loaded(sim::load_study_text(
-        R"({"schema_version": 1, "name": "moe-mla", "hardware": "h100-sxm",
+}
+
+TEST_CASE("simulate replays the MoE, latent-attention and model-end kernels and counts the FLOPs predict counts") {
+  // A small DeepSeek-like model: MLA with a Q latent, 8 experts (2 per token, 1 shared) past one dense-MLP layer,
+  // and a vocabulary; Kascade decode, so reuse layers fetch the anchor's latent tiles.
+  const sim::Simulation s = sim::simulate_loaded(sim::load_study_text(
+      R"({"schema_version": 1, "name": "moe-mla", "hardware": "h100-sxm",
           "model": {"d_model": 512, "n_heads": 8, "n_kv_heads": 8, "head_dim": 64, "d_mlp": 1024, "n_layers": 4,
                     "mlp": "swiglu", "norm": "rmsnorm", "positional": "rope", "causal": true, "vocab_size": 4096,
                     "experts": 8, "experts_per_token": 2, "expert_ffn_dim": 256, "shared_experts": 1,
@@ -227,17 +229,17 @@ TEST_CASE("the simulator runs attention's products at their precision's rate and
                     "v_head_dim": 64},
           "workload": {"phase": "decode", "seq_len": 4096, "batch": 4, "tile_tokens": 64, "top_k": 8,
                        "schedule": "1D+1A+2R", "expert_load_imbalance": 1.5}})",
-        "moe-mla.json", {}));
-    const models::Prediction p = models::predict(s.loaded.study, models::Accounting::exact);
-    CHECK(2.0 * s.dense.matrix_macs == doctest::Approx(p.dense_model.cost.matrix_flops).epsilon(1e-9));
-    CHECK(2.0 * s.schedule.matrix_macs == doctest::Approx(p.schedule_model.cost.matrix_flops).epsilon(1e-9));
-    std::multiset<std::string> names;
-    for (const sim::KernelRecord& k : s.dense.kernels) names.insert(k.name);
-    CHECK(names.count("embedding") == 1);
-    CHECK(names.count("lm_head") == 1);
-    CHECK(names.count("expert_up") == 3);
-    CHECK(names.count("mlp_up") == 1);
-    CHECK(names.count("q_absorb") == 4);
-    CHECK(names.count("v_absorb") == 4);
-    CHECK(s.schedule.time_ns < s.dense.time_ns);
-  }
+      "moe-mla.json", {}));
+  const models::Prediction p = models::predict(s.loaded.study, models::Accounting::exact);
+  CHECK(2.0 * s.dense.matrix_macs == doctest::Approx(p.dense_model.cost.matrix_flops).epsilon(1e-9));
+  CHECK(2.0 * s.schedule.matrix_macs == doctest::Approx(p.schedule_model.cost.matrix_flops).epsilon(1e-9));
+  std::multiset<std::string> names;
+  for (const sim::KernelRecord& k : s.dense.kernels) names.insert(k.name);
+  CHECK(names.count("embedding") == 1);
+  CHECK(names.count("lm_head") == 1);
+  CHECK(names.count("expert_up") == 3);
+  CHECK(names.count("mlp_up") == 1);
+  CHECK(names.count("q_absorb") == 4);
+  CHECK(names.count("v_absorb") == 4);
+  CHECK(s.schedule.time_ns < s.dense.time_ns);
+}
