@@ -90,7 +90,7 @@ TEST_CASE("import refuses what the model format cannot represent, naming the fil
 }
 
 TEST_CASE("an imported preset loads in a study and predicts, and import-model never replaces a file") {
-  testing::TempDir dir;
+  cascadesim::testing::TempDir dir;
   const std::string preset = (dir.path() / "deepseek-v2-lite.json").string();
   std::ostringstream out;
   sim::run_import_model(sim::ImportModelOptions{configs + "deepseek-v2-lite.json", preset, ""}, out);
