@@ -4,11 +4,11 @@
 #include <string>
 
 #include "sim/cli/energy_table.hpp"
+#include "sim/config/schemas.hpp"
 
 namespace cascadesim::sim {
 
 namespace {
-constexpr const char* eviction_names[] = {"none", "sink_window", "heavy_hitter"};
 
 core::Json groups_json(const std::vector<models::DecodeGroupResult>& groups) {
   core::Json out = core::Json::array();
@@ -48,7 +48,7 @@ core::Json decode_to_json(const models::Study& study, const models::DecodeRun& p
   core::Json j = {{"steps", d.steps},
                   {"reselect_every", d.reselect_every},
                   {"correct_every", d.correct_every},
-                  {"eviction", eviction_names[static_cast<std::size_t>(d.eviction)]},
+                  {"eviction", kv_eviction_names()[static_cast<std::size_t>(d.eviction)]},
                   {"kv_budget_tokens", d.kv_budget_tokens},
                   {"tokens", predicted.tokens},
                   {"analytical", run_json(predicted)}};
@@ -62,7 +62,7 @@ void write_decode_table(std::ostream& out, const models::Study& study, const mod
   out << "\nDecode steps: " << d.steps << " from a cache of " << study.workload.seq_len << " tokens, batch "
       << study.workload.batch << ", selections made every " << d.reselect_every << " steps";
   if (d.correct_every > 0) out << ", K/V corrected every " << d.correct_every << " steps";
-  out << ", eviction " << eviction_names[static_cast<std::size_t>(d.eviction)];
+  out << ", eviction " << kv_eviction_names()[static_cast<std::size_t>(d.eviction)];
   if (d.eviction != models::KvEviction::none) out << " (budget " << d.kv_budget_tokens << " tokens)";
   out << "\n  (the tables above are one step at seq_len with the whole cache in HBM; this block runs the steps)\n";
   const models::DecodeRun& shown = simulated ? *simulated : predicted;

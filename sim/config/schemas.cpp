@@ -569,6 +569,7 @@ std::span<const core::Field<ProgressiveQuantization>> progressive_quantization_f
 }
 std::span<const core::Field<EarlyExitPoint>> early_exit_point_fields() { return early_exit_point; }
 std::span<const core::Field<models::DecodeSpec>> decode_fields() { return decode; }
+std::span<const std::string_view> kv_eviction_names() { return eviction_names; }
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields() { return kernel_family; }
 
 }  // namespace cascadesim::sim

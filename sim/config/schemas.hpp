@@ -21,6 +21,8 @@ std::span<const core::Field<models::EarlyExitSpec>> early_exit_fields();
 std::span<const core::Field<models::ProgressiveQuantization>> progressive_quantization_fields();
 std::span<const core::Field<models::EarlyExitPoint>> early_exit_point_fields();
 std::span<const core::Field<models::DecodeSpec>> decode_fields();
+// The names of models::KvEviction's values, as /workload/decode/eviction takes them.
+std::span<const std::string_view> kv_eviction_names();
 // One kernel family's figures: /hardware/kernel_families/<family> (models/kernel_families.hpp).
 std::span<const core::Field<models::KernelFamilyFigures>> kernel_family_fields();
 
