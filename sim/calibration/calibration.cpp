@@ -17,6 +17,7 @@
 #include "models/roofline.hpp"
 #include "sim/calibration/least_squares.hpp"
 #include "sim/calibration/record_kernels.hpp"
+#include "sim/config/schemas.hpp"
 #include "sim/config/study_loader.hpp"
 #include "sim/engine/engine.hpp"
 
@@ -148,6 +149,15 @@ SimulatorKnob matrix_efficiency_knob() {
           1.0};
 }
 
+// What the loader takes for a figure a preset leaves out: a kernel family's field defaults (a time scale of 1, no
+// fixed cost); 0 elsewhere, as every other transferred figure is one the presets give.
+double figure_default(const std::string& key) {
+  const std::string family_prefix = "/kernel_families/";
+  if (key.rfind(family_prefix, 0) != 0) return 0;
+  const core::Json defaults = core::fields_to_json(kernel_family_fields(), models::KernelFamilyFigures{});
+  return read_number(defaults, key.substr(key.rfind('/')), 0);
+}
+
 // Whether a calibrated preset's provenance says `how` of the figure at `key` (fitted, measured).
 bool provenance_says(const core::Json& preset, const std::string& key, std::string_view how) {
   const core::Json::json_pointer list("/calibration/parameters");
@@ -178,7 +188,7 @@ void transfer_time_figures(const CalibrateOptions& options, bool launch_measured
     if (!provenance_says(source, k.key, measured_launch ? "measured" : "fitted")) continue;
     const double value = read_number(source, k.key, 0);
     result.parameters.push_back(
-        {k.key, k.model, "transferred", read_number(hardware, k.key, std::nan("")), value, k.meaning});
+        {k.key, k.model, "transferred", read_number(hardware, k.key, figure_default(k.key)), value, k.meaning});
     apply_knob(hardware, k, value);
     ++carried;
   }
