@@ -35,10 +35,13 @@ struct HardwareSpec {
   // The section's rates at the other precision classes (models::matrix_rate; /matrix_unit/<class>_macs_per_cycle),
   // 0 where it declares none: the unit lacks that class.
   std::array<double, matrix_rate_count> declared_matrix_macs_per_cycle{};
-  double vector_flops_per_cycle = 0;  // one core's elementwise FP32 operations: /vector_unit
-  double hbm_bandwidth_GBps = 0;      // off-chip memory peak, GB = 1e9 bytes: /memory
-  double hbm_bytes = 0;               // off-chip memory capacity: /memory/bytes
-  double l2_bytes = 0;                // shared on-chip cache or global buffer: /l2/bytes
+  double vector_flops_per_cycle = 0;    // one core's elementwise FP32 operations: /vector_unit
+  double hbm_bandwidth_GBps = 0;        // off-chip memory peak, GB = 1e9 bytes: /memory
+  double core_port_bandwidth_GBps = 0;  // one core's port into the on-chip network: /noc; 0: not a limit
+  double load_latency_ns = 0;           // a load that misses the L2, unloaded: the /noc, /l2 and /memory latencies
+  double hbm_bytes = 0;                 // off-chip memory capacity: /memory/bytes
+  double l2_bytes = 0;                  // shared on-chip cache or global buffer: /l2/bytes
+  double l2_bandwidth_GBps = 0;         // its bandwidth to all the cores: /l2
   // The host-memory tier and its link (/host_memory; 0 without one): K/V that does not fit the HBM is read over it.
   double host_bandwidth_GBps = 0, host_bytes = 0;
   InterconnectFigures interconnect;  // devices and links: /interconnect (one device without it)

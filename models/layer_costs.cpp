@@ -2,7 +2,9 @@
 // describes (models/dataflow/), which the simulator replays, with the L2 reuse a roofline can see.
 #include "models/layer_costs.hpp"
 
+#include "models/dataflow/gemm_tiles.hpp"
 #include "models/dataflow/layer.hpp"
+#include "models/roofline.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -110,29 +112,102 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
   return working_set <= hw.l2_bytes;
 }
 
+// The units the busiest core runs as the engine hands them to the cores in turn.
+double busiest_core_units(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
+  return std::ceil(dataflow::work_units(kernel) / static_cast<double>(std::max<std::int64_t>(hw.cores, 1)));
+}
+
 // The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
-// on its matrix and vector work, fa2-style's softmax after the matrix work, each unit's fixed cost shared over
-// the units the cores keep resident, and the kernel's own fixed cost.
+// on its matrix and vector work, fa2-style's softmax after the matrix work, and the kernel's own fixed cost.
 void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
   c.family_matrix_flops = (f.matrix_time_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
   c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
-  const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
-  if (a) {
+  if (const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work)) {
     const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(a->implementation);
     if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
       c.serial_vector_flops = (1.0 - f.softmax_overlap) * f.vector_time_scale * c.vector_flops;
   }
-  if (f.unit_fixed_ns > 0) {
-    const double in_flight = a ? static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits())) : 1.0;
-    c.fixed_s = dataflow::work_units(kernel) * f.unit_fixed_ns * 1e-9 / (static_cast<double>(hw.cores) * in_flight);
-  }
-  c.fixed_s += c.kernels * f.kernel_fixed_us * 1e-6;
+  c.fixed_s = c.kernels * f.kernel_fixed_us * 1e-6;
 }
 
-}  // namespace
+// An attention unit's steps, one key tile each, depend on one another (the online softmax carries over): each
+// computes at one core's rate for the kernel's mean tile, loads its tile through the core's port, and with `stages`
+// tiles in flight waits for a load issued that many steps earlier (the engine's ring of K/V buffers).
+double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw, const OpCost& c, double compute_s,
+                        double tiles) {
+  const double compute_step_s = compute_s * static_cast<double>(hw.cores) / tiles;
+  const double port_step_s =
+      hw.core_port_bandwidth_GBps > 0 ? c.moved_bytes / tiles / (hw.core_port_bandwidth_GBps * 1e9) : 0.0;
+  const std::int64_t declared = dataflow::attention_implementation(a.implementation).figures(a.head_dim).kv_stages;
+  const auto stages = static_cast<double>(
+      declared > 0 ? declared
+                   : std::max<std::int64_t>(
+                         1, dataflow::pipeline_stages(a, hw.sram_per_core_bytes, dataflow::default_pipeline_stages)));
+  const double round_trip_s = hw.load_latency_ns * 1e-9 + port_step_s + compute_step_s;
+  return std::max({compute_step_s, port_step_s, round_trip_s / stages});
+}
 
-OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
+// The busiest core's share of the kernel in closed form, as the engine hands units to the cores in turn: it runs
+// ceil(units / cores) of them, so a last partial wave leaves the other cores idle for as long, and its bytes pass
+// its own port. Both are written as the aggregate work that takes that long (wave_*_flops, port_excess_bytes).
+// Then latency: each of the core's resident slots runs its units one after another, each its family's fixed cost
+// (block start, prologue, epilogue) and its own dependent steps; the kernel lasts as long as its busiest slot, or its
+// longest unit, where that outlasts the throughput bounds (unit_chain_s).
+void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
+  const double units = dataflow::work_units(kernel);
+  const double busiest = busiest_core_units(kernel, hw);
+  const double idle = busiest * static_cast<double>(hw.cores) / units - 1.0;
+  c.wave_matrix_flops = idle * (c.matrix_flops + c.precision_matrix_flops + c.family_matrix_flops);
+  c.wave_vector_flops = idle * (c.vector_flops + c.family_vector_flops);
+  c.serial_vector_flops *= 1.0 + idle;
+  const double port_s =
+      hw.core_port_bandwidth_GBps > 0 ? busiest * (c.moved_bytes / units) / (hw.core_port_bandwidth_GBps * 1e9) : 0.0;
+  c.port_excess_bytes = std::max(0.0, port_s * hw.hbm_bandwidth_GBps * 1e9 - c.hbm_bytes);
+
+  const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
+  const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
+  const double in_flight = a ? static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits())) : 1.0;
+  const double rounds = std::ceil(busiest / in_flight);
+  const RooflineTime busy = roofline_time(c, hw);
+  const double compute_s = std::max(busy.matrix_s + busy.serial_s, busy.vector_s);
+  // One unit a round (in_flight 1 but for attention), computing at the core's rate or loading through its port.
+  double slot_s = rounds * f.unit_fixed_ns * 1e-9 + std::max(compute_s, port_s);
+  if (a && a->batch * a->loaded_blocks() > 0 && a->query_tiles > 0) {
+    const double tiles = a->batch * a->loaded_blocks();
+    std::int64_t longest = 0;  // causal units grow with the query tile: the last one is the longest
+    for (std::int64_t g = 0; g < a->head_groups(); ++g)
+      longest = std::max(longest, a->unit_tile_count(g, a->query_tiles - 1));
+    const double longest_steps = std::ceil(static_cast<double>(longest) / static_cast<double>(a->kv_splits));
+    const double step_s = attention_step_s(*a, hw, c, compute_s / (1.0 + idle), tiles);
+    slot_s = f.unit_fixed_ns * 1e-9 * rounds + std::max(rounds * tiles / units, longest_steps) * step_s;
+  }
+  c.unit_chain_s = std::max(0.0, slot_s - std::max(compute_s, busy.memory_s));
+}
+
+// With L2 reuse each K/V head's tiles come from HBM once per query tile, at most its whole cache.
+void add_l2_reuse(const dataflow::AttentionWork& w, OpCost& c) {
+  const double streamed = w.batch * w.loaded_blocks() * w.kv_tile_bytes();
+  const double group = static_cast<double>(w.heads / w.kv_heads);
+  double union_blocks = w.visited_blocks() / group;
+  // A unit that packs a group's heads (decode) loads their union; in prefill each head's unit loads its own list
+  // and this bound still assumes the group shares them (docs/patterns.md, Not modelled yet).
+  if (w.pattern && w.heads_per_unit == w.heads / w.kv_heads) union_blocks = w.loaded_blocks();
+  const double once_per_kv_head = w.batch * union_blocks * w.kv_tile_bytes();
+  const double compulsory = w.batch * static_cast<double>(w.kv_heads) * w.key_bytes_per_kv_head();
+  c.hbm_bytes += std::min(once_per_kv_head, compulsory) - streamed;
+}
+
+// The GEMM tile heuristic's view of the machine in closed form: a tile's MACs at one core's peak for its precision.
+dataflow::GemmTileMachine gemm_tile_machine(const HardwareSpec& hw) {
+  return {hw.cores, hw.core_port_bandwidth_GBps, hw.l2_bandwidth_GBps, hw.hbm_bandwidth_GBps,
+          [&hw](const dataflow::GemmWork& g) {
+            return g.tile_m * g.tile_n * g.k * hw.matrix_time_ratio(g.compute_precision()) /
+                   (hw.matrix_macs_per_cycle * hw.clock_GHz);
+          }};
+}
+
+OpCost tiled_analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
   OpCost c = dataflow::kernel_cost(kernel);
   // Each share of the matrix FLOPs at its precision's rate (the engine's gemm_cycles scale alike).
   double at_dtype_peak = 0;
@@ -141,18 +216,20 @@ OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
   if (at_dtype_peak > 0) c.precision_matrix_flops = at_dtype_peak - c.matrix_flops;
   add_family_terms(kernel, hw, c);
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
-  if (!a || !kv_reused_in_l2(*a, hw)) return c;
-  // With L2 reuse each K/V head's tiles come from HBM once per query tile, at most its whole cache.
-  const double streamed = a->batch * a->loaded_blocks() * a->kv_tile_bytes();
-  const double group = static_cast<double>(a->heads / a->kv_heads);
-  double union_blocks = a->visited_blocks() / group;
-  // A unit that packs a group's heads (decode) loads their union; in prefill each head's unit loads its own list
-  // and this bound still assumes the group shares them (docs/patterns.md, Not modelled yet).
-  if (a->pattern && a->heads_per_unit == a->heads / a->kv_heads) union_blocks = a->loaded_blocks();
-  const double once_per_kv_head = a->batch * union_blocks * a->kv_tile_bytes();
-  const double compulsory = a->batch * static_cast<double>(a->kv_heads) * a->key_bytes_per_kv_head();
-  c.hbm_bytes += std::min(once_per_kv_head, compulsory) - streamed;
+  if (a && kv_reused_in_l2(*a, hw)) add_l2_reuse(*a, c);
+  add_occupancy_terms(kernel, hw, c);
   return c;
+}
+
+}  // namespace
+
+OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
+  const auto* g = std::get_if<dataflow::GemmWork>(&kernel.work);
+  if (!g || hw.matrix_macs_per_cycle <= 0) return tiled_analytical_cost(kernel, hw);
+  // The tile shape the simulator runs it with (the engine chooses alike), which sets its waves and port bytes.
+  dataflow::Kernel tiled = kernel;
+  tiled.work = dataflow::choose_gemm_tiles(*g, gemm_tile_machine(hw));
+  return tiled_analytical_cost(tiled, hw);
 }
 
 LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind kind, const HardwareSpec& hw) {

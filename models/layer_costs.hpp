@@ -65,6 +65,14 @@ struct OpCost {
   double precision_matrix_flops = 0;
   double serial_vector_flops = 0;
   double fixed_s = 0;
+  // What a kernel's work units leave idle (analytical_cost): the matrix and vector FLOPs the cores without a unit in
+  // the last wave could have done while the busiest core finishes, and the HBM-equivalent bytes of the time by which
+  // the busiest core's port outlasts the HBM (a kernel of few units moves its bytes at a few ports' rate).
+  double wave_matrix_flops = 0, wave_vector_flops = 0;
+  double port_excess_bytes = 0;
+  // The time by which the busiest core's slots, each running its units' fixed costs and dependent steps one after
+  // another, outlast those bounds (analytical_cost).
+  double unit_chain_s = 0;
   // The counts the energy model prices (models/energy.hpp): of vector_flops the exponentials; the bytes the cores
   // move through the on-chip hierarchy (every tile load before any cache, a GEMM's panels as its tile shape streams
   // them) and of those the bytes written; the candidates selection kernels rank and, of vector_flops, their
@@ -86,6 +94,10 @@ struct OpCost {
     precision_matrix_flops += o.precision_matrix_flops;
     serial_vector_flops += o.serial_vector_flops;
     fixed_s += o.fixed_s;
+    wave_matrix_flops += o.wave_matrix_flops;
+    wave_vector_flops += o.wave_vector_flops;
+    port_excess_bytes += o.port_excess_bytes;
+    unit_chain_s += o.unit_chain_s;
     exps += o.exps;
     moved_bytes += o.moved_bytes;
     written_bytes += o.written_bytes;
@@ -99,9 +111,11 @@ struct OpCost {
 inline OpCost operator*(double scale, const OpCost& c) {
   OpCost s;
   s += c;
-  for (double* v : {&s.matrix_flops, &s.vector_flops, &s.hbm_bytes, &s.host_bytes, &s.kernels, &s.family_matrix_flops,
-                    &s.precision_matrix_flops, &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s, &s.exps,
-                    &s.moved_bytes, &s.written_bytes, &s.select_candidates, &s.select_flops, &s.requests})
+  for (double* v :
+       {&s.matrix_flops,        &s.vector_flops,           &s.hbm_bytes,           &s.host_bytes,          &s.kernels,
+        &s.family_matrix_flops, &s.precision_matrix_flops, &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s,
+        &s.wave_matrix_flops,   &s.wave_vector_flops,      &s.port_excess_bytes,   &s.unit_chain_s,        &s.exps,
+        &s.moved_bytes,         &s.written_bytes,          &s.select_candidates,   &s.select_flops,        &s.requests})
     *v *= scale;
   return s;
 }

@@ -49,6 +49,10 @@ class MemoryLevel : public hw::Component {
   // (interconnects). Pure.
   virtual double capacity_bytes() const = 0;
 
+  // Contract: the time the level adds to a request's completion beside its transfer when nothing else is queued,
+  // its own only (not its next level's). Pure.
+  virtual double latency_ns() const = 0;
+
   // Contract: the traffic since the last reset, consistent with the level's statistics.
   virtual MemoryTraffic traffic() const = 0;
 

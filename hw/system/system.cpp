@@ -27,6 +27,8 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   std::unique_ptr<Interconnect> interconnect;
   if (hardware.has("interconnect"))
     interconnect = make_component_as<Interconnect>("interconnect", hardware.child("interconnect"));
+  std::unique_ptr<MemoryLevel> noc;
+  if (hardware.has("noc")) noc = make_component_as<MemoryLevel>("noc", hardware.child("noc"));
   std::unique_ptr<MemoryLevel> host;
   if (hardware.has("host_memory")) host = make_component_as<MemoryLevel>("host_memory", hardware.child("host_memory"));
   if (hardware.errors().size() != before) return;
@@ -44,8 +46,14 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
                                              ") rate is the unit's own peak; remove this key or change matrix_dtype");
   spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
+  spec.load_latency_ns = l2->latency_ns() + memory->latency_ns();
+  if (noc) {
+    spec.core_port_bandwidth_GBps = noc->peak_bandwidth_GBps(1);
+    spec.load_latency_ns += noc->latency_ns();
+  }
   spec.hbm_bytes = memory->capacity_bytes();
   spec.l2_bytes = l2->capacity_bytes();
+  spec.l2_bandwidth_GBps = l2->peak_bandwidth_GBps(spec.cores);
   spec.energy = std::make_shared<const models::EnergyFigures>(energy_figures(hardware));
 }
 

@@ -131,6 +131,14 @@ double SelectWork::kept_blocks() const {
   return sum;
 }
 
+std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
+  const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.q_element_bytes();
+  const double o_accumulator = static_cast<double>(w.unit_rows() * w.v_dim()) * 4.0;  // fp32 running output
+  const double free = sram_bytes - q_bytes - o_accumulator;
+  if (free < w.kv_tile_bytes()) return 0;
+  return std::min<std::int64_t>(max_stages, static_cast<std::int64_t>(std::floor(free / w.kv_tile_bytes())));
+}
+
 double work_units(const Kernel& kernel) {
   return std::visit(
       [](const auto& w) -> double {
@@ -177,9 +185,8 @@ OpCost kernel_cost(const Kernel& kernel) {
         if constexpr (std::is_same_v<W, GemmWork>) {
           c.matrix_flops = w.problems * 2.0 * w.m * w.n * w.k;
           c.vector_flops = w.problems * w.epilogue_ops_per_output * w.m * w.n;
-          const double b_reads = w.problems / static_cast<double>(w.problems_per_b);
-          c.written_bytes = w.out_bytes() * w.problems * w.m * w.n;
-          c.hbm_bytes = w.a_bytes() * w.problems * w.m * w.k + w.b_bytes() * b_reads * w.k * w.n + c.written_bytes;
+          c.written_bytes = w.written_bytes();
+          c.hbm_bytes = w.compulsory_bytes();
           // Each output tile streams its A panel and its B panel through the cores: A is read once per N tile and B
           // once per M tile, whatever the L2 then keeps.
           c.moved_bytes =

@@ -39,6 +39,12 @@ struct GemmWork {
   double b_bytes() const { return bytes_per_element(b_precision); }
   double out_bytes() const { return bytes_per_element(out_precision); }
   Precision compute_precision() const { return matrix_precision(a_precision, b_precision); }
+  double written_bytes() const { return out_bytes() * problems * m * n; }
+  // A and C once, B once per group of problems that share it: what must pass HBM whatever the tiles.
+  double compulsory_bytes() const {
+    return a_bytes() * problems * m * k + b_bytes() * (problems / static_cast<double>(problems_per_b)) * k * n +
+           written_bytes();
+  }
   bool operator==(const GemmWork&) const = default;
 };
 
@@ -177,6 +183,12 @@ void for_each_split(Kernel& kernel, std::int64_t cores, F&& f);
 // The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
 Kernel combine_kernel(const Kernel& attention);
+
+// Scratchpad check: how many K/V tiles a core can hold in flight beside its Q tile and fp32 O accumulator
+// (at most max_stages); 0 when not even one fits. Kernels that declare no stage count keep up to
+// default_pipeline_stages in flight.
+inline constexpr std::int64_t default_pipeline_stages = 4;
+std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages);
 
 // The work units a kernel is cut into (a stream's at least one, whole).
 double work_units(const Kernel& kernel);

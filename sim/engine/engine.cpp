@@ -12,6 +12,7 @@
 
 #include "hw/compute/busy_timeline.hpp"
 #include "hw/topk/topk_engine.hpp"
+#include "models/dataflow/gemm_tiles.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CASCADESIM_LEAK_SANITIZER 1
@@ -32,14 +33,6 @@ using models::dataflow::Kernel;
 using models::dataflow::SelectWork;
 using models::dataflow::SoftmaxOverlap;
 using models::dataflow::StreamWork;
-
-std::int64_t pipeline_stages(const AttentionWork& w, double sram_bytes, std::int64_t max_stages) {
-  const double q_bytes = static_cast<double>(w.unit_rows() * w.head_dim) * w.q_element_bytes();
-  const double o_accumulator = static_cast<double>(w.unit_rows() * w.v_dim()) * 4.0;  // fp32 running output
-  const double free = sram_bytes - q_bytes - o_accumulator;
-  if (free < w.kv_tile_bytes()) return 0;
-  return std::min<std::int64_t>(max_stages, static_cast<std::int64_t>(std::floor(free / w.kv_tile_bytes())));
-}
 
 namespace {
 
@@ -325,46 +318,15 @@ double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_
                   read + cycles_ns(s, vector + matrix));
 }
 
-// Output tiles a GEMM may use (CUTLASS's Hopper tile shapes; 256 x 256 stands for a 2-CTA cluster of 128 x 256
-// tiles sharing operands), largest first.
-constexpr std::array<std::array<double, 2>, 7> gemm_tile_candidates{
-    {{256, 256}, {256, 128}, {128, 256}, {128, 128}, {128, 64}, {64, 128}, {64, 64}}};
-
-// The time a tile shape should take on this machine, as a GEMM library's heuristic estimates it: whole waves of
-// tiles, each bound by its matrix work or by its operands through the core's port, and the whole GEMM bound by
-// the operands passing the L2 and its compulsory bytes passing HBM.
-double gemm_estimate_ns(const GemmWork& g, hw::System& s) {
-  const double units = g.units();
-  const double waves = std::ceil(units / static_cast<double>(s.cores()));
-  const double operand_bytes = (g.tile_m * g.a_bytes() + g.tile_n * g.b_bytes()) * g.k;
-  const double compute_ns =
-      cycles_ns(s, s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(g.tile_m), static_cast<std::int64_t>(g.tile_n),
+// The GEMM tile heuristic's view of the simulated machine: its matrix unit's time for one tile.
+models::dataflow::GemmTileMachine gemm_tile_machine(hw::System& s) {
+  return {s.cores(), s.noc().peak_bandwidth_GBps(1), s.l2().peak_bandwidth_GBps(s.cores()),
+          s.memory().peak_bandwidth_GBps(s.cores()), [&s](const GemmWork& g) {
+            return cycles_ns(
+                s, s.matrix_unit().gemm_cycles(static_cast<std::int64_t>(g.tile_m), static_cast<std::int64_t>(g.tile_n),
                                                static_cast<std::int64_t>(g.k)) *
                        s.spec().matrix_time_ratio(g.compute_precision()));
-  const double port_ns = operand_bytes / s.noc().peak_bandwidth_GBps(1);
-  const double l2_ns = units * operand_bytes / s.l2().peak_bandwidth_GBps(s.cores());
-  const double hbm_ns =
-      models::dataflow::kernel_cost(Kernel{"", models::Op::mlp, 0, models::LayerKind::dense, g}).hbm_bytes /
-      s.memory().peak_bandwidth_GBps(s.cores());
-  return std::max({waves * std::max(compute_ns, port_ns), l2_ns, hbm_ns});
-}
-
-// The tile shape with the smallest estimate (the larger tile on a tie), as GEMM libraries pick among their
-// kernels, so a machine with more cores never gets a worse choice than one with fewer.
-GemmWork choose_gemm_tiles(GemmWork g, hw::System& s) {
-  GemmWork best = g;
-  double best_ns = std::numeric_limits<double>::infinity();
-  for (const auto& [tile_m, tile_n] : gemm_tile_candidates) {
-    GemmWork candidate = g;
-    candidate.tile_m = tile_m;
-    candidate.tile_n = tile_n;
-    const double ns = gemm_estimate_ns(candidate, s);
-    if (ns < best_ns * (1.0 - 1e-9)) {
-      best = candidate;
-      best_ns = ns;
-    }
-  }
-  return best;
+          }};
 }
 
 void append_stats(std::vector<ComponentStats>& out, const std::string& name, const core::StatSet& stats) {
@@ -511,14 +473,16 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
       const auto& impl = models::dataflow::attention_implementation(a->implementation);
       const std::int64_t kernel_stages = impl.figures(a->head_dim).kv_stages;
       p.stages = kernel_stages > 0 ? kernel_stages
-                                   : std::max<std::int64_t>(1, pipeline_stages(*a, system.spec().sram_per_core_bytes,
-                                                                               options.max_pipeline_stages));
+                                   : std::max<std::int64_t>(
+                                         1, models::dataflow::pipeline_stages(*a, system.spec().sram_per_core_bytes,
+                                                                              options.max_pipeline_stages));
       p.resident = models::dataflow::units_in_flight(*a, system.spec().core_limits());
     }
     prepared.push_back(std::move(p));
   };
+  const models::dataflow::GemmTileMachine gemm_machine = gemm_tile_machine(system);
   for (Kernel kernel : models::dataflow::split_for_cores(kernels, system.cores())) {
-    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = choose_gemm_tiles(*g, system);
+    if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = models::dataflow::choose_gemm_tiles(*g, gemm_machine);
     prepare(std::move(kernel));
   }
   if (prepared.empty()) return result;

@@ -68,7 +68,8 @@ struct TraceSink {
 
 struct RunOptions {
   TraceSink* trace = nullptr;
-  std::int64_t max_pipeline_stages = 4;  // K/V tiles in flight per core when the scratchpad allows
+  // K/V tiles in flight per core when the scratchpad allows
+  std::int64_t max_pipeline_stages = models::dataflow::default_pipeline_stages;
   // Reuse a simulated layer's times and statistics for later layers doing the same work (equal kernels but for the
   // layer's own tensors, equal pattern lists). Layers touch only their own tensors, so a repeat differs from its
   // twin only by the state the machine starts it in: the first two occurrences are simulated (the first starts
@@ -76,10 +77,6 @@ struct RunOptions {
   // difference on the shipped studies). Off when a trace is written: a timeline shows every unit.
   bool reuse_repeated_layers = true;
 };
-
-// Scratchpad check: how many K/V tiles a core can hold in flight beside its Q tile and fp32 O accumulator
-// (at most max_stages); 0 when not even one fits.
-std::int64_t pipeline_stages(const models::dataflow::AttentionWork& w, double sram_bytes, std::int64_t max_stages);
 
 // Contract: system was built from the same study; every AttentionWork fits the scratchpad (pipeline_stages
 // >= 1). Resets the system first; deterministic.

@@ -133,7 +133,7 @@ void add_simulation_problems(const LoadedStudy& loaded, core::ConfigErrors& erro
   // The scratchpad must hold a Q tile, the fp32 output accumulator and at least one K/V tile.
   const models::LayerShape shape = models::layer_shape(st.workload);
   const auto attention = models::dataflow::dense_attention(st.model, shape, 0);
-  if (pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
+  if (models::dataflow::pipeline_stages(attention, st.hardware.sram_per_core_bytes, 1) < 1) {
     const double need = static_cast<double>(attention.unit_rows()) *
                             (static_cast<double>(attention.head_dim) * attention.q_element_bytes() +
                              static_cast<double>(attention.v_dim()) * 4.0) +

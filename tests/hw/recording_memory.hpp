@@ -24,6 +24,7 @@ class RecordingMemory final : public hw::MemoryLevel {
     return std::numeric_limits<double>::infinity();
   }
   double capacity_bytes() const override { return 0; }
+  double latency_ns() const override { return latency_ns_; }
   hw::MemoryTraffic traffic() const override {
     hw::MemoryTraffic t;
     for (const hw::MemoryRequest& r : seen) (r.write ? t.write_bytes : t.read_bytes) += static_cast<double>(r.bytes);

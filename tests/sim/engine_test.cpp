@@ -212,9 +212,9 @@ TEST_CASE("the same run twice gives bit-identical results") {
 TEST_CASE("a scratchpad too small for one K/V tile beside Q and O leaves no pipeline stage") {
   const AttentionWork w = attention(0, true);
   // Q 16 KiB + fp32 O 32 KiB + one K/V tile 32 KiB = 81,920 bytes.
-  CHECK(sim::pipeline_stages(w, 81919, 4) == 0);
-  CHECK(sim::pipeline_stages(w, 81920, 4) == 1);
-  CHECK(sim::pipeline_stages(w, 228e3, 4) == 4);
+  CHECK(models::dataflow::pipeline_stages(w, 81919, 4) == 0);
+  CHECK(models::dataflow::pipeline_stages(w, 81920, 4) == 1);
+  CHECK(models::dataflow::pipeline_stages(w, 228e3, 4) == 4);
 }
 
 namespace {

@@ -272,6 +272,7 @@ class Hbm final : public MemoryLevel {
     return static_cast<double>(config_.channels) * config_.channel_bandwidth_GBps;
   }
   double capacity_bytes() const override { return config_.bytes; }
+  double latency_ns() const override { return config_.latency_ns; }
   MemoryTraffic traffic() const override {
     return MemoryTraffic{.read_bytes = stats_[hbm_stat::read_bytes], .write_bytes = stats_[hbm_stat::write_bytes]};
   }

@@ -98,6 +98,7 @@ class HostLink final : public MemoryLevel {
 
   double peak_bandwidth_GBps(std::int64_t) const override { return config_.link_bandwidth_GBps; }
   double capacity_bytes() const override { return config_.bytes; }
+  double latency_ns() const override { return config_.latency_ns; }
   MemoryTraffic traffic() const override {
     return MemoryTraffic{.read_bytes = stats_[host_link_stat::read_bytes],
                          .write_bytes = stats_[host_link_stat::write_bytes]};

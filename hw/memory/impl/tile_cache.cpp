@@ -174,6 +174,7 @@ class TileCache final : public MemoryLevel {
 
   double peak_bandwidth_GBps(std::int64_t) const override { return config_.bandwidth_GBps; }
   double capacity_bytes() const override { return static_cast<double>(config_.bytes); }
+  double latency_ns() const override { return config_.latency_ns; }
   MemoryTraffic traffic() const override {
     return MemoryTraffic{
         .read_bytes = stats_[cache_stat::hit_bytes] + stats_[cache_stat::miss_bytes] + stats_[cache_stat::bypass_bytes],

@@ -114,6 +114,7 @@ class Crossbar final : public MemoryLevel {
     return config_.port_bandwidth_GBps * static_cast<double>(ports);
   }
   double capacity_bytes() const override { return 0; }
+  double latency_ns() const override { return config_.latency_ns; }
   MemoryTraffic traffic() const override {
     return MemoryTraffic{.read_bytes = stats_[crossbar_stat::read_bytes],
                          .write_bytes = stats_[crossbar_stat::write_bytes]};
