@@ -680,7 +680,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
-  if (fit_time) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
+  if (fit_time || (options.fit_analytical && !transferring))
+    fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
   if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
 
@@ -775,7 +776,15 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       else
         earlier.push_back(p);
     }
-    provenance["energy_fit"] = energy_provenance;
+    if (fit_energy) provenance["energy_fit"] = energy_provenance;
+    // A refit of the analytical efficiency alone: its errors now, and the commit whose closed forms it fits.
+    if (options.fit_analytical) {
+      provenance["kernel_time_errors"]["analytical_before"] = {{"training", error_json(ana_before, train)},
+                                                               {"held_out", error_json(ana_before, held)}};
+      provenance["kernel_time_errors"]["analytical_after"] = {{"training", error_json(ana_after, train)},
+                                                              {"held_out", error_json(ana_after, held)}};
+      provenance["analytical_fit_commit"] = options.commit;
+    }
     calibrated["calibration"] = provenance;
     result.calibrated_preset = std::move(calibrated);
     return result;

@@ -102,8 +102,9 @@ struct CalibrateOptions {
   std::string commit;  // recorded in the output's provenance
   int max_iterations = 12;
   // Which figures to fit: the time figures (kernel families, latencies, the analytical matrix efficiency) and the
-  // energy figures (from records that measured energy); the others keep the preset's values.
-  bool fit_time = true, fit_energy = true;
+  // energy figures (from records that measured energy); the others keep the preset's values. fit_analytical alone
+  // refits the analytical matrix efficiency over the simulator's figures as they are (after the closed forms change).
+  bool fit_time = true, fit_energy = true, fit_analytical = false;
   // A calibrated preset of the same chip (an H100's for an H200) whose fitted time figures are carried over as they
   // are: nothing is fitted, every record is held out, and this card's micro-benchmarks still set its bandwidths.
   std::string transfer_from;

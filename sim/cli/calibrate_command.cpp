@@ -20,8 +20,8 @@ namespace cascadesim::sim {
 
 const char* const calibrate_usage =
     "usage: cascadesim calibrate --hw PRESET --measured FILE... --out CALIBRATED.json [--max-iterations N]\n"
-    "                            [--fit time,energy | --transfer-from CALIBRATED.json] [--commit REV]\n"
-    "                            [--config-dir DIR]\n"
+    "                            [--fit time,energy,analytical | --transfer-from CALIBRATED.json]\n"
+    "                            [--commit REV] [--config-dir DIR]\n"
     "\n"
     "Fits the simulator's free parameters (matrix-unit efficiency, softmax throughput, off-chip latency, launch\n"
     "gap) and the analytical model's matrix efficiency to measured records by least squares on relative errors,\n"
@@ -29,8 +29,10 @@ const char* const calibrate_usage =
     "file among --measured sets the achievable memory bandwidth as measured. The result is a hardware preset that\n"
     "predict, simulate and report accept like any other (--hw CALIBRATED.json). Records that measured the board's\n"
     "energy under sustained load (validate --energy-s) also fit the components' action energies, static power and\n"
-    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default both): --fit energy on a\n"
-    "calibrated preset keeps its time figures and adds the energy fit to its provenance. --transfer-from carries\n"
+    "the voltage's slope with the clock (docs/energy.md). --fit names what to fit (default time,energy, time\n"
+    "including the analytical efficiency): --fit energy on a calibrated preset keeps its time figures and adds\n"
+    "the energy fit to its provenance; --fit analytical refits the analytical matrix efficiency alone over the\n"
+    "preset's simulator figures, as after a change to the analytical model's closed forms. --transfer-from carries\n"
     "a calibrated preset's fitted time figures to --hw, another card of the same chip, fitting nothing: every\n"
     "record is held out, and a micro-benchmark file still sets this card's bandwidths.\n";
 
@@ -66,8 +68,10 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
         o.calibrate.fit_time = true;
       else if (item == "energy")
         o.calibrate.fit_energy = true;
+      else if (item == "analytical")
+        o.calibrate.fit_analytical = true;
       else
-        throw UsageError("--fit takes time, energy or time,energy (got '" + fit + "')");
+        throw UsageError("--fit takes time, energy, analytical or a list of them (got '" + fit + "')");
       if (item.size() == list.size()) break;
       list.remove_prefix(item.size() + 1);
     }

@@ -525,6 +525,41 @@ TEST_CASE("calibrate --fit energy on a calibrated preset keeps its time figures 
   CHECK(held.at("median_ape").get<double>() < 0.5 * before_median);
 }
 
+TEST_CASE("calibrate --fit analytical refits the analytical efficiency alone and records its errors") {
+  // Records the analytical model makes at efficiency 0.8 on a preset calibrated earlier at 0.5: the refit finds
+  // 0.8 (the records are its own predictions) and leaves every simulator figure as it was.
+  core::Json calibrated = flatten_hardware_preset("h100-sxm", {});
+  calibrated["name"] = "h100-sxm-calibrated";
+  calibrated["kernel_families"]["fa2-style"]["matrix_time_scale"] = 2.5;
+  calibrated["matrix_efficiency"] = 0.8;
+  const std::vector<MeasuredPoint> points = synthetic_points();
+  const std::string records = write_records(points, analytical_points_ms(calibrated, points));
+  calibrated["matrix_efficiency"] = 0.5;
+  calibrated["source"]["matrix_efficiency"] = calibrated["source"]["kernel_families"] = "fitted earlier (test)";
+  calibrated["calibration"] = {{"commit", "earlier"}, {"parameters", core::Json::array()}};
+  static const cascadesim::testing::TempDir dir;
+  const std::string preset = (dir.path() / "calibrated.json").string();
+  std::ofstream(preset) << calibrated.dump();
+
+  CalibrateOptions options;
+  options.hardware_preset = preset;
+  options.measured_paths = {records};
+  options.fit_time = options.fit_energy = false;
+  options.fit_analytical = true;
+  options.commit = "refit";
+  const CalibrationResult result = calibrate(options);
+  const core::Json& out = result.calibrated_preset;
+  REQUIRE(result.parameters.size() == 1);
+  CHECK(result.parameters[0].key == "/matrix_efficiency");
+  CHECK(out.at("matrix_efficiency").get<double>() == doctest::Approx(0.8).epsilon(1e-3));
+  CHECK(out.at("kernel_families") == calibrated.at("kernel_families"));
+  CHECK(out.at("memory") == calibrated.at("memory"));
+  CHECK(out.at("calibration").at("commit") == "earlier");
+  CHECK(out.at("calibration").at("analytical_fit_commit") == "refit");
+  CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_after").at("held_out").at("median_ape") < 0.02);
+  CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_before").at("held_out").at("median_ape") > 0.05);
+}
+
 TEST_CASE("--transfer-from carries a calibrated preset's fitted time figures to another card and holds out all") {
   // The source: an H100 preset whose fa2-style family and memory latency a calibration fitted, and whose MAC energy
   // it also fitted (an energy figure of the H100's board, not to be carried).
