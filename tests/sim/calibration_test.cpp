@@ -557,7 +557,8 @@ TEST_CASE("calibrate --fit analytical refits the analytical efficiency alone and
   CHECK(out.at("calibration").at("commit") == "earlier");
   CHECK(out.at("calibration").at("analytical_fit_commit") == "refit");
   CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_after").at("held_out").at("median_ape") < 0.02);
-  CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_before").at("held_out").at("median_ape") > 0.05);
+  // "analytical_before" is the shipped preset's, which a refit leaves alone (here there was none).
+  CHECK(!out.at("calibration").at("kernel_time_errors").contains("analytical_before"));
 }
 
 TEST_CASE("--transfer-from carries a calibrated preset's fitted time figures to another card and holds out all") {
