@@ -42,6 +42,10 @@ struct KernelFamilyFigures {
   // Serial-softmax kernels (fa2-style): the share of a block's softmax that runs beside its matrix work, as warps of
   // one block drift apart between their barriers (0: all after it, 1: all beside it).
   double softmax_overlap = 0;
+  // The analytical model's own achievable fraction of the matrix peak for this family's kernels, where calibrate
+  // fitted one (the closed forms miss different things in attention and in GEMMs); 0: the machine's
+  // matrix_efficiency. The simulator does not read it.
+  double analytical_matrix_efficiency = 0;
   bool operator==(const KernelFamilyFigures&) const = default;
 };
 

@@ -118,10 +118,14 @@ double busiest_core_units(const dataflow::Kernel& kernel, const HardwareSpec& hw
 }
 
 // The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
-// on its matrix and vector work, fa2-style's softmax after the matrix work, and the kernel's own fixed cost.
+// on its matrix and vector work (with the family's own analytical efficiency), fa2-style's softmax after the matrix
+// work, and the kernel's own fixed cost.
 void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
-  c.family_matrix_flops = (f.matrix_time_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
+  // The roofline divides every matrix FLOP by the machine's matrix_efficiency; a family's own takes its place.
+  const double efficiency_scale =
+      f.analytical_matrix_efficiency > 0 ? hw.matrix_efficiency / f.analytical_matrix_efficiency : 1.0;
+  c.family_matrix_flops = (f.matrix_time_scale * efficiency_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
   c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
   if (const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work)) {
     const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(a->implementation);

@@ -180,6 +180,11 @@ void transfer_time_figures(const CalibrateOptions& options, bool launch_measured
   every.fill(1);
   std::vector<SimulatorKnob> knobs = simulator_knobs(source, every, source_launch_measured);
   knobs.push_back(matrix_efficiency_knob());
+  for (std::string_view family : models::kernel_family_names)
+    knobs.push_back(
+        {"/kernel_families/" + std::string(family) + "/analytical_matrix_efficiency", "analytical",
+         "the analytical model's achievable fraction of the matrix peak for " + std::string(family) + " kernels", 0, 1,
+         0});
   if (source_launch_measured && !launch_measured)
     knobs.push_back({"/kernel_launch_us", "both", "graph launch gap, measured on the source's card", 0, 0, 0});
   std::size_t carried = 0;
@@ -557,6 +562,47 @@ void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
       {knob.key, knob.model, "fitted", read_number(base, knob.key, 1.0), efficiency, knob.meaning});
 }
 
+// Each family's own analytical efficiency, from its training records where they settle it. A scan minimizes the
+// family's median relative error rather than the squares: a family's analytical errors split by kernel length
+// (the shortest fast, the longest slow; reports/h100/README.md), and a least-squares fit follows the few shortest.
+// A best value at either end of the scan says the records do not settle it (memory-bound families): that family
+// keeps the preset's matrix_efficiency.
+void fit_family_efficiencies(const core::Json& base, core::Json& calibrated,
+                             const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
+                             CalibrationResult& result) {
+  std::map<std::string, std::vector<std::size_t>> records;  // family -> its training records
+  for (std::size_t i = 0; i < train_points.size(); ++i)
+    if (const std::string family = record_family(train_points[i]); models::kernel_family_index(family))
+      records[family].push_back(i);
+  if (records.empty()) return;
+  constexpr int lowest_percent = 20, highest_percent = 100;
+  auto key = [](const std::string& family) { return "/kernel_families/" + family + "/analytical_matrix_efficiency"; };
+  std::map<std::string, std::pair<int, double>> best;  // family -> (percent, median |log error|)
+  for (int percent = lowest_percent; percent <= highest_percent; ++percent) {
+    // A record runs its own family's kernels (and selection or elementwise ones without matrix work), so every
+    // family can take the same value in one evaluation.
+    core::Json h = calibrated;
+    for (const auto& [family, indices] : records) h[core::Json::json_pointer(key(family))] = percent / 100.0;
+    const std::vector<double> predicted = analytical_points_ms(h, train_points);
+    for (const auto& [family, indices] : records) {
+      std::vector<double> errors;
+      for (std::size_t i : indices) errors.push_back(std::fabs(std::log(predicted[i] / train_ms[i])));
+      std::nth_element(errors.begin(), errors.begin() + static_cast<std::ptrdiff_t>(errors.size() / 2), errors.end());
+      const double median = errors[errors.size() / 2];
+      const auto at = best.find(family);
+      if (at == best.end() || median < at->second.second) best[family] = {percent, median};
+    }
+  }
+  for (const auto& [family, fit] : best) {
+    if (fit.first == lowest_percent || fit.first == highest_percent) continue;
+    const double efficiency = fit.first / 100.0;
+    calibrated[core::Json::json_pointer(key(family))] = efficiency;
+    result.parameters.push_back({key(family), "analytical", "fitted", read_number(base, key(family), 0.0), efficiency,
+                                 "the analytical model's achievable fraction of the matrix peak for " + family +
+                                     " kernels (0: the preset's matrix_efficiency)"});
+  }
+}
+
 }  // namespace
 
 void add_sustained_runs(const core::Json& hardware, std::vector<PointResult>& results,
@@ -680,8 +726,14 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   }
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
-  if (fit_time || (options.fit_analytical && !transferring))
+  if (fit_time || (options.fit_analytical && !transferring)) {
+    // A refit starts from the machine's one efficiency: families' own from an earlier fit would skew it.
+    if (calibrated.contains("kernel_families") && calibrated["kernel_families"].is_object())
+      for (auto& [family, figures] : calibrated["kernel_families"].items())
+        if (figures.is_object()) figures.erase("analytical_matrix_efficiency");
     fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
+    fit_family_efficiencies(base, calibrated, train_points, train_ms, result);
+  }
   if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
 

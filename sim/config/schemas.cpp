@@ -531,6 +531,12 @@ constexpr auto kernel_family = std::to_array<core::Field<models::KernelFamilyFig
      .min = 0,
      .max = 1,
      .target = &models::KernelFamilyFigures::softmax_overlap},
+    {.key = "analytical_matrix_efficiency",
+     .doc = "the analytical model's achievable fraction of the matrix peak for this family (calibrate fits it); "
+            "0: the preset's matrix_efficiency",
+     .min = 0,
+     .max = 1,
+     .target = &models::KernelFamilyFigures::analytical_matrix_efficiency},
 });
 
 // Each table: every entry with a key and a target, no key twice (core/field.hpp).

@@ -65,6 +65,11 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
                        {"p10_ms", noisy * 0.99},
                        {"p90_ms", noisy * 1.01},
                        {"device", {{"name", device}}}});
+    if (p.kernel == "gemm") {
+      records.back()["gemm_n"] = p.gemm_n;
+      records.back()["gemm_k"] = p.gemm_k;
+      records.back()["causal"] = false;
+    }
     if (!sustained.empty())
       records.back()["energy"] = {
           {"energy_per_run_J", sustained[i].energy_J},
@@ -525,15 +530,27 @@ TEST_CASE("calibrate --fit energy on a calibrated preset keeps its time figures 
   CHECK(held.at("median_ape").get<double>() < 0.5 * before_median);
 }
 
-TEST_CASE("calibrate --fit analytical refits the analytical efficiency alone and records its errors") {
-  // Records the analytical model makes at efficiency 0.8 on a preset calibrated earlier at 0.5: the refit finds
-  // 0.8 (the records are its own predictions) and leaves every simulator figure as it was.
+TEST_CASE("calibrate --fit analytical refits the analytical efficiencies alone, each family's its own") {
+  // Records the analytical model makes with fa2-style attention at efficiency 0.6 and compute-bound GEMMs at 0.9, on
+  // a preset calibrated earlier at 0.5 for all: the refit finds each family's (the records are its own predictions)
+  // and leaves every simulator figure as it was.
   core::Json calibrated = flatten_hardware_preset("h100-sxm", {});
   calibrated["name"] = "h100-sxm-calibrated";
   calibrated["kernel_families"]["fa2-style"]["matrix_time_scale"] = 2.5;
-  calibrated["matrix_efficiency"] = 0.8;
-  const std::vector<MeasuredPoint> points = synthetic_points();
-  const std::string records = write_records(points, analytical_points_ms(calibrated, points));
+  std::vector<MeasuredPoint> points = synthetic_points();
+  for (std::int64_t m : {2048, 4096, 8192, 16384}) {
+    MeasuredPoint p;
+    p.kernel = "gemm";
+    p.seq_len = m;
+    p.gemm_n = p.gemm_k = 4096;
+    p.device = h100_name;
+    p.name = "gemm_m" + std::to_string(m);
+    points.push_back(p);
+  }
+  core::Json truth = calibrated;
+  truth["kernel_families"]["fa2-style"]["analytical_matrix_efficiency"] = 0.6;
+  truth["kernel_families"]["gemm"]["analytical_matrix_efficiency"] = 0.9;
+  const std::string records = write_records(points, analytical_points_ms(truth, points));
   calibrated["matrix_efficiency"] = 0.5;
   calibrated["source"]["matrix_efficiency"] = calibrated["source"]["kernel_families"] = "fitted earlier (test)";
   calibrated["calibration"] = {{"commit", "earlier"}, {"parameters", core::Json::array()}};
@@ -549,14 +566,22 @@ TEST_CASE("calibrate --fit analytical refits the analytical efficiency alone and
   options.commit = "refit";
   const CalibrationResult result = calibrate(options);
   const core::Json& out = result.calibrated_preset;
-  REQUIRE(result.parameters.size() == 1);
+  REQUIRE(result.parameters.size() == 3);
   CHECK(result.parameters[0].key == "/matrix_efficiency");
-  CHECK(out.at("matrix_efficiency").get<double>() == doctest::Approx(0.8).epsilon(1e-3));
-  CHECK(out.at("kernel_families") == calibrated.at("kernel_families"));
+  // Within the scan's 0.01 steps and the records' 1% noise.
+  CHECK(parameter(result, "/kernel_families/fa2-style/analytical_matrix_efficiency") ==
+        doctest::Approx(0.6).epsilon(0.03));
+  CHECK(parameter(result, "/kernel_families/gemm/analytical_matrix_efficiency") == doctest::Approx(0.9).epsilon(0.03));
+  core::Json simulator_figures = out.at("kernel_families");
+  simulator_figures["fa2-style"].erase("analytical_matrix_efficiency");
+  CHECK(simulator_figures["fa2-style"] == calibrated.at("kernel_families").at("fa2-style"));
+  CHECK(simulator_figures["gemm"] ==
+        core::Json{
+            {"analytical_matrix_efficiency", parameter(result, "/kernel_families/gemm/analytical_matrix_efficiency")}});
   CHECK(out.at("memory") == calibrated.at("memory"));
   CHECK(out.at("calibration").at("commit") == "earlier");
   CHECK(out.at("calibration").at("analytical_fit_commit") == "refit");
-  CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_after").at("held_out").at("median_ape") < 0.02);
+  CHECK(out.at("calibration").at("kernel_time_errors").at("analytical_after").at("held_out").at("median_ape") < 0.03);
   // "analytical_before" is the shipped preset's, which a refit leaves alone (here there was none).
   CHECK(!out.at("calibration").at("kernel_time_errors").contains("analytical_before"));
 }
