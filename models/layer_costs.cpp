@@ -112,11 +112,6 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
   return working_set <= hw.l2_bytes;
 }
 
-// The units the busiest core runs as the engine hands them to the cores in turn.
-double busiest_core_units(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
-  return std::ceil(dataflow::work_units(kernel) / static_cast<double>(std::max<std::int64_t>(hw.cores, 1)));
-}
-
 // The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
 // on its matrix and vector work (with the family's own analytical efficiency), fa2-style's softmax after the matrix
 // work, and the kernel's own fixed cost.
@@ -160,7 +155,7 @@ double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw
 // longest unit, where that outlasts the throughput bounds (unit_chain_s).
 void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const double units = dataflow::work_units(kernel);
-  const double busiest = busiest_core_units(kernel, hw);
+  const double busiest = std::ceil(units / static_cast<double>(std::max<std::int64_t>(hw.cores, 1)));
   const double idle = busiest * static_cast<double>(hw.cores) / units - 1.0;
   c.wave_matrix_flops = idle * (c.matrix_flops + c.precision_matrix_flops + c.family_matrix_flops);
   c.wave_vector_flops = idle * (c.vector_flops + c.family_vector_flops);
@@ -175,17 +170,18 @@ void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw,
   const double rounds = std::ceil(busiest / in_flight);
   const RooflineTime busy = roofline_time(c, hw);
   const double compute_s = std::max(busy.matrix_s + busy.serial_s, busy.vector_s);
-  // One unit a round (in_flight 1 but for attention), computing at the core's rate or loading through its port.
-  double slot_s = rounds * f.unit_fixed_ns * 1e-9 + std::max(compute_s, port_s);
-  if (a && a->batch * a->loaded_blocks() > 0 && a->query_tiles > 0) {
-    const double tiles = a->batch * a->loaded_blocks();
+  // Other kernels: one unit a round (in_flight 1), computing at the core's rate or loading through its port.
+  double steps_s = std::max(compute_s, port_s);
+  const double tiles = a ? a->batch * a->loaded_blocks() : 0.0;
+  if (tiles > 0 && a->query_tiles > 0) {
     std::int64_t longest = 0;  // causal units grow with the query tile: the last one is the longest
     for (std::int64_t g = 0; g < a->head_groups(); ++g)
       longest = std::max(longest, a->unit_tile_count(g, a->query_tiles - 1));
     const double longest_steps = std::ceil(static_cast<double>(longest) / static_cast<double>(a->kv_splits));
     const double step_s = attention_step_s(*a, hw, c, compute_s / (1.0 + idle), tiles);
-    slot_s = f.unit_fixed_ns * 1e-9 * rounds + std::max(rounds * tiles / units, longest_steps) * step_s;
+    steps_s = std::max(rounds * tiles / units, longest_steps) * step_s;
   }
+  const double slot_s = rounds * f.unit_fixed_ns * 1e-9 + steps_s;
   c.unit_chain_s = std::max(0.0, slot_s - std::max(compute_s, busy.memory_s));
 }
 

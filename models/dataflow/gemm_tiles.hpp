@@ -17,13 +17,10 @@ struct GemmTileMachine {
   std::function<double(const GemmWork&)> tile_compute_ns;
 };
 
-// The time a tile shape should take: whole waves of tiles, each bound by its matrix work or by its operands through
-// the core's port, and the whole GEMM bound by the operands passing the L2 and its compulsory bytes passing HBM.
-double gemm_estimate_ns(const GemmWork& g, const GemmTileMachine& machine);
-
 // g with the tile shape of smallest estimate among CUTLASS's Hopper shapes (256 x 256 stands for a 2-CTA cluster of
-// 128 x 256 tiles sharing operands), the larger tile on a tie, so a machine with more cores never gets a worse
-// choice than one with fewer.
+// 128 x 256 tiles sharing operands), the larger tile on a tie, so a machine with more cores never gets a worse choice
+// than one with fewer. The estimate: whole waves of tiles, each bound by its matrix work or by its operands through
+// the core's port; the whole GEMM bound by the operands passing the L2 and its compulsory bytes passing HBM.
 GemmWork choose_gemm_tiles(GemmWork g, const GemmTileMachine& machine);
 
 }  // namespace cascadesim::models::dataflow
