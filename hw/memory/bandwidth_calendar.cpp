@@ -64,10 +64,13 @@ double BandwidthCalendar::reserve(double start_ns, double bytes) {
     }
     newest_ = std::max(newest_, w);
     const double window_end = static_cast<double>(w + 1) * window_ns_;
-    // Within a window a transfer starts after the bytes already booked there and runs at full bandwidth.
+    // Within a window a transfer starts after the bytes already booked there and runs at full bandwidth. What fits
+    // is the smaller of the free bytes and what the rest of the window carries after t, taken from the free bytes
+    // themselves: recomputed from a start time (about 1e7 ns, rounded at 1e-9 ns) a filled window kept a few
+    // microbytes free, stayed open, and every later request walked through such windows one at a time.
     const double free_bytes = window_bytes_ - s->used;
     const double start = std::max(t, window_end - free_bytes / bytes_per_ns_);
-    const double can_take = std::min(left, (window_end - start) * bytes_per_ns_);
+    const double can_take = std::min({left, free_bytes, (window_end - t) * bytes_per_ns_});
     if (can_take > 0) {
       s->used += can_take;
       left -= can_take;

@@ -5,7 +5,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -139,13 +138,14 @@ constexpr std::size_t requests = 0, read_bytes = 1, write_bytes = 2, transferred
 // "a request starts once the one depth places earlier on the channel has completed", rounded up to a window.
 class SlotCalendar {
  public:
-  SlotCalendar(std::uint32_t depth, double window_ns) : depth_(depth), window_ns_(window_ns) {}
+  SlotCalendar(std::uint32_t depth, double window_ns)
+      : depth_(depth), window_ns_(window_ns), ring_(static_cast<std::size_t>(max_windows)) {}
 
   // The earliest time >= t in a window with a free slot.
   double first_free(double t) {
     const std::int64_t w = window_of(t);
     // Windows before the first kept one were never booked (or are too old to matter): free.
-    if (held_.empty() || w < first_ || w >= end()) return t;
+    if (w < first_ || w >= end_) return t;
     const std::int64_t free = find(w);
     return free == w ? t : static_cast<double>(free) * window_ns_;
   }
@@ -153,58 +153,59 @@ class SlotCalendar {
   // Contract: start_ns comes from first_free; end_ns >= start_ns.
   void hold(double start_ns, double end_ns) {
     const std::int64_t from = window_of(start_ns);
-    const std::int64_t to =
-        std::max(from, static_cast<std::int64_t>(std::ceil(end_ns / window_ns_)) - 1);  // last window overlapped
-    if (held_.empty() || from >= end() + gap_windows) {
-      held_.clear();
-      skip_.clear();
-      first_ = from;
-    }
+    const std::int64_t to = std::max(from, window_after(end_ns) - 1);  // last window overlapped
+    if (first_ == end_ || from >= end_ + gap_windows) first_ = end_ = from;
     // A request earlier than the first window (it arrived out of time order) gets windows of its own, back to
     // max_windows behind the newest; one older than that holds the oldest kept.
-    const std::int64_t oldest = std::max(from, end() - max_windows);
-    for (; first_ > oldest; --first_) {
-      held_.push_front(0);
-      skip_.push_front(first_ - 1);
-    }
-    while (end() <= to) {
-      skip_.push_back(end());
-      held_.push_back(0);
-    }
+    const std::int64_t oldest = std::max(from, end_ - max_windows);
+    for (; first_ > oldest; --first_) window(first_ - 1) = Window{0, first_ - 1};
+    // Keep the newest max_windows windows: those that `to` pushes out of the ring go first.
+    const std::int64_t new_end = std::max(end_, to + 1);
+    first_ = std::max(first_, new_end - max_windows);
+    for (std::int64_t w = std::max(end_, first_); w < new_end; ++w) window(w) = Window{0, w};
+    end_ = new_end;
     for (std::int64_t w = std::max(from, first_); w <= to; ++w) {
-      const auto i = static_cast<std::size_t>(w - first_);
-      if (++held_[i] == depth_) skip_[i] = w + 1;
-    }
-    while (static_cast<std::int64_t>(held_.size()) > max_windows) {
-      held_.pop_front();
-      skip_.pop_front();
-      ++first_;
+      Window& held = window(w);
+      if (++held.slots == depth_) held.skip = w + 1;
     }
   }
 
-  void reset() {
-    held_.clear();
-    skip_.clear();
-    first_ = 0;
-  }
+  void reset() { first_ = end_ = 0; }
 
  private:
-  static constexpr std::int64_t max_windows = 1 << 14;
+  static constexpr std::int64_t max_windows = 1 << 14;  // a power of two: the ring is indexed by window mod it
   // A request this far past every held window starts the record afresh instead of filling the gap: requests
   // behind it are then rarer than the cost of walking thousands of empty windows at every kernel boundary.
   static constexpr std::int64_t gap_windows = 256;
 
-  std::int64_t window_of(double t) const { return static_cast<std::int64_t>(std::floor(t / window_ns_)); }
-  std::int64_t end() const { return first_ + static_cast<std::int64_t>(held_.size()); }
-  bool full(std::int64_t w) const { return w < end() && held_[static_cast<std::size_t>(w - first_)] >= depth_; }
+  struct Window {
+    std::uint32_t slots = 0;  // slots held
+    std::int64_t skip = 0;    // for a full window, a later window at or before the first free one
+  };
+
+  // Times are ns since the run began, so non-negative: truncation is the floor (std::floor is a library call
+  // without SSE4.1, and these run once per channel per request).
+  std::int64_t window_of(double t) const {
+    return t >= 0 ? static_cast<std::int64_t>(t / window_ns_) : static_cast<std::int64_t>(std::floor(t / window_ns_));
+  }
+  // The first window starting at or after t.
+  std::int64_t window_after(double t) const {
+    const double windows = t / window_ns_;
+    if (windows < 0) return static_cast<std::int64_t>(std::ceil(windows));
+    const auto w = static_cast<std::int64_t>(windows);
+    return static_cast<double>(w) < windows ? w + 1 : w;
+  }
+  // Contract: first_ <= w < end_ (or w about to join them).
+  Window& window(std::int64_t w) { return ring_[static_cast<std::size_t>(w & (max_windows - 1))]; }
+  bool full(std::int64_t w) { return w < end_ && window(w).slots >= depth_; }
 
   // The first window >= w with a free slot. Windows only ever fill, so full windows keep a pointer to a later
   // window, shortened on every lookup (union-find path compression): a long backlog is skipped, not walked.
   std::int64_t find(std::int64_t w) {
     std::int64_t root = w;
-    while (full(root)) root = skip_[static_cast<std::size_t>(root - first_)];
+    while (full(root)) root = window(root).skip;
     while (full(w)) {
-      std::int64_t& next = skip_[static_cast<std::size_t>(w - first_)];
+      std::int64_t& next = window(w).skip;
       w = next;
       next = root;
     }
@@ -213,9 +214,9 @@ class SlotCalendar {
 
   std::uint32_t depth_;
   double window_ns_;
-  std::int64_t first_ = 0;          // window index of held_.front()
-  std::deque<std::uint32_t> held_;  // slots held in each window
-  std::deque<std::int64_t> skip_;   // for a full window, a later window at or before the first free one
+  std::int64_t first_ = 0;  // the windows kept are [first_, end_), at most max_windows of them
+  std::int64_t end_ = 0;
+  std::vector<Window> ring_;
 };
 
 class Hbm final : public MemoryLevel {
