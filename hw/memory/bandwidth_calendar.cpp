@@ -2,6 +2,7 @@
 #include "hw/memory/bandwidth_calendar.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace cascadesim::hw {
@@ -20,11 +21,13 @@ BandwidthCalendar::BandwidthCalendar(double bytes_per_ns, double window_ns)
       window_ns_(window_ns),
       window_bytes_(bytes_per_ns * window_ns),
       full_bytes_(window_bytes_ * (1.0 - 1e-12)),
-      ring_(ring_size(window_ns)) {}
+      ring_(ring_size(window_ns)),
+      ring_bits_(std::countr_zero(ring_.size())) {}
 
 BandwidthCalendar::Slot& BandwidthCalendar::slot(std::int64_t window) {
   Slot& s = ring_[static_cast<std::size_t>(window & (horizon_windows() - 1))];
-  if (s.window != window) s = Slot{window, 0.0, window + 1};
+  const auto lap = static_cast<std::uint32_t>(window >> ring_bits_);  // the floor, negative windows too (C++20)
+  if (s.lap != lap) s = Slot{0.0, lap, 1};
   return s;
 }
 
@@ -32,11 +35,12 @@ bool BandwidthCalendar::full(std::int64_t window) { return slot(window).used >= 
 
 std::int64_t BandwidthCalendar::first_open(std::int64_t w) {
   std::int64_t root = w;
-  while (full(root)) root = std::max(root + 1, slot(root).skip);
+  while (full(root)) root += slot(root).skip_ahead;
   while (w < root && full(w)) {
     Slot& s = slot(w);
-    w = std::max(w + 1, s.skip);
-    s.skip = root;
+    const std::int64_t next = w + s.skip_ahead;
+    s.skip_ahead = static_cast<std::uint32_t>(root - w);  // < horizon_windows(): both are in the ring
+    w = next;
   }
   return root;
 }

@@ -30,10 +30,11 @@ class BandwidthCalendar {
  private:
   // A ring of windows indexed by window number modulo its size; each slot remembers which window it holds, so
   // a slot left from an older window reads as empty: no clearing, no allocation after construction.
+  // 16 bytes, so that the windows near the cores' times stay in the CPU's cache.
   struct Slot {
-    std::int64_t window = -1;
     double used = 0;
-    std::int64_t skip = 0;  // for a full window: a later window at or before the first one not full
+    std::uint32_t lap = ~0u;       // window / ring size of the window held (~0: none yet)
+    std::uint32_t skip_ahead = 1;  // for a full window: a later window, at or before the first one not full, this far on
   };
   Slot& slot(std::int64_t window);
   bool full(std::int64_t window);
@@ -46,6 +47,7 @@ class BandwidthCalendar {
   double window_bytes_;
   double full_bytes_;  // a window within a rounding error of full counts as full: nothing useful fits in it
   std::vector<Slot> ring_;
+  int ring_bits_;  // ring_.size() == 1 << ring_bits_
   std::int64_t newest_ = -1;  // highest window booked so far
   double booked_bytes_ = 0;
 };

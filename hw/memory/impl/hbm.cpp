@@ -158,15 +158,15 @@ class SlotCalendar {
     // A request earlier than the first window (it arrived out of time order) gets windows of its own, back to
     // max_windows behind the newest; one older than that holds the oldest kept.
     const std::int64_t oldest = std::max(from, end_ - max_windows);
-    for (; first_ > oldest; --first_) window(first_ - 1) = Window{0, first_ - 1};
+    for (; first_ > oldest; --first_) window(first_ - 1) = Window{};
     // Keep the newest max_windows windows: those that `to` pushes out of the ring go first.
     const std::int64_t new_end = std::max(end_, to + 1);
     first_ = std::max(first_, new_end - max_windows);
-    for (std::int64_t w = std::max(end_, first_); w < new_end; ++w) window(w) = Window{0, w};
+    for (std::int64_t w = std::max(end_, first_); w < new_end; ++w) window(w) = Window{};
     end_ = new_end;
     for (std::int64_t w = std::max(from, first_); w <= to; ++w) {
       Window& held = window(w);
-      if (++held.slots == depth_) held.skip = w + 1;
+      if (++held.slots == depth_) held.skip_ahead = 1;
     }
   }
 
@@ -178,9 +178,10 @@ class SlotCalendar {
   // behind it are then rarer than the cost of walking thousands of empty windows at every kernel boundary.
   static constexpr std::int64_t gap_windows = 256;
 
+  // 8 bytes, so that the windows near the cores' times stay in the CPU's cache.
   struct Window {
-    std::uint32_t slots = 0;  // slots held
-    std::int64_t skip = 0;    // for a full window, a later window at or before the first free one
+    std::uint32_t slots = 0;       // slots held
+    std::uint32_t skip_ahead = 0;  // for a full window: a later window, at or before the first free one, this far on
   };
 
   // Times are ns since the run began, so non-negative: truncation is the floor (std::floor is a library call
@@ -203,11 +204,12 @@ class SlotCalendar {
   // window, shortened on every lookup (union-find path compression): a long backlog is skipped, not walked.
   std::int64_t find(std::int64_t w) {
     std::int64_t root = w;
-    while (full(root)) root = window(root).skip;
+    while (full(root)) root += window(root).skip_ahead;
     while (full(w)) {
-      std::int64_t& next = window(w).skip;
+      std::uint32_t& ahead = window(w).skip_ahead;
+      const std::int64_t next = w + ahead;
+      ahead = static_cast<std::uint32_t>(root - w);  // < max_windows: both lie in [first_, end_]
       w = next;
-      next = root;
     }
     return root;
   }
