@@ -212,6 +212,9 @@ void PointEvaluator::simulated(LoadedStudy loaded, PointResult& out) const {
       case Objective::simulated_edp_Js:
         v = s.schedule.energy.edp_Js();
         break;
+      case Objective::simulated_hbm_bytes:
+        v = s.schedule.memory.moved_bytes();
+        break;
       case Objective::simulated_decode_tokens_per_s:
         v = s.decode ? s.decode->tokens_per_s() : std::nan("");
         break;

@@ -7,7 +7,7 @@
 namespace cascadesim::sim::sweep {
 
 namespace {
-constexpr std::array<ObjectiveInfo, 23> catalog{{
+constexpr std::array<ObjectiveInfo, 24> catalog{{
     {Objective::time_ms, "time_ms", Source::analytical, true},
     {Objective::dense_time_ms, "dense_time_ms", Source::analytical, true},
     {Objective::speedup, "speedup", Source::analytical, true},
@@ -24,6 +24,7 @@ constexpr std::array<ObjectiveInfo, 23> catalog{{
     {Objective::simulated_sequences_per_s, "simulated_sequences_per_s", Source::simulated, false},
     {Objective::simulated_energy_J, "simulated_energy_J", Source::simulated, false},
     {Objective::simulated_edp_Js, "simulated_edp_Js", Source::simulated, false},
+    {Objective::simulated_hbm_bytes, "simulated_hbm_bytes", Source::simulated, true},
     {Objective::parallel_time_ms, "parallel_time_ms", Source::analytical, false},
     {Objective::parallel_speedup, "parallel_speedup", Source::analytical, false},
     {Objective::parallel_link_ms, "parallel_link_ms", Source::analytical, false},

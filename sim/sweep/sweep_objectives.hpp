@@ -29,6 +29,7 @@ enum class Objective {
   simulated_sequences_per_s,      // batch / the simulated scheduled stack's time in s
   simulated_energy_J,             // the simulated scheduled stack's energy (its components' counted actions priced)
   simulated_edp_Js,               // simulated_energy_J x the simulated scheduled stack's time in s
+  simulated_hbm_bytes,            // off-chip bytes read and written in the simulated scheduled stack
   parallel_time_ms,               // the scheduled stack on every device of /hardware/interconnect (alpha-beta forms)
   parallel_speedup,               // the all-dense stack over the scheduled one, both on every device
   parallel_link_ms,               // the scheduled stack's time waiting on links and collectives beyond its compute

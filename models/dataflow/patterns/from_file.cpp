@@ -94,7 +94,8 @@ std::optional<Selections> read_selections(const core::Json& doc, const std::stri
     return std::nullopt;
   }
   for (const auto& [key, value] : doc.items())
-    if (key != "schema_version" && key != "heads" && key != "query_tiles" && key != "key_tiles" && key != "layers")
+    if (key != "schema_version" && key != "source" && key != "heads" && key != "query_tiles" && key != "key_tiles" &&
+        key != "layers")
       errors.add(file, core::child_pointer("", key), "unknown key");
   const auto version = doc.find("schema_version");
   if (version == doc.end() || *version != 1)
@@ -169,7 +170,11 @@ std::unique_ptr<AttentionPattern> make_from_file(const FromFileConfig& config, c
   if (!doc) return nullptr;
   std::optional<Selections> selections = read_selections(*doc, path.string(), node.errors());
   if (!selections || node.errors().size() != before) return nullptr;
-  return std::make_unique<FromFile>(config, std::move(*selections));
+  // The pattern writes itself (study_to_json, a sweep's spec as loaded) with the path as resolved, relative to the
+  // working directory as the study's own was: the file it lands in may live elsewhere.
+  FromFileConfig resolved = config;
+  resolved.path = path.lexically_normal().string();
+  return std::make_unique<FromFile>(std::move(resolved), std::move(*selections));
 }
 
 }  // namespace
