@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -93,18 +94,21 @@ core::Json family_provenance(const FamilyCounts& count) {
 // the components' rates. With the launch gap measured (launch_measured) each family fits its own per-kernel cost
 // beside it; without, the gap is fitted and the families' per-kernel costs, which only it could tell apart from
 // the gap, are left at theirs.
-std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count,
-                                           bool launch_measured) {
-  std::vector<SimulatorKnob> knobs{
-      {"/memory/latency_ns", "simulator", "off-chip latency: the fixed cost of each work unit's Q load and O store",
-       10.0, 20000.0, 0},
-  };
-  if (!launch_measured)
-    knobs.push_back({"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0});
+// With `only` given, the named families' own figures alone (CalibrateOptions::families).
+std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count, bool launch_measured,
+                                           const std::vector<std::string>& only) {
+  std::vector<SimulatorKnob> knobs;
+  if (only.empty()) {
+    knobs.push_back({"/memory/latency_ns", "simulator",
+                     "off-chip latency: the fixed cost of each work unit's Q load and O store", 10.0, 20000.0, 0});
+    if (!launch_measured)
+      knobs.push_back({"/kernel_launch_us", "both", "launch and synchronisation gap per kernel", 0.2, 100.0, 0});
+  }
   for (SimulatorKnob& k : knobs) k.initial = std::clamp(read_number(hardware, k.key, k.lower), k.lower, k.upper);
   for (std::size_t f = 0; f < count.size(); ++f) {
     if (count[f] == 0 || !fitted_family(f)) continue;
     const std::string family(models::kernel_family_names[f]);
+    if (!only.empty() && std::find(only.begin(), only.end(), family) == only.end()) continue;
     const std::string at = "/kernel_families/" + family + "/";
     const bool gemm = family == "gemm", elementwise = family == "elementwise";
     if (!elementwise)  // streams' matrix work (pooled scores) is too small a share of their time to fit
@@ -178,7 +182,7 @@ void transfer_time_figures(const CalibrateOptions& options, bool launch_measured
   const bool source_launch_measured = provenance_says(source, "/kernel_launch_us", "measured");
   FamilyCounts every{};
   every.fill(1);
-  std::vector<SimulatorKnob> knobs = simulator_knobs(source, every, source_launch_measured);
+  std::vector<SimulatorKnob> knobs = simulator_knobs(source, every, source_launch_measured, {});
   knobs.push_back(matrix_efficiency_knob());
   for (std::string_view family : models::kernel_family_names)
     knobs.push_back(
@@ -569,10 +573,11 @@ void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
 // keeps the preset's matrix_efficiency.
 void fit_family_efficiencies(const core::Json& base, core::Json& calibrated,
                              const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
-                             CalibrationResult& result) {
+                             CalibrationResult& result, const std::function<bool(const std::string&)>& refitted) {
   std::map<std::string, std::vector<std::size_t>> records;  // family -> its training records
   for (std::size_t i = 0; i < train_points.size(); ++i)
-    if (const std::string family = record_family(train_points[i]); models::kernel_family_index(family))
+    if (const std::string family = record_family(train_points[i]);
+        models::kernel_family_index(family) && refitted(family))
       records[family].push_back(i);
   if (records.empty()) return;
   constexpr int lowest_percent = 20, highest_percent = 100;
@@ -695,8 +700,17 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 
   // The simulator's free parameters.
   const FamilyCounts family_records = records_per_family(train_points);
+  for (const std::string& family : options.families) {
+    const std::optional<std::size_t> f = models::kernel_family_index(family);
+    if (!f || !fitted_family(*f))
+      errors.add("--families", "", "'" + family + "' is not a kernel family that calibrate fits");
+    else if (family_records[*f] == 0)
+      errors.add("--families", "", "'" + family + "' has no training record among the measured files");
+  }
+  errors.throw_if_any();
   const std::vector<SimulatorKnob> knobs =
-      fit_time ? simulator_knobs(hardware, family_records, launch_measured) : std::vector<SimulatorKnob>{};
+      fit_time ? simulator_knobs(hardware, family_records, launch_measured, options.families)
+               : std::vector<SimulatorKnob>{};
   LeastSquaresProblem sim_problem;
   for (const SimulatorKnob& knob : knobs) {
     sim_problem.initial.push_back(knob.initial);
@@ -727,12 +741,17 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
 
   // The analytical model's free parameter, with the launch cost and memory efficiency settled above.
   if (fit_time || (options.fit_analytical && !transferring)) {
-    // A refit starts from the machine's one efficiency: families' own from an earlier fit would skew it.
+    // A refit starts from the machine's one efficiency: families' own from an earlier fit would skew it. Fitting
+    // named families only, the machine's efficiency and the other families' stay as they are.
+    auto refitted = [&](const std::string& family) {
+      return options.families.empty() ||
+             std::find(options.families.begin(), options.families.end(), family) != options.families.end();
+    };
     if (calibrated.contains("kernel_families") && calibrated["kernel_families"].is_object())
       for (auto& [family, figures] : calibrated["kernel_families"].items())
-        if (figures.is_object()) figures.erase("analytical_matrix_efficiency");
-    fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
-    fit_family_efficiencies(base, calibrated, train_points, train_ms, result);
+        if (figures.is_object() && refitted(family)) figures.erase("analytical_matrix_efficiency");
+    if (options.families.empty()) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
+    fit_family_efficiencies(base, calibrated, train_points, train_ms, result, refitted);
   }
   if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);

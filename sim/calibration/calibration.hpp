@@ -108,6 +108,11 @@ struct CalibrateOptions {
   // A calibrated preset of the same chip (an H100's for an H200) whose fitted time figures are carried over as they
   // are: nothing is fitted, every record is held out, and this card's micro-benchmarks still set its bandwidths.
   std::string transfer_from;
+  // Kernel families (models/kernel_families.hpp names) whose own figures alone are fitted, the machine's shared ones
+  // (off-chip latency, launch gap, the analytical model's one efficiency) and every other family's held as the preset
+  // gives them: a family with new measurements is fitted without moving what the others were fitted with. Empty:
+  // every family with training records, and the shared figures.
+  std::vector<std::string> families;
 };
 
 struct CalibrationResult {

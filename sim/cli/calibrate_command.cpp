@@ -21,7 +21,7 @@ namespace cascadesim::sim {
 const char* const calibrate_usage =
     "usage: cascadesim calibrate --hw PRESET --measured FILE... --out CALIBRATED.json [--max-iterations N]\n"
     "                            [--fit time,energy,analytical | --transfer-from CALIBRATED.json]\n"
-    "                            [--commit REV] [--config-dir DIR]\n"
+    "                            [--families F,...] [--commit REV] [--config-dir DIR]\n"
     "\n"
     "Fits the simulator's free parameters (matrix-unit efficiency, softmax throughput, off-chip latency, launch\n"
     "gap) and the analytical model's matrix efficiency to measured records by least squares on relative errors,\n"
@@ -34,7 +34,9 @@ const char* const calibrate_usage =
     "the energy fit to its provenance; --fit analytical refits the analytical matrix efficiency alone over the\n"
     "preset's simulator figures, as after a change to the analytical model's closed forms. --transfer-from carries\n"
     "a calibrated preset's fitted time figures to --hw, another card of the same chip, fitting nothing: every\n"
-    "record is held out, and a micro-benchmark file still sets this card's bandwidths.\n";
+    "record is held out, and a micro-benchmark file still sets this card's bandwidths. --families fits the named\n"
+    "kernel families' own figures alone (e.g. fa3-style after new fa3-style measurements), holding the machine's\n"
+    "shared figures and the other families' as --hw gives them.\n";
 
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
   const Arguments a(args, {{"--hw", Arity::one},
@@ -44,6 +46,7 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
                            {"--commit", Arity::one},
                            {"--fit", Arity::one},
                            {"--transfer-from", Arity::one},
+                           {"--families", Arity::one},
                            {"--config-dir", Arity::repeatable}});
   CalibrateCommandOptions o;
   o.calibrate.hardware_preset = a.value("--hw");
@@ -79,6 +82,17 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
   if (a.has("--transfer-from")) {
     if (a.has("--fit")) throw UsageError("--transfer-from fits nothing, so --fit cannot be given with it");
     o.calibrate.transfer_from = a.value("--transfer-from");
+  }
+  if (a.has("--families")) {
+    if (a.has("--transfer-from")) throw UsageError("--transfer-from fits nothing, so --families cannot be given with it");
+    std::string_view list = a.value("--families");
+    while (true) {
+      const std::string_view item = list.substr(0, list.find(','));
+      if (item.empty()) throw UsageError("--families takes kernel family names separated by commas");
+      o.calibrate.families.emplace_back(item);
+      if (item.size() == list.size()) break;
+      list.remove_prefix(item.size() + 1);
+    }
   }
   o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
