@@ -21,9 +21,9 @@ namespace {
 
 const char* const h100_name = "NVIDIA H100 80GB HBM3";
 
-std::vector<MeasuredPoint> synthetic_points() {
+std::vector<MeasuredPoint> synthetic_points(const std::vector<std::int64_t>& seq_lens = {512, 1024, 2048, 4096}) {
   std::vector<MeasuredPoint> points;
-  for (std::int64_t seq_len : {512, 1024, 2048, 4096}) {
+  for (std::int64_t seq_len : seq_lens) {
     for (std::int64_t head_dim : {64, 128}) {
       for (const char* kernel : {"dense", "anchor", "sparse"}) {
         MeasuredPoint p;
@@ -53,6 +53,7 @@ std::string write_records(const std::vector<MeasuredPoint>& points, const std::v
     const double noisy = ms[i] * (1.0 + 0.01 * std::sin(static_cast<double>(i) * 2.399));
     records.push_back({{"name", p.name},
                        {"kernel", p.kernel},
+                       {"implementation", p.implementation},
                        {"batch", 1},
                        {"seq_len", p.seq_len},
                        {"heads", p.heads},
@@ -140,6 +141,50 @@ TEST_CASE("calibration recovers the simulator's parameters from its own noisy me
   CHECK(preset.at("name") == "h100-sxm-calibrated");
   CHECK(preset.at("calibration").at("commit") == "test");
   CHECK(hardware_spec_of(preset).kernel_launch_us == doctest::Approx(parameter(result, "/kernel_launch_us")));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("calibrate with families fits the named family's own figures alone, the shared and other figures held") {
+  // The truth: the H100 preset with fa3-style kernels slower and costlier per unit than it says.
+  core::Json truth = flatten_hardware_preset("h100-sxm", {});
+  truth["kernel_families"]["fa3-style"] = {{"matrix_time_scale", 1.8}, {"unit_fixed_ns", 3000}};
+  std::vector<MeasuredPoint> points;
+  for (MeasuredPoint p : synthetic_points({512, 1024, 2048}))
+    if (p.kernel != "anchor") {
+      p.implementation = "fa3-style";
+      points.push_back(p);
+    }
+  const std::string path = write_records(points, simulate_points_ms(truth, points));
+  const core::Json shipped = flatten_hardware_preset("h100-sxm", {});
+
+  CalibrateOptions options;
+  options.hardware_preset = "h100-sxm";
+  options.measured_paths = {path};
+  options.fit_energy = false;
+  options.families = {"fa3-style"};
+  options.max_iterations = 20;
+  const CalibrationResult result = calibrate(options);
+  for (const CalibratedParameter& p : result.parameters) {
+    INFO(p.key);
+    CHECK(p.key.rfind("/kernel_families/fa3-style/", 0) == 0);
+  }
+  CHECK(parameter(result, "/kernel_families/fa3-style/matrix_time_scale") == doctest::Approx(1.8).epsilon(0.1));
+  const core::Json& preset = result.calibrated_preset;
+  CHECK(preset.at("memory").at("latency_ns") == shipped.at("memory").at("latency_ns"));
+  CHECK(preset.at("kernel_launch_us") == shipped.at("kernel_launch_us"));
+  CHECK(preset.value("matrix_efficiency", 0.0) == shipped.value("matrix_efficiency", 0.0));
+  CHECK_FALSE(preset.contains(core::Json::json_pointer("/kernel_families/fa2-style")));
+
+  // A family the records never ran is refused, naming the option.
+  options.families = {"gemm"};
+  std::string message;
+  try {
+    calibrate(options);
+  } catch (const core::ConfigError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("--families") != std::string::npos);
+  CHECK(message.find("'gemm' has no training record") != std::string::npos);
   std::filesystem::remove(path);
 }
 
