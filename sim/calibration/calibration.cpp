@@ -836,7 +836,8 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
       {"commit", options.commit},
       {"simulator_sustained_energy_errors",
        {{"training", energy_error_json(energy_train)}, {"held_out", energy_error_json(energy_held)}}}};
-  if (!fit_time && !transferring && recalibrating) {
+  const bool family_refit = fit_time && !options.families.empty();
+  if ((!fit_time || family_refit) && !transferring && recalibrating) {
     core::Json provenance = base.at("calibration");
     core::Json& earlier = provenance["parameters"];
     for (const core::Json& p : parameters) {
@@ -855,13 +856,38 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
                                                               {"held_out", error_json(ana_after, held)}};
       provenance["analytical_fit_commit"] = options.commit;
     }
+    // A refit of named families: their records, split and errors beside the earlier fit's, which still stand for
+    // every other figure.
+    if (family_refit) {
+      const core::Json families = family_provenance(family_records);
+      for (const std::string& family : options.families) provenance["kernel_families"][family] = families.at(family);
+      provenance["family_fits"].push_back(
+          {{"families", options.families},
+           {"measurements", set.files},
+           {"commit", options.commit},
+           {"split", result.split_rule},
+           {"training_points", train_points.size()},
+           {"held_out_points", points.size() - train_points.size()},
+           {"kernel_time_errors",
+            {{"simulator_before",
+              {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
+             {"simulator_after",
+              {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},
+             {"analytical_before",
+              {{"training", error_json(ana_before, train)}, {"held_out", error_json(ana_before, held)}}},
+             {"analytical_after",
+              {{"training", error_json(ana_after, train)}, {"held_out", error_json(ana_after, held)}}}}}});
+    }
     calibrated["calibration"] = provenance;
     result.calibrated_preset = std::move(calibrated);
     return result;
   }
+  // A full refit of a calibrated preset still names the preset the first fit started from.
+  const std::string base_preset =
+      recalibrating ? base.at("calibration").value("base_preset", preset_name) : preset_name;
   calibrated["calibration"] = {
       {"energy_fit", energy_provenance},
-      {"base_preset", preset_name},
+      {"base_preset", base_preset},
       {"measurements", set.files},
       {"commit", options.commit},
       {"split", result.split_rule},
