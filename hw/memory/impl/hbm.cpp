@@ -248,8 +248,13 @@ class Hbm final : public MemoryLevel {
 
     double done = issue_ns;
     double stall = 0;
+    // The k-th touched channel, counted round from first_channel without a division per channel.
+    auto channel_after = [&](std::uint64_t k) -> Channel& {
+      const std::uint64_t c = first_channel + k;
+      return channels_[c < channels ? c : c - channels];
+    };
     for (std::uint64_t k = 0; k < touched; ++k) {
-      Channel& ch = channels_[(first_channel + k) % channels];
+      Channel& ch = channel_after(k);
       const double start = ch.slots.first_free(issue_ns);
       starts_[k] = start;
       stall = std::max(stall, start - issue_ns);
@@ -259,7 +264,7 @@ class Hbm final : public MemoryLevel {
     const double completion = done + config_.latency_ns;
     // A queue slot is held until the data is back, latency included.
     for (std::uint64_t k = 0; k < touched; ++k)
-      channels_[(first_channel + k) % channels].slots.hold(starts_[k], completion);
+      channel_after(k).slots.hold(starts_[k], completion);
 
     const double moved = static_cast<double>(bursts * burst);
     stats_[hbm_stat::requests] += 1;
