@@ -85,7 +85,8 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
   }
   if (a.has("--families")) {
     if (a.has("--transfer-from")) throw UsageError("--transfer-from fits nothing, so --families cannot be given with it");
-    std::string_view list = a.value("--families");
+    const std::string families = a.value("--families");
+    std::string_view list = families;
     while (true) {
       const std::string_view item = list.substr(0, list.find(','));
       if (item.empty()) throw UsageError("--families takes kernel family names separated by commas");
