@@ -48,9 +48,7 @@ std::int64_t BandwidthCalendar::first_open(std::int64_t w) {
 double BandwidthCalendar::reserve(double start_ns, double bytes) {
   booked_bytes_ += bytes;
   if (bytes <= 0) return start_ns;
-  // Times are non-negative (ns since the run began), so truncation is the floor.
-  std::int64_t w = start_ns >= 0 ? static_cast<std::int64_t>(start_ns / window_ns_)
-                                 : static_cast<std::int64_t>(std::floor(start_ns / window_ns_));
+  std::int64_t w = window_index(start_ns, window_ns_);
   double t = start_ns;
   // A window that old has been overwritten in the ring: book from the oldest one kept.
   const std::int64_t oldest = newest_ - horizon_windows() + 1;

@@ -3,10 +3,17 @@
 // overlap in time, whatever order they are booked in.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace cascadesim::hw {
+
+// The window of length window_ns holding time t. Times are ns since the run began, so non-negative: truncation is
+// the floor (std::floor is a library call without SSE4.1, and this runs once per channel per memory request).
+inline std::int64_t window_index(double t, double window_ns) {
+  return t >= 0 ? static_cast<std::int64_t>(t / window_ns) : static_cast<std::int64_t>(std::floor(t / window_ns));
+}
 
 class BandwidthCalendar {
  public:
@@ -33,8 +40,9 @@ class BandwidthCalendar {
   // 16 bytes, so that the windows near the cores' times stay in the CPU's cache.
   struct Slot {
     double used = 0;
-    std::uint32_t lap = ~0u;       // window / ring size of the window held (~0: none yet)
-    std::uint32_t skip_ahead = 1;  // for a full window: a later window, at or before the first one not full, this far on
+    std::uint32_t lap = ~0u;  // window / ring size of the window held (~0: none yet)
+    std::uint32_t skip_ahead =
+        1;  // for a full window: a later window, at or before the first one not full, this far on
   };
   Slot& slot(std::int64_t window);
   bool full(std::int64_t window);
@@ -47,7 +55,7 @@ class BandwidthCalendar {
   double window_bytes_;
   double full_bytes_;  // a window within a rounding error of full counts as full: nothing useful fits in it
   std::vector<Slot> ring_;
-  int ring_bits_;  // ring_.size() == 1 << ring_bits_
+  int ring_bits_;             // ring_.size() == 1 << ring_bits_
   std::int64_t newest_ = -1;  // highest window booked so far
   double booked_bytes_ = 0;
 };

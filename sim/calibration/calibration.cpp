@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -88,13 +87,18 @@ core::Json family_provenance(const FamilyCounts& count) {
   return out;
 }
 
+// Whether a fit that names `families` (CalibrateOptions::families; none: every family) fits this one's figures.
+bool fits_family(const std::vector<std::string>& families, const std::string& family) {
+  return families.empty() || std::find(families.begin(), families.end(), family) != families.end();
+}
+
 // The machine's figures every kernel shares, then the own figures of each fitted family (attention implementations,
 // GEMMs, decode, elementwise) that the training records ran (models/kernel_families.hpp). Selection kernels are
 // measured only inside anchor and cascade records, too small a share of those times to fit on their own: they keep
 // the components' rates. With the launch gap measured (launch_measured) each family fits its own per-kernel cost
 // beside it; without, the gap is fitted and the families' per-kernel costs, which only it could tell apart from
 // the gap, are left at theirs.
-// With `only` given, the named families' own figures alone (CalibrateOptions::families).
+// With `only` given, the named families' own figures alone.
 std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const FamilyCounts& count, bool launch_measured,
                                            const std::vector<std::string>& only) {
   std::vector<SimulatorKnob> knobs;
@@ -108,7 +112,7 @@ std::vector<SimulatorKnob> simulator_knobs(const core::Json& hardware, const Fam
   for (std::size_t f = 0; f < count.size(); ++f) {
     if (count[f] == 0 || !fitted_family(f)) continue;
     const std::string family(models::kernel_family_names[f]);
-    if (!only.empty() && std::find(only.begin(), only.end(), family) == only.end()) continue;
+    if (!fits_family(only, family)) continue;
     const std::string at = "/kernel_families/" + family + "/";
     const bool gemm = family == "gemm", elementwise = family == "elementwise";
     if (!elementwise)  // streams' matrix work (pooled scores) is too small a share of their time to fit
@@ -573,11 +577,11 @@ void fit_matrix_efficiency(const core::Json& base, core::Json& calibrated,
 // keeps the preset's matrix_efficiency.
 void fit_family_efficiencies(const core::Json& base, core::Json& calibrated,
                              const std::vector<MeasuredPoint>& train_points, const std::vector<double>& train_ms,
-                             CalibrationResult& result, const std::function<bool(const std::string&)>& refitted) {
+                             CalibrationResult& result, const std::vector<std::string>& families) {
   std::map<std::string, std::vector<std::size_t>> records;  // family -> its training records
   for (std::size_t i = 0; i < train_points.size(); ++i)
     if (const std::string family = record_family(train_points[i]);
-        models::kernel_family_index(family) && refitted(family))
+        models::kernel_family_index(family) && fits_family(families, family))
       records[family].push_back(i);
   if (records.empty()) return;
   constexpr int lowest_percent = 20, highest_percent = 100;
@@ -743,15 +747,11 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   if (fit_time || (options.fit_analytical && !transferring)) {
     // A refit starts from the machine's one efficiency: families' own from an earlier fit would skew it. Fitting
     // named families only, the machine's efficiency and the other families' stay as they are.
-    auto refitted = [&](const std::string& family) {
-      return options.families.empty() ||
-             std::find(options.families.begin(), options.families.end(), family) != options.families.end();
-    };
     if (calibrated.contains("kernel_families") && calibrated["kernel_families"].is_object())
       for (auto& [family, figures] : calibrated["kernel_families"].items())
-        if (figures.is_object() && refitted(family)) figures.erase("analytical_matrix_efficiency");
+        if (figures.is_object() && fits_family(options.families, family)) figures.erase("analytical_matrix_efficiency");
     if (options.families.empty()) fit_matrix_efficiency(base, calibrated, train_points, train_ms, result);
-    fit_family_efficiencies(base, calibrated, train_points, train_ms, result, refitted);
+    fit_family_efficiencies(base, calibrated, train_points, train_ms, result, options.families);
   }
   if (fit_energy)
     for (CalibratedParameter& p : fit_energy_figures(calibrated, train_points)) result.parameters.push_back(p);
@@ -817,6 +817,13 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     const ErrorSummary s = summarize_errors(predicted, measured_ms, select);
     return core::Json{{"points", s.count}, {"median_ape", s.median_ape}, {"max_ape", s.max_ape}};
   };
+  auto split_errors = [&](const std::vector<double>& predicted) {
+    return core::Json{{"training", error_json(predicted, train)}, {"held_out", error_json(predicted, held)}};
+  };
+  const core::Json kernel_time_errors = {{"simulator_before", split_errors(sim_before)},
+                                         {"simulator_after", split_errors(sim_after)},
+                                         {"analytical_before", split_errors(ana_before)},
+                                         {"analytical_after", split_errors(ana_after)}};
   // Measured energy per run under sustained load against the simulator's sustained run, where records carry it.
   std::vector<double> measured_J, sim_J;
   std::vector<bool> energy_train(points.size()), energy_held(points.size());
@@ -852,8 +859,7 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     // A refit of the analytical efficiency alone: its errors now, and the commit whose closed forms it fits
     // ("analytical_before" stays the shipped preset's, which this preset's base_preset names).
     if (options.fit_analytical) {
-      provenance["kernel_time_errors"]["analytical_after"] = {{"training", error_json(ana_after, train)},
-                                                              {"held_out", error_json(ana_after, held)}};
+      provenance["kernel_time_errors"]["analytical_after"] = kernel_time_errors.at("analytical_after");
       provenance["analytical_fit_commit"] = options.commit;
     }
     // A refit of named families: their records, split and errors beside the earlier fit's, which still stand for
@@ -861,22 +867,13 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
     if (family_refit) {
       const core::Json families = family_provenance(family_records);
       for (const std::string& family : options.families) provenance["kernel_families"][family] = families.at(family);
-      provenance["family_fits"].push_back(
-          {{"families", options.families},
-           {"measurements", set.files},
-           {"commit", options.commit},
-           {"split", result.split_rule},
-           {"training_points", train_points.size()},
-           {"held_out_points", points.size() - train_points.size()},
-           {"kernel_time_errors",
-            {{"simulator_before",
-              {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
-             {"simulator_after",
-              {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},
-             {"analytical_before",
-              {{"training", error_json(ana_before, train)}, {"held_out", error_json(ana_before, held)}}},
-             {"analytical_after",
-              {{"training", error_json(ana_after, train)}, {"held_out", error_json(ana_after, held)}}}}}});
+      provenance["family_fits"].push_back({{"families", options.families},
+                                           {"measurements", set.files},
+                                           {"commit", options.commit},
+                                           {"split", result.split_rule},
+                                           {"training_points", train_points.size()},
+                                           {"held_out_points", points.size() - train_points.size()},
+                                           {"kernel_time_errors", kernel_time_errors}});
     }
     calibrated["calibration"] = provenance;
     result.calibrated_preset = std::move(calibrated);
@@ -885,23 +882,16 @@ CalibrationResult calibrate(const CalibrateOptions& options) {
   // A full refit of a calibrated preset still names the preset the first fit started from.
   const std::string base_preset =
       recalibrating ? base.at("calibration").value("base_preset", preset_name) : preset_name;
-  calibrated["calibration"] = {
-      {"energy_fit", energy_provenance},
-      {"base_preset", base_preset},
-      {"measurements", set.files},
-      {"commit", options.commit},
-      {"split", result.split_rule},
-      {"training_points", train_points.size()},
-      {"held_out_points", points.size() - train_points.size()},
-      {"parameters", parameters},
-      {"kernel_families", family_provenance(family_records)},
-      {"kernel_time_errors",
-       {{"simulator_before", {{"training", error_json(sim_before, train)}, {"held_out", error_json(sim_before, held)}}},
-        {"simulator_after", {{"training", error_json(sim_after, train)}, {"held_out", error_json(sim_after, held)}}},
-        {"analytical_before",
-         {{"training", error_json(ana_before, train)}, {"held_out", error_json(ana_before, held)}}},
-        {"analytical_after",
-         {{"training", error_json(ana_after, train)}, {"held_out", error_json(ana_after, held)}}}}}};
+  calibrated["calibration"] = {{"energy_fit", energy_provenance},
+                               {"base_preset", base_preset},
+                               {"measurements", set.files},
+                               {"commit", options.commit},
+                               {"split", result.split_rule},
+                               {"training_points", train_points.size()},
+                               {"held_out_points", points.size() - train_points.size()},
+                               {"parameters", parameters},
+                               {"kernel_families", family_provenance(family_records)},
+                               {"kernel_time_errors", kernel_time_errors}};
   if (transferring) calibrated["calibration"]["transferred_from"] = options.transfer_from;
   result.calibrated_preset = std::move(calibrated);
   return result;

@@ -38,6 +38,20 @@ const char* const calibrate_usage =
     "kernel families' own figures alone (e.g. fa3-style after new fa3-style measurements), holding the machine's\n"
     "shared figures and the other families' as --hw gives them.\n";
 
+namespace {
+// "a,b,,c" -> {"a", "b", "", "c"}: an option's comma-separated list, empty items kept for the caller to refuse.
+std::vector<std::string> comma_items(const std::string& list) {
+  std::vector<std::string> items;
+  std::size_t from = 0;
+  for (std::size_t comma = list.find(','); comma != std::string::npos; comma = list.find(',', from)) {
+    items.push_back(list.substr(from, comma - from));
+    from = comma + 1;
+  }
+  items.push_back(list.substr(from));
+  return items;
+}
+}  // namespace
+
 CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& args) {
   const Arguments a(args, {{"--hw", Arity::one},
                            {"--measured", Arity::list},
@@ -64,9 +78,7 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
   if (a.has("--fit")) {
     o.calibrate.fit_time = o.calibrate.fit_energy = false;
     const std::string fit = a.value("--fit");
-    std::string_view list = fit;
-    while (true) {
-      const std::string_view item = list.substr(0, list.find(','));
+    for (const std::string& item : comma_items(fit)) {
       if (item == "time")
         o.calibrate.fit_time = true;
       else if (item == "energy")
@@ -75,8 +87,6 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
         o.calibrate.fit_analytical = true;
       else
         throw UsageError("--fit takes time, energy, analytical or a list of them (got '" + fit + "')");
-      if (item.size() == list.size()) break;
-      list.remove_prefix(item.size() + 1);
     }
   }
   if (a.has("--transfer-from")) {
@@ -84,16 +94,11 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
     o.calibrate.transfer_from = a.value("--transfer-from");
   }
   if (a.has("--families")) {
-    if (a.has("--transfer-from")) throw UsageError("--transfer-from fits nothing, so --families cannot be given with it");
-    const std::string families = a.value("--families");
-    std::string_view list = families;
-    while (true) {
-      const std::string_view item = list.substr(0, list.find(','));
-      if (item.empty()) throw UsageError("--families takes kernel family names separated by commas");
-      o.calibrate.families.emplace_back(item);
-      if (item.size() == list.size()) break;
-      list.remove_prefix(item.size() + 1);
-    }
+    if (a.has("--transfer-from"))
+      throw UsageError("--transfer-from fits nothing, so --families cannot be given with it");
+    o.calibrate.families = comma_items(a.value("--families"));
+    if (std::find(o.calibrate.families.begin(), o.calibrate.families.end(), "") != o.calibrate.families.end())
+      throw UsageError("--families takes kernel family names separated by commas");
   }
   o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");

@@ -184,11 +184,7 @@ class SlotCalendar {
     std::uint32_t skip_ahead = 0;  // for a full window: a later window, at or before the first free one, this far on
   };
 
-  // Times are ns since the run began, so non-negative: truncation is the floor (std::floor is a library call
-  // without SSE4.1, and these run once per channel per request).
-  std::int64_t window_of(double t) const {
-    return t >= 0 ? static_cast<std::int64_t>(t / window_ns_) : static_cast<std::int64_t>(std::floor(t / window_ns_));
-  }
+  std::int64_t window_of(double t) const { return window_index(t, window_ns_); }
   // The first window starting at or after t.
   std::int64_t window_after(double t) const {
     const double windows = t / window_ns_;
@@ -263,8 +259,7 @@ class Hbm final : public MemoryLevel {
     }
     const double completion = done + config_.latency_ns;
     // A queue slot is held until the data is back, latency included.
-    for (std::uint64_t k = 0; k < touched; ++k)
-      channel_after(k).slots.hold(starts_[k], completion);
+    for (std::uint64_t k = 0; k < touched; ++k) channel_after(k).slots.hold(starts_[k], completion);
 
     const double moved = static_cast<double>(bursts * burst);
     stats_[hbm_stat::requests] += 1;
