@@ -99,6 +99,8 @@ CalibrateCommandOptions parse_calibrate_args(const std::vector<std::string>& arg
     o.calibrate.families = comma_items(a.value("--families"));
     if (std::find(o.calibrate.families.begin(), o.calibrate.families.end(), "") != o.calibrate.families.end())
       throw UsageError("--families takes kernel family names separated by commas");
+    if (!o.calibrate.fit_time && !o.calibrate.fit_analytical)
+      throw UsageError("--families names what --fit time or --fit analytical fits; --fit energy fits no family");
   }
   o.calibrate.config_dirs = a.values("--config-dir");
   if (o.calibrate.hardware_preset.empty()) throw UsageError("--hw PRESET is required");
