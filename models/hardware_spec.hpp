@@ -36,6 +36,8 @@ struct HardwareSpec {
   // 0 where it declares none: the unit lacks that class.
   std::array<double, matrix_rate_count> declared_matrix_macs_per_cycle{};
   double vector_flops_per_cycle = 0;    // one core's elementwise FP32 operations: /vector_unit
+  // Its exponentials on their own pipe, beside the lanes (/vector_unit); 0: counted as lane operations.
+  double vector_exps_per_cycle = 0;
   double hbm_bandwidth_GBps = 0;        // off-chip memory peak, GB = 1e9 bytes: /memory
   double core_port_bandwidth_GBps = 0;  // one core's port into the on-chip network: /noc; 0: not a limit
   double load_latency_ns = 0;           // a load that misses the L2, unloaded: the /noc, /l2 and /memory latencies

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 namespace cascadesim::models {
 
@@ -112,30 +114,55 @@ bool kv_reused_in_l2(const dataflow::AttentionWork& w, const HardwareSpec& hw) {
   return working_set <= hw.l2_bytes;
 }
 
-// The kernel's family figures and implementation in closed form (the engine's, sim/engine/engine.cpp): time scales
-// on its matrix and vector work (with the family's own analytical efficiency), fa2-style's softmax after the matrix
-// work, and the kernel's own fixed cost.
+// The vector unit times its lanes and its exponential pipe side by side (hw/compute/impl/simd_vector_unit.cpp:
+// max(lane ops / lanes, exps / exp rate)); as lane-equivalent FLOPs beside vector_flops, which count both. Where
+// exponentials are one in five of a softmax's operations and the pipe runs at 1/16 of the lanes (an H100 SM), they
+// set the time: FlashAttention-3's reason to overlap them with the matrix work (Shah et al. 2024, §3).
+void add_special_function_terms(const HardwareSpec& hw, OpCost& c) {
+  if (hw.vector_exps_per_cycle <= 0 || c.exps <= 0) return;
+  const double lane_flops = c.vector_flops - c.exps;
+  const double exp_flops = c.exps * hw.vector_flops_per_cycle / hw.vector_exps_per_cycle;
+  c.special_function_flops = std::max(lane_flops, exp_flops) - c.vector_flops;
+}
+
+// The kernel's family figures in closed form (the engine's, sim/engine/engine.cpp): time scales on its matrix and
+// vector work (with the family's own analytical efficiency) and the kernel's own fixed cost.
 void add_family_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const KernelFamilyFigures& f = hw.kernel_families[dataflow::kernel_family(kernel)];
   // The roofline divides every matrix FLOP by the machine's matrix_efficiency; a family's own takes its place.
   const double efficiency_scale =
       f.analytical_matrix_efficiency > 0 ? hw.matrix_efficiency / f.analytical_matrix_efficiency : 1.0;
   c.family_matrix_flops = (f.matrix_time_scale * efficiency_scale - 1.0) * (c.matrix_flops + c.precision_matrix_flops);
-  c.family_vector_flops = (f.vector_time_scale - 1.0) * c.vector_flops;
-  if (const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work)) {
-    const dataflow::AttentionImplementation& impl = dataflow::attention_implementation(a->implementation);
-    if (impl.runs_as_thread_blocks() && impl.overlap == dataflow::SoftmaxOverlap::serial)
-      c.serial_vector_flops = (1.0 - f.softmax_overlap) * f.vector_time_scale * c.vector_flops;
-  }
+  c.family_vector_flops = (f.vector_time_scale - 1.0) * (c.vector_flops + c.special_function_flops);
   c.fixed_s = c.kernels * f.kernel_fixed_us * 1e-6;
 }
 
+// A unit's compute on its core, as the engine chains a block's matrix work and softmax: a serial kernel's softmax
+// starts once (1 - softmax_overlap) of the block's matrix work is done and the next block waits for it; an overlapped
+// kernel's matrix and vector units each stream their own chain. Totals over the kernel, as roofline times.
+struct ComputeChain {
+  double unit_s = 0;        // one unit alone on its core, summed over the kernel's units
+  double throughput_s = 0;  // with `in_flight` units sharing each core's matrix and vector units
+};
+ComputeChain compute_chain(const dataflow::Kernel& kernel, const HardwareSpec& hw, const RooflineTime& t,
+                           double in_flight) {
+  const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
+  const bool serial = a && dataflow::attention_implementation(a->implementation).runs_as_thread_blocks() &&
+                      dataflow::attention_implementation(a->implementation).overlap == dataflow::SoftmaxOverlap::serial;
+  const double overlap = hw.kernel_families[dataflow::kernel_family(kernel)].softmax_overlap;
+  const double unit_s = serial ? std::max(t.matrix_s, (1.0 - overlap) * t.matrix_s + t.vector_s)
+                               : std::max(t.matrix_s, t.vector_s);
+  return {unit_s, std::max({t.matrix_s, t.vector_s, unit_s / in_flight})};
+}
+
 // An attention unit's steps, one key tile each, depend on one another (the online softmax carries over): each
-// computes at one core's rate for the kernel's mean tile, loads its tile through the core's port, and with `stages`
-// tiles in flight waits for a load issued that many steps earlier (the engine's ring of K/V buffers).
-double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw, const OpCost& c, double compute_s,
-                        double tiles) {
-  const double compute_step_s = compute_s * static_cast<double>(hw.cores) / tiles;
+// computes its own chain for the kernel's mean tile, or its share of the core where the units in flight keep the
+// core busy, loads its tile through the core's port, and with `stages` tiles in flight waits for a load issued that
+// many steps earlier (the engine's ring of K/V buffers).
+double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw, const OpCost& c,
+                        const ComputeChain& per_unit, double in_flight, double tiles) {
+  const double per_tile = static_cast<double>(hw.cores) / tiles;
+  const double compute_step_s = std::max(per_unit.unit_s, in_flight * per_unit.throughput_s) * per_tile;
   const double port_step_s =
       hw.core_port_bandwidth_GBps > 0 ? c.moved_bytes / tiles / (hw.core_port_bandwidth_GBps * 1e9) : 0.0;
   const std::int64_t declared = dataflow::attention_implementation(a.implementation).figures(a.head_dim).kv_stages;
@@ -143,23 +170,73 @@ double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw
       declared > 0 ? declared
                    : std::max<std::int64_t>(
                          1, dataflow::pipeline_stages(a, hw.sram_per_core_bytes, dataflow::default_pipeline_stages)));
-  const double round_trip_s = hw.load_latency_ns * 1e-9 + port_step_s + compute_step_s;
+  const double round_trip_s = hw.load_latency_ns * 1e-9 + port_step_s + per_unit.unit_s * per_tile;
   return std::max({compute_step_s, port_step_s, round_trip_s / stages});
+}
+
+// The engine hands each unit to whichever resident slot frees first, in its order (key splits fastest, then query
+// tiles, head groups, sequences), so a causal kernel ends with its last head group's longest units: the time of
+// that greedy schedule over every core's slots, each unit its fixed cost and its steps (Graham 1969: within one
+// longest unit of the mean load, and near that bound when the longest come last). Only the last units' order sets
+// how far the busiest slot outlasts the mean: the schedule is followed unit by unit over the last tail_waves
+// waves, the units before them spread evenly over the slots (what keeps this cheap for a sweep's many kernels).
+double attention_slots_s(const dataflow::AttentionWork& a, double slots, double tiles, double unit_fixed_s,
+                         double step_s) {
+  constexpr double tail_waves = 2;
+  const auto all_units = static_cast<std::int64_t>(a.units());
+  const std::int64_t tail = std::min(all_units, static_cast<std::int64_t>(tail_waves * slots));
+  std::vector<double> tail_s;  // the last units' times, in the order the engine hands them out
+  tail_s.reserve(static_cast<std::size_t>(tail));
+  double tail_steps = 0;
+  // The first tail unit's place in the engine's order, then counters stepped as the engine's unit index is.
+  const std::int64_t first = all_units - tail;
+  std::int64_t split = first % a.kv_splits;
+  std::int64_t q = (first / a.kv_splits) % a.query_tiles;
+  std::int64_t g = (first / (a.kv_splits * a.query_tiles)) % a.head_groups();
+  std::int64_t listed = a.unit_tile_count(g, q);
+  for (std::int64_t u = first; u < all_units; ++u) {
+    const auto steps = static_cast<double>(listed * (split + 1) / a.kv_splits - listed * split / a.kv_splits);
+    tail_steps += steps;
+    tail_s.push_back(unit_fixed_s + steps * step_s);
+    if (++split < a.kv_splits) continue;
+    split = 0;
+    if (++q == a.query_tiles) {
+      q = 0;
+      if (++g == a.head_groups()) g = 0;
+    }
+    listed = a.unit_tile_count(g, q);
+  }
+  const double before_s =
+      ((std::max(0.0, tiles - tail_steps)) * step_s + static_cast<double>(all_units - tail) * unit_fixed_s) / slots;
+  // The first wave takes a slot each; later units the slot that frees first (a min-heap of the slots' end times).
+  const auto slot_count = static_cast<std::size_t>(slots);
+  std::vector<double> free_at(std::min(slot_count, tail_s.size()));
+  for (std::size_t i = 0; i < free_at.size(); ++i) free_at[i] = before_s + tail_s[i];
+  if (free_at.empty()) return before_s;
+  if (free_at.size() < slot_count) return *std::max_element(free_at.begin(), free_at.end());
+  std::make_heap(free_at.begin(), free_at.end(), std::greater<>());
+  double end = *std::max_element(free_at.begin(), free_at.end());
+  for (std::size_t i = slot_count; i < tail_s.size(); ++i) {
+    std::pop_heap(free_at.begin(), free_at.end(), std::greater<>());
+    free_at.back() += tail_s[i];
+    end = std::max(end, free_at.back());
+    std::push_heap(free_at.begin(), free_at.end(), std::greater<>());
+  }
+  return end;
 }
 
 // The busiest core's share of the kernel in closed form, as the engine hands units to the cores in turn: it runs
 // ceil(units / cores) of them, so a last partial wave leaves the other cores idle for as long, and its bytes pass
 // its own port. Both are written as the aggregate work that takes that long (wave_*_flops, port_excess_bytes).
 // Then latency: each of the core's resident slots runs its units one after another, each its family's fixed cost
-// (block start, prologue, epilogue) and its own dependent steps; the kernel lasts as long as its busiest slot, or its
-// longest unit, where that outlasts the throughput bounds (unit_chain_s).
+// (block start, prologue, epilogue) and its own dependent steps; the kernel lasts as long as its busiest slot where
+// that outlasts the throughput bounds (unit_chain_s).
 void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw, OpCost& c) {
   const double units = dataflow::work_units(kernel);
   const double busiest = std::ceil(units / static_cast<double>(std::max<std::int64_t>(hw.cores, 1)));
   const double idle = busiest * static_cast<double>(hw.cores) / units - 1.0;
   c.wave_matrix_flops = idle * (c.matrix_flops + c.precision_matrix_flops + c.family_matrix_flops);
-  c.wave_vector_flops = idle * (c.vector_flops + c.family_vector_flops);
-  c.serial_vector_flops *= 1.0 + idle;
+  c.wave_vector_flops = idle * (c.vector_flops + c.special_function_flops + c.family_vector_flops);
   const double port_s =
       hw.core_port_bandwidth_GBps > 0 ? busiest * (c.moved_bytes / units) / (hw.core_port_bandwidth_GBps * 1e9) : 0.0;
   c.port_excess_bytes = std::max(0.0, port_s * hw.hbm_bandwidth_GBps * 1e9 - c.hbm_bytes);
@@ -168,20 +245,24 @@ void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw,
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   const double in_flight = a ? static_cast<double>(dataflow::units_in_flight(*a, hw.core_limits())) : 1.0;
   const double rounds = std::ceil(busiest / in_flight);
+  // The compute bound: the matrix or vector unit, or a serial kernel's chains where its units in flight cannot keep
+  // the matrix unit busy through their softmax; the part beyond both units is the serial vector time.
+  const ComputeChain chain = compute_chain(kernel, hw, roofline_time(c, hw), in_flight);
+  {
+    const RooflineTime parallel = roofline_time(c, hw);
+    if (chain.throughput_s > std::max(parallel.matrix_s, parallel.vector_s))
+      c.serial_vector_flops = (chain.throughput_s - parallel.matrix_s) * hw.peak_vector_TFLOPs() * 1e12;
+  }
   const RooflineTime busy = roofline_time(c, hw);
   const double compute_s = std::max(busy.matrix_s + busy.serial_s, busy.vector_s);
   // Other kernels: one unit a round (in_flight 1), computing at the core's rate or loading through its port.
-  double steps_s = std::max(compute_s, port_s);
+  double slot_s = rounds * f.unit_fixed_ns * 1e-9 + std::max(compute_s, port_s);
   const double tiles = a ? a->batch * a->loaded_blocks() : 0.0;
   if (tiles > 0 && a->query_tiles > 0) {
-    std::int64_t longest = 0;  // causal units grow with the query tile: the last one is the longest
-    for (std::int64_t g = 0; g < a->head_groups(); ++g)
-      longest = std::max(longest, a->unit_tile_count(g, a->query_tiles - 1));
-    const double longest_steps = std::ceil(static_cast<double>(longest) / static_cast<double>(a->kv_splits));
-    const double step_s = attention_step_s(*a, hw, c, compute_s / (1.0 + idle), tiles);
-    steps_s = std::max(rounds * tiles / units, longest_steps) * step_s;
+    const ComputeChain per_unit{chain.unit_s / (1.0 + idle), chain.throughput_s / (1.0 + idle)};
+    const double step_s = attention_step_s(*a, hw, c, per_unit, in_flight, tiles);
+    slot_s = attention_slots_s(*a, static_cast<double>(hw.cores) * in_flight, tiles, f.unit_fixed_ns * 1e-9, step_s);
   }
-  const double slot_s = rounds * f.unit_fixed_ns * 1e-9 + steps_s;
   c.unit_chain_s = std::max(0.0, slot_s - std::max(compute_s, busy.memory_s));
 }
 
@@ -214,6 +295,7 @@ OpCost tiled_analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec&
   for (const dataflow::MatrixShare& m : dataflow::matrix_shares(kernel))
     if (m.share > 0) at_dtype_peak += m.share * c.matrix_flops * hw.matrix_time_ratio(m.precision);
   if (at_dtype_peak > 0) c.precision_matrix_flops = at_dtype_peak - c.matrix_flops;
+  add_special_function_terms(hw, c);
   add_family_terms(kernel, hw, c);
   const auto* a = std::get_if<dataflow::AttentionWork>(&kernel.work);
   if (a && kv_reused_in_l2(*a, hw)) add_l2_reuse(*a, c);

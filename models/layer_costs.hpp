@@ -63,6 +63,10 @@ struct OpCost {
   // The FLOPs at the matrix_dtype's peak that the kernels' own precisions add (negative where they run faster:
   // fp8 on an H100 halves its products' time), so that the roofline divides by one peak (analytical_cost).
   double precision_matrix_flops = 0;
+  // The lane-equivalent FLOPs by which the vector unit's exponential pipe outlasts its lanes, which run beside it
+  // (negative where the lanes take longer and the exponentials hide behind them), so that the roofline divides
+  // the vector work by one peak as the component times it: max(lane ops / lanes, exps / exp rate).
+  double special_function_flops = 0;
   double serial_vector_flops = 0;
   double fixed_s = 0;
   // What a kernel's work units leave idle (analytical_cost): the matrix and vector FLOPs the cores without a unit in
@@ -92,6 +96,7 @@ struct OpCost {
     family_matrix_flops += o.family_matrix_flops;
     family_vector_flops += o.family_vector_flops;
     precision_matrix_flops += o.precision_matrix_flops;
+    special_function_flops += o.special_function_flops;
     serial_vector_flops += o.serial_vector_flops;
     fixed_s += o.fixed_s;
     wave_matrix_flops += o.wave_matrix_flops;
@@ -112,10 +117,12 @@ inline OpCost operator*(double scale, const OpCost& c) {
   OpCost s;
   s += c;
   for (double* v :
-       {&s.matrix_flops,        &s.vector_flops,           &s.hbm_bytes,           &s.host_bytes,          &s.kernels,
-        &s.family_matrix_flops, &s.precision_matrix_flops, &s.family_vector_flops, &s.serial_vector_flops, &s.fixed_s,
-        &s.wave_matrix_flops,   &s.wave_vector_flops,      &s.port_excess_bytes,   &s.unit_chain_s,        &s.exps,
-        &s.moved_bytes,         &s.written_bytes,          &s.select_candidates,   &s.select_flops,        &s.requests})
+       {&s.matrix_flops,        &s.vector_flops,           &s.hbm_bytes,           &s.host_bytes,
+        &s.kernels,             &s.family_matrix_flops,    &s.precision_matrix_flops, &s.family_vector_flops,
+        &s.special_function_flops, &s.serial_vector_flops, &s.fixed_s,           &s.wave_matrix_flops,
+        &s.wave_vector_flops,   &s.port_excess_bytes,      &s.unit_chain_s,        &s.exps,
+        &s.moved_bytes,         &s.written_bytes,          &s.select_candidates,   &s.select_flops,
+        &s.requests})
     *v *= scale;
   return s;
 }

@@ -12,6 +12,8 @@ class VectorUnit : public hw::Component {
   virtual double cycles(double flops, double exps) const = 0;
   // Contract: the unit's peak elementwise operations per cycle (for the roofline and utilization). Pure.
   virtual double peak_flops_per_cycle() const = 0;
+  // Contract: the unit's peak exponentials per cycle on their own pipe (the closed form's rate for them). Pure.
+  virtual double peak_exps_per_cycle() const = 0;
   virtual void count(double cycles, double flops, double exps) = 0;
   bool per_core() const override { return true; }
 };

@@ -45,6 +45,7 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
         .error_at(matrix_rate_keys[own], "the matrix_dtype's (" + std::string(models::to_string(spec.matrix_dtype)) +
                                              ") rate is the unit's own peak; remove this key or change matrix_dtype");
   spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
+  spec.vector_exps_per_cycle = vector->peak_exps_per_cycle();
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
   spec.load_latency_ns = l2->latency_ns() + memory->latency_ns();
   if (noc) {

@@ -10,6 +10,8 @@
 #include "models/dataflow/attention_implementation.hpp"
 #include "models/dataflow/layer.hpp"
 #include "models/kernel_families.hpp"
+#include "models/layer_costs.hpp"
+#include "models/roofline.hpp"
 #include "sim/engine/engine.hpp"
 
 using namespace cascadesim;
@@ -437,4 +439,47 @@ TEST_CASE("fa3-style's softmax runs beside the matrix work, fa2-style's after it
   spec.kernel_families[*models::kernel_family_index("fa2-style")].softmax_overlap = 0.5;
   system = hw::System::build(node, spec);
   CHECK(time_of("fa2-style") == doctest::Approx(fa2 * 0.75).epsilon(0.05));
+}
+
+TEST_CASE("the closed form chains a block's softmax as the engine does, its exponentials on their own pipe") {
+  // The softmax's exponentials alone cost as much as the matrix work; its other operations take a tenth of that.
+  Machine m;
+  m.hbm_GBps = 1e5;
+  Json config = hardware_json(m);
+  AttentionWork w = attention(0, false);
+  const double scores_per_block = static_cast<double>(w.rows * w.tile_tokens);
+  const double mm_cycles = 2.0 * scores_per_block * static_cast<double>(w.head_dim) / m.macs_per_cycle;
+  config["vector_unit"]["flops_per_cycle"] = 10.0 * scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
+  config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
+  models::HardwareSpec spec;
+  spec.cores = 4;
+  spec.clock_GHz = 1;
+  spec.sram_per_core_bytes = 228e3;
+  core::ConfigErrors errors;
+  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
+  hw::System::take_roofline_figures(node, spec);
+  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
+  errors.throw_if_any();
+  auto kernel_of = [&w](const char* implementation) {
+    AttentionWork a = w;
+    a.implementation = models::dataflow::attention_implementation_index(implementation);
+    return Kernel{"dense", models::Op::attention, 0, models::LayerKind::dense, a};
+  };
+  auto predicted_ns = [&spec](const Kernel& k) {
+    return models::roofline_time(models::analytical_cost(k, spec), spec).time_s * 1e9;
+  };
+  // One unit per core (the core's defaults), 256 units on 4 cores; causal, the last head's longest units end it.
+  for (const char* implementation : {"fa2-style", "fa3-style"}) {
+    CAPTURE(implementation);
+    CHECK(predicted_ns(kernel_of(implementation)) ==
+          doctest::Approx(run_ns(*system, {kernel_of(implementation)})).epsilon(0.05));
+    w.causal = true;
+    w.heads = w.kv_heads = 2;  // 64 units on 4 cores: the longest, 32 tiles, is an eighth of a core's 264 steps
+    CHECK(predicted_ns(kernel_of(implementation)) ==
+          doctest::Approx(run_ns(*system, {kernel_of(implementation)})).epsilon(0.05));
+    w = attention(0, false);
+  }
+  // Softmax = matrix work: serial takes both, overlapped the larger (with the exponentials at the lanes' rate the
+  // softmax would be a tenth of the matrix work, and fa2-style 1.1 times fa3-style).
+  CHECK(predicted_ns(kernel_of("fa3-style")) == doctest::Approx(predicted_ns(kernel_of("fa2-style")) / 2).epsilon(0.05));
 }

@@ -82,6 +82,7 @@ class SimdVectorUnit final : public VectorUnit {
     return std::max(flops / config_.flops_per_cycle, exps / config_.exps_per_cycle);
   }
   double peak_flops_per_cycle() const override { return config_.flops_per_cycle; }
+  double peak_exps_per_cycle() const override { return config_.exps_per_cycle; }
   void count(double cycles, double flops, double exps) override {
     stats_[0] += flops;
     stats_[1] += exps;
