@@ -191,7 +191,7 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
     out.push_back(attention(shape, LayerKind::reuse));
   } else if (p.kernel == "cascade") {
     for (const Kernel& k : record_kernels(p))
-      if (std::holds_alternative<models::dataflow::StreamWork>(k.work)) out.push_back(models::dataflow::kernel_cost(k));
+      if (std::holds_alternative<models::dataflow::StreamWork>(k.work)) out.push_back(models::analytical_cost(k, hw));
     const std::int64_t pooled = (p.seq_len + p.pool_factor - 1) / p.pool_factor;
     out.push_back(attention(attention_shape(p, pooled, p.tile_q / p.pool_factor), LayerKind::anchor));
     out.push_back(attention(shape, LayerKind::reuse));
