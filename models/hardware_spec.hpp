@@ -35,7 +35,7 @@ struct HardwareSpec {
   // The section's rates at the other precision classes (models::matrix_rate; /matrix_unit/<class>_macs_per_cycle),
   // 0 where it declares none: the unit lacks that class.
   std::array<double, matrix_rate_count> declared_matrix_macs_per_cycle{};
-  double vector_flops_per_cycle = 0;    // one core's elementwise FP32 operations: /vector_unit
+  double vector_flops_per_cycle = 0;  // one core's elementwise FP32 operations: /vector_unit
   // Its exponentials on their own pipe, beside the lanes (/vector_unit); 0: counted as lane operations.
   double vector_exps_per_cycle = 0;
   double hbm_bandwidth_GBps = 0;        // off-chip memory peak, GB = 1e9 bytes: /memory

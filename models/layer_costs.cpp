@@ -150,8 +150,8 @@ ComputeChain compute_chain(const dataflow::Kernel& kernel, const HardwareSpec& h
   const bool serial = a && dataflow::attention_implementation(a->implementation).runs_as_thread_blocks() &&
                       dataflow::attention_implementation(a->implementation).overlap == dataflow::SoftmaxOverlap::serial;
   const double overlap = hw.kernel_families[dataflow::kernel_family(kernel)].softmax_overlap;
-  const double unit_s = serial ? std::max(t.matrix_s, (1.0 - overlap) * t.matrix_s + t.vector_s)
-                               : std::max(t.matrix_s, t.vector_s);
+  const double unit_s =
+      serial ? std::max(t.matrix_s, (1.0 - overlap) * t.matrix_s + t.vector_s) : std::max(t.matrix_s, t.vector_s);
   return {unit_s, std::max({t.matrix_s, t.vector_s, unit_s / in_flight})};
 }
 

@@ -116,13 +116,27 @@ struct OpCost {
 inline OpCost operator*(double scale, const OpCost& c) {
   OpCost s;
   s += c;
-  for (double* v :
-       {&s.matrix_flops,        &s.vector_flops,           &s.hbm_bytes,           &s.host_bytes,
-        &s.kernels,             &s.family_matrix_flops,    &s.precision_matrix_flops, &s.family_vector_flops,
-        &s.special_function_flops, &s.serial_vector_flops, &s.fixed_s,           &s.wave_matrix_flops,
-        &s.wave_vector_flops,   &s.port_excess_bytes,      &s.unit_chain_s,        &s.exps,
-        &s.moved_bytes,         &s.written_bytes,          &s.select_candidates,   &s.select_flops,
-        &s.requests})
+  for (double* v : {&s.matrix_flops,
+                    &s.vector_flops,
+                    &s.hbm_bytes,
+                    &s.host_bytes,
+                    &s.kernels,
+                    &s.family_matrix_flops,
+                    &s.precision_matrix_flops,
+                    &s.family_vector_flops,
+                    &s.special_function_flops,
+                    &s.serial_vector_flops,
+                    &s.fixed_s,
+                    &s.wave_matrix_flops,
+                    &s.wave_vector_flops,
+                    &s.port_excess_bytes,
+                    &s.unit_chain_s,
+                    &s.exps,
+                    &s.moved_bytes,
+                    &s.written_bytes,
+                    &s.select_candidates,
+                    &s.select_flops,
+                    &s.requests})
     *v *= scale;
   return s;
 }

@@ -59,9 +59,8 @@ inline RooflineTime roofline_time(const OpCost& cost, const HardwareSpec& hw) {
   RooflineTime t;
   t.matrix_s = (cost.matrix_flops + cost.precision_matrix_flops + cost.family_matrix_flops + cost.wave_matrix_flops) /
                (hw.peak_matrix_TFLOPs() * 1e12 * hw.matrix_efficiency);
-  t.vector_s =
-      (cost.vector_flops + cost.special_function_flops + cost.family_vector_flops + cost.wave_vector_flops) /
-      (hw.peak_vector_TFLOPs() * 1e12);
+  t.vector_s = (cost.vector_flops + cost.special_function_flops + cost.family_vector_flops + cost.wave_vector_flops) /
+               (hw.peak_vector_TFLOPs() * 1e12);
   t.memory_s = (cost.hbm_bytes + cost.port_excess_bytes) / (hw.hbm_bandwidth_GBps * 1e9);
   if (cost.host_bytes > 0) t.host_s = cost.host_bytes / (hw.host_bandwidth_GBps * 1e9);
   t.launch_s = cost.kernels * hw.kernel_launch_us * 1e-6;

@@ -108,6 +108,39 @@ AttentionWork attention(std::int64_t top_k, bool causal) {
   return w;
 }
 
+// A machine with ample bandwidth on which the exponentials of attention(0, false)'s blocks take as long as their
+// matrix work, and the softmax's other operations 1 / lane_speed of that.
+Json softmax_bound_config(double lane_speed) {
+  Machine m;
+  m.hbm_GBps = 1e5;
+  Json config = hardware_json(m);
+  const AttentionWork w = attention(0, false);
+  const double scores_per_block = static_cast<double>(w.rows * w.tile_tokens);
+  const double mm_cycles = 2.0 * scores_per_block * static_cast<double>(w.head_dim) / m.macs_per_cycle;
+  config["vector_unit"]["flops_per_cycle"] = lane_speed * scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
+  config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
+  return config;
+}
+
+models::HardwareSpec four_core_spec() {
+  models::HardwareSpec spec;
+  spec.cores = 4;
+  spec.clock_GHz = 1;
+  spec.sram_per_core_bytes = 228e3;
+  return spec;
+}
+
+// The system of `config`; spec takes its sections' roofline figures, for the analytical model.
+std::unique_ptr<hw::System> build_system(const Json& config, models::HardwareSpec& spec) {
+  core::ConfigErrors errors;
+  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
+  hw::System::take_roofline_figures(node, spec);
+  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
+  errors.throw_if_any();
+  REQUIRE(system != nullptr);
+  return system;
+}
+
 }  // namespace
 
 TEST_CASE("a compute-bound GEMM takes its FLOPs at peak plus the launch, within 5%") {
@@ -407,23 +440,10 @@ TEST_CASE("resident units share the core's compute: with ample bandwidth two res
 }
 
 TEST_CASE("fa3-style's softmax runs beside the matrix work, fa2-style's after it") {
-  // A slow vector unit: the softmax costs as much as the matrix work.
-  Machine m;
-  m.hbm_GBps = 1e5;
-  Json config = hardware_json(m);
-  AttentionWork w = attention(0, false);
-  const double scores_per_block = static_cast<double>(w.rows * w.tile_tokens);
-  const double mm_cycles = 2.0 * scores_per_block * static_cast<double>(w.head_dim) / m.macs_per_cycle;
-  config["vector_unit"]["flops_per_cycle"] = scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
-  config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
-  models::HardwareSpec spec;
-  spec.cores = 4;
-  spec.clock_GHz = 1;
-  spec.sram_per_core_bytes = 228e3;
-  core::ConfigErrors errors;
-  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
-  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
-  errors.throw_if_any();
+  const Json config = softmax_bound_config(1.0);
+  const AttentionWork w = attention(0, false);
+  models::HardwareSpec spec = four_core_spec();
+  std::unique_ptr<hw::System> system = build_system(config, spec);
   auto time_of = [&](const char* implementation) {
     AttentionWork a = w;
     a.implementation = models::dataflow::attention_implementation_index(implementation);
@@ -434,32 +454,19 @@ TEST_CASE("fa3-style's softmax runs beside the matrix work, fa2-style's after it
   CHECK(time_of("fa3-style") == doctest::Approx(fa2 / 2.0).epsilon(0.05));
   // A fitted softmax_overlap of 1 puts all of fa2-style's softmax beside its matrix work, 0.5 half of it.
   spec.kernel_families[*models::kernel_family_index("fa2-style")].softmax_overlap = 1.0;
-  system = hw::System::build(node, spec);
+  system = build_system(config, spec);
   CHECK(time_of("fa2-style") == doctest::Approx(fa2 / 2.0).epsilon(0.05));
   spec.kernel_families[*models::kernel_family_index("fa2-style")].softmax_overlap = 0.5;
-  system = hw::System::build(node, spec);
+  system = build_system(config, spec);
   CHECK(time_of("fa2-style") == doctest::Approx(fa2 * 0.75).epsilon(0.05));
 }
 
 TEST_CASE("the closed form chains a block's softmax as the engine does, its exponentials on their own pipe") {
-  // The softmax's exponentials alone cost as much as the matrix work; its other operations take a tenth of that.
-  Machine m;
-  m.hbm_GBps = 1e5;
-  Json config = hardware_json(m);
+  // The softmax's other operations take a tenth of its exponentials' time.
+  const Json config = softmax_bound_config(10.0);
   AttentionWork w = attention(0, false);
-  const double scores_per_block = static_cast<double>(w.rows * w.tile_tokens);
-  const double mm_cycles = 2.0 * scores_per_block * static_cast<double>(w.head_dim) / m.macs_per_cycle;
-  config["vector_unit"]["flops_per_cycle"] = 10.0 * scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
-  config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
-  models::HardwareSpec spec;
-  spec.cores = 4;
-  spec.clock_GHz = 1;
-  spec.sram_per_core_bytes = 228e3;
-  core::ConfigErrors errors;
-  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
-  hw::System::take_roofline_figures(node, spec);
-  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
-  errors.throw_if_any();
+  models::HardwareSpec spec = four_core_spec();
+  std::unique_ptr<hw::System> system = build_system(config, spec);
   auto kernel_of = [&w](const char* implementation) {
     AttentionWork a = w;
     a.implementation = models::dataflow::attention_implementation_index(implementation);
@@ -481,5 +488,6 @@ TEST_CASE("the closed form chains a block's softmax as the engine does, its expo
   }
   // Softmax = matrix work: serial takes both, overlapped the larger (with the exponentials at the lanes' rate the
   // softmax would be a tenth of the matrix work, and fa2-style 1.1 times fa3-style).
-  CHECK(predicted_ns(kernel_of("fa3-style")) == doctest::Approx(predicted_ns(kernel_of("fa2-style")) / 2).epsilon(0.05));
+  CHECK(predicted_ns(kernel_of("fa3-style")) ==
+        doctest::Approx(predicted_ns(kernel_of("fa2-style")) / 2).epsilon(0.05));
 }
