@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,6 +112,20 @@ struct AttentionWork {
   double partial_bytes() const { return static_cast<double>(unit_rows() * (v_dim() + 2)) * 4.0; }
   // Work units: one per query tile, head group, split and whole sequence.
   double units() const { return std::ceil(batch) * static_cast<double>(head_groups() * query_tiles * kv_splits); }
+  // Unit u's place in the order the engine hands units out: key splits fastest, then query tiles, head groups and
+  // sequences (a causal kernel's longest units come last in each head group).
+  struct UnitPlace {
+    std::int64_t seq = 0, group = 0, q = 0, split = 0;
+  };
+  UnitPlace unit_place(std::int64_t u) const {
+    return {u / (kv_splits * query_tiles * head_groups()), (u / (kv_splits * query_tiles)) % head_groups(),
+            (u / kv_splits) % query_tiles, u % kv_splits};
+  }
+  // Of a unit's `listed` key tiles, the indices [first, second) that split `split` computes.
+  std::pair<std::int64_t, std::int64_t> split_range(std::int64_t listed, std::int64_t split) const {
+    if (kv_splits == 1) return {0, listed};  // no division: the closed form calls this for every unit of a wave
+    return {listed * split / kv_splits, listed * (split + 1) / kv_splits};
+  }
 
   // The key tiles query tile q of `head` visits, ascending, written to out (cleared first).
   void visited_tiles(std::int64_t head, std::int64_t q, std::vector<std::int64_t>& out) const;

@@ -118,10 +118,7 @@ double transfer(UnitContext& c, std::int64_t core, std::uint64_t address, double
 
 double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::int64_t core, double t0) {
   const auto u = static_cast<std::int64_t>(unit);
-  const std::int64_t split = u % w.kv_splits;
-  const std::int64_t q = (u / w.kv_splits) % w.query_tiles;
-  const std::int64_t group = (u / (w.kv_splits * w.query_tiles)) % w.head_groups();
-  const std::int64_t seq = u / (w.kv_splits * w.query_tiles * w.head_groups());
+  const auto [seq, group, q, split] = w.unit_place(u);
   const std::int64_t first_head = group * w.heads_per_unit;
   const std::int64_t kv_head = first_head / std::max<std::int64_t>(1, w.heads / w.kv_heads);
   const std::uint64_t head_key = static_cast<std::uint64_t>(seq * w.kv_heads + kv_head);
@@ -145,7 +142,7 @@ double attention_unit(UnitContext& c, const AttentionWork& w, double unit, std::
   // The union is built once per unit (unit_tile_count would build it again for packed patterns).
   if (w.pattern) w.unit_tiles(group, q, c.tiles);
   const std::int64_t listed = w.pattern ? static_cast<std::int64_t>(c.tiles.size()) : w.visible(q);
-  const std::int64_t lo = listed * split / w.kv_splits, hi = listed * (split + 1) / w.kv_splits;
+  const auto [lo, hi] = w.split_range(listed, split);
   auto tile_at = [&](std::int64_t i) { return w.pattern ? c.tiles[static_cast<std::size_t>(i)] : i; };
   double blocks = static_cast<double>(hi - lo) * static_cast<double>(w.heads_per_unit);
   if (w.pattern && w.heads_per_unit > 1) {

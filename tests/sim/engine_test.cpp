@@ -54,18 +54,33 @@ struct Built {
   std::unique_ptr<hw::System> system;
 };
 
-Built build(const Machine& m, std::int64_t max_units_per_core = 1, models::HardwareSpec spec = {}) {
-  Built b{hardware_json(m), nullptr};
-  spec.max_units_per_core = max_units_per_core;
+models::HardwareSpec four_core_spec() {
+  models::HardwareSpec spec;
   spec.cores = 4;
   spec.clock_GHz = 1;
-  spec.kernel_launch_us = m.launch_us;
   spec.sram_per_core_bytes = 228e3;
+  return spec;
+}
+
+// The system of `config`; spec takes its sections' roofline figures, for the analytical model.
+std::unique_ptr<hw::System> build_system(const Json& config, models::HardwareSpec& spec) {
   core::ConfigErrors errors;
-  const core::ConfigNode node({core::ConfigNode::Layer{&b.config, "machine.json", ""}}, errors);
-  b.system = hw::System::build(node, spec);
+  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
+  hw::System::take_roofline_figures(node, spec);
+  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
   errors.throw_if_any();
-  REQUIRE(b.system != nullptr);
+  REQUIRE(system != nullptr);
+  return system;
+}
+
+// m on 4 cores at 1 GHz (four_core_spec), with the kernel families of `families`.
+Built build(const Machine& m, std::int64_t max_units_per_core = 1, const models::HardwareSpec& families = {}) {
+  Built b{hardware_json(m), nullptr};
+  models::HardwareSpec spec = four_core_spec();
+  spec.kernel_families = families.kernel_families;
+  spec.max_units_per_core = max_units_per_core;
+  spec.kernel_launch_us = m.launch_us;
+  b.system = build_system(b.config, spec);
   return b;
 }
 
@@ -120,25 +135,6 @@ Json softmax_bound_config(double lane_speed) {
   config["vector_unit"]["flops_per_cycle"] = lane_speed * scores_per_block * (w.vector_ops_per_score - 1.0) / mm_cycles;
   config["vector_unit"]["exps_per_cycle"] = scores_per_block / mm_cycles;
   return config;
-}
-
-models::HardwareSpec four_core_spec() {
-  models::HardwareSpec spec;
-  spec.cores = 4;
-  spec.clock_GHz = 1;
-  spec.sram_per_core_bytes = 228e3;
-  return spec;
-}
-
-// The system of `config`; spec takes its sections' roofline figures, for the analytical model.
-std::unique_ptr<hw::System> build_system(const Json& config, models::HardwareSpec& spec) {
-  core::ConfigErrors errors;
-  const core::ConfigNode node({core::ConfigNode::Layer{&config, "machine.json", ""}}, errors);
-  hw::System::take_roofline_figures(node, spec);
-  std::unique_ptr<hw::System> system = hw::System::build(node, spec);
-  errors.throw_if_any();
-  REQUIRE(system != nullptr);
-  return system;
 }
 
 }  // namespace
@@ -404,16 +400,9 @@ TEST_CASE("a second resident unit hides the first one's K/V latency, and the mac
   Json slow = hardware_json(m);
   slow["memory"]["latency_ns"] = 20000;
   auto system_with = [&slow](std::int64_t max_units) {
-    models::HardwareSpec spec;
-    spec.cores = 4;
-    spec.clock_GHz = 1;
-    spec.sram_per_core_bytes = 228e3;
+    models::HardwareSpec spec = four_core_spec();
     spec.max_units_per_core = max_units;
-    core::ConfigErrors errors;
-    const core::ConfigNode node({core::ConfigNode::Layer{&slow, "machine.json", ""}}, errors);
-    std::unique_ptr<hw::System> system = hw::System::build(node, spec);
-    errors.throw_if_any();
-    return system;
+    return build_system(slow, spec);
   };
   AttentionWork fa2 = attention(0, false);
   fa2.implementation = models::dataflow::attention_implementation_index("fa2-style");
