@@ -179,9 +179,9 @@ double attention_step_s(const dataflow::AttentionWork& a, const HardwareSpec& hw
 // tiles, head groups, sequences), so a causal kernel ends with its last head group's longest units. Greedy list
 // scheduling ends within one unit of the mean load (Graham 1969), near that bound when the longest units come last:
 // the units before the last wave spread evenly over every core's slots, then each slot takes one unit of the last
-// wave, and the kernel ends with the longest of them. Following the greedy schedule over two more waves fitted the
+// wave, and the kernel ends with the longest of them. Following the greedy schedule over the last two waves fitted the
 // H100's held-out kernel times a little better (7.2% against 8.5% median) and their speedups worse (17.0% against
-// 14.0%), at 30k against 48k evaluations per second (docs/speed.md).
+// 14.0%), at 30k against 58k evaluations per second (docs/speed.md).
 double attention_slots_s(const dataflow::AttentionWork& a, double slots, double tiles, double unit_fixed_s,
                          double step_s) {
   const auto all_units = static_cast<std::int64_t>(a.units());
