@@ -16,6 +16,14 @@
 #include "validation/kernels/attention_fa3.cuh"
 #include "validation/kernels/wgmma_sm90.cuh"
 
+// Timing probes of the anchor's extra work (validation/run_fa3_anchor_probe_on_gpu.sh builds one binary each; their
+// block maxima are wrong, so --check fails on them): 0, the kernel as shipped; 1, a plain store instead of the
+// per-warp atomic maximum; 2, no warp-wide fold of the block maximum (each warp's lane 0 raises its own rows' only);
+// 3, no -inf fill of the block-max row nor the consumers' barrier after it.
+#ifndef CASCADESIM_FA3_ANCHOR_PROBE
+#define CASCADESIM_FA3_ANCHOR_PROBE 0
+#endif
+
 namespace cascadesim::validation {
 
 namespace {
@@ -197,10 +205,16 @@ __device__ __forceinline__ void softmax_tile(float (&s)[BN / 2], float& m0, floa
   if constexpr (ANCHOR) {
     // The block's maximum raw score over this warp's in-range rows, folded in with one atomic per warp.
     float block_raw = fmaxf(row0 < seq_len ? mx0 : kNegInf, row1 < seq_len ? mx1 : kNegInf);
+#if CASCADESIM_FA3_ANCHOR_PROBE != 2
 #pragma unroll
     for (int offset = 4; offset < 32; offset <<= 1)
       block_raw = fmaxf(block_raw, __shfl_xor_sync(0xFFFFFFFFu, block_raw, offset));
+#endif
+#if CASCADESIM_FA3_ANCHOR_PROBE == 1
+    if (lane == 0 && block_raw != kNegInf) *block_max_entry = block_raw * kScale;
+#else
     if (lane == 0 && block_raw != kNegInf) atomic_max_float(block_max_entry, block_raw * kScale);
+#endif
   }
   const float new_m0 = fmaxf(m0, mx0 * kScaleLog2);
   const float new_m1 = fmaxf(m1, mx1 * kScaleLog2);
@@ -368,11 +382,13 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
       const int n = p.row_offsets[w.csr_row + 1] - begin;
       const std::int32_t* tiles = p.col_indices + begin;
       float* block_max_row = ANCHOR ? p.block_max + static_cast<std::size_t>(w.csr_row) * p.k_tiles : nullptr;
+#if CASCADESIM_FA3_ANCHOR_PROBE != 3
       if constexpr (ANCHOR) {
         // Every entry of the row is written: -inf here, raised by the atomics after the consumers' barrier.
         for (int kt = t + 128 * cw; kt < p.k_tiles; kt += kConsumerThreads) block_max_row[kt] = kNegInf;
         named_bar_sync(kAnchorInitBar, kConsumerThreads);
       }
+#endif
       const int wg_first = w.q_tile * BM + cw * 64;
       const int row0 = wg_first + warp * 16 + lane / 4;
       const int row1 = row0 + 8;
@@ -619,6 +635,7 @@ bool attention_fa3_variant_exists(int head_dim, int tile_q, int tile_k) {
 
 void set_attention_fa3_options(const Fa3Options& options) { g_options = options; }
 Fa3Options attention_fa3_options() { return g_options; }
+int attention_fa3_anchor_probe() { return CASCADESIM_FA3_ANCHOR_PROBE; }
 
 std::size_t attention_fa3_shared_bytes(int head_dim, int tile_q, int tile_k) {
   int q_buffers = 0, stages = 0;

@@ -32,6 +32,9 @@ struct Fa3Options {
 };
 void set_attention_fa3_options(const Fa3Options& options);
 Fa3Options attention_fa3_options();
+// The anchor timing probe this library was built with (CASCADESIM_FA3_ANCHOR_PROBE in attention_fa3.cu; 0: the
+// kernel as shipped).
+int attention_fa3_anchor_probe();
 
 // head_dim 64 or 128, tile_q = tile_k = 128 or 64.
 bool attention_fa3_variant_exists(int head_dim, int tile_q, int tile_k);

@@ -433,6 +433,59 @@ int run_coarse_timing(const std::string& out_path, const std::vector<int>& seq_l
   return 0;
 }
 
+// Dense against anchor attention (block maxima, no selection) on the same inputs and lists, causal MHA, 32 heads,
+// alternating over rounds so that clock drift falls on both: the anchor's cost over dense, per shape. The
+// binary's anchor probe (attention_fa3.cu) is in each record's schedule.
+int run_anchor_ab(const std::string& out_path, const std::vector<int>& seq_lens, const std::vector<int>& dims,
+                  int repetitions, int rounds) {
+  cudaDeviceProp prop{};
+  CASCADESIM_CUDA(cudaGetDeviceProperties(&prop, 0));
+  const std::string schedule =
+      schedule_name(Fa3Options{}) + "+anchor-probe" + std::to_string(attention_fa3_anchor_probe());
+  std::vector<std::string> records;
+  for (int s_len : seq_lens) {
+    for (int d : dims) {
+      const GqaShape g{{1, 32, s_len, d, true}, 32};
+      const std::size_t n = elements(g.shape, 32);
+      DeviceBuffer<std::uint16_t> q(n), k(n), v(n), o(n);
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), n, 31 + s_len + d, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), n, 32 + s_len + d, kQkAmplitude, nullptr));
+      CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), n, 33 + s_len + d, kVAmplitude, nullptr));
+      const BlockCsr dense = dense_block_csr(g.shape, 128, 128);
+      const DeviceCsr dense_dev = upload_csr(dense);
+      DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+      const AttentionArgs dense_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, nullptr, g);
+      const AttentionArgs anchor_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, block_max.get(), g);
+      const int reps = s_len >= 32768 ? std::max(repetitions / 2, 5) : repetitions;
+      for (int round = 0; round < rounds; ++round) {
+        double dense_ms = 0;
+        for (const char* kernel : {"dense", "anchor"}) {
+          const bool anchor = std::strcmp(kernel, "anchor") == 0;
+          const AttentionArgs& args = anchor ? anchor_args : dense_args;
+          Record r{"fa3-style",
+                   kernel,
+                   g,
+                   0,
+                   executed_blocks(dense),
+                   0,
+                   time_launches([&] { return launch_attention_fa3(args, d, nullptr); }, 3, reps),
+                   schedule,
+                   0};
+          r.flops = static_cast<double>(r.blocks) * 4.0 * 128 * 128 * d;
+          if (!anchor) dense_ms = r.t.median_ms;
+          std::printf("anchor-ab %-34s round %d S=%-6d d=%-3d %-6s median %9.4f ms  %6.1f TFLOP/s%s\n",
+                      schedule.c_str(), round, s_len, d, kernel, r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12,
+                      anchor ? ("  anchor/dense " + std::to_string(r.t.median_ms / dense_ms)).c_str() : "");
+          std::fflush(stdout);
+          records.push_back(to_json(r, prop));
+          write_records(out_path, records);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
 // ---- decode ----
 
 DecodeArgs decode_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
@@ -625,8 +678,8 @@ int run_decode_timing(const std::string& out_path, int repetitions) {
   return 0;
 }
 
-// One dense decode (both kernels) at one shape, for a profiler to attach.
-int run_decode_profile(int batch, int context, int head_dim) {
+// One dense decode (both kernels) at one shape, default splits or those asked, for a profiler to attach.
+int run_decode_profile(int batch, int context, int head_dim, int splits_asked) {
   const DecodeShape s{batch, 32, 8, context, head_dim};
   const std::size_t nq = static_cast<std::size_t>(s.batch) * s.heads * s.head_dim;
   const std::size_t nkv = static_cast<std::size_t>(s.batch) * s.kv_heads * s.context * s.head_dim;
@@ -637,14 +690,17 @@ int run_decode_profile(int batch, int context, int head_dim) {
   const DeviceCsr lists = upload_csr(decode_lists(s, 0, kDecodeTileKeys, 1));
   const int tiles = tile_count(s.context, kDecodeTileKeys);
   DeviceBuffer<float> po, pml;
-  const int splits = decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim, s.heads / s.kv_heads, sm_count());
+  const int splits = splits_asked > 0 ? splits_asked
+                                      : decode_default_splits(s.batch, s.kv_heads, tiles, s.head_dim,
+                                                              s.heads / s.kv_heads, sm_count());
   CASCADESIM_LAUNCH(
       launch_decode(decode_args(q.get(), k.get(), v.get(), o.get(), lists, po, pml, s, splits), s.head_dim, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
   return 0;
 }
 
-// One dense and one sparse (random top_k) launch at one shape under the given schedule, for a profiler to attach.
+// One dense, one anchor (block maxima) and one sparse (random top_k) launch at one shape under the given schedule,
+// for a profiler to attach.
 int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options) {
   const GqaShape g{{1, 32, seq_len, head_dim, true}, 32};
   const std::size_t n = elements(g.shape, 32);
@@ -655,8 +711,12 @@ int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options)
   set_attention_fa3_options(options);
   const DeviceCsr dense = upload_csr(dense_block_csr(g.shape, 128, 128));
   const DeviceCsr sparse = upload_csr(random_top_k(g.shape, top_k, 977 + top_k));
+  DeviceBuffer<float> block_max(static_cast<std::size_t>(g.shape.heads) * tile_count(seq_len, 128) *
+                                tile_count(seq_len, 128));
   CASCADESIM_LAUNCH(
       launch_attention_fa3(make_args(q.get(), k.get(), v.get(), o.get(), dense, nullptr, g), head_dim, nullptr));
+  CASCADESIM_LAUNCH(launch_attention_fa3(make_args(q.get(), k.get(), v.get(), o.get(), dense, block_max.get(), g),
+                                         head_dim, nullptr));
   CASCADESIM_LAUNCH(
       launch_attention_fa3(make_args(q.get(), k.get(), v.get(), o.get(), sparse, nullptr, g), head_dim, nullptr));
   CASCADESIM_CUDA(cudaDeviceSynchronize());
@@ -704,11 +764,18 @@ int main(int argc, char** argv) {
       return run_coarse_timing(argv[2], parse_list(argc >= 4 ? argv[3] : "8192,32768"),
                                parse_list(argc >= 5 ? argv[4] : "64,128"), argc >= 6 ? std::atoi(argv[5]) : 20);
     }
+    if (argc >= 3 && std::strcmp(argv[1], "--anchor-ab") == 0) {
+      // --anchor-ab OUT.json [SEQ_LENS [DIMS [REPS [ROUNDS]]]]
+      return run_anchor_ab(argv[2], parse_list(argc >= 4 ? argv[3] : "4096,8192,16384,32768"),
+                           parse_list(argc >= 5 ? argv[4] : "64,128"), argc >= 6 ? std::atoi(argv[5]) : 20,
+                           argc >= 7 ? std::atoi(argv[6]) : 3);
+    }
     if (argc >= 2 && std::strcmp(argv[1], "--decode-check") == 0) return run_decode_checks(777);
     if (argc >= 3 && std::strcmp(argv[1], "--decode-time") == 0)
       return run_decode_timing(argv[2], argc >= 4 ? std::atoi(argv[3]) : 30);
     if (argc >= 5 && std::strcmp(argv[1], "--decode-profile") == 0)
-      return run_decode_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
+      return run_decode_profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]),
+                                argc >= 6 ? std::atoi(argv[5]) : 0);
     if (argc >= 5 && std::strcmp(argv[1], "--profile") == 0) {
       // --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT]
       // [Q_BUFFERS KV_STAGES] (0: the defaults)
@@ -720,8 +787,9 @@ int main(int argc, char** argv) {
         stderr,
         "usage: cascadesim-fa3-bench --check [SEED [MAX_SHAPES]]\n"
         "       cascadesim-fa3-bench --decode-check | --decode-time OUT.json [REPS]\n"
-        "       cascadesim-fa3-bench --decode-profile BATCH CONTEXT HEAD_DIM\n"
+        "       cascadesim-fa3-bench --decode-profile BATCH CONTEXT HEAD_DIM [SPLITS]\n"
         "       cascadesim-fa3-bench --profile SEQ_LEN HEAD_DIM TOP_K [PINGPONG PERSISTENT [Q_BUFFERS KV_STAGES]]\n"
+        "       cascadesim-fa3-bench --anchor-ab OUT.json [SEQ_LENS [DIMS [REPS [ROUNDS]]]]\n"
         "       cascadesim-fa3-bench --time OUT.json [SEQ_LENS [DIMS [TOP_KS [HEADS [REPS]]]]]\n"
         "       cascadesim-fa3-bench --time-lowk OUT.json [SEQ_LENS [DIMS [TOP_KS [REPS]]]]\n"
         "       cascadesim-fa3-bench --time-coarse OUT.json [SEQ_LENS [DIMS [REPS]]]\n");
