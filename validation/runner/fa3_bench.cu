@@ -451,34 +451,38 @@ int run_anchor_ab(const std::string& out_path, const std::vector<int>& seq_lens,
       CASCADESIM_LAUNCH(launch_random_fill_bf16(q.get(), n, 31 + s_len + d, kQkAmplitude, nullptr));
       CASCADESIM_LAUNCH(launch_random_fill_bf16(k.get(), n, 32 + s_len + d, kQkAmplitude, nullptr));
       CASCADESIM_LAUNCH(launch_random_fill_bf16(v.get(), n, 33 + s_len + d, kVAmplitude, nullptr));
-      const BlockCsr dense = dense_block_csr(g.shape, 128, 128);
-      const DeviceCsr dense_dev = upload_csr(dense);
-      DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
-      const AttentionArgs dense_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, nullptr, g);
-      const AttentionArgs anchor_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, block_max.get(), g);
-      const int reps = s_len >= 32768 ? std::max(repetitions / 2, 5) : repetitions;
-      for (int round = 0; round < rounds; ++round) {
-        double dense_ms = 0;
-        for (const char* kernel : {"dense", "anchor"}) {
-          const bool anchor = std::strcmp(kernel, "anchor") == 0;
-          const AttentionArgs& args = anchor ? anchor_args : dense_args;
-          Record r{"fa3-style",
-                   kernel,
-                   g,
-                   0,
-                   executed_blocks(dense),
-                   0,
-                   time_launches([&] { return launch_attention_fa3(args, d, nullptr); }, 3, reps),
-                   schedule,
-                   0};
-          r.flops = static_cast<double>(r.blocks) * 4.0 * 128 * 128 * d;
-          if (!anchor) dense_ms = r.t.median_ms;
-          std::printf("anchor-ab %-34s round %d S=%-6d d=%-3d %-6s median %9.4f ms  %6.1f TFLOP/s%s\n",
-                      schedule.c_str(), round, s_len, d, kernel, r.t.median_ms, r.flops / (r.t.median_ms * 1e-3) / 1e12,
-                      anchor ? ("  anchor/dense " + std::to_string(r.t.median_ms / dense_ms)).c_str() : "");
-          std::fflush(stdout);
-          records.push_back(to_json(r, prop));
-          write_records(out_path, records);
+      for (int tile : {128, 64}) {
+        const BlockCsr dense = dense_block_csr(g.shape, tile, tile);
+        const DeviceCsr dense_dev = upload_csr(dense);
+        DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+        const AttentionArgs dense_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, nullptr, g);
+        const AttentionArgs anchor_args = make_args(q.get(), k.get(), v.get(), o.get(), dense_dev, block_max.get(), g);
+        const int reps = s_len >= 32768 ? std::max(repetitions / 2, 5) : repetitions;
+        for (int round = 0; round < rounds; ++round) {
+          double dense_ms = 0;
+          for (const char* kernel : {"dense", "anchor"}) {
+            const bool anchor = std::strcmp(kernel, "anchor") == 0;
+            const AttentionArgs& args = anchor ? anchor_args : dense_args;
+            Record r{"fa3-style",
+                     kernel,
+                     g,
+                     0,
+                     executed_blocks(dense),
+                     0,
+                     time_launches([&] { return launch_attention_fa3(args, d, tile, tile, nullptr); }, 3, reps),
+                     schedule,
+                     0,
+                     tile};
+            r.flops = static_cast<double>(r.blocks) * 4.0 * tile * tile * d;
+            if (!anchor) dense_ms = r.t.median_ms;
+            std::printf("anchor-ab %-34s round %d tile=%-3d S=%-6d d=%-3d %-6s median %9.4f ms  %6.1f TFLOP/s%s\n",
+                        schedule.c_str(), round, tile, s_len, d, kernel, r.t.median_ms,
+                        r.flops / (r.t.median_ms * 1e-3) / 1e12,
+                        anchor ? ("  anchor/dense " + std::to_string(r.t.median_ms / dense_ms)).c_str() : "");
+            std::fflush(stdout);
+            records.push_back(to_json(r, prop));
+            write_records(out_path, records);
+          }
         }
       }
     }
