@@ -44,7 +44,9 @@ int attention_fa3_threads(int tile_q = kFa3TileQ);
 // As launch_attention(): args.kv_heads (0 = heads) must divide args.heads; K and V are [batch, kv_heads, seq_len,
 // head_dim]; query head h reads K/V head h / (heads / kv_heads). The CSR is built for the tiles given (128 x 128 in
 // the first form). Returns cudaErrorInvalidValue for a shape or tiles it does not serve and cudaErrorNotSupported
-// when the driver has no cuTensorMapEncodeTiled.
+// when the driver has no cuTensorMapEncodeTiled. Launches on several devices from one process are served (per-device
+// launch state); under the persistent grid (the default) the launches on one device must be on one stream, as they
+// share that device's work counter.
 cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, cudaStream_t stream);
 cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, int tile_q, int tile_k, cudaStream_t stream);
 
