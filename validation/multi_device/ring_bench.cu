@@ -90,8 +90,9 @@ int run_checks(bool loopback, const std::vector<int>& rank_counts, const NcclApi
     int heads, kv_heads, head_dim, chunk_tokens;
   };
   const Shape shapes[] = {{4, 2, 128, 256}, {2, 1, 64, 128}};
+  // top_k 2 and 5 stay below the visible tiles of most query tiles (S = 256 P to 512 P: 2 P to 4 P tiles).
   const Variant variants[] = {
-      {"zigzag", false, 0}, {"zigzag-bidirectional", true, 0}, {"zigzag", false, 5}, {"zigzag", false, 16}};
+      {"zigzag", false, 0}, {"zigzag-bidirectional", true, 0}, {"zigzag", false, 2}, {"zigzag", false, 5}};
   int failures = 0, total = 0;
   for (int P : rank_counts) {
     std::unique_ptr<NcclTransport> nccl_transport;
@@ -110,6 +111,7 @@ int run_checks(bool loopback, const std::vector<int>& rank_counts, const NcclApi
       const std::vector<Bf16> q = random_bf16(nq, seed, 2.0f), k = random_bf16(nkv, seed + 1, 2.0f),
                               v = random_bf16(nkv, seed + 2, 1.0f);
       const std::vector<Bf16> k_full = repeat_kv_heads(s, p.kv_heads, k), v_full = repeat_kv_heads(s, p.kv_heads, v);
+      std::map<int, std::vector<double>> refs, ref_lses;  // by top_k: the two dense forms share theirs
       for (const Variant& var : variants) {
         ++total;
         p.bidirectional = var.bidirectional;
@@ -123,8 +125,10 @@ int run_checks(bool loopback, const std::vector<int>& rank_counts, const NcclApi
         CASCADESIM_CUDA(cudaDeviceSynchronize());
         const std::vector<Bf16> single_o = single.o.download<Bf16>();
         const std::vector<float> single_lse = single.lse.download<float>();
-        std::vector<double> ref_lse;
-        const std::vector<double> ref = reference_attention(s, q, k_full, v_full, p.selection, &ref_lse);
+        if (!refs.count(var.top_k))
+          refs[var.top_k] = reference_attention(s, q, k_full, v_full, p.selection, &ref_lses[var.top_k]);
+        const std::vector<double>& ref = refs[var.top_k];
+        const std::vector<double>& ref_lse = ref_lses[var.top_k];
 
         RingAttention ring(p, transport);
         ring.set_inputs(q, k, v);
