@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "validation/host/bf16.hpp"
+#include "validation/host/splitmix.hpp"
 #include "validation/host/tile_geometry.hpp"
 
 namespace cascadesim::validation {
@@ -18,13 +19,6 @@ void check_layout(const ZigzagLayout& layout) {
 }
 
 int wrap_rank(int r, int ranks) { return ((r % ranks) + ranks) % ranks; }
-
-std::uint64_t ring_plan_hash(std::uint64_t x) {  // splitmix64 (Steele, Lea and Flood 2014), as cuda_support.cuh's
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // One CSR row per (slice, local query tile) of the same tile list in every slice.
 BlockCsr replicate_rows(const std::vector<std::vector<std::int32_t>>& per_tile, int slices, int k_tiles) {
@@ -149,7 +143,7 @@ BlockCsr sampled_top_k(int batch, int heads, int seq_len, int top_k, std::uint64
         taken[static_cast<std::size_t>(visible - 1)] = 1;
         const int pool = visible - 1;
         for (int j = pool - (top_k - 1); j < pool; ++j) {
-          x = ring_plan_hash(x);
+          x = splitmix64(x);
           const int pick = static_cast<int>(x % static_cast<std::uint64_t>(j + 1));
           taken[static_cast<std::size_t>(taken[static_cast<std::size_t>(pick)] ? j : pick)] = 1;
         }
