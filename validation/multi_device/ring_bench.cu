@@ -183,7 +183,10 @@ int run_timing(const std::string& out_path, bool loopback, const std::vector<int
       base.kv_heads = kv_heads;
       base.head_dim = head_dim;
       base.layout = {1, S / 2};
-      const BlockCsr lists = layer_lists(base, var, 4242 + static_cast<unsigned>(var.top_k));
+      // The bidirectional form shares the dense ring's single-device layer and needs no lists of its own (268M
+      // entries at 512K).
+      const BlockCsr lists =
+          var.bidirectional ? BlockCsr{} : layer_lists(base, var, 4242 + static_cast<unsigned>(var.top_k));
       // One single-device layer per list (the two dense forms share theirs).
       if (!var.bidirectional) {
         SingleDevice single(base, lists);
