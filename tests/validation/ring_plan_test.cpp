@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -82,6 +83,34 @@ TEST_CASE("validation: per-step lists of a two-rank zig-zag ring, worked by hand
   CHECK(listed_blocks(ring_step_list(layout, 1, {1, 1}, 1, 1).csr) + listed_blocks(rank1_step1.csr) == 18);
 }
 
+TEST_CASE("validation: transfers of a two-rank ring, worked by hand") {
+  // P = 2, chunks of 128 rows, one slice of head_dim 8: a block is 256 x 8 elements, a half 128 x 8.
+  const ZigzagLayout layout{2, 128};
+  CHECK(held_buffer(0) == RingBuffer::own);
+  CHECK(held_buffer(1) == RingBuffer::ring1);
+  CHECK(held_buffer(2) == RingBuffer::ring0);
+  const auto one_way = ring_transfers(layout, 1, false, 1, 8);
+  REQUIRE(one_way.size() == 2);
+  CHECK(one_way[0].from == 0);
+  CHECK(one_way[0].to == 1);
+  CHECK(one_way[0].src == RingBuffer::own);
+  CHECK(one_way[0].dst == RingBuffer::ring1);
+  CHECK(one_way[0].elements == 2048);
+  const auto both_ways = ring_transfers(layout, 1, true, 1, 8);
+  REQUIRE(both_ways.size() == 4);  // per rank: the first half forward, the second backward (both to the other rank)
+  CHECK(both_ways[1].from == 0);
+  CHECK(both_ways[1].to == 1);
+  CHECK(both_ways[1].src_offset == 1024);
+  CHECK(both_ways[1].dst_offset == 1024);
+  CHECK(both_ways[1].elements == 1024);
+  // Three ranks, step 2: rank 0 forwards what it held at step 1 (ring1) into rank 1's ring0.
+  const auto later = ring_transfers(ZigzagLayout{3, 128}, 2, false, 2, 8);
+  REQUIRE(later.size() == 3);
+  CHECK(later[0].src == RingBuffer::ring1);
+  CHECK(later[0].dst == RingBuffer::ring0);
+  CHECK(later[0].elements == 2 * 256 * 8);
+}
+
 TEST_CASE("validation: every ring form covers the causal blocks once: its lists sum to the dense causal count") {
   for (int P : {1, 2, 3, 4, 8})
     for (bool bidirectional : {false, true}) {
@@ -135,6 +164,17 @@ TEST_CASE("validation: on-demand fetch lists of a two-rank sparse layer, worked 
   CHECK(csr_row(steps[1].list.csr, 0).empty());
   CHECK(csr_row(steps[1].list.csr, 1) == Tiles{0});  // head 0, query tile 3: tile 1 in slot 0
   CHECK(csr_row(steps[1].list.csr, 3) == Tiles{1});  // head 1, query tile 3: tile 2 in slot 1
+  // Rank 1 sends rank 0 its two tiles, packed in order: (slice 0, tile 0, slot 0), (slice 0, tile 1, slot 1); two
+  // tiles of 128 x head_dim 8 elements from its send buffer into rank 0's step-1 buffer.
+  const std::vector<std::vector<OnDemandStep>> fetches = {steps, on_demand_steps(layout, 1, sel, 1, 2, 1)};
+  CHECK(pack_entries(layout, 1, 1, fetches) == std::vector<int>{0, 0, 0, 0, 1, 1});
+  const auto moved = on_demand_transfers(layout, 1, fetches, 8);
+  const auto to_rank0 = std::find_if(moved.begin(), moved.end(), [](const PlannedTransfer& t) { return t.to == 0; });
+  REQUIRE(to_rank0 != moved.end());
+  CHECK(to_rank0->from == 1);
+  CHECK(to_rank0->src == RingBuffer::send);
+  CHECK(to_rank0->dst == RingBuffer::ring1);
+  CHECK(to_rank0->elements == 2 * 128 * 8);
   // Rank 0 lists 1 + 2 (head 0) and 1 + 3 (head 1) blocks, each computed at exactly one step.
   CHECK(listed_blocks(steps[0].list.csr) + listed_blocks(steps[1].list.csr) == 7);
 }
@@ -194,38 +234,47 @@ TEST_CASE("validation: merging two disjoint key halves by their log-sum-exps giv
 }
 
 namespace {
-// The K/V block rank r holds at a ring step, [slices, local_tokens, head_dim], assembled from the owners' shards as
-// the transfers deliver it: halves from the ring's sources, or fetched tiles packed into their slots.
-std::vector<Bf16> held_block(const ZigzagLayout& layout, const std::vector<std::vector<Bf16>>& shards, int slices,
-                             int head_dim, const RingSources* sources, const OnDemandStep* fetch) {
-  const std::size_t local = static_cast<std::size_t>(layout.local_tokens()), d = static_cast<std::size_t>(head_dim);
-  const std::size_t chunk = static_cast<std::size_t>(layout.chunk_tokens);
-  std::vector<Bf16> block(static_cast<std::size_t>(slices) * local * d, to_bf16(0.0f));
-  for (std::size_t sl = 0; sl < static_cast<std::size_t>(slices); ++sl) {
-    for (std::size_t row = 0; row < local; ++row) {
-      std::size_t from_rank = 0, from_row = row;
-      if (sources) {
-        from_rank = static_cast<std::size_t>(row < chunk ? sources->first_half : sources->second_half);
-      } else {
-        const std::size_t slot = row / 128;
-        const auto& tiles = fetch->tiles.at(sl);
-        if (slot >= tiles.size()) continue;
-        from_rank = static_cast<std::size_t>(fetch->source);
-        from_row = static_cast<std::size_t>(tiles[slot]) * 128 + row % 128;
-      }
-      std::copy_n(shards[from_rank].begin() + static_cast<std::ptrdiff_t>((sl * local + from_row) * d), d,
-                  block.begin() + static_cast<std::ptrdiff_t>((sl * local + row) * d));
+// Every rank's K or V buffers (ring_plan.hpp's RingBuffer: own, ring0, ring1, send), moved as the device runner moves
+// them: the packs and transfers of each step in step order (on the device they overlap the computation of the step
+// before; the buffers' alternation keeps them apart).
+struct EmulatedBuffers {
+  std::vector<std::array<std::vector<Bf16>, 4>> ranks;
+
+  EmulatedBuffers(const std::vector<std::vector<Bf16>>& shards) {
+    for (const auto& shard : shards) {
+      std::array<std::vector<Bf16>, 4> b;
+      b.fill(std::vector<Bf16>(shard.size(), to_bf16(0.0f)));
+      b[static_cast<std::size_t>(RingBuffer::own)] = shard;
+      ranks.push_back(b);
     }
   }
-  return block;
-}
+  std::vector<Bf16>& at(int rank, RingBuffer b) {
+    return ranks[static_cast<std::size_t>(rank)][static_cast<std::size_t>(b)];
+  }
+  void pack(int rank, const std::vector<int>& entries, int local_tokens, int head_dim) {
+    const std::size_t tile = 128 * static_cast<std::size_t>(head_dim);
+    const std::size_t slice = static_cast<std::size_t>(local_tokens) * head_dim;
+    for (std::size_t e = 0; e + 2 < entries.size(); e += 3)
+      std::copy_n(
+          at(rank, RingBuffer::own).begin() + static_cast<std::ptrdiff_t>(entries[e] * slice + entries[e + 1] * tile),
+          tile,
+          at(rank, RingBuffer::send).begin() + static_cast<std::ptrdiff_t>(entries[e] * slice + entries[e + 2] * tile));
+  }
+  void move(const PlannedTransfer& t) {
+    REQUIRE(t.src_offset + t.elements <= at(t.from, t.src).size());
+    REQUIRE(t.dst_offset + t.elements <= at(t.to, t.dst).size());
+    std::copy_n(at(t.from, t.src).begin() + static_cast<std::ptrdiff_t>(t.src_offset), t.elements,
+                at(t.to, t.dst).begin() + static_cast<std::ptrdiff_t>(t.dst_offset));
+  }
+};
 }  // namespace
 
 TEST_CASE("validation: ring attention emulated with the float64 reference equals whole-sequence attention") {
-  // Each rank, each step: the reference over its local rows against the block it holds, with that step's list and
-  // causal flag, merged by log-sum-exp; dense over both ring forms and a sparse layer fetched on demand.
+  // The device runner's plan on the host: each step's packs and transfers applied to every rank's buffers, then per
+  // rank the reference over its local rows against the buffer it holds, with that step's list and causal flag, merged
+  // by log-sum-exp; dense over both ring forms and a sparse layer fetched on demand.
   const int heads = 4, kv_heads = 2, d = 8;
-  for (int P : {1, 2, 3}) {
+  for (int P : {1, 2, 3, 4}) {
     const ZigzagLayout layout{P, 128};
     const AttentionShape whole{1, heads, layout.seq_len(), d, true};
     const std::size_t nq = static_cast<std::size_t>(heads) * whole.seq_len * d;
@@ -233,9 +282,11 @@ TEST_CASE("validation: ring attention emulated with the float64 reference equals
     const auto q = random_bf16(nq, 31 + P, 2.0f), k = random_bf16(nkv, 32 + P, 2.0f), v = random_bf16(nkv, 33 + P);
     const BlockCsr selection = sampled_top_k(1, heads, whole.seq_len, 3, 7 + P);
     std::vector<std::vector<Bf16>> k_shards, v_shards;
+    std::vector<std::vector<OnDemandStep>> fetches;
     for (int r = 0; r < P; ++r) {
       k_shards.push_back(zigzag_shard(layout, r, kv_heads, d, k));
       v_shards.push_back(zigzag_shard(layout, r, kv_heads, d, v));
+      fetches.push_back(on_demand_steps(layout, r, selection, 1, heads, kv_heads));
     }
     for (int form = 0; form < 3; ++form) {  // ring, bidirectional ring, on-demand sparse
       CAPTURE(P);
@@ -243,35 +294,47 @@ TEST_CASE("validation: ring attention emulated with the float64 reference equals
       const bool sparse = form == 2;
       const auto expected = reference_attention(whole, q, repeat_kv_heads(whole, kv_heads, k),
                                                 repeat_kv_heads(whole, kv_heads, v), sparse ? &selection : nullptr);
-      std::vector<float> merged_whole(nq);
-      for (int r = 0; r < P; ++r) {
-        const std::vector<Bf16> q_local = zigzag_shard(layout, r, heads, d, q);
-        const std::vector<OnDemandStep> fetches =
-            sparse ? on_demand_steps(layout, r, selection, 1, heads, kv_heads) : std::vector<OnDemandStep>{};
-        const std::size_t rows = static_cast<std::size_t>(heads) * layout.local_tokens();
-        std::vector<double> acc(rows * d, 0.0), lse(rows, -std::numeric_limits<double>::infinity());
-        for (int s = 0; s < P; ++s) {
-          const RingSources src = ring_sources(layout, r, s, form == 1);
-          const OnDemandStep* fetch = sparse ? &fetches[static_cast<std::size_t>(s)] : nullptr;
-          const StepList list = sparse ? fetch->list : ring_step_list(layout, r, src, 1, heads);
-          if (listed_blocks(list.csr) == 0) continue;
-          const AttentionShape local{1, heads, layout.local_tokens(), d, list.causal_needed};
-          const bool own = sparse && s == 0;
-          const RingSources own_src{r, r};
-          const RingSources* block_src = sparse ? (own ? &own_src : nullptr) : &src;
-          const auto kb = held_block(layout, k_shards, kv_heads, d, block_src, fetch);
-          const auto vb = held_block(layout, v_shards, kv_heads, d, block_src, fetch);
-          std::vector<double> part_lse;
-          const auto part = reference_attention(local, q_local, repeat_kv_heads(local, kv_heads, kb),
-                                                repeat_kv_heads(local, kv_heads, vb), &list.csr, &part_lse);
-          for (std::size_t row = 0; row < rows; ++row) {
-            const LseMergeWeights<double> w = lse_merge_weights(lse[row], part_lse[row]);
-            for (std::size_t c = 0; c < static_cast<std::size_t>(d); ++c)
-              acc[row * d + c] = w.accumulated * acc[row * d + c] + w.part * part[row * d + c];
-            lse[row] = w.lse;
+      EmulatedBuffers kb(k_shards), vb(v_shards);
+      const std::size_t rows = static_cast<std::size_t>(heads) * layout.local_tokens();
+      std::vector<std::vector<double>> acc(static_cast<std::size_t>(P), std::vector<double>(rows * d, 0.0));
+      std::vector<std::vector<double>> lse(static_cast<std::size_t>(P),
+                                           std::vector<double>(rows, -std::numeric_limits<double>::infinity()));
+      for (int s = 0; s < P; ++s) {
+        if (s > 0) {
+          if (sparse)
+            for (int o = 0; o < P; ++o) {
+              kb.pack(o, pack_entries(layout, o, s, fetches), layout.local_tokens(), d);
+              vb.pack(o, pack_entries(layout, o, s, fetches), layout.local_tokens(), d);
+            }
+          for (const PlannedTransfer& t : sparse ? on_demand_transfers(layout, s, fetches, d)
+                                                 : ring_transfers(layout, s, form == 1, kv_heads, d)) {
+            kb.move(t);
+            vb.move(t);
           }
         }
-        zigzag_unshard(layout, r, heads, d, std::vector<float>(acc.begin(), acc.end()), merged_whole);
+        for (int r = 0; r < P; ++r) {
+          const StepList list = sparse ? fetches[static_cast<std::size_t>(r)][static_cast<std::size_t>(s)].list
+                                       : ring_step_list(layout, r, ring_sources(layout, r, s, form == 1), 1, heads);
+          if (listed_blocks(list.csr) == 0) continue;
+          const AttentionShape local{1, heads, layout.local_tokens(), d, list.causal_needed};
+          std::vector<double> part_lse;
+          const auto part = reference_attention(
+              local, zigzag_shard(layout, r, heads, d, q), repeat_kv_heads(local, kv_heads, kb.at(r, held_buffer(s))),
+              repeat_kv_heads(local, kv_heads, vb.at(r, held_buffer(s))), &list.csr, &part_lse);
+          auto& a = acc[static_cast<std::size_t>(r)];
+          auto& l = lse[static_cast<std::size_t>(r)];
+          for (std::size_t row = 0; row < rows; ++row) {
+            const LseMergeWeights<double> w = lse_merge_weights(l[row], part_lse[row]);
+            for (std::size_t c = 0; c < static_cast<std::size_t>(d); ++c)
+              a[row * d + c] = w.accumulated * a[row * d + c] + w.part * part[row * d + c];
+            l[row] = w.lse;
+          }
+        }
+      }
+      std::vector<float> merged_whole(nq);
+      for (int r = 0; r < P; ++r) {
+        const auto& a = acc[static_cast<std::size_t>(r)];
+        zigzag_unshard(layout, r, heads, d, std::vector<float>(a.begin(), a.end()), merged_whole);
       }
       double worst = 0;
       for (std::size_t i = 0; i < nq; ++i) worst = std::max(worst, std::fabs(merged_whole[i] - expected[i]));

@@ -229,4 +229,60 @@ std::vector<OnDemandStep> on_demand_steps(const ZigzagLayout& layout, int rank, 
   return steps;
 }
 
+RingBuffer held_buffer(int step) {
+  if (step == 0) return RingBuffer::own;
+  return step % 2 == 0 ? RingBuffer::ring0 : RingBuffer::ring1;
+}
+
+std::vector<PlannedTransfer> ring_transfers(const ZigzagLayout& layout, int step, bool bidirectional, int slices,
+                                            int head_dim) {
+  check_layout(layout);
+  const int P = layout.ranks;
+  const std::size_t d = static_cast<std::size_t>(head_dim);
+  const std::size_t slice_elements = static_cast<std::size_t>(layout.local_tokens()) * d;
+  const std::size_t half_elements = static_cast<std::size_t>(layout.chunk_tokens) * d;
+  std::vector<PlannedTransfer> out;
+  for (int o = 0; o < P; ++o) {
+    if (!bidirectional) {
+      out.push_back({o, wrap_rank(o + 1, P), held_buffer(step - 1), held_buffer(step), 0, 0,
+                     static_cast<std::size_t>(slices) * slice_elements});
+      continue;
+    }
+    for (int half = 0; half < 2; ++half)
+      for (int sl = 0; sl < slices; ++sl) {
+        const std::size_t offset = static_cast<std::size_t>(sl) * slice_elements + half * half_elements;
+        out.push_back({o, wrap_rank(half == 0 ? o + 1 : o - 1, P), held_buffer(step - 1), held_buffer(step), offset,
+                       offset, half_elements});
+      }
+  }
+  return out;
+}
+
+std::vector<PlannedTransfer> on_demand_transfers(const ZigzagLayout& layout, int step,
+                                                 const std::vector<std::vector<OnDemandStep>>& fetches, int head_dim) {
+  const int P = layout.ranks;
+  const std::size_t slice_elements = static_cast<std::size_t>(layout.local_tokens()) * head_dim;
+  std::vector<PlannedTransfer> out;
+  for (int r = 0; r < P; ++r) {
+    const OnDemandStep& fetch = fetches.at(static_cast<std::size_t>(r)).at(static_cast<std::size_t>(step));
+    for (std::size_t sl = 0; sl < fetch.tiles.size(); ++sl) {
+      if (fetch.tiles[sl].empty()) continue;
+      out.push_back({fetch.source, r, RingBuffer::send, held_buffer(step), sl * slice_elements, sl * slice_elements,
+                     fetch.tiles[sl].size() * kRingTile * static_cast<std::size_t>(head_dim)});
+    }
+  }
+  return out;
+}
+
+std::vector<int> pack_entries(const ZigzagLayout& layout, int sender, int step,
+                              const std::vector<std::vector<OnDemandStep>>& fetches) {
+  const int served = wrap_rank(sender + step, layout.ranks);
+  const OnDemandStep& fetch = fetches.at(static_cast<std::size_t>(served)).at(static_cast<std::size_t>(step));
+  std::vector<int> entries;
+  for (std::size_t sl = 0; sl < fetch.tiles.size(); ++sl)
+    for (std::size_t j = 0; j < fetch.tiles[sl].size(); ++j)
+      entries.insert(entries.end(), {static_cast<int>(sl), fetch.tiles[sl][j], static_cast<int>(j)});
+  return entries;
+}
+
 }  // namespace cascadesim::validation

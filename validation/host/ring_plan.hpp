@@ -5,6 +5,7 @@
 // runner (validation/multi_device/) and the tests read it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -80,6 +81,32 @@ struct OnDemandStep {
 // kv_heads divides heads.
 std::vector<OnDemandStep> on_demand_steps(const ZigzagLayout& layout, int rank, const BlockCsr& selection, int batch,
                                           int heads, int kv_heads);
+
+// Where K/V data sits on a rank, each buffer [slices, local_tokens, head_dim] (K and V alike): its own shard, the two
+// ring buffers a step's incoming block alternates between, and the packed tiles it sends (on-demand fetch).
+enum class RingBuffer { own, ring0, ring1, send };
+// The buffer a rank computes step s on: its own K/V at step 0, then ring buffer s mod 2.
+RingBuffer held_buffer(int step);
+
+// One copy between ranks before a step, in elements of the K (and identically the V) buffers.
+struct PlannedTransfer {
+  int from = 0, to = 0;
+  RingBuffer src = RingBuffer::own, dst = RingBuffer::ring0;
+  std::size_t src_offset = 0, dst_offset = 0, elements = 0;
+};
+// What moves before step s (1 <= s < P) of a dense layer: each rank forwards the block it held at step s - 1 whole to
+// r + 1 (unidirectional), or per slice its first half to r + 1 and its second half to r - 1 (bidirectional), into
+// the receiver's held_buffer(s).
+std::vector<PlannedTransfer> ring_transfers(const ZigzagLayout& layout, int step, bool bidirectional, int slices,
+                                            int head_dim);
+// The same for a sparse layer fetched on demand: fetches[r] = on_demand_steps(layout, r, ...); the source of rank r's
+// step s sends, per slice, its packed tiles (pack_entries) from its send buffer into r's held_buffer(s).
+std::vector<PlannedTransfer> on_demand_transfers(const ZigzagLayout& layout, int step,
+                                                 const std::vector<std::vector<OnDemandStep>>& fetches, int head_dim);
+// What rank `sender` packs into its send buffer before step s: (slice, source tile, slot) triples, flattened, for
+// the rank it serves at that step, (sender + s) mod P.
+std::vector<int> pack_entries(const ZigzagLayout& layout, int sender, int step,
+                              const std::vector<std::vector<OnDemandStep>>& fetches);
 
 // Blocks of a list (its entries).
 inline std::int64_t listed_blocks(const BlockCsr& csr) { return static_cast<std::int64_t>(csr.col_indices.size()); }

@@ -125,8 +125,21 @@ struct RingAttention::Rank {
   double sent_bytes = 0;
   int merges = 0;  // merges enqueued by the last enqueue()
 
-  const std::uint16_t* block_k(int step) const { return step == 0 ? k.get() : ring_k[step % 2].get(); }
-  const std::uint16_t* block_v(int step) const { return step == 0 ? v.get() : ring_v[step % 2].get(); }
+  std::uint16_t* buffer(RingBuffer b, bool values) const {
+    switch (b) {
+      case RingBuffer::own:
+        return (values ? v : k).get();
+      case RingBuffer::ring0:
+        return (values ? ring_v[0] : ring_k[0]).get();
+      case RingBuffer::ring1:
+        return (values ? ring_v[1] : ring_k[1]).get();
+      case RingBuffer::send:
+        break;
+    }
+    return (values ? send_v : send_k).get();
+  }
+  const std::uint16_t* block_k(int step) const { return buffer(held_buffer(step), false); }
+  const std::uint16_t* block_v(int step) const { return buffer(held_buffer(step), true); }
 };
 
 RingAttention::RingAttention(const RingProblem& problem, Transport& transport)
@@ -203,56 +216,31 @@ RingAttention::RingAttention(const RingProblem& problem, Transport& transport)
     ranks_.push_back(std::move(rank));
   }
 
-  // What moves before each step s >= 1: whole blocks (or halves) forwarded round the ring, or the packed tiles the
-  // receiver's step-s list names, sent by its step-s source.
-  const std::size_t elem = 2;  // bf16
-  const std::size_t slice_elems = local * pr.head_dim;
+  // What moves before each step s >= 1 (ring_plan.hpp): blocks or halves forwarded round the ring, or the packed
+  // tiles the receiver's step-s list names, sent by its step-s source.
   const int slices = pr.batch * pr.kv_heads;
   transfers_.assign(static_cast<std::size_t>(P), {});
   for (int s = 1; s < P; ++s) {
+    const std::vector<PlannedTransfer> planned = sparse ? on_demand_transfers(L, s, fetches, pr.head_dim)
+                                                        : ring_transfers(L, s, pr.bidirectional, slices, pr.head_dim);
     std::vector<Transfer>& out = transfers_[static_cast<std::size_t>(s)];
+    for (const PlannedTransfer& t : planned) {
+      const Rank& from = *ranks_[static_cast<std::size_t>(t.from)];
+      const Rank& to = *ranks_[static_cast<std::size_t>(t.to)];
+      for (bool values : {false, true})
+        out.push_back({t.from, t.to, from.buffer(t.src, values) + t.src_offset, to.buffer(t.dst, values) + t.dst_offset,
+                       t.elements * sizeof(std::uint16_t)});
+      ranks_[static_cast<std::size_t>(t.from)]->sent_bytes += 2.0 * static_cast<double>(t.elements * 2);
+    }
+    if (!sparse) continue;
     for (int o = 0; o < P; ++o) {
       Rank& from = *ranks_[static_cast<std::size_t>(o)];
-      if (sparse) {
-        const int to_rank = (o + s) % P;
-        Rank& to = *ranks_[static_cast<std::size_t>(to_rank)];
-        const OnDemandStep& step = fetches[static_cast<std::size_t>(to_rank)][static_cast<std::size_t>(s)];
-        std::vector<int> entries;
-        for (int sl = 0; sl < slices; ++sl) {
-          const auto& tiles = step.tiles[static_cast<std::size_t>(sl)];
-          for (std::size_t j = 0; j < tiles.size(); ++j)
-            entries.insert(entries.end(), {sl, tiles[j], static_cast<int>(j)});
-          if (tiles.empty()) continue;
-          const std::size_t offset = static_cast<std::size_t>(sl) * slice_elems;
-          const std::size_t bytes = tiles.size() * kTileRows * pr.head_dim * elem;
-          out.push_back({o, to_rank, from.send_k.get() + offset, to.ring_k[s % 2].get() + offset, bytes});
-          out.push_back({o, to_rank, from.send_v.get() + offset, to.ring_v[s % 2].get() + offset, bytes});
-        }
-        CASCADESIM_CUDA(cudaSetDevice(from.device));
-        from.packs.emplace_back(std::max<std::size_t>(1, entries.size()));
-        if (!entries.empty()) from.packs.back().upload(entries);
-        from.pack_entries.push_back(static_cast<int>(entries.size() / 3));
-      } else if (!pr.bidirectional) {
-        const int to_rank = (o + 1) % P;
-        Rank& to = *ranks_[static_cast<std::size_t>(to_rank)];
-        const std::size_t bytes = static_cast<std::size_t>(slices) * slice_elems * elem;
-        out.push_back({o, to_rank, from.block_k(s - 1), to.ring_k[s % 2].get(), bytes});
-        out.push_back({o, to_rank, from.block_v(s - 1), to.ring_v[s % 2].get(), bytes});
-      } else {
-        for (int half = 0; half < 2; ++half) {
-          const int to_rank = half == 0 ? (o + 1) % P : (o + P - 1) % P;
-          Rank& to = *ranks_[static_cast<std::size_t>(to_rank)];
-          const std::size_t bytes = static_cast<std::size_t>(L.chunk_tokens) * pr.head_dim * elem;
-          for (int sl = 0; sl < slices; ++sl) {
-            const std::size_t offset = static_cast<std::size_t>(sl) * slice_elems +
-                                       static_cast<std::size_t>(half) * L.chunk_tokens * pr.head_dim;
-            out.push_back({o, to_rank, from.block_k(s - 1) + offset, to.ring_k[s % 2].get() + offset, bytes});
-            out.push_back({o, to_rank, from.block_v(s - 1) + offset, to.ring_v[s % 2].get() + offset, bytes});
-          }
-        }
-      }
+      const std::vector<int> entries = pack_entries(L, o, s, fetches);
+      CASCADESIM_CUDA(cudaSetDevice(from.device));
+      from.packs.emplace_back(std::max<std::size_t>(1, entries.size()));
+      if (!entries.empty()) from.packs.back().upload(entries);
+      from.pack_entries.push_back(static_cast<int>(entries.size() / 3));
     }
-    for (const Transfer& t : out) ranks_[static_cast<std::size_t>(t.from)]->sent_bytes += static_cast<double>(t.bytes);
   }
 }
 
