@@ -5,7 +5,8 @@
 #     several GPUs, one rank a GPU through NCCL;
 #  3. NCCL all-reduce, all-gather, reduce-scatter and a send/recv ring, 8 B to 1 GiB, over every GPU;
 #  4. ring attention timed against one GPU: zig-zag ring and its bidirectional form (dense layers) and on-demand
-#     fetch (sparse layers, top_k TOP_KS) over 2, 4 and 8 GPUs as present, at SEQ_LENS; with one GPU, a loopback
+#     fetch (sparse layers, top_k TOP_KS) over 2, 4 and 8 GPUs as present, at SEQ_LENS, with the attention on every
+#     SM and with 8 SMs left to NCCL's kernels (reserved_sms 0 and 8); with one GPU, a loopback
 #     timing at 32K only, which exercises the records (its ranks share one GPU: no speedup is measured).
 # NVLink multicast stays off (NCCL_NVLS_ENABLE=0, the device machines' rule). Run from a folder holding
 # bin/cascadesim-fa3-bench, bin/cascadesim-nccl-bench, bin/cascadesim-ring-attention and src/validation (the device
@@ -48,7 +49,10 @@ if [[ -n $ranks ]]; then
 fi
 step 90 nccl_time.log bin/cascadesim-nccl-bench --time "$out/nccl.json"
 if [[ -n $ranks ]]; then
-  step 300 ring_time.log bin/cascadesim-ring-attention --time "$out/ring.json" nccl "$ranks" "$seq_lens" "$top_ks" 5
+  # Each ring run twice: the attention on every SM, and leaving 8 SMs to NCCL's send/recv kernels (which cannot
+  # share an SM with a block of the fa3-style kernel's persistent grid).
+  step 300 ring_time.log bin/cascadesim-ring-attention --time "$out/ring.json" nccl "$ranks" "$seq_lens" "$top_ks" 5 \
+    32 8 128 0,8
 else
   step 90 ring_time.log bin/cascadesim-ring-attention --time "$out/ring.json" loopback 2,4 32768 "$top_ks" 3
 fi

@@ -45,6 +45,7 @@ TEST_CASE("validation: a ring record carries the plan parameters and the speedup
   m.transport = "nccl";
   m.devices = 4;
   m.seq_len = 131072;
+  m.reserved_sms = 8;
   m.single_device_ms = 80.0;
   m.time = {25.0, 24.0, 26.0};
   const auto j = nlohmann::json::parse(ring_record_json(m, DeviceInfo{}));
@@ -52,6 +53,7 @@ TEST_CASE("validation: a ring record carries the plan parameters and the speedup
   CHECK(j["kv_fetch"] == "rotate");
   CHECK(j["devices"] == 4);
   CHECK(j["seq_len"] == 131072);
+  CHECK(j["reserved_sms"] == 8);
   CHECK(j["speedup"].get<double>() == doctest::Approx(3.2));
   m.single_device_ms = 0;  // not measured: no speedup claimed
   CHECK(nlohmann::json::parse(ring_record_json(m, DeviceInfo{}))["speedup"].get<double>() == 0.0);

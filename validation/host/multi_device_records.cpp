@@ -73,6 +73,7 @@ std::string ring_record_json(const RingMeasurement& m, const DeviceInfo& device)
   j["executed_blocks"] = m.executed_blocks;
   j["flop_count"] = m.flop_count;
   j["sent_bytes_max"] = m.sent_bytes_max;
+  j["reserved_sms"] = m.reserved_sms;
   put_times(j, m.time);
   j["single_device_ms"] = m.single_device_ms;
   j["speedup"] = m.single_device_ms > 0 && m.time.median_ms > 0 ? m.single_device_ms / m.time.median_ms : 0.0;

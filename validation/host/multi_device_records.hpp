@@ -50,6 +50,7 @@ struct RingMeasurement {
   double flop_count = 0;          // 4 x 128 x 128 x head_dim per block
   double sent_bytes_max = 0;      // the most bytes one rank sent over the whole layer
   double single_device_ms = 0;    // the same layer on one device (whole sequence), 0 if not measured
+  int reserved_sms = 0;           // SMs the attention launches left to the transfers' kernels
   TimingSummary time;
 };
 

@@ -573,8 +573,10 @@ cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, 
   }
   if (attribute_status[device] != cudaSuccess) return attribute_status[device];
   const int items = p.q_tiles * p.batch * p.heads;
-  // Persistent: the blocks that fit at once (kBlocksPerSm per SM); more would only queue behind them.
-  const int grid = PERSISTENT ? std::min(items, std::max(device_sm_count(), 1) * L::kBlocksPerSm) : items;
+  // Persistent: the blocks that fit at once (kBlocksPerSm per SM, on the SMs not reserved); more would only queue
+  // behind them.
+  const int grid =
+      PERSISTENT ? std::min(items, std::max(device_sm_count() - g_options.reserved_sms, 1) * L::kBlocksPerSm) : items;
   Fa3Params params = p;
   if constexpr (PERSISTENT) {
     // One counter per device, zeroed on the stream before each launch: launches on one stream are ordered, so the

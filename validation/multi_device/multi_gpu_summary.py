@@ -33,10 +33,12 @@ def nccl_table(recs):
 def ring_table(recs):
     if not recs:
         return
-    print("| transport | GPUs | context | kv_fetch | top_k | S | median (ms) | one GPU (ms) | speedup | sent MB/rank |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| transport | GPUs | context | kv_fetch | top_k | S | reserved SMs | median (ms) | one GPU (ms) | speedup | "
+          "sent MB/rank |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in recs:
         print(f"| {r['transport']} | {r['devices']} | {r['context']} | {r['kv_fetch']} | {r['top_k']} | {r['seq_len']} | "
+              f"{r.get('reserved_sms', 0)} | "
               f"{r['median_ms']:.3f} | {r['single_device_ms']:.3f} | {r['speedup']:.2f} | "
               f"{r['sent_bytes_max'] / 1e6:.1f} |")
     print()

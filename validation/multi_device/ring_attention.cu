@@ -328,6 +328,10 @@ void RingAttention::enqueue() {
       CASCADESIM_CUDA(cudaEventRecord(rank->recv_done[s % 2], rank->comm));
     }
   };
+  const Fa3Options previous = attention_fa3_options();
+  Fa3Options options = previous;
+  options.reserved_sms = pr.reserved_sms;
+  set_attention_fa3_options(options);
   for (int s = 0; s < P; ++s) {
     if (s + 1 < P) exchange(s + 1);
     for (int r = 0; r < P; ++r) {
@@ -358,6 +362,7 @@ void RingAttention::enqueue() {
       CASCADESIM_CUDA(cudaEventRecord(rank.compute_done[s % 2], rank.compute));
     }
   }
+  set_attention_fa3_options(previous);
 }
 
 double RingAttention::run_timed_ms() {

@@ -28,6 +28,7 @@ struct RingProblem {
   // Sparse layer: the causal selection over the whole sequence (rows (b, h, q_tile), 128 x 128 tiles), fetched on
   // demand; null: a dense layer over the ring.
   const BlockCsr* selection = nullptr;
+  int reserved_sms = 0;  // Fa3Options::reserved_sms of the layer's launches: SMs left to the transfers' kernels
 };
 
 // (acc, lse_acc_in) and (part, part_lse) -> (acc, lse_acc_out) for rows x head_dim values; first: acc holds nothing

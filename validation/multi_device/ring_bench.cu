@@ -166,7 +166,7 @@ int run_checks(bool loopback, const std::vector<int>& rank_counts, const NcclApi
 // as soon as it is measured.
 int run_timing(const std::string& out_path, bool loopback, const std::vector<int>& rank_counts,
                const std::vector<int>& seq_lens, const std::vector<int>& top_ks, int repetitions, int heads,
-               int kv_heads, int head_dim, const NcclApi* nccl) {
+               int kv_heads, int head_dim, const std::vector<int>& reserved_sms, const NcclApi* nccl) {
   const DeviceInfo device = device_info(0);
   std::vector<std::string> records;
   LoopbackTransport loopback_transport;
@@ -214,38 +214,44 @@ int run_timing(const std::string& out_path, bool loopback, const std::vector<int
       }
       for (int P : rank_counts) {
         if (P < 2 || S % (2 * P * 128) != 0) continue;
-        RingProblem p = base;
-        p.layout = {P, S / (2 * P)};
-        p.bidirectional = var.bidirectional;
-        p.selection = var.top_k > 0 ? &lists : nullptr;
-        if (!loopback && !nccl_transports[P]) nccl_transports[P] = std::make_unique<NcclTransport>(*nccl, P);
-        RingAttention ring(p, loopback ? static_cast<Transport&>(loopback_transport) : *nccl_transports[P]);
-        ring.fill_random(77);
-        ring.run_timed_ms();  // warm-up
-        std::vector<double> samples;
-        for (int i = 0; i < reps; ++i) samples.push_back(ring.run_timed_ms());
-        const Timing t = summarize(samples);
-        RingMeasurement m;
-        m.variant = var.context;
-        m.kv_fetch = kv_fetch_name(var);
-        m.transport = ring.transport_name();
-        m.devices = P;
-        m.heads = heads;
-        m.kv_heads = kv_heads;
-        m.seq_len = S;
-        m.head_dim = head_dim;
-        m.top_k = var.top_k;
-        m.executed_blocks = ring.executed_blocks();
-        m.flop_count = static_cast<double>(m.executed_blocks) * 4.0 * 128 * 128 * head_dim;
-        m.sent_bytes_max = ring.max_sent_bytes();
-        m.single_device_ms = single_ms[var.top_k];
-        m.time = {t.median_ms, t.p10_ms, t.p90_ms};
-        std::printf("%-8s P=%d %-21s top_k=%-2d S=%-7d median %9.3f ms  sent %8.1f MB/rank  speedup %.2fx\n",
-                    ring.transport_name().c_str(), P, var.context, var.top_k, S, t.median_ms, m.sent_bytes_max / 1e6,
-                    m.single_device_ms / t.median_ms);
-        std::fflush(stdout);
-        records.push_back(ring_record_json(m, device));
-        write_records(out_path, records);
+        for (int reserved : reserved_sms) {
+          RingProblem p = base;
+          p.layout = {P, S / (2 * P)};
+          p.bidirectional = var.bidirectional;
+          p.selection = var.top_k > 0 ? &lists : nullptr;
+          p.reserved_sms = reserved;
+          if (!loopback && !nccl_transports[P]) nccl_transports[P] = std::make_unique<NcclTransport>(*nccl, P);
+          RingAttention ring(p, loopback ? static_cast<Transport&>(loopback_transport) : *nccl_transports[P]);
+          ring.fill_random(77);
+          ring.run_timed_ms();  // warm-up
+          std::vector<double> samples;
+          for (int i = 0; i < reps; ++i) samples.push_back(ring.run_timed_ms());
+          const Timing t = summarize(samples);
+          RingMeasurement m;
+          m.variant = var.context;
+          m.kv_fetch = kv_fetch_name(var);
+          m.transport = ring.transport_name();
+          m.devices = P;
+          m.heads = heads;
+          m.kv_heads = kv_heads;
+          m.seq_len = S;
+          m.head_dim = head_dim;
+          m.top_k = var.top_k;
+          m.executed_blocks = ring.executed_blocks();
+          m.flop_count = static_cast<double>(m.executed_blocks) * 4.0 * 128 * 128 * head_dim;
+          m.sent_bytes_max = ring.max_sent_bytes();
+          m.single_device_ms = single_ms[var.top_k];
+          m.reserved_sms = reserved;
+          m.time = {t.median_ms, t.p10_ms, t.p90_ms};
+          std::printf(
+              "%-8s P=%d %-21s top_k=%-2d S=%-7d reserved_sms=%-2d median %9.3f ms  sent %8.1f MB/rank  speedup "
+              "%.2fx\n",
+              ring.transport_name().c_str(), P, var.context, var.top_k, S, reserved, t.median_ms,
+              m.sent_bytes_max / 1e6, m.single_device_ms / t.median_ms);
+          std::fflush(stdout);
+          records.push_back(ring_record_json(m, device));
+          write_records(out_path, records);
+        }
       }
     }
   }
@@ -271,9 +277,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: cascadesim-ring-attention --check [loopback|nccl [RANKS]]\n"
                    "       cascadesim-ring-attention --time OUT.json [loopback|nccl [RANKS [SEQ_LENS [TOP_KS [REPS "
-                   "[HEADS KV_HEADS HEAD_DIM]]]]]]\n"
+                   "[HEADS KV_HEADS HEAD_DIM [RESERVED_SMS]]]]]]]\n"
                    "RANKS, SEQ_LENS, TOP_KS: comma lists (defaults 1,2,4 / 2,4,8 for --time; 32768,131072,524288; "
-                   "5,16); HEADS KV_HEADS HEAD_DIM default 32 8 128 (LLaMA-3.1-8B, the ring studies' model).\n"
+                   "5,16); HEADS KV_HEADS HEAD_DIM default 32 8 128 (LLaMA-3.1-8B, the ring studies' model);\n"
+                   "RESERVED_SMS: comma list (default 0) of SMs the attention leaves to NCCL's kernels, each timed.\n"
                    "nccl: rank r on GPU r, NCCL_NVLS_ENABLE=0; loopback: every rank on GPU 0.\n");
       return 2;
     }
@@ -298,7 +305,13 @@ int main(int argc, char** argv) {
     const int heads = argc > 8 ? std::atoi(argv[8]) : 32;
     const int kv_heads = argc > 9 ? std::atoi(argv[9]) : 8;
     const int head_dim = argc > 10 ? std::atoi(argv[10]) : 128;
-    return run_timing(argv[2], loopback, ranks, seq, top_ks, std::max(1, reps), heads, kv_heads, head_dim, nccl.get());
+    const std::vector<int> reserved = parse_list(argc > 11 ? argv[11] : "0");
+    if (std::any_of(reserved.begin(), reserved.end(), [](int r) { return r < 0; })) {
+      std::fprintf(stderr, "cascadesim-ring-attention: RESERVED_SMS: counts must be >= 0\n");
+      return 2;
+    }
+    return run_timing(argv[2], loopback, ranks, seq, top_ks, std::max(1, reps), heads, kv_heads, head_dim, reserved,
+                      nccl.get());
   } catch (const DeviceOutOfMemory& e) {
     std::fprintf(stderr, "cascadesim-ring-attention: %s\n", e.what());
     return 2;
