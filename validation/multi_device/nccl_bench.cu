@@ -170,8 +170,8 @@ int run_timing(const std::string& out_path, int gpus, std::size_t max_bytes, int
                   algbw * bus_bandwidth_factor(c, gpus));
       std::fflush(stdout);
       records.push_back(collective_record_json(m, device));
+      write_records(out_path, records);  // after each size: a run cut short keeps what it measured
     }
-    write_records(out_path, records);
   }
   return 0;
 }
