@@ -127,3 +127,18 @@ TEST_CASE("validation: block maxima are the largest causally visible scaled scor
     }
   }
 }
+
+TEST_CASE("validation: the reference's row log-sum-exp is ln of the summed exponentials of the scaled scores") {
+  // As above: query (2,0,0,0) scores its two keys 1 and 0; the zero query scores both 0; causal rows see a prefix.
+  const AttentionShape shape{1, 1, 2, 4, true};
+  const auto q = bf16s({2, 0, 0, 0, 0, 0, 0, 0});
+  const auto k = bf16s({1, 0, 0, 0, 0, 1, 0, 0});
+  const auto v = bf16s({1, 0, 2, -1, 0, 1, 4, 3});
+  std::vector<double> lse;
+  reference_attention(shape, q, k, v, nullptr, &lse);
+  REQUIRE(lse.size() == 2);
+  CHECK(lse[0] == doctest::Approx(1.0));            // row 0 sees key 0 alone: ln e^1
+  CHECK(lse[1] == doctest::Approx(std::log(2.0)));  // row 1: two zero scores
+  reference_attention(AttentionShape{1, 1, 2, 4, false}, q, k, v, nullptr, &lse);
+  CHECK(lse[0] == doctest::Approx(std::log(std::exp(1.0) + 1.0)));
+}

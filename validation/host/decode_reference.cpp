@@ -5,20 +5,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "validation/host/splitmix.hpp"
 #include "validation/host/tile_geometry.hpp"
 
 namespace cascadesim::validation {
 
 namespace {
-// splitmix64 (Steele, Lea and Flood 2014) as a hash, the same function as the device-side splitmix64 in
-// cuda_support.cuh, so that the lists match the ones cascadesim-fa3-bench drew before they moved here.
-std::uint64_t decode_list_hash(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 void check_decode_shape(const DecodeShape& s, int tile_keys) {
   if (s.batch < 1 || s.heads < 1 || s.kv_heads < 1 || s.heads % s.kv_heads != 0 || s.context < 1 || s.head_dim < 1 ||
       tile_keys < 1)
@@ -43,7 +35,7 @@ BlockCsr decode_lists(const DecodeShape& s, int top_k, int tile_keys, std::uint6
     } else {
       std::vector<char> used(static_cast<std::size_t>(tiles), 0);
       while (static_cast<int>(picked.size()) < top_k) {
-        x = decode_list_hash(x);
+        x = splitmix64(x);
         const int t = static_cast<int>(x % static_cast<std::uint64_t>(tiles));
         if (!used[static_cast<std::size_t>(t)]) used[static_cast<std::size_t>(t)] = 1, picked.push_back(t);
       }

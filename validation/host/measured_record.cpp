@@ -186,6 +186,8 @@ std::vector<std::string> read_resumed_records(const std::string& path, const std
 
 }  // namespace
 
+std::string device_json_text(const DeviceInfo& device) { return device_json(device).dump(); }
+
 double percentile(std::vector<double> samples, double q) {
   if (samples.empty()) throw std::invalid_argument("percentile: no samples");
   std::sort(samples.begin(), samples.end());

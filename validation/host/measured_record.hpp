@@ -64,6 +64,9 @@ struct MeasuredRecord {
   std::optional<EnergyMeasurement> energy;
 };
 
+// The device as every record carries it (name, compute capability, SM count and clock, L2, versions): a JSON object.
+std::string device_json_text(const DeviceInfo& device);
+
 // Nearest-rank percentile of samples (copied and sorted); q in [0, 1]. Contract: samples is non-empty.
 double percentile(std::vector<double> samples, double q);
 

@@ -43,7 +43,8 @@ std::vector<float> slice_to_float(const std::vector<Bf16>& x, std::size_t offset
 }  // namespace
 
 std::vector<double> reference_attention(const AttentionShape& shape, const std::vector<Bf16>& q,
-                                        const std::vector<Bf16>& k, const std::vector<Bf16>& v, const BlockCsr* mask) {
+                                        const std::vector<Bf16>& k, const std::vector<Bf16>& v, const BlockCsr* mask,
+                                        std::vector<double>* lse) {
   check_inputs(shape, q, k);
   if (v.size() != tensor_size(shape)) throw std::invalid_argument("attention inputs: V has the wrong size");
   const int q_tiles = mask ? tile_count(shape.seq_len, mask->tile_q) : 0;
@@ -56,6 +57,8 @@ std::vector<double> reference_attention(const AttentionShape& shape, const std::
   std::vector<double> scores(static_cast<std::size_t>(s));
   std::vector<char> allowed(static_cast<std::size_t>(s));
   std::vector<char> tile_listed(mask ? static_cast<std::size_t>(mask->k_tiles) : 0);
+  if (lse)
+    lse->assign(static_cast<std::size_t>(shape.batch) * shape.heads * s, -std::numeric_limits<double>::infinity());
   for (int bh = 0; bh < shape.batch * shape.heads; ++bh) {
     const std::size_t base = static_cast<std::size_t>(bh) * slice;
     const std::vector<float> qf = slice_to_float(q, base, slice);
@@ -85,6 +88,7 @@ std::vector<double> reference_attention(const AttentionShape& shape, const std::
         for (int c = 0; c < d; ++c) o_row[c] += p * v_row[c];
       }
       for (int c = 0; c < d; ++c) o_row[c] /= denominator;
+      if (lse) (*lse)[static_cast<std::size_t>(bh) * s + static_cast<std::size_t>(i)] = row_max + std::log(denominator);
     }
   }
   return out;

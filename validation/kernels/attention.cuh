@@ -13,6 +13,9 @@ namespace cascadesim::validation {
 // row_offsets / col_indices: the CSR of BlockCsr (one row per (batch, head, query tile), ascending key tiles).
 // block_max: null for the plain forward; for the anchor, [batch, heads, q_tiles, k_tiles] fp32 receiving the
 // largest scaled score q.k/sqrt(d) of each listed block and -inf for every block not listed.
+// lse (fa3-style kernel only; the fa2-style kernels ignore it): null, or [batch, heads, seq_len] fp32 receiving each
+// query row's log-sum-exp in natural-log units, ln sum_j exp(q.k_j / sqrt(d)) over the keys the row attended (-inf
+// for a row that attended none): what merging partial outputs over disjoint key sets needs (ring attention).
 struct AttentionArgs {
   const std::uint16_t* q = nullptr;
   const std::uint16_t* k = nullptr;
@@ -21,6 +24,7 @@ struct AttentionArgs {
   const std::int32_t* row_offsets = nullptr;
   const std::int32_t* col_indices = nullptr;
   float* block_max = nullptr;
+  float* lse = nullptr;
   int batch = 1;
   int heads = 1;
   int kv_heads = 0;  // K/V heads (grouped-query attention); 0 means heads. The fa2-style kernels take 0 or heads.

@@ -39,6 +39,8 @@ constexpr int kProducerRegs = 24;
 constexpr int kPingPongBar = 1;
 // Named barrier of the two consumer warpgroups after the anchor's -inf fill of a block-max row.
 constexpr int kAnchorInitBar = 3;
+// Devices one process may launch on (per-device launch state below).
+constexpr int kMaxDevices = 64;
 
 // One tile configuration: BM query rows per work item (64 per consumer warpgroup), BN keys per key tile.
 // 128 x 128: two consumer warpgroups, one block per SM (128 * 24 + 256 * 240 = 64,512 registers, FlashAttention-3's
@@ -88,6 +90,7 @@ struct Fa3Params {
   const std::int32_t* row_offsets = nullptr;
   const std::int32_t* col_indices = nullptr;
   float* block_max = nullptr;
+  float* lse = nullptr;  // null: not written
   int* work_counter =
       nullptr;  // persistent grid: items handed out so far beyond the first gridDim.x, zeroed per launch
   int batch = 1;
@@ -487,6 +490,13 @@ __global__ void __launch_bounds__(Fa3Layout<D, BM, BN>::kThreads, Fa3Layout<D, B
       l1 += __shfl_xor_sync(0xFFFFFFFFu, l1, 2);
       const float inv0 = l0 > 0.0f ? 1.0f / l0 : 0.0f;
       const float inv1 = l1 > 0.0f ? 1.0f / l1 : 0.0f;
+      if (p.lse && col_base == 0) {
+        // sum_j exp(score_j) = 2^m * l (m in log2 units): ln of it is m ln 2 + ln l; -inf where no key was attended.
+        constexpr float kLn2 = 0.6931471805599453f;
+        float* lse_g = p.lse + (static_cast<std::size_t>(w.batch) * p.heads + w.head) * p.seq_len;
+        if (row0 < p.seq_len) lse_g[row0] = l0 > 0.0f ? m0 * kLn2 + logf(l0) : kNegInf;
+        if (row1 < p.seq_len) lse_g[row1] = l1 > 0.0f ? m1 * kLn2 + logf(l1) : kNegInf;
+      }
       std::uint16_t* o_g = p.o + (static_cast<std::size_t>(w.batch) * p.heads + w.head) * p.seq_len * D;
       if (row0 < p.seq_len) {
         std::uint16_t* out = o_g + static_cast<std::size_t>(row0) * D + col_base;
@@ -563,26 +573,38 @@ cudaError_t launch_fa3_kernel(const CUtensorMap& tm_q, const CUtensorMap& tm_k, 
   using L = Fa3Layout<D, BM, BN>;
   const std::size_t smem = L::smem_bytes(p.q_buffers, p.stages);
   const auto kernel = attention_fa3_kernel<D, BM, BN, ANCHOR, PINGPONG, PERSISTENT>;
-  // Raised once per variant to its largest layout; the call is host-side only and would otherwise sit inside every
-  // timed launch.
-  static const cudaError_t attribute_status =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           static_cast<int>(L::smem_bytes(L::kMaxQBuffers, L::kMaxStages)));
-  if (attribute_status != cudaSuccess) return attribute_status;
+  // Raised once per variant and device to its largest layout (a function's attributes belong to one device's
+  // context; the ring runner drives several GPUs from one process); the call is host-side only and would otherwise
+  // sit inside every timed launch.
+  int device = 0;
+  const cudaError_t device_status = cudaGetDevice(&device);
+  if (device_status != cudaSuccess) return device_status;
+  if (device >= kMaxDevices) return cudaErrorInvalidDevice;
+  static bool attribute_set[kMaxDevices] = {};
+  static cudaError_t attribute_status[kMaxDevices] = {};
+  if (!attribute_set[device]) {
+    attribute_status[device] = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                    static_cast<int>(L::smem_bytes(L::kMaxQBuffers, L::kMaxStages)));
+    attribute_set[device] = true;
+  }
+  if (attribute_status[device] != cudaSuccess) return attribute_status[device];
   const int items = p.q_tiles * p.batch * p.heads;
-  // Persistent: the blocks that fit at once (kBlocksPerSm per SM); more would only queue behind them.
-  const int grid = PERSISTENT ? std::min(items, std::max(device_sm_count(), 1) * L::kBlocksPerSm) : items;
+  // Persistent: the blocks that fit at once (kBlocksPerSm per SM, on the SMs not reserved); more would only queue
+  // behind them.
+  const int grid =
+      PERSISTENT ? std::min(items, std::max(device_sm_count() - g_options.reserved_sms, 1) * L::kBlocksPerSm) : items;
   Fa3Params params = p;
   if constexpr (PERSISTENT) {
-    // One counter per process, zeroed on the stream before each launch (launches on one stream are ordered).
-    static int* counter = nullptr;
-    if (!counter) {
-      const cudaError_t status = cudaMalloc(&counter, sizeof(int));
+    // One counter per device, zeroed on the stream before each launch: launches on one stream are ordered, so the
+    // launches on one device must share a stream (attention_fa3.cuh).
+    static int* counter[kMaxDevices] = {};
+    if (!counter[device]) {
+      const cudaError_t status = cudaMalloc(&counter[device], sizeof(int));
       if (status != cudaSuccess) return status;
     }
-    const cudaError_t status = cudaMemsetAsync(counter, 0, sizeof(int), stream);
+    const cudaError_t status = cudaMemsetAsync(counter[device], 0, sizeof(int), stream);
     if (status != cudaSuccess) return status;
-    params.work_counter = counter;
+    params.work_counter = counter[device];
   }
   kernel<<<grid, L::kThreads, smem, stream>>>(tm_q, tm_k, tm_v, params);
   return cudaSuccess;
@@ -600,6 +622,7 @@ cudaError_t launch_fa3_variant(const AttentionArgs& args, int kv_heads, cudaStre
   p.row_offsets = args.row_offsets;
   p.col_indices = args.col_indices;
   p.block_max = args.block_max;
+  p.lse = args.lse;
   p.batch = args.batch;
   p.heads = args.heads;
   p.kv_heads = kv_heads;

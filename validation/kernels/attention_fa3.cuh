@@ -24,11 +24,14 @@ constexpr int kFa3TileK = 128;
 // q_buffers and kv_stages (0: the tile configuration's default, 2 Q buffers and 2-4 K/V stages) set how far the
 // producer may run ahead of the consumers; values above what shared memory holds are clamped (128 x 128: Q buffers
 // up to 4 at d = 64 and 3 at d = 128, stages up to 4 at d = 64 and 2 at d = 128).
+// reserved_sms: SMs the persistent grid leaves free for kernels that run beside it (NCCL's send/recv during ring
+// attention, which cannot share an SM with a block that holds its registers); 0 puts a block on every SM.
 struct Fa3Options {
   bool pingpong = false;
   bool persistent = true;
   int q_buffers = 0;
   int kv_stages = 0;
+  int reserved_sms = 0;
 };
 void set_attention_fa3_options(const Fa3Options& options);
 Fa3Options attention_fa3_options();
@@ -47,7 +50,9 @@ int attention_fa3_threads(int tile_q = kFa3TileQ);
 // As launch_attention(): args.kv_heads (0 = heads) must divide args.heads; K and V are [batch, kv_heads, seq_len,
 // head_dim]; query head h reads K/V head h / (heads / kv_heads). The CSR is built for the tiles given (128 x 128 in
 // the first form). Returns cudaErrorInvalidValue for a shape or tiles it does not serve and cudaErrorNotSupported
-// when the driver has no cuTensorMapEncodeTiled.
+// when the driver has no cuTensorMapEncodeTiled. Launches on several devices from one process are served (per-device
+// launch state); under the persistent grid (the default) the launches on one device must be on one stream, as they
+// share that device's work counter.
 cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, cudaStream_t stream);
 cudaError_t launch_attention_fa3(const AttentionArgs& args, int head_dim, int tile_q, int tile_k, cudaStream_t stream);
 

@@ -1,5 +1,5 @@
-// CUDA status checks, an owning device buffer and the splitmix64 hash, shared by the validation runner, the
-// micro-benchmarks and the device-side input fill.
+// CUDA status checks, an owning device buffer and the splitmix64 hash (validation/host/splitmix.hpp), shared by the
+// validation runner, the micro-benchmarks and the device-side input fill.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "validation/host/splitmix.hpp"
 
 namespace cascadesim::validation {
 
@@ -95,13 +97,5 @@ class DeviceBuffer {
   T* data_ = nullptr;
   std::size_t count_ = 0;
 };
-
-// splitmix64 (Steele, Lea and Flood 2014): the hash behind every device-generated input.
-__host__ __device__ inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 }  // namespace cascadesim::validation

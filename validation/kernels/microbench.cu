@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "validation/kernels/cuda_support.cuh"
+#include "validation/kernels/dynamic_library.hpp"
 #include "validation/kernels/microbench.cuh"
 
 namespace cascadesim::validation {
@@ -557,34 +558,15 @@ struct CublasApi {
 // dlerror texts). The library is never closed: it stays mapped until the process exits, as cuBLAS expects.
 std::string load_cublas(CublasApi& api) {
   std::string errors;
-  void* library = nullptr;
-  for (const char* name : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"}) {
-    library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (library) {
-      api.library = name;
-      break;
-    }
-    const char* error = dlerror();
-    errors += (errors.empty() ? "" : "; ") + (error ? std::string(error) : std::string(name) + ": dlopen failed");
-  }
+  void* library = open_first_library({"libcublas.so.13", "libcublas.so.12", "libcublas.so"}, api.library, errors);
   if (!library) return errors;
   std::string missing;
-  const auto resolve = [&](const char* symbol, auto& function, bool required) {
-    dlerror();
-    void* address = dlsym(library, symbol);
-    if (address) {
-      function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(address);
-    } else if (required) {
-      const char* error = dlerror();
-      missing += (missing.empty() ? "" : "; ") + (error ? std::string(error) : std::string(symbol) + ": not found");
-    }
-  };
-  resolve("cublasCreate_v2", api.create, true);
-  resolve("cublasDestroy_v2", api.destroy, true);
-  resolve("cublasSetStream_v2", api.set_stream, true);
-  resolve("cublasGetVersion_v2", api.get_version, true);
-  resolve("cublasGemmEx", api.gemm_ex, true);
-  resolve("cublasGetStatusName", api.status_name, false);
+  resolve_symbol(library, "cublasCreate_v2", api.create, true, missing);
+  resolve_symbol(library, "cublasDestroy_v2", api.destroy, true, missing);
+  resolve_symbol(library, "cublasSetStream_v2", api.set_stream, true, missing);
+  resolve_symbol(library, "cublasGetVersion_v2", api.get_version, true, missing);
+  resolve_symbol(library, "cublasGemmEx", api.gemm_ex, true, missing);
+  resolve_symbol(library, "cublasGetStatusName", api.status_name, false, missing);
   return missing.empty() ? "" : api.library + ": " + missing;
 }
 

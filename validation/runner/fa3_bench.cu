@@ -27,12 +27,14 @@
 #include "validation/kernels/cuda_support.cuh"
 #include "validation/kernels/decode.cuh"
 #include "validation/kernels/random_fill.cuh"
+#include "validation/runner/bench_common.cuh"
 
 namespace cascadesim::validation {
 namespace {
 
 constexpr double kBf16Tolerance = 1e-2;      // METHOD.md: bf16 operands land between 1e-3 and 1e-2
 constexpr double kBlockMaxTolerance = 2e-3;  // fp32 dot products of length <= 128 against double
+constexpr double kLseTolerance = 2e-3;       // the row log-sum-exp: fp32 scores and sums against double
 constexpr float kQkAmplitude = 2.0f;
 constexpr float kVAmplitude = 1.0f;
 
@@ -59,24 +61,8 @@ BlockCsr random_top_k(const AttentionShape& shape, int top_k, std::uint64_t seed
   return select_top_k(shape, tile, tile, scores, top_k);
 }
 
-struct DeviceCsr {
-  DeviceBuffer<std::int32_t> row_offsets;
-  DeviceBuffer<std::int32_t> col_indices;
-};
-
-DeviceCsr upload_csr(const BlockCsr& csr) {
-  DeviceCsr d{DeviceBuffer<std::int32_t>(csr.row_offsets.size()),
-              DeviceBuffer<std::int32_t>(std::max<std::size_t>(1, csr.col_indices.size()))};
-  d.row_offsets.upload(csr.row_offsets);
-  if (!csr.col_indices.empty()) {
-    CASCADESIM_CUDA(
-        cudaMemcpy(d.col_indices.get(), csr.col_indices.data(), csr.col_indices.size() * 4, cudaMemcpyHostToDevice));
-  }
-  return d;
-}
-
 AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
-                        const DeviceCsr& csr, float* block_max, const GqaShape& g) {
+                        const DeviceCsr& csr, float* block_max, const GqaShape& g, float* lse = nullptr) {
   AttentionArgs a;
   a.q = q;
   a.k = k;
@@ -85,6 +71,7 @@ AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const st
   a.row_offsets = csr.row_offsets.get();
   a.col_indices = csr.col_indices.get();
   a.block_max = block_max;
+  a.lse = lse;
   a.batch = g.shape.batch;
   a.heads = g.shape.heads;
   a.kv_heads = g.kv_heads;
@@ -102,6 +89,15 @@ std::string schedule_name(const Fa3Options& o) {
 
 // The deepest producer run-ahead shared memory allows (clamped per head_dim and tiles by the kernel).
 constexpr Fa3Options kDeep{false, true, 4, 4};
+
+// The kernel's row log-sum-exp (natural log) against the float64 reference's: -inf rows must agree exactly.
+bool report_lse(const std::string& label, const std::vector<float>& lse, const std::vector<double>& ref) {
+  const BlockMaxDiff diff = compare_block_max(lse, std::vector<float>(ref.begin(), ref.end()));
+  const bool ok = diff.mismatched_infinities == 0 && diff.max_abs_diff < kLseTolerance;
+  std::printf("%-4s %s lse max_abs_diff=%.3e inf_mismatch=%zu\n", ok ? "ok" : "FAIL", label.c_str(), diff.max_abs_diff,
+              diff.mismatched_infinities);
+  return ok;
+}
 
 bool report(const std::string& label, const ErrorStats& stats) {
   const bool ok = stats.passes(kBf16Tolerance);
@@ -133,12 +129,14 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed, int tile) {
 
   const BlockCsr dense = dense_block_csr(s, tile, tile);
   const DeviceCsr dense_dev = upload_csr(dense);
-  const std::vector<double> dense_ref = reference_attention(s, q, k_full, v_full);
+  std::vector<double> dense_lse_ref, sparse_lse_ref;
+  const std::vector<double> dense_ref = reference_attention(s, q, k_full, v_full, nullptr, &dense_lse_ref);
   const std::vector<float> block_max_ref = reference_block_max(s, q, k_full, tile, tile);
   const BlockCsr sparse = random_top_k(s, top_k, seed, tile);
   const DeviceCsr sparse_dev = upload_csr(sparse);
-  const std::vector<double> sparse_ref = reference_attention(s, q, k_full, v_full, &sparse);
+  const std::vector<double> sparse_ref = reference_attention(s, q, k_full, v_full, &sparse, &sparse_lse_ref);
   DeviceBuffer<float> block_max(static_cast<std::size_t>(dense.rows()) * dense.k_tiles);
+  DeviceBuffer<float> lse(static_cast<std::size_t>(s.batch) * s.heads * s.seq_len);
 
   // Every schedule (ping-pong or not, persistent grid or not) on the same inputs.
   std::vector<Fa3Options> schedules = {Fa3Options{false, false}, Fa3Options{false, true}, kDeep};
@@ -151,6 +149,16 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed, int tile) {
                                            s.head_dim, tile, tile, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     ok &= report(tag + " dense   ", compare(dout.download<Bf16>(), dense_ref));
+
+    // The same pass writing the row log-sum-exp too.
+    dout.poison();
+    lse.poison();
+    CASCADESIM_LAUNCH(
+        launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), dense_dev, nullptr, g, lse.get()),
+                             s.head_dim, tile, tile, nullptr));
+    CASCADESIM_CUDA(cudaDeviceSynchronize());
+    ok &= report(tag + " dense+lse", compare(dout.download<Bf16>(), dense_ref));
+    ok &= report_lse(tag + " dense+lse", lse.download<float>(), dense_lse_ref);
 
     block_max.poison();
     dout.poison();
@@ -166,10 +174,13 @@ bool check_shape(const GqaShape& g, int top_k, std::uint64_t seed, int tile) {
     ok &= max_ok;
 
     dout.poison();
-    CASCADESIM_LAUNCH(launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g),
-                                           s.head_dim, tile, tile, nullptr));
+    lse.poison();
+    CASCADESIM_LAUNCH(
+        launch_attention_fa3(make_args(dq.get(), dk.get(), dv.get(), dout.get(), sparse_dev, nullptr, g, lse.get()),
+                             s.head_dim, tile, tile, nullptr));
     CASCADESIM_CUDA(cudaDeviceSynchronize());
     ok &= report(tag + " sparse k=" + std::to_string(top_k), compare(dout.download<Bf16>(), sparse_ref));
+    ok &= report_lse(tag + " sparse k=" + std::to_string(top_k), lse.download<float>(), sparse_lse_ref);
   }
   set_attention_fa3_options(Fa3Options{});
   return ok;
@@ -206,36 +217,6 @@ const std::vector<Fa3Options> kSchedules = {{true, false}, {true, true}, {false,
 
 std::int64_t executed_blocks(const BlockCsr& csr) { return static_cast<std::int64_t>(csr.col_indices.size()); }
 
-struct Timing {
-  double median_ms = 0, p10_ms = 0, p90_ms = 0;
-  std::vector<double> samples_ms;
-};
-
-template <typename Launch>
-Timing time_launches(Launch launch, int warmup, int repetitions) {
-  cudaEvent_t start, stop;
-  CASCADESIM_CUDA(cudaEventCreate(&start));
-  CASCADESIM_CUDA(cudaEventCreate(&stop));
-  for (int i = 0; i < warmup; ++i) CASCADESIM_LAUNCH(launch());
-  CASCADESIM_CUDA(cudaDeviceSynchronize());
-  Timing t;
-  for (int i = 0; i < repetitions; ++i) {
-    CASCADESIM_CUDA(cudaEventRecord(start));
-    CASCADESIM_LAUNCH(launch());
-    CASCADESIM_CUDA(cudaEventRecord(stop));
-    CASCADESIM_CUDA(cudaEventSynchronize(stop));
-    float ms = 0;
-    CASCADESIM_CUDA(cudaEventElapsedTime(&ms, start, stop));
-    t.samples_ms.push_back(ms);
-  }
-  CASCADESIM_CUDA(cudaEventDestroy(start));
-  CASCADESIM_CUDA(cudaEventDestroy(stop));
-  t.median_ms = percentile(t.samples_ms, 0.5);
-  t.p10_ms = percentile(t.samples_ms, 0.1);
-  t.p90_ms = percentile(t.samples_ms, 0.9);
-  return t;
-}
-
 struct Record {
   std::string implementation;
   std::string kernel;  // "dense" or "sparse"
@@ -265,23 +246,6 @@ std::string to_json(const Record& r, const cudaDeviceProp& prop) {
                 r.flops / (r.t.median_ms * 1e-3) / 1e12, r.schedule.c_str(), r.compulsory_bytes, prop.name,
                 prop.multiProcessorCount);
   return std::string(text) + samples + "]}";
-}
-
-void write_records(const std::string& path, const std::vector<std::string>& records) {
-  std::string text = "{\"schema_version\": 1, \"records\": [\n";
-  for (std::size_t i = 0; i < records.size(); ++i) text += records[i] + (i + 1 < records.size() ? ",\n" : "\n");
-  text += "]}\n";
-  core::write_file_atomically(path, text);
-}
-
-std::vector<int> parse_list(const char* text) {
-  std::vector<int> out;
-  for (const char* p = text; *p;) {
-    out.push_back(std::atoi(p));
-    while (*p && *p != ',') ++p;
-    if (*p == ',') ++p;
-  }
-  return out;
 }
 
 // Dense (fa3-style and fa2-style on the same inputs) and sparse fa3-style over random top-k lists, under each
@@ -732,11 +696,7 @@ int run_profile(int seq_len, int head_dim, int top_k, const Fa3Options& options)
 
 int main(int argc, char** argv) {
   using namespace cascadesim::validation;
-  // No device, or not a compute capability 9.0 one (the kernel is sm_90a code): exit 2, which ctest reports as skipped.
-  int devices = 0;
-  cudaDeviceProp prop{};
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices < 1 || cudaGetDeviceProperties(&prop, 0) != cudaSuccess ||
-      prop.major != 9 || prop.minor != 0) {
+  if (sm90_device_count() == 0) {
     std::fprintf(stderr, "cascadesim-fa3-bench: no compute capability 9.0 device\n");
     return 2;
   }
