@@ -3,7 +3,8 @@
 # dense against anchor on the same inputs, alternating over rounds, with the kernel as shipped and with each anchor
 # probe (validation/build_fa3_anchor_probes.sh: plain store for the atomic, no warp fold, no -inf fill); Nsight
 # Compute's full set on dense and anchor at S = 16K (d = 64, 128); and split-KV decode at b = 1, 32K, d = 64 over 32,
-# 128 and 256 splits (both kernels). Run from a folder holding the binaries in bin/.
+# 128 and 256 splits (both kernels). Run from a folder holding the binaries in bin/. Everything lands in
+# OUT/anchor_probe.tar.xz (records, logs, Nsight Compute's details and per-instruction source pages).
 # Usage: run_fa3_anchor_probe_on_gpu.sh OUT [LIMIT_S]
 set -uo pipefail
 out=$1
@@ -11,8 +12,6 @@ limit_s=${2:-540}
 s=$(cd "$(dirname "$0")" && pwd)
 . "$s/gpu_call.sh"
 b=bin/cascadesim-fa3-bench
-step 90 check.log $b --check 20261206 6
-tail -2 "$out/logs/check.log"
 for probe in 0 1 2 3; do
   exe=$b
   ((probe > 0)) && exe=$b-probe$probe
@@ -31,12 +30,13 @@ for splits in 32 128 256; do
     --launch-count 2 $b --decode-profile 1 32768 64 $splits
 done
 stop_clock_log
-mv "$out"/logs/*.ncu-rep "$out"/ 2>/dev/null
+rm -f "$out"/logs/*.ncu-rep
+mv "$out"/anchor_ab_probe*.json "$out/logs/"
 echo "== anchor / dense, median of each round (probe 0: as shipped; 1: store; 2: no fold; 3: no fill)"
 for probe in 0 1 2 3; do
   grep -h "anchor/dense" "$out/logs/anchor_ab_probe$probe.log" | awk -v p=$probe '{print "probe " p ": " $0}' |
     sed 's/no-pingpong+persistent+anchor-probe[0-9]//'
 done
 for f in "$out"/logs/ncu_decode_s*.txt; do echo "== $f"; grep -E "decode_|Duration|Achieved Occupancy" "$f" | head -8; done
-tar -C "$out" -cJf "$out/logs.tar.xz" logs && rm -rf "$out/logs"
+tar -C "$out" -cJf "$out/anchor_probe.tar.xz" logs && rm -rf "$out/logs"
 ls -la "$out"
