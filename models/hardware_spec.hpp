@@ -41,6 +41,7 @@ struct HardwareSpec {
   double hbm_bandwidth_GBps = 0;        // off-chip memory peak, GB = 1e9 bytes: /memory
   double core_port_bandwidth_GBps = 0;  // one core's port into the on-chip network: /noc; 0: not a limit
   double load_latency_ns = 0;           // a load that misses the L2, unloaded: the /noc, /l2 and /memory latencies
+  double l2_hit_latency_ns = 0;         // a load the L2 holds, unloaded: the /noc and /l2 latencies
   double hbm_bytes = 0;                 // off-chip memory capacity: /memory/bytes
   double l2_bytes = 0;                  // shared on-chip cache or global buffer: /l2/bytes
   double l2_bandwidth_GBps = 0;         // its bandwidth to all the cores: /l2

@@ -238,8 +238,11 @@ void add_occupancy_terms(const dataflow::Kernel& kernel, const HardwareSpec& hw,
     c.serial_vector_flops = (chain.throughput_s - parallel.matrix_s) * hw.peak_vector_TFLOPs() * 1e12;
   const RooflineTime busy = roofline_time(c, hw);
   const double compute_s = std::max(busy.matrix_s + busy.serial_s, busy.vector_s);
-  // Other kernels: one unit a round (in_flight 1), computing at the core's rate or loading through its port.
-  double slot_s = rounds * f.unit_fixed_ns * 1e-9 + std::max(compute_s, port_s);
+  // Other kernels: one unit a round (in_flight 1), computing at the core's rate or loading through its port, after
+  // its dependent L2 reads.
+  const auto* stream = std::get_if<dataflow::StreamWork>(&kernel.work);
+  const double dependent_s = stream ? stream->dependent_l2_reads * hw.l2_hit_latency_ns * 1e-9 : 0.0;
+  double slot_s = rounds * (f.unit_fixed_ns * 1e-9 + dependent_s) + std::max(compute_s, port_s);
   const double tiles = a ? a->batch * a->loaded_blocks() : 0.0;
   if (tiles > 0 && a->query_tiles > 0) {
     const ComputeChain per_unit{chain.unit_s / (1.0 + idle), chain.throughput_s / (1.0 + idle)};
@@ -288,6 +291,10 @@ OpCost tiled_analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec&
 
 }  // namespace
 
+dataflow::SplitMachine split_machine(const HardwareSpec& hw) {
+  return {hw.cores, hw.core_port_bandwidth_GBps, hw.l2_hit_latency_ns};
+}
+
 OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw) {
   const auto* g = std::get_if<dataflow::GemmWork>(&kernel.work);
   if (!g || hw.matrix_macs_per_cycle <= 0) return tiled_analytical_cost(kernel, hw);
@@ -318,7 +325,7 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   auto mlp = [](const dataflow::Kernel& k) { return k.op == Op::mlp || k.op == Op::activation; };
   std::vector<dataflow::Kernel> kernels = dataflow::layer_kernels(m, s, layers[0].first, kind, layers[0].second);
   for (dataflow::Kernel& k : kernels)
-    if (!mlp(k)) dataflow::for_each_split(k, hw.cores, add);
+    if (!mlp(k)) dataflow::for_each_split(k, split_machine(hw), add);
   // The MLP, averaged over every layer of the model whatever its kind: a MoE model's first dense_mlp_layers keep
   // the dense MLP, and n layers of any mix of kinds then cost the whole stack's MLPs exactly.
   const double dense_mlp_share =
@@ -335,7 +342,7 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
     for (dataflow::Kernel& k : kernels)
       if (per_layer(k)) {
         dataflow::move_to_layer(k, layers[i].first, layers[i].second);
-        dataflow::for_each_split(k, hw.cores, add);
+        dataflow::for_each_split(k, split_machine(hw), add);
       }
   return cost;
 }

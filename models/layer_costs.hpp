@@ -186,6 +186,9 @@ std::int64_t executed_query_rows(const LayerShape& s);  // rows per query tile a
 // its off-chip bytes after the L2 reuse a roofline can see (K/V re-read by later query tiles and by the other
 // heads of a GQA group come from HBM once while the heads in flight fit in L2).
 OpCost analytical_cost(const dataflow::Kernel& kernel, const HardwareSpec& hw);
+// The decode split choice's view of the machine (dataflow::kv_splits_for): its cores, a core's port and an L2 round
+// trip. Both backends split with it.
+dataflow::SplitMachine split_machine(const HardwareSpec& hw);
 
 // One layer of the given kind: the analytical costs of the kernels the dataflow describes for it (the same list the
 // simulator replays, decode split for hw's cores), summed per operation.

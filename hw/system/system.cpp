@@ -47,11 +47,9 @@ void System::take_roofline_figures(const core::ConfigNode& hardware, models::Har
   spec.vector_flops_per_cycle = vector->peak_flops_per_cycle();
   spec.vector_exps_per_cycle = vector->peak_exps_per_cycle();
   spec.hbm_bandwidth_GBps = memory->peak_bandwidth_GBps(spec.cores);
-  spec.load_latency_ns = l2->latency_ns() + memory->latency_ns();
-  if (noc) {
-    spec.core_port_bandwidth_GBps = noc->peak_bandwidth_GBps(1);
-    spec.load_latency_ns += noc->latency_ns();
-  }
+  spec.l2_hit_latency_ns = l2->latency_ns() + (noc ? noc->latency_ns() : 0.0);
+  spec.load_latency_ns = spec.l2_hit_latency_ns + memory->latency_ns();
+  if (noc) spec.core_port_bandwidth_GBps = noc->peak_bandwidth_GBps(1);
   spec.hbm_bytes = memory->capacity_bytes();
   spec.l2_bytes = l2->capacity_bytes();
   spec.l2_bandwidth_GBps = l2->peak_bandwidth_GBps(spec.cores);

@@ -49,6 +49,14 @@ struct AttentionImplementation {
                       double kv_element_bytes) const;
 };
 
+// What decode's split choice (kernel.hpp, kv_splits_for) needs of a machine: its cores, one core's port (a K/V tile's load time through it) and
+// an L2 round trip (what each split adds to the combine's fold); 0: that figure does not limit the splits.
+struct SplitMachine {
+  std::int64_t cores = 1;
+  double core_port_GBps = 0;
+  double l2_hit_latency_ns = 0;
+};
+
 // A core's limits on resident units, from the hardware's top level; 0: that resource does not limit them.
 struct CoreLimits {
   double shared_bytes = 0;  // sram_per_core_bytes

@@ -68,15 +68,21 @@ double AttentionWork::host_loaded_blocks() const {
   return sum;
 }
 
-std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores) {
+std::int64_t kv_splits_for(const AttentionWork& w, const SplitMachine& machine) {
+  const std::int64_t cores = machine.cores;
   const double base = std::ceil(w.batch) * static_cast<double>(w.head_groups() * w.query_tiles);
   if (!w.splits_keys() || (w.kv_splits_as_run == 0 && base >= static_cast<double>(cores))) return 1;
   // The fewest tiles a unit that has any visits (a pattern may prune whole heads).
   std::int64_t fewest = 0;
   for (std::int64_t g = 0; g < w.head_groups(); ++g)
     if (const std::int64_t n = w.unit_tile_count(g, 0); n > 0) fewest = fewest == 0 ? n : std::min(fewest, n);
-  const auto wanted = w.kv_splits_as_run > 0 ? w.kv_splits_as_run
-                                             : static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
+  if (w.kv_splits_as_run > 0) return std::max<std::int64_t>(1, std::min(w.kv_splits_as_run, fewest));
+  auto wanted = static_cast<std::int64_t>(std::ceil(static_cast<double>(cores) / base));
+  if (machine.core_port_GBps > 0 && machine.l2_hit_latency_ns > 0) {
+    const double tile_load_ns = w.kv_tile_bytes() / machine.core_port_GBps;
+    const double paid = std::sqrt(static_cast<double>(fewest) * tile_load_ns / (2.0 * machine.l2_hit_latency_ns));
+    wanted = std::min(wanted, static_cast<std::int64_t>(std::floor(paid)));
+  }
   return std::max<std::int64_t>(1, std::min(wanted, fewest));
 }
 
@@ -91,10 +97,10 @@ void move_to_layer(Kernel& kernel, std::int64_t layer, std::uint64_t anchor_seed
   }
 }
 
-std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores) {
+std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, const SplitMachine& machine) {
   std::vector<Kernel> out;
   out.reserve(kernels.size() + 1);
-  for (Kernel& k : kernels) for_each_split(k, cores, [&out](const Kernel& run) { out.push_back(run); });
+  for (Kernel& k : kernels) for_each_split(k, machine, [&out](const Kernel& run) { out.push_back(run); });
   return out;
 }
 
@@ -107,6 +113,11 @@ Kernel combine_kernel(const Kernel& attention) {
   // Per split and row: a rescale factor exp(m_s - m) and a multiply-add per output element.
   w.vector_ops = units * static_cast<double>(a.kv_splits * a.unit_rows() * (2 * a.v_dim() + 2));
   w.units = units;
+  // Two passes over the splits (their maxima, then the rescaled sums), each a loop of L2 reads that runs one split
+  // after another (validation/kernels/decode.cu, reduce_splits). Measured on the H100 (reports/measured/h100-fa3/
+  // run26_dbe1b62, Nsight Compute): the reduction kernel takes 10.6, 35.0 and 66.1 us at 32, 128 and 256 splits,
+  // 0.25 us per split, two L2 round trips.
+  w.dependent_l2_reads = 2.0 * static_cast<double>(a.kv_splits);
   return Kernel{"attention_combine", attention.op, attention.layer, attention.layer_kind, w};
 }
 

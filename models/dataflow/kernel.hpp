@@ -141,10 +141,11 @@ struct AttentionWork {
   bool operator==(const AttentionWork&) const = default;  // the same pattern object, not equal lists
 };
 
-// Splits per unit for a machine of `cores`: none when the units already fill the cores or the work is not
-// decode; otherwise enough to give every core a unit, at most the fewest key tiles a unit visits (as
-// flash-decoding's split heuristic fills the SMs).
-std::int64_t kv_splits_for(const AttentionWork& w, std::int64_t cores);
+// Splits per unit for a machine: none when the units already fill the cores or the work is not decode; otherwise
+// enough to give every core a unit (as flash-decoding's split heuristic fills the SMs), at most the fewest key
+// tiles a unit visits, and no more than pay for their fold: a split unit loads tiles / s tiles while the combine
+// waits 2 s L2 round trips (combine_kernel), least in sum at s = sqrt(tiles x tile load / (2 x round trip)).
+std::int64_t kv_splits_for(const AttentionWork& w, const SplitMachine& machine);
 
 // Per query tile, rank the visible key tiles by the anchor's block scores and write the lists its pattern
 // keeps (anchor layers of patterns that select from scores, a kernel of its own).
@@ -172,6 +173,9 @@ struct StreamWork {
   double matrix_flops = 0;                       // small dense products riding along (pooled scores)
   Precision matrix_precision = Precision::bf16;  // the format they run at
   double units = 1;                              // work units it is spread over
+  // Per unit: reads of data the L2 holds, each issued only once the one before has returned (a fold over partials
+  // written by an earlier kernel), so each costs an L2 round trip on the unit's critical path.
+  double dependent_l2_reads = 0;
   bool operator==(const StreamWork&) const = default;
 };
 
@@ -187,13 +191,13 @@ struct Kernel {
 // given anchor's (the tensor ids, which only caches read, stay).
 void move_to_layer(Kernel& kernel, std::int64_t layer, std::uint64_t anchor_seed);
 
-// The kernels as a machine of `cores` runs them: decode attention's key tiles split over the cores (kv_splits_for),
-// each split attention followed by its combine kernel. Both backends evaluate this list.
-std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, std::int64_t cores);
+// The kernels as a machine runs them: decode attention's key tiles split over the cores (kv_splits_for), each split
+// attention followed by its combine kernel. Both backends evaluate this list.
+std::vector<Kernel> split_for_cores(std::vector<Kernel> kernels, const SplitMachine& machine);
 // The same for one kernel, without building a list: sets its kv_splits, calls f with it, then with its combine
 // kernel when it splits.
 template <class F>
-void for_each_split(Kernel& kernel, std::int64_t cores, F&& f);
+void for_each_split(Kernel& kernel, const SplitMachine& machine, F&& f);
 
 // The second pass of split attention: each unit reads its kv_splits partials, rescales them by their row maxima
 // and sums them, and writes O (flash-decoding's reduction). Contract: attention holds AttentionWork.
@@ -228,9 +232,9 @@ std::array<MatrixShare, 2> matrix_shares(const Kernel& kernel);
 OpCost kernel_cost(const Kernel& kernel);
 
 template <class F>
-void for_each_split(Kernel& kernel, std::int64_t cores, F&& f) {
+void for_each_split(Kernel& kernel, const SplitMachine& machine, F&& f) {
   auto* a = std::get_if<AttentionWork>(&kernel.work);
-  if (a) a->kv_splits = kv_splits_for(*a, cores);
+  if (a) a->kv_splits = kv_splits_for(*a, machine);
   f(static_cast<const Kernel&>(kernel));
   if (a && a->kv_splits > 1) f(static_cast<const Kernel&>(combine_kernel(kernel)));
 }

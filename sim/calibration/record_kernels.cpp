@@ -179,7 +179,7 @@ std::vector<models::OpCost> record_analytical_costs(const MeasuredPoint& p, cons
   if (p.kernel == "gemm") return {models::analytical_cost(gemm_kernel(p), hw)};
   if (p.kernel == "layer_op") return {models::analytical_cost(model_layer_op_kernel(p), hw)};
   if (p.kernel == "decode" || (p.kernel == "stack" && !p.model.empty())) {
-    for (const Kernel& k : models::dataflow::split_for_cores(record_kernels(p), hw.cores))
+    for (const Kernel& k : models::dataflow::split_for_cores(record_kernels(p), models::split_machine(hw)))
       out.push_back(models::analytical_cost(k, hw));
     return out;
   }

@@ -303,7 +303,8 @@ double select_unit(UnitContext& c, const SelectWork& w, double unit, std::int64_
 double stream_unit(UnitContext& c, const StreamWork& w, double unit, std::int64_t core, double t0) {
   hw::System& s = c.system;
   const auto u = static_cast<std::uint64_t>(unit);
-  const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0);
+  const double read = transfer(c, core, stream_space | u << 20 | 5, w.read_bytes / w.units, 0, 1, false, t0) +
+                      w.dependent_l2_reads * s.spec().l2_hit_latency_ns;
   const double vector = c.vector_cycles(w.vector_ops / w.units, 0);
   const double matrix = c.matrix_cycles_at_peak(w.matrix_flops / w.units / 2.0, w.matrix_precision);
   s.vector_unit().count(vector, w.vector_ops / w.units, 0);
@@ -478,7 +479,7 @@ RunResult run_kernels(hw::System& system, const std::vector<Kernel>& kernels, co
     prepared.push_back(std::move(p));
   };
   const models::dataflow::GemmTileMachine gemm_machine = gemm_tile_machine(system);
-  for (Kernel kernel : models::dataflow::split_for_cores(kernels, system.cores())) {
+  for (Kernel kernel : models::dataflow::split_for_cores(kernels, models::split_machine(system.spec()))) {
     if (auto* g = std::get_if<GemmWork>(&kernel.work)) *g = models::dataflow::choose_gemm_tiles(*g, gemm_machine);
     prepare(std::move(kernel));
   }

@@ -29,8 +29,8 @@ TEST_CASE("a layer's kernels, split for the machine, add up to the analytical la
     for (LayerKind kind : {LayerKind::dense, LayerKind::anchor, LayerKind::reuse}) {
       CAPTURE(static_cast<int>(kind));
       CAPTURE(static_cast<int>(phase));
-      const OpCost described =
-          summed(dataflow::split_for_cores(dataflow::layer_kernels(st.model, shape, 3, kind, 1), st.hardware.cores));
+      const OpCost described = summed(
+          dataflow::split_for_cores(dataflow::layer_kernels(st.model, shape, 3, kind, 1), split_machine(st.hardware)));
       const OpCost analytical = layer_cost(st.model, shape, kind, st.hardware).total();
       CHECK(described.matrix_flops == doctest::Approx(analytical.matrix_flops).epsilon(1e-12));
       CHECK(described.vector_flops == doctest::Approx(analytical.vector_flops).epsilon(1e-12));

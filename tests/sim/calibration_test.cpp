@@ -308,7 +308,8 @@ TEST_CASE("a decode record is one split-KV decode kernel at its recorded splits,
   MeasuredSet set = load_measured_text(text.substr(0, text.find(",\n    {\"name\": \"bad\"")) + "]}", "d.json");
   REQUIRE(set.points.size() == 1);
   const MeasuredPoint& p = set.points[0];
-  const std::vector<models::dataflow::Kernel> kernels = models::dataflow::split_for_cores(record_kernels(p), 132);
+  const std::vector<models::dataflow::Kernel> kernels =
+      models::dataflow::split_for_cores(record_kernels(p), models::dataflow::SplitMachine{132});
   REQUIRE(kernels.size() == 2);  // the split kernel and its combine
   const auto& a = std::get<models::dataflow::AttentionWork>(kernels[0].work);
   CHECK(a.rows == 1);

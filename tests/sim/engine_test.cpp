@@ -30,6 +30,7 @@ struct Machine {
   double l2_bytes = 64e6;
   double launch_us = 0;
   double macs_per_cycle = 1024;
+  double port_GBps = 1e5;  // each core's port into the network
 };
 
 Json hardware_json(const Machine& m) {
@@ -42,7 +43,7 @@ Json hardware_json(const Machine& m) {
         {"latency_ns", 100},
         {"queue_depth", 1024}}},
       {"l2", {{"impl", "tile_cache"}, {"bytes", m.l2_bytes}, {"bandwidth_GBps", 1e5}, {"latency_ns", 10}}},
-      {"noc", {{"impl", "crossbar"}, {"port_bandwidth_GBps", 1e5}, {"latency_ns", 1}}},
+      {"noc", {{"impl", "crossbar"}, {"port_bandwidth_GBps", m.port_GBps}, {"latency_ns", 1}}},
       {"dma", {{"impl", "bounded"}, {"outstanding", 64}, {"max_transfer_bytes", 1 << 20}}},
       {"matrix_unit", {{"impl", "tensor_core"}, {"macs_per_cycle", m.macs_per_cycle}}},
       {"vector_unit", {{"impl", "simd"}, {"flops_per_cycle", 1e6}, {"exps_per_cycle", 1e6}}},
@@ -298,7 +299,11 @@ TEST_CASE("memory-bound GQA decode follows HBM bandwidth, not L2 bandwidth") {
 }
 
 TEST_CASE("decode with fewer head groups than cores splits the key tiles, and a combine kernel reduces them") {
-  Built b = build(Machine{});
+  // A K/V tile (64 KB) takes 6.6 us through a core's 10 GB/s port, worth far more than the fold's 2 x 11 ns L2
+  // round trips per split.
+  Machine m;
+  m.port_GBps = 10;
+  Built b = build(m);
   const sim::RunResult r = sim::run_kernels(*b.system, {gqa_decode(8, 2, 1)}, {});
   REQUIRE(r.kernels.size() == 2);
   CHECK(r.kernels[0].units == 4);  // 2 head groups x 2 splits fill the 4 cores
@@ -307,6 +312,9 @@ TEST_CASE("decode with fewer head groups than cores splits the key tiles, and a 
   for (const sim::KernelRecord& k : r.kernels)
     CHECK(k.requested_bytes == doctest::Approx(k.cost.hbm_bytes).epsilon(1e-12));
   CHECK(r.kernels[0].tile_ops == 8.0 * 64);
+  // Through a 100 TB/s port a split would save 64 / 2 tile loads of 0.66 ns but cost its fold 22 ns: no split.
+  Built fast = build(Machine{});
+  CHECK(sim::run_kernels(*fast.system, {gqa_decode(8, 2, 1)}, {}).kernels.size() == 1);
 }
 
 namespace {
@@ -479,4 +487,30 @@ TEST_CASE("the closed form chains a block's softmax as the engine does, its expo
   // softmax would be a tenth of the matrix work, and fa2-style 1.1 times fa3-style).
   CHECK(predicted_ns(kernel_of("fa3-style")) ==
         doctest::Approx(predicted_ns(kernel_of("fa2-style")) / 2).epsilon(0.05));
+}
+
+TEST_CASE("a fold over partials waits one L2 round trip per dependent read, in the engine and the closed form") {
+  Machine m;
+  m.hbm_GBps = 1e5;  // the partials' bytes take no time worth counting
+  models::HardwareSpec spec = four_core_spec();
+  std::unique_ptr<hw::System> system = build_system(hardware_json(m), spec);
+  REQUIRE(spec.l2_hit_latency_ns == 11.0);  // the L2's 10 ns and the network's 1 ns
+  auto fold = [](double dependent_reads) {
+    StreamWork s;
+    s.read_bytes = 4 * 64.0;
+    s.units = 4;  // one unit per core
+    s.dependent_l2_reads = dependent_reads;
+    return Kernel{"attention_combine", models::Op::attention, 0, models::LayerKind::dense, s};
+  };
+  auto predicted_ns = [&spec](const Kernel& k) {
+    return models::roofline_time(models::analytical_cost(k, spec), spec).time_s * 1e9;
+  };
+  const double engine_without = run_ns(*system, {fold(0)});
+  const double engine_with = run_ns(*system, {fold(512)});
+  CHECK(engine_with - engine_without == doctest::Approx(512 * 11.0).epsilon(1e-6));
+  CHECK(predicted_ns(fold(512)) - predicted_ns(fold(0)) == doctest::Approx(512 * 11.0).epsilon(1e-6));
+  // Eight units on four cores: each core folds two, one after the other.
+  Kernel two_rounds = fold(512);
+  std::get<StreamWork>(two_rounds.work).units = 8;
+  CHECK(predicted_ns(two_rounds) - predicted_ns(fold(0)) == doctest::Approx(2 * 512 * 11.0).epsilon(0.01));
 }
