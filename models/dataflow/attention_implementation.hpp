@@ -49,8 +49,9 @@ struct AttentionImplementation {
                       double kv_element_bytes) const;
 };
 
-// What decode's split choice (kernel.hpp, kv_splits_for) needs of a machine: its cores, one core's port (a K/V tile's load time through it) and
-// an L2 round trip (what each split adds to the combine's fold); 0: that figure does not limit the splits.
+// What decode's split choice (kernel.hpp, kv_splits_for) needs of a machine: its cores, one core's port (a K/V tile's
+// load time through it) and an L2 round trip (what each split adds to the combine's fold); 0: that figure does not
+// limit the splits.
 struct SplitMachine {
   std::int64_t cores = 1;
   double core_port_GBps = 0;
