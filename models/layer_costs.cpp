@@ -324,8 +324,9 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
   };
   auto mlp = [](const dataflow::Kernel& k) { return k.op == Op::mlp || k.op == Op::activation; };
   std::vector<dataflow::Kernel> kernels = dataflow::layer_kernels(m, s, layers[0].first, kind, layers[0].second);
+  const dataflow::SplitMachine machine = split_machine(hw);
   for (dataflow::Kernel& k : kernels)
-    if (!mlp(k)) dataflow::for_each_split(k, split_machine(hw), add);
+    if (!mlp(k)) dataflow::for_each_split(k, machine, add);
   // The MLP, averaged over every layer of the model whatever its kind: a MoE model's first dense_mlp_layers keep
   // the dense MLP, and n layers of any mix of kinds then cost the whole stack's MLPs exactly.
   const double dense_mlp_share =
@@ -342,7 +343,7 @@ LayerCost layer_cost(const TransformerModel& m, const LayerShape& s, LayerKind k
     for (dataflow::Kernel& k : kernels)
       if (per_layer(k)) {
         dataflow::move_to_layer(k, layers[i].first, layers[i].second);
-        dataflow::for_each_split(k, split_machine(hw), add);
+        dataflow::for_each_split(k, machine, add);
       }
   return cost;
 }
