@@ -56,18 +56,7 @@ struct SingleDevice {
     o = DeviceBuffer<std::uint16_t>(nq);
     lse = DeviceBuffer<float>(static_cast<std::size_t>(p.batch) * p.heads * s.seq_len);
     lists = upload_csr(csr);
-    args.q = q.get();
-    args.k = k.get();
-    args.v = v.get();
-    args.o = o.get();
-    args.lse = lse.get();
-    args.row_offsets = lists.row_offsets.get();
-    args.col_indices = lists.col_indices.get();
-    args.batch = p.batch;
-    args.heads = p.heads;
-    args.kv_heads = p.kv_heads;
-    args.seq_len = s.seq_len;
-    args.causal = true;
+    args = make_args(q.get(), k.get(), v.get(), o.get(), lists, nullptr, GqaShape{s, p.kv_heads}, lse.get());
   }
 };
 

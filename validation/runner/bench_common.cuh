@@ -13,6 +13,7 @@
 #include "validation/host/block_sparse.hpp"
 #include "validation/host/measured_record.hpp"
 #include "validation/host/multi_device_records.hpp"
+#include "validation/kernels/attention.cuh"
 #include "validation/kernels/cuda_support.cuh"
 
 namespace cascadesim::validation {
@@ -60,6 +61,31 @@ inline DeviceCsr upload_csr(const BlockCsr& csr) {
         cudaMemcpy(d.col_indices.get(), csr.col_indices.data(), csr.col_indices.size() * 4, cudaMemcpyHostToDevice));
   }
   return d;
+}
+
+struct GqaShape {
+  AttentionShape shape;  // shape.heads: query heads
+  int kv_heads = 1;
+};
+
+// The kernel's arguments over one set of device buffers and lists (block_max and lse: null, or written).
+inline AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
+                               const DeviceCsr& csr, float* block_max, const GqaShape& g, float* lse = nullptr) {
+  AttentionArgs a;
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.row_offsets = csr.row_offsets.get();
+  a.col_indices = csr.col_indices.get();
+  a.block_max = block_max;
+  a.lse = lse;
+  a.batch = g.shape.batch;
+  a.heads = g.shape.heads;
+  a.kv_heads = g.kv_heads;
+  a.seq_len = g.shape.seq_len;
+  a.causal = g.shape.causal;
+  return a;
 }
 
 struct Timing {

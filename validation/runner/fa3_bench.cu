@@ -38,11 +38,6 @@ constexpr double kLseTolerance = 2e-3;       // the row log-sum-exp: fp32 scores
 constexpr float kQkAmplitude = 2.0f;
 constexpr float kVAmplitude = 1.0f;
 
-struct GqaShape {
-  AttentionShape shape;  // shape.heads: query heads
-  int kv_heads = 1;
-};
-
 std::size_t elements(const AttentionShape& s, int heads) {
   return static_cast<std::size_t>(s.batch) * heads * s.seq_len * s.head_dim;
 }
@@ -59,25 +54,6 @@ BlockCsr random_top_k(const AttentionShape& shape, int top_k, std::uint64_t seed
     v = static_cast<float>(x >> 40) / static_cast<float>(1 << 24);
   }
   return select_top_k(shape, tile, tile, scores, top_k);
-}
-
-AttentionArgs make_args(const std::uint16_t* q, const std::uint16_t* k, const std::uint16_t* v, std::uint16_t* o,
-                        const DeviceCsr& csr, float* block_max, const GqaShape& g, float* lse = nullptr) {
-  AttentionArgs a;
-  a.q = q;
-  a.k = k;
-  a.v = v;
-  a.o = o;
-  a.row_offsets = csr.row_offsets.get();
-  a.col_indices = csr.col_indices.get();
-  a.block_max = block_max;
-  a.lse = lse;
-  a.batch = g.shape.batch;
-  a.heads = g.shape.heads;
-  a.kv_heads = g.kv_heads;
-  a.seq_len = g.shape.seq_len;
-  a.causal = g.shape.causal;
-  return a;
 }
 
 std::string schedule_name(const Fa3Options& o) {
