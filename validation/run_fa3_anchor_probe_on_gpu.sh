@@ -2,8 +2,9 @@
 # Why the fa3-style anchor (dense attention that also records block maxima) takes 1.03-1.14x its dense kernel (run 25):
 # dense against anchor on the same inputs, alternating over rounds, with the kernel as shipped and with each anchor
 # probe (validation/build_fa3_anchor_probes.sh: plain store for the atomic, no warp fold, no -inf fill); Nsight
-# Compute's full set on dense and anchor at S = 16K (d = 64, 128); and split-KV decode at b = 1, 32K, d = 64 over 32,
-# 128 and 256 splits (both kernels). Run from a folder holding the binaries in bin/. Everything lands in
+# Compute's full set at S = 16K (d = 64, 128) on --profile's three launches, dense, sparse and anchor (run 26 ran
+# dense and anchor alone, before the anchor moved last); and split-KV decode at b = 1, 32K, d = 64 over 32, 128 and
+# 256 splits (both kernels). Run from a folder holding the binaries in bin/. Everything lands in
 # OUT/anchor_probe.tar.xz (records, logs, Nsight Compute's details and per-instruction source pages).
 # Usage: run_fa3_anchor_probe_on_gpu.sh OUT [LIMIT_S]
 set -uo pipefail
@@ -19,7 +20,7 @@ for probe in 0 1 2 3; do
     64,128 20 3
 done
 for d in 64 128; do
-  step 120 ncu_s16k_d$d.log ncu --set full --import-source yes -k regex:attention_fa3 --launch-count 2 \
+  step 120 ncu_s16k_d$d.log ncu --set full --import-source yes -k regex:attention_fa3 --launch-count 3 \
     -o "$out/logs/ncu_s16k_d$d" $b --profile 16384 $d 5 0 1
   step 60 ncu_s16k_d${d}_details.txt ncu -i "$out/logs/ncu_s16k_d$d.ncu-rep" --print-details all
   step 60 ncu_s16k_d${d}_source.csv ncu -i "$out/logs/ncu_s16k_d$d.ncu-rep" --page source --csv --print-source sass
